@@ -1,0 +1,49 @@
+# taizhang — run `make help` for the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: help install run test test-fast lint bench messages clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install taizhang with its development tools
+
+run: install ## Migrate the SQLite database under var/, load the demo when empty, serve on PORT
+	$(PY) -m taizhang migrate --no-input -v 0
+	$(PY) -m taizhang load_demo --if-empty
+	@echo "taizhang: http://127.0.0.1:$(PORT)/  (demo password: Taizhang@2026)"
+	$(PY) -m taizhang runserver 127.0.0.1:$(PORT)
+
+test: install ## Run the whole test suite, browser journeys included
+	@bash scripts/ensure-chromium.sh
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest
+
+test-fast: install ## Run the tests without the browser journeys
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest -m "not browser"
+
+lint: install ## ruff, mypy (django-stubs) and a check for missing migrations
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy taizhang config
+	$(PY) -m taizhang makemigrations --check --dry-run
+
+bench: install ## Benchmarks; writes a JSON report under var/bench/
+	$(PY) -m taizhang bench
+
+messages: install ## Extract UI strings into each module's zh_Hans catalogue and compile them
+	$(PY) scripts/messages.py
+
+clean: ## Remove the virtual environment and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,13 @@
+import pytest
+
+from taizhang.core.testing import make_personas, make_tree
+
+
+@pytest.fixture
+def tree(db):
+    return make_tree()
+
+
+@pytest.fixture
+def personas(tree):
+    return make_personas(tree)

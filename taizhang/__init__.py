@@ -1,0 +1,1 @@
+"""taizhang: the work-ledger platform (工作台账平台)."""

@@ -1,0 +1,37 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+
+class PasswordChangeForm(forms.Form):
+    old_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput)
+    new_password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
+    new_password_again = forms.CharField(label=_("New password again"), widget=forms.PasswordInput)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("new_password") != data.get("new_password_again"):
+            self.add_error("new_password_again", _("The two new passwords differ."))
+        return data
+
+
+class GrantForm(forms.Form):
+    """A new grant; the organization is chosen by its code, checked against scope."""
+
+    role = forms.ChoiceField(label=_("Role"))
+    scope_kind = forms.ChoiceField(label=_("Scope"))
+    organization_code = forms.CharField(label=_("Organization code"), max_length=32)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        from taizhang.accounts.models import ScopeKind
+        from taizhang.core.registry import role_choices
+
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["role"].choices = role_choices()
+        self.fields["scope_kind"].choices = [
+            (value, label) for value, label in ScopeKind.choices if value != ScopeKind.LISTED
+        ]

@@ -1,0 +1,116 @@
+"""Users, their grants of roles on the tree, and API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import ROLES
+
+
+class User(AbstractUser):
+    person = models.OneToOneField(
+        "people.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
+    )
+    must_change_password = models.BooleanField(_("must change password"), default=True)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def has_function(self, permission: str) -> bool:
+        """Whether any grant of this user carries the function (anywhere in the tree)."""
+        from taizhang.organizations.scope import has_function
+
+        return has_function(self, permission)
+
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > timezone.now()
+
+    @property
+    def display_name(self) -> str:
+        if self.person_id:
+            return self.person.name  # type: ignore[union-attr]
+        return self.get_full_name() or self.username
+
+
+class ScopeKind(models.TextChoices):
+    ORG = "org", _("This organization only")
+    SUBTREE = "subtree", _("This organization and its subtree")
+    LISTED = "listed", _("Listed organizations")
+    OWN = "own", _("Own records only")
+
+
+class Grant(models.Model):
+    """A role given to a user on part of the organization tree."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
+    role = models.CharField(_("role"), max_length=40)
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    scope_kind = models.CharField(_("scope"), max_length=16, choices=ScopeKind.choices)
+    listed_organizations = models.ManyToManyField(
+        "organizations.Organization", blank=True, related_name="+"
+    )
+    is_active = models.BooleanField(default=True)
+    granted_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["user_id", "pk"]
+        indexes = [models.Index(fields=["user", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.role}@{self.organization_id}/{self.scope_kind}"
+
+    @property
+    def role_label(self) -> Any:
+        role = ROLES.get(self.role)
+        return role.label if role else self.role
+
+    @property
+    def admin_kind(self) -> str:
+        role = ROLES.get(self.role)
+        return role.admin_kind if role else ""
+
+
+class ApiToken(models.Model):
+    """A bearer token. Only its SHA-256 is stored; the token is shown once."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"token {self.pk} of {self.user_id}"

@@ -1,0 +1,512 @@
+"""REST endpoints for activities under ``/api/v1/activities``.
+
+Organizations and persons in a body are looked up inside the caller's scope: missing
+and out of scope get the same 422. Reads answer 404 alike for missing and out of scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.activities import services
+from taizhang.activities.models import (
+    Activity,
+    ActivityKind,
+    AttendanceMode,
+    CampaignTeam,
+    VenueCategory,
+)
+from taizhang.activities.permissions import can
+from taizhang.activities.selectors import (
+    activity_list,
+    campaign_list,
+    campaign_progress,
+    get_activity_for_viewer,
+    get_campaign_for_viewer,
+    member_coverage,
+    volunteer_service_list,
+)
+from taizhang.core.access import requires
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.people.models import Person
+
+router = Router(tags=["activities"])
+
+
+class KindOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class ActivityOut(Schema):
+    id: int
+    org_id: int
+    kind: str
+    title: str
+    held_on: dt.date
+    start_time: dt.time | None
+    end_time: dt.time | None
+    mode: str
+    venue: str
+    venue_category: str | None
+    speaker_id: int | None
+    materials: str
+    summary: str
+    campaign_id: int | None
+    team_id: int | None
+    attendance_mode: str
+    participants: int
+
+    @staticmethod
+    def resolve_kind(obj: Activity) -> str:
+        return obj.kind.code
+
+    @staticmethod
+    def resolve_venue_category(obj: Activity) -> str | None:
+        return obj.venue_category.code if obj.venue_category else None
+
+
+class ActivityDetailOut(ActivityOut):
+    attendee_ids: list[int]
+    co_org_ids: list[int]
+
+    @staticmethod
+    def resolve_attendee_ids(obj: Activity) -> list[int]:
+        return sorted(obj.attendance.values_list("person_id", flat=True))
+
+    @staticmethod
+    def resolve_co_org_ids(obj: Activity) -> list[int]:
+        return sorted(obj.co_orgs.values_list("pk", flat=True))
+
+
+class ActivityIn(Schema):
+    org_id: int
+    kind_code: str
+    title: str
+    held_on: dt.date
+    start_time: dt.time | None = None
+    end_time: dt.time | None = None
+    mode: str = "offline"
+    venue: str = ""
+    venue_category_code: str | None = None
+    speaker_id: int | None = None
+    materials: str = ""
+    summary: str = ""
+    team_id: int | None = None
+    co_org_ids: list[int] = []
+    attendance_mode: str = AttendanceMode.HEADCOUNT
+    attendee_ids: list[int] = []
+    headcount: int = 0
+
+
+class ActivityPatch(Schema):
+    kind_code: str | None = None
+    title: str | None = None
+    held_on: dt.date | None = None
+    start_time: dt.time | None = None
+    end_time: dt.time | None = None
+    mode: str | None = None
+    venue: str | None = None
+    venue_category_code: str | None = None
+    speaker_id: int | None = None
+    materials: str | None = None
+    summary: str | None = None
+
+
+class AttendanceIn(Schema):
+    attendance_mode: str
+    attendee_ids: list[int] = []
+    headcount: int = 0
+
+
+class CampaignOut(Schema):
+    id: int
+    org_id: int
+    title: str
+    target_count: int
+    start_date: dt.date
+    end_date: dt.date
+    done: int
+
+
+class CampaignIn(Schema):
+    org_id: int
+    title: str
+    target_count: int
+    start_date: dt.date
+    end_date: dt.date
+    kind_code: str | None = None
+    venue_category_codes: list[str] = []
+    description: str = ""
+
+
+class TeamIn(Schema):
+    name: str
+    org_id: int
+    quota: int = 0
+    leader_id: int | None = None
+    member_ids: list[int] = []
+
+
+class TeamOut(Schema):
+    id: int
+    campaign_id: int
+    name: str
+    org_id: int
+    quota: int
+    leader_id: int | None
+    member_ids: list[int]
+
+    @staticmethod
+    def resolve_member_ids(obj: Any) -> list[int]:
+        return sorted(obj.members.values_list("pk", flat=True))
+
+
+class ProgressOut(Schema):
+    label: str
+    done: int
+    target: int | None
+
+
+class CampaignProgressOut(Schema):
+    campaign: CampaignOut
+    total: ProgressOut
+    teams: list[ProgressOut]
+    venue_categories: list[ProgressOut]
+    unassigned: int
+
+
+class CoverageOut(Schema):
+    org_id: int
+    start: dt.date
+    end: dt.date
+    members_reached: int
+
+
+class ServiceOut(Schema):
+    id: int
+    org_id: int
+    person_id: int
+    served_on: dt.date
+    hours: Decimal
+    content: str
+
+
+class ServiceIn(Schema):
+    org_id: int
+    person_id: int
+    served_on: dt.date
+    hours: Decimal
+    content: str
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+def _org(user: Any, pk: int, field: str) -> Organization:
+    org = Organization.objects.filter(scope_for(user, "activities.manage").org_q(), pk=pk).first()
+    if org is None:
+        raise ValidationError({field: "Unknown organization or outside your scope."})
+    return org
+
+
+def _persons(user: Any, pks: list[int], field: str) -> list[Person]:
+    wanted = set(pks)
+    if not wanted:
+        return []
+    found = list(
+        Person.objects.filter(
+            scope_for(user, "people.view").records_q(org_field="organization"), pk__in=wanted
+        )
+    )
+    if len(found) != len(wanted):
+        raise ValidationError({field: "Unknown person or outside your scope."})
+    return found
+
+
+def _by_code(model: Any, code: str | None, field: str) -> Any:
+    if code is None:
+        return None
+    obj = model.objects.filter(code=code, is_active=True).first()
+    if obj is None:
+        raise ValidationError({field: "Unknown code."})
+    return obj
+
+
+@router.get("/kinds", response=list[KindOut])
+@requires("activities.view")
+def list_kinds(request: HttpRequest) -> Any:
+    """The activity kinds (an extendable dictionary)."""
+    return ActivityKind.objects.filter(is_active=True)
+
+
+@router.get("/venue-categories", response=list[KindOut])
+@requires("activities.view")
+def list_venue_categories(request: HttpRequest) -> Any:
+    return VenueCategory.objects.filter(is_active=True)
+
+
+@router.get("/coverage", response=CoverageOut)
+@requires("activities.view")
+def coverage(request: HttpRequest, org_id: int, start: dt.date, end: dt.date) -> Any:
+    """Distinct Party members reached in an organization's subtree and period."""
+    org = get_organization_for_viewer(request.user, org_id)
+    reached = member_coverage(viewer=request.user, org=org, start=start, end=end)
+    return {"org_id": org.pk, "start": start, "end": end, "members_reached": reached}
+
+
+@router.get("/campaigns", response=list[CampaignOut])
+@paginate(LimitOffsetPagination)
+@requires("activities.view")
+def list_campaigns(request: HttpRequest, q: str = "") -> Any:
+    return campaign_list(viewer=request.user, q=q[:60])
+
+
+@router.post("/campaigns", response={201: CampaignOut, 403: ErrorOut, 422: ErrorOut})
+@requires("activities.manage")
+def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
+    """Launch a 专项行动 in an organization of your scope."""
+    user: Any = request.user
+    campaign = services.campaign_create(
+        org=_org(user, payload.org_id, "org_id"),
+        title=payload.title,
+        target_count=payload.target_count,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        kind=_by_code(ActivityKind, payload.kind_code, "kind_code"),
+        venue_categories=[
+            _by_code(VenueCategory, code, "venue_category_codes")
+            for code in payload.venue_category_codes
+        ],
+        description=payload.description,
+        acting_user=user,
+    )
+    return Status(201, get_campaign_for_viewer(user, campaign.pk))
+
+
+@router.post(
+    "/campaigns/{campaign_id}/teams", response={201: TeamOut, 403: ErrorOut, 422: ErrorOut}
+)
+@requires("activities.manage")
+def create_team(request: HttpRequest, campaign_id: int, payload: TeamIn) -> Any:
+    """Form a team of a campaign; its org must lie inside the campaign's org."""
+    user: Any = request.user
+    campaign = get_campaign_for_viewer(user, campaign_id)
+    if not can(user, "manage", campaign):
+        raise PermissionDenied
+    org = Organization.objects.filter(
+        scope_for(user, "activities.view").org_q(), pk=payload.org_id
+    ).first()
+    if org is None:
+        raise ValidationError({"org_id": "Unknown organization or outside your scope."})
+    leader = _persons(user, [payload.leader_id], "leader_id")[0] if payload.leader_id else None
+    team = services.campaign_team_create(
+        campaign=campaign,
+        name=payload.name,
+        org=org,
+        quota=payload.quota,
+        leader=leader,
+        members=_persons(user, payload.member_ids, "member_ids"),
+        acting_user=user,
+    )
+    return Status(201, team)
+
+
+class MembersIn(Schema):
+    member_ids: list[int]
+
+
+@router.put(
+    "/campaigns/{campaign_id}/teams/{team_id}/members",
+    response={200: TeamOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires("activities.manage")
+def set_team_members(
+    request: HttpRequest, campaign_id: int, team_id: int, payload: MembersIn
+) -> Any:
+    """Replace a team's members (the leader stays a member)."""
+    user: Any = request.user
+    campaign = get_campaign_for_viewer(user, campaign_id)
+    if not can(user, "manage", campaign):
+        raise PermissionDenied
+    team = CampaignTeam.objects.filter(campaign=campaign, pk=team_id).first()
+    if team is None:
+        raise Http404
+    return services.campaign_team_members_set(
+        team=team, members=_persons(user, payload.member_ids, "member_ids"), acting_user=user
+    )
+
+
+@router.get("/campaigns/{campaign_id}", response=CampaignProgressOut)
+@requires("activities.view")
+def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
+    """A campaign with its progress per team and venue category."""
+    campaign = get_campaign_for_viewer(request.user, campaign_id)
+    progress = campaign_progress(campaign)
+    return {
+        "campaign": campaign,
+        "total": progress.total,
+        "teams": progress.teams,
+        "venue_categories": progress.venue_categories,
+        "unassigned": progress.unassigned,
+    }
+
+
+@router.get("/volunteer-services", response=list[ServiceOut])
+@paginate(LimitOffsetPagination)
+@requires("activities.view")
+def list_services(
+    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+) -> Any:
+    """双报到 service records in your scope."""
+    return volunteer_service_list(viewer=request.user, start=start, end=end)
+
+
+@router.post("/volunteer-services", response={201: ServiceOut, 403: ErrorOut, 422: ErrorOut})
+@requires("activities.manage")
+def record_service(request: HttpRequest, payload: ServiceIn) -> Any:
+    user: Any = request.user
+    record = services.volunteer_service_record(
+        org=_org(user, payload.org_id, "org_id"),
+        person=_persons(user, [payload.person_id], "person_id")[0],
+        served_on=payload.served_on,
+        hours=payload.hours,
+        content=payload.content,
+        acting_user=user,
+    )
+    return Status(201, record)
+
+
+@router.get("", response=list[ActivityOut])
+@paginate(LimitOffsetPagination)
+@requires("activities.view")
+def list_activities(
+    request: HttpRequest,
+    kind: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    org_id: int | None = None,
+    q: str = "",
+    sort: str = "",
+) -> Any:
+    """Activities in your scope; filters only narrow."""
+    user: Any = request.user
+    return activity_list(
+        viewer=user,
+        kind=ActivityKind.objects.filter(code=kind).first() if kind else None,
+        subtree_of=get_organization_for_viewer(user, org_id) if org_id else None,
+        start=start,
+        end=end,
+        q=q[:60],
+        sort=sort,
+    )
+
+
+@router.get("/{activity_id}", response=ActivityDetailOut)
+@requires("activities.view")
+def get_activity(request: HttpRequest, activity_id: int) -> Any:
+    """One activity with its attendance; 404 when missing or outside your scope."""
+    return get_activity_for_viewer(request.user, activity_id)
+
+
+@router.post("", response={201: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
+@requires("activities.manage")
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+    """Record an activity in an organization of your scope."""
+    user: Any = request.user
+    team = None
+    if payload.team_id is not None:
+        team = (
+            CampaignTeam.objects.filter(
+                pk=payload.team_id,
+                campaign__in=campaign_list(viewer=user).values("pk"),
+            )
+            .select_related("campaign")
+            .first()
+        )
+        if team is None:
+            raise ValidationError({"team_id": "Unknown team or outside your scope."})
+    speaker = _persons(user, [payload.speaker_id], "speaker_id")[0] if payload.speaker_id else None
+    activity = services.activity_create(
+        data=services.ActivityIn(
+            org=_org(user, payload.org_id, "org_id"),
+            kind=_by_code(ActivityKind, payload.kind_code, "kind_code"),
+            title=payload.title,
+            held_on=payload.held_on,
+            start_time=payload.start_time,
+            end_time=payload.end_time,
+            mode=payload.mode,
+            venue=payload.venue,
+            venue_category=_by_code(
+                VenueCategory, payload.venue_category_code, "venue_category_code"
+            ),
+            speaker=speaker,
+            materials=payload.materials,
+            summary=payload.summary,
+            team=team,
+            campaign=team.campaign if team else None,
+            co_orgs=[_org(user, pk, "co_org_ids") for pk in payload.co_org_ids],
+            attendance_mode=payload.attendance_mode,
+            attendees=_persons(user, payload.attendee_ids, "attendee_ids"),
+            headcount=payload.headcount,
+        ),
+        acting_user=user,
+    )
+    return Status(201, get_activity_for_viewer(user, activity.pk))
+
+
+@router.post(
+    "/{activity_id}/attendance", response={200: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut}
+)
+@requires("activities.manage")
+def set_attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn) -> Any:
+    """Replace the attendance: a list of persons, or a headcount only."""
+    user: Any = request.user
+    activity = get_activity_for_viewer(user, activity_id)
+    if not can(user, "attendance", activity):
+        raise PermissionDenied
+    services.activity_attendance_set(
+        activity=activity,
+        attendance_mode=payload.attendance_mode,
+        attendees=_persons(user, payload.attendee_ids, "attendee_ids"),
+        headcount=payload.headcount,
+        acting_user=user,
+    )
+    return get_activity_for_viewer(user, activity_id)
+
+
+@router.patch("/{activity_id}", response={200: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
+@requires("activities.manage")
+def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
+    """Correct an activity's details; fields left out stay as they are."""
+    user: Any = request.user
+    activity = get_activity_for_viewer(user, activity_id)
+    if not can(user, "edit", activity):
+        raise PermissionDenied
+    fields: dict[str, Any] = payload.dict(
+        exclude_unset=True, exclude={"kind_code", "venue_category_code", "speaker_id"}
+    )
+    given = payload.dict(exclude_unset=True)
+    if "kind_code" in given:
+        fields["kind"] = _by_code(ActivityKind, payload.kind_code, "kind_code")
+    if "venue_category_code" in given:
+        fields["venue_category"] = _by_code(
+            VenueCategory, payload.venue_category_code, "venue_category_code"
+        )
+    if "speaker_id" in given:
+        fields["speaker"] = (
+            _persons(user, [payload.speaker_id], "speaker_id")[0] if payload.speaker_id else None
+        )
+    services.activity_update(activity=activity, acting_user=user, **fields)
+    return get_activity_for_viewer(user, activity_id)

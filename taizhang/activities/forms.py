@@ -1,0 +1,369 @@
+"""Forms validate input for the services; choices come from the viewer's scope."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.activities.models import (
+    ActivityKind,
+    ActivityMode,
+    AttendanceMode,
+    Campaign,
+    CampaignTeam,
+    VenueCategory,
+)
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+
+WIDE = {"style": "width:100%"}
+MANAGE = "activities.manage"
+# Deeper levels (building branches) are too many for a drop-down; they hold few activities.
+FORM_DEPTH = 4
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return "　" * max(obj.depth - 1, 0) + obj.short_name
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def managed_orgs(viewer: Any) -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        scope_for(viewer, MANAGE).org_q(), depth__lte=FORM_DEPTH, is_active=True
+    ).order_by("path")
+
+
+def persons_by_names(viewer: Any, text: str, *, near: Organization | None = None) -> list[Person]:
+    """Resolve names (separated by 、 , ; or new lines) to persons in the viewer's scope.
+
+    A name shared by several persons is resolved inside ``near``'s subtree when that
+    makes it unique; otherwise it is an error naming the ambiguity.
+    """
+    names = [n.strip() for n in re.split(r"[、,，;；\n\r]+", text or "") if n.strip()]
+    if not names:
+        return []
+    scope = scope_for(viewer, "people.view")
+    found = list(
+        Person.objects.filter(scope.records_q(org_field="organization"), name__in=names)
+        .select_related("organization")
+        .order_by("pk")
+    )
+    result: list[Person] = []
+    missing: list[str] = []
+    ambiguous: list[str] = []
+    for name in dict.fromkeys(names):
+        matches = [p for p in found if p.name == name]
+        if len(matches) > 1 and near is not None:
+            nearer = [p for p in matches if p.organization.path.startswith(near.path)]
+            matches = nearer or matches
+        if not matches:
+            missing.append(name)
+        elif len(matches) > 1:
+            ambiguous.append(name)
+        else:
+            result.append(matches[0])
+    errors = []
+    if missing:
+        errors.append(
+            _("No person of this name in your scope: %(names)s") % {"names": "、".join(missing)}
+        )
+    if ambiguous:
+        errors.append(
+            _("Several persons share this name, record them one by one: %(names)s")
+            % {"names": "、".join(ambiguous)}
+        )
+    if errors:
+        raise forms.ValidationError(errors)
+    return result
+
+
+class ActivityForm(forms.Form):
+    org = OrgChoiceField(label=_("Holding organization"), queryset=Organization.objects.none())
+    kind = forms.ModelChoiceField(label=_("Activity kind"), queryset=ActivityKind.objects.none())
+    title = forms.CharField(label=_("Topic"), max_length=160, widget=forms.TextInput(attrs=WIDE))
+    held_on = forms.DateField(label=_("Date held"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start time"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(label=_("End time"), required=False, widget=TimeInput())
+    mode = forms.ChoiceField(label=_("Online or offline"), choices=ActivityMode.choices)
+    venue = forms.CharField(label=_("Venue"), max_length=120, required=False)
+    venue_category = forms.ModelChoiceField(
+        label=_("Venue category"), queryset=VenueCategory.objects.none(), required=False
+    )
+    speaker = forms.CharField(
+        label=_("Speaker"),
+        max_length=60,
+        required=False,
+        help_text=_("Name of a person in your scope."),
+    )
+    materials = forms.CharField(
+        label=_("Materials"), required=False, widget=forms.Textarea(attrs={"rows": 2, **WIDE})
+    )
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3, **WIDE})
+    )
+    team = forms.ModelChoiceField(
+        label=_("Campaign team"),
+        queryset=CampaignTeam.objects.none(),
+        required=False,
+        help_text=_("When the activity counts for a campaign."),
+    )
+    attendance_mode = forms.ChoiceField(
+        label=_("Attendance recorded as"),
+        choices=AttendanceMode.choices,
+        widget=forms.RadioSelect,
+        initial=AttendanceMode.LIST,
+    )
+    headcount = forms.IntegerField(
+        label=_("Headcount"),
+        min_value=0,
+        required=False,
+        help_text=_("Only when the list of attendees is not known."),
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.fields["org"].queryset = managed_orgs(viewer)  # type: ignore[attr-defined]
+        self.fields["kind"].queryset = ActivityKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["venue_category"].queryset = VenueCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        campaigns = Campaign.objects.filter(scope_for(viewer, MANAGE).records_q(org_field="org"))
+        self.fields["team"].queryset = (  # type: ignore[attr-defined]
+            CampaignTeam.objects.filter(campaign__in=campaigns)
+            .select_related("campaign")
+            .order_by("campaign_id", "pk")
+        )
+        self.fields["team"].label_from_instance = lambda t: f"{t.campaign.title} · {t.name}"  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        speaker = data.get("speaker") or ""
+        data["speaker_person"] = None
+        if speaker:
+            try:
+                data["speaker_person"] = persons_by_names(
+                    self.viewer, speaker, near=data.get("org")
+                )[0]
+            except forms.ValidationError as error:
+                self.add_error("speaker", error)
+        if (
+            data.get("attendance_mode") == AttendanceMode.HEADCOUNT
+            and data.get("headcount") is None
+        ):
+            self.add_error("headcount", _("Give the headcount, or record the list of attendees."))
+        return data
+
+
+class AttendanceForm(forms.Form):
+    attendance_mode = forms.ChoiceField(
+        label=_("Attendance recorded as"), choices=AttendanceMode.choices, widget=forms.RadioSelect
+    )
+    headcount = forms.IntegerField(label=_("Headcount"), min_value=0, required=False)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Attendees"), queryset=Person.objects.none(), required=False
+    )
+    extra_names = forms.CharField(
+        label=_("Other attendees by name"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, **WIDE}),
+        help_text=_("Persons from outside the holding organization, separated by 、"),
+    )
+
+    def __init__(self, *args: Any, viewer: Any, activity: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.activity = activity
+        lower, upper = activity.org.subtree_bounds
+        self.fields["attendees"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
+            organization__path__gte=lower, organization__path__lt=upper
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        persons = list(data.get("attendees") or [])
+        try:
+            persons += persons_by_names(
+                self.viewer, data.get("extra_names", ""), near=self.activity.org
+            )
+        except forms.ValidationError as error:
+            self.add_error("extra_names", error)
+        data["persons"] = persons
+        if data.get("attendance_mode") == AttendanceMode.HEADCOUNT:
+            if data.get("headcount") is None:
+                self.add_error("headcount", _("Give the headcount."))
+            data["persons"] = []
+        return data
+
+
+class CampaignForm(forms.Form):
+    org = OrgChoiceField(label=_("Organizing organization"), queryset=Organization.objects.none())
+    title = forms.CharField(
+        label=_("Campaign title"), max_length=120, widget=forms.TextInput(attrs=WIDE)
+    )
+    kind = forms.ModelChoiceField(
+        label=_("Activity kind"), queryset=ActivityKind.objects.none(), required=False
+    )
+    target_count = forms.IntegerField(label=_("Target number of activities"), min_value=1)
+    start_date = forms.DateField(label=_("Start date"), widget=DateInput())
+    end_date = forms.DateField(label=_("End date"), widget=DateInput())
+    venue_categories = forms.ModelMultipleChoiceField(
+        label=_("Venue categories to reach"),
+        queryset=VenueCategory.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    description = forms.CharField(
+        label=_("Campaign description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, **WIDE}),
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = managed_orgs(viewer)  # type: ignore[attr-defined]
+        self.fields["kind"].queryset = ActivityKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["venue_categories"].queryset = VenueCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Name of the team"), max_length=80)
+    org = OrgChoiceField(label=_("Team organization"), queryset=Organization.objects.none())
+    quota = forms.IntegerField(label=_("Quota of activities"), min_value=0, initial=0)
+    leader = forms.CharField(label=_("Leader of the team"), max_length=60, required=False)
+    members = forms.CharField(
+        label=_("Team members"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, **WIDE}),
+        help_text=_("Names separated by 、"),
+    )
+
+    def __init__(self, *args: Any, viewer: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        lower, upper = campaign.org.subtree_bounds
+        self.fields["org"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
+            scope_for(viewer, "activities.view").org_q(),
+            path__gte=lower,
+            path__lt=upper,
+            depth__lte=FORM_DEPTH,
+        ).order_by("path")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        near = data.get("org")
+        data["leader_person"] = None
+        try:
+            if data.get("leader"):
+                data["leader_person"] = persons_by_names(self.viewer, data["leader"], near=near)[0]
+        except forms.ValidationError as error:
+            self.add_error("leader", error)
+        try:
+            data["member_persons"] = persons_by_names(
+                self.viewer, data.get("members", ""), near=near
+            )
+        except forms.ValidationError as error:
+            self.add_error("members", error)
+        return data
+
+
+class VolunteerForm(forms.Form):
+    org = OrgChoiceField(label=_("Community served"), queryset=Organization.objects.none())
+    person = forms.CharField(
+        label=_("Volunteer"), max_length=60, help_text=_("Name of a member in your scope.")
+    )
+    served_on = forms.DateField(label=_("Date served"), widget=DateInput())
+    hours = forms.DecimalField(
+        label=_("Hours"), min_value=Decimal("0.5"), max_value=Decimal(24), decimal_places=1
+    )
+    content = forms.CharField(
+        label=_("Service content"), max_length=160, widget=forms.TextInput(attrs=WIDE)
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        units = managed_orgs(viewer).filter(kind__in=["committee", "community", "village"])
+        self.fields["org"].queryset = units  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("person"):
+            try:
+                data["person_obj"] = persons_by_names(self.viewer, data["person"])[0]
+            except forms.ValidationError as error:
+                self.add_error("person", error)
+        return data
+
+
+class RaiseProblemForm(forms.Form):
+    title = forms.CharField(
+        label=_("Problem found"), max_length=200, widget=forms.TextInput(attrs=WIDE)
+    )
+    description = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2, **WIDE})
+    )
+    deadline = forms.DateField(label=_("Deadline"), widget=DateInput())
+
+
+class ActivityEditForm(forms.Form):
+    """Correct an activity's details; its organization and attendance are kept."""
+
+    kind = forms.ModelChoiceField(label=_("Activity kind"), queryset=ActivityKind.objects.none())
+    title = forms.CharField(label=_("Topic"), max_length=160, widget=forms.TextInput(attrs=WIDE))
+    held_on = forms.DateField(label=_("Date held"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Start time"), required=False, widget=TimeInput())
+    end_time = forms.TimeField(label=_("End time"), required=False, widget=TimeInput())
+    mode = forms.ChoiceField(label=_("Online or offline"), choices=ActivityMode.choices)
+    venue = forms.CharField(label=_("Venue"), max_length=120, required=False)
+    venue_category = forms.ModelChoiceField(
+        label=_("Venue category"), queryset=VenueCategory.objects.none(), required=False
+    )
+    speaker = forms.CharField(
+        label=_("Speaker"),
+        max_length=60,
+        required=False,
+        help_text=_("Name of a person in your scope."),
+    )
+    materials = forms.CharField(
+        label=_("Materials"), required=False, widget=forms.Textarea(attrs={"rows": 2, **WIDE})
+    )
+    summary = forms.CharField(
+        label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3, **WIDE})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, activity: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        self.activity = activity
+        self.fields["kind"].queryset = ActivityKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["venue_category"].queryset = VenueCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        speaker = data.pop("speaker", "") or ""
+        data["speaker"] = None
+        if speaker:
+            try:
+                data["speaker"] = persons_by_names(self.viewer, speaker, near=self.activity.org)[0]
+            except forms.ValidationError as error:
+                self.add_error("speaker", error)
+        return data

@@ -1,0 +1,126 @@
+"""What the activities module registers: functions, navigation and metrics.
+
+Coverage of distinct members is not additive, so it is no metric here: the statistics
+module calls ``selectors.member_coverage`` (see README).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.activities.models import Activity, VolunteerService
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+    register_slot,
+)
+
+register_permission("activities.view", _("View activities, campaigns and volunteer service"))
+register_permission("activities.manage", _("Record activities, attendance and campaigns"))
+register_permission("activities.configure", _("Extend activity kinds and venue categories"))
+grant_to_roles("activities.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("activities.manage", "clerk", "secretary")
+grant_to_roles("activities.configure", "system_admin")
+
+register_nav(_("Activities"), "activities:list", "activities.view", order=50)
+
+register_metric(
+    Metric(
+        name="activities.count",
+        label=_("Activities held"),
+        unit=_("activities"),
+        queryset=lambda: Activity.objects.all(),
+        org_field="org",
+        date_field="held_on",
+        permission="activities.view",
+        definition="Count of activity rows of every kind, dated by the day held, counted at "
+        "the holding organization (co-hosts do not count it again).",
+    )
+)
+
+# One metric per key kind: the 集中学习N场、主题党课M场 of a briefing.
+for _code, _label, _unit in (
+    ("group_study", _("Group study sessions"), _("study sessions")),
+    ("party_lecture", _("Party lectures"), _("lectures")),
+    ("party_day", _("Themed Party days"), _("activities")),
+    ("outreach_talk", _("Outreach talks"), _("talks")),
+    ("survey", _("Survey visits"), _("visits")),
+    ("volunteer", _("Volunteer activities"), _("activities")),
+):
+    register_metric(
+        Metric(
+            name=f"activities.{_code}",
+            label=_label,
+            unit=_unit,
+            queryset=lambda code=_code: Activity.objects.filter(kind__code=code),  # type: ignore[misc]
+            org_field="org",
+            date_field="held_on",
+            permission="activities.view",
+            definition=f"Count of activity rows of kind '{_code}', dated by the day held, "
+            "at the holding organization.",
+        )
+    )
+
+register_metric(
+    Metric(
+        name="activities.headcount",
+        label=_("Participants (reported headcount)"),
+        unit=_("person-times"),
+        queryset=lambda: Activity.objects.all(),
+        org_field="org",
+        date_field="held_on",
+        permission="activities.view",
+        value="participants",
+        definition="REPORTED HEADCOUNT: sum of each activity's participants, which is the "
+        "length of its attendance list or, for headcount-only activities, the number "
+        "reported. Person-times, not distinct persons: never use it as coverage of members "
+        "(call activities.selectors.member_coverage for that).",
+    )
+)
+register_metric(
+    Metric(
+        name="activities.volunteer_person_times",
+        label=_("Volunteer service (双报到) person-times"),
+        unit=_("person-times"),
+        queryset=lambda: VolunteerService.objects.all(),
+        org_field="org",
+        date_field="served_on",
+        permission="activities.view",
+        definition="Count of 双报到 service rows (one row = one member serving once), dated "
+        "by the day served, at the community served.",
+    )
+)
+register_metric(
+    Metric(
+        name="activities.volunteer_hours",
+        label=_("Volunteer service (双报到) hours"),
+        unit=_("hours"),
+        queryset=lambda: VolunteerService.objects.all(),
+        org_field="org",
+        date_field="served_on",
+        permission="activities.view",
+        value="hours",
+        definition="Sum of the hours of 双报到 service rows, dated by the day served, at the "
+        "community served.",
+    )
+)
+
+
+def _campaigns_under_way(viewer: Any, user: Any) -> dict[str, Any] | None:
+    """On the home page: campaigns under way in the viewer's scope, with progress."""
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function("activities.view"):
+        return None
+    from django.utils import timezone
+
+    from taizhang.activities.selectors import campaign_list
+
+    campaigns = list(campaign_list(viewer=viewer, active_on=timezone.localdate())[:5])
+    return {"campaigns": campaigns} if campaigns else None
+
+
+register_slot("core.home", "activities/_home_campaigns.html", _campaigns_under_way, order=50)

@@ -1,0 +1,285 @@
+"""Activities (活动), campaigns (专项行动) and 双报到 volunteer service.
+
+An activity belongs to the organization holding it (``org``); co-hosts are listed but
+do not widen who sees it. Attendance is either the list of persons who came
+(``AttendanceMode.LIST``, one ``Attendance`` row each) or only a reported headcount
+(``AttendanceMode.HEADCOUNT``); ``participants`` holds the number either way, so it can
+be summed, while coverage of distinct members is computed from ``Attendance`` alone.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ActivityKind(models.Model):
+    """A kind of activity (集中学习, 主题党课 ...): a dictionary administrators extend."""
+
+    code = models.SlugField(_("activity kind code"), max_length=40, unique=True)
+    name = models.CharField(_("activity kind name"), max_length=40, unique=True)
+    sort_order = models.IntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        verbose_name = _("activity kind")
+        verbose_name_plural = _("activity kinds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class VenueCategory(models.Model):
+    """Where an activity reaches people (进企业、进机关、进校园、进社区、进网络 ...)."""
+
+    code = models.SlugField(_("venue category code"), max_length=40, unique=True)
+    name = models.CharField(_("venue category"), max_length=40, unique=True)
+    sort_order = models.IntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        verbose_name = _("venue category")
+        verbose_name_plural = _("venue categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Campaign(models.Model):
+    """A 专项行动 such as 百场宣讲: a target number of activities in a period."""
+
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organizing organization"),
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    title = models.CharField(_("campaign title"), max_length=120)
+    kind = models.ForeignKey(
+        ActivityKind,
+        verbose_name=_("activity kind"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_count = models.PositiveIntegerField(_("target number of activities"))
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    venue_categories: models.ManyToManyField[VenueCategory, Campaign] = models.ManyToManyField(
+        VenueCategory, verbose_name=_("venue categories to reach"), blank=True, related_name="+"
+    )
+    description = models.TextField(_("campaign description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date", "pk"]
+        verbose_name = _("campaign")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="campaign_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CampaignTeam(models.Model):
+    """A team of a campaign (宣讲队) with its members and its quota of activities."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(_("name of the team"), max_length=80)
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("team organization"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    quota = models.PositiveIntegerField(_("quota of activities"), default=0)
+    leader = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("leader of the team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    members: models.ManyToManyField[models.Model, models.Model] = models.ManyToManyField(
+        "people.Person", verbose_name=_("team members"), blank=True, related_name="campaign_teams"
+    )
+
+    class Meta:
+        ordering = ["campaign_id", "pk"]
+        verbose_name = _("campaign team")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "name"], name="unique_campaign_team_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActivityMode(models.TextChoices):
+    OFFLINE = "offline", _("Held offline")
+    ONLINE = "online", _("Held online")
+    HYBRID = "hybrid", _("Held online and offline")
+
+
+class AttendanceMode(models.TextChoices):
+    LIST = "list", _("List of attendees")
+    HEADCOUNT = "headcount", _("Headcount only")
+
+
+class Activity(models.Model):
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("holding organization"),
+        on_delete=models.PROTECT,
+        related_name="activities",
+    )
+    co_orgs: models.ManyToManyField[models.Model, models.Model] = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("co-hosting organizations"),
+        blank=True,
+        related_name="co_hosted_activities",
+    )
+    kind = models.ForeignKey(
+        ActivityKind, verbose_name=_("activity kind"), on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("topic"), max_length=160)
+    held_on = models.DateField(_("date held"))
+    start_time = models.TimeField(_("start time"), null=True, blank=True)
+    end_time = models.TimeField(_("end time"), null=True, blank=True)
+    mode = models.CharField(
+        _("online or offline"), max_length=10, choices=ActivityMode.choices, default="offline"
+    )
+    venue = models.CharField(_("venue"), max_length=120, blank=True)
+    venue_category = models.ForeignKey(
+        VenueCategory,
+        verbose_name=_("venue category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    speaker = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("speaker"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    materials = models.TextField(_("materials"), blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name=_("campaign"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    team = models.ForeignKey(
+        CampaignTeam,
+        verbose_name=_("campaign team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
+    attendance_mode = models.CharField(
+        _("attendance recorded as"),
+        max_length=10,
+        choices=AttendanceMode.choices,
+        default=AttendanceMode.HEADCOUNT,
+    )
+    participants = models.PositiveIntegerField(_("participants"), default=0)
+    attendees: models.ManyToManyField[models.Model, models.Model] = models.ManyToManyField(
+        "people.Person", through="Attendance", related_name="activities_attended"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["org", "held_on"]),
+            models.Index(fields=["kind", "held_on"]),
+            models.Index(fields=["campaign", "held_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_survey(self) -> bool:
+        return self.kind.code == "survey"
+
+
+class Attendance(models.Model):
+    """One person present at one activity (only for ``AttendanceMode.LIST``)."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attendance")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "person"], name="unique_attendance")
+        ]
+        indexes = [models.Index(fields=["person", "activity"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.activity_id}"
+
+
+class VolunteerService(models.Model):
+    """双报到: one member's volunteer service in a community, one person-time per row."""
+
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("community served"),
+        on_delete=models.PROTECT,
+        related_name="volunteer_services",
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("volunteer"),
+        on_delete=models.PROTECT,
+        related_name="volunteer_services",
+    )
+    served_on = models.DateField(_("date served"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    content = models.CharField(_("service content"), max_length=160)
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="volunteer_services",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-served_on", "-pk"]
+        verbose_name = _("volunteer service")
+        indexes = [models.Index(fields=["org", "served_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0) & models.Q(hours__lte=24),
+                name="volunteer_hours_in_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.served_on}"

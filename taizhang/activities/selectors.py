@@ -1,0 +1,302 @@
+"""Reads of activities, campaigns and 双报到 records through the viewer's data scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, Count, Q, QuerySet, Sum, When
+from django.http import Http404
+
+from taizhang.activities.models import (
+    Activity,
+    ActivityKind,
+    Attendance,
+    AttendanceMode,
+    Campaign,
+    CampaignTeam,
+    VenueCategory,
+    VolunteerService,
+)
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+
+VIEW = "activities.view"
+SORTS = {
+    "": ("-held_on", "-pk"),
+    "oldest": ("held_on", "pk"),
+    "participants": ("-participants", "-held_on"),
+    "org": ("org__path", "-held_on"),
+}
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _subtree_q(org: Organization, prefix: str = "org__") -> Q:
+    lower, upper = org.subtree_bounds
+    return Q(**{f"{prefix}path__gte": lower, f"{prefix}path__lt": upper})
+
+
+def activity_list(
+    *,
+    viewer: Any,
+    kind: ActivityKind | None = None,
+    venue_category: VenueCategory | None = None,
+    campaign: Campaign | None = None,
+    subtree_of: Organization | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    q: str = "",
+    sort: str = "",
+) -> QuerySet[Activity]:
+    """Activities held by organizations in scope; every filter only narrows."""
+    qs = Activity.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    if venue_category is not None:
+        qs = qs.filter(venue_category=venue_category)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    if subtree_of is not None:
+        qs = qs.filter(_subtree_q(subtree_of))
+    if start is not None:
+        qs = qs.filter(held_on__gte=start)
+    if end is not None:
+        qs = qs.filter(held_on__lte=end)
+    if q:
+        qs = qs.filter(title__icontains=q)
+    return qs.select_related(
+        "org", "kind", "venue_category", "speaker", "campaign", "team"
+    ).order_by(*SORTS.get(sort, SORTS[""]))
+
+
+def get_activity_for_viewer(viewer: Any, pk: Any) -> Activity:
+    """The activity, or the same 404 whether it is missing or out of scope."""
+    activity = activity_list(viewer=viewer).filter(pk=_pk(pk)).first()
+    if activity is None:
+        raise Http404
+    return activity
+
+
+def activity_attendees(activity: Activity) -> QuerySet[Any]:
+    """The persons on an activity's attendance list, members marked by their membership."""
+    from taizhang.people.models import Person
+
+    return (
+        Person.objects.filter(pk__in=Attendance.objects.filter(activity=activity).values("person"))
+        .select_related("organization", "membership")
+        .order_by("organization__path", "name", "pk")
+    )
+
+
+def attendee_candidates(activity: Activity, limit: int = 400) -> list[Any]:
+    """Persons of the holding organization's subtree, members first: the sign-in sheet."""
+    from taizhang.people.models import Person
+
+    return list(
+        Person.objects.filter(_subtree_q(activity.org, "organization__"))
+        .select_related("organization", "membership")
+        .annotate(non_member=Case(When(membership__isnull=True, then=1), default=0))
+        .order_by("non_member", "organization__path", "name", "pk")[:limit]
+    )
+
+
+def member_coverage(*, viewer: Any, org: Organization, start: dt.date, end: dt.date) -> int:
+    """Distinct Party members who attended an activity held in ``org``'s subtree.
+
+    Counted from attendance lists, in one query; headcount-only activities add nothing.
+    The subtree is further limited to the viewer's scope, so nobody learns figures of
+    organizations they may not see. ``start`` and ``end`` are inclusive.
+    """
+    scope = scope_for(viewer, VIEW)
+    return (
+        Attendance.objects.filter(
+            scope.records_q(org_field="activity__org"),
+            _subtree_q(org, "activity__org__"),
+            activity__attendance_mode=AttendanceMode.LIST,
+            activity__held_on__gte=start,
+            activity__held_on__lte=end,
+            person__membership__isnull=False,
+        )
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The briefing figures of a subtree and period (count per kind, reach)."""
+
+    total: int
+    by_kind: list[dict[str, Any]]
+    participants: int
+    headcount_only: int
+    members_reached: int
+
+
+def activity_figures(
+    *, viewer: Any, org: Organization | None, start: dt.date, end: dt.date
+) -> Figures:
+    """累计开展集中学习N场、主题党课M场，覆盖党员K人: three queries."""
+    qs = activity_list(viewer=viewer, subtree_of=org, start=start, end=end).order_by()
+    kinds = {k.pk: k for k in ActivityKind.objects.all()}
+    rows = list(qs.values("kind_id").annotate(n=Count("pk"), people=Sum("participants")))
+    by_kind = [
+        {"kind": kinds[r["kind_id"]], "count": r["n"], "participants": r["people"] or 0}
+        for r in sorted(rows, key=lambda r: (kinds[r["kind_id"]].sort_order, r["kind_id"]))
+    ]
+    agg = qs.aggregate(
+        headcount_only=Count("pk", filter=Q(attendance_mode=AttendanceMode.HEADCOUNT))
+    )
+    reached = 0
+    if org is not None:
+        reached = member_coverage(viewer=viewer, org=org, start=start, end=end)
+    else:
+        reached = _coverage_in_scope(viewer=viewer, start=start, end=end)
+    return Figures(
+        total=sum(r["count"] for r in by_kind),
+        by_kind=by_kind,
+        participants=sum(r["participants"] for r in by_kind),
+        headcount_only=agg["headcount_only"] or 0,
+        members_reached=reached,
+    )
+
+
+def _coverage_in_scope(*, viewer: Any, start: dt.date, end: dt.date) -> int:
+    scope = scope_for(viewer, VIEW)
+    return (
+        Attendance.objects.filter(
+            scope.records_q(org_field="activity__org"),
+            activity__attendance_mode=AttendanceMode.LIST,
+            activity__held_on__gte=start,
+            activity__held_on__lte=end,
+            person__membership__isnull=False,
+        )
+        .values("person_id")
+        .distinct()
+        .count()
+    )
+
+
+# Campaigns ------------------------------------------------------------------------------
+
+
+def campaign_list(
+    *, viewer: Any, q: str = "", active_on: dt.date | None = None
+) -> QuerySet[Campaign]:
+    qs = Campaign.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    if q:
+        qs = qs.filter(title__icontains=q)
+    if active_on is not None:
+        qs = qs.filter(start_date__lte=active_on, end_date__gte=active_on)
+    return (
+        qs.select_related("org", "kind")
+        .annotate(done=Count("activities", distinct=True), team_count=Count("teams", distinct=True))
+        .order_by("-start_date", "pk")
+    )
+
+
+def get_campaign_for_viewer(viewer: Any, pk: Any) -> Campaign:
+    campaign = campaign_list(viewer=viewer).filter(pk=_pk(pk)).first()
+    if campaign is None:
+        raise Http404
+    return campaign
+
+
+@dataclass(frozen=True)
+class Progress:
+    label: str
+    done: int
+    target: int | None
+    obj: Any = None
+
+    @property
+    def percent(self) -> int | None:
+        if not self.target:
+            return None
+        return min(100, self.done * 100 // self.target)
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    total: Progress
+    teams: list[Progress]
+    venue_categories: list[Progress]
+    unassigned: int
+    outside_categories: int
+
+
+def campaign_progress(campaign: Campaign) -> CampaignProgress:
+    """Activities done against the target, per team and per venue category.
+
+    The campaign is read as a whole by whoever may see the campaign (its organizer's
+    scope), including activities that its teams from other subtrees recorded.
+    """
+    activities = Activity.objects.filter(campaign=campaign).order_by()
+    teams = list(
+        CampaignTeam.objects.filter(campaign=campaign)
+        .select_related("org", "leader")
+        .annotate(
+            done=Count("activities", distinct=True), member_count=Count("members", distinct=True)
+        )
+        .order_by("pk")
+    )
+    per_category = dict(
+        activities.values("venue_category_id")
+        .annotate(n=Count("pk"))
+        .values_list("venue_category_id", "n")
+    )
+    targets = list(campaign.venue_categories.all())
+    total = sum(per_category.values())
+    return CampaignProgress(
+        total=Progress(str(campaign.title), total, campaign.target_count, campaign),
+        teams=[Progress(t.name, t.done, t.quota or None, t) for t in teams],  # type: ignore[attr-defined]
+        venue_categories=[Progress(c.name, per_category.get(c.pk, 0), None, c) for c in targets],
+        unassigned=activities.filter(team__isnull=True).count(),
+        outside_categories=total - sum(per_category.get(c.pk, 0) for c in targets),
+    )
+
+
+# 双报到 ---------------------------------------------------------------------------------
+
+
+def volunteer_service_list(
+    *,
+    viewer: Any,
+    subtree_of: Organization | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    q: str = "",
+) -> QuerySet[VolunteerService]:
+    qs = VolunteerService.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    if subtree_of is not None:
+        qs = qs.filter(_subtree_q(subtree_of))
+    if start is not None:
+        qs = qs.filter(served_on__gte=start)
+    if end is not None:
+        qs = qs.filter(served_on__lte=end)
+    if q:
+        qs = qs.filter(Q(content__icontains=q) | Q(person__name__icontains=q))
+    return qs.select_related("org", "person", "person__organization").order_by("-served_on", "-pk")
+
+
+def volunteer_figures(qs: QuerySet[VolunteerService]) -> dict[str, Any]:
+    """到社区服务N人次、M小时 and how many distinct volunteers: one query."""
+    agg = qs.order_by().aggregate(
+        person_times=Count("pk"),
+        hours=Sum("hours"),
+        volunteers=Count("person", distinct=True),
+    )
+    return {
+        "person_times": agg["person_times"] or 0,
+        "hours": agg["hours"] or Decimal(0),
+        "volunteers": agg["volunteers"] or 0,
+    }

@@ -1,0 +1,529 @@
+"""Writes for activities, campaigns and 双报到 records: one audit event per call."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from taizhang.activities.models import (
+    Activity,
+    ActivityKind,
+    Attendance,
+    AttendanceMode,
+    Campaign,
+    CampaignTeam,
+    VenueCategory,
+    VolunteerService,
+)
+from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+
+MANAGE = "activities.manage"
+ACTIVITY_FIELDS = [
+    "org",
+    "kind",
+    "title",
+    "held_on",
+    "start_time",
+    "end_time",
+    "mode",
+    "venue",
+    "venue_category",
+    "speaker",
+    "materials",
+    "summary",
+    "campaign",
+    "team",
+    "attendance_mode",
+    "participants",
+]
+CAMPAIGN_FIELDS = ["org", "title", "kind", "target_count", "start_date", "end_date", "description"]
+TEAM_FIELDS = ["campaign", "name", "org", "quota", "leader"]
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
+    if acting_user is None:
+        return  # system jobs (demo loader, imports)
+    scope = scope_for(acting_user, MANAGE)
+    _require(all(scope.covers(org) for org in orgs))
+
+
+def _within(org: Organization, outer: Organization) -> bool:
+    return org.path.startswith(outer.path)
+
+
+@transaction.atomic
+def activity_kind_create(
+    *, code: str, name: str, sort_order: int = 100, acting_user: Any
+) -> ActivityKind:
+    """Extend the kind dictionary (系统管理员)."""
+    if acting_user is not None:
+        _require(acting_user.has_function("activities.configure"))
+    kind = ActivityKind(code=code, name=name, sort_order=sort_order)
+    kind.full_clean()
+    kind.save()
+    audit_record(
+        actor=acting_user,
+        action="activity_kind.create",
+        obj=kind,
+        changes=diff({}, snapshot(kind, ["code", "name", "sort_order"])),
+    )
+    return kind
+
+
+@transaction.atomic
+def venue_category_create(
+    *, code: str, name: str, sort_order: int = 100, acting_user: Any
+) -> VenueCategory:
+    """Extend the venue categories (系统管理员)."""
+    if acting_user is not None:
+        _require(acting_user.has_function("activities.configure"))
+    category = VenueCategory(code=code, name=name, sort_order=sort_order)
+    category.full_clean()
+    category.save()
+    audit_record(
+        actor=acting_user,
+        action="venue_category.create",
+        obj=category,
+        changes=diff({}, snapshot(category, ["code", "name", "sort_order"])),
+    )
+    return category
+
+
+@dataclass
+class ActivityIn:
+    """One activity to record; attendance is either ``attendees`` or ``headcount``."""
+
+    org: Organization
+    kind: ActivityKind
+    title: str
+    held_on: dt.date
+    attendance_mode: str = AttendanceMode.HEADCOUNT
+    attendees: Sequence[Person] = ()
+    headcount: int = 0
+    start_time: dt.time | None = None
+    end_time: dt.time | None = None
+    mode: str = "offline"
+    venue: str = ""
+    venue_category: VenueCategory | None = None
+    speaker: Person | None = None
+    materials: str = ""
+    summary: str = ""
+    campaign: Campaign | None = None
+    team: CampaignTeam | None = None
+    co_orgs: Sequence[Organization] = field(default_factory=tuple)
+
+
+def _check_attendance(mode: str, attendees: Sequence[Person], headcount: int) -> int:
+    """The participants figure for the record, or refuse an inconsistent attendance."""
+    if mode == AttendanceMode.LIST:
+        if headcount and headcount != len(set(attendees)):
+            raise ValidationError(
+                {"headcount": _("A list of attendees is counted, not typed in as a headcount.")}
+            )
+        return len({p.pk for p in attendees})
+    if mode == AttendanceMode.HEADCOUNT:
+        if attendees:
+            raise ValidationError(
+                {"attendees": _("A headcount-only activity has no list of attendees.")}
+            )
+        if headcount < 0:
+            raise ValidationError({"headcount": _("The headcount cannot be negative.")})
+        return headcount
+    raise ValidationError({"attendance_mode": _("Unknown attendance mode.")})
+
+
+RELATED = ["org", "kind", "venue_category", "speaker", "campaign", "team"]
+
+
+def _build(row: ActivityIn, acting_user: Any) -> Activity:
+    if row.team is not None and row.campaign is None:
+        row.campaign = row.team.campaign
+    if row.team is not None and row.team.campaign_id != getattr(row.campaign, "pk", None):
+        raise ValidationError({"team": _("The team belongs to another campaign.")})
+    campaign = row.campaign
+    if campaign is not None and not (campaign.start_date <= row.held_on <= campaign.end_date):
+        raise ValidationError({"held_on": _("The activity falls outside the campaign's period.")})
+    if row.start_time and row.end_time and row.end_time < row.start_time:
+        raise ValidationError({"end_time": _("The activity cannot end before it starts.")})
+    participants = _check_attendance(row.attendance_mode, row.attendees, row.headcount)
+    activity = Activity(
+        org=row.org,
+        kind=row.kind,
+        title=row.title.strip(),
+        held_on=row.held_on,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        mode=row.mode,
+        venue=row.venue.strip(),
+        venue_category=row.venue_category,
+        speaker=row.speaker,
+        materials=row.materials.strip(),
+        summary=row.summary.strip(),
+        campaign=campaign,
+        team=row.team,
+        attendance_mode=row.attendance_mode,
+        participants=participants,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    # Related rows come in as instances, so their existence needs no query per row.
+    activity.full_clean(exclude=["created_by", *RELATED])
+    return activity
+
+
+def _ensure_persons_visible(acting_user: Any, persons: Sequence[Person]) -> None:
+    """Attendees and speakers must be persons the recorder may see."""
+    if acting_user is None or not persons:
+        return
+    scope = scope_for(acting_user, "people.view")
+    orgs = Organization.objects.filter(pk__in={p.organization_id for p in persons})
+    if not all(scope.covers(org) for org in orgs):
+        raise ValidationError({"attendees": _("Some persons are outside your scope.")})
+
+
+@transaction.atomic
+def activity_create(*, data: ActivityIn, acting_user: Any) -> Activity:
+    """Record one activity with its attendance (list or headcount)."""
+    _ensure_manage(acting_user, data.org, *data.co_orgs)
+    _ensure_persons_visible(
+        acting_user, [*data.attendees, *([data.speaker] if data.speaker else [])]
+    )
+    activity = _build(data, acting_user)
+    activity.save()
+    if data.co_orgs:
+        activity.co_orgs.set(data.co_orgs)
+    Attendance.objects.bulk_create(
+        [
+            Attendance(activity=activity, person=p)
+            for p in {p.pk: p for p in data.attendees}.values()
+        ]
+    )
+    changes = diff({}, snapshot(activity, ACTIVITY_FIELDS))
+    changes["co_orgs"] = [[], sorted(o.pk for o in data.co_orgs)]
+    audit_record(actor=acting_user, action="activity.create", obj=activity, changes=changes)
+    return activity
+
+
+@transaction.atomic
+def activity_import(*, rows: Sequence[ActivityIn], source: str, acting_user: Any) -> list[Activity]:
+    """Record many activities at once (a yearly ledger, the demo): one audit event.
+
+    Every row is validated before anything is written, so one bad row writes nothing.
+    """
+    _ensure_manage(acting_user, *{r.org.pk: r.org for r in rows}.values())
+    built = [_build(row, acting_user) for row in rows]
+    Activity.objects.bulk_create(built, batch_size=500)
+    if not all(a.pk for a in built):  # SQLite < 3.35 cannot return ids from bulk inserts
+        raise RuntimeError("The database did not return the new ids")
+    Attendance.objects.bulk_create(
+        [
+            Attendance(activity=activity, person_id=pk)
+            for activity, row in zip(built, rows, strict=True)
+            for pk in sorted({p.pk for p in row.attendees})
+        ],
+        batch_size=2000,
+    )
+    through: Any = Activity.co_orgs.through
+    through.objects.bulk_create(
+        [
+            through(activity_id=activity.pk, organization_id=org.pk)
+            for activity, row in zip(built, rows, strict=True)
+            for org in row.co_orgs
+        ]
+    )
+    audit_record(
+        actor=acting_user,
+        action="activity.import",
+        object_type=Activity._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(built), "source": source, "ids": [built[0].pk, built[-1].pk]}
+        if built
+        else {"count": 0, "source": source},
+    )
+    return built
+
+
+EDITABLE = {
+    "kind",
+    "title",
+    "held_on",
+    "start_time",
+    "end_time",
+    "mode",
+    "venue",
+    "venue_category",
+    "speaker",
+    "materials",
+    "summary",
+}
+
+
+@transaction.atomic
+def activity_update(*, activity: Activity, acting_user: Any, **fields: Any) -> Activity:
+    """Correct the details of an activity (not its organization or attendance)."""
+    unknown = set(fields) - EDITABLE
+    if unknown:
+        raise TypeError(f"Unknown activity fields: {sorted(unknown)}")
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _ensure_manage(acting_user, activity.org)
+    if fields.get("speaker") is not None:
+        _ensure_persons_visible(acting_user, [fields["speaker"]])
+    before = snapshot(activity, ACTIVITY_FIELDS)
+    for key, value in fields.items():
+        setattr(activity, key, value.strip() if isinstance(value, str) else value)
+    if activity.start_time and activity.end_time and activity.end_time < activity.start_time:
+        raise ValidationError({"end_time": _("The activity cannot end before it starts.")})
+    campaign = activity.campaign
+    if campaign is not None and not (campaign.start_date <= activity.held_on <= campaign.end_date):
+        raise ValidationError({"held_on": _("The activity falls outside the campaign's period.")})
+    activity.full_clean(exclude=["created_by"])
+    activity.save()
+    audit_record(
+        actor=acting_user,
+        action="activity.update",
+        obj=activity,
+        changes=diff(before, snapshot(activity, ACTIVITY_FIELDS)),
+    )
+    return activity
+
+
+@transaction.atomic
+def activity_attendance_set(
+    *,
+    activity: Activity,
+    attendance_mode: str,
+    attendees: Sequence[Person] = (),
+    headcount: int = 0,
+    acting_user: Any,
+) -> Activity:
+    """Replace the attendance: the list of persons who came, or only a headcount."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    _ensure_manage(acting_user, activity.org)
+    _ensure_persons_visible(acting_user, attendees)
+    participants = _check_attendance(attendance_mode, attendees, headcount)
+    before_ids = sorted(activity.attendance.values_list("person_id", flat=True))
+    before = snapshot(activity, ["attendance_mode", "participants"])
+    activity.attendance.all().delete()
+    Attendance.objects.bulk_create(
+        [Attendance(activity=activity, person_id=pk) for pk in sorted({p.pk for p in attendees})]
+    )
+    activity.attendance_mode = attendance_mode
+    activity.participants = participants
+    activity.save(update_fields=["attendance_mode", "participants"])
+    changes: dict[str, Any] = diff(before, snapshot(activity, ["attendance_mode", "participants"]))
+    after_ids = sorted({p.pk for p in attendees})
+    if before_ids != after_ids:
+        changes["attendees"] = {
+            "added": sorted(set(after_ids) - set(before_ids)),
+            "removed": sorted(set(before_ids) - set(after_ids)),
+        }
+    audit_record(actor=acting_user, action="activity.attendance", obj=activity, changes=changes)
+    return activity
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    org: Organization,
+    title: str,
+    target_count: int,
+    start_date: dt.date,
+    end_date: dt.date,
+    kind: ActivityKind | None = None,
+    venue_categories: Sequence[VenueCategory] = (),
+    description: str = "",
+    acting_user: Any,
+) -> Campaign:
+    """Launch a 专项行动 with its target and the venue categories it must reach."""
+    _ensure_manage(acting_user, org)
+    if end_date < start_date:
+        raise ValidationError({"end_date": _("The campaign cannot end before it starts.")})
+    if target_count < 1:
+        raise ValidationError({"target_count": _("The target must be at least one activity.")})
+    campaign = Campaign(
+        org=org,
+        title=title.strip(),
+        kind=kind,
+        target_count=target_count,
+        start_date=start_date,
+        end_date=end_date,
+        description=description.strip(),
+    )
+    campaign.full_clean()
+    campaign.save()
+    campaign.venue_categories.set(venue_categories)
+    changes = diff({}, snapshot(campaign, CAMPAIGN_FIELDS))
+    changes["venue_categories"] = [[], sorted(c.pk for c in venue_categories)]
+    audit_record(actor=acting_user, action="campaign.create", obj=campaign, changes=changes)
+    return campaign
+
+
+@transaction.atomic
+def campaign_team_create(
+    *,
+    campaign: Campaign,
+    name: str,
+    org: Organization,
+    quota: int = 0,
+    leader: Person | None = None,
+    members: Sequence[Person] = (),
+    acting_user: Any,
+) -> CampaignTeam:
+    """Form a team of a campaign, with its members and its quota of activities."""
+    _ensure_manage(acting_user, campaign.org)
+    _ensure_persons_visible(acting_user, [*members, *([leader] if leader else [])])
+    if not _within(org, campaign.org):
+        raise ValidationError(
+            {"org": _("The team's organization must be within the campaign's organization.")}
+        )
+    allotted = sum(t.quota for t in campaign.teams.all())
+    if allotted + quota > campaign.target_count:
+        raise ValidationError(
+            {
+                "quota": _(
+                    "The teams' quotas (%(total)s) would exceed the campaign target (%(target)s)."
+                )
+                % {"total": allotted + quota, "target": campaign.target_count}
+            }
+        )
+    team = CampaignTeam(campaign=campaign, name=name.strip(), org=org, quota=quota, leader=leader)
+    team.full_clean()
+    team.save()
+    everyone = {p.pk for p in members} | ({leader.pk} if leader else set())
+    team.members.set(sorted(everyone))
+    changes = diff({}, snapshot(team, TEAM_FIELDS))
+    changes["members"] = [[], sorted(everyone)]
+    audit_record(actor=acting_user, action="campaign_team.create", obj=team, changes=changes)
+    return team
+
+
+@transaction.atomic
+def campaign_team_members_set(
+    *, team: CampaignTeam, members: Sequence[Person], acting_user: Any
+) -> CampaignTeam:
+    """Replace a team's members (the leader stays a member)."""
+    _ensure_manage(acting_user, team.campaign.org)
+    _ensure_persons_visible(acting_user, members)
+    before = sorted(team.members.values_list("pk", flat=True))
+    after = sorted({p.pk for p in members} | ({team.leader_id} if team.leader_id else set()))
+    team.members.set(after)
+    audit_record(
+        actor=acting_user,
+        action="campaign_team.members",
+        obj=team,
+        changes={"members": [before, after]} if before != after else {},
+    )
+    return team
+
+
+@dataclass
+class ServiceIn:
+    org: Organization
+    person: Person
+    served_on: dt.date
+    hours: Decimal
+    content: str
+    activity: Activity | None = None
+
+
+def _build_service(row: ServiceIn) -> VolunteerService:
+    record = VolunteerService(
+        org=row.org,
+        person=row.person,
+        served_on=row.served_on,
+        hours=row.hours,
+        content=row.content.strip(),
+        activity=row.activity,
+    )
+    if not Decimal(0) < Decimal(row.hours) <= Decimal(24):
+        raise ValidationError({"hours": _("Hours of one service are more than 0 and at most 24.")})
+    record.full_clean(exclude=["org", "person", "activity"])
+    return record
+
+
+@transaction.atomic
+def volunteer_service_record(
+    *,
+    org: Organization,
+    person: Person,
+    served_on: dt.date,
+    hours: Decimal,
+    content: str,
+    activity: Activity | None = None,
+    acting_user: Any,
+) -> VolunteerService:
+    """双报到: record one member's service in a community (one person-time)."""
+    _ensure_manage(acting_user, org)
+    record = _build_service(ServiceIn(org, person, served_on, Decimal(hours), content, activity))
+    record.save()
+    audit_record(
+        actor=acting_user,
+        action="volunteer_service.record",
+        obj=record,
+        object_repr=f"{person.name} {served_on}",
+        changes=diff(
+            {}, snapshot(record, ["org", "person", "served_on", "hours", "content", "activity"])
+        ),
+    )
+    return record
+
+
+@transaction.atomic
+def volunteer_service_import(
+    *, rows: Sequence[ServiceIn], source: str, acting_user: Any
+) -> list[VolunteerService]:
+    """Record many services at once (a community's sign-in sheet): one audit event."""
+    _ensure_manage(acting_user, *{r.org.pk: r.org for r in rows}.values())
+    built = [_build_service(row) for row in rows]
+    VolunteerService.objects.bulk_create(built, batch_size=1000)
+    audit_record(
+        actor=acting_user,
+        action="volunteer_service.import",
+        object_type=VolunteerService._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(built), "source": source},
+    )
+    return built
+
+
+@transaction.atomic
+def activity_raise_problem(
+    *,
+    activity: Activity,
+    title: str,
+    deadline: dt.date,
+    description: str = "",
+    acting_user: Any,
+) -> Any:
+    """Put a problem found on a 调研 visit on the problem list, linked back to the visit.
+
+    The problem service records the audit event (with this activity as its origin).
+    """
+    from taizhang.problems.services import problem_create
+
+    if not activity.is_survey:
+        raise ValidationError(_("Only a survey visit raises problems from here."))
+    return problem_create(
+        org=activity.org,
+        title=title,
+        description=description or activity.summary,
+        deadline=deadline,
+        source="survey",
+        origin=activity,
+        raised_on=activity.held_on,
+        acting_user=acting_user,
+    )

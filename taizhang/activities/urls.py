@@ -1,0 +1,17 @@
+from django.urls import path
+
+from taizhang.activities import views
+
+urlpatterns = [
+    path("", views.activity_list_view, name="list"),
+    path("new/", views.activity_create_view, name="create"),
+    path("<int:pk>/", views.activity_detail, name="detail"),
+    path("<int:pk>/edit/", views.activity_edit_view, name="edit"),
+    path("<int:pk>/attendance/", views.activity_attendance_view, name="attendance"),
+    path("<int:pk>/raise-problem/", views.activity_raise_problem_view, name="raise_problem"),
+    path("campaigns/", views.campaign_list_view, name="campaigns"),
+    path("campaigns/new/", views.campaign_create_view, name="campaign_create"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<int:pk>/teams/", views.campaign_team_create_view, name="team_create"),
+    path("volunteer/", views.volunteer_list_view, name="volunteer"),
+]

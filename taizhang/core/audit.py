@@ -1,0 +1,171 @@
+"""Record audit events and verify the chain.
+
+Services call :func:`audit_record` once per write, inside their transaction. The
+request's IP address reaches it through :mod:`taizhang.core.request_context`, so
+services never take a ``request``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from taizhang.core.models import AuditEvent, AuditHead, AuditOutcome
+from taizhang.core.request_context import current_ip
+
+GENESIS = "0" * 64
+
+
+def _plain(value: Any) -> Any:
+    """Make a field value JSON-friendly and stable for hashing."""
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
+    """Return the named fields of ``instance`` as plain values (FKs by id)."""
+    result: dict[str, Any] = {}
+    for name in fields:
+        field = instance._meta.get_field(name)
+        attname = getattr(field, "attname", name)
+        result[name] = _plain(getattr(instance, attname))
+    return result
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Field-by-field changes as ``{field: [old, new]}``; unchanged fields are left out."""
+    keys = list(dict.fromkeys([*before, *after]))
+    return {
+        key: [before.get(key), after.get(key)] for key in keys if before.get(key) != after.get(key)
+    }
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = {
+        "id": event.pk,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "object_repr": event.object_repr,
+        "changes": event.changes,
+        "ip": event.ip,
+        "outcome": event.outcome,
+        "previous": event.previous_digest,
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+
+
+def compute_digest(event: AuditEvent) -> str:
+    key = settings.AUDIT_CHAIN_KEY.encode()
+    return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
+
+
+def _lock_head() -> AuditHead:
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        head = AuditHead.objects.create(pk=1)
+    return head
+
+
+@transaction.atomic
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    outcome: str = AuditOutcome.SUCCESS,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+) -> AuditEvent:
+    """Append one event to the chain. Call it from the service, inside its transaction."""
+    head = _lock_head()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    event = AuditEvent(
+        occurred_at=timezone.now(),
+        actor_id=actor_id,
+        actor_name=getattr(actor, "username", "") if actor_id else "",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        changes=_plain(changes or {}),
+        ip=current_ip(),
+        outcome=outcome,
+        previous_digest=head.last_digest or GENESIS,
+        # The id is part of the digest, so insert first and seal the row right after.
+        digest=f"pending-{head.count + 1}-{head.last_event_id}",
+    )
+    event.save(force_insert=True)
+    event.digest = compute_digest(event)
+    AuditEvent.objects.filter(pk=event.pk).update(digest=event.digest)
+    head.last_event_id = event.pk
+    head.last_digest = event.digest
+    head.count += 1
+    head.save(update_fields=["last_event_id", "last_digest", "count"])
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    broken_id: int | None = None
+    reason: str = ""
+
+
+def audit_verify(batch_size: int = 2000) -> VerifyResult:
+    """Walk the chain in id order and name the first row that does not fit."""
+    previous = GENESIS
+    checked = 0
+    last_id = 0
+    rows = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
+    for event in rows:
+        if event.previous_digest != previous:
+            return VerifyResult(
+                False, checked, event.pk, "previous digest does not match the row before it"
+            )
+        if compute_digest(event) != event.digest:
+            return VerifyResult(False, checked, event.pk, "content does not match its digest")
+        previous = event.digest
+        last_id = event.pk
+        checked += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    expected = head.count if head else 0
+    if head and (
+        head.last_event_id != last_id or head.last_digest != (previous if checked else "")
+    ):
+        return VerifyResult(
+            False, checked, head.last_event_id, "the newest rows are missing or were replaced"
+        )
+    if checked != expected:
+        return VerifyResult(False, checked, last_id, f"expected {expected} rows, found {checked}")
+    return VerifyResult(True, checked)

@@ -1,0 +1,24 @@
+"""The core roles. Modules add their permissions to these roles in their manifests."""
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    grant_to_roles,
+    register_nav,
+    register_permission,
+    register_role,
+)
+
+register_role("clerk", _("Clerk"))
+register_role("secretary", _("Secretary"))
+register_role("leader", _("Linked leader"))
+register_role("personnel", _("Personnel officer"))
+register_role("viewer", _("Viewer"))
+register_role("system_admin", _("System administrator"), admin_kind="system")
+register_role("security_admin", _("Security administrator"), admin_kind="security")
+register_role("audit_admin", _("Audit administrator"), admin_kind="audit")
+
+register_permission("audit.view", _("Read the audit trail"))
+grant_to_roles("audit.view", "audit_admin")
+
+register_nav(_("Audit trail"), "core:audit_list", "audit.view", order=900)

@@ -1,0 +1,78 @@
+"""Core models: the append-only, hash-chained audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    FAILURE = "failure", _("Failure")
+    DENIED = "denied", _("Denied")
+
+
+class AuditEvent(models.Model):
+    """One recorded action. Rows are only ever inserted; see ``core/audit.py``.
+
+    ``digest`` is an HMAC over this row's content and the previous row's digest, so a
+    changed, deleted, inserted or reordered row breaks the chain at that point.
+    """
+
+    occurred_at = models.DateTimeField(_("time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=80, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=80, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS
+    )
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise RuntimeError("Audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("Audit events are append-only")
+
+
+class AuditHead(models.Model):
+    """The chain's head: the last event's id and digest, kept in the same transaction.
+
+    Without it, deleting the newest rows would leave a shorter chain that still verifies.
+    Locking this single row also serializes appends on PostgreSQL.
+    """
+
+    last_event_id = models.BigIntegerField(default=0)
+    last_digest = models.CharField(max_length=64, default="")
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"audit head #{self.last_event_id}"

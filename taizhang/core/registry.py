@@ -1,0 +1,139 @@
+"""The module registry: what each module declares in its ``manifest.py``.
+
+Modules register permissions (functions a role can grant), the roles those functions
+belong to, and metrics for the statistics module. Nothing here imports a module; the
+modules import this registry, so statistics can read every ledger without importing any.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+
+# A label is a plain string or a lazy translation.
+Label = str | Promise
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label: Label
+
+
+@dataclass
+class Role:
+    """A named bundle of permissions that a grant gives on part of the tree.
+
+    ``admin_kind`` marks the three separated administrators (三员分立): no account may
+    hold roles of two different admin kinds.
+    """
+
+    code: str
+    label: Label
+    permissions: set[str] = field(default_factory=set)
+    admin_kind: str = ""
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A figure the statistics module can roll up the tree.
+
+    ``queryset`` returns the unscoped base rows; ``org_field`` names the organization
+    they belong to, ``date_field`` the date they count on, and ``value`` is ``"count"``
+    or the name of a numeric field to sum.
+    """
+
+    name: str
+    label: Label
+    unit: Label
+    queryset: Callable[[], QuerySet[Any]]
+    org_field: str
+    date_field: str
+    permission: str
+    value: str = "count"
+    definition: str = ""
+
+
+PERMISSIONS: dict[str, Permission] = {}
+ROLES: dict[str, Role] = {}
+METRICS: dict[str, Metric] = {}
+
+
+def register_permission(code: str, label: Label) -> None:
+    PERMISSIONS[code] = Permission(code, label)
+
+
+def register_role(code: str, label: Label, *, admin_kind: str = "") -> Role:
+    role = ROLES.get(code)
+    if role is None:
+        role = ROLES[code] = Role(code=code, label=label, admin_kind=admin_kind)
+    return role
+
+
+def grant_to_roles(permission: str, *role_codes: str) -> None:
+    """Add a permission to existing roles; modules use this to extend the core roles."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}: register it first")
+    for code in role_codes:
+        ROLES[code].permissions.add(permission)
+
+
+def register_metric(metric: Metric) -> None:
+    if metric.name in METRICS:
+        raise ValueError(f"Metric {metric.name!r} registered twice")
+    METRICS[metric.name] = metric
+
+
+def role_choices() -> list[tuple[str, Label]]:
+    return [(role.code, role.label) for role in ROLES.values()]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the main navigation, shown to users holding ``permission``."""
+
+    label: Any
+    url_name: str
+    permission: str
+    order: int = 100
+
+
+NAV_ITEMS: list[NavItem] = []
+
+
+def register_nav(label: Any, url_name: str, permission: str, order: int = 100) -> None:
+    NAV_ITEMS.append(NavItem(label, url_name, permission, order))
+    NAV_ITEMS.sort(key=lambda item: item.order)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A panel one module contributes to another module's page.
+
+    The host page renders ``{% slot "projects.project_detail" project %}``; each
+    registered provider gets ``(viewer, obj)`` and returns a context dict for its
+    template, or ``None`` to render nothing. This lets problems show blockers on a
+    project page without the projects module importing problems.
+    """
+
+    name: str
+    template: str
+    provider: Callable[[Any, Any], dict[str, Any] | None]
+    order: int = 100
+
+
+SLOTS: dict[str, list[Slot]] = {}
+
+
+def register_slot(
+    name: str,
+    template: str,
+    provider: Callable[[Any, Any], dict[str, Any] | None],
+    order: int = 100,
+) -> None:
+    SLOTS.setdefault(name, []).append(Slot(name, template, provider, order))
+    SLOTS[name].sort(key=lambda slot: slot.order)

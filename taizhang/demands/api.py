@@ -1,0 +1,225 @@
+"""REST endpoints for demands under ``/api/v1/demands``.
+
+Contact data is masked in every response except ``POST /{id}/reveal``, which is
+audited and refused (403, also audited) without ``people.view_personal`` on the demand's
+organization. Organizations in a body are looked up inside the caller's scope: missing
+and out of scope get the same 422.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.core.access import requires
+from taizhang.demands import services
+from taizhang.demands.models import Demand, DemandCategory
+from taizhang.demands.permissions import can
+from taizhang.demands.selectors import demand_list, get_demand_for_viewer
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+
+router = Router(tags=["demands"])
+
+
+class RequesterOut(Schema):
+    kind: str
+    name: str
+    masked_mobile: str
+    enterprise_id: int | None
+
+
+class DemandOut(Schema):
+    id: int
+    number: str
+    channel: str
+    category: str
+    title: str
+    content: str
+    state: str
+    org_id: int
+    location_id: int
+    handling_org_id: int | None
+    enterprise_id: int | None
+    received_on: dt.date
+    due_on: dt.date
+    replied_at: dt.datetime | None
+    closed_on: dt.date | None
+    satisfaction: str
+    is_overdue: bool
+    requesters: list[RequesterOut]
+
+    @staticmethod
+    def resolve_category(obj: Demand) -> str:
+        return obj.category.name
+
+    @staticmethod
+    def resolve_requesters(obj: Demand) -> list[Any]:
+        return list(obj.requesters.all())
+
+
+class RequesterIn(Schema):
+    kind: str = "person"
+    name: str
+    mobile: str = ""
+    address: str = ""
+    enterprise_id: int | None = None
+
+
+class DemandIn(Schema):
+    org_id: int
+    location_id: int | None = None
+    channel: str
+    category_code: str
+    title: str
+    content: str
+    requesters: list[RequesterIn]
+
+
+class AssignIn(Schema):
+    handling_org_id: int | None = None
+    reason: str = ""
+
+
+class ReplyIn(Schema):
+    reply_text: str
+
+
+class FollowUpIn(Schema):
+    satisfaction: str
+    note: str = ""
+
+
+class ContactOut(Schema):
+    name: str
+    mobile: str
+    address: str
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+def _org(
+    user: Any, pk: int | None, field: str, permission: str = "demands.manage"
+) -> Organization | None:
+    if pk is None:
+        return None
+    org = Organization.objects.filter(scope_for(user, permission).org_q(), pk=pk).first()
+    if org is None:
+        raise ValidationError({field: "Unknown organization or outside your scope."})
+    return org
+
+
+@router.get("", response=list[DemandOut])
+@paginate(LimitOffsetPagination)
+@requires("demands.view")
+def list_demands(
+    request: HttpRequest, state: str = "", channel: str = "", overdue: bool = False, q: str = ""
+) -> Any:
+    """Demands in your scope, contact data masked; filters only narrow."""
+    return demand_list(viewer=request.user, state=state, channel=channel, overdue=overdue, q=q[:60])
+
+
+@router.get("/{demand_id}", response=DemandOut)
+@requires("demands.view")
+def get_demand(request: HttpRequest, demand_id: int) -> Any:
+    """One demand; 404 when it does not exist or is outside your scope."""
+    return get_demand_for_viewer(request.user, demand_id)
+
+
+@router.post("", response={201: DemandOut, 403: ErrorOut, 422: ErrorOut})
+@requires("demands.manage")
+def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
+    """受理: record a demand in an organization of your scope."""
+    user: Any = request.user
+    category = DemandCategory.objects.filter(code=payload.category_code, is_active=True).first()
+    if category is None:
+        raise ValidationError({"category_code": "Unknown category."})
+    org = _org(user, payload.org_id, "org_id")
+    assert org is not None
+    demand = services.demand_create(
+        org=org,
+        location=_org(user, payload.location_id, "location_id", "demands.view"),
+        channel=payload.channel,
+        category=category,
+        title=payload.title,
+        content=payload.content,
+        requesters=[
+            services.RequesterIn(
+                kind=r.kind,
+                name=r.name,
+                mobile=r.mobile,
+                address=r.address,
+                enterprise=_org(user, r.enterprise_id, "enterprise_id", "demands.view"),
+            )
+            for r in payload.requesters
+        ],
+        acting_user=user,
+    )
+    return Status(201, get_demand_for_viewer(user, demand.pk))
+
+
+def _for_action(request: HttpRequest, demand_id: int, action: str) -> Demand:
+    demand = get_demand_for_viewer(request.user, demand_id)
+    if not can(request.user, action, demand):
+        raise PermissionDenied
+    return demand
+
+
+@router.post("/{demand_id}/assign", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
+@requires("demands.manage")
+def assign_demand(request: HttpRequest, demand_id: int, payload: AssignIn) -> Any:
+    """分派 to the routed organization, or reassign (with a reason)."""
+    demand = _for_action(request, demand_id, "assign")
+    target = _org(request.user, payload.handling_org_id, "handling_org_id", "demands.view")
+    services.demand_assign(
+        demand=demand, handling_org=target, reason=payload.reason, acting_user=request.user
+    )
+    return get_demand_for_viewer(request.user, demand_id)
+
+
+@router.post("/{demand_id}/start", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
+@requires("demands.manage")
+def start_demand(request: HttpRequest, demand_id: int) -> Any:
+    """办理: the handling organization takes the demand on."""
+    demand = _for_action(request, demand_id, "start")
+    services.demand_start(demand=demand, acting_user=request.user)
+    return get_demand_for_viewer(request.user, demand_id)
+
+
+@router.post("/{demand_id}/reply", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
+@requires("demands.manage")
+def reply_demand(request: HttpRequest, demand_id: int, payload: ReplyIn) -> Any:
+    """答复 to the requester."""
+    demand = _for_action(request, demand_id, "reply")
+    services.demand_reply(demand=demand, reply_text=payload.reply_text, acting_user=request.user)
+    return get_demand_for_viewer(request.user, demand_id)
+
+
+@router.post("/{demand_id}/follow-up", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
+@requires("demands.manage")
+def follow_up_demand(request: HttpRequest, demand_id: int, payload: FollowUpIn) -> Any:
+    """回访: satisfied concludes (办结), unsatisfied reopens."""
+    demand = _for_action(request, demand_id, "follow_up")
+    services.demand_follow_up(
+        demand=demand,
+        satisfaction=payload.satisfaction,
+        note=payload.note,
+        acting_user=request.user,
+    )
+    return get_demand_for_viewer(request.user, demand_id)
+
+
+@router.post("/{demand_id}/reveal", response={200: list[ContactOut], 403: ErrorOut})
+@requires("demands.view")
+def reveal_demand(request: HttpRequest, demand_id: int) -> Any:
+    """The requesters' unmasked contact data; audited, also when refused."""
+    demand = get_demand_for_viewer(request.user, demand_id)
+    rows = services.demand_reveal(demand=demand, acting_user=request.user)
+    if rows is None:
+        return Status(403, {"detail": "Permission denied"})
+    return rows

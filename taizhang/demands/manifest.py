@@ -1,0 +1,95 @@
+"""What the demands module registers: functions, navigation and metrics."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+)
+from taizhang.demands.models import Demand, DemandState, Satisfaction
+from taizhang.demands.selectors import first_demand_per_enterprise_and_year, overdue_q
+
+register_permission("demands.view", _("View residents' and enterprises' demands"))
+register_permission("demands.manage", _("Record, assign, answer and follow up demands"))
+register_permission("demands.configure", _("Set demand categories, routing and delegated services"))
+grant_to_roles("demands.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("demands.manage", "clerk", "secretary")
+grant_to_roles("demands.configure", "system_admin")
+
+register_nav(_("Demands"), "demands:list", "demands.view", order=45)
+
+register_metric(
+    Metric(
+        name="demands.received",
+        label=_("Demands received"),
+        unit=_("demands"),
+        queryset=lambda: Demand.objects.exclude(state=DemandState.MERGED),
+        org_field="org",
+        date_field="received_on",
+        permission="demands.view",
+        definition="Count of demand rows (duplicates merged away are left out), dated by "
+        "the day of receipt, counted at the receiving organization.",
+    )
+)
+register_metric(
+    Metric(
+        name="demands.closed",
+        label=_("Demands resolved"),
+        unit=_("demands"),
+        queryset=lambda: Demand.objects.filter(state=DemandState.CLOSED),
+        org_field="org",
+        date_field="closed_on",
+        permission="demands.view",
+        definition="Count of demand rows concluded (办结) after a satisfied or basically "
+        "satisfied follow-up, dated by the day concluded: the M of '协助解决诉求M个'.",
+    )
+)
+register_metric(
+    Metric(
+        name="demands.enterprises_served",
+        label=_("Enterprises served"),
+        unit=_("enterprises"),
+        queryset=first_demand_per_enterprise_and_year,
+        org_field="org",
+        date_field="received_on",
+        permission="demands.view",
+        definition="DISTINCT enterprises: the rows are each enterprise's first demand of a "
+        "calendar year, so counting rows over a period inside one year gives the number of "
+        "distinct enterprises served (the N of '服务企业N家'); a period spanning two years "
+        "counts an enterprise once per year. Dated by receipt, at the receiving organization.",
+    )
+)
+register_metric(
+    Metric(
+        name="demands.satisfied",
+        label=_("Demands concluded with a satisfied requester"),
+        unit=_("demands"),
+        queryset=lambda: Demand.objects.filter(
+            state=DemandState.CLOSED,
+            satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY],
+        ),
+        org_field="org",
+        date_field="closed_on",
+        permission="demands.view",
+        definition="Count of concluded demand rows whose follow-up recorded 满意 or 基本满意, "
+        "dated by the day concluded.",
+    )
+)
+register_metric(
+    Metric(
+        name="demands.overdue",
+        label=_("Demands overdue"),
+        unit=_("demands"),
+        queryset=lambda: Demand.objects.filter(overdue_q()),
+        org_field="org",
+        date_field="due_on",
+        permission="demands.view",
+        definition="Count of open demand rows not replied to by their due day (evaluated "
+        "when read), dated by the due day.",
+    )
+)

@@ -1,0 +1,287 @@
+"""Reads of demands, always through the viewer's data scope.
+
+A viewer sees a demand when ``demands.view`` covers the receiving organization or the
+handling organization. Filters only narrow; sort keys come from a fixed mapping.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models.functions import ExtractYear
+from django.http import Http404
+from django.utils import timezone
+
+from taizhang.demands.models import (
+    OPEN_STATES,
+    DelegatedService,
+    Demand,
+    DemandCategory,
+    DemandRequester,
+    DemandState,
+    DemandStep,
+    RoutingRule,
+    Satisfaction,
+)
+from taizhang.demands.workdays import working_days_between
+from taizhang.organizations.models import Organization, OrgKind
+from taizhang.organizations.scope import scope_for
+
+VIEW = "demands.view"
+MANAGE = "demands.manage"
+SORTS: dict[str, tuple[str, ...]] = {
+    "received": ("received_at", "pk"),
+    "-received": ("-received_at", "-pk"),
+    "due": ("due_on", "pk"),
+    "org": ("org__path", "-received_at", "pk"),
+}
+DEFAULT_SORT = "-received"
+
+
+def _scope_q(viewer: Any) -> Q:
+    scope = scope_for(viewer, VIEW)
+    return scope.records_q(org_field="org") | scope.records_q(org_field="handling_org")
+
+
+def overdue_q(today: dt.date | None = None) -> Q:
+    """Open and not replied by the due day."""
+    return Q(
+        state__in=OPEN_STATES, replied_at__isnull=True, due_on__lt=today or timezone.localdate()
+    )
+
+
+def demand_list(
+    *,
+    viewer: Any,
+    state: str = "",
+    channel: str = "",
+    category: int | str | None = None,
+    subtree_of: Organization | None = None,
+    overdue: bool = False,
+    to_handle: bool = False,
+    enterprise_only: bool = False,
+    q: str = "",
+    sort: str = "",
+) -> QuerySet[Demand]:
+    qs = Demand.objects.filter(_scope_q(viewer))
+    if state in DemandState.values:
+        qs = qs.filter(state=state)
+    elif state == "active":
+        qs = qs.filter(state__in=OPEN_STATES)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if category:
+        try:
+            qs = qs.filter(category_id=int(category))
+        except (TypeError, ValueError):
+            qs = qs.none()
+    if subtree_of is not None:
+        lower, upper = subtree_of.subtree_bounds
+        qs = qs.filter(
+            Q(org__path__gte=lower, org__path__lt=upper)
+            | Q(handling_org__path__gte=lower, handling_org__path__lt=upper)
+        )
+    if overdue:
+        qs = qs.filter(overdue_q())
+    if to_handle:
+        qs = qs.filter(
+            scope_for(viewer, MANAGE).records_q(org_field="handling_org"),
+            state__in=(DemandState.ASSIGNED, DemandState.HANDLING),
+        )
+    if enterprise_only:
+        qs = qs.filter(enterprise__isnull=False)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q))
+    return (
+        qs.select_related("org", "handling_org", "category", "location")
+        .prefetch_related(
+            Prefetch("requesters", queryset=DemandRequester.objects.order_by("-is_primary", "pk"))
+        )
+        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    )
+
+
+def get_demand_for_viewer(viewer: Any, pk: Any) -> Demand:
+    """The demand, or the same 404 whether it is missing or out of scope."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    demand = demand_list(viewer=viewer).filter(pk=pk).select_related("merged_into").first()
+    if demand is None:
+        raise Http404
+    return demand
+
+
+def demand_steps(demand: Demand) -> QuerySet[DemandStep]:
+    return demand.steps.order_by("occurred_at", "pk")
+
+
+def can_view_personal(viewer: Any, demand: Demand) -> bool:
+    return scope_for(viewer, "people.view_personal").covers(demand.org)
+
+
+def demand_counts(*, viewer: Any, **filters: Any) -> dict[str, int]:
+    """Per state, plus ``overdue`` and ``total``, in one query."""
+    rows = (
+        demand_list(viewer=viewer, **filters)
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=overdue_q()),
+            **{state: Count("pk", filter=Q(state=state)) for state in DemandState.values},
+        )
+    )
+    return {key: value or 0 for key, value in rows.items()}
+
+
+def _average(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def demand_timings(
+    *, viewer: Any, by: str = "category", year: int | None = None
+) -> list[dict[str, Any]]:
+    """Time to reply and to close, in working days, per category or handling organization.
+
+    One query for the rows; working days are counted in Python (the weekend and holiday
+    rules live in ``workdays.py``, not in SQL).
+    """
+    qs = Demand.objects.filter(_scope_q(viewer)).exclude(state=DemandState.MERGED)
+    if year:
+        qs = qs.filter(received_on__year=year)
+    key_field = "category__name" if by == "category" else "handling_org__short_name"
+    rows = qs.values_list(
+        key_field, "received_on", "replied_at", "closed_on", "due_on", "state", "satisfaction"
+    )
+    groups: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {
+            "count": 0,
+            "reply": [],
+            "close": [],
+            "late": 0,
+            "open": 0,
+            "satisfied": 0,
+            "followed": 0,
+        }
+    )
+    today = timezone.localdate()
+    for key, received, replied_at, closed_on, due_on, state, satisfaction in rows:
+        group = groups[key or "—"]
+        group["count"] += 1
+        if replied_at is not None:
+            replied = timezone.localtime(replied_at).date()
+            group["reply"].append(working_days_between(received, replied))
+            if replied > due_on:
+                group["late"] += 1
+        elif due_on < today:
+            group["late"] += 1
+        if closed_on is not None:
+            group["close"].append(working_days_between(received, closed_on))
+        if state in OPEN_STATES:
+            group["open"] += 1
+        if satisfaction and state == DemandState.CLOSED:
+            group["followed"] += 1
+            if satisfaction == Satisfaction.SATISFIED:
+                group["satisfied"] += 1
+    return [
+        {
+            "key": key,
+            "count": g["count"],
+            "open": g["open"],
+            "late": g["late"],
+            "avg_reply": _average(g["reply"]),
+            "avg_close": _average(g["close"]),
+            "satisfaction_rate": round(100 * g["satisfied"] / g["followed"])
+            if g["followed"]
+            else None,
+        }
+        for key, g in sorted(groups.items(), key=lambda item: -item[1]["count"])
+    ]
+
+
+def service_figures(*, viewer: Any, year: int) -> dict[str, int]:
+    """ "服务企业N家、协助解决诉求M个" for a year, in the viewer's scope."""
+    qs = Demand.objects.filter(_scope_q(viewer), received_on__year=year).exclude(
+        state=DemandState.MERGED
+    )
+    figures = qs.aggregate(
+        enterprises=Count("enterprise", distinct=True),
+        enterprise_demands=Count("pk", filter=Q(enterprise__isnull=False)),
+        resolved_for_enterprises=Count(
+            "pk", filter=Q(enterprise__isnull=False, state=DemandState.CLOSED)
+        ),
+        received=Count("pk"),
+        resolved=Count("pk", filter=Q(state=DemandState.CLOSED)),
+    )
+    return {key: value or 0 for key, value in figures.items()}
+
+
+def first_demand_per_enterprise_and_year() -> QuerySet[Demand]:
+    """One row per (enterprise, year): that enterprise's first demand of the year.
+
+    Counting these rows over a period within a year counts distinct enterprises served.
+    """
+    firsts = (
+        Demand.objects.filter(enterprise__isnull=False)
+        .exclude(state=DemandState.MERGED)
+        .annotate(year=ExtractYear("received_on"))
+        .values("enterprise", "year")
+        .annotate(first=Min("pk"))
+        .values("first")
+    )
+    return Demand.objects.filter(pk__in=firsts)
+
+
+def delegated_services(*, viewer: Any) -> dict[Organization, list[DelegatedService]]:
+    """Services each subdistrict in scope now handles, grouped by subdistrict."""
+    grouped: dict[Organization, list[DelegatedService]] = defaultdict(list)
+    rows = DelegatedService.objects.filter(
+        scope_for(viewer, VIEW).records_q(org_field="org")
+    ).select_related("org", "category")
+    for service in rows.order_by("org__path", "delegated_on", "name"):
+        grouped[service.org].append(service)
+    return dict(grouped)
+
+
+def categories_with_rules(*, viewer: Any) -> list[DemandCategory]:
+    """The category dictionary, each with the routing rules on areas the viewer sees."""
+    rules = RoutingRule.objects.filter(scope_for(viewer, VIEW).records_q(org_field="area"))
+    return list(
+        DemandCategory.objects.filter(is_active=True)
+        .select_related("default_org")
+        .prefetch_related(
+            Prefetch(
+                "rules",
+                queryset=rules.select_related("area", "handling_org").order_by("area__path"),
+                to_attr="visible_rules",
+            )
+        )
+    )
+
+
+def intake_org_choices(*, viewer: Any) -> QuerySet[Organization]:
+    """Where a user may record demands: units in the manage scope, grids included."""
+    return (
+        Organization.objects.filter(scope_for(viewer, MANAGE).org_q())
+        .exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING))
+        .order_by("path")
+    )
+
+
+def handling_org_choices(*, viewer: Any) -> QuerySet[Organization]:
+    """Organizations a demand may be assigned to: units the viewer can see, not branches."""
+    return (
+        Organization.objects.filter(scope_for(viewer, VIEW).org_q())
+        .exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING, OrgKind.GENERAL_BRANCH))
+        .order_by("path")
+    )
+
+
+def enterprise_choices(*, viewer: Any) -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        scope_for(viewer, VIEW).org_q(), kind=OrgKind.ENTERPRISE
+    ).order_by("path")

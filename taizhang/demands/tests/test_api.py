@@ -1,0 +1,91 @@
+"""The demands API: scoped, masked, 404/403/422 where they belong."""
+
+from __future__ import annotations
+
+import pytest
+
+from taizhang.core.models import AuditEvent
+from taizhang.core.testing import bearer
+from taizhang.demands.models import Demand
+from taizhang.demands.tests.factories import make_category, make_demand
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/demands"
+
+
+@pytest.fixture
+def category(tree):
+    return make_category(tree.district, code="property")
+
+
+def _body(org_id, **extra):
+    return {
+        "org_id": org_id,
+        "channel": "hotline",
+        "category_code": "property",
+        "title": "电梯故障",
+        "content": "电梯一周停运三次。",
+        "requesters": [{"name": "张大妈", "mobile": "13812345678"}],
+        **extra,
+    }
+
+
+def test_list_scoped_and_masked(client, tree, personas, category):
+    make_demand(tree.community_a, category, title="A的诉求")
+    make_demand(tree.community_b, category, title="B的诉求")
+    response = client.get(URL, **bearer(client, personas.street_b))
+    items = response.json()["items"]
+    assert [d["title"] for d in items] == ["B的诉求"]
+    assert items[0]["requesters"][0]["masked_mobile"] == "138****5678"
+    assert "13812345678" not in response.content.decode()
+
+
+def test_detail_404_out_of_scope(client, tree, personas, category):
+    demand = make_demand(tree.community_a, category)
+    assert client.get(f"{URL}/{demand.pk}", **bearer(client, personas.street_b)).status_code == 404
+
+
+def test_create_and_out_of_scope_org_refused(client, tree, personas, category):
+    """A creates in her community (201); B's community in the body is a 422."""
+    headers = bearer(client, personas.street_a)
+    ok = client.post(URL, _body(tree.community_a.pk), content_type="application/json", **headers)
+    assert ok.status_code == 201, ok.content
+    refused = client.post(
+        URL, _body(tree.community_b.pk), content_type="application/json", **headers
+    )
+    assert refused.status_code == 422
+    refused = client.post(
+        URL,
+        _body(tree.community_a.pk, location_id=tree.community_b.pk),
+        content_type="application/json",
+        **headers,
+    )
+    assert refused.status_code == 422
+    assert Demand.objects.count() == 1
+
+
+def test_lifecycle_over_the_api(client, tree, personas, category):
+    demand = make_demand(tree.community_a, category)
+    headers = bearer(client, personas.street_a)
+    post = lambda path, body=None: client.post(  # noqa: E731
+        f"{URL}/{demand.pk}/{path}", body or {}, content_type="application/json", **headers
+    )
+    assert post("assign", {"handling_org_id": tree.community_a.pk}).status_code == 200
+    assert post("start").status_code == 200
+    assert post("reply", {"reply_text": "已联系维保单位。"}).status_code == 200
+    response = post("follow-up", {"satisfaction": "satisfied"})
+    assert response.status_code == 200 and response.json()["state"] == "closed"
+    assert post("follow-up", {"satisfaction": "satisfied"}).status_code == 422  # already concluded
+
+
+def test_reveal_refused_and_allowed_both_audited(client, tree, personas, category):
+    demand = make_demand(tree.community_a, category)
+    refused = client.post(f"{URL}/{demand.pk}/reveal", **bearer(client, personas.street_a))
+    assert refused.status_code == 403
+    allowed = client.post(f"{URL}/{demand.pk}/reveal", **bearer(client, personas.personnel))
+    assert allowed.status_code == 200 and allowed.json()[0]["mobile"] == "13812345678"
+    assert AuditEvent.objects.filter(action="demand.reveal").count() == 2
+
+
+def test_nobody_403(client, personas):
+    assert client.get(URL, **bearer(client, personas.nobody)).status_code == 403

@@ -1,0 +1,361 @@
+"""Pages for demands: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.demands import services
+from taizhang.demands.exports import demands_workbook
+from taizhang.demands.forms import (
+    AssignForm,
+    DemandForm,
+    FollowUpForm,
+    MergeForm,
+    RaiseProblemForm,
+    ReplyForm,
+)
+from taizhang.demands.models import Channel, DemandCategory, DemandState
+from taizhang.demands.permissions import available_actions, can
+from taizhang.demands.selectors import (
+    SORTS,
+    can_view_personal,
+    categories_with_rules,
+    delegated_services,
+    demand_counts,
+    demand_list,
+    demand_steps,
+    demand_timings,
+    get_demand_for_viewer,
+    service_figures,
+)
+from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.problems.selectors import problems_for_origin
+
+VIEW = "demands.view"
+MANAGE = "demands.manage"
+PAGE_SIZE = 50
+TABS: dict[str, dict[str, Any]] = {
+    "all": {},
+    "to_handle": {"to_handle": True},
+    "overdue": {"overdue": True},
+    "enterprise": {"enterprise_only": True},
+}
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    viewer: Any = request.user
+    get = request.GET
+    state = get.get("state", "")
+    channel = get.get("channel", "")
+    sort = get.get("sort", "")
+    return {
+        "state": state if state in {*DemandState.values, "active"} else "",
+        "channel": channel if channel in Channel.values else "",
+        "category": get.get("category", "")[:10],
+        "q": get.get("q", "").strip()[:60],
+        "sort": sort if sort in SORTS else "",
+        "subtree_of": get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None,
+    }
+
+
+@requires(VIEW)
+def demand_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    tab = request.GET.get("tab", "all")
+    tab = tab if tab in TABS else "all"
+    filters = _filters(request)
+    demands = demand_list(viewer=viewer, **filters, **TABS[tab])
+    page = Paginator(demands, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("tab", None)
+    return render(
+        request,
+        "demands/list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "filters": filters,
+            "counts": demand_counts(viewer=viewer, **TABS[tab]),
+            "categories": list(DemandCategory.objects.filter(is_active=True)),
+            "states": DemandState.choices,
+            "channels": Channel.choices,
+            "export_query": query.urlencode(),
+            "can_create": viewer.has_function(MANAGE),
+        },
+    )
+
+
+@requires(VIEW)
+def demand_export_view(request: HttpRequest) -> FileResponse:
+    """The filtered list as Excel; requesters' contact data is always masked here."""
+    viewer: Any = request.user
+    tab = request.GET.get("tab", "all")
+    demands = demand_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
+    content = demands_workbook(demands)
+    return FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=f"demands-{timezone.localdate():%Y%m%d}.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _detail_context(request: HttpRequest, demand: Any, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    return {
+        "demand": demand,
+        "steps": list(demand_steps(demand)),
+        "requesters": list(demand.requesters.all()),
+        "actions": available_actions(viewer, demand),
+        "can_reveal": can_view_personal(viewer, demand),
+        "problems": list(
+            problems_for_origin(
+                viewer=viewer, origin_type=demand._meta.label_lower, origin_id=demand.pk
+            )
+        )
+        if viewer.has_function("problems.view")
+        else [],
+        "assign_form": forms.get("assign_form") or AssignForm(viewer=viewer),
+        "reply_form": forms.get("reply_form") or ReplyForm(),
+        "follow_up_form": forms.get("follow_up_form") or FollowUpForm(),
+        "merge_form": forms.get("merge_form") or MergeForm(),
+        "problem_form": forms.get("problem_form")
+        or RaiseProblemForm(initial={"deadline": timezone.localdate() + dt.timedelta(days=30)}),
+        "merged": list(demand.merged.all()),
+    }
+
+
+@requires(VIEW)
+def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    demand = get_demand_for_viewer(request.user, pk)
+    return render(request, "demands/detail.html", _detail_context(request, demand))
+
+
+@requires(MANAGE)
+def demand_create_view(request: HttpRequest) -> HttpResponse:
+    """受理: staff record a demand on behalf of a resident or an enterprise."""
+    viewer: Any = request.user
+    initial = {"requester_kind": "person"}
+    if request.GET.get("channel") in Channel.values:
+        initial["channel"] = request.GET["channel"]
+    form = DemandForm(request.POST or None, viewer=viewer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        enterprise = data["enterprise"] if data["requester_kind"] == "enterprise" else None
+        try:
+            demand = services.demand_create(
+                org=data["org"],
+                location=data["location"],
+                channel=data["channel"],
+                category=data["category"],
+                title=data["title"],
+                content=data["content"],
+                requesters=[
+                    services.RequesterIn(
+                        kind=data["requester_kind"],
+                        name=data["requester_name"],
+                        mobile=data["requester_mobile"] or "",
+                        address=data["requester_address"],
+                        enterprise=enterprise,
+                    )
+                ],
+                acting_user=viewer,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The demand is received."))
+            return redirect("demands:detail", pk=demand.pk)
+    return render(request, "demands/form.html", {"form": form})
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
+    """The demand, if the viewer may see it (404) and take ``action`` on it (403)."""
+    viewer: Any = request.user
+    demand = get_demand_for_viewer(viewer, pk)
+    if not can(viewer, action, demand):
+        raise PermissionDenied
+    return viewer, demand
+
+
+def _run(
+    request: HttpRequest, demand: Any, form_key: str, form: Any, call: Any, ok: str
+) -> HttpResponse:
+    if form.is_valid():
+        try:
+            result = call(form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, ok)
+            if form_key == "problem_form":
+                return redirect("problems:detail", pk=result.pk)
+            return redirect("demands:detail", pk=demand.pk)
+    context = _detail_context(request, demand, **{form_key: form})
+    context["action_errors"] = [str(e) for errors in form.errors.values() for e in errors]
+    return render(request, "demands/detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def demand_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, demand = _act(request, pk, "assign")
+    return _run(
+        request,
+        demand,
+        "assign_form",
+        AssignForm(request.POST, viewer=viewer),
+        lambda d: services.demand_assign(
+            demand=demand, handling_org=d["handling_org"], reason=d["reason"], acting_user=viewer
+        ),
+        _("The demand is assigned."),
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def demand_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, demand = _act(request, pk, "start")
+    try:
+        services.demand_start(demand=demand, acting_user=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your unit is handling the demand."))
+    return redirect("demands:detail", pk=demand.pk)
+
+
+@requires(MANAGE)
+@require_POST
+def demand_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, demand = _act(request, pk, "reply")
+    return _run(
+        request,
+        demand,
+        "reply_form",
+        ReplyForm(request.POST),
+        lambda d: services.demand_reply(
+            demand=demand, reply_text=d["reply_text"], acting_user=viewer
+        ),
+        _("The reply is recorded."),
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def demand_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, demand = _act(request, pk, "follow_up")
+    return _run(
+        request,
+        demand,
+        "follow_up_form",
+        FollowUpForm(request.POST),
+        lambda d: services.demand_follow_up(
+            demand=demand, satisfaction=d["satisfaction"], note=d["note"], acting_user=viewer
+        ),
+        _("The follow-up is recorded."),
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def demand_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, demand = _act(request, pk, "merge")
+    form = MergeForm(request.POST)
+
+    def merge(data: dict[str, Any]) -> Any:
+        try:
+            into = get_demand_for_viewer(viewer, data["into"])
+        except Exception:  # noqa: BLE001 - a missing or unseen demand is a form error here
+            raise ValidationError({"into": _("No such demand in your scope.")}) from None
+        return services.demand_merge(duplicate=demand, into=into, acting_user=viewer)
+
+    return _run(request, demand, "merge_form", form, merge, _("The duplicate is merged."))
+
+
+@requires("problems.manage")
+@require_POST
+def demand_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, demand = _act(request, pk, "raise_problem")
+    return _run(
+        request,
+        demand,
+        "problem_form",
+        RaiseProblemForm(request.POST),
+        lambda d: services.demand_raise_problem(
+            demand=demand, title=d["title"], deadline=d["deadline"], acting_user=viewer
+        ),
+        _("The problem is on the problem list."),
+    )
+
+
+@requires("people.view_personal")
+@require_POST
+def demand_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show the requesters' contact data in place; the reveal is audited."""
+    viewer: Any = request.user
+    demand = get_demand_for_viewer(viewer, pk)
+    revealed = services.demand_reveal(demand=demand, acting_user=viewer)
+    if revealed is None:
+        raise PermissionDenied
+    by_pk = {row["pk"]: row for row in revealed}
+    return render(
+        request,
+        "demands/_requesters.html",
+        {"demand": demand, "requesters": list(demand.requesters.all()), "revealed": by_pk},
+    )
+
+
+@requires(VIEW)
+def demand_stats_view(request: HttpRequest) -> HttpResponse:
+    """Time to reply and to close per category and organization; the year's figures."""
+    viewer: Any = request.user
+    try:
+        year = int(request.GET.get("year", timezone.localdate().year))
+    except ValueError:
+        year = timezone.localdate().year
+    return render(
+        request,
+        "demands/stats.html",
+        {
+            "year": year,
+            "figures": service_figures(viewer=viewer, year=year),
+            "by_category": demand_timings(viewer=viewer, by="category", year=year),
+            "by_org": demand_timings(viewer=viewer, by="org", year=year),
+        },
+    )
+
+
+@requires(VIEW)
+def delegated_services_view(request: HttpRequest) -> HttpResponse:
+    """Which services each subdistrict now handles itself (下放街道事项清单)."""
+    viewer: Any = request.user
+    return render(
+        request,
+        "demands/delegated.html",
+        {
+            "groups": delegated_services(viewer=viewer),
+            "categories": categories_with_rules(viewer=viewer),
+        },
+    )

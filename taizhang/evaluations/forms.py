@@ -1,0 +1,192 @@
+"""Forms validate input only; the views hand ``cleaned_data`` to one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.evaluations.models import AwardKind, Criterion, EntryKind, Normalization
+from taizhang.evaluations.scoring import plain
+from taizhang.evaluations.selectors import (
+    judge_user_choices,
+    nominee_org_choices,
+    nominee_person_choices,
+    org_choices,
+)
+from taizhang.organizations.models import OrgKind
+
+UNIT_KINDS = [
+    OrgKind.DISTRICT_COMMITTEE,
+    OrgKind.WORKING_COMMITTEE,
+    OrgKind.ORGAN,
+    OrgKind.SUBDISTRICT,
+    OrgKind.COMMITTEE,
+    OrgKind.VILLAGE,
+]
+
+
+def _date(**kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+        **kwargs,
+    )
+
+
+def _queryset(form: forms.Form, name: str, queryset: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.short_name or obj.name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.organization.short_name}）"
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.person.name}（{obj.person.organization.short_name}，{obj.username}）"
+
+
+class CompetitionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    org = OrgChoiceField(label=_("Organizing unit"), queryset=None)
+    held_on = _date(label=_("Date"))
+    normalization = forms.ChoiceField(
+        label=_("Per-judge normalization"), choices=Normalization.choices
+    )
+    winners_count = forms.IntegerField(label=_("Number of winners"), min_value=1, initial=10)
+    description = forms.CharField(
+        label=_("About the competition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "org", org_choices(viewer=viewer).filter(kind__in=UNIT_KINDS[:4]))
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label=_("Criterion"), max_length=80)
+    weight = forms.DecimalField(label=_("Weight"), max_digits=7, decimal_places=4, min_value=0)
+    max_score = forms.DecimalField(
+        label=_("Maximum score"), max_digits=6, decimal_places=2, min_value=0
+    )
+
+
+class EntryForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind of entry"), choices=EntryKind.choices)
+    title = forms.CharField(label=_("Title (brand name)"), max_length=120, required=False)
+    org = OrgChoiceField(label=_("Entry owner"), queryset=None, required=False)
+    person = PersonChoiceField(label=_("Person"), queryset=None, required=False)
+    summary = forms.CharField(
+        label=_("About the entry"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(
+            self,
+            "org",
+            org_choices(viewer=viewer).filter(
+                kind__in=[*UNIT_KINDS, OrgKind.ENTERPRISE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH]
+            ),
+        )
+        _queryset(
+            self,
+            "person",
+            (nominee_person_choices(viewer=viewer).filter(positions__isnull=False).distinct()),
+        )
+
+
+class JudgeForm(forms.Form):
+    user = UserChoiceField(label=_("Judge (a user linked to a person)"), queryset=None)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "user", judge_user_choices(viewer=viewer))
+
+
+class DateForm(forms.Form):
+    on = _date(label=_("Date"))
+
+
+class ScoreForm(forms.Form):
+    """One field per criterion, named ``c<id>``, bounded by the criterion's maximum."""
+
+    def __init__(
+        self, *args: Any, criteria: list[Criterion], initial_scores: dict[int, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        for criterion in criteria:
+            self.fields[f"c{criterion.pk}"] = forms.DecimalField(
+                label=f"{criterion.name}（0–{plain(criterion.max_score)}）",
+                max_digits=6,
+                decimal_places=2,
+                min_value=0,
+                max_value=criterion.max_score,
+                initial=initial_scores.get(criterion.pk),
+                widget=forms.NumberInput(attrs={"step": "0.5"}),
+            )
+
+    def values(self) -> dict[int, Any]:
+        return {c.pk: self.cleaned_data[f"c{c.pk}"] for c in self.criteria}
+
+
+class AwardForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=AwardKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    org = OrgChoiceField(label=_("Awarding organization"), queryset=None)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    quota = forms.IntegerField(label=_("Quota"), min_value=1)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "org", org_choices(viewer=viewer).filter(kind__in=UNIT_KINDS[:4]))
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class NominationForm(forms.Form):
+    org = OrgChoiceField(label=_("Nominated organization"), queryset=None, required=False)
+    person = PersonChoiceField(label=_("Nominated person"), queryset=None, required=False)
+    deeds = forms.CharField(
+        label=_("Deeds"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, takes_organizations: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if takes_organizations:
+            del self.fields["person"]
+            self.fields["org"].required = True
+            _queryset(
+                self,
+                "org",
+                nominee_org_choices(viewer=viewer).exclude(
+                    kind__in=[OrgKind.DISTRICT_COMMITTEE, OrgKind.GRID, OrgKind.BUILDING]
+                ),
+            )
+        else:
+            del self.fields["org"]
+            self.fields["person"].required = True
+            _queryset(
+                self,
+                "person",
+                (nominee_person_choices(viewer=viewer).filter(membership__isnull=False)),
+            )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+    )
+    note = forms.CharField(label=_("Note (needed to reject)"), max_length=200, required=False)

@@ -1,0 +1,96 @@
+"""Permissions, navigation, metrics and the home-page panel of evaluations."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+    register_slot,
+)
+
+register_permission("evaluations.view", _("View competitions and awards"))
+register_permission("evaluations.manage", _("Run competitions and awards"))
+register_permission("evaluations.judge", _("Score competition entries as a judge"))
+grant_to_roles("evaluations.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("evaluations.manage", "clerk")
+grant_to_roles("evaluations.judge", "clerk", "secretary", "leader", "viewer")
+
+register_nav(_("Evaluations"), "evaluations:competitions", "evaluations.view", order=60)
+
+
+def _published_awards() -> QuerySet:
+    from taizhang.evaluations.models import Nomination
+
+    return Nomination.objects.filter(status="published")
+
+
+def _competitions() -> QuerySet:
+    from taizhang.evaluations.models import Competition
+
+    return Competition.objects.all()
+
+
+def _winners() -> QuerySet:
+    from taizhang.evaluations.models import Entry
+
+    return Entry.objects.filter(is_winner=True, competition__status="published")
+
+
+for _metric in (
+    Metric(
+        name="evaluations.awards_published",
+        label=_("Honours published"),
+        unit=_("honours"),
+        queryset=_published_awards,
+        org_field="org",
+        date_field="published_on",
+        permission="evaluations.view",
+        definition="Published nominations (one honoured branch or person each), "
+        "by the nominee's organization, on the publication date.",
+    ),
+    Metric(
+        name="evaluations.competitions",
+        label=_("Competitions held"),
+        unit=_("competitions"),
+        queryset=_competitions,
+        org_field="org",
+        date_field="held_on",
+        permission="evaluations.view",
+        definition="Competitions, by organizing organization, on the day they were held.",
+    ),
+    Metric(
+        name="evaluations.winners",
+        label=_("Winning entries"),
+        unit=_("entries"),
+        queryset=_winners,
+        org_field="org",
+        date_field="competition__published_on",
+        permission="evaluations.view",
+        definition="Winning entries of published competitions, by the entry's owning "
+        "organization, on the publication date.",
+    ),
+):
+    register_metric(_metric)
+
+
+def _my_judging(viewer: Any, user: Any) -> dict[str, Any] | None:
+    """On the home page: competitions open for scoring that the viewer judges."""
+    if (
+        viewer is None
+        or not viewer.is_authenticated
+        or not viewer.has_function("evaluations.judge")
+    ):
+        return None
+    from taizhang.evaluations.selectors import judging_for
+
+    competitions = list(judging_for(viewer=viewer))
+    return {"competitions": competitions} if competitions else None
+
+
+register_slot("core.home", "evaluations/_my_judging.html", _my_judging, order=40)

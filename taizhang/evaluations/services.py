@@ -1,0 +1,538 @@
+"""Writes for competitions and awards. Each is atomic and records one audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.evaluations.models import (
+    Award,
+    Competition,
+    CompetitionStatus,
+    Criterion,
+    Entry,
+    EntryKind,
+    Judge,
+    Nomination,
+    NominationStatus,
+    Normalization,
+    Score,
+)
+from taizhang.evaluations.permissions import conflict_reason, judge_org_paths
+from taizhang.evaluations.scoring import plain, rank, weights_valid
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+
+MANAGE = "evaluations.manage"
+COMPETITION_FIELDS = ["org", "name", "held_on", "normalization", "winners_count", "status"]
+
+
+class ConflictOfInterest(PermissionDenied):
+    """A judge tried to score an entry from their own organization's subtree."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _ensure_manages(acting_user: Any, org: Organization) -> None:
+    if acting_user is None:
+        return  # system jobs (demo loader, imports)
+    if not scope_for(acting_user, MANAGE).covers(org):
+        raise PermissionDenied
+
+
+def _locked_competition(competition: Competition) -> Competition:
+    return Competition.objects.select_for_update(of=("self",)).get(pk=competition.pk)
+
+
+def _require_status(competition: Competition, *allowed: str) -> None:
+    if competition.status not in allowed:
+        raise ValidationError(
+            _("Not possible while the competition is “%(status)s”.")
+            % {"status": competition.get_status_display()}
+        )
+
+
+@transaction.atomic
+def competition_create(
+    *,
+    org: Organization,
+    name: str,
+    held_on: dt.date,
+    normalization: str = Normalization.NONE,
+    winners_count: int = 10,
+    description: str = "",
+    acting_user: Any,
+) -> Competition:
+    _ensure_manages(acting_user, org)
+    competition = Competition(
+        org=org,
+        name=name,
+        held_on=held_on,
+        normalization=normalization,
+        winners_count=winners_count,
+        description=description,
+    )
+    competition.full_clean()
+    if winners_count < 1:
+        raise ValidationError({"winners_count": _("At least one winner is declared.")})
+    competition.save()
+    audit_record(
+        actor=acting_user,
+        action="competition.create",
+        obj=competition,
+        changes=diff({}, snapshot(competition, COMPETITION_FIELDS)),
+    )
+    return competition
+
+
+def _decimal(value: Any, field: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValidationError({field: _("Enter a number.")}) from None
+    if not number.is_finite():
+        raise ValidationError({field: _("Enter a number.")})
+    return number
+
+
+@transaction.atomic
+def criterion_add(
+    *,
+    competition: Competition,
+    name: str,
+    weight: Decimal,
+    max_score: Decimal,
+    acting_user: Any,
+) -> Criterion:
+    """Add a rubric line while the competition is being set up."""
+    competition = _locked_competition(competition)
+    _ensure_manages(acting_user, competition.org)
+    _require_status(competition, CompetitionStatus.DRAFT)
+    weight = _decimal(weight, "weight")
+    max_score = _decimal(max_score, "max_score")
+    if weight <= 0:
+        raise ValidationError({"weight": _("A weight is greater than zero.")})
+    if max_score <= 0:
+        raise ValidationError({"max_score": _("A maximum score is greater than zero.")})
+    order = (competition.criteria.aggregate(m=Max("order"))["m"] or 0) + 1
+    criterion = Criterion(
+        competition=competition, name=name, weight=weight, max_score=max_score, order=order
+    )
+    criterion.full_clean()
+    criterion.save()
+    audit_record(
+        actor=acting_user,
+        action="criterion.add",
+        obj=criterion,
+        changes=diff({}, snapshot(criterion, ["competition", "name", "weight", "max_score"])),
+    )
+    return criterion
+
+
+@transaction.atomic
+def entry_add(
+    *,
+    competition: Competition,
+    kind: str,
+    title: str = "",
+    org: Organization | None = None,
+    person: Any = None,
+    summary: str = "",
+    acting_user: Any,
+) -> Entry:
+    """Register an entry: a brand (title + owner), an organization, or a person."""
+    competition = _locked_competition(competition)
+    _ensure_manages(acting_user, competition.org)
+    _require_status(competition, CompetitionStatus.DRAFT, CompetitionStatus.SCORING)
+    if kind == EntryKind.PERSON:
+        if person is None:
+            raise ValidationError({"person": _("Choose the person entered.")})
+        org = person.organization
+        title = title or person.name
+    elif kind == EntryKind.ORGANIZATION:
+        if org is None:
+            raise ValidationError({"org": _("Choose the organization entered.")})
+        title = title or org.name
+        person = None
+    elif org is None:
+        raise ValidationError({"org": _("Choose the organization that owns the brand.")})
+    assert org is not None
+    _ensure_manages(acting_user, org)
+    number = (competition.entries.aggregate(m=Max("number"))["m"] or 0) + 1
+    entry = Entry(
+        competition=competition,
+        kind=kind,
+        title=title,
+        org=org,
+        person=person,
+        number=number,
+        summary=summary,
+    )
+    entry.full_clean()
+    entry.save()
+    audit_record(
+        actor=acting_user,
+        action="entry.add",
+        obj=entry,
+        changes=diff(
+            {}, snapshot(entry, ["competition", "kind", "title", "org", "person", "number"])
+        ),
+    )
+    return entry
+
+
+@transaction.atomic
+def judge_add(
+    *, competition: Competition, user: Any, on: dt.date | None = None, acting_user: Any
+) -> Judge:
+    """Appoint a judge. The user must be linked to a person, so conflicts can be checked."""
+    competition = _locked_competition(competition)
+    _ensure_manages(acting_user, competition.org)
+    _require_status(competition, CompetitionStatus.DRAFT, CompetitionStatus.SCORING)
+    if user.person_id is None:
+        raise ValidationError(
+            {"user": _("A judge must be linked to a person, so conflicts of interest show.")}
+        )
+    if competition.judges.filter(user=user).exists():
+        raise ValidationError({"user": _("This user is already a judge here.")})
+    judge = Judge.objects.create(competition=competition, user=user, added_on=on or _today())
+    audit_record(
+        actor=acting_user,
+        action="judge.add",
+        obj=judge,
+        object_repr=f"{user.username} @ {competition.name}",
+        changes={"competition": [None, competition.pk], "user": [None, user.pk]},
+    )
+    return judge
+
+
+@transaction.atomic
+def competition_open_scoring(
+    *, competition: Competition, on: dt.date | None = None, acting_user: Any
+) -> Competition:
+    """Freeze the rubric and let judges score. The weights must sum to 100 or to 1."""
+    competition = _locked_competition(competition)
+    _ensure_manages(acting_user, competition.org)
+    _require_status(competition, CompetitionStatus.DRAFT)
+    weights = list(competition.criteria.values_list("weight", flat=True))
+    if not weights:
+        raise ValidationError(_("Add at least one criterion first."))
+    if not weights_valid(weights):
+        raise ValidationError(
+            _("The weights sum to %(total)s; they must sum to 100 or to 1.")
+            % {"total": plain(sum(weights, Decimal(0)))}
+        )
+    if not competition.entries.exists():
+        raise ValidationError(_("Register at least one entry first."))
+    if not competition.judges.exists():
+        raise ValidationError(_("Appoint at least one judge first."))
+    competition.status = CompetitionStatus.SCORING
+    competition.scoring_opened_on = on or _today()
+    competition.save(update_fields=["status", "scoring_opened_on"])
+    audit_record(
+        actor=acting_user,
+        action="competition.open_scoring",
+        obj=competition,
+        changes={
+            "status": [CompetitionStatus.DRAFT, CompetitionStatus.SCORING],
+            "scoring_opened_on": [None, competition.scoring_opened_on],
+        },
+    )
+    return competition
+
+
+@transaction.atomic
+def score_record(
+    *, entry: Entry, judge_user: Any, values: dict[int, Any], acting_user: Any
+) -> list[Score]:
+    """Record (or revise) one judge's scores for one entry, one value per criterion.
+
+    Refused with ``ConflictOfInterest`` when the entry's organization lies in the subtree
+    of an organization the judge belongs to. Only the judge may enter their own scores
+    (``acting_user`` None is the demo loader).
+    """
+    competition = _locked_competition(entry.competition)
+    if acting_user is not None and acting_user.pk != judge_user.pk:
+        raise PermissionDenied
+    judge = competition.judges.filter(user=judge_user).first()
+    if judge is None:
+        raise PermissionDenied
+    _require_status(competition, CompetitionStatus.SCORING)
+    entry = Entry.objects.select_related("org").get(pk=entry.pk, competition=competition)
+    reason = conflict_reason(judge_org_paths(judge_user), entry)
+    if reason:
+        raise ConflictOfInterest(reason)
+    criteria = {c.pk: c for c in competition.criteria.all()}
+    errors: dict[str, list[str]] = {}
+    clean: dict[int, Decimal] = {}
+    for criterion_id, criterion in criteria.items():
+        key = f"c{criterion_id}"
+        raw = values.get(criterion_id)
+        if raw is None or raw == "":
+            errors[key] = [_("Score every criterion.")]
+            continue
+        try:
+            value = Decimal(str(raw))
+        except (InvalidOperation, ValueError):
+            errors[key] = [_("Enter a number.")]
+            continue
+        if not value.is_finite() or value < 0 or value > criterion.max_score:
+            errors[key] = [
+                _("%(name)s takes a score from 0 to %(max)s.")
+                % {"name": criterion.name, "max": plain(criterion.max_score)}
+            ]
+        elif value != value.quantize(Decimal("0.01")):
+            errors[key] = [_("At most two decimal places.")]
+        else:
+            clean[criterion_id] = value
+    unknown = set(values) - set(criteria)
+    if unknown:
+        errors["__all__"] = [_("Unknown criterion.")]
+    if errors:
+        raise ValidationError(errors)
+    existing = {s.criterion_id: s for s in Score.objects.filter(judge=judge, entry=entry)}
+    now = timezone.now()
+    changes: dict[str, list[Any]] = {}
+    saved = []
+    for criterion_id, value in clean.items():
+        score = existing.get(criterion_id)
+        old = score.value if score else None
+        if score is None:
+            score = Score.objects.create(
+                judge=judge, entry=entry, criterion_id=criterion_id, value=value, scored_at=now
+            )
+        elif score.value != value:
+            score.value = value
+            score.scored_at = now
+            score.save(update_fields=["value", "scored_at"])
+        if old != value:
+            changes[criteria[criterion_id].name] = [old, value]
+        saved.append(score)
+    audit_record(
+        actor=acting_user,
+        action="score.record",
+        obj=entry,
+        object_repr=f"{entry.title} / {judge_user.username}",
+        changes={"judge": judge_user.pk, **changes},
+    )
+    return saved
+
+
+def _results(competition: Competition) -> list[Any]:
+    criteria = {c.pk: (c.weight, c.max_score) for c in competition.criteria.all()}
+    return rank(
+        entries=competition.entries.values_list("pk", "number"),
+        criteria=criteria,
+        scores=Score.objects.filter(entry__competition=competition).values_list(
+            "judge_id", "entry_id", "criterion_id", "value"
+        ),
+        method=competition.normalization,
+        winners=competition.winners_count,
+    )
+
+
+@transaction.atomic
+def competition_declare_winners(
+    *, competition: Competition, on: dt.date | None = None, acting_user: Any
+) -> list[Entry]:
+    """Close scoring, store each entry's final score and rank, and mark the top N."""
+    competition = _locked_competition(competition)
+    _ensure_manages(acting_user, competition.org)
+    _require_status(competition, CompetitionStatus.SCORING)
+    results = _results(competition)
+    if not any(r.final is not None for r in results):
+        raise ValidationError(_("No entry has been scored yet."))
+    entries = {e.pk: e for e in competition.entries.all()}
+    for result in results:
+        entry = entries[result.entry_id]
+        entry.final_score = result.final
+        entry.rank = result.rank
+        entry.is_winner = result.is_winner
+    Entry.objects.bulk_update(entries.values(), ["final_score", "rank", "is_winner"])
+    competition.status = CompetitionStatus.DECIDED
+    competition.decided_on = on or _today()
+    competition.save(update_fields=["status", "decided_on"])
+    winners = [entries[r.entry_id] for r in results if r.is_winner]
+    audit_record(
+        actor=acting_user,
+        action="competition.declare_winners",
+        obj=competition,
+        changes={
+            "status": [CompetitionStatus.SCORING, CompetitionStatus.DECIDED],
+            "decided_on": [None, competition.decided_on],
+            "normalization": competition.normalization,
+            "winners": [[e.number, e.title, str(e.final_score)] for e in winners],
+        },
+    )
+    return winners
+
+
+@transaction.atomic
+def competition_publish(
+    *, competition: Competition, on: dt.date | None = None, acting_user: Any
+) -> Competition:
+    competition = _locked_competition(competition)
+    _ensure_manages(acting_user, competition.org)
+    _require_status(competition, CompetitionStatus.DECIDED)
+    competition.status = CompetitionStatus.PUBLISHED
+    competition.published_on = on or _today()
+    competition.save(update_fields=["status", "published_on"])
+    audit_record(
+        actor=acting_user,
+        action="competition.publish",
+        obj=competition,
+        changes={
+            "status": [CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED],
+            "published_on": [None, competition.published_on],
+        },
+    )
+    return competition
+
+
+# Awards ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def award_create(
+    *, org: Organization, kind: str, name: str, year: int, quota: int, acting_user: Any
+) -> Award:
+    _ensure_manages(acting_user, org)
+    award = Award(org=org, kind=kind, name=name, year=year, quota=quota)
+    award.full_clean()
+    if quota < 1:
+        raise ValidationError({"quota": _("The quota is at least one.")})
+    award.save()
+    audit_record(
+        actor=acting_user,
+        action="award.create",
+        obj=award,
+        changes=diff({}, snapshot(award, ["org", "kind", "name", "year", "quota"])),
+    )
+    return award
+
+
+def _locked_award(award: Award) -> Award:
+    return Award.objects.select_for_update(of=("self",)).get(pk=award.pk)
+
+
+@transaction.atomic
+def nomination_create(
+    *,
+    award: Award,
+    org: Organization | None = None,
+    person: Any = None,
+    deeds: str = "",
+    on: dt.date | None = None,
+    acting_user: Any,
+) -> Nomination:
+    """Nominate an organization (先进党支部) or a person (优秀党员, 十佳宣讲员)."""
+    award = _locked_award(award)
+    if award.published_on is not None:
+        raise ValidationError(_("The list of this award is already published."))
+    if award.takes_organizations:
+        if org is None:
+            raise ValidationError({"org": _("This award honours organizations.")})
+        person = None
+    else:
+        if person is None:
+            raise ValidationError({"person": _("This award honours persons.")})
+        org = person.organization
+    assert org is not None
+    _ensure_manages(acting_user, org)
+    duplicate = award.nominations.filter(person=person) if person else None
+    if duplicate is None:
+        duplicate = award.nominations.filter(org=org, person__isnull=True)
+    if duplicate.exists():
+        raise ValidationError(_("This nominee is already on the list."))
+    nomination = Nomination(
+        award=award, org=org, person=person, deeds=deeds, nominated_on=on or _today()
+    )
+    nomination.full_clean()
+    nomination.save()
+    audit_record(
+        actor=acting_user,
+        action="nomination.create",
+        obj=nomination,
+        changes=diff({}, snapshot(nomination, ["award", "org", "person", "nominated_on"])),
+    )
+    return nomination
+
+
+@transaction.atomic
+def nomination_review(
+    *,
+    nomination: Nomination,
+    approve: bool,
+    note: str = "",
+    on: dt.date | None = None,
+    acting_user: Any,
+) -> Nomination:
+    """Approve or reject a nomination; approvals may not exceed the award's quota."""
+    award = _locked_award(nomination.award)
+    _ensure_manages(acting_user, award.org)
+    nomination = Nomination.objects.select_for_update(of=("self",)).get(pk=nomination.pk)
+    if nomination.status != NominationStatus.NOMINATED:
+        raise ValidationError(
+            _("Only a nomination waiting for review can be reviewed; this one is “%(status)s”.")
+            % {"status": nomination.get_status_display()}
+        )
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Say why the nomination is rejected.")})
+    if approve:
+        approved = award.nominations.filter(status=NominationStatus.APPROVED).count()
+        if approved >= award.quota:
+            raise ValidationError(_("The quota of %(quota)s is reached.") % {"quota": award.quota})
+    before = snapshot(nomination, ["status", "reviewed_on", "review_note"])
+    nomination.status = NominationStatus.APPROVED if approve else NominationStatus.REJECTED
+    nomination.reviewed_on = on or _today()
+    if nomination.reviewed_on < nomination.nominated_on:
+        raise ValidationError({"on": _("A review cannot come before the nomination.")})
+    nomination.review_note = note.strip()
+    nomination.save(update_fields=["status", "reviewed_on", "review_note"])
+    audit_record(
+        actor=acting_user,
+        action="nomination.review",
+        obj=nomination,
+        changes=diff(before, snapshot(nomination, ["status", "reviewed_on", "review_note"])),
+    )
+    return nomination
+
+
+@transaction.atomic
+def award_publish(*, award: Award, on: dt.date | None = None, acting_user: Any) -> Award:
+    """Publish the list: every approved nomination becomes published, on one date."""
+    award = _locked_award(award)
+    _ensure_manages(acting_user, award.org)
+    if award.published_on is not None:
+        raise ValidationError(_("The list of this award is already published."))
+    approved = award.nominations.filter(status=NominationStatus.APPROVED)
+    if not approved.exists():
+        raise ValidationError(_("Approve at least one nomination first."))
+    if award.nominations.filter(status=NominationStatus.NOMINATED).exists():
+        raise ValidationError(_("Review every nomination before publishing."))
+    day = on or _today()
+    ids = sorted(approved.values_list("pk", flat=True))
+    approved.update(status=NominationStatus.PUBLISHED, published_on=day)
+    award.published_on = day
+    award.save(update_fields=["published_on"])
+    audit_record(
+        actor=acting_user,
+        action="award.publish",
+        obj=award,
+        changes={"published_on": [None, day], "nominations": ids},
+    )
+    return award

@@ -1,0 +1,87 @@
+"""Build competitions, judges and awards through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from taizhang.accounts.models import ScopeKind
+from taizhang.accounts.services import grant_create, user_create
+from taizhang.core.testing import PASSWORD
+from taizhang.evaluations.models import Competition, EntryKind
+from taizhang.evaluations.services import (
+    competition_create,
+    competition_open_scoring,
+    criterion_add,
+    entry_add,
+    judge_add,
+)
+from taizhang.people.services import person_create
+
+RUBRIC = [("特色亮点", "30", "30"), ("实际成效", "40", "40"), ("展示效果", "30", "30")]
+
+
+def days_ago(n: int) -> dt.date:
+    return timezone.localdate() - dt.timedelta(days=n)
+
+
+def make_judge_user(username: str, home: Any, *, role: str = "viewer") -> Any:
+    """A user linked to a person of ``home``, with ``role`` on that organization only."""
+    person = person_create(organization=home, name=f"评委{username}", gender="F", acting_user=None)
+    user = user_create(
+        username=username,
+        password=PASSWORD,
+        person=person,
+        must_change_password=False,
+        acting_user=None,
+    )
+    grant_create(
+        user=user, role=role, scope_kind=ScopeKind.ORG, organization=home, acting_user=None
+    )
+    return user
+
+
+def make_competition(
+    org: Any,
+    *,
+    entries: list[tuple[Any, str]] = (),  # type: ignore[assignment]
+    judges: list[Any] = (),  # type: ignore[assignment]
+    rubric: list[tuple[str, str, str]] = RUBRIC,
+    normalization: str = "none",
+    winners: int = 2,
+    open_scoring: bool = True,
+    name: str = "党建品牌展演",
+) -> Competition:
+    competition = competition_create(
+        org=org,
+        name=name,
+        held_on=days_ago(3),
+        normalization=normalization,
+        winners_count=winners,
+        acting_user=None,
+    )
+    for criterion, weight, max_score in rubric:
+        criterion_add(
+            competition=competition,
+            name=criterion,
+            weight=Decimal(weight),
+            max_score=Decimal(max_score),
+            acting_user=None,
+        )
+    for owner, title in entries:
+        entry_add(
+            competition=competition, kind=EntryKind.BRAND, title=title, org=owner, acting_user=None
+        )
+    for user in judges:
+        judge_add(competition=competition, user=user, acting_user=None)
+    if open_scoring:
+        competition = competition_open_scoring(competition=competition, acting_user=None)
+    return competition
+
+
+def scores_for(competition: Competition, *values: str) -> dict[int, Decimal]:
+    """Map the rubric (in order) to the given values."""
+    return {c.pk: Decimal(v) for c, v in zip(competition.criteria.all(), values, strict=True)}

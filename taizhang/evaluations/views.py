@@ -1,0 +1,458 @@
+"""Pages of competitions and awards: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.evaluations import services
+from taizhang.evaluations.forms import (
+    AwardForm,
+    CompetitionForm,
+    CriterionForm,
+    DateForm,
+    EntryForm,
+    JudgeForm,
+    NominationForm,
+    ReviewForm,
+    ScoreForm,
+)
+from taizhang.evaluations.models import (
+    Award,
+    AwardKind,
+    Competition,
+    CompetitionStatus,
+    NominationStatus,
+)
+from taizhang.evaluations.permissions import can, conflict_reason, judge_org_paths
+from taizhang.evaluations.selectors import (
+    award_list,
+    award_nominations,
+    can_nominate,
+    competition_entries,
+    competition_judges,
+    competition_list,
+    competition_results,
+    get_award_for_viewer,
+    get_competition_for_viewer,
+    get_entry,
+    get_nomination,
+    judge_sheet,
+    published_list,
+    results_visible,
+)
+
+VIEW = "evaluations.view"
+MANAGE = "evaluations.manage"
+JUDGE = "evaluations.judge"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# Competitions ---------------------------------------------------------------------
+
+
+@requires(VIEW)
+def competition_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = None
+    if viewer.has_function(MANAGE):
+        form = CompetitionForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                competition = services.competition_create(**form.cleaned_data, acting_user=viewer)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The competition is set up."))
+                return redirect("evaluations:competition_detail", pk=competition.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    competitions = list(competition_list(viewer=viewer, year=_int(request.GET.get("year"))))
+    return render(
+        request,
+        "evaluations/competition_list.html",
+        {"competitions": competitions, "form": form},
+    )
+
+
+def _competition_context(request: HttpRequest, competition: Competition, **forms: Any) -> dict:
+    viewer: Any = request.user
+    can_manage = can(viewer, "manage", competition)
+    show_results = results_visible(viewer, competition)
+    results: dict[int, Any] = {}
+    raw: dict[int, Any] = {}
+    if show_results and competition.status != CompetitionStatus.DRAFT:
+        results = {r.entry_id: r for r in competition_results(competition)}
+        if competition.normalization != "none":
+            raw = {r.entry_id: r.final for r in competition_results(competition, method="none")}
+    decided = competition.status in (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED)
+    entries = list(competition_entries(competition))
+    if decided:
+        entries.sort(key=lambda e: (e.rank is None, e.rank or 0, e.number))
+    elif results:
+        order = {r.entry_id: i for i, r in enumerate(results.values())}
+        entries.sort(key=lambda e: order[e.pk])
+    rows = [(entry, results.get(entry.pk), raw.get(entry.pk)) for entry in entries]
+    has_side = can_manage and competition.status != CompetitionStatus.PUBLISHED
+    context: dict[str, Any] = {
+        "competition": competition,
+        "criteria": list(competition.criteria.all()),
+        "rows": rows,
+        "judges": list(competition_judges(competition)) if can_manage else [],
+        "can_manage": can_manage,
+        "has_side": has_side,
+        "decided": decided,
+        "winners_total": sum(1 for entry in entries if entry.is_winner),
+        "normalized": bool(raw),
+        "show_results": show_results,
+        "is_judge": competition.judges.filter(user_id=viewer.pk).exists(),
+        "statuses": CompetitionStatus,
+        "step_index": CompetitionStatus.values.index(competition.status),
+        "weight_total": sum((c.weight for c in competition.criteria.all()), 0),
+    }
+    if can_manage:
+        if competition.status == CompetitionStatus.DRAFT:
+            context["criterion_form"] = forms.get("criterion_form") or CriterionForm(
+                prefix="criterion"
+            )
+        if competition.status in (CompetitionStatus.DRAFT, CompetitionStatus.SCORING):
+            context["entry_form"] = forms.get("entry_form") or EntryForm(
+                prefix="entry", viewer=viewer
+            )
+            context["judge_form"] = forms.get("judge_form") or JudgeForm(
+                prefix="judge", viewer=viewer
+            )
+        context["date_form"] = DateForm(prefix="step")
+    return context
+
+
+@requires(VIEW)
+def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    competition = get_competition_for_viewer(request.user, pk)
+    context = _competition_context(request, competition)
+    return render(request, "evaluations/competition_detail.html", context)
+
+
+def _managed_competition(request: HttpRequest, pk: int) -> Competition:
+    competition = get_competition_for_viewer(request.user, pk)
+    if not can(request.user, "manage", competition):
+        raise PermissionDenied
+    return competition
+
+
+@requires(MANAGE)
+@require_POST
+def competition_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
+    """Add a criterion, an entry or a judge while the competition is being set up."""
+    viewer: Any = request.user
+    competition = _managed_competition(request, pk)
+    forms_by_kind: dict[str, Any] = {
+        "criterion": lambda: CriterionForm(request.POST, prefix="criterion"),
+        "entry": lambda: EntryForm(request.POST, prefix="entry", viewer=viewer),
+        "judge": lambda: JudgeForm(request.POST, prefix="judge", viewer=viewer),
+    }
+    if what not in forms_by_kind:
+        raise PermissionDenied
+    form = forms_by_kind[what]()
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if what == "criterion":
+                services.criterion_add(competition=competition, **data, acting_user=viewer)
+                messages.success(request, _("The criterion was added."))
+            elif what == "entry":
+                services.entry_add(competition=competition, **data, acting_user=viewer)
+                messages.success(request, _("The entry was registered."))
+            else:
+                services.judge_add(competition=competition, user=data["user"], acting_user=viewer)
+                messages.success(request, _("The judge was appointed."))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("evaluations:competition_detail", pk=competition.pk)
+    context = _competition_context(request, competition, **{f"{what}_form": form})
+    return render(request, "evaluations/competition_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def competition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Open scoring, declare the winners, or publish the results."""
+    viewer: Any = request.user
+    competition = _managed_competition(request, pk)
+    steps = {
+        "open": (services.competition_open_scoring, _("Scoring is open.")),
+        "decide": (services.competition_declare_winners, _("The winners were declared.")),
+        "publish": (services.competition_publish, _("The results were published.")),
+    }
+    if step not in steps:
+        raise PermissionDenied
+    service, done = steps[step]
+    form = DateForm(request.POST, prefix="step")
+    on = form.cleaned_data["on"] if form.is_valid() else None
+    try:
+        service(competition=competition, on=on, acting_user=viewer)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(request, done)
+    return redirect("evaluations:competition_detail", pk=competition.pk)
+
+
+def _judged(request: HttpRequest, pk: int) -> tuple[Competition, list[Any]]:
+    competition = get_competition_for_viewer(request.user, pk)
+    sheet = judge_sheet(viewer=request.user, competition=competition)
+    if sheet is None:
+        raise PermissionDenied
+    return competition, sheet
+
+
+@requires(JUDGE)
+def judge_sheet_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The judge's scoring sheet; entries from the judge's own subtree are greyed out."""
+    competition, sheet = _judged(request, pk)
+    criteria = list(competition.criteria.all())
+    for row in sheet:
+        row.cells = [row.scores.get(c.pk) for c in criteria]
+    done = sum(1 for row in sheet if row.scored)
+    open_rows = sum(1 for row in sheet if not row.conflict)
+    return render(
+        request,
+        "evaluations/judge_sheet.html",
+        {
+            "competition": competition,
+            "criteria": criteria,
+            "sheet": sheet,
+            "done": done,
+            "open_rows": open_rows,
+            "conflicts": len(sheet) - open_rows,
+            "scoring": competition.status == CompetitionStatus.SCORING,
+        },
+    )
+
+
+@requires(JUDGE)
+def score_view(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    competition, sheet = _judged(request, pk)
+    entry = get_entry(competition, entry_pk)
+    reason = conflict_reason(judge_org_paths(viewer), entry)
+    row = next(r for r in sheet if r.entry.pk == entry.pk)
+    criteria = list(competition.criteria.all())
+    form = ScoreForm(request.POST or None, criteria=criteria, initial_scores=row.scores)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.score_record(
+                    entry=entry, judge_user=viewer, values=form.values(), acting_user=viewer
+                )
+            except services.ConflictOfInterest as refused:
+                messages.error(request, refused.reason)
+                return redirect("evaluations:judge_sheet", pk=competition.pk)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for name, errors in exc.message_dict.items():
+                        form.add_error(name if name in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request, _("Scores for %(entry)s were saved.") % {"entry": entry.title}
+                )
+                return redirect("evaluations:judge_sheet", pk=competition.pk)
+        status = 422
+    following = next(
+        (r.entry for r in sheet if not r.conflict and not r.scored and r.entry.pk != entry.pk),
+        None,
+    )
+    return render(
+        request,
+        "evaluations/score_form.html",
+        {
+            "competition": competition,
+            "entry": entry,
+            "form": form,
+            "conflict": reason,
+            "scoring": competition.status == CompetitionStatus.SCORING,
+            "following": following,
+        },
+        status=status,
+    )
+
+
+# Awards -----------------------------------------------------------------------------
+
+
+@requires(VIEW)
+def award_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = None
+    if viewer.has_function(MANAGE):
+        form = AwardForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                award = services.award_create(**form.cleaned_data, acting_user=viewer)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The award was set up."))
+                return redirect("evaluations:award_detail", pk=award.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    kind = request.GET.get("kind", "")
+    awards = list(
+        award_list(
+            viewer=viewer,
+            year=_int(request.GET.get("year")),
+            kind=kind if kind in AwardKind.values else "",
+        )
+    )
+    return render(
+        request,
+        "evaluations/award_list.html",
+        {"awards": awards, "form": form, "kinds": AwardKind.choices, "kind": kind},
+    )
+
+
+def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    can_manage = can(viewer, "manage", award)
+    nominations = list(award_nominations(viewer=viewer, award=award))
+    counts = dict.fromkeys(NominationStatus.values, 0)
+    for nomination in nominations:
+        counts[nomination.status] += 1
+    context: dict[str, Any] = {
+        "award": award,
+        "nominations": nominations,
+        "counts": counts,
+        "can_manage": can_manage,
+        "statuses": NominationStatus,
+    }
+    if can_nominate(viewer, award):
+        context["nomination_form"] = forms.get("nomination_form") or NominationForm(
+            prefix="nominate", viewer=viewer, takes_organizations=award.takes_organizations
+        )
+    if can_manage and award.published_on is None:
+        context["review_form"] = ReviewForm(prefix="review")
+        context["date_form"] = DateForm(prefix="step")
+    return context
+
+
+@requires(VIEW)
+def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    award = get_award_for_viewer(request.user, pk)
+    return render(request, "evaluations/award_detail.html", _award_context(request, award))
+
+
+def _managed_award(request: HttpRequest, pk: int) -> Award:
+    award = get_award_for_viewer(request.user, pk)
+    if not can(request.user, "manage", award):
+        raise PermissionDenied
+    return award
+
+
+@requires(MANAGE)
+@require_POST
+def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    award = get_award_for_viewer(viewer, pk)
+    if not can_nominate(viewer, award):
+        raise PermissionDenied
+    form = NominationForm(
+        request.POST,
+        prefix="nominate",
+        viewer=viewer,
+        takes_organizations=award.takes_organizations,
+    )
+    if form.is_valid():
+        try:
+            services.nomination_create(award=award, **form.cleaned_data, acting_user=viewer)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The nomination was recorded."))
+            return redirect("evaluations:award_detail", pk=award.pk)
+    context = _award_context(request, award, nomination_form=form)
+    return render(request, "evaluations/award_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def review_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    award = _managed_award(request, pk)
+    nomination = get_nomination(award, nomination_pk)
+    form = ReviewForm(request.POST, prefix="review")
+    if form.is_valid():
+        try:
+            services.nomination_review(
+                nomination=nomination,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+                acting_user=viewer,
+            )
+        except ValidationError as exc:
+            _error_messages(request, exc)
+        else:
+            messages.success(request, _("The review was recorded."))
+    else:
+        messages.error(request, _("Choose approve or reject."))
+    return redirect("evaluations:award_detail", pk=award.pk)
+
+
+@requires(MANAGE)
+@require_POST
+def award_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    award = _managed_award(request, pk)
+    form = DateForm(request.POST, prefix="step")
+    on = form.cleaned_data["on"] if form.is_valid() else None
+    try:
+        services.award_publish(award=award, on=on, acting_user=viewer)
+    except ValidationError as exc:
+        _error_messages(request, exc)
+        return redirect("evaluations:award_detail", pk=award.pk)
+    messages.success(request, _("The list was published."))
+    return redirect("evaluations:award_published", pk=award.pk)
+
+
+@requires(VIEW)
+def award_published_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The published honour roll (表彰名单) of one award."""
+    award = get_award_for_viewer(request.user, pk)
+    if award.published_on is None:
+        from django.http import Http404
+
+        raise Http404
+    return render(
+        request,
+        "evaluations/award_published.html",
+        {"award": award, "honoured": list(published_list(award))},
+    )

@@ -1,0 +1,480 @@
+"""REST endpoints of investment attraction, under the same scope and services as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.core.access import requires
+from taizhang.investment import services
+from taizhang.investment.models import EventKind, LeadStage, Source
+from taizhang.investment.permissions import can
+from taizhang.investment.selectors import (
+    LEAD_SORTS,
+    event_choices,
+    event_list,
+    get_competition_for_viewer,
+    get_event_for_viewer,
+    get_lead_for_viewer,
+    lead_list,
+    scoreboard,
+    subsidy_list,
+    subsidy_summary,
+    team_choices,
+)
+from taizhang.organizations.models import Organization
+from taizhang.projects.models import Category
+from taizhang.projects.selectors import leader_choices, responsible_choices, unit_choices
+
+router = Router(tags=["investment"])
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+class LeadOut(Schema):
+    id: int
+    org_id: int
+    enterprise: str
+    project_name: str
+    sector: str
+    source: str
+    amount: int
+    team_id: int | None
+    event_id: int | None
+    stage: int
+    stage_label: str
+    stage_since: dt.date
+    signed_on: dt.date | None
+    signed_amount: int | None
+    is_lost: bool
+    lost_reason: str
+    project_id: int | None
+
+    @staticmethod
+    def resolve_stage_label(obj: Any) -> str:
+        return str(obj.get_stage_display())
+
+
+class LeadIn(Schema):
+    org_id: int
+    enterprise: str
+    project_name: str
+    sector: str
+    source: Source
+    amount: int = Field(0, ge=0, description="integer yuan")
+    team_id: int | None = None
+    contacted_on: dt.date | None = None
+    note: str = ""
+
+
+class LeadPatch(Schema):
+    enterprise: str | None = None
+    project_name: str | None = None
+    sector: str | None = None
+    source: Source | None = None
+    amount: int | None = Field(None, ge=0, description="integer yuan")
+    team_id: int | None = None
+    note: str | None = None
+
+
+class AdvanceIn(Schema):
+    to_stage: LeadStage
+    on: dt.date | None = None
+    signed_amount: int | None = Field(None, ge=0, description="integer yuan")
+    event_id: int | None = None
+    reason: str = ""
+
+
+class LostIn(Schema):
+    reason: str
+    on: dt.date | None = None
+
+
+class ConvertIn(Schema):
+    category: Category
+    lead_unit_id: int
+    linked_leader_id: int | None = None
+    responsible_id: int | None = None
+
+
+class ConvertOut(Schema):
+    project_id: int
+    lead_id: int
+
+
+class EventOut(Schema):
+    id: int
+    org_id: int
+    kind: str
+    name: str
+    held_on: dt.date
+    place: str
+    organizer: str
+    signings: int = 0
+    signed_amount: int | None = None
+
+
+class EventIn(Schema):
+    org_id: int
+    kind: EventKind
+    name: str
+    held_on: dt.date
+    place: str = ""
+    organizer: str = ""
+
+
+class TeamScoreOut(Schema):
+    team_id: int
+    team: str
+    rank: int | None
+    points: int
+    cases: int
+    signings: int
+    signed_amount: int
+
+
+class ScoreboardOut(Schema):
+    competition_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    min_cases: int
+    ranked: list[TeamScoreOut]
+    unranked: list[TeamScoreOut]
+
+
+class CompetitionIn(Schema):
+    org_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    min_cases: int = Field(3, ge=1)
+    points_contact: int = Field(1, ge=0)
+    points_negotiating: int = Field(2, ge=0)
+    points_signed: int = Field(5, ge=0)
+    points_landed: int = Field(8, ge=0)
+    points_started: int = Field(10, ge=0)
+
+
+class CompetitionOut(Schema):
+    id: int
+    org_id: int
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    min_cases: int
+    points_contact: int
+    points_negotiating: int
+    points_signed: int
+    points_landed: int
+    points_started: int
+
+
+class TeamIn(Schema):
+    name: str
+    base: str = ""
+    leader_id: int | None = None
+    member_ids: list[int] = []
+
+
+class TeamOut(Schema):
+    id: int
+    competition_id: int
+    name: str
+    base: str
+    leader_id: int | None
+    member_ids: list[int]
+
+    @staticmethod
+    def resolve_member_ids(obj: Any) -> list[int]:
+        return sorted(m.pk for m in obj.members.all())
+
+
+class SubsidyOut(Schema):
+    id: int
+    org_id: int
+    policy: str
+    enterprise: str
+    amount: int
+    paid_on: dt.date
+
+
+class SubsidyIn(Schema):
+    org_id: int
+    policy: str
+    enterprise: str
+    amount: int = Field(..., gt=0, description="integer yuan")
+    paid_on: dt.date
+
+
+class SubsidySummaryOut(Schema):
+    amount: int
+    payments: int
+    enterprises: int
+
+
+def _org(org_id: int) -> Organization:
+    org = Organization.objects.filter(pk=org_id).first()
+    if org is None:
+        raise HttpError(422, "Unknown organization")
+    return org
+
+
+@router.get("/leads", response=list[LeadOut])
+@paginate(LimitOffsetPagination)
+@requires("investment.view")
+def list_leads(
+    request: HttpRequest,
+    stage: int | None = None,
+    source: str = "",
+    team_id: int | None = None,
+    lost: bool | None = None,
+    q: str = "",
+    sort: str = "",
+) -> Any:
+    """Leads in your scope; filters only narrow it."""
+    return lead_list(
+        viewer=request.user,
+        stage=stage,
+        source=source,
+        team_id=team_id,
+        lost=lost,
+        q=q,
+        sort=sort if sort in LEAD_SORTS else "",
+    )
+
+
+@router.get("/leads/{lead_id}", response=LeadOut)
+@requires("investment.view")
+def get_lead(request: HttpRequest, lead_id: int) -> Any:
+    """One lead; 404 when it does not exist or is outside your scope."""
+    return get_lead_for_viewer(request.user, lead_id)
+
+
+@router.post("/leads", response={201: LeadOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
+    """Record a lead at first contact on an organization you manage."""
+    data = payload.dict()
+    org = _org(data.pop("org_id"))
+    team_id = data.pop("team_id")
+    team = None
+    if team_id is not None:
+        team = team_choices(viewer=request.user).filter(pk=team_id).first()
+        if team is None:
+            raise HttpError(422, "Unknown team")
+    lead = services.lead_create(org=org, team=team, **data, acting_user=request.user)
+    return Status(201, lead)
+
+
+def _lead_for(request: HttpRequest, lead_id: int, action: str) -> Any:
+    lead = get_lead_for_viewer(request.user, lead_id)
+    if not can(request.user, action, lead):
+        raise PermissionDenied
+    return lead
+
+
+@router.patch("/leads/{lead_id}", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch) -> Any:
+    """Change a lead's columns; only the fields you send. Stages move through /advance."""
+    lead = _lead_for(request, lead_id, "edit")
+    data = payload.dict(exclude_unset=True)
+    if "team_id" in data:
+        team_id = data.pop("team_id")
+        team = team_choices(viewer=request.user).filter(pk=team_id).first() if team_id else None
+        if team_id and team is None:
+            raise HttpError(422, "Unknown team")
+        data["team"] = team
+    return services.lead_update(lead=lead, acting_user=request.user, **data)
+
+
+@router.post("/leads/{lead_id}/advance", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def advance_lead(request: HttpRequest, lead_id: int, payload: AdvanceIn) -> Any:
+    """Move a lead to another stage; signing records date, amount and event."""
+    lead = _lead_for(request, lead_id, "advance")
+    event = None
+    if payload.event_id is not None:
+        event = event_choices(viewer=request.user).filter(pk=payload.event_id).first()
+        if event is None:
+            raise HttpError(422, "Unknown event")
+    return services.lead_advance(
+        lead=lead,
+        to_stage=int(payload.to_stage),
+        on=payload.on,
+        signed_amount=payload.signed_amount,
+        event=event,
+        reason=payload.reason,
+        acting_user=request.user,
+    )
+
+
+@router.post("/leads/{lead_id}/lost", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def lose_lead(request: HttpRequest, lead_id: int, payload: LostIn) -> Any:
+    """Mark a lead as lost, with the reason."""
+    lead = _lead_for(request, lead_id, "lose")
+    return services.lead_mark_lost(
+        lead=lead, reason=payload.reason, on=payload.on, acting_user=request.user
+    )
+
+
+@router.post("/leads/{lead_id}/convert", response={201: ConvertOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
+    """Turn a landed lead into a key project in one step."""
+    lead = _lead_for(request, lead_id, "convert")
+    unit = unit_choices().filter(pk=payload.lead_unit_id).first()
+    if unit is None:
+        raise HttpError(422, "Unknown lead unit")
+    leader = None
+    if payload.linked_leader_id:
+        leader = leader_choices().filter(pk=payload.linked_leader_id).first()
+        if leader is None:
+            raise HttpError(422, "Unknown linked leader")
+    responsible = None
+    if payload.responsible_id:
+        responsible = (
+            responsible_choices(viewer=request.user).filter(pk=payload.responsible_id).first()
+        )
+        if responsible is None:
+            raise HttpError(422, "Unknown responsible person")
+    project = services.lead_convert_to_project(
+        lead=lead,
+        category=payload.category,
+        lead_unit=unit,
+        linked_leader=leader,
+        responsible=responsible,
+        acting_user=request.user,
+    )
+    return Status(201, {"project_id": project.pk, "lead_id": lead.pk})
+
+
+@router.get("/events", response=list[EventOut])
+@paginate(LimitOffsetPagination)
+@requires("investment.view")
+def list_events(request: HttpRequest, year: int | None = None) -> Any:
+    """Events in your scope with their signings computed from the leads."""
+    return event_list(viewer=request.user, year=year)
+
+
+@router.get("/events/{event_id}", response=EventOut)
+@requires("investment.view")
+def get_event(request: HttpRequest, event_id: int) -> Any:
+    return get_event_for_viewer(request.user, event_id)
+
+
+@router.post("/events", response={201: EventOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def create_event(request: HttpRequest, payload: EventIn) -> Any:
+    data = payload.dict()
+    org = _org(data.pop("org_id"))
+    event = services.event_create(org=org, **data, acting_user=request.user)
+    return Status(201, get_event_for_viewer(request.user, event.pk))
+
+
+@router.post("/competitions", response={201: CompetitionOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
+    """Set up a competition with its period, minimum cases and points per stage."""
+    data = payload.dict()
+    org = _org(data.pop("org_id"))
+    points = {key: data.pop(key) for key in list(data) if key.startswith("points_")}
+    competition = services.competition_create(
+        org=org, points=points, **data, acting_user=request.user
+    )
+    return Status(201, competition)
+
+
+@router.post(
+    "/competitions/{competition_id}/teams",
+    response={201: TeamOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires("investment.manage")
+def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> Any:
+    """Add a team with its leader and members (persons you may see)."""
+    competition = get_competition_for_viewer(request.user, competition_id)
+    if not can(request.user, "edit", competition):
+        raise PermissionDenied
+    people = responsible_choices(viewer=request.user)
+    leader = None
+    if payload.leader_id is not None:
+        leader = people.filter(pk=payload.leader_id).first()
+        if leader is None:
+            raise HttpError(422, "Unknown team leader")
+    members = list(people.filter(pk__in=payload.member_ids))
+    if len(members) != len(set(payload.member_ids)):
+        raise HttpError(422, "Unknown member")
+    team = services.team_create(
+        competition=competition,
+        name=payload.name,
+        base=payload.base,
+        leader=leader,
+        members=members,
+        acting_user=request.user,
+    )
+    return Status(201, team)
+
+
+@router.get("/competitions/{competition_id}/scoreboard", response=ScoreboardOut)
+@requires("investment.view")
+def get_scoreboard(request: HttpRequest, competition_id: int) -> Any:
+    """Ranked teams and teams below the minimum number of cases."""
+    competition = get_competition_for_viewer(request.user, competition_id)
+    ranked, unranked = scoreboard(competition)
+
+    def rows(scores: list[Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "team_id": s.team.pk,
+                "team": s.team.name,
+                "rank": s.rank,
+                "points": s.points,
+                "cases": s.cases,
+                "signings": s.signings,
+                "signed_amount": s.signed_amount,
+            }
+            for s in scores
+        ]
+
+    return {
+        "competition_id": competition.pk,
+        "name": competition.name,
+        "starts_on": competition.starts_on,
+        "ends_on": competition.ends_on,
+        "min_cases": competition.min_cases,
+        "ranked": rows(ranked),
+        "unranked": rows(unranked),
+    }
+
+
+@router.get("/subsidies", response=list[SubsidyOut])
+@paginate(LimitOffsetPagination)
+@requires("investment.view")
+def list_subsidies(request: HttpRequest, year: int | None = None, q: str = "") -> Any:
+    return subsidy_list(viewer=request.user, year=year, q=q)
+
+
+@router.get("/subsidies/summary", response=SubsidySummaryOut)
+@requires("investment.view")
+def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
+    """兑现扶持资金 and 惠及企业(家次) over your scope, computed from the payments."""
+    return subsidy_summary(subsidy_list(viewer=request.user, year=year))
+
+
+@router.post("/subsidies", response={201: SubsidyOut, 403: ErrorOut, 422: ErrorOut})
+@requires("investment.manage")
+def create_subsidy(request: HttpRequest, payload: SubsidyIn) -> Any:
+    data = payload.dict()
+    org = _org(data.pop("org_id"))
+    subsidy = services.subsidy_create(org=org, **data, acting_user=request.user)
+    return Status(201, subsidy)

@@ -1,0 +1,163 @@
+"""Forms validate input only; the views hand ``cleaned_data`` to one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.investment.models import EventKind, LeadStage, Source
+from taizhang.investment.selectors import event_choices, org_choices, team_choices
+from taizhang.projects.forms import OrgChoiceField, PersonChoiceField, WanYuanField
+from taizhang.projects.models import Category
+from taizhang.projects.selectors import leader_choices, responsible_choices, unit_choices
+
+
+def _date(**kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+        **kwargs,
+    )
+
+
+class TeamChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.competition.name}）"
+
+
+class LeadForm(forms.Form):
+    enterprise = forms.CharField(label=_("Enterprise"), max_length=120)
+    project_name = forms.CharField(label=_("Project"), max_length=120)
+    sector = forms.CharField(label=_("Sector"), max_length=40)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
+    amount = WanYuanField(label=_("Intended investment (10k yuan)"))
+    org = OrgChoiceField(label=_("Organization"), queryset=None)
+    team = TeamChoiceField(label=_("Team"), queryset=None, required=False)
+    contacted_on = _date(label=_("First contact on"))
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+        self.fields["team"].queryset = team_choices(viewer=viewer)  # type: ignore[attr-defined]
+        if editing:
+            del self.fields["contacted_on"]  # the first contact is history, not a column
+
+
+class AdvanceForm(forms.Form):
+    to_stage = forms.TypedChoiceField(label=_("Move to"), choices=LeadStage.choices, coerce=int)
+    on = _date(label=_("Date"))
+    signed_amount = WanYuanField(
+        label=_("Signed investment (10k yuan), when signing"), required=False
+    )
+    event: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Signed at event"), queryset=None, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason (needed when moving back)"), max_length=200, required=False
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["event"].queryset = event_choices(viewer=viewer)  # type: ignore[attr-defined]
+
+
+class LostForm(forms.Form):
+    reason = forms.CharField(label=_("Why was it lost?"), max_length=200)
+    on = _date(label=_("Date"))
+
+
+class ConvertForm(forms.Form):
+    category = forms.ChoiceField(label=_("Project category"), choices=Category.choices)
+    lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=None)
+    linked_leader = PersonChoiceField(label=_("Linked leader"), queryset=None, required=False)
+    responsible = PersonChoiceField(label=_("Responsible person"), queryset=None, required=False)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lead_unit"].queryset = unit_choices()  # type: ignore[attr-defined]
+        self.fields["linked_leader"].queryset = leader_choices().select_related(  # type: ignore[attr-defined]
+            "organization"
+        )
+        self.fields["responsible"].queryset = responsible_choices(  # type: ignore[attr-defined]
+            viewer=viewer
+        ).select_related("organization")
+
+
+class EventForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    held_on = _date(label=_("Date"))
+    place = forms.CharField(label=_("Place"), max_length=120, required=False)
+    organizer = forms.CharField(label=_("Organizer"), max_length=120, required=False)
+    org = OrgChoiceField(label=_("Organization"), queryset=None)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+
+
+class SubsidyForm(forms.Form):
+    policy = forms.CharField(label=_("Policy"), max_length=120)
+    enterprise = forms.CharField(label=_("Enterprise"), max_length=120)
+    amount = WanYuanField(label=_("Amount (10k yuan)"))
+    paid_on = _date(label=_("Paid on"))
+    org = OrgChoiceField(label=_("Paying organization"), queryset=None)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+
+
+class CompetitionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    org = OrgChoiceField(label=_("Organization"), queryset=None)
+    starts_on = _date(label=_("Starts on"))
+    ends_on = _date(label=_("Ends on"))
+    min_cases = forms.IntegerField(label=_("Cases needed to be ranked"), min_value=1, initial=3)
+    points_contact = forms.IntegerField(label=_("Points for first contact"), min_value=0, initial=1)
+    points_negotiating = forms.IntegerField(
+        label=_("Points for negotiating"), min_value=0, initial=2
+    )
+    points_signed = forms.IntegerField(label=_("Points for signing"), min_value=0, initial=5)
+    points_landed = forms.IntegerField(label=_("Points for landing"), min_value=0, initial=8)
+    points_started = forms.IntegerField(
+        label=_("Points for construction start"), min_value=0, initial=10
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["points"] = {key: data.pop(key) for key in list(data) if key.startswith("points_")}
+        return data
+
+
+class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.organization.short_name}）"
+
+
+class TeamForm(forms.Form):
+    name = forms.CharField(label=_("Team name"), max_length=80)
+    base = forms.CharField(label=_("Stationed in"), max_length=60, required=False)
+    leader = PersonChoiceField(label=_("Team leader"), queryset=None, required=False)
+    members = PersonMultipleChoiceField(
+        label=_("Members"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = responsible_choices(viewer=viewer).select_related("organization")
+        self.fields["leader"].queryset = people  # type: ignore[attr-defined]
+        self.fields["members"].queryset = people  # type: ignore[attr-defined]

@@ -1,0 +1,128 @@
+"""Permissions, navigation, metrics and the project-page slot of investment attraction."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+    register_slot,
+)
+
+register_permission("investment.view", _("View investment leads, events and subsidies"))
+register_permission("investment.manage", _("Record investment leads, signings and subsidies"))
+grant_to_roles("investment.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("investment.manage", "clerk")
+
+register_nav(_("Investment"), "investment:leads", "investment.view", order=35)
+
+
+def _signed() -> QuerySet:
+    from taizhang.investment.models import Lead
+
+    return Lead.objects.filter(signed_on__isnull=False)
+
+
+def _subsidies() -> QuerySet:
+    from taizhang.investment.models import Subsidy
+
+    return Subsidy.objects.all()
+
+
+def _leads() -> QuerySet:
+    from taizhang.investment.models import Lead
+
+    return Lead.objects.all()
+
+
+def _landed() -> QuerySet:
+    from taizhang.investment.models import LeadStage, LeadStageChange
+
+    return LeadStageChange.objects.filter(
+        to_stage=LeadStage.LANDED, from_stage__lt=LeadStage.LANDED
+    )
+
+
+for _metric in (
+    Metric(
+        name="investment.leads",
+        label=_("Investment leads"),
+        unit=_("leads"),
+        queryset=_leads,
+        org_field="org",
+        date_field="created_at",
+        permission="investment.view",
+        definition="Leads recorded, on the day they were recorded.",
+    ),
+    Metric(
+        name="investment.signings",
+        label=_("Signed projects"),
+        unit=_("projects"),
+        queryset=_signed,
+        org_field="org",
+        date_field="signed_on",
+        permission="investment.view",
+        definition="Leads that reached 签约 and still stand signed, on the signing date.",
+    ),
+    Metric(
+        name="investment.signed_amount",
+        label=_("Signed investment"),
+        unit=_("yuan"),
+        queryset=_signed,
+        org_field="org",
+        date_field="signed_on",
+        permission="investment.view",
+        value="signed_amount",
+        definition="Investment agreed at signing (integer yuan), on the signing date.",
+    ),
+    Metric(
+        name="investment.landed",
+        label=_("Leads landed"),
+        unit=_("projects"),
+        queryset=_landed,
+        org_field="lead__org",
+        date_field="changed_on",
+        permission="investment.view",
+        definition="Moves of a lead into 落地 from an earlier stage, on their date.",
+    ),
+    Metric(
+        name="investment.subsidy_amount",
+        label=_("Subsidies paid"),
+        unit=_("yuan"),
+        queryset=_subsidies,
+        org_field="org",
+        date_field="paid_on",
+        permission="investment.view",
+        value="amount",
+        definition="Enterprise-support money paid (integer yuan), by paying organization.",
+    ),
+    Metric(
+        name="investment.subsidy_enterprises",
+        label=_("Enterprises supported (times)"),
+        unit=_("enterprise-times"),
+        queryset=_subsidies,
+        org_field="org",
+        date_field="paid_on",
+        permission="investment.view",
+        definition="Payments made: one enterprise paid twice counts twice (家次).",
+    ),
+):
+    register_metric(_metric)
+
+
+def _source_lead(viewer: Any, project: Any) -> dict[str, Any] | None:
+    """On a key project's page: the investment lead it came from, if the viewer may see it."""
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function("investment.view"):
+        return None
+    from taizhang.investment.selectors import lead_for_project
+
+    lead = lead_for_project(viewer=viewer, project=project)
+    return {"lead": lead} if lead is not None else None
+
+
+register_slot("projects.project_detail", "investment/_source_lead.html", _source_lead, order=50)

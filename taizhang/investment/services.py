@@ -1,0 +1,393 @@
+"""Writes for investment attraction. Every write checks scope, validates and audits once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.investment.models import (
+    Competition,
+    Event,
+    Lead,
+    LeadStage,
+    LeadStageChange,
+    Subsidy,
+    Team,
+)
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+from taizhang.projects.models import Project, Stage
+from taizhang.projects.services import project_create
+
+MANAGE = "investment.manage"
+LEAD_FIELDS = [
+    "org",
+    "enterprise",
+    "project_name",
+    "sector",
+    "source",
+    "amount",
+    "team",
+    "event",
+    "note",
+]
+POINT_FIELDS = [
+    "points_contact",
+    "points_negotiating",
+    "points_signed",
+    "points_landed",
+    "points_started",
+]
+
+
+def _ensure_can_manage(acting_user: Any, org: Organization) -> None:
+    if acting_user is None:
+        return  # system jobs (demo loader, imports)
+    if not scope_for(acting_user, MANAGE).covers(org):
+        raise PermissionDenied
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _actor(acting_user: Any) -> Any:
+    return acting_user if getattr(acting_user, "pk", None) else None
+
+
+def _check_not_future(day: dt.date) -> None:
+    if day > _today():
+        raise ValidationError(_("The date cannot be in the future."))
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    org: Organization,
+    enterprise: str,
+    project_name: str,
+    sector: str,
+    source: str,
+    amount: int = 0,
+    team: Team | None = None,
+    event: Event | None = None,
+    note: str = "",
+    contacted_on: dt.date | None = None,
+    acting_user: Any,
+) -> Lead:
+    """Record a lead at first contact (接洽)."""
+    _ensure_can_manage(acting_user, org)
+    day = contacted_on or _today()
+    _check_not_future(day)
+    lead = Lead(
+        org=org,
+        enterprise=enterprise,
+        project_name=project_name,
+        sector=sector,
+        source=source,
+        amount=amount,
+        team=team,
+        event=event,
+        note=note,
+        stage=LeadStage.CONTACT,
+        stage_since=day,
+    )
+    lead.full_clean()
+    lead.save()
+    LeadStageChange.objects.create(
+        lead=lead,
+        from_stage=None,
+        to_stage=LeadStage.CONTACT,
+        changed_on=day,
+        actor=_actor(acting_user),
+    )
+    audit_record(
+        actor=acting_user,
+        action="lead.create",
+        obj=lead,
+        changes=diff({}, snapshot(lead, [*LEAD_FIELDS, "stage", "stage_since"])),
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_update(*, lead: Lead, acting_user: Any, **fields: Any) -> Lead:
+    unknown = set(fields) - set(LEAD_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown lead fields: {sorted(unknown)}")
+    lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
+    _ensure_can_manage(acting_user, lead.org)
+    if "org" in fields:
+        _ensure_can_manage(acting_user, fields["org"])
+    before = snapshot(lead, LEAD_FIELDS)
+    for key, value in fields.items():
+        setattr(lead, key, value)
+    lead.full_clean()
+    lead.save()
+    audit_record(
+        actor=acting_user,
+        action="lead.update",
+        obj=lead,
+        changes=diff(before, snapshot(lead, LEAD_FIELDS)),
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_advance(
+    *,
+    lead: Lead,
+    to_stage: int,
+    on: dt.date | None = None,
+    signed_amount: int | None = None,
+    event: Event | None = None,
+    reason: str = "",
+    acting_user: Any,
+) -> Lead:
+    """Move a lead between 接洽 → 洽谈 → 签约 → 落地 → 开工.
+
+    Reaching 签约 records the signing date and amount (and the event it was signed at);
+    going back needs a reason, and going back below 签约 undoes the signing.
+    """
+    lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
+    _ensure_can_manage(acting_user, lead.org)
+    day = on or _today()
+    if lead.is_lost:
+        raise ValidationError(_("A lost lead cannot change stage."))
+    if to_stage not in LeadStage.values:
+        raise ValidationError(_("Unknown stage."))
+    if to_stage == lead.stage:
+        raise ValidationError(_("The lead is already in this stage."))
+    _check_not_future(day)
+    if day < lead.stage_since:
+        raise ValidationError(
+            _("The move cannot be dated before the current stage began (%(date)s).")
+            % {"date": lead.stage_since.isoformat()}
+        )
+    reason = reason.strip()
+    backward = to_stage < lead.stage
+    if backward and not reason:
+        raise ValidationError(_("Moving a lead back to an earlier stage needs a reason."))
+    if signed_amount is not None and signed_amount < 0:
+        raise ValidationError(_("The signed amount cannot be negative."))
+    before = snapshot(lead, ["stage", "stage_since", "signed_on", "signed_amount", "event"])
+    if lead.stage < LeadStage.SIGNED <= to_stage:
+        lead.signed_on = day
+        lead.signed_amount = signed_amount if signed_amount is not None else lead.amount
+        if event is not None:
+            lead.event = event
+    elif to_stage < LeadStage.SIGNED <= lead.stage:
+        lead.signed_on = None
+        lead.signed_amount = None
+    LeadStageChange.objects.create(
+        lead=lead,
+        from_stage=lead.stage,
+        to_stage=to_stage,
+        changed_on=day,
+        reason=reason,
+        actor=_actor(acting_user),
+    )
+    lead.stage = LeadStage(to_stage)
+    lead.stage_since = day
+    lead.save()
+    changes = diff(
+        before, snapshot(lead, ["stage", "stage_since", "signed_on", "signed_amount", "event"])
+    )
+    if reason:
+        changes["reason"] = [None, reason]
+    audit_record(actor=acting_user, action="lead.advance", obj=lead, changes=changes)
+    return lead
+
+
+@transaction.atomic
+def lead_mark_lost(*, lead: Lead, reason: str, on: dt.date | None = None, acting_user: Any) -> Lead:
+    """Close a lead that will not come (流失), with the reason."""
+    lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
+    _ensure_can_manage(acting_user, lead.org)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the lead was lost.")})
+    if lead.is_lost:
+        raise ValidationError(_("The lead is already marked as lost."))
+    if lead.project_id:
+        raise ValidationError(_("A lead that became a key project cannot be lost."))
+    day = on or _today()
+    _check_not_future(day)
+    lead.is_lost = True
+    lead.lost_on = day
+    lead.lost_reason = reason
+    lead.save()
+    audit_record(
+        actor=acting_user,
+        action="lead.lost",
+        obj=lead,
+        changes={"is_lost": [False, True], "lost_on": [None, day], "lost_reason": [None, reason]},
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_convert_to_project(
+    *,
+    lead: Lead,
+    category: str,
+    lead_unit: Organization,
+    linked_leader: Person | None = None,
+    responsible: Person | None = None,
+    acting_user: Any,
+) -> Project:
+    """Turn a landed lead into a key project in one step, keeping the link.
+
+    The project starts in 供地/落地 (or 开工 when the lead already broke ground), with the
+    signed amount as its total investment.
+    """
+    lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
+    _ensure_can_manage(acting_user, lead.org)
+    if lead.is_lost or lead.stage < LeadStage.LANDED:
+        raise ValidationError(_("Only a landed lead can become a key project."))
+    if lead.project_id:
+        raise ValidationError(_("This lead is already a key project."))
+    project = project_create(
+        org=lead.org,
+        name=lead.project_name,
+        category=category,
+        lead_unit=lead_unit,
+        linked_leader=linked_leader,
+        responsible=responsible,
+        total_investment=lead.signed_amount or lead.amount,
+        description=_("From investment lead: %(enterprise)s") % {"enterprise": lead.enterprise},
+        stage=Stage.STARTED if lead.stage >= LeadStage.STARTED else Stage.LAND,
+        stage_since=lead.stage_since,
+        acting_user=acting_user,
+    )
+    lead.project = project
+    lead.save(update_fields=["project", "updated_at"])
+    audit_record(
+        actor=acting_user, action="lead.convert", obj=lead, changes={"project": [None, project.pk]}
+    )
+    return project
+
+
+@transaction.atomic
+def event_create(
+    *,
+    org: Organization,
+    kind: str,
+    name: str,
+    held_on: dt.date,
+    place: str = "",
+    organizer: str = "",
+    acting_user: Any,
+) -> Event:
+    _ensure_can_manage(acting_user, org)
+    event = Event(org=org, kind=kind, name=name, held_on=held_on, place=place, organizer=organizer)
+    event.full_clean()
+    event.save()
+    audit_record(
+        actor=acting_user,
+        action="event.create",
+        obj=event,
+        changes=diff({}, snapshot(event, ["org", "kind", "name", "held_on", "place", "organizer"])),
+    )
+    return event
+
+
+@transaction.atomic
+def competition_create(
+    *,
+    org: Organization,
+    name: str,
+    starts_on: dt.date,
+    ends_on: dt.date,
+    min_cases: int = 3,
+    points: dict[str, int] | None = None,
+    acting_user: Any,
+) -> Competition:
+    """Set up a competition; ``points`` overrides the points per stage reached."""
+    _ensure_can_manage(acting_user, org)
+    points = points or {}
+    unknown = set(points) - set(POINT_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown point setting."))
+    competition = Competition(
+        org=org, name=name, starts_on=starts_on, ends_on=ends_on, min_cases=min_cases, **points
+    )
+    competition.full_clean()
+    competition.save()
+    audit_record(
+        actor=acting_user,
+        action="competition.create",
+        obj=competition,
+        changes=diff(
+            {},
+            snapshot(
+                competition, ["org", "name", "starts_on", "ends_on", "min_cases", *POINT_FIELDS]
+            ),
+        ),
+    )
+    return competition
+
+
+@transaction.atomic
+def team_create(
+    *,
+    competition: Competition,
+    name: str,
+    base: str = "",
+    leader: Person | None = None,
+    members: Iterable[Person] = (),
+    acting_user: Any,
+) -> Team:
+    _ensure_can_manage(acting_user, competition.org)
+    team = Team(competition=competition, name=name, base=base, leader=leader)
+    team.full_clean()
+    team.save()
+    members = list(members)
+    team.members.set(members)
+    audit_record(
+        actor=acting_user,
+        action="team.create",
+        obj=team,
+        changes={
+            "competition": [None, competition.pk],
+            "name": [None, name],
+            "leader": [None, leader.pk if leader else None],
+            "members": [None, sorted(m.pk for m in members)],
+        },
+    )
+    return team
+
+
+@transaction.atomic
+def subsidy_create(
+    *,
+    org: Organization,
+    policy: str,
+    enterprise: str,
+    amount: int,
+    paid_on: dt.date,
+    acting_user: Any,
+) -> Subsidy:
+    """Record one payment made under an enterprise-support policy."""
+    _ensure_can_manage(acting_user, org)
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    _check_not_future(paid_on)
+    subsidy = Subsidy(org=org, policy=policy, enterprise=enterprise, amount=amount, paid_on=paid_on)
+    subsidy.full_clean()
+    subsidy.save()
+    audit_record(
+        actor=acting_user,
+        action="subsidy.create",
+        obj=subsidy,
+        changes=diff({}, snapshot(subsidy, ["org", "policy", "enterprise", "amount", "paid_on"])),
+    )
+    return subsidy

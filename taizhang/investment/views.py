@@ -1,0 +1,385 @@
+"""Pages of investment attraction: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.investment import services
+from taizhang.investment.forms import (
+    AdvanceForm,
+    CompetitionForm,
+    ConvertForm,
+    EventForm,
+    LeadForm,
+    LostForm,
+    SubsidyForm,
+    TeamForm,
+)
+from taizhang.investment.models import Lead, LeadStage, Source
+from taizhang.investment.permissions import can
+from taizhang.investment.selectors import (
+    LEAD_SORTS,
+    competition_list,
+    event_list,
+    event_signings,
+    filter_org_choices,
+    get_competition_for_viewer,
+    get_event_for_viewer,
+    get_lead_for_viewer,
+    lead_history,
+    lead_list,
+    lead_totals,
+    scoreboard,
+    subsidy_list,
+    subsidy_policies,
+    subsidy_summary,
+    team_choices,
+    this_year,
+)
+
+VIEW = "investment.view"
+MANAGE = "investment.manage"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@requires(VIEW)
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    get = request.GET
+    stage = _int(get.get("stage"))
+    filters: dict[str, Any] = {
+        "stage": stage if stage in LeadStage.values else None,
+        "source": get.get("source", "") if get.get("source") in Source.values else "",
+        "team_id": _int(get.get("team")),
+        "lost": {"1": True, "0": False}.get(get.get("lost", "0")),
+        "q": get.get("q", "").strip()[:60],
+        "sort": get.get("sort", "") if get.get("sort") in LEAD_SORTS else "",
+    }
+    leads = lead_list(viewer=viewer, **filters)
+    page = Paginator(leads, 30).get_page(get.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "lost_param": get.get("lost", "0"),
+        "totals": lead_totals(leads),
+        "stages": LeadStage.choices,
+        "sources": Source.choices,
+        "teams": team_choices(viewer=viewer),
+        "can_manage": viewer.has_function(MANAGE),
+    }
+    return render(request, "investment/lead_list.html", context)
+
+
+@requires(MANAGE)
+def lead_create_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = LeadForm(request.POST or None, viewer=viewer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lead = services.lead_create(**form.cleaned_data, acting_user=viewer)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The lead was recorded."))
+            return redirect("investment:lead_detail", pk=lead.pk)
+    return render(request, "investment/lead_form.html", {"form": form})
+
+
+@requires(MANAGE)
+def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    lead = _lead_for(request, pk, "edit")
+    initial = {
+        "enterprise": lead.enterprise,
+        "project_name": lead.project_name,
+        "sector": lead.sector,
+        "source": lead.source,
+        "amount": lead.amount,
+        "org": lead.org_id,
+        "team": lead.team_id,
+        "note": lead.note,
+    }
+    form = LeadForm(request.POST or None, viewer=viewer, initial=initial, editing=True)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lead_update(lead=lead, acting_user=viewer, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The lead was updated."))
+            return redirect("investment:lead_detail", pk=lead.pk)
+    return render(request, "investment/lead_form.html", {"form": form, "lead": lead})
+
+
+def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    context: dict[str, Any] = {
+        "lead": lead,
+        "history": lead_history(lead),
+        "stages": LeadStage,
+        "can_manage": can(viewer, "advance", lead) and not lead.is_lost,
+        "can_convert": (
+            can(viewer, "convert", lead)
+            and not lead.is_lost
+            and lead.stage >= LeadStage.LANDED
+            and lead.project_id is None
+        ),
+    }
+    if context["can_manage"]:
+        nxt = min(lead.stage + 10, LeadStage.STARTED)
+        context["advance_form"] = forms.get("advance_form") or AdvanceForm(
+            viewer=viewer, initial={"to_stage": nxt, "event": lead.event_id}
+        )
+        context["lost_form"] = forms.get("lost_form") or LostForm()
+    if context["can_convert"]:
+        context["convert_form"] = forms.get("convert_form") or ConvertForm(viewer=viewer)
+    return context
+
+
+@requires(VIEW)
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = get_lead_for_viewer(request.user, pk)
+    return render(request, "investment/lead_detail.html", _lead_context(request, lead))
+
+
+def _lead_for(request: HttpRequest, pk: int, action: str) -> Lead:
+    lead = get_lead_for_viewer(request.user, pk)
+    if not can(request.user, action, lead):
+        raise PermissionDenied
+    return lead
+
+
+@requires(MANAGE)
+@require_POST
+def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    lead = _lead_for(request, pk, "advance")
+    form = AdvanceForm(request.POST, viewer=viewer)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.lead_advance(
+                lead=lead,
+                to_stage=data["to_stage"],
+                on=data["on"],
+                signed_amount=data.get("signed_amount"),
+                event=data.get("event"),
+                reason=data.get("reason", ""),
+                acting_user=viewer,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The lead moved on."))
+            return redirect("investment:lead_detail", pk=lead.pk)
+    context = _lead_context(request, lead, advance_form=form)
+    return render(request, "investment/lead_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    lead = _lead_for(request, pk, "lose")
+    form = LostForm(request.POST)
+    if form.is_valid():
+        try:
+            services.lead_mark_lost(
+                lead=lead,
+                reason=form.cleaned_data["reason"],
+                on=form.cleaned_data["on"],
+                acting_user=viewer,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The lead was marked as lost."))
+            return redirect("investment:lead_detail", pk=lead.pk)
+    context = _lead_context(request, lead, lost_form=form)
+    return render(request, "investment/lead_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Turn a landed lead into a key project in one step."""
+    viewer: Any = request.user
+    lead = _lead_for(request, pk, "convert")
+    form = ConvertForm(request.POST, viewer=viewer)
+    if form.is_valid():
+        try:
+            project = services.lead_convert_to_project(
+                lead=lead, **form.cleaned_data, acting_user=viewer
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The lead is now a key project."))
+            return redirect("projects:detail", pk=project.pk)
+    context = _lead_context(request, lead, convert_form=form)
+    return render(request, "investment/lead_detail.html", context, status=422)
+
+
+@requires(VIEW)
+def event_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    year = _int(request.GET.get("year")) or this_year()
+    events = list(event_list(viewer=viewer, year=year))
+    totals = {
+        "events": len(events),
+        "signings": sum(getattr(e, "signings", 0) for e in events),
+        "signed_amount": sum(getattr(e, "signed_amount", 0) or 0 for e in events),
+    }
+    form = None
+    if viewer.has_function(MANAGE):
+        form = EventForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                event = services.event_create(**form.cleaned_data, acting_user=viewer)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The event was recorded."))
+                return redirect("investment:event_detail", pk=event.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "investment/event_list.html",
+        {"events": events, "totals": totals, "year": year, "form": form},
+    )
+
+
+@requires(VIEW)
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    event = get_event_for_viewer(viewer, pk)
+    signings = event_signings(viewer=viewer, event=event)
+    return render(request, "investment/event_detail.html", {"event": event, "signings": signings})
+
+
+@requires(VIEW)
+def competition_list_view(request: HttpRequest) -> HttpResponse:
+    """The latest competition's scoreboard, or the list (``?all=1``) with a form to add one."""
+    viewer: Any = request.user
+    competitions = competition_list(viewer=viewer)
+    first = competitions.first()
+    if request.method == "GET" and first is not None and not request.GET.get("all"):
+        return redirect("investment:competition_detail", pk=first.pk)
+    form = None
+    if viewer.has_function(MANAGE):
+        form = CompetitionForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                competition = services.competition_create(
+                    **form.service_kwargs(), acting_user=viewer
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The competition was set up."))
+                return redirect("investment:competition_detail", pk=competition.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "investment/competition_list.html",
+        {"competitions": competitions, "form": form},
+    )
+
+
+@requires(VIEW)
+def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    competition = get_competition_for_viewer(viewer, pk)
+    form = None
+    if can(viewer, "edit", competition):
+        form = TeamForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.team_create(
+                    competition=competition, **form.cleaned_data, acting_user=viewer
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The team was added."))
+                return redirect("investment:competition_detail", pk=competition.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    ranked, unranked = scoreboard(competition)
+    points = [(stage, competition.points_for(stage)) for stage in LeadStage]
+    return render(
+        request,
+        "investment/competition_detail.html",
+        {
+            "competition": competition,
+            "ranked": ranked,
+            "unranked": unranked,
+            "points": points,
+            "form": form,
+            "others": competition_list(viewer=viewer).exclude(pk=competition.pk),
+        },
+    )
+
+
+@requires(VIEW)
+def subsidy_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    year = _int(request.GET.get("year")) or this_year()
+    q = request.GET.get("q", "").strip()[:60]
+    org = None
+    if request.GET.get("org"):
+        org = filter_org_choices(viewer=viewer).filter(pk=_int(request.GET["org"]) or 0).first()
+        if org is None:
+            from django.http import Http404
+
+            raise Http404
+    subsidies = subsidy_list(viewer=viewer, year=year, org=org, q=q)
+    form = None
+    if viewer.has_function(MANAGE):
+        form = SubsidyForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.subsidy_create(**form.cleaned_data, acting_user=viewer)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The payment was recorded."))
+                return redirect(f"{request.path}?year={form.cleaned_data['paid_on'].year}")
+    elif request.method == "POST":
+        raise PermissionDenied
+    context = {
+        "page": Paginator(subsidies, 30).get_page(request.GET.get("page")),
+        "summary": subsidy_summary(subsidies),
+        "policies": subsidy_policies(subsidies),
+        "year": year,
+        "q": q,
+        "org": org,
+        "orgs": filter_org_choices(viewer=viewer),
+        "form": form,
+    }
+    return render(request, "investment/subsidy_list.html", context)

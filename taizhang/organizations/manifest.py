@@ -1,0 +1,12 @@
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import grant_to_roles, register_nav, register_permission
+
+register_permission("organizations.view", _("View organizations"))
+register_permission("organizations.manage", _("Create, rename and move organizations"))
+grant_to_roles(
+    "organizations.view", "clerk", "secretary", "leader", "personnel", "viewer", "system_admin"
+)
+grant_to_roles("organizations.manage", "system_admin")
+
+register_nav(_("Organizations"), "organizations:tree", "organizations.view", order=10)

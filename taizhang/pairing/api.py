@@ -1,0 +1,319 @@
+"""REST endpoints of pairing, under the same scope and services as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.core.access import requires
+from taizhang.organizations.models import Organization
+from taizhang.pairing import services
+from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
+from taizhang.pairing.permissions import can
+from taizhang.pairing.selectors import (
+    PAIR_SORTS,
+    get_pair_for_viewer,
+    get_partnership_for_viewer,
+    helper_choices,
+    pair_list,
+    paired_villages,
+    partnership_ambassadors,
+    partnership_list,
+    person_choices,
+    values_for_pair,
+    villages_over,
+)
+
+router = Router(tags=["pairing"])
+VIEW = "pairing.view"
+MANAGE = "pairing.manage"
+CONFIRM = "pairing.confirm"
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+class PairOut(Schema):
+    id: int
+    helper_id: int
+    helper: str
+    village_id: int
+    village: str
+    starts_on: dt.date
+    ends_on: dt.date
+    target_income: int
+    target_year: int
+    note: str
+
+    @staticmethod
+    def resolve_helper(obj: Any) -> str:
+        return str(obj.helper.name)
+
+    @staticmethod
+    def resolve_village(obj: Any) -> str:
+        return str(obj.village.name)
+
+
+class PairIn(Schema):
+    helper_id: int
+    village_id: int
+    starts_on: dt.date
+    ends_on: dt.date
+    target_income: int = Field(500_000, ge=0, description="integer yuan")
+    target_year: int | None = None
+    note: str = ""
+
+
+class CorrectionOut(Schema):
+    old_value: int
+    new_value: int
+    reason: str
+    corrected_on: dt.date
+
+
+class ValueOut(Schema):
+    id: int
+    village_id: int
+    indicator: str
+    year: int
+    value: int
+    status: str
+    recorded_on: dt.date
+    confirmed_on: dt.date | None
+    corrections: list[CorrectionOut]
+
+    @staticmethod
+    def resolve_corrections(obj: Any) -> list[Any]:
+        return list(obj.corrections.all())
+
+
+class ValueIn(Schema):
+    indicator: Indicator
+    year: int
+    value: int = Field(..., ge=0, description="integer yuan, or a count for projects")
+
+
+class CorrectIn(Schema):
+    new_value: int = Field(..., ge=0)
+    reason: str
+
+
+class OverOut(Schema):
+    year: int
+    threshold: int
+    villages_over: int
+    villages_paired: int
+
+
+class PartnershipOut(Schema):
+    id: int
+    org_id: int
+    kind: str
+    partner: str
+    title: str
+    signed_on: dt.date
+    ends_on: dt.date | None
+    place: str
+
+
+class PartnershipIn(Schema):
+    org_id: int
+    kind: PartnershipKind
+    partner: str
+    title: str
+    signed_on: dt.date
+    ends_on: dt.date | None = None
+    place: str = ""
+    note: str = ""
+
+
+class AmbassadorOut(Schema):
+    id: int
+    partnership_id: int
+    person_id: int
+    person: str
+    role: str
+    appointed_on: dt.date
+    ends_on: dt.date | None
+
+    @staticmethod
+    def resolve_person(obj: Any) -> str:
+        return str(obj.person.name)
+
+
+class AmbassadorIn(Schema):
+    person_id: int
+    role: AmbassadorRole
+    appointed_on: dt.date
+    ends_on: dt.date | None = None
+
+
+def _org(org_id: int, queryset: Any = None) -> Organization:
+    org = (queryset if queryset is not None else Organization.objects).filter(pk=org_id).first()
+    if org is None:
+        raise HttpError(422, "Unknown organization")
+    return org
+
+
+@router.get("/pairs", response=list[PairOut])
+@paginate(LimitOffsetPagination)
+@requires(VIEW)
+def list_pairs(request: HttpRequest, year: int | None = None, q: str = "", sort: str = "") -> Any:
+    """Pairs whose village or helping organization is in your scope."""
+    return pair_list(viewer=request.user, year=year, q=q, sort=sort if sort in PAIR_SORTS else "")
+
+
+@router.get("/pairs/villages-over", response=OverOut)
+@requires(VIEW)
+def get_villages_over(request: HttpRequest, year: int, threshold: int = 500_000) -> Any:
+    """ "N个薄弱村集体经济收入超过50万元": computed from confirmed values in your scope."""
+    return {
+        "year": year,
+        "threshold": threshold,
+        "villages_over": villages_over(viewer=request.user, year=year, threshold=threshold),
+        "villages_paired": paired_villages(viewer=request.user, year=year),
+    }
+
+
+@router.get("/pairs/{pair_id}", response=PairOut)
+@requires(VIEW)
+def get_pair(request: HttpRequest, pair_id: int) -> Any:
+    """One pair; 404 when it does not exist or is outside your scope."""
+    return get_pair_for_viewer(request.user, pair_id)
+
+
+@router.post("/pairs", response={201: PairOut, 403: ErrorOut, 422: ErrorOut})
+@requires(MANAGE)
+def create_pair(request: HttpRequest, payload: PairIn) -> Any:
+    """Pair a helping organization with a village you manage."""
+    data = payload.dict()
+    helper = _org(data.pop("helper_id"), helper_choices())
+    village = _org(data.pop("village_id"))
+    pair = services.pair_create(helper=helper, village=village, **data, acting_user=request.user)
+    return Status(201, pair)
+
+
+@router.get("/pairs/{pair_id}/values", response=list[ValueOut])
+@requires(VIEW)
+def list_values(request: HttpRequest, pair_id: int) -> Any:
+    """The village's values for the pair's years, with their correction history."""
+    pair = get_pair_for_viewer(request.user, pair_id)
+    return values_for_pair(viewer=request.user, pair=pair)
+
+
+@router.post("/pairs/{pair_id}/values", response={200: ValueOut, 403: ErrorOut, 422: ErrorOut})
+@requires(MANAGE)
+def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
+    """Record or revise a value for a year of the pair; 422 once it is confirmed."""
+    pair = get_pair_for_viewer(request.user, pair_id)
+    if not can(request.user, "record", pair):
+        raise PermissionDenied
+    if payload.year not in pair.years:
+        raise HttpError(422, "Choose a year of the pair's period")
+    return services.indicator_record(
+        village=pair.village,
+        indicator=payload.indicator,
+        year=payload.year,
+        value=payload.value,
+        acting_user=request.user,
+    )
+
+
+def _value(request: HttpRequest, pair_id: int, value_id: int, action: str) -> Any:
+    pair = get_pair_for_viewer(request.user, pair_id)
+    value = next(
+        (v for v in values_for_pair(viewer=request.user, pair=pair) if v.pk == value_id), None
+    )
+    if value is None:
+        raise Http404
+    if not can(request.user, action, value):
+        raise PermissionDenied
+    return value
+
+
+@router.post(
+    "/pairs/{pair_id}/values/{value_id}/confirm",
+    response={200: ValueOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIRM)
+def confirm_value(request: HttpRequest, pair_id: int, value_id: int) -> Any:
+    """Confirm a value; it is locked from then on (403 when already confirmed)."""
+    value = _value(request, pair_id, value_id, "confirm")
+    return services.indicator_confirm(value=value, acting_user=request.user)
+
+
+@router.post(
+    "/pairs/{pair_id}/values/{value_id}/correct",
+    response={200: ValueOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIRM)
+def correct_value(request: HttpRequest, pair_id: int, value_id: int, payload: CorrectIn) -> Any:
+    """Correct a confirmed value with a reason; the old value stays in the history."""
+    value = _value(request, pair_id, value_id, "correct")
+    services.indicator_correct(
+        value=value, new_value=payload.new_value, reason=payload.reason, acting_user=request.user
+    )
+    return _value(request, pair_id, value_id, "correct")
+
+
+@router.get("/partnerships", response=list[PartnershipOut])
+@paginate(LimitOffsetPagination)
+@requires(VIEW)
+def list_partnerships(request: HttpRequest, kind: str = "") -> Any:
+    return partnership_list(
+        viewer=request.user, kind=kind if kind in PartnershipKind.values else ""
+    )
+
+
+@router.get("/partnerships/{partnership_id}", response=PartnershipOut)
+@requires(VIEW)
+def get_partnership(request: HttpRequest, partnership_id: int) -> Any:
+    return get_partnership_for_viewer(request.user, partnership_id)
+
+
+@router.post("/partnerships", response={201: PartnershipOut, 403: ErrorOut, 422: ErrorOut})
+@requires(MANAGE)
+def create_partnership(request: HttpRequest, payload: PartnershipIn) -> Any:
+    """Record an agreement or workstation for an organization you manage."""
+    data = payload.dict()
+    org = _org(data.pop("org_id"))
+    partnership = services.partnership_create(org=org, **data, acting_user=request.user)
+    return Status(201, partnership)
+
+
+@router.get("/partnerships/{partnership_id}/ambassadors", response=list[AmbassadorOut])
+@requires(VIEW)
+def list_ambassadors(request: HttpRequest, partnership_id: int) -> Any:
+    partnership = get_partnership_for_viewer(request.user, partnership_id)
+    return list(partnership_ambassadors(partnership))
+
+
+@router.post(
+    "/partnerships/{partnership_id}/ambassadors",
+    response={201: AmbassadorOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(MANAGE)
+def appoint_ambassador(request: HttpRequest, partnership_id: int, payload: AmbassadorIn) -> Any:
+    """Appoint a person you may see as 招商大使 or 招才引智大使."""
+    partnership = get_partnership_for_viewer(request.user, partnership_id)
+    if not can(request.user, "manage", partnership):
+        raise PermissionDenied
+    person = person_choices(viewer=request.user).filter(pk=payload.person_id).first()
+    if person is None:
+        raise HttpError(422, "Unknown person")
+    ambassador = services.ambassador_appoint(
+        partnership=partnership,
+        person=person,
+        role=payload.role,
+        appointed_on=payload.appointed_on,
+        ends_on=payload.ends_on,
+        acting_user=request.user,
+    )
+    return Status(201, ambassador)

@@ -1,0 +1,116 @@
+"""Forms validate input only; the views hand ``cleaned_data`` to one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
+from taizhang.pairing.selectors import (
+    helper_choices,
+    org_choices,
+    person_choices,
+    village_choices,
+)
+
+
+def _date(**kwargs: Any) -> forms.DateField:
+    return forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+        **kwargs,
+    )
+
+
+def _queryset(form: forms.Form, name: str, queryset: Any) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    field.queryset = queryset
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.short_name or obj.name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.organization.short_name}）"
+
+
+class PairForm(forms.Form):
+    helper = OrgChoiceField(label=_("Helping organization"), queryset=None)
+    village = OrgChoiceField(label=_("Village or community"), queryset=None)
+    starts_on = _date(label=_("From"))
+    ends_on = forms.DateField(
+        label=_("Until"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    target_income = forms.IntegerField(
+        label=_("Collective income target (yuan)"), min_value=0, initial=500_000
+    )
+    target_year = forms.IntegerField(
+        label=_("Target year (empty: the last year of the period)"),
+        min_value=2000,
+        max_value=2100,
+        required=False,
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "helper", helper_choices())
+        _queryset(self, "village", village_choices(viewer=viewer))
+
+
+class ValueForm(forms.Form):
+    indicator = forms.ChoiceField(label=_("Indicator"), choices=Indicator.choices)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    value = forms.IntegerField(label=_("Value (yuan, or a count for projects)"), min_value=0)
+
+
+class CorrectionForm(forms.Form):
+    new_value = forms.IntegerField(label=_("Corrected value"), min_value=0)
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=200)
+
+
+class PartnershipForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=PartnershipKind.choices)
+    title = forms.CharField(label=_("Title"), max_length=160)
+    partner = forms.CharField(label=_("Partner (outside body)"), max_length=120)
+    org = OrgChoiceField(label=_("Our organization"), queryset=None)
+    signed_on = _date(label=_("Signed on"))
+    ends_on = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    place = forms.CharField(label=_("Place"), max_length=120, required=False)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "org", org_choices(viewer=viewer))
+
+
+class AmbassadorForm(forms.Form):
+    person = PersonChoiceField(label=_("Person"), queryset=None)
+    role = forms.ChoiceField(label=_("Appointed as"), choices=AmbassadorRole.choices)
+    appointed_on = _date(label=_("Appointed on"))
+    ends_on = forms.DateField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "person", person_choices(viewer=viewer))
+
+
+class EndForm(forms.Form):
+    ends_on = _date(label=_("Ends on"))

@@ -1,0 +1,141 @@
+"""Permissions, navigation and metrics of pairing (挂钩帮扶)."""
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+)
+
+register_permission("pairing.view", _("View paired assistance and partnerships"))
+register_permission("pairing.manage", _("Record pairs, village indicators and partnerships"))
+register_permission("pairing.confirm", _("Confirm and correct village indicator values"))
+grant_to_roles("pairing.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("pairing.manage", "clerk", "secretary")
+grant_to_roles("pairing.confirm", "clerk")
+
+register_nav(_("Pairing"), "pairing:pairs", "pairing.view", order=65)
+
+
+def _pairs() -> QuerySet:
+    from taizhang.pairing.models import Pair
+
+    return Pair.objects.all()
+
+
+def _pairs_active() -> QuerySet:
+    from taizhang.pairing.models import Pair
+
+    today = timezone.localdate()
+    return Pair.objects.filter(starts_on__lte=today, ends_on__gte=today)
+
+
+def _income() -> QuerySet:
+    from taizhang.pairing.models import IndicatorValue
+
+    return IndicatorValue.objects.filter(indicator="collective_income", status="confirmed")
+
+
+def _over_target() -> QuerySet:
+    from django.db.models import Exists, OuterRef
+
+    from taizhang.pairing.models import DEFAULT_TARGET, IndicatorValue, Pair
+
+    paired = Pair.objects.filter(
+        village=OuterRef("village"),
+        starts_on__year__lte=OuterRef("year"),
+        ends_on__year__gte=OuterRef("year"),
+    )
+    return IndicatorValue.objects.filter(
+        Exists(paired),
+        indicator="collective_income",
+        status="confirmed",
+        value__gte=DEFAULT_TARGET,
+    )
+
+
+def _agreements() -> QuerySet:
+    from taizhang.pairing.models import Partnership
+
+    return Partnership.objects.all()
+
+
+def _ambassadors() -> QuerySet:
+    from taizhang.pairing.models import Ambassador
+
+    return Ambassador.objects.all()
+
+
+for _metric in (
+    Metric(
+        name="pairing.pairs",
+        label=_("Pairs begun"),
+        unit=_("pairs"),
+        queryset=_pairs,
+        org_field="village",
+        date_field="starts_on",
+        permission="pairing.view",
+        definition="Pairs of a helping organization and a village, by the village, "
+        "on the day the pair began.",
+    ),
+    Metric(
+        name="pairing.pairs_active",
+        label=_("Pairs in force today"),
+        unit=_("pairs"),
+        queryset=_pairs_active,
+        org_field="village",
+        date_field="starts_on",
+        permission="pairing.view",
+        definition="Pairs whose period includes today, by the village, dated by their start.",
+    ),
+    Metric(
+        name="pairing.collective_income",
+        label=_("Collective economy income of paired villages"),
+        unit=_("yuan"),
+        queryset=_income,
+        org_field="village",
+        date_field="year_end",
+        permission="pairing.view",
+        value="value",
+        definition="Confirmed 集体经济收入 (integer yuan) of each village, dated 31 December "
+        "of its year. Drafts are left out.",
+    ),
+    Metric(
+        name="pairing.villages_over_target",
+        label=_("Paired villages with collective income of 500,000 yuan or more"),
+        unit=_("villages"),
+        queryset=_over_target,
+        org_field="village",
+        date_field="year_end",
+        permission="pairing.view",
+        definition="Villages paired in a year whose confirmed 集体经济收入 for that year is at "
+        "least 500,000 yuan, dated 31 December. Over one year this is "
+        '"N个薄弱村集体经济收入超过50万元"; over several years it counts village-years.',
+    ),
+    Metric(
+        name="pairing.agreements",
+        label=_("Partnerships signed"),
+        unit=_("partnerships"),
+        queryset=_agreements,
+        org_field="org",
+        date_field="signed_on",
+        permission="pairing.view",
+        definition="Cooperation agreements and workstations, on the day they were signed.",
+    ),
+    Metric(
+        name="pairing.ambassadors",
+        label=_("Ambassadors appointed"),
+        unit=_("appointees"),
+        queryset=_ambassadors,
+        org_field="partnership__org",
+        date_field="appointed_on",
+        permission="pairing.view",
+        definition="Appointments of 招商大使 and 招才引智大使, on the appointment date.",
+    ),
+):
+    register_metric(_metric)

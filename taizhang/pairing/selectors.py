@@ -1,0 +1,299 @@
+"""Reads for pairing, through the viewer's data scope.
+
+A pair is seen by viewers whose ``pairing.view`` scope covers the village *or* the
+helping organization (an organ's clerk follows the villages it helps). Indicator values
+belong to the village; partnerships and ambassadors to the partnership's organization.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.pairing.models import (
+    DEFAULT_TARGET,
+    Ambassador,
+    Indicator,
+    IndicatorCorrection,
+    IndicatorValue,
+    Pair,
+    Partnership,
+    ValueStatus,
+)
+
+VIEW = "pairing.view"
+MANAGE = "pairing.manage"
+PAIR_SORTS: dict[str, tuple[str, ...]] = {
+    "village": ("village__path", "starts_on", "pk"),
+    "helper": ("helper__path", "village__path", "pk"),
+    "start": ("-starts_on", "village__path", "pk"),
+}
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def _pairs_q(viewer: Any) -> Q:
+    scope = scope_for(viewer, VIEW)
+    return scope.records_q(org_field="village") | scope.records_q(org_field="helper")
+
+
+def pair_list(
+    *,
+    viewer: Any,
+    year: int | None = None,
+    q: str = "",
+    helper_id: int | None = None,
+    sort: str = "",
+) -> QuerySet[Pair]:
+    """Pairs in scope; ``year`` keeps the pairs whose period covers that year."""
+    qs = Pair.objects.filter(_pairs_q(viewer))
+    if year is not None:
+        qs = qs.filter(starts_on__year__lte=year, ends_on__year__gte=year)
+    if helper_id is not None:
+        qs = qs.filter(helper_id=helper_id)
+    if q:
+        qs = qs.filter(Q(village__name__icontains=q) | Q(helper__name__icontains=q))
+    return qs.select_related("helper", "village").order_by(
+        *PAIR_SORTS.get(sort, PAIR_SORTS["village"])
+    )
+
+
+def get_pair_for_viewer(viewer: Any, pk: Any) -> Pair:
+    """The pair, or the same 404 whether it is missing or out of scope."""
+    pair = pair_list(viewer=viewer).filter(pk=_pk(pk)).first()
+    if pair is None:
+        raise Http404
+    return pair
+
+
+def income_by_village(pairs: list[Pair]) -> dict[int, dict[int, IndicatorValue]]:
+    """Collective income rows of the pairs' villages: village id → year → row (one query)."""
+    village_ids = sorted({p.village_id for p in pairs})
+    rows = IndicatorValue.objects.filter(
+        village_id__in=village_ids, indicator=Indicator.COLLECTIVE_INCOME
+    )
+    result: dict[int, dict[int, IndicatorValue]] = {}
+    for row in rows:
+        result.setdefault(row.village_id, {})[row.year] = row
+    return result
+
+
+@dataclass
+class PairRow:
+    pair: Pair
+    cells: list[IndicatorValue | None] = field(default_factory=list)
+    reached_in: int | None = None  # first year with confirmed income ≥ target
+
+    @property
+    def reached(self) -> bool:
+        return self.reached_in is not None
+
+    @property
+    def early(self) -> bool:
+        return self.reached_in is not None and self.reached_in < self.pair.target_year
+
+
+def pair_rows(pairs: list[Pair], years: list[int]) -> list[PairRow]:
+    """Each pair with its village's income for ``years`` and when it reached its target."""
+    income = income_by_village(pairs)
+    rows = []
+    for pair in pairs:
+        values = income.get(pair.village_id, {})
+        row = PairRow(pair=pair, cells=[values.get(year) for year in years])
+        for year in pair.years:
+            value = values.get(year)
+            if value is not None and value.is_locked and value.value >= pair.target_income:
+                row.reached_in = year
+                break
+        rows.append(row)
+    return rows
+
+
+def villages_over(*, viewer: Any, year: int, threshold: int = DEFAULT_TARGET) -> int:
+    """ "N个薄弱村集体经济收入超过50万元": paired villages in scope whose confirmed
+    collective income for ``year`` is at least ``threshold`` (each village once)."""
+    paired = Pair.objects.filter(
+        _pairs_q(viewer),
+        village=OuterRef("village"),
+        starts_on__year__lte=year,
+        ends_on__year__gte=year,
+    )
+    return (
+        IndicatorValue.objects.filter(
+            indicator=Indicator.COLLECTIVE_INCOME,
+            year=year,
+            status=ValueStatus.CONFIRMED,
+            value__gte=threshold,
+        )
+        .filter(Exists(paired))
+        .values("village")
+        .distinct()
+        .count()
+    )
+
+
+def paired_villages(*, viewer: Any, year: int) -> int:
+    """Distinct villages in scope paired during ``year``."""
+    return pair_list(viewer=viewer, year=year).order_by().values("village").distinct().count()
+
+
+def headline_year(*, viewer: Any) -> int:
+    """The latest year with a confirmed collective income in scope, else last year."""
+    latest = (
+        IndicatorValue.objects.filter(
+            indicator=Indicator.COLLECTIVE_INCOME,
+            status=ValueStatus.CONFIRMED,
+            village__in=pair_list(viewer=viewer).values("village"),
+        )
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
+    return latest or timezone.localdate().year - 1
+
+
+def value_list(*, viewer: Any) -> QuerySet[IndicatorValue]:
+    return IndicatorValue.objects.filter(
+        scope_for(viewer, VIEW).records_q(org_field="village")
+    ).select_related("village", "confirmed_by")
+
+
+def village_values(*, viewer: Any, village: Organization) -> list[IndicatorValue]:
+    """Every indicator value of a village the viewer may see, with its corrections."""
+    return list(
+        value_list(viewer=viewer)
+        .filter(village=village)
+        .prefetch_related(
+            Prefetch(
+                "corrections",
+                queryset=IndicatorCorrection.objects.select_related("corrected_by").order_by(
+                    "created_at", "pk"
+                ),
+            )
+        )
+        .order_by("indicator", "year")
+    )
+
+
+def values_for_pair(*, viewer: Any, pair: Pair) -> list[IndicatorValue]:
+    """The village's values a pair's viewer may see: those of the pair's years.
+
+    A helping organization's clerk reaches the village's values through the pair.
+    """
+    qs = (
+        IndicatorValue.objects.filter(village_id=pair.village_id, year__in=pair.years)
+        .select_related("village", "confirmed_by")
+        .prefetch_related(
+            Prefetch(
+                "corrections",
+                queryset=IndicatorCorrection.objects.select_related("corrected_by").order_by(
+                    "created_at", "pk"
+                ),
+            )
+        )
+        .order_by("indicator", "year")
+    )
+    return list(qs)
+
+
+def get_value_for_viewer(viewer: Any, pk: Any) -> IndicatorValue:
+    row = value_list(viewer=viewer).filter(pk=_pk(pk)).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def village_choices(*, viewer: Any) -> QuerySet[Organization]:
+    from taizhang.pairing.services import VILLAGE_KINDS
+
+    return Organization.objects.filter(
+        scope_for(viewer, MANAGE).org_q(), kind__in=sorted(VILLAGE_KINDS)
+    ).order_by("path")
+
+
+def helper_choices() -> QuerySet[Organization]:
+    """Helping organizations: organs, enterprises and units above the villages.
+
+    Any organization may help a village, wherever it sits, so this list is not scoped:
+    it names organizations, not records.
+    """
+    from taizhang.organizations.models import OrgKind
+
+    return Organization.objects.filter(
+        kind__in=[
+            OrgKind.ORGAN,
+            OrgKind.ENTERPRISE,
+            OrgKind.WORKING_COMMITTEE,
+            OrgKind.DISTRICT_COMMITTEE,
+            OrgKind.SUBDISTRICT,
+        ],
+        is_active=True,
+    ).order_by("path")
+
+
+def partnership_list(*, viewer: Any, kind: str = "") -> QuerySet[Partnership]:
+    qs = Partnership.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    if kind:
+        qs = qs.filter(kind=kind)
+    today = timezone.localdate()
+    current = Q(ambassadors__ends_on__isnull=True) | Q(ambassadors__ends_on__gte=today)
+    return (
+        qs.select_related("org")
+        .annotate(ambassador_count=Count("ambassadors", filter=current))
+        .order_by("-signed_on", "pk")
+    )
+
+
+def get_partnership_for_viewer(viewer: Any, pk: Any) -> Partnership:
+    partnership = partnership_list(viewer=viewer).filter(pk=_pk(pk)).first()
+    if partnership is None:
+        raise Http404
+    return partnership
+
+
+def partnership_ambassadors(partnership: Partnership) -> QuerySet[Ambassador]:
+    return partnership.ambassadors.select_related("person__organization").order_by(
+        "ends_on", "appointed_on", "pk"
+    )
+
+
+def get_ambassador(partnership: Partnership, pk: Any) -> Ambassador:
+    ambassador = partnership_ambassadors(partnership).filter(pk=_pk(pk)).first()
+    if ambassador is None:
+        raise Http404
+    return ambassador
+
+
+def org_choices(*, viewer: Any) -> QuerySet[Organization]:
+    from taizhang.organizations.models import OrgKind
+
+    return Organization.objects.filter(
+        scope_for(viewer, MANAGE).org_q(),
+        kind__in=[
+            OrgKind.DISTRICT_COMMITTEE,
+            OrgKind.WORKING_COMMITTEE,
+            OrgKind.ORGAN,
+            OrgKind.SUBDISTRICT,
+        ],
+    ).order_by("path")
+
+
+def person_choices(*, viewer: Any) -> QuerySet[Any]:
+    from taizhang.people.models import Person
+
+    return (
+        Person.objects.filter(scope_for(viewer, "people.view").records_q(org_field="organization"))
+        .select_related("organization")
+        .order_by("organization__path", "name")
+    )

@@ -1,0 +1,128 @@
+"""The pairing API follows the same scope, locks and services as the pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from taizhang.core.testing import bearer
+from taizhang.pairing.models import IndicatorValue, Pair
+from taizhang.pairing.tests.factories import (
+    FIRST_YEAR,
+    THIS_YEAR,
+    make_income,
+    make_organ,
+    make_pair,
+)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/pairing"
+
+
+def test_pairs_are_scoped(client, personas, tree):
+    """A's clerk lists A's pair only; B's clerk gets 404 on it."""
+    organ = make_organ(tree)
+    pair = make_pair(organ, tree.community_a)
+    make_pair(organ, tree.community_b)
+    body = client.get(f"{URL}/pairs", **bearer(client, personas.street_a)).json()
+    assert [item["village_id"] for item in body["items"]] == [tree.community_a.pk]
+    headers = bearer(client, personas.street_b)
+    assert client.get(f"{URL}/pairs/{pair.pk}", **headers).status_code == 404
+    assert client.get(f"{URL}/pairs/999999", **headers).status_code == 404
+
+
+def test_nobody_is_forbidden(client, personas):
+    """Without pairing.view the API answers 403."""
+    assert client.get(f"{URL}/pairs", **bearer(client, personas.nobody)).status_code == 403
+
+
+def test_create_with_out_of_scope_village_is_refused(client, personas, tree):
+    """Naming B's community in the body is a 403 and writes nothing."""
+    organ = make_organ(tree)
+    response = client.post(
+        f"{URL}/pairs",
+        data={
+            "helper_id": organ.pk,
+            "village_id": tree.community_b.pk,
+            "starts_on": f"{FIRST_YEAR}-01-01",
+            "ends_on": f"{THIS_YEAR}-12-31",
+        },
+        content_type="application/json",
+        **bearer(client, personas.street_a),
+    )
+    assert response.status_code == 403
+    assert not Pair.objects.exists()
+
+
+def test_record_confirm_lock_and_correct(client, personas, tree):
+    """Record, confirm, then a new value is 422 and a correction keeps the old one."""
+    pair = make_pair(make_organ(tree), tree.community_a)
+    headers = bearer(client, personas.street_a)
+    response = client.post(
+        f"{URL}/pairs/{pair.pk}/values",
+        data={"indicator": "collective_income", "year": FIRST_YEAR, "value": 480000},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200, response.content
+    value_id = response.json()["id"]
+    response = client.post(f"{URL}/pairs/{pair.pk}/values/{value_id}/confirm", **headers)
+    assert response.json()["status"] == "confirmed"
+    assert (
+        client.post(f"{URL}/pairs/{pair.pk}/values/{value_id}/confirm", **headers).status_code
+        == 403
+    )
+    response = client.post(
+        f"{URL}/pairs/{pair.pk}/values",
+        data={"indicator": "collective_income", "year": FIRST_YEAR, "value": 1},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 422
+    response = client.post(
+        f"{URL}/pairs/{pair.pk}/values/{value_id}/correct",
+        data={"new_value": 520000, "reason": "漏计租金收入"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["value"] == 520_000
+    assert body["corrections"][0]["old_value"] == 480_000
+    assert IndicatorValue.objects.get().value == 520_000
+    b_headers = bearer(client, personas.street_b)
+    assert client.get(f"{URL}/pairs/{pair.pk}/values", **b_headers).status_code == 404
+
+
+def test_villages_over_is_computed_in_scope(client, personas, tree):
+    """The headline endpoint counts confirmed values at or above the threshold, in scope."""
+    organ = make_organ(tree)
+    make_pair(organ, tree.community_a)
+    make_pair(organ, tree.community_b)
+    make_income(tree.community_a, FIRST_YEAR, 650_000)
+    make_income(tree.community_b, FIRST_YEAR, 700_000)
+    url = f"{URL}/pairs/villages-over?year={FIRST_YEAR}"
+    assert client.get(url, **bearer(client, personas.district)).json()["villages_over"] == 2
+    body = client.get(url, **bearer(client, personas.street_b)).json()
+    assert body == {
+        "year": FIRST_YEAR,
+        "threshold": 500000,
+        "villages_over": 1,
+        "villages_paired": 1,
+    }
+
+
+def test_partnership_with_out_of_scope_org_is_refused(client, personas, tree):
+    """Naming B's organization for a partnership is a 403."""
+    response = client.post(
+        f"{URL}/partnerships",
+        data={
+            "org_id": tree.street_b.pk,
+            "kind": "agreement",
+            "partner": "某大学",
+            "title": "越权协议",
+            "signed_on": f"{FIRST_YEAR}-01-01",
+        },
+        content_type="application/json",
+        **bearer(client, personas.street_a),
+    )
+    assert response.status_code == 403

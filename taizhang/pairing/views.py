@@ -1,0 +1,307 @@
+"""Pages of pairing: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.pairing import services
+from taizhang.pairing.forms import (
+    AmbassadorForm,
+    CorrectionForm,
+    EndForm,
+    PairForm,
+    PartnershipForm,
+    ValueForm,
+)
+from taizhang.pairing.models import DEFAULT_TARGET, Indicator, IndicatorValue, Pair, PartnershipKind
+from taizhang.pairing.permissions import can
+from taizhang.pairing.selectors import (
+    PAIR_SORTS,
+    get_ambassador,
+    get_pair_for_viewer,
+    get_partnership_for_viewer,
+    headline_year,
+    pair_list,
+    pair_rows,
+    paired_villages,
+    partnership_ambassadors,
+    partnership_list,
+    values_for_pair,
+    villages_over,
+)
+
+VIEW = "pairing.view"
+MANAGE = "pairing.manage"
+CONFIRM = "pairing.confirm"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@requires(VIEW)
+def pair_list_view(request: HttpRequest) -> HttpResponse:
+    """The pairs with their villages' income per year and the headline figure."""
+    viewer: Any = request.user
+    this_year = timezone.localdate().year
+    year = _int(request.GET.get("year"))
+    if year is None or not 2000 <= year <= this_year:
+        year = headline_year(viewer=viewer)
+    q = request.GET.get("q", "").strip()[:60]
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in PAIR_SORTS else ""
+    pairs = pair_list(viewer=viewer, year=year, q=q, sort=sort)
+    page = Paginator(pairs, 50).get_page(request.GET.get("page"))
+    last = min(year + 1, this_year)
+    years = [last - 2, last - 1, last]
+    context = {
+        "page": page,
+        "rows": pair_rows(list(page), years),
+        "years": years,
+        "year": year,
+        "year_choices": list(range(this_year, this_year - 6, -1)),
+        "q": q,
+        "sort": sort,
+        "over": villages_over(viewer=viewer, year=year),
+        "paired": paired_villages(viewer=viewer, year=year),
+        "threshold": DEFAULT_TARGET,
+        "can_manage": viewer.has_function(MANAGE),
+    }
+    return render(request, "pairing/pair_list.html", context)
+
+
+@requires(MANAGE)
+def pair_create_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = PairForm(request.POST or None, viewer=viewer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            pair = services.pair_create(**form.cleaned_data, acting_user=viewer)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The pair was recorded."))
+            return redirect("pairing:pair_detail", pk=pair.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "pairing/pair_form.html", {"form": form}, status=status)
+
+
+def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    values = values_for_pair(viewer=viewer, pair=pair)
+    grid: dict[str, dict[int, IndicatorValue]] = {}
+    for value in values:
+        grid.setdefault(value.indicator, {})[value.year] = value
+    table = [
+        (code, label, [grid.get(code, {}).get(year) for year in pair.years])
+        for code, label in Indicator.choices
+    ]
+    corrections = [(v, c) for v in values for c in v.corrections.all()]
+    this_year = timezone.localdate().year
+    context: dict[str, Any] = {
+        "pair": pair,
+        "table": table,
+        "corrections": corrections,
+        "can_record": can(viewer, "record", pair),
+        "can_confirm": can(viewer, "confirm", pair),
+        "income": grid.get(Indicator.COLLECTIVE_INCOME, {}),
+        "correction_form": forms.get("correction_form"),
+        "correction_value": forms.get("correction_value"),
+    }
+    if context["can_record"]:
+        context["value_form"] = forms.get("value_form") or ValueForm(
+            prefix="value",
+            initial={
+                "indicator": Indicator.COLLECTIVE_INCOME,
+                "year": min(max(pair.years), this_year),
+            },
+        )
+    return context
+
+
+@requires(VIEW)
+def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    pair = get_pair_for_viewer(request.user, pk)
+    return render(request, "pairing/pair_detail.html", _pair_context(request, pair))
+
+
+@requires(MANAGE)
+@require_POST
+def value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a value of the pair's village for a year of the pair; refused once locked."""
+    viewer: Any = request.user
+    pair = get_pair_for_viewer(viewer, pk)
+    if not can(viewer, "record", pair):
+        raise PermissionDenied
+    form = ValueForm(request.POST, prefix="value")
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["year"] not in pair.years:
+            form.add_error("year", _("Choose a year of the pair's period."))
+        else:
+            try:
+                services.indicator_record(village=pair.village, **data, acting_user=viewer)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The value was recorded."))
+                return redirect("pairing:pair_detail", pk=pair.pk)
+    context = _pair_context(request, pair, value_form=form)
+    return render(request, "pairing/pair_detail.html", context, status=422)
+
+
+def _value_of(request: HttpRequest, pk: int, value_pk: int, action: str) -> tuple[Pair, Any]:
+    pair = get_pair_for_viewer(request.user, pk)
+    value = next(
+        (v for v in values_for_pair(viewer=request.user, pair=pair) if v.pk == value_pk), None
+    )
+    if value is None:
+        raise Http404
+    if not can(request.user, action, value):
+        raise PermissionDenied
+    return pair, value
+
+
+@requires(CONFIRM)
+@require_POST
+def value_confirm_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResponse:
+    pair, value = _value_of(request, pk, value_pk, "confirm")
+    try:
+        services.indicator_confirm(value=value, acting_user=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request,
+            _("The %(year)s value is confirmed and now locked.") % {"year": value.year},
+        )
+    return redirect("pairing:pair_detail", pk=pair.pk)
+
+
+@requires(CONFIRM)
+@require_POST
+def value_correct_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResponse:
+    """Correct a confirmed value with a reason; the old value stays in the history."""
+    pair, value = _value_of(request, pk, value_pk, "correct")
+    form = CorrectionForm(request.POST, prefix=f"correct{value.pk}")
+    if form.is_valid():
+        try:
+            services.indicator_correct(value=value, **form.cleaned_data, acting_user=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The correction was recorded; the old value is kept."))
+            return redirect("pairing:pair_detail", pk=pair.pk)
+    context = _pair_context(request, pair, correction_form=form, correction_value=value)
+    return render(request, "pairing/pair_detail.html", context, status=422)
+
+
+@requires(VIEW)
+def partnership_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = None
+    if viewer.has_function(MANAGE):
+        form = PartnershipForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            try:
+                partnership = services.partnership_create(**form.cleaned_data, acting_user=viewer)
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The partnership was recorded."))
+                return redirect("pairing:partnership_detail", pk=partnership.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in PartnershipKind.values else ""
+    partnerships = list(partnership_list(viewer=viewer, kind=kind))
+    return render(
+        request,
+        "pairing/partnership_list.html",
+        {
+            "partnerships": partnerships,
+            "form": form,
+            "kinds": PartnershipKind.choices,
+            "kind": kind,
+            "ambassadors": sum(p.ambassador_count for p in partnerships),  # type: ignore[attr-defined]
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@requires(VIEW)
+def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    partnership = get_partnership_for_viewer(viewer, pk)
+    can_manage = can(viewer, "manage", partnership)
+    form = None
+    if can_manage:
+        form = AmbassadorForm(request.POST or None, viewer=viewer, prefix="ambassador")
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.ambassador_appoint(
+                    partnership=partnership, **form.cleaned_data, acting_user=viewer
+                )
+            except ValidationError as exc:
+                _apply_errors(form, exc)
+            else:
+                messages.success(request, _("The ambassador was appointed."))
+                return redirect("pairing:partnership_detail", pk=partnership.pk)
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "pairing/partnership_detail.html",
+        {
+            "partnership": partnership,
+            "ambassadors": list(partnership_ambassadors(partnership)),
+            "form": form,
+            "end_form": EndForm(prefix="end") if can_manage else None,
+            "today": timezone.localdate(),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def ambassador_end_view(request: HttpRequest, pk: int, ambassador_pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    partnership = get_partnership_for_viewer(viewer, pk)
+    if not can(viewer, "manage", partnership):
+        raise PermissionDenied
+    ambassador = get_ambassador(partnership, ambassador_pk)
+    form = EndForm(request.POST, prefix="end")
+    if form.is_valid():
+        try:
+            services.ambassador_end(
+                ambassador=ambassador, ends_on=form.cleaned_data["ends_on"], acting_user=viewer
+            )
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The appointment has ended."))
+    return redirect("pairing:partnership_detail", pk=partnership.pk)

@@ -1,0 +1,118 @@
+"""Persons, their Party membership and the positions they hold."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.masking import mask_id_number, mask_mobile
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Person(models.Model):
+    """A person known to the platform. ``organization`` is where the record belongs.
+
+    ``mobile`` and ``id_number`` are personal data: templates and the API show the
+    ``masked_*`` properties unless the viewer holds ``people.view_personal``, and each
+    reveal is audited (``people.services.person_reveal``).
+    """
+
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="persons",
+    )
+    name = models.CharField(_("name"), max_length=60, db_index=True)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organization_id", "name", "pk"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def masked_mobile(self) -> str:
+        return mask_mobile(self.mobile)
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+
+class MembershipStatus(models.TextChoices):
+    FULL = "full", _("Full member")
+    PROBATIONARY = "probationary", _("Probationary member")
+
+
+class PartyMembership(models.Model):
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="membership")
+    branch = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("branch"),
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    joined_on = models.DateField(_("joined on"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.FULL
+    )
+
+    class Meta:
+        verbose_name = _("Party membership")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.branch_id}"
+
+
+class PositionTitle(models.TextChoices):
+    SECRETARY = "secretary", _("Secretary")
+    DEPUTY_SECRETARY = "deputy_secretary", _("Deputy secretary")
+    COMMITTEE_MEMBER = "committee_member", _("Committee member")
+    DIRECTOR = "director", _("Director")
+    DEPUTY_DIRECTOR = "deputy_director", _("Deputy director")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    BUILDING_LEADER = "building_leader", _("Building leader")
+    CLERK = "clerk", _("Clerk")
+    LEADER = "leader", _("Leader")
+    MANAGER = "manager", _("Manager")
+
+
+class Position(models.Model):
+    """A position held in an organization from ``start_date`` until ``end_date`` (open)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="positions")
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organization"),
+        on_delete=models.PROTECT,
+        related_name="positions",
+    )
+    title = models.CharField(_("position"), max_length=32, choices=PositionTitle.choices)
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["organization_id", "title", "start_date"]
+        indexes = [models.Index(fields=["organization", "end_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="position_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.title}@{self.organization_id}"

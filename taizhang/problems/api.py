@@ -1,0 +1,277 @@
+"""REST endpoints of the problem ledger under ``/api/v1/problems``.
+
+Organizations and persons in a request body are looked up inside the caller's scope:
+one that does not exist and one outside the scope get the same 422.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.core.access import requires
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+from taizhang.problems import services
+from taizhang.problems.models import Problem, ProblemKind
+from taizhang.problems.permissions import can
+from taizhang.problems.selectors import get_problem_for_viewer, problem_list
+
+router = Router(tags=["problems"])
+
+
+class ProblemOut(Schema):
+    id: int
+    number: str
+    title: str
+    description: str
+    kind: str
+    source: str
+    category: str
+    state: str
+    org_id: int
+    org: str
+    lead_unit_id: int
+    lead_unit: str
+    linked_leader_id: int | None
+    linked_leader: str
+    responsible_id: int | None
+    responsible: str
+    deadline: dt.date
+    raised_on: dt.date
+    closed_on: dt.date | None
+    is_overdue: bool
+    origin_type: str
+    origin_id: int | None
+    measures: str
+    evidence_text: str
+
+    @staticmethod
+    def resolve_kind(obj: Problem) -> str:
+        return obj.kind.name
+
+    @staticmethod
+    def resolve_org(obj: Problem) -> str:
+        return obj.org.short_name
+
+    @staticmethod
+    def resolve_lead_unit(obj: Problem) -> str:
+        return obj.lead_unit.short_name
+
+    @staticmethod
+    def resolve_linked_leader(obj: Problem) -> str:
+        return obj.linked_leader.name if obj.linked_leader else ""
+
+    @staticmethod
+    def resolve_responsible(obj: Problem) -> str:
+        return obj.responsible.name if obj.responsible else ""
+
+
+class ProblemIn(Schema):
+    org_id: int
+    title: str
+    description: str = ""
+    kind_code: str = "problem"
+    source: str
+    category: str = "other"
+    lead_unit_id: int | None = None
+    co_unit_ids: list[int] = []
+    linked_leader_id: int | None = None
+    responsible_id: int | None = None
+    deadline: dt.date
+    origin_type: str = ""
+    origin_id: int | None = None
+
+
+class MeasuresIn(Schema):
+    measures: str = ""
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+def _org(user: Any, pk: int | None, field: str) -> Organization | None:
+    if pk is None:
+        return None
+    org = Organization.objects.filter(scope_for(user, "problems.manage").org_q(), pk=pk).first()
+    if org is None:
+        raise ValidationError({field: "Unknown organization or outside your scope."})
+    return org
+
+
+def _person(pk: int | None, field: str) -> Person | None:
+    if pk is None:
+        return None
+    person = Person.objects.select_related("organization").filter(pk=pk).first()
+    if person is None:
+        raise ValidationError({field: "Unknown person."})
+    return person
+
+
+@router.get("", response=list[ProblemOut])
+@paginate(LimitOffsetPagination)
+@requires("problems.view")
+def list_problems(
+    request: HttpRequest,
+    state: str = "",
+    source: str = "",
+    category: str = "",
+    overdue: bool = False,
+    mine: bool = False,
+    q: str = "",
+    sort: str = "",
+) -> Any:
+    """Problems in your scope; filters only narrow it. ``mine``: you are the linked leader."""
+    return problem_list(
+        viewer=request.user,
+        state=state,
+        source=source,
+        category=category,
+        overdue=overdue,
+        linked_to_viewer=mine,
+        q=q[:60],
+        sort=sort,
+    )
+
+
+@router.get("/{problem_id}", response=ProblemOut)
+@requires("problems.view")
+def get_problem(request: HttpRequest, problem_id: int) -> Any:
+    """One problem; 404 when it does not exist or is outside your scope."""
+    return get_problem_for_viewer(request.user, problem_id)
+
+
+@router.post("", response={201: ProblemOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.manage")
+def create_problem(request: HttpRequest, payload: ProblemIn) -> Any:
+    """Put a problem on the ledger in an organization of your scope."""
+    user: Any = request.user
+    kind = ProblemKind.objects.filter(code=payload.kind_code, is_active=True).first()
+    if kind is None:
+        raise ValidationError({"kind_code": "Unknown kind."})
+    org = _org(user, payload.org_id, "org_id")
+    assert org is not None
+    problem = services.problem_create(
+        org=org,
+        title=payload.title,
+        description=payload.description,
+        kind=kind,
+        source=payload.source,
+        category=payload.category,
+        lead_unit=_org(user, payload.lead_unit_id, "lead_unit_id"),
+        co_units=[u for pk in payload.co_unit_ids if (u := _org(user, pk, "co_unit_ids"))],
+        linked_leader=_person(payload.linked_leader_id, "linked_leader_id"),
+        responsible=_person(payload.responsible_id, "responsible_id"),
+        deadline=payload.deadline,
+        origin_type=payload.origin_type,
+        origin_id=payload.origin_id,
+        acting_user=user,
+    )
+    return Status(201, get_problem_for_viewer(user, problem.pk))
+
+
+def _for_action(request: HttpRequest, problem_id: int, action: str) -> Problem:
+    problem = get_problem_for_viewer(request.user, problem_id)
+    if not can(request.user, action, problem):
+        raise PermissionDenied
+    return problem
+
+
+@router.post("/{problem_id}/start", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.manage")
+def start_problem(request: HttpRequest, problem_id: int, payload: MeasuresIn) -> Any:
+    """挂账 → 整改中."""
+    problem = _for_action(request, problem_id, "start")
+    services.problem_start(problem=problem, measures=payload.measures, acting_user=request.user)
+    return get_problem_for_viewer(request.user, problem_id)
+
+
+@router.post("/{problem_id}/submit", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.manage")
+def submit_problem(
+    request: HttpRequest,
+    problem_id: int,
+    evidence_text: Form[str],
+    files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
+) -> Any:
+    """整改中 → 待验收, multipart: ``evidence_text`` and one or more ``files``."""
+    problem = _for_action(request, problem_id, "submit")
+    services.problem_submit(
+        problem=problem, evidence_text=evidence_text, files=files or [], acting_user=request.user
+    )
+    return get_problem_for_viewer(request.user, problem_id)
+
+
+@router.post("/{problem_id}/verify", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.verify")
+def verify_problem(request: HttpRequest, problem_id: int, payload: NoteIn) -> Any:
+    """待验收 → 销号, by a verifier who is not the responsible person."""
+    problem = get_problem_for_viewer(request.user, problem_id)
+    # The service gives the precise reason (already closed, no evidence, own problem).
+    services.problem_verify(problem=problem, note=payload.note, acting_user=request.user)
+    return get_problem_for_viewer(request.user, problem_id)
+
+
+@router.post("/{problem_id}/send-back", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.verify")
+def send_back_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) -> Any:
+    """待验收 → 整改中, with a reason."""
+    problem = _for_action(request, problem_id, "send_back")
+    services.problem_send_back(problem=problem, reason=payload.reason, acting_user=request.user)
+    return get_problem_for_viewer(request.user, problem_id)
+
+
+@router.post("/{problem_id}/reopen", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.verify")
+def reopen_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) -> Any:
+    """销号 → 挂账 (重新挂账), with a reason."""
+    problem = _for_action(request, problem_id, "reopen")
+    services.problem_reopen(problem=problem, reason=payload.reason, acting_user=request.user)
+    return get_problem_for_viewer(request.user, problem_id)
+
+
+class KindOut(Schema):
+    id: int
+    code: str
+    name: str
+    is_active: bool
+
+
+class KindIn(Schema):
+    code: str
+    name: str
+    sort_order: int = 100
+
+
+@router.get("/kinds/", response=list[KindOut])
+@requires("problems.view")
+def list_kinds(request: HttpRequest) -> Any:
+    """The kind dictionary (问题, 攻关事项, 调研课题, 为民办实事项目, 书记领跑项目 …)."""
+    return ProblemKind.objects.all()
+
+
+@router.post("/kinds/", response={201: KindOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.configure")
+def create_kind(request: HttpRequest, payload: KindIn) -> Any:
+    """Extend the kind dictionary (system administrators)."""
+    kind = services.problem_kind_create(
+        code=payload.code,
+        name=payload.name,
+        sort_order=payload.sort_order,
+        acting_user=request.user,
+    )
+    return Status(201, kind)

@@ -1,0 +1,143 @@
+"""Forms validate input for the services; choices come from the viewer's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.problems.models import ProblemCategory, ProblemKind, ProblemSource
+from taizhang.problems.selectors import leader_candidates, owner_choices, responsible_candidates
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.organization.short_name}）"
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return "　" * max(obj.depth - 1, 0) + obj.short_name
+
+
+class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.short_name
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class ProblemForm(forms.Form):
+    title = forms.CharField(label=_("Problem title"), max_length=200)
+    description = forms.CharField(
+        label=_("Problem description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "style": "width:100%"}),
+    )
+    kind = forms.ModelChoiceField(label=_("Problem kind"), queryset=ProblemKind.objects.none())
+    source = forms.ChoiceField(label=_("Where it came from"), choices=ProblemSource.choices)
+    category = forms.ChoiceField(label=_("Problem category"), choices=ProblemCategory.choices)
+    org = OrgChoiceField(label=_("Owning unit"), queryset=ProblemKind.objects.none())
+    lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=ProblemKind.objects.none())
+    co_units = OrgMultipleChoiceField(
+        label=_("Co-units"),
+        queryset=ProblemKind.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    linked_leader = PersonChoiceField(
+        label=_("Linked leader"),
+        queryset=ProblemKind.objects.none(),
+        required=False,
+    )
+    responsible = PersonChoiceField(
+        label=_("Responsible person"),
+        queryset=ProblemKind.objects.none(),
+        required=False,
+    )
+    deadline = forms.DateField(label=_("Rectification deadline"), widget=DateInput())
+    origin_type = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
+    origin_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        orgs = owner_choices(viewer=viewer)
+        self.fields["kind"].queryset = ProblemKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        self.fields["org"].queryset = orgs  # type: ignore[attr-defined]
+        self.fields["lead_unit"].queryset = orgs  # type: ignore[attr-defined]
+        self.fields["co_units"].queryset = orgs  # type: ignore[attr-defined]
+        self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
+        self.fields["responsible"].queryset = responsible_candidates(viewer=viewer)  # type: ignore[attr-defined]
+
+    def clean_deadline(self) -> Any:
+        deadline = self.cleaned_data["deadline"]
+        if deadline < timezone.localdate():
+            raise forms.ValidationError(_("The deadline cannot be in the past."))
+        return deadline
+
+
+class ProblemEditForm(ProblemForm):
+    """The details of a problem not yet submitted; owner, source and origin stay."""
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, viewer=viewer, **kwargs)
+        for name in ("org", "source", "origin_type", "origin_id"):
+            del self.fields[name]
+
+    def clean_deadline(self) -> Any:
+        return self.cleaned_data["deadline"]
+
+
+class StartForm(forms.Form):
+    measures = forms.CharField(
+        label=_("Rectification measures"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "style": "width:100%"}),
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class SubmitForm(forms.Form):
+    evidence_text = forms.CharField(
+        label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4, "style": "width:100%"})
+    )
+    attachments = MultipleFileField(label=_("Evidence files"), required=False)
+
+
+class VerifyForm(forms.Form):
+    note = forms.CharField(
+        label=_("Sign-off note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "style": "width:100%"}),
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason given"), widget=forms.Textarea(attrs={"rows": 2, "style": "width:100%"})
+    )

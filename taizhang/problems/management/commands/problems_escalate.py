@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from taizhang.problems.services import problem_escalate_overdue
+
+
+class Command(BaseCommand):
+    help = "Escalate problems past their deadline to their linked leader (run daily)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        ids = problem_escalate_overdue(acting_user=None)
+        self.stdout.write(f"Escalated {len(ids)} overdue problem(s).")

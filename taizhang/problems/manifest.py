@@ -1,0 +1,112 @@
+"""What the problem ledger registers: functions, navigation, metrics and project panels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+    register_slot,
+)
+from taizhang.organizations.scope import scope_for
+from taizhang.problems.models import Problem, ProblemState
+from taizhang.problems.selectors import open_blockers_by_origin, overdue_q, problems_for_origin
+
+register_permission("problems.view", _("View the problem ledger"))
+register_permission("problems.manage", _("Put problems on the ledger and record their progress"))
+register_permission("problems.verify", _("Sign off and close out problems (销号)"))
+register_permission("problems.configure", _("Extend the problem kinds"))
+grant_to_roles("problems.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("problems.manage", "clerk", "secretary")
+grant_to_roles("problems.verify", "clerk", "secretary", "leader")
+grant_to_roles("problems.configure", "system_admin")
+
+register_nav(_("Problems"), "problems:list", "problems.view", order=40)
+
+
+def _create_url(obj: Any) -> str:
+    query = urlencode({"origin_type": obj._meta.label_lower, "origin_id": obj.pk})
+    return f"{reverse('problems:create')}?{query}"
+
+
+def project_blockers(viewer: Any, obj: Any) -> dict[str, Any] | None:
+    """The problems raised on one record (a key project), scoped to the viewer."""
+    if viewer is None or not scope_for(viewer, "problems.view").grants:
+        return None
+    problems = list(
+        problems_for_origin(viewer=viewer, origin_type=obj._meta.label_lower, origin_id=obj.pk)
+    )
+    can_raise = bool(scope_for(viewer, "problems.manage").grants)
+    return {
+        "problems": problems,
+        "open_count": sum(1 for p in problems if p.state != ProblemState.CLOSED),
+        "create_url": _create_url(obj) if can_raise else "",
+    }
+
+
+def linked_projects_blockers(viewer: Any, objs: Any) -> dict[str, Any] | None:
+    """Open blockers of every listed record, grouped by record, in one query."""
+    items = list(objs or [])
+    if viewer is None or not items or not scope_for(viewer, "problems.view").grants:
+        return None
+    origin_type = items[0]._meta.label_lower
+    grouped = open_blockers_by_origin(
+        viewer=viewer, origin_type=origin_type, origin_ids=[int(o.pk) for o in items]
+    )
+    rows = [(obj, grouped[int(obj.pk)]) for obj in items if int(obj.pk) in grouped]
+    return {"rows": rows, "total": sum(len(problems) for _obj, problems in rows)}
+
+
+register_slot("projects.project_detail", "problems/_slot_project_detail.html", project_blockers)
+register_slot(
+    "projects.linked_projects", "problems/_slot_linked_projects.html", linked_projects_blockers
+)
+
+
+register_metric(
+    Metric(
+        name="problems.raised",
+        label=_("Problems put on the ledger"),
+        unit=_("items"),
+        queryset=lambda: Problem.objects.all(),
+        org_field="org",
+        date_field="raised_on",
+        permission="problems.view",
+        definition="Count of problem rows (all kinds), dated by the day they were put "
+        "on the ledger.",
+    )
+)
+register_metric(
+    Metric(
+        name="problems.closed",
+        label=_("Problems closed out"),
+        unit=_("items"),
+        queryset=lambda: Problem.objects.filter(state=ProblemState.CLOSED),
+        org_field="org",
+        date_field="closed_on",
+        permission="problems.view",
+        definition="Count of problem rows now closed out (销号), dated by the sign-off day. "
+        "A reopened problem leaves this count until it is closed again.",
+    )
+)
+register_metric(
+    Metric(
+        name="problems.overdue",
+        label=_("Overdue problems"),
+        unit=_("items"),
+        queryset=lambda: Problem.objects.filter(overdue_q()),
+        org_field="org",
+        date_field="deadline",
+        permission="problems.view",
+        definition="Count of problem rows not closed out whose deadline is before today "
+        "(evaluated when read), dated by the deadline.",
+    )
+)

@@ -1,0 +1,234 @@
+"""The problem ledger (问题清单): items put on the ledger and struck off with evidence.
+
+A problem moves 挂账 → 整改中 → 待验收 → 销号 (and back by send-back or reopen) only
+through ``services.py``; every move leaves a dated ``ProblemStep``. Where a problem came
+from is a source plus a generic origin (``origin_type``/``origin_id``), not a foreign
+key, because the modules it comes from (projects, demands, activities) are independent.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ProblemKind(models.Model):
+    """A kind of ledger item (问题, 攻关事项, 调研课题 ...): a dictionary admins extend."""
+
+    code = models.SlugField(_("kind code"), max_length=40, unique=True)
+    name = models.CharField(_("kind name"), max_length=40, unique=True)
+    sort_order = models.IntegerField(_("sort order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "pk"]
+        verbose_name = _("problem kind")
+        verbose_name_plural = _("problem kinds")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProblemSource(models.TextChoices):
+    SURVEY = "survey", _("Field survey")
+    INSPECTION = "inspection", _("Supervision")
+    PATROL = "patrol", _("Inspection tour")
+    DEMAND = "demand", _("Demand")
+    MEETING = "meeting", _("Meeting")
+    SELF_CHECK = "self_check", _("Self-check")
+
+
+class ProblemCategory(models.TextChoices):
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    LIVELIHOOD = "livelihood", _("Livelihood services")
+    BUSINESS = "business", _("Business environment")
+    SAFETY = "safety", _("Work safety")
+    ENVIRONMENT = "environment", _("Environment")
+    GOVERNANCE = "governance", _("Grassroots governance")
+    PARTY = "party", _("Party building")
+    OTHER = "other", _("Other")
+
+
+class ProblemState(models.TextChoices):
+    OPEN = "open", _("On the ledger")
+    IN_PROGRESS = "in_progress", _("Being fixed")
+    PENDING = "pending", _("Awaiting sign-off")
+    CLOSED = "closed", _("Closed out")
+
+
+OPEN_STATES = (ProblemState.OPEN, ProblemState.IN_PROGRESS, ProblemState.PENDING)
+
+
+class Problem(models.Model):
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("owning unit"),
+        on_delete=models.PROTECT,
+        related_name="problems",
+    )
+    title = models.CharField(_("problem title"), max_length=200)
+    description = models.TextField(_("problem description"), blank=True)
+    kind = models.ForeignKey(
+        ProblemKind,
+        verbose_name=_("problem kind"),
+        on_delete=models.PROTECT,
+        related_name="problems",
+    )
+    source = models.CharField(_("problem source"), max_length=16, choices=ProblemSource.choices)
+    category = models.CharField(
+        _("problem category"),
+        max_length=20,
+        choices=ProblemCategory.choices,
+        default="other",
+    )
+    origin_type = models.CharField(_("origin type"), max_length=60, blank=True)
+    origin_id = models.PositiveBigIntegerField(_("origin id"), null=True, blank=True)
+    origin_label = models.CharField(_("origin record"), max_length=200, blank=True)
+    lead_unit = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        related_name="led_problems",
+    )
+    co_units = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("co-units"),
+        blank=True,
+        related_name="co_problems",
+    )
+    linked_leader = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("linked leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="linked_problems",
+    )
+    responsible = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_problems",
+    )
+    deadline = models.DateField(_("rectification deadline"))
+    state = models.CharField(
+        _("ledger state"),
+        max_length=16,
+        choices=ProblemState.choices,
+        default=ProblemState.OPEN,
+    )
+    raised_on = models.DateField(_("put on the ledger on"), default=timezone.localdate)
+    measures = models.TextField(_("rectification measures"), blank=True)
+    evidence_text = models.TextField(_("rectification evidence"), blank=True)
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    verifier = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("verifier"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="verified_problems",
+    )
+    closed_on = models.DateField(_("closed out on"), null=True, blank=True)
+    escalated_on = models.DateField(_("escalated on"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-raised_on", "-pk"]
+        verbose_name = _("problem")
+        verbose_name_plural = _("problems")
+        indexes = [
+            models.Index(fields=["origin_type", "origin_id"]),
+            models.Index(fields=["org", "state"]),
+            models.Index(fields=["lead_unit", "state"]),
+            models.Index(fields=["state", "deadline"]),
+            models.Index(fields=["linked_leader", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        """The ledger number, e.g. ``WT2026-00042``: year raised and id."""
+        return f"WT{self.raised_on:%Y}-{self.pk or 0:05d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != ProblemState.CLOSED
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.deadline < timezone.localdate()
+
+    @property
+    def days_overdue(self) -> int:
+        return (timezone.localdate() - self.deadline).days if self.is_overdue else 0
+
+
+class StepAction(models.TextChoices):
+    RAISE = "raise", _("Put on the ledger")
+    UPDATE = "update", _("Details changed")
+    START = "start", _("Work started")
+    SUBMIT = "submit", _("Evidence submitted")
+    VERIFY = "verify", _("Signed off and closed out")
+    SEND_BACK = "send_back", _("Sent back")
+    REOPEN = "reopen", _("Reopened")
+    ESCALATE = "escalate", _("Overdue, escalated to the linked leader")
+
+
+class ProblemStep(models.Model):
+    """One dated step of a problem's life: who did what, from which state to which."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="steps")
+    action = models.CharField(_("step action"), max_length=16, choices=StepAction.choices)
+    from_state = models.CharField(max_length=16, choices=ProblemState.choices, blank=True)
+    to_state = models.CharField(max_length=16, choices=ProblemState.choices)
+    occurred_at = models.DateTimeField(_("step time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("done by"), max_length=60, blank=True)
+    note = models.TextField(_("step note"), blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        indexes = [models.Index(fields=["problem", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.problem_id} {self.action} {self.occurred_at:%Y-%m-%d}"
+
+
+def evidence_path(instance: ProblemEvidence, filename: str) -> str:
+    # The stored name is not the uploaded one: users' file names never reach the disk.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    now = timezone.now()
+    return f"problems/{now:%Y/%m}/{instance.problem_id}-{now:%H%M%S%f}.{suffix}"
+
+
+class ProblemEvidence(models.Model):
+    """An attachment proving the rectification (photo, PDF, document)."""
+
+    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="evidence")
+    step = models.ForeignKey(
+        ProblemStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
+    )
+    file = models.FileField(_("evidence file"), upload_to=evidence_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("file size"))
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+        verbose_name = _("evidence file")
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,64 @@
+"""Helpers to build problems through the services, as real use would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from taizhang.people.models import Person
+from taizhang.people.services import person_create
+from taizhang.problems import services
+from taizhang.problems.models import Problem
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def png(name: str = "photo.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def make_person(org: Any, name: str = "张三") -> Person:
+    return person_create(organization=org, name=name, gender="M", acting_user=None)
+
+
+def link_person(user: Any, org: Any, name: str) -> Person:
+    """Give a persona a person record (the foundation personas have none)."""
+    person = make_person(org, name)
+    user.person = person
+    user.save(update_fields=["person"])
+    return person
+
+
+def make_problem(
+    org: Any,
+    *,
+    title: str = "老旧小区雨污管网混接",
+    acting_user: Any = None,
+    deadline: dt.date | None = None,
+    raised_on: dt.date | None = None,
+    **kwargs: Any,
+) -> Problem:
+    today = timezone.localdate()
+    return services.problem_create(
+        org=org,
+        title=title,
+        source=kwargs.pop("source", "survey"),
+        deadline=deadline or today + dt.timedelta(days=30),
+        raised_on=raised_on,
+        acting_user=acting_user,
+        **kwargs,
+    )
+
+
+def make_pending(org: Any, *, acting_user: Any = None, **kwargs: Any) -> Problem:
+    problem = make_problem(org, acting_user=acting_user, **kwargs)
+    services.problem_start(problem=problem, measures="分批改造", acting_user=acting_user)
+    return services.problem_submit(
+        problem=problem,
+        evidence_text="完成雨污分流改造1.2公里，附照片",
+        files=[png()],
+        acting_user=acting_user,
+    )

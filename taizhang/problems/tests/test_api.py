@@ -1,0 +1,136 @@
+"""The REST endpoints: scoped reads, 404/403/422 where they belong, the lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+
+from taizhang.core.testing import bearer
+from taizhang.problems.models import Problem, ProblemState
+from taizhang.problems.tests.factories import link_person, make_pending, make_problem, png
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/problems"
+
+
+def test_list_is_scoped(client, tree, personas):
+    """The API list holds only the caller's problems."""
+    make_problem(tree.community_a, title="A的问题")
+    make_problem(tree.community_b, title="B的问题")
+    response = client.get(URL, **bearer(client, personas.street_b))
+    assert response.status_code == 200
+    assert [p["title"] for p in response.json()["items"]] == ["B的问题"]
+
+
+def test_detail_out_of_scope_is_404(client, tree, personas):
+    """A's problem is a 404 for B, like a missing one."""
+    problem = make_problem(tree.community_a)
+    headers = bearer(client, personas.street_b)
+    assert client.get(f"{URL}/{problem.pk}", **headers).status_code == 404
+    assert client.get(f"{URL}/999999", **headers).status_code == 404
+
+
+def test_without_function_is_403(client, personas):
+    """A user without problems.view is refused."""
+    assert client.get(URL, **bearer(client, personas.nobody)).status_code == 403
+
+
+def test_create_in_scope(client, tree, personas):
+    """A clerk creates a problem in her subdistrict."""
+    response = client.post(
+        URL,
+        {
+            "org_id": tree.community_a.pk,
+            "title": "积水点",
+            "source": "survey",
+            "deadline": "2099-01-01",
+        },
+        content_type="application/json",
+        **bearer(client, personas.street_a),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["state"] == "open"
+
+
+def test_create_with_out_of_scope_org_is_refused(client, tree, personas):
+    """An organization of subdistrict B in A's request body is refused (422, nothing written)."""
+    headers = bearer(client, personas.street_a)
+    for body in (
+        {"org_id": tree.community_b.pk},
+        {"org_id": tree.community_a.pk, "lead_unit_id": tree.street_b.pk},
+        {"org_id": tree.community_a.pk, "co_unit_ids": [tree.community_b.pk]},
+    ):
+        payload = {"title": "越权", "source": "survey", "deadline": "2099-01-01", **body}
+        response = client.post(URL, payload, content_type="application/json", **headers)
+        assert response.status_code == 422, body
+    assert not Problem.objects.exists()
+
+
+def test_lifecycle_and_double_close(client, tree, personas):
+    """start → submit (multipart) → verify; closing again answers 422."""
+    link_person(personas.district, tree.district, "李验收")
+    problem = make_problem(tree.community_a)
+    clerk = bearer(client, personas.street_a)
+    assert (
+        client.post(
+            f"{URL}/{problem.pk}/start", {}, content_type="application/json", **clerk
+        ).status_code
+        == 200
+    )
+    response = client.post(
+        f"{URL}/{problem.pk}/submit",
+        {"evidence_text": "完成改造并经居民代表确认", "files": [png()]},
+        **clerk,
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == ProblemState.PENDING
+    verifier = bearer(client, personas.district)
+    response = client.post(
+        f"{URL}/{problem.pk}/verify", {"note": "ok"}, content_type="application/json", **verifier
+    )
+    assert response.status_code == 200 and response.json()["state"] == "closed"
+    again = client.post(
+        f"{URL}/{problem.pk}/verify", {}, content_type="application/json", **verifier
+    )
+    assert again.status_code == 422
+
+
+def test_submit_without_evidence_is_422(client, tree, personas):
+    """Submitting with no file is a validation error."""
+    problem = make_problem(tree.community_a)
+    clerk = bearer(client, personas.street_a)
+    client.post(f"{URL}/{problem.pk}/start", {}, content_type="application/json", **clerk)
+    response = client.post(
+        f"{URL}/{problem.pk}/submit", {"evidence_text": "完成改造并经居民代表确认"}, **clerk
+    )
+    assert response.status_code == 422
+
+
+def test_neighbour_cannot_verify(client, tree, personas):
+    """B's clerk gets 404 on A's problem actions."""
+    problem = make_pending(tree.community_a)
+    response = client.post(
+        f"{URL}/{problem.pk}/verify",
+        {},
+        content_type="application/json",
+        **bearer(client, personas.street_b),
+    )
+    assert response.status_code == 404
+
+
+def test_kind_dictionary_over_the_api(client, tree, personas):
+    """Clerks read the kinds; only a holder of problems.configure adds one."""
+    from taizhang.accounts.models import ScopeKind
+    from taizhang.core.testing import make_user
+
+    kinds = client.get(f"{URL}/kinds/", **bearer(client, personas.street_a)).json()
+    assert [k["name"] for k in kinds][:2] == ["问题", "攻关事项"]
+    body = {"code": "pilot", "name": "试点事项"}
+    refused = client.post(
+        f"{URL}/kinds/", body, content_type="application/json", **bearer(client, personas.street_a)
+    )
+    assert refused.status_code == 403
+    admin = make_user("sysadmin", ("system_admin", ScopeKind.SUBTREE, tree.district))
+    created = client.post(
+        f"{URL}/kinds/", body, content_type="application/json", **bearer(client, admin)
+    )
+    assert created.status_code == 201 and created.json()["name"] == "试点事项"

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from taizhang.problems import views
+
+urlpatterns = [
+    path("", views.problem_list_view, name="list"),
+    path("mine/", views.problem_mine_view, name="mine"),
+    path("pending/", views.problem_pending_view, name="pending"),
+    path("export.xlsx", views.problem_export_view, name="export"),
+    path("new/", views.problem_create_view, name="create"),
+    path("<int:pk>/", views.problem_detail, name="detail"),
+    path("<int:pk>/edit/", views.problem_edit_view, name="edit"),
+    path("<int:pk>/start/", views.problem_start_view, name="start"),
+    path("<int:pk>/submit/", views.problem_submit_view, name="submit"),
+    path("<int:pk>/verify/", views.problem_verify_view, name="verify"),
+    path("<int:pk>/send-back/", views.problem_send_back_view, name="send_back"),
+    path("<int:pk>/reopen/", views.problem_reopen_view, name="reopen"),
+    path("<int:pk>/evidence/<int:evidence_id>/", views.evidence_download, name="evidence"),
+]

@@ -1,0 +1,377 @@
+"""Pages of the problem ledger: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.problems import services
+from taizhang.problems.exports import problems_workbook
+from taizhang.problems.forms import (
+    ProblemEditForm,
+    ProblemForm,
+    ReasonForm,
+    StartForm,
+    SubmitForm,
+    VerifyForm,
+)
+from taizhang.problems.models import (
+    ProblemCategory,
+    ProblemEvidence,
+    ProblemKind,
+    ProblemSource,
+    ProblemState,
+)
+from taizhang.problems.permissions import available_actions, can
+from taizhang.problems.selectors import (
+    SORTS,
+    get_problem_for_viewer,
+    problem_counts,
+    problem_list,
+    problem_steps,
+)
+
+VIEW = "problems.view"
+PAGE_SIZE = 50
+TABS: dict[str, dict[str, Any]] = {
+    "all": {},
+    "mine": {"linked_to_viewer": True},
+    "pending": {"awaiting_my_sign_off": True},
+    "overdue": {"overdue": True},
+}
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    """Request parameters → selector filters; each may only narrow the viewer's scope."""
+    viewer: Any = request.user
+    get = request.GET
+    filters: dict[str, Any] = {
+        "state": get.get("state", "")
+        if get.get("state", "") in {*ProblemState.values, "active"}
+        else "",
+        "kind": get.get("kind", "")[:10],
+        "source": get.get("source", "") if get.get("source", "") in ProblemSource.values else "",
+        "category": get.get("category", "")
+        if get.get("category", "") in ProblemCategory.values
+        else "",
+        "q": get.get("q", "").strip()[:60],
+        "sort": get.get("sort", "") if get.get("sort", "") in {*SORTS, "urgent"} else "",
+        "subtree_of": get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None,
+    }
+    return filters
+
+
+def _list(request: HttpRequest, tab: str) -> HttpResponse:
+    viewer: Any = request.user
+    filters = _filters(request)
+    if tab == "mine" and not filters["sort"]:
+        filters["sort"] = "urgent"
+    problems = problem_list(viewer=viewer, **filters, **TABS[tab])
+    page = Paginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "problems/list.html",
+        {
+            "page": page,
+            "tab": tab,
+            "filters": filters,
+            "counts": problem_counts(viewer=viewer, **TABS[tab]),
+            "kinds": list(ProblemKind.objects.filter(is_active=True)),
+            "states": ProblemState.choices,
+            "sources": ProblemSource.choices,
+            "categories": ProblemCategory.choices,
+            "today": timezone.localdate(),
+            "export_query": query.urlencode(),
+            "can_create": viewer.has_function("problems.manage"),
+        },
+    )
+
+
+@requires(VIEW)
+def problem_list_view(request: HttpRequest) -> HttpResponse:
+    return _list(request, "overdue" if request.GET.get("tab") == "overdue" else "all")
+
+
+@requires(VIEW)
+def problem_mine_view(request: HttpRequest) -> HttpResponse:
+    """我挂钩的问题: problems whose linked leader is the viewer's person."""
+    return _list(request, "mine")
+
+
+@requires(VIEW)
+def problem_pending_view(request: HttpRequest) -> HttpResponse:
+    """本单位待销号: problems awaiting a sign-off the viewer may give."""
+    return _list(request, "pending")
+
+
+@requires(VIEW)
+def problem_export_view(request: HttpRequest) -> FileResponse:
+    """The filtered list as an Excel 挂账销号台账."""
+    viewer: Any = request.user
+    tab = request.GET.get("tab", "all")
+    problems = problem_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
+    content = problems_workbook(problems.prefetch_related("co_units"))
+    filename = f"problems-{timezone.localdate():%Y%m%d}.xlsx"
+    return FileResponse(
+        io.BytesIO(content),
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _detail_context(request: HttpRequest, problem: Any, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    actions = available_actions(viewer, problem)
+    return {
+        "problem": problem,
+        "steps": list(problem_steps(problem)),
+        "evidence": list(problem.evidence.all()),
+        "actions": actions,
+        "start_form": forms.get("start_form") or StartForm(),
+        "submit_form": forms.get("submit_form") or SubmitForm(),
+        "verify_form": forms.get("verify_form") or VerifyForm(),
+        "send_back_form": forms.get("send_back_form") or ReasonForm(prefix="back"),
+        "reopen_form": forms.get("reopen_form") or ReasonForm(prefix="reopen"),
+        "verify_blocked": _verify_blocked(viewer, problem),
+        "today": timezone.localdate(),
+        "origin_url": _origin_url(problem),
+    }
+
+
+def _origin_url(problem: Any) -> str:
+    """A link to the origin record when its module offers ``<app>:detail``."""
+    if not problem.origin_type or not problem.origin_id:
+        return ""
+    try:
+        return reverse(f"{problem.origin_type.split('.')[0]}:detail", args=[problem.origin_id])
+    except NoReverseMatch:
+        return ""
+
+
+def _verify_blocked(viewer: Any, problem: Any) -> str:
+    """Why a sign-off button is missing, so the user is not left guessing."""
+    if problem.state != ProblemState.PENDING or can(viewer, "verify", problem):
+        return ""
+    if getattr(viewer, "person_id", None) is None:
+        return _("Your account is not linked to a person; a sign-off needs a named verifier.")
+    if viewer.person_id == problem.responsible_id:
+        return _("You are the responsible person; someone else must sign off.")
+    return _("Signing off needs the sign-off function on the lead unit.")
+
+
+@requires(VIEW)
+def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    problem = get_problem_for_viewer(request.user, pk)
+    return render(request, "problems/detail.html", _detail_context(request, problem))
+
+
+@requires("problems.manage")
+def problem_create_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    initial: dict[str, Any] = {"deadline": timezone.localdate() + dt.timedelta(days=30)}
+    origin_type = request.GET.get("origin_type", "")[:60]
+    origin_id = request.GET.get("origin_id", "")
+    if origin_type and origin_id.isdigit():
+        initial.update({"origin_type": origin_type, "origin_id": int(origin_id)})
+    form = ProblemForm(request.POST or None, viewer=viewer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            problem = services.problem_create(
+                org=data["org"],
+                title=data["title"],
+                description=data["description"],
+                kind=data["kind"],
+                source=data["source"],
+                category=data["category"],
+                lead_unit=data["lead_unit"],
+                co_units=list(data["co_units"]),
+                linked_leader=data["linked_leader"],
+                responsible=data["responsible"],
+                deadline=data["deadline"],
+                origin_type=data["origin_type"] or "",
+                origin_id=data["origin_id"],
+                acting_user=viewer,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The problem is on the ledger."))
+            return redirect("problems:detail", pk=problem.pk)
+    return render(
+        request,
+        "problems/form.html",
+        {"form": form, "origin_type": initial.get("origin_type", "")},
+    )
+
+
+@requires("problems.manage")
+def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the details of a problem that is not yet submitted for sign-off."""
+    viewer, problem = _act(request, pk, "edit")
+    if problem.state not in (ProblemState.OPEN, ProblemState.IN_PROGRESS):
+        messages.error(request, _("Only a problem that is not yet submitted can be edited."))
+        return redirect("problems:detail", pk=problem.pk)
+    initial = {
+        "title": problem.title,
+        "description": problem.description,
+        "kind": problem.kind_id,
+        "category": problem.category,
+        "lead_unit": problem.lead_unit_id,
+        "co_units": [u.pk for u in problem.co_units.all()],
+        "linked_leader": problem.linked_leader_id,
+        "responsible": problem.responsible_id,
+        "deadline": problem.deadline,
+    }
+    form = ProblemEditForm(request.POST or None, viewer=viewer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        if "co_units" in changed:
+            changed["co_units"] = list(changed["co_units"])
+        try:
+            if changed:
+                services.problem_update(problem=problem, acting_user=viewer, **changed)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The problem is updated."))
+            return redirect("problems:detail", pk=problem.pk)
+    return render(request, "problems/form.html", {"form": form, "problem": problem})
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
+    """The problem, if the viewer may see it (404) and take ``action`` on it (403)."""
+    viewer: Any = request.user
+    problem = get_problem_for_viewer(viewer, pk)
+    if not can(viewer, action, problem):
+        raise PermissionDenied
+    return viewer, problem
+
+
+def _run(
+    request: HttpRequest, problem: Any, form_key: str, form: Any, call: Any, ok: str
+) -> HttpResponse:
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, ok)
+            return redirect("problems:detail", pk=problem.pk)
+    context = _detail_context(request, problem, **{form_key: form})
+    context["action_errors"] = [str(e) for errors in form.errors.values() for e in errors]
+    return render(request, "problems/detail.html", context, status=422)
+
+
+@requires("problems.manage")
+@require_POST
+def problem_start_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, problem = _act(request, pk, "start")
+    return _run(
+        request,
+        problem,
+        "start_form",
+        StartForm(request.POST),
+        lambda d: services.problem_start(
+            problem=problem, measures=d["measures"], acting_user=viewer
+        ),
+        _("Work on the problem has started."),
+    )
+
+
+@requires("problems.manage")
+@require_POST
+def problem_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, problem = _act(request, pk, "submit")
+    return _run(
+        request,
+        problem,
+        "submit_form",
+        SubmitForm(request.POST, request.FILES),
+        lambda d: services.problem_submit(
+            problem=problem,
+            evidence_text=d["evidence_text"],
+            files=d["attachments"],
+            acting_user=viewer,
+        ),
+        _("The evidence is submitted for sign-off."),
+    )
+
+
+@requires("problems.verify")
+@require_POST
+def problem_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, problem = _act(request, pk, "verify")
+    return _run(
+        request,
+        problem,
+        "verify_form",
+        VerifyForm(request.POST),
+        lambda d: services.problem_verify(problem=problem, note=d["note"], acting_user=viewer),
+        _("The problem is closed out."),
+    )
+
+
+@requires("problems.verify")
+@require_POST
+def problem_send_back_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, problem = _act(request, pk, "send_back")
+    return _run(
+        request,
+        problem,
+        "send_back_form",
+        ReasonForm(request.POST, prefix="back"),
+        lambda d: services.problem_send_back(
+            problem=problem, reason=d["reason"], acting_user=viewer
+        ),
+        _("The problem is sent back for more work."),
+    )
+
+
+@requires("problems.verify")
+@require_POST
+def problem_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, problem = _act(request, pk, "reopen")
+    return _run(
+        request,
+        problem,
+        "reopen_form",
+        ReasonForm(request.POST, prefix="reopen"),
+        lambda d: services.problem_reopen(problem=problem, reason=d["reason"], acting_user=viewer),
+        _("The problem is back on the ledger."),
+    )
+
+
+@requires(VIEW)
+def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+    """An evidence file, served only to viewers who may see its problem."""
+    problem = get_problem_for_viewer(request.user, pk)
+    evidence = get_object_or_404(ProblemEvidence, pk=evidence_id, problem=problem)
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
+    )

@@ -1,0 +1,255 @@
+"""REST endpoints of the project ledger, under the same scope and services as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.core.access import requires
+from taizhang.organizations.models import Organization
+from taizhang.projects import services
+from taizhang.projects.models import Category, Stage
+from taizhang.projects.permissions import can
+from taizhang.projects.selectors import (
+    SORTS,
+    get_project_for_viewer,
+    leader_choices,
+    linked_projects,
+    project_list,
+    responsible_choices,
+    unit_choices,
+)
+
+router = Router(tags=["projects"])
+
+
+class ProjectOut(Schema):
+    id: int
+    name: str
+    category: str
+    org_id: int
+    lead_unit_id: int
+    co_unit_ids: list[int] = Field(default_factory=list)
+    linked_leader_id: int | None
+    responsible_id: int | None
+    location: str
+    total_investment: int
+    plan_year: int | None
+    annual_planned_investment: int
+    completed_investment: int
+    building_area: Decimal | None
+    land_area: Decimal | None
+    capacity: Decimal | None
+    capacity_unit: str
+    expected_jobs: int | None
+    stage: int
+    stage_label: str
+    stage_since: dt.date
+    is_overdue: bool = False
+
+    @staticmethod
+    def resolve_stage_label(obj: Any) -> str:
+        return str(obj.get_stage_display())
+
+    @staticmethod
+    def resolve_co_unit_ids(obj: Any) -> list[int]:
+        return [u.pk for u in obj.co_units.all()]
+
+
+class ProjectIn(Schema):
+    name: str
+    category: Category
+    org_id: int
+    lead_unit_id: int
+    co_unit_ids: list[int] = []
+    linked_leader_id: int | None = None
+    responsible_id: int | None = None
+    location: str = ""
+    total_investment: int = Field(0, ge=0, description="integer yuan")
+    plan_year: int | None = None
+    annual_planned_investment: int = Field(0, ge=0, description="integer yuan")
+    building_area: Decimal | None = None
+    land_area: Decimal | None = None
+    capacity: Decimal | None = None
+    capacity_unit: str = ""
+    expected_jobs: int | None = None
+    description: str = ""
+
+
+class ProjectPatch(Schema):
+    name: str | None = None
+    category: Category | None = None
+    lead_unit_id: int | None = None
+    linked_leader_id: int | None = None
+    responsible_id: int | None = None
+    location: str | None = None
+    total_investment: int | None = Field(None, ge=0)
+    plan_year: int | None = None
+    annual_planned_investment: int | None = Field(None, ge=0)
+    expected_jobs: int | None = None
+    description: str | None = None
+
+
+class StageMoveIn(Schema):
+    to_stage: Stage
+    on: dt.date | None = None
+    reason: str = ""
+
+
+class ProgressIn(Schema):
+    reported_on: dt.date
+    text: str
+    completed_investment: int = Field(0, ge=0, description="integer yuan")
+    to_stage: Stage | None = None
+    reason: str = ""
+
+
+class ProgressOut(Schema):
+    id: int
+    reported_on: dt.date
+    text: str
+    completed_investment: int
+    stage_change_id: int | None
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """Turn ids into objects; unknown ids are a 422, orgs out of scope a 403."""
+    viewer: Any = request.user
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "org_id":
+            org = Organization.objects.filter(pk=value).first()
+            if org is None:
+                raise HttpError(422, "Unknown organization")
+            out["org"] = org
+        elif key == "lead_unit_id":
+            unit = unit_choices().filter(pk=value).first()
+            if unit is None:
+                raise HttpError(422, "Unknown lead unit")
+            out["lead_unit"] = unit
+        elif key == "co_unit_ids":
+            units = list(unit_choices().filter(pk__in=value))
+            if len(units) != len(set(value)):
+                raise HttpError(422, "Unknown co-unit")
+            out["co_units"] = units
+        elif key == "linked_leader_id":
+            leader = leader_choices().filter(pk=value).first() if value else None
+            if value and leader is None:
+                raise HttpError(422, "Unknown linked leader")
+            out["linked_leader"] = leader
+        elif key == "responsible_id":
+            person = responsible_choices(viewer=viewer).filter(pk=value).first() if value else None
+            if value and person is None:
+                raise HttpError(422, "Unknown responsible person")
+            out["responsible"] = person
+        else:
+            out[key] = value
+    return out
+
+
+@router.get("", response=list[ProjectOut])
+@paginate(LimitOffsetPagination)
+@requires("projects.view")
+def list_projects(
+    request: HttpRequest,
+    stage: int | None = None,
+    category: str = "",
+    leader_id: int | None = None,
+    overdue: bool = False,
+    q: str = "",
+    sort: str = "",
+) -> Any:
+    """Projects in your scope; filters only narrow it."""
+    return project_list(
+        viewer=request.user,
+        stage=stage,
+        category=category,
+        leader_id=leader_id,
+        overdue=overdue,
+        q=q,
+        sort=sort if sort in SORTS else "",
+    ).prefetch_related("co_units")
+
+
+@router.get("/mine", response=list[ProjectOut])
+@requires("projects.view")
+def list_linked_projects(request: HttpRequest) -> Any:
+    """Projects whose linked leader is you."""
+    return linked_projects(viewer=request.user).prefetch_related("co_units")
+
+
+@router.get("/{project_id}", response=ProjectOut)
+@requires("projects.view")
+def get_project(request: HttpRequest, project_id: int) -> Any:
+    """One project; 404 when it does not exist or is outside your scope."""
+    return get_project_for_viewer(request.user, project_id)
+
+
+@router.post("", response={201: ProjectOut, 403: ErrorOut, 422: ErrorOut})
+@requires("projects.manage")
+def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
+    """Put a project on the ledger of an organization you manage."""
+    data = _resolve(request, payload.dict())
+    project = services.project_create(**data, acting_user=request.user)
+    return Status(201, get_project_for_viewer(request.user, project.pk))
+
+
+@router.patch("/{project_id}", response={200: ProjectOut, 403: ErrorOut, 422: ErrorOut})
+@requires("projects.manage")
+def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Any:
+    """Change ledger columns; only the fields you send."""
+    project = get_project_for_viewer(request.user, project_id)
+    if not can(request.user, "edit", project):
+        raise PermissionDenied
+    data = _resolve(request, payload.dict(exclude_unset=True))
+    services.project_update(project=project, acting_user=request.user, **data)
+    return Status(200, get_project_for_viewer(request.user, project_id))
+
+
+@router.post("/{project_id}/stage", response={200: ProjectOut, 403: ErrorOut, 422: ErrorOut})
+@requires("projects.manage")
+def move_stage(request: HttpRequest, project_id: int, payload: StageMoveIn) -> Any:
+    """Move the project to another stage; going back needs a reason."""
+    project = get_project_for_viewer(request.user, project_id)
+    if not can(request.user, "move_stage", project):
+        raise PermissionDenied
+    services.project_stage_move(
+        project=project,
+        to_stage=int(payload.to_stage),
+        on=payload.on,
+        reason=payload.reason,
+        acting_user=request.user,
+    )
+    return Status(200, get_project_for_viewer(request.user, project_id))
+
+
+@router.post("/{project_id}/progress", response={201: ProgressOut, 403: ErrorOut, 422: ErrorOut})
+@requires("projects.manage")
+def report_progress(request: HttpRequest, project_id: int, payload: ProgressIn) -> Any:
+    """Record a progress entry (evidence files are uploaded through the page)."""
+    project = get_project_for_viewer(request.user, project_id)
+    if not can(request.user, "report", project):
+        raise PermissionDenied
+    viewer: Any = request.user
+    report = services.progress_report_create(
+        project=project,
+        reported_on=payload.reported_on,
+        text=payload.text,
+        reporter=viewer.person,
+        completed_investment=payload.completed_investment,
+        to_stage=int(payload.to_stage) if payload.to_stage is not None else None,
+        reason=payload.reason,
+        acting_user=viewer,
+    )
+    return Status(201, report)

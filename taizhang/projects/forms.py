@@ -1,0 +1,196 @@
+"""Forms validate input only; the views hand ``cleaned_data`` to one service."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.projects.models import Category, Stage
+from taizhang.projects.selectors import (
+    leader_choices,
+    org_choices,
+    responsible_choices,
+    unit_choices,
+)
+
+WAN = Decimal(10_000)
+
+
+class WanYuanField(forms.DecimalField):
+    """Typed in 万元 as clerks do, kept as exact integer yuan."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return yuan_to_wan(value)
+        return value
+
+    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+        amount = super().clean(value)
+        if amount is None:
+            return None
+        return int(amount * WAN)
+
+
+def yuan_to_wan(value: int | None) -> str | None:
+    """Integer yuan as a plain 万元 string for an input: 960000000 → "96000"."""
+    if value is None:
+        return None
+    return f"{(Decimal(value) / WAN).normalize():f}"
+
+
+class OrgChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.short_name or obj.name
+
+
+class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.short_name or obj.name
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name}（{obj.organization.short_name}）"
+
+
+class ProjectForm(forms.Form):
+    name = forms.CharField(label=_("Project name"), max_length=120)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    org = OrgChoiceField(label=_("Owning organization"), queryset=None)
+    lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=None)
+    co_units = OrgMultipleChoiceField(
+        label=_("Co-units"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
+    )
+    linked_leader = PersonChoiceField(label=_("Linked leader"), queryset=None, required=False)
+    responsible = PersonChoiceField(label=_("Responsible person"), queryset=None, required=False)
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    total_investment = WanYuanField(label=_("Total investment (10k yuan)"))
+    plan_year = forms.IntegerField(
+        label=_("Plan year"), min_value=2000, max_value=2100, required=False
+    )
+    annual_planned_investment = WanYuanField(
+        label=_("Planned investment this year (10k yuan)"), required=False
+    )
+    building_area = forms.DecimalField(
+        label=_("Building area (m²)"), max_digits=12, decimal_places=2, min_value=0, required=False
+    )
+    land_area = forms.DecimalField(
+        label=_("Land (mu)"), max_digits=10, decimal_places=2, min_value=0, required=False
+    )
+    capacity = forms.DecimalField(
+        label=_("Capacity"), max_digits=14, decimal_places=2, min_value=0, required=False
+    )
+    capacity_unit = forms.CharField(
+        label=_("Capacity unit"),
+        max_length=20,
+        required=False,
+        help_text=_("e.g. 万吨/年"),
+    )
+    expected_jobs = forms.IntegerField(label=_("Expected jobs"), min_value=0, required=False)
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+        units = unit_choices()
+        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
+        self.fields["linked_leader"].queryset = leader_choices().select_related(  # type: ignore[attr-defined]
+            "organization"
+        )
+        self.fields["responsible"].queryset = responsible_choices(  # type: ignore[attr-defined]
+            viewer=viewer
+        ).select_related("organization")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["annual_planned_investment"] = data.get("annual_planned_investment") or 0
+        return data
+
+
+class StageMoveForm(forms.Form):
+    to_stage = forms.TypedChoiceField(label=_("Move to"), choices=Stage.choices, coerce=int)
+    on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+    reason = forms.CharField(
+        label=_("Reason (needed when moving back)"), max_length=200, required=False
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ProgressForm(forms.Form):
+    reported_on = forms.DateField(
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        initial=timezone.localdate,
+    )
+    text = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 3}))
+    completed_investment = WanYuanField(
+        label=_("Investment completed since last report (10k yuan)"), required=False
+    )
+    to_stage = forms.TypedChoiceField(
+        label=_("Stage reached (optional)"),
+        choices=[("", "—"), *Stage.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    reason = forms.CharField(label=_("Reason for moving back"), max_length=200, required=False)
+    attachments = MultipleFileField(label=_("Evidence"), required=False)
+
+    def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reporter"] = PersonChoiceField(
+            label=_("Reported by"),
+            queryset=responsible_choices(viewer=viewer).select_related("organization"),
+            required=False,
+        )
+
+
+class ScheduleForm(forms.Form):
+    """One planned date per stage."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for stage in Stage:
+            self.fields[f"planned_{stage.value}"] = forms.DateField(
+                label=stage.label,
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+
+    def planned(self) -> dict[int, Any]:
+        return {stage.value: self.cleaned_data.get(f"planned_{stage.value}") for stage in Stage}

@@ -1,0 +1,137 @@
+"""Permissions, navigation and metrics of the project ledger."""
+
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+)
+from taizhang.projects.models import Stage
+
+register_permission("projects.view", _("View key projects"))
+register_permission("projects.manage", _("Record key projects and their progress"))
+grant_to_roles("projects.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("projects.manage", "clerk", "secretary")
+
+register_nav(_("Key projects"), "projects:list", "projects.view", order=30)
+
+
+def _projects() -> QuerySet:
+    from taizhang.projects.models import Project
+
+    return Project.objects.all()
+
+
+def _months() -> QuerySet:
+    from taizhang.projects.models import ProjectMonth
+
+    return ProjectMonth.objects.all()
+
+
+def _in_stage(stage: int) -> Callable[[], QuerySet]:
+    def rows() -> QuerySet:
+        from taizhang.projects.models import Project
+
+        return Project.objects.filter(stage=stage)
+
+    return rows
+
+
+def _started() -> QuerySet:
+    from taizhang.projects.models import Stage, StagePlan
+
+    # One row per project and stage: a project counts once, on the day it broke ground.
+    return StagePlan.objects.filter(stage=Stage.STARTED, actual_on__isnull=False)
+
+
+def _commissioned() -> QuerySet:
+    from taizhang.projects.models import Stage, StagePlan
+
+    return StagePlan.objects.filter(stage=Stage.OPERATING, actual_on__isnull=False)
+
+
+register_metric(
+    Metric(
+        name="projects.count",
+        label=_("Key projects"),
+        unit=_("projects"),
+        queryset=_projects,
+        org_field="org",
+        date_field="created_at",
+        permission="projects.view",
+        definition="Projects on the ledger, counted on the day they were put on it.",
+    )
+)
+register_metric(
+    Metric(
+        name="projects.total_investment",
+        label=_("Total investment of key projects"),
+        unit=_("yuan"),
+        queryset=_projects,
+        org_field="org",
+        date_field="created_at",
+        permission="projects.view",
+        value="total_investment",
+        definition="Sum of the total investment of projects on the ledger (integer yuan).",
+    )
+)
+register_metric(
+    Metric(
+        name="projects.completed_investment",
+        label=_("Investment completed"),
+        unit=_("yuan"),
+        queryset=_months,
+        org_field="project__org",
+        date_field="period",
+        permission="projects.view",
+        value="completed",
+        definition="Investment completed per month (period = first day of the month), from "
+        "progress reports.",
+    )
+)
+register_metric(
+    Metric(
+        name="projects.started",
+        label=_("Projects started"),
+        unit=_("projects"),
+        queryset=_started,
+        org_field="project__org",
+        date_field="actual_on",
+        permission="projects.view",
+        definition="Projects that reached groundbreaking (开工), on the actual date.",
+    )
+)
+register_metric(
+    Metric(
+        name="projects.commissioned",
+        label=_("Projects in operation"),
+        unit=_("projects"),
+        queryset=_commissioned,
+        org_field="project__org",
+        date_field="actual_on",
+        permission="projects.view",
+        definition="Projects that went into operation (投产/运营), on the actual date.",
+    )
+)
+
+# Counts by stage: projects standing in each stage now, dated by when they entered it.
+for _stage in Stage:
+    register_metric(
+        Metric(
+            name=f"projects.stage.{_stage.name.lower()}",
+            label=_stage.label,
+            unit=_("projects"),
+            queryset=_in_stage(_stage.value),
+            org_field="org",
+            date_field="stage_since",
+            permission="projects.view",
+            definition=f"Projects now in stage {_stage.name} (value {_stage.value}), dated by "
+            "the day they entered it.",
+        )
+    )

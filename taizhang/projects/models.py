@@ -1,0 +1,225 @@
+"""The key-project ledger (重点项目台账): projects, their stages, schedule and progress.
+
+Money is integer yuan (``BigIntegerField``); areas and capacities are ``Decimal``.
+``stage`` and every ``StageChange`` are written by ``services.py`` only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    INDUSTRY = "industry", _("Industry")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    LIVELIHOOD = "livelihood", _("Public welfare")
+    ECOLOGY = "ecology", _("Ecology")
+    URBAN_RENEWAL = "urban_renewal", _("Urban renewal")
+    SOCIAL = "social", _("Social services")
+
+
+class Stage(models.IntegerChoices):
+    """Stages in their order; the values sort, so "later than" is a plain comparison."""
+
+    PLANNING = 10, _("Planning")
+    PRELIMINARY = 20, _("Preliminary work")
+    SIGNED = 30, _("Signed")
+    LAND = 40, _("Land supplied")
+    STARTED = 50, _("Groundbreaking")
+    CONSTRUCTION = 60, _("Main construction")
+    COMPLETED = 70, _("Completed")
+    OPERATING = 80, _("In operation")
+
+
+class Project(models.Model):
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("owning organization"),
+        on_delete=models.PROTECT,
+        related_name="projects",
+    )
+    name = models.CharField(_("project name"), max_length=120)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    lead_unit = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        related_name="led_projects",
+    )
+    co_units = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("co-units"),
+        blank=True,
+        related_name="co_projects",
+    )
+    linked_leader = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("linked leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="linked_projects",
+    )
+    responsible = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_projects",
+    )
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    total_investment = models.BigIntegerField(_("total investment (yuan)"), default=0)
+    plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
+    annual_planned_investment = models.BigIntegerField(
+        _("annual planned investment (yuan)"), default=0
+    )
+    # The sum of ProjectMonth.completed, kept by the services that write months.
+    completed_investment = models.BigIntegerField(
+        _("completed investment (yuan)"), default=0, editable=False
+    )
+    building_area = models.DecimalField(
+        _("building area (m²)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    land_area = models.DecimalField(
+        _("land (mu)"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    capacity = models.DecimalField(
+        _("capacity"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    capacity_unit = models.CharField(_("capacity unit"), max_length=20, blank=True)
+    expected_jobs = models.PositiveIntegerField(_("expected jobs"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    stage = models.PositiveSmallIntegerField(
+        _("stage"), choices=Stage.choices, default=Stage.PLANNING, editable=False
+    )
+    stage_since = models.DateField(_("in this stage since"), editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-total_investment", "pk"]
+        verbose_name = _("key project")
+        verbose_name_plural = _("key projects")
+        indexes = [
+            models.Index(fields=["org", "stage"]),
+            models.Index(fields=["linked_leader"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total_investment__gte=0)
+                & models.Q(annual_planned_investment__gte=0),
+                name="project_money_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StagePlan(models.Model):
+    """The planned and actual date of one stage of one project (计划/实际节点)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plans")
+    stage = models.PositiveSmallIntegerField(_("stage"), choices=Stage.choices)
+    planned_on = models.DateField(_("planned date"), null=True, blank=True)
+    actual_on = models.DateField(_("actual date"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["project_id", "stage"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "stage"], name="unique_project_stage_plan")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.stage}"
+
+
+class StageChange(models.Model):
+    """One dated move between stages; a move back carries its reason."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.PositiveSmallIntegerField(choices=Stage.choices, null=True, blank=True)
+    to_stage = models.PositiveSmallIntegerField(choices=Stage.choices)
+    changed_on = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project_id", "changed_on", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.from_stage}->{self.to_stage}"
+
+    @property
+    def is_backward(self) -> bool:
+        return self.from_stage is not None and self.to_stage < self.from_stage
+
+
+class ProjectMonth(models.Model):
+    """Investment completed in one month (``period`` is the first day of the month)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="months")
+    period = models.DateField(_("month"))
+    completed = models.BigIntegerField(_("completed investment (yuan)"), default=0)
+
+    class Meta:
+        ordering = ["project_id", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "period"], name="unique_project_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}:{self.period:%Y-%m}"
+
+
+class ProgressReport(models.Model):
+    """A dated progress entry (进展) by the responsible person."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reports")
+    reported_on = models.DateField(_("date"))
+    reporter = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    text = models.TextField(_("progress"))
+    completed_investment = models.BigIntegerField(_("investment completed (yuan)"), default=0)
+    stage_change = models.OneToOneField(
+        StageChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="report"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reported_on", "-pk"]
+        indexes = [models.Index(fields=["project", "reported_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}@{self.reported_on}"
+
+
+class Evidence(models.Model):
+    """A file attached to a progress report (photo, minutes, permit)."""
+
+    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to="projects/evidence/%Y/%m/")
+    name = models.CharField(max_length=200)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

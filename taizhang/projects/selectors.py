@@ -1,0 +1,281 @@
+"""Reads of the project ledger, always through the viewer's data scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.http import Http404
+from django.utils import timezone
+
+from taizhang.organizations.models import Organization, OrgKind
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person, PositionTitle
+from taizhang.projects.models import (
+    ProgressReport,
+    Project,
+    ProjectMonth,
+    Stage,
+    StageChange,
+    StagePlan,
+)
+
+VIEW = "projects.view"
+MANAGE = "projects.manage"
+
+# Request sort keys → order_by; nothing else reaches order_by.
+SORTS: dict[str, tuple[str, ...]] = {
+    "investment": ("-total_investment", "pk"),
+    "name": ("name", "pk"),
+    "stage": ("stage", "-total_investment", "pk"),
+    "-stage": ("-stage", "-total_investment", "pk"),
+    "updated": ("-updated_at", "pk"),
+}
+LEADER_TITLES = [
+    PositionTitle.SECRETARY,
+    PositionTitle.DEPUTY_SECRETARY,
+    PositionTitle.LEADER,
+    PositionTitle.DIRECTOR,
+    PositionTitle.DEPUTY_DIRECTOR,
+]
+UNIT_KINDS = [
+    OrgKind.DISTRICT_COMMITTEE,
+    OrgKind.WORKING_COMMITTEE,
+    OrgKind.ORGAN,
+    OrgKind.SUBDISTRICT,
+    OrgKind.COMMITTEE,
+    OrgKind.VILLAGE,
+    OrgKind.COMMUNITY,
+]
+
+
+def _overdue_q(today: dt.date) -> Exists:
+    """A later stage's planned date has passed without being reached."""
+    return Exists(
+        StagePlan.objects.filter(
+            project=OuterRef("pk"),
+            stage__gt=OuterRef("stage"),
+            planned_on__lt=today,
+            actual_on__isnull=True,
+        )
+    )
+
+
+def _next_plan() -> Subquery:
+    return Subquery(
+        StagePlan.objects.filter(
+            project=OuterRef("pk"), stage__gt=OuterRef("stage"), planned_on__isnull=False
+        )
+        .order_by("stage")
+        .values("planned_on")[:1]
+    )
+
+
+def _scoped(viewer: Any) -> QuerySet[Project]:
+    return Project.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+
+
+def project_list(
+    *,
+    viewer: Any,
+    stage: int | None = None,
+    category: str = "",
+    org: Organization | None = None,
+    leader_id: int | None = None,
+    overdue: bool = False,
+    q: str = "",
+    sort: str = "",
+) -> QuerySet[Project]:
+    """Projects in scope; every filter only narrows. ``org`` means its whole subtree."""
+    today = timezone.localdate()
+    qs = _scoped(viewer).annotate(is_overdue=_overdue_q(today), next_planned_on=_next_plan())
+    if stage is not None:
+        qs = qs.filter(stage=stage)
+    if category:
+        qs = qs.filter(category=category)
+    if org is not None:
+        lower, upper = org.subtree_bounds
+        qs = qs.filter(org__path__gte=lower, org__path__lt=upper)
+    if leader_id is not None:
+        qs = qs.filter(linked_leader_id=leader_id)
+    if overdue:
+        qs = qs.filter(is_overdue=True)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(location__icontains=q))
+    return qs.select_related("org", "lead_unit", "linked_leader", "responsible").order_by(
+        *SORTS.get(sort, SORTS["investment"])
+    )
+
+
+def project_totals(qs: QuerySet[Project]) -> dict[str, Any]:
+    """Count and money of a (scoped, filtered) project list, in one query."""
+    totals = qs.order_by().aggregate(
+        count=Count("pk"),
+        total_investment=Sum("total_investment"),
+        annual_planned=Sum("annual_planned_investment"),
+        completed=Sum("completed_investment"),
+        overdue=Count("pk", filter=Q(is_overdue=True)),
+    )
+    return {key: value or 0 for key, value in totals.items()}
+
+
+def stage_counts(qs: QuerySet[Project]) -> list[tuple[Stage, int]]:
+    """How many projects stand in each stage, in stage order."""
+    counts = dict(qs.order_by().values_list("stage").annotate(n=Count("pk")))
+    return [(stage, counts.get(stage.value, 0)) for stage in Stage]
+
+
+def get_project_for_viewer(viewer: Any, pk: Any) -> Project:
+    """The project, or the same 404 whether it is missing or out of scope."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    project = (
+        project_list(viewer=viewer)
+        .prefetch_related(
+            "co_units", Prefetch("plans", queryset=StagePlan.objects.order_by("stage"))
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if project is None:
+        raise Http404
+    return project
+
+
+def linked_projects(*, viewer: Any) -> QuerySet[Project]:
+    """ "我挂钩的项目": projects in scope whose linked leader is the viewer's person."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Project.objects.none()
+    return project_list(viewer=viewer, leader_id=person_id).order_by("stage", "-total_investment")
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    on: dt.date
+    kind: str  # "report" or "stage"
+    report: ProgressReport | None = None
+    change: StageChange | None = None
+
+
+def project_timeline(project: Project) -> list[TimelineEntry]:
+    """Progress reports and stage moves, newest first (the project was already scoped)."""
+    reports = list(
+        project.reports.select_related("reporter", "stage_change").prefetch_related("evidence")
+    )
+    in_reports = {r.stage_change_id for r in reports if r.stage_change_id}
+    changes = [c for c in project.stage_changes.select_related("actor") if c.pk not in in_reports]
+    entries = [TimelineEntry(r.reported_on, "report", report=r) for r in reports]
+    entries += [TimelineEntry(c.changed_on, "stage", change=c) for c in changes]
+    return sorted(
+        entries,
+        key=lambda e: (e.on, e.report.pk if e.report else 0, e.change.pk if e.change else 0),
+        reverse=True,
+    )
+
+
+def project_months(project: Project) -> list[ProjectMonth]:
+    return list(project.months.order_by("period"))
+
+
+def get_evidence_for_viewer(viewer: Any, pk: Any) -> Any:
+    from taizhang.projects.models import Evidence
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    evidence = (
+        Evidence.objects.filter(
+            scope_for(viewer, VIEW).records_q(org_field="report__project__org"), pk=pk
+        )
+        .select_related("report")
+        .first()
+    )
+    if evidence is None:
+        raise Http404
+    return evidence
+
+
+def latest_report_text() -> Subquery:
+    return Subquery(
+        ProgressReport.objects.filter(project=OuterRef("pk"))
+        .order_by("-reported_on", "-pk")
+        .values("text")[:1]
+    )
+
+
+def export_rows(qs: QuerySet[Project]) -> QuerySet[Project]:
+    """The list with what the Excel 台账 needs, without a query per row."""
+    return qs.annotate(latest_progress=latest_report_text()).prefetch_related(
+        "co_units", Prefetch("plans", queryset=StagePlan.objects.order_by("stage"))
+    )
+
+
+def org_choices(*, viewer: Any) -> QuerySet[Organization]:
+    """Organizations the viewer may put projects on (units, not grids or buildings)."""
+    return Organization.objects.filter(
+        scope_for(viewer, MANAGE).org_q(), kind__in=UNIT_KINDS
+    ).order_by("path")
+
+
+def filter_org_choices(*, viewer: Any) -> QuerySet[Organization]:
+    return Organization.objects.filter(
+        scope_for(viewer, VIEW).org_q(), kind__in=UNIT_KINDS
+    ).order_by("path")
+
+
+def unit_choices() -> QuerySet[Organization]:
+    """Lead and co-units: any unit of the district; naming one grants it nothing."""
+    return Organization.objects.filter(
+        kind__in=[
+            OrgKind.ORGAN,
+            OrgKind.WORKING_COMMITTEE,
+            OrgKind.DISTRICT_COMMITTEE,
+            OrgKind.SUBDISTRICT,
+        ]
+    ).order_by("path")
+
+
+def leader_choices() -> QuerySet[Person]:
+    """Persons who may be linked leaders: holders of a current leading position."""
+    today = timezone.localdate()
+    holders = Person.objects.filter(
+        positions__title__in=LEADER_TITLES,
+        positions__organization__kind__in=[
+            OrgKind.DISTRICT_COMMITTEE,
+            OrgKind.WORKING_COMMITTEE,
+            OrgKind.ORGAN,
+        ],
+        positions__start_date__lte=today,
+    ).exclude(positions__end_date__lt=today)
+    return Person.objects.filter(pk__in=holders.values("pk")).order_by("organization__path", "name")
+
+
+def linked_leader_filter_choices(*, viewer: Any) -> QuerySet[Person]:
+    """The linked leaders of the projects the viewer sees (for the list filter)."""
+    leader_ids = _scoped(viewer).exclude(linked_leader=None).values("linked_leader_id")
+    return Person.objects.filter(pk__in=leader_ids).order_by("name")
+
+
+def responsible_choices(*, viewer: Any) -> QuerySet[Person]:
+    """Persons in the viewer's people scope who hold a position (responsible persons)."""
+    scoped = Person.objects.filter(
+        scope_for(viewer, "people.view").records_q(org_field="organization"),
+        organization__kind__in=UNIT_KINDS,
+        positions__isnull=False,
+    )
+    return Person.objects.filter(pk__in=scoped.values("pk")).order_by("organization__path", "name")

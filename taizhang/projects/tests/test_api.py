@@ -1,0 +1,176 @@
+"""The projects API follows the same scope and services as the pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from taizhang.core.models import AuditEvent
+from taizhang.core.testing import bearer
+from taizhang.projects.models import Project, Stage
+from taizhang.projects.tests.factories import make_leader_user, make_project
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/projects"
+
+
+@pytest.fixture
+def project_a(tree):
+    return make_project(tree.street_a, "临溪项目")
+
+
+@pytest.fixture
+def project_b(tree):
+    return make_project(tree.street_b, "望澜项目")
+
+
+def test_list_is_scoped(client, personas, project_a, project_b):
+    """A's clerk lists only A's projects; the district clerk lists both."""
+    response = client.get(URL, **bearer(client, personas.street_a))
+    assert response.status_code == 200
+    assert [item["name"] for item in response.json()["items"]] == ["临溪项目"]
+    response = client.get(URL, **bearer(client, personas.district))
+    assert response.json()["count"] == 2
+
+
+def test_detail_out_of_scope_is_404(client, personas, project_a):
+    """B's clerk gets 404 for A's project and for a missing one."""
+    headers = bearer(client, personas.street_b)
+    assert client.get(f"{URL}/{project_a.pk}", **headers).status_code == 404
+    assert client.get(f"{URL}/999999", **headers).status_code == 404
+
+
+def test_detail_shows_money_as_integer_yuan(client, personas, project_a):
+    """Money leaves the API as exact integer yuan."""
+    body = client.get(f"{URL}/{project_a.pk}", **bearer(client, personas.street_a)).json()
+    assert body["total_investment"] == 1_377_000_000
+    assert body["stage"] == Stage.PLANNING
+
+
+def test_nobody_is_forbidden(client, personas):
+    """A user without projects.view gets 403."""
+    assert client.get(URL, **bearer(client, personas.nobody)).status_code == 403
+
+
+def test_create_in_scope(client, personas, tree):
+    """A's clerk creates a project on A; it is audited."""
+    response = client.post(
+        URL,
+        data={
+            "name": "临溪新项目",
+            "category": "industry",
+            "org_id": tree.street_a.pk,
+            "lead_unit_id": tree.street_a.pk,
+            "total_investment": 340_000_000,
+        },
+        content_type="application/json",
+        **bearer(client, personas.street_a),
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["total_investment"] == 340_000_000
+    assert AuditEvent.objects.filter(action="project.create").exists()
+
+
+def test_create_with_an_out_of_scope_org_is_refused(client, personas, tree):
+    """Naming B's organization in the body is refused with 403 and writes nothing."""
+    response = client.post(
+        URL,
+        data={
+            "name": "越权项目",
+            "category": "industry",
+            "org_id": tree.street_b.pk,
+            "lead_unit_id": tree.street_a.pk,
+        },
+        content_type="application/json",
+        **bearer(client, personas.street_a),
+    )
+    assert response.status_code == 403
+    assert not Project.objects.filter(name="越权项目").exists()
+
+
+def test_invalid_body_is_422(client, personas, tree):
+    """Negative money or an unknown category is a 422."""
+    response = client.post(
+        URL,
+        data={
+            "name": "x",
+            "category": "casino",
+            "org_id": tree.street_a.pk,
+            "lead_unit_id": tree.street_a.pk,
+            "total_investment": -5,
+        },
+        content_type="application/json",
+        **bearer(client, personas.street_a),
+    )
+    assert response.status_code == 422
+
+
+def test_stage_move_back_without_reason_is_422(client, personas, tree):
+    """Going back without a reason is a 422 with the message; forward works."""
+    project = make_project(tree.street_a, stage=Stage.STARTED)
+    headers = bearer(client, personas.street_a)
+    url = f"{URL}/{project.pk}/stage"
+    response = client.post(
+        url, data={"to_stage": Stage.LAND}, content_type="application/json", **headers
+    )
+    assert response.status_code == 422
+    response = client.post(
+        url, data={"to_stage": Stage.CONSTRUCTION}, content_type="application/json", **headers
+    )
+    assert response.status_code == 200
+    assert response.json()["stage"] == Stage.CONSTRUCTION
+
+
+def test_stage_move_on_other_street_is_404(client, personas, project_a):
+    """B's clerk cannot even find A's project to move it."""
+    response = client.post(
+        f"{URL}/{project_a.pk}/stage",
+        data={"to_stage": Stage.PRELIMINARY},
+        content_type="application/json",
+        **bearer(client, personas.street_b),
+    )
+    assert response.status_code == 404
+
+
+def test_progress_and_patch(client, personas, project_a):
+    """Progress adds completed investment; a patch changes only the fields sent."""
+    headers = bearer(client, personas.street_a)
+    response = client.post(
+        f"{URL}/{project_a.pk}/progress",
+        data={
+            "reported_on": timezone.localdate().isoformat(),
+            "text": "完成可研批复",
+            "completed_investment": 9_700_000,
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
+    response = client.patch(
+        f"{URL}/{project_a.pk}",
+        data={"location": "临溪片区"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200
+    assert response.json()["location"] == "临溪片区"
+    assert response.json()["completed_investment"] == 9_700_000
+
+
+def test_leader_cannot_write(client, tree, project_a):
+    """The linked leader role reads but cannot create: 403."""
+    leader = make_leader_user(tree)
+    headers = bearer(client, leader)
+    assert client.get(f"{URL}/{project_a.pk}", **headers).status_code == 200
+    response = client.patch(
+        f"{URL}/{project_a.pk}", data={"location": "x"}, content_type="application/json", **headers
+    )
+    assert response.status_code == 403
+
+
+def test_mine(client, tree, project_a):
+    """/mine lists the projects linked to the caller's person."""
+    leader = make_leader_user(tree)
+    make_project(tree.street_b, "挂钩项目", linked_leader=leader.person)
+    body = client.get(f"{URL}/mine", **bearer(client, leader)).json()
+    assert [item["name"] for item in body] == ["挂钩项目"]

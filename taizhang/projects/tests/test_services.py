@@ -1,0 +1,231 @@
+"""Writes to the project ledger: scope checks, stage rules, progress and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from taizhang.core.models import AuditEvent
+from taizhang.projects.models import Category, ProjectMonth, Stage, StagePlan
+from taizhang.projects.services import (
+    progress_report_create,
+    project_create,
+    project_schedule_set,
+    project_stage_move,
+    project_update,
+)
+from taizhang.projects.tests.factories import make_project
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate
+
+
+def test_create_writes_one_audit_event_with_the_fields(tree, personas):
+    """Creating a project audits it once, with the ledger columns as the diff."""
+    before = AuditEvent.objects.count()
+    project = project_create(
+        org=tree.street_a,
+        name="临溪智造园",
+        category=Category.INDUSTRY,
+        lead_unit=tree.street_a,
+        co_units=[tree.community_a],
+        total_investment=970_000_000,
+        acting_user=personas.street_a,
+    )
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "project.create"
+    assert event.object_id == str(project.pk)
+    assert event.changes["total_investment"] == [None, 970_000_000]
+    assert event.changes["co_units"] == [None, [tree.community_a.pk]]
+    assert project.stage == Stage.PLANNING
+    assert project.stage_changes.count() == 1
+
+
+def test_create_on_an_organization_out_of_scope_is_refused(tree, personas):
+    """A clerk of subdistrict B cannot put a project on A's ledger."""
+    with pytest.raises(PermissionDenied):
+        project_create(
+            org=tree.street_a,
+            name="越权项目",
+            category=Category.INDUSTRY,
+            lead_unit=tree.street_a,
+            acting_user=personas.street_b,
+        )
+
+
+def test_negative_money_is_refused(tree, personas):
+    """Total investment cannot be negative."""
+    with pytest.raises(ValidationError):
+        project_create(
+            org=tree.street_a,
+            name="负数项目",
+            category=Category.INDUSTRY,
+            lead_unit=tree.street_a,
+            total_investment=-1,
+            acting_user=personas.street_a,
+        )
+
+
+def test_update_records_the_diff(tree, personas):
+    """Editing records old and new values of the changed columns only."""
+    project = make_project(tree.street_a)
+    project_update(
+        project=project,
+        location="临溪片区",
+        total_investment=2_000_000_000,
+        acting_user=personas.street_a,
+    )
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "project.update"
+    assert event.changes == {
+        "location": ["", "临溪片区"],
+        "total_investment": [1_377_000_000, 2_000_000_000],
+    }
+
+
+def test_update_cannot_move_a_project_out_of_scope(tree, personas):
+    """Moving a project onto an organization the clerk does not manage is refused."""
+    project = make_project(tree.street_a)
+    with pytest.raises(PermissionDenied):
+        project_update(project=project, org=tree.street_b, acting_user=personas.street_a)
+
+
+def test_stage_move_forward_is_dated_and_audited(tree, personas):
+    """A forward move sets the stage, its actual date and one audit event."""
+    project = make_project(tree.street_a)
+    day = TODAY() - dt.timedelta(days=3)
+    project_stage_move(
+        project=project, to_stage=Stage.PRELIMINARY, on=day, acting_user=personas.street_a
+    )
+    project.refresh_from_db()
+    assert project.stage == Stage.PRELIMINARY
+    assert project.stage_since == day
+    assert StagePlan.objects.get(project=project, stage=Stage.PRELIMINARY).actual_on == day
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "project.stage_move"
+    assert event.changes["stage"] == [Stage.PLANNING, Stage.PRELIMINARY]
+
+
+def test_going_back_without_a_reason_is_refused(tree, personas):
+    """Moving back to an earlier stage needs a reason; with one it is allowed."""
+    project = make_project(tree.street_a, stage=Stage.STARTED)
+    with pytest.raises(ValidationError):
+        project_stage_move(project=project, to_stage=Stage.LAND, acting_user=personas.street_a)
+    project_stage_move(
+        project=project,
+        to_stage=Stage.LAND,
+        reason="施工许可被撤回",
+        acting_user=personas.street_a,
+    )
+    project.refresh_from_db()
+    assert project.stage == Stage.LAND
+    assert StagePlan.objects.get(project=project, stage=Stage.STARTED).actual_on is None
+    assert project.stage_changes.latest("pk").reason == "施工许可被撤回"
+
+
+@pytest.mark.parametrize(
+    "to_stage, on_delta",
+    [(Stage.PLANNING, 0), (Stage.STARTED, 2), (Stage.STARTED, -365), (99, 0)],
+    ids=["same stage", "future date", "before current stage", "unknown stage"],
+)
+def test_illegal_moves_are_refused(tree, personas, to_stage, on_delta):
+    """Same stage, a future date, a date before the current stage, an unknown stage."""
+    project = make_project(tree.street_a)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationError):
+        project_stage_move(
+            project=project,
+            to_stage=to_stage,
+            on=TODAY() + dt.timedelta(days=on_delta),
+            acting_user=personas.street_a,
+        )
+    assert AuditEvent.objects.count() == before
+
+
+def test_stage_move_out_of_scope_is_refused(tree, personas):
+    """The neighbouring clerk cannot move A's project."""
+    project = make_project(tree.street_a)
+    with pytest.raises(PermissionDenied):
+        project_stage_move(
+            project=project, to_stage=Stage.PRELIMINARY, acting_user=personas.street_b
+        )
+
+
+def test_progress_adds_to_the_month_and_the_total(tree, personas):
+    """Completed investment is added to the report's month and the project total."""
+    project = make_project(tree.street_a, stage=Stage.CONSTRUCTION)
+    day = TODAY()
+    for amount in (9_700_000, 300_000):
+        progress_report_create(
+            project=project,
+            reported_on=day,
+            text="主体结构封顶",
+            completed_investment=amount,
+            acting_user=personas.street_a,
+        )
+    project.refresh_from_db()
+    assert project.completed_investment == 10_000_000
+    month = ProjectMonth.objects.get(project=project)
+    assert month.period == day.replace(day=1)
+    assert month.completed == 10_000_000
+
+
+def test_progress_with_a_stage_change_and_evidence(tree, personas, settings, tmp_path):
+    """A report can move the stage and carry files, all in one audit event."""
+    settings.MEDIA_ROOT = tmp_path
+    project = make_project(tree.street_a, stage=Stage.CONSTRUCTION)
+    before = AuditEvent.objects.count()
+    report = progress_report_create(
+        project=project,
+        reported_on=TODAY(),
+        text="完成竣工验收",
+        to_stage=Stage.COMPLETED,
+        files=[SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test")],
+        acting_user=personas.street_a,
+    )
+    project.refresh_from_db()
+    assert project.stage == Stage.COMPLETED
+    assert report.stage_change is not None
+    assert report.evidence.get().name == "验收报告.pdf"
+    assert AuditEvent.objects.count() == before + 1
+    assert AuditEvent.objects.latest("id").changes["stage"] == [Stage.CONSTRUCTION, Stage.COMPLETED]
+
+
+def test_progress_without_text_or_in_the_future_is_refused(tree, personas):
+    """An empty report or one dated tomorrow is refused."""
+    project = make_project(tree.street_a)
+    with pytest.raises(ValidationError):
+        progress_report_create(
+            project=project, reported_on=TODAY(), text="  ", acting_user=personas.street_a
+        )
+    with pytest.raises(ValidationError):
+        progress_report_create(
+            project=project,
+            reported_on=TODAY() + dt.timedelta(days=1),
+            text="明天的进展",
+            acting_user=personas.street_a,
+        )
+
+
+def test_schedule_must_follow_the_stage_order(tree, personas):
+    """Planned dates out of stage order are refused; in order they are saved and audited."""
+    project = make_project(tree.street_a)
+    start = TODAY() + dt.timedelta(days=30)
+    with pytest.raises(ValidationError):
+        project_schedule_set(
+            project=project,
+            planned={Stage.STARTED: start, Stage.COMPLETED: start - dt.timedelta(days=1)},
+            acting_user=personas.street_a,
+        )
+    project_schedule_set(
+        project=project,
+        planned={Stage.STARTED: start, Stage.COMPLETED: start + dt.timedelta(days=300)},
+        acting_user=personas.street_a,
+    )
+    assert StagePlan.objects.get(project=project, stage=Stage.STARTED).planned_on == start
+    assert AuditEvent.objects.latest("id").action == "project.schedule_set"

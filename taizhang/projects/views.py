@@ -1,0 +1,299 @@
+"""Pages of the project ledger: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.projects import services
+from taizhang.projects.excel import project_workbook
+from taizhang.projects.forms import (
+    ProgressForm,
+    ProjectForm,
+    ScheduleForm,
+    StageMoveForm,
+    yuan_to_wan,
+)
+from taizhang.projects.models import Category, Project, Stage
+from taizhang.projects.permissions import can
+from taizhang.projects.selectors import (
+    SORTS,
+    export_rows,
+    filter_org_choices,
+    get_evidence_for_viewer,
+    get_project_for_viewer,
+    linked_leader_filter_choices,
+    linked_projects,
+    project_list,
+    project_months,
+    project_timeline,
+    project_totals,
+)
+
+VIEW = "projects.view"
+MANAGE = "projects.manage"
+
+
+def _filters(request: HttpRequest) -> dict[str, Any]:
+    """Read the list filters; unknown values are dropped, an unseen org is a 404."""
+    viewer: Any = request.user
+    get = request.GET
+    filters: dict[str, Any] = {"q": get.get("q", "").strip()[:60]}
+    try:
+        stage = int(get.get("stage", ""))
+        filters["stage"] = stage if stage in Stage.values else None
+    except ValueError:
+        filters["stage"] = None
+    filters["category"] = get.get("category", "") if get.get("category") in Category.values else ""
+    org = None
+    if get.get("org"):
+        try:
+            org = filter_org_choices(viewer=viewer).filter(pk=int(get["org"])).first()
+        except ValueError:
+            org = None
+        if org is None:
+            raise Http404
+    filters["org"] = org
+    try:
+        filters["leader_id"] = int(get["leader"]) if get.get("leader") else None
+    except ValueError:
+        filters["leader_id"] = None
+    filters["overdue"] = get.get("overdue") == "1"
+    filters["sort"] = get.get("sort", "") if get.get("sort") in SORTS else ""
+    return filters
+
+
+@requires(VIEW)
+def project_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    filters = _filters(request)
+    projects = project_list(viewer=viewer, **filters)
+    page = Paginator(projects, 30).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "totals": project_totals(projects),
+        "stages": Stage.choices,
+        "categories": Category.choices,
+        "orgs": filter_org_choices(viewer=viewer),
+        "leaders": linked_leader_filter_choices(viewer=viewer),
+        "sorts": SORTS,
+        "can_manage": viewer.has_function(MANAGE),
+    }
+    return render(request, "projects/list.html", context)
+
+
+@requires(VIEW)
+def project_export(request: HttpRequest) -> HttpResponse:
+    """The filtered list as an .xlsx 台账, one row per project."""
+    viewer: Any = request.user
+    projects = export_rows(project_list(viewer=viewer, **_filters(request)))
+    today = timezone.localdate()
+    title = _("Key project ledger")
+    content = project_workbook(projects, title=title)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"projects-{today:%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@requires(VIEW)
+def project_mine(request: HttpRequest) -> HttpResponse:
+    """我挂钩的项目: the viewer's linked projects; other modules add their blockers."""
+    viewer: Any = request.user
+    projects = list(linked_projects(viewer=viewer))
+    totals = {
+        "count": len(projects),
+        "total_investment": sum(p.total_investment for p in projects),
+        "overdue": sum(1 for p in projects if getattr(p, "is_overdue", False)),
+    }
+    return render(
+        request,
+        "projects/mine.html",
+        {"projects": projects, "totals": totals, "has_person": bool(viewer.person_id)},
+    )
+
+
+def _detail_context(request: HttpRequest, project: Project, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    may_manage = can(viewer, "edit", project)
+    plans = {p.stage: p for p in project.plans.all()}
+    context: dict[str, Any] = {
+        "project": project,
+        "timeline": project_timeline(project),
+        "months": project_months(project),
+        "can_manage": may_manage,
+        "today": timezone.localdate(),
+    }
+    if may_manage:
+        context["move_form"] = forms.get("move_form") or StageMoveForm(
+            initial={"to_stage": min(project.stage + 10, Stage.OPERATING)}
+        )
+        context["progress_form"] = forms.get("progress_form") or ProgressForm(
+            viewer=viewer, initial={"reporter": project.responsible_id}
+        )
+        context["schedule_form"] = forms.get("schedule_form") or ScheduleForm(
+            initial={f"planned_{s}": p.planned_on for s, p in plans.items()}
+        )
+    schedule_form = context.get("schedule_form")
+    context["schedule"] = [
+        (
+            stage,
+            plans.get(stage.value),
+            schedule_form[f"planned_{stage.value}"] if schedule_form else None,
+        )
+        for stage in Stage
+    ]
+    return context
+
+
+@requires(VIEW)
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_project_for_viewer(request.user, pk)
+    return render(request, "projects/detail.html", _detail_context(request, project))
+
+
+def _manageable(request: HttpRequest, pk: int, action: str) -> Project:
+    project = get_project_for_viewer(request.user, pk)
+    if not can(request.user, action, project):
+        raise PermissionDenied
+    return project
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@requires(MANAGE)
+def project_create_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = ProjectForm(request.POST or None, viewer=viewer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = services.project_create(**form.service_kwargs(), acting_user=viewer)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The project was put on the ledger."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "project": None})
+
+
+@requires(MANAGE)
+def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    project = _manageable(request, pk, "edit")
+    initial = {
+        field: getattr(project, field)
+        for field in services.PROJECT_FIELDS
+        if field not in {"total_investment", "annual_planned_investment"}
+    }
+    initial["co_units"] = list(project.co_units.all())
+    initial["total_investment"] = yuan_to_wan(project.total_investment)
+    initial["annual_planned_investment"] = yuan_to_wan(project.annual_planned_investment)
+    form = ProjectForm(request.POST or None, viewer=viewer, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.project_update(project=project, acting_user=viewer, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The project was updated."))
+            return redirect("projects:detail", pk=project.pk)
+    return render(request, "projects/form.html", {"form": form, "project": project})
+
+
+@requires(MANAGE)
+@require_POST
+def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    project = _manageable(request, pk, "move_stage")
+    form = StageMoveForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_stage_move(
+                project=project,
+                to_stage=form.cleaned_data["to_stage"],
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+                acting_user=viewer,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The stage was moved."))
+            return redirect("projects:detail", pk=project.pk)
+    context = _detail_context(request, project, move_form=form)
+    return render(request, "projects/detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    project = _manageable(request, pk, "report")
+    form = ProgressForm(request.POST, request.FILES, viewer=viewer)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.progress_report_create(
+                project=project,
+                reported_on=data["reported_on"],
+                text=data["text"],
+                reporter=data.get("reporter"),
+                completed_investment=data.get("completed_investment") or 0,
+                to_stage=data.get("to_stage"),
+                reason=data.get("reason", ""),
+                files=data.get("attachments") or [],
+                acting_user=viewer,
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The progress was recorded."))
+            return redirect("projects:detail", pk=project.pk)
+    context = _detail_context(request, project, progress_form=form)
+    return render(request, "projects/detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Any = request.user
+    project = _manageable(request, pk, "schedule")
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.project_schedule_set(
+                project=project, planned=form.planned(), acting_user=viewer
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The schedule was saved."))
+            return redirect("projects:detail", pk=project.pk)
+    context = _detail_context(request, project, schedule_form=form)
+    return render(request, "projects/detail.html", context, status=422)
+
+
+@requires(VIEW)
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    """An evidence file, to viewers who can see its project."""
+    evidence = get_evidence_for_viewer(request.user, pk)
+    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

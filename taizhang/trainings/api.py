@@ -1,0 +1,334 @@
+"""REST endpoints for training classes under ``/api/v1/trainings``.
+
+Organizations and persons in a body are looked up inside the caller's scope: missing
+and out of scope get the same 422. Reads answer 404 alike for missing and out of scope.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from taizhang.core.access import requires
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+from taizhang.trainings import services
+from taizhang.trainings.models import TrainingClass
+from taizhang.trainings.permissions import can
+from taizhang.trainings.selectors import (
+    class_report,
+    class_roster,
+    class_sessions,
+    get_enrollment,
+    get_session,
+    get_training_class_for_viewer,
+    trainee_record,
+    training_class_list,
+)
+
+router = Router(tags=["trainings"])
+
+
+class ClassOut(Schema):
+    id: int
+    org_id: int
+    number: int
+    title: str
+    start_date: dt.date
+    end_date: dt.date
+    venue: str
+    capacity: int
+    min_attendance_pct: int
+    reflection_required: bool
+    completed_on: dt.date | None
+    trainee_count: int
+
+
+class ClassIn(Schema):
+    org_id: int
+    number: int
+    title: str
+    start_date: dt.date
+    end_date: dt.date
+    capacity: int
+    venue: str = ""
+    min_attendance_pct: int = 80
+    reflection_required: bool = True
+
+
+class SessionOut(Schema):
+    id: int
+    kind: str
+    title: str
+    speaker_id: int | None
+    speaker_note: str
+    day: dt.date
+    start_time: dt.time
+    end_time: dt.time
+    location: str
+    present: int = 0
+
+
+class SessionIn(Schema):
+    kind: str
+    title: str
+    day: dt.date
+    start_time: dt.time
+    end_time: dt.time
+    speaker_id: int | None = None
+    speaker_note: str = ""
+    location: str = ""
+
+
+class EnrollmentOut(Schema):
+    id: int
+    person_id: int
+    person_name: str
+    present: int
+    graduated: bool | None
+    has_reflection: bool
+
+    @staticmethod
+    def resolve_person_name(obj: Any) -> str:
+        return str(obj.person.name)
+
+    @staticmethod
+    def resolve_has_reflection(obj: Any) -> bool:
+        return hasattr(obj, "reflection")
+
+
+class EnrollIn(Schema):
+    person_ids: list[int]
+
+
+class QuotaIn(Schema):
+    org_id: int
+    quota: int
+
+
+class CheckInIn(Schema):
+    enrollment_ids: list[int]
+
+
+class ReflectionIn(Schema):
+    title: str
+    text: str
+
+
+class ReportOut(Schema):
+    trainees: int
+    days: int
+    sessions: int
+    sessions_by_kind: dict[str, int]
+    checkins: int
+    attendance_rate: Decimal | None
+    graduates: int | None
+    reflections: int
+    reflections_read: int
+    press_lines: list[str]
+
+
+class RecordOut(Schema):
+    class_id: int
+    class_name: str
+    start_date: dt.date
+    present: int
+    sessions: int
+    graduated: bool | None
+
+
+class ErrorOut(Schema):
+    detail: Any
+
+
+def _persons(user: Any, pks: list[int], field: str) -> list[Person]:
+    wanted = set(pks)
+    found = list(
+        Person.objects.filter(
+            scope_for(user, "people.view").records_q(org_field="organization"), pk__in=wanted
+        ).select_related("organization")
+    )
+    if len(found) != len(wanted):
+        raise ValidationError({field: "Unknown person or outside your scope."})
+    return found
+
+
+def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingClass:
+    klass = get_training_class_for_viewer(request.user, class_id)
+    if not can(request.user, action, klass):
+        raise PermissionDenied
+    return klass
+
+
+@router.get("", response=list[ClassOut])
+@paginate(LimitOffsetPagination)
+@requires("trainings.view")
+def list_classes(request: HttpRequest, q: str = "", year: int | None = None) -> Any:
+    """Training classes in your scope; filters only narrow."""
+    return training_class_list(viewer=request.user, q=q[:60], year=year)
+
+
+@router.get("/trainees/{person_id}", response=list[RecordOut])
+@requires("trainings.view")
+def trainee(request: HttpRequest, person_id: int) -> Any:
+    """A person's record across the classes you may see."""
+    _person, rows = trainee_record(viewer=request.user, person_pk=person_id)
+    return [
+        {
+            "class_id": e.training_class_id,
+            "class_name": str(e.training_class),
+            "start_date": e.training_class.start_date,
+            "present": e.present,  # type: ignore[attr-defined]
+            "sessions": e.sessions,  # type: ignore[attr-defined]
+            "graduated": e.graduated,
+        }
+        for e in rows
+    ]
+
+
+@router.get("/{class_id}", response=ClassOut)
+@requires("trainings.view")
+def get_class(request: HttpRequest, class_id: int) -> Any:
+    """One class; 404 when missing or outside your scope."""
+    return get_training_class_for_viewer(request.user, class_id)
+
+
+@router.post("", response={201: ClassOut, 403: ErrorOut, 422: ErrorOut})
+@requires("trainings.manage")
+def create_class(request: HttpRequest, payload: ClassIn) -> Any:
+    user: Any = request.user
+    org = Organization.objects.filter(
+        scope_for(user, "trainings.manage").org_q(), pk=payload.org_id
+    ).first()
+    if org is None:
+        raise ValidationError({"org_id": "Unknown organization or outside your scope."})
+    data = payload.dict(exclude={"org_id"})
+    klass = services.training_class_create(org=org, acting_user=user, **data)
+    return Status(201, get_training_class_for_viewer(user, klass.pk))
+
+
+@router.get("/{class_id}/sessions", response=list[SessionOut])
+@requires("trainings.view")
+def list_sessions(request: HttpRequest, class_id: int) -> Any:
+    return class_sessions(get_training_class_for_viewer(request.user, class_id))
+
+
+@router.post("/{class_id}/sessions", response={201: SessionOut, 403: ErrorOut, 422: ErrorOut})
+@requires("trainings.manage")
+def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> Any:
+    klass = _for_action(request, class_id, "edit")
+    speaker = (
+        _persons(request.user, [payload.speaker_id], "speaker_id")[0]
+        if payload.speaker_id
+        else None
+    )
+    session = services.training_session_create(
+        training_class=klass,
+        speaker=speaker,
+        acting_user=request.user,
+        **payload.dict(exclude={"speaker_id"}),
+    )
+    return Status(201, session)
+
+
+@router.post("/{class_id}/quotas", response={200: dict, 403: ErrorOut, 422: ErrorOut})
+@requires("trainings.manage")
+def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
+    klass = _for_action(request, class_id, "edit")
+    org = Organization.objects.filter(
+        scope_for(request.user, "trainings.view").org_q(), pk=payload.org_id
+    ).first()
+    if org is None:
+        raise ValidationError({"org_id": "Unknown organization or outside your scope."})
+    row = services.class_quota_set(
+        training_class=klass, org=org, quota=payload.quota, acting_user=request.user
+    )
+    return {"org_id": row.org_id, "quota": row.quota}
+
+
+@router.get("/{class_id}/enrollments", response=list[EnrollmentOut])
+@requires("trainings.view")
+def list_enrollments(request: HttpRequest, class_id: int) -> Any:
+    return class_roster(get_training_class_for_viewer(request.user, class_id))
+
+
+@router.post(
+    "/{class_id}/enrollments", response={201: list[EnrollmentOut], 403: ErrorOut, 422: ErrorOut}
+)
+@requires("trainings.manage")
+def enroll(request: HttpRequest, class_id: int, payload: EnrollIn) -> Any:
+    """Enroll persons; refused (422) over capacity, over a quota, or twice."""
+    klass = _for_action(request, class_id, "enroll")
+    persons = _persons(request.user, payload.person_ids, "person_ids")
+    services.enrollment_create(training_class=klass, persons=persons, acting_user=request.user)
+    pks = {p.pk for p in persons}
+    return Status(201, [e for e in class_roster(klass) if e.person_id in pks])
+
+
+@router.post(
+    "/{class_id}/sessions/{session_id}/check-ins",
+    response={200: SessionOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires("trainings.manage")
+def check_in(request: HttpRequest, class_id: int, session_id: int, payload: CheckInIn) -> Any:
+    """Check trainees in to a session (adds to the sheet)."""
+    klass = _for_action(request, class_id, "check_in")
+    session = get_session(klass, session_id)
+    enrollments = [get_enrollment(klass, pk) for pk in payload.enrollment_ids]
+    services.session_check_in(session=session, enrollments=enrollments, acting_user=request.user)
+    return next(s for s in class_sessions(klass) if s.pk == session.pk)
+
+
+@router.post(
+    "/{class_id}/enrollments/{enrollment_id}/reflection",
+    response={201: dict, 403: ErrorOut, 422: ErrorOut},
+)
+@requires("trainings.manage")
+def submit_reflection(
+    request: HttpRequest, class_id: int, enrollment_id: int, payload: ReflectionIn
+) -> Any:
+    klass = _for_action(request, class_id, "submit_reflection")
+    enrollment = get_enrollment(klass, enrollment_id)
+    reflection = services.reflection_submit(
+        enrollment=enrollment, title=payload.title, text=payload.text, acting_user=request.user
+    )
+    return Status(201, {"id": reflection.pk, "submitted_on": str(reflection.submitted_on)})
+
+
+@router.post("/{class_id}/complete", response={200: ReportOut, 403: ErrorOut, 422: ErrorOut})
+@requires("trainings.manage")
+def complete(request: HttpRequest, class_id: int) -> Any:
+    """结业: apply the class's completion rule; the graduate list becomes final."""
+    klass = _for_action(request, class_id, "complete")
+    services.training_class_complete(training_class=klass, acting_user=request.user)
+    return _report(get_training_class_for_viewer(request.user, class_id))
+
+
+def _report(klass: TrainingClass) -> dict[str, Any]:
+    report = class_report(klass)
+    return {
+        "trainees": report.trainees,
+        "days": report.days,
+        "sessions": report.sessions,
+        "sessions_by_kind": {code: n for code, _label, n in report.sessions_by_kind},
+        "checkins": report.checkins,
+        "attendance_rate": report.attendance_rate,
+        "graduates": report.graduates,
+        "reflections": report.reflections,
+        "reflections_read": report.reflections_read,
+        "press_lines": report.press_lines,
+    }
+
+
+@router.get("/{class_id}/report", response=ReportOut)
+@requires("trainings.view")
+def report(request: HttpRequest, class_id: int) -> Any:
+    """The figures a press release on the class would use."""
+    return _report(get_training_class_for_viewer(request.user, class_id))

@@ -1,0 +1,83 @@
+"""What the trainings module registers: functions, navigation and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import (
+    Metric,
+    grant_to_roles,
+    register_metric,
+    register_nav,
+    register_permission,
+    register_slot,
+)
+from taizhang.trainings.models import Enrollment, TrainingClass
+
+register_permission("trainings.view", _("View training classes and trainees' records"))
+register_permission("trainings.manage", _("Run training classes: curriculum, enrollment, 结业"))
+grant_to_roles("trainings.view", "clerk", "secretary", "leader", "viewer", "personnel")
+grant_to_roles("trainings.manage", "clerk", "personnel")
+
+register_nav(_("Training classes"), "trainings:list", "trainings.view", order=55)
+
+register_metric(
+    Metric(
+        name="trainings.classes",
+        label=_("Training classes held"),
+        unit=_("classes"),
+        queryset=lambda: TrainingClass.objects.all(),
+        org_field="org",
+        date_field="start_date",
+        permission="trainings.view",
+        definition="Count of training classes, dated by their first day, at the organizer.",
+    )
+)
+register_metric(
+    Metric(
+        name="trainings.trainees",
+        label=_("Trainees enrolled"),
+        unit=_("person-times"),
+        queryset=lambda: Enrollment.objects.all(),
+        org_field="training_class__org",
+        date_field="training_class__start_date",
+        permission="trainings.view",
+        definition="Count of enrollments (one person in one class), dated by the class's "
+        "first day, at the organizer. A person in two classes counts twice.",
+    )
+)
+register_metric(
+    Metric(
+        name="trainings.graduates",
+        label=_("Trainees graduated"),
+        unit=_("person-times"),
+        queryset=lambda: Enrollment.objects.filter(graduated=True),
+        org_field="training_class__org",
+        date_field="training_class__completed_on",
+        permission="trainings.view",
+        definition="Count of enrollments that passed the class's completion rule at 结业, "
+        "dated by the day the class was completed, at the organizer.",
+    )
+)
+
+
+def _classes_to_run(viewer: Any, user: Any) -> dict[str, Any] | None:
+    """On the home page: open classes the viewer runs (not yet completed)."""
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function("trainings.manage"):
+        return None
+    from taizhang.organizations.scope import scope_for
+
+    classes = list(
+        TrainingClass.objects.filter(
+            scope_for(viewer, "trainings.manage").records_q(org_field="org"),
+            completed_on__isnull=True,
+        )
+        .select_related("org")
+        .order_by("start_date")[:5]
+    )
+    return {"classes": classes} if classes else None
+
+
+register_slot("core.home", "trainings/_home_classes.html", _classes_to_run, order=55)

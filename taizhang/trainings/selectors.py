@@ -1,0 +1,242 @@
+"""Reads of training classes through the viewer's data scope, and the class report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from taizhang.core.formatting import approximate
+from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+from taizhang.trainings.models import (
+    CheckIn,
+    Enrollment,
+    Reflection,
+    SessionKind,
+    TrainingClass,
+    TrainingSession,
+)
+
+VIEW = "trainings.view"
+# The press release is written in Chinese whatever the reader's UI language.
+PRESS_KINDS: dict[str, str] = {
+    SessionKind.LECTURE: "专题课",
+    SessionKind.SITE: "现场教学",
+    SessionKind.DISCUSSION: "分组讨论",
+    SessionKind.EXCHANGE: "交流发言",
+    SessionKind.WRITING: "体会撰写",
+}
+SORTS = {"": ("-start_date", "-number"), "number": ("number",), "oldest": ("start_date", "number")}
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404 from None
+
+
+def training_class_list(
+    *, viewer: Any, q: str = "", year: int | None = None, sort: str = ""
+) -> QuerySet[TrainingClass]:
+    """Classes organized within the viewer's scope, with their trainee counts."""
+    qs = TrainingClass.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    if q:
+        qs = qs.filter(title__icontains=q)
+    if year is not None:
+        qs = qs.filter(start_date__year=year)
+    return (
+        qs.select_related("org")
+        .annotate(
+            trainee_count=Count("enrollments", distinct=True),
+            session_count=Count("sessions", distinct=True),
+            graduate_count=Count(
+                "enrollments", filter=Q(enrollments__graduated=True), distinct=True
+            ),
+        )
+        .order_by(*SORTS.get(sort, SORTS[""]))
+    )
+
+
+def get_training_class_for_viewer(viewer: Any, pk: Any) -> TrainingClass:
+    """The class, or the same 404 whether it is missing or out of scope."""
+    klass = training_class_list(viewer=viewer).filter(pk=_pk(pk)).first()
+    if klass is None:
+        raise Http404
+    return klass
+
+
+def class_sessions(klass: TrainingClass) -> list[TrainingSession]:
+    """The curriculum in time order, each with its number of check-ins."""
+    return list(
+        klass.sessions.select_related("speaker")
+        .annotate(present=Count("checkins"))
+        .order_by("day", "start_time", "pk")
+    )
+
+
+def get_session(klass: TrainingClass, pk: Any) -> TrainingSession:
+    session = klass.sessions.filter(pk=_pk(pk)).first()
+    if session is None:
+        raise Http404
+    return session
+
+
+def class_roster(klass: TrainingClass) -> list[Enrollment]:
+    """Trainees with their check-ins, attendance % and reflection, in one query."""
+    sessions = klass.sessions.count()
+    rows: list[Enrollment] = list(
+        klass.enrollments.select_related("person", "person__organization", "reflection")
+        .annotate(present=Count("checkins", distinct=True))
+        .order_by("person__organization__path", "person__name", "pk")
+    )
+    for row in rows:
+        row.live_pct = row.present * 100 // sessions if sessions else 0  # type: ignore[attr-defined]
+    return rows
+
+
+def get_enrollment(klass: TrainingClass, pk: Any) -> Enrollment:
+    row = klass.enrollments.select_related("person").filter(pk=_pk(pk)).first()
+    if row is None:
+        raise Http404
+    return row
+
+
+def session_sheet(session: TrainingSession) -> list[Enrollment]:
+    """The sign-in sheet of a session: every trainee, marked present or not."""
+    return list(
+        session.training_class.enrollments.select_related("person", "person__organization")
+        .annotate(
+            is_present=Exists(CheckIn.objects.filter(session=session, enrollment=OuterRef("pk")))
+        )
+        .order_by("person__organization__path", "person__name", "pk")
+    )
+
+
+def class_reflections(klass: TrainingClass) -> list[Reflection]:
+    return list(
+        Reflection.objects.filter(enrollment__training_class=klass)
+        .select_related("enrollment__person", "read_by")
+        .order_by("read_at", "-submitted_on", "pk")
+    )
+
+
+def trainee_record(*, viewer: Any, person_pk: Any) -> tuple[Person, list[Enrollment]]:
+    """A person's classes across the years, as far as the viewer may see both."""
+    person = (
+        Person.objects.filter(
+            scope_for(viewer, "people.view").records_q(org_field="organization"),
+            pk=_pk(person_pk),
+        )
+        .select_related("organization")
+        .first()
+    )
+    if person is None:
+        raise Http404
+    classes = scope_for(viewer, VIEW).records_q(org_field="training_class__org")
+    rows: list[Enrollment] = list(
+        Enrollment.objects.filter(classes, person=person)
+        .select_related("training_class", "training_class__org", "reflection")
+        .annotate(
+            present=Count("checkins", distinct=True),
+            sessions=Count("training_class__sessions", distinct=True),
+        )
+        .order_by("-training_class__start_date")
+    )
+    return person, rows
+
+
+def _pct(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _cn_date(day: Any, *, year: bool = True) -> str:
+    """2026年9月15日, as the press writes dates (no leading zeros)."""
+    text = f"{day.month}月{day.day}日"
+    return f"{day.year}年{text}" if year else text
+
+
+@dataclass
+class ClassReport:
+    """The figures a press release on the class would use."""
+
+    klass: TrainingClass
+    trainees: int
+    days: int
+    sessions: int
+    sessions_by_kind: list[tuple[str, str, int]]
+    checkins: int
+    attendance_rate: Decimal | None
+    graduates: int | None
+    graduation_rate: Decimal | None
+    reflections: int
+    reflections_read: int
+    by_org: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def press_lines(self) -> list[str]:
+        k = self.klass
+        kinds = "、".join(
+            f"{PRESS_KINDS[code]}{n}场" for code, _label, n in self.sessions_by_kind if n
+        )
+        lines = [
+            f"第{k.number}期{k.title}于{_cn_date(k.start_date)}至{_cn_date(k.end_date, year=False)}"
+            f"{'在' + k.venue if k.venue else ''}举办，为期{self.days}天，"
+            f"{self.trainees}名学员参加培训。",
+        ]
+        if kinds:
+            lines.append(f"培训安排{kinds}，共{self.sessions}个单元。")
+        if self.attendance_rate is not None:
+            lines.append(
+                f"累计签到{approximate(self.checkins, '人次')}，平均出勤率{self.attendance_rate}%。"
+            )
+        if self.reflections:
+            lines.append(f"学员撰写心得体会{self.reflections}篇。")
+        if self.graduates is not None:
+            lines.append(f"{self.graduates}名学员顺利结业。")
+        return lines
+
+
+def class_report(klass: TrainingClass) -> ClassReport:
+    """Figures of one class from its records: a handful of queries, no loops over rows."""
+    trainees = klass.enrollments.count()
+    counts = dict(
+        klass.sessions.order_by().values("kind").annotate(n=Count("pk")).values_list("kind", "n")
+    )
+    sessions = sum(counts.values())
+    checkins = CheckIn.objects.filter(session__training_class=klass).count()
+    reflections = Reflection.objects.filter(enrollment__training_class=klass)
+    graduates = klass.enrollments.filter(graduated=True).count() if klass.completed_on else None
+    by_org = [
+        {
+            "org": quota.org,
+            "quota": quota.quota,
+            "enrolled": klass.enrollments.filter(
+                person__organization__path__gte=quota.org.path,
+                person__organization__path__lt=quota.org.path + "~",
+            ).count(),
+        }
+        for quota in klass.quotas.select_related("org")
+    ]
+    return ClassReport(
+        klass=klass,
+        trainees=trainees,
+        days=klass.days,
+        sessions=sessions,
+        sessions_by_kind=[
+            (code, str(label), counts.get(code, 0)) for code, label in SessionKind.choices
+        ],
+        checkins=checkins,
+        attendance_rate=_pct(checkins, trainees * sessions),
+        graduates=graduates,
+        graduation_rate=_pct(graduates, trainees) if graduates is not None else None,
+        reflections=reflections.count(),
+        reflections_read=reflections.filter(read_at__isnull=False).count(),
+        by_org=by_org,
+    )

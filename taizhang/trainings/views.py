@@ -1,0 +1,329 @@
+"""Pages for training classes: check permission, validate, call one service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from taizhang.core.access import requires
+from taizhang.trainings import services
+from taizhang.trainings.forms import (
+    ClassForm,
+    EnrollForm,
+    QuotaForm,
+    ReadForm,
+    ReflectionForm,
+    SessionForm,
+    SheetForm,
+)
+from taizhang.trainings.models import Reflection
+from taizhang.trainings.permissions import can
+from taizhang.trainings.selectors import (
+    SORTS,
+    class_reflections,
+    class_report,
+    class_roster,
+    class_sessions,
+    get_enrollment,
+    get_session,
+    get_training_class_for_viewer,
+    session_sheet,
+    trainee_record,
+    training_class_list,
+)
+
+VIEW = "trainings.view"
+MANAGE = "trainings.manage"
+
+
+def _add_errors(form: Any, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, errors in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
+    """The class, if the viewer may see it (404) and take ``action`` on it (403)."""
+    viewer: Any = request.user
+    klass = get_training_class_for_viewer(viewer, pk)
+    if not can(viewer, action, klass):
+        raise PermissionDenied
+    return viewer, klass
+
+
+@requires(VIEW)
+def class_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    sort = request.GET.get("sort", "")
+    classes = list(
+        training_class_list(
+            viewer=viewer,
+            q=request.GET.get("q", "").strip()[:60],
+            sort=sort if sort in SORTS else "",
+        )[:200]
+    )
+    return render(
+        request,
+        "trainings/list.html",
+        {"classes": classes, "can_create": viewer.has_function(MANAGE)},
+    )
+
+
+@requires(MANAGE)
+def class_create_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = ClassForm(request.POST or None, viewer=viewer)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            klass = services.training_class_create(acting_user=viewer, **d)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("The class is open; now plan its curriculum."))
+            return redirect("trainings:detail", pk=klass.pk)
+    return render(request, "trainings/form.html", {"form": form})
+
+
+def _detail_context(request: HttpRequest, klass: Any, **forms: Any) -> dict[str, Any]:
+    viewer: Any = request.user
+    roster = class_roster(klass)
+    context: dict[str, Any] = {
+        "klass": klass,
+        "sessions": class_sessions(klass),
+        "roster": roster,
+        "quotas": class_report(klass).by_org,
+        "can_edit": can(viewer, "edit", klass),
+        "today": timezone.localdate(),
+    }
+    if context["can_edit"]:
+        context["session_form"] = forms.get("session_form") or SessionForm(
+            viewer=viewer, initial={"day": klass.start_date}
+        )
+        context["quota_form"] = forms.get("quota_form") or QuotaForm(viewer=viewer)
+        context["enroll_form"] = forms.get("enroll_form") or EnrollForm(viewer=viewer)
+    return context
+
+
+@requires(VIEW)
+def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    klass = get_training_class_for_viewer(request.user, pk)
+    return render(request, "trainings/detail.html", _detail_context(request, klass))
+
+
+def _post(
+    request: HttpRequest, klass: Any, key: str, form: Any, call: Any, ok: str, to: str = ""
+) -> HttpResponse:
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, ok)
+            return redirect(to or reverse("trainings:detail", args=[klass.pk]))
+    context = _detail_context(request, klass, **{key: form})
+    return render(request, "trainings/detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def session_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, klass = _act(request, pk, "edit")
+    return _post(
+        request,
+        klass,
+        "session_form",
+        SessionForm(request.POST, viewer=viewer),
+        lambda d: services.training_session_create(
+            training_class=klass,
+            kind=d["kind"],
+            title=d["title"],
+            day=d["day"],
+            start_time=d["start_time"],
+            end_time=d["end_time"],
+            speaker=d["speaker_person"],
+            speaker_note=d["speaker_note"],
+            location=d["location"],
+            acting_user=viewer,
+        ),
+        _("The session is on the curriculum."),
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def quota_set_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, klass = _act(request, pk, "edit")
+    return _post(
+        request,
+        klass,
+        "quota_form",
+        QuotaForm(request.POST, viewer=viewer),
+        lambda d: services.class_quota_set(
+            training_class=klass, org=d["org"], quota=d["quota"], acting_user=viewer
+        ),
+        _("The places are allotted."),
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def enroll_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer, klass = _act(request, pk, "enroll")
+    return _post(
+        request,
+        klass,
+        "enroll_form",
+        EnrollForm(request.POST, viewer=viewer),
+        lambda d: services.enrollment_create(
+            training_class=klass, persons=d["persons"], acting_user=viewer
+        ),
+        _("The trainees are enrolled."),
+    )
+
+
+@requires(VIEW)
+def session_sheet_view(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
+    """A session's sign-in sheet; the organizer ticks who came."""
+    viewer: Any = request.user
+    klass = get_training_class_for_viewer(viewer, pk)
+    session = get_session(klass, session_pk)
+    can_check = can(viewer, "check_in", klass)
+    status = 200
+    if request.method == "POST":
+        if not can_check:
+            raise PermissionDenied
+        form = SheetForm(request.POST, training_class=klass)
+        if form.is_valid():
+            try:
+                services.session_sheet_save(
+                    session=session, present=list(form.cleaned_data["present"]), acting_user=viewer
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The sign-in sheet is saved."))
+                return redirect("trainings:sheet", pk=klass.pk, session_pk=session.pk)
+        status = 422
+    sheet = session_sheet(session)
+    return render(
+        request,
+        "trainings/sheet.html",
+        {
+            "klass": klass,
+            "session": session,
+            "sheet": sheet,
+            "present": sum(1 for row in sheet if getattr(row, "is_present", False)),
+            "can_check": can_check,
+        },
+        status=status,
+    )
+
+
+def _reflections_context(request: HttpRequest, klass: Any, form: Any = None) -> dict[str, Any]:
+    viewer: Any = request.user
+    can_submit = can(viewer, "submit_reflection", klass)
+    return {
+        "klass": klass,
+        "reflections": class_reflections(klass),
+        "can_read": can(viewer, "read_reflection", klass),
+        "form": form or (ReflectionForm(training_class=klass) if can_submit else None),
+    }
+
+
+@requires(VIEW)
+def reflections_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Written reflections: hand one in for a trainee, read and comment."""
+    viewer: Any = request.user
+    klass = get_training_class_for_viewer(viewer, pk)
+    if request.method == "POST":
+        if not can(viewer, "submit_reflection", klass):
+            raise PermissionDenied
+        form = ReflectionForm(request.POST, training_class=klass)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.reflection_submit(
+                    enrollment=d["enrollment"], title=d["title"], text=d["text"], acting_user=viewer
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, _("The reflection is handed in."))
+                return redirect("trainings:reflections", pk=klass.pk)
+        context = _reflections_context(request, klass, form)
+        return render(request, "trainings/reflections.html", context, status=422)
+    return render(request, "trainings/reflections.html", _reflections_context(request, klass))
+
+
+@requires(MANAGE)
+@require_POST
+def reflection_read_view(request: HttpRequest, pk: int, reflection_pk: int) -> HttpResponse:
+    viewer, klass = _act(request, pk, "read_reflection")
+    reflection = Reflection.objects.filter(
+        pk=reflection_pk, enrollment__training_class=klass
+    ).first()
+    if reflection is None:
+        from django.http import Http404
+
+        raise Http404
+    form = ReadForm(request.POST)
+    if form.is_valid():
+        services.reflection_read(
+            reflection=reflection, comment=form.cleaned_data["comment"], acting_user=viewer
+        )
+        messages.success(request, _("The reflection is marked as read."))
+    return redirect("trainings:reflections", pk=klass.pk)
+
+
+@requires(MANAGE)
+@require_POST
+def complete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """结业: apply the completion rule and publish the graduate list."""
+    viewer, klass = _act(request, pk, "complete")
+    try:
+        services.training_class_complete(training_class=klass, acting_user=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("trainings:detail", pk=klass.pk)
+    messages.success(request, _("The class is completed; the graduate list is final."))
+    return redirect("trainings:report", pk=klass.pk)
+
+
+@requires(VIEW)
+def report_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The class report: the figures a press release would use, and the graduates."""
+    klass = get_training_class_for_viewer(request.user, pk)
+    report = class_report(klass)
+    graduates = [row for row in class_roster(klass) if row.graduated] if klass.completed_on else []
+    return render(
+        request, "trainings/report.html", {"klass": klass, "report": report, "graduates": graduates}
+    )
+
+
+@requires(VIEW)
+def trainee_view(request: HttpRequest, person_pk: int) -> HttpResponse:
+    """A trainee's record across classes."""
+    person, rows = trainee_record(viewer=request.user, person_pk=person_pk)
+    return render(request, "trainings/trainee.html", {"person": person, "rows": rows})
+
+
+@requires(MANAGE)
+@require_POST
+def withdraw_view(request: HttpRequest, pk: int, enrollment_pk: int) -> HttpResponse:
+    viewer, klass = _act(request, pk, "enroll")
+    enrollment = get_enrollment(klass, enrollment_pk)
+    services.enrollment_withdraw(enrollment=enrollment, acting_user=viewer)
+    messages.success(request, _("The trainee is withdrawn from the class."))
+    return redirect("trainings:detail", pk=klass.pk)
