@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('activities', '0002_seed_dictionaries'),
+        ('activities', '0001_initial'),
         ('people', '0001_initial'),
     ]
 

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('organizations', '0001_initial'),
-        ('problems', '0002_problem_kinds'),
+        ('problems', '0001_initial'),
     ]
 
     operations = [
