@@ -1,16 +1,17 @@
 """What the activities module registers: functions, navigation and metrics.
 
-Coverage of distinct members is not additive, so it is no metric here: the statistics
-module calls ``selectors.member_coverage`` (see README).
+Coverage of distinct members is not additive: ``activities.members_reached`` is a
+distinct count, which the statistics module computes from attendance rows every time.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.activities.models import Activity, VolunteerService
+from taizhang.activities.models import Activity, Attendance, AttendanceMode, VolunteerService
 from taizhang.core.registry import (
     Metric,
     grant_to_roles,
@@ -124,3 +125,27 @@ def _campaigns_under_way(viewer: Any, user: Any) -> dict[str, Any] | None:
 
 
 register_slot("core.home", "activities/_home_campaigns.html", _campaigns_under_way, order=50)
+
+
+def _member_attendance() -> QuerySet:
+    return Attendance.objects.filter(
+        activity__attendance_mode=AttendanceMode.LIST, person__membership__isnull=False
+    )
+
+
+register_metric(
+    Metric(
+        name="activities.members_reached",
+        label=_("Party members reached"),
+        unit=_("person (unit)"),
+        queryset=_member_attendance,
+        org_field="activity__org",
+        date_field="activity__held_on",
+        permission="activities.view",
+        distinct="person",
+        additive=False,
+        definition="Distinct Party members on the attendance lists of activities held in "
+        "the subtree and period; headcount-only activities add nothing. Never a sum of "
+        "headcounts.",
+    )
+)

@@ -43,8 +43,16 @@ class Metric:
     """A figure the statistics module can roll up the tree.
 
     ``queryset`` returns the unscoped base rows; ``org_field`` names the organization
-    they belong to, ``date_field`` the date they count on, and ``value`` is ``"count"``
-    or the name of a numeric field to sum.
+    they belong to, ``date_field`` the date (or datetime) they count on, and ``value`` is
+    ``"count"`` or the name of a numeric field to sum. ``distinct`` instead counts the
+    distinct values of a field (e.g. ``"person"`` for members reached).
+
+    ``additive`` says whether the figure of a subtree is the sum of its parts, so the
+    statistics module may keep it pre-aggregated per organization and month. It is not
+    for distinct counts, nor for figures that depend on today's date (overdue items).
+    ``money`` marks amounts in yuan (shown as 13.77亿元). ``sentence`` is the phrase a
+    briefing uses, with ``{value}`` for the rounded figure and its unit, e.g.
+    ``_("held {value} group study sessions")`` → "开展集中学习{value}".
     """
 
     name: str
@@ -56,6 +64,14 @@ class Metric:
     permission: str
     value: str = "count"
     definition: str = ""
+    distinct: str = ""
+    additive: bool = True
+    money: bool = False
+    sentence: Label = ""
+
+    def __post_init__(self) -> None:
+        if self.distinct and self.additive:
+            raise ValueError(f"Metric {self.name!r}: a distinct count is not additive")
 
 
 PERMISSIONS: dict[str, Permission] = {}

@@ -83,6 +83,7 @@ register_metric(
 register_metric(
     Metric(
         name="demands.overdue",
+        additive=False,
         label=_("Demands overdue"),
         unit=_("demands"),
         queryset=lambda: Demand.objects.filter(overdue_q()),

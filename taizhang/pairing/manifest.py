@@ -85,6 +85,7 @@ for _metric in (
     ),
     Metric(
         name="pairing.pairs_active",
+        additive=False,
         label=_("Pairs in force today"),
         unit=_("pairs"),
         queryset=_pairs_active,
@@ -97,6 +98,7 @@ for _metric in (
         name="pairing.collective_income",
         label=_("Collective economy income of paired villages"),
         unit=_("yuan"),
+        money=True,
         queryset=_income,
         org_field="village",
         date_field="year_end",

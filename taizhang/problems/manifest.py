@@ -100,6 +100,7 @@ register_metric(
 register_metric(
     Metric(
         name="problems.overdue",
+        additive=False,
         label=_("Overdue problems"),
         unit=_("items"),
         queryset=lambda: Problem.objects.filter(overdue_q()),

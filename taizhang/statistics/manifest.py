@@ -1,0 +1,15 @@
+"""Functions and navigation of statistics: dashboards, indicators and briefings."""
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.registry import grant_to_roles, register_nav, register_permission
+
+register_permission("statistics.view", _("View dashboards, indicators and briefings"))
+register_permission("statistics.manage", _("Set indicators and targets, enter actuals"))
+register_permission("statistics.brief", _("Generate briefings"))
+grant_to_roles("statistics.view", "clerk", "secretary", "leader", "viewer")
+grant_to_roles("statistics.manage", "clerk")
+grant_to_roles("statistics.brief", "clerk", "secretary")
+
+register_nav(_("Dashboard"), "statistics:dashboard", "statistics.view", order=5)
+register_nav(_("Briefings"), "statistics:briefings", "statistics.view", order=95)

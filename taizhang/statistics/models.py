@@ -1,0 +1,179 @@
+"""Statistics: pre-aggregated figures, indicators with targets, and briefing snapshots.
+
+Nothing here is a source of truth. ``MonthlyFigure`` rows are derived from the ledgers
+(rebuilt by ``taizhang stats refresh``, kept current by signals in the writing
+transaction); indicators and briefings point back to the records by metric name.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.organizations.models import Organization
+
+
+class MonthlyFigure(models.Model):
+    """One additive metric for one organization and month.
+
+    ``own_*`` count the rows booked on the organization itself; ``value`` and ``rows``
+    cover its whole subtree, so a dashboard at any level reads one row per month and one
+    per child, never the rows below.
+    """
+
+    metric = models.CharField(max_length=80)
+    org = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    own_value = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    own_rows = models.BigIntegerField(default=0)
+    value = models.DecimalField(max_digits=24, decimal_places=2, default=0)
+    rows = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "org", "month"], name="statistics_figure_metric_org_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.org_id} {self.month:%Y-%m}: {self.value}"
+
+
+class MetricRefresh(models.Model):
+    """When the monthly figures of a metric were last rebuilt from the records."""
+
+    metric = models.CharField(max_length=80, unique=True)
+    refreshed_at = models.DateTimeField()
+    source_rows = models.BigIntegerField(default=0)
+    duration_ms = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.metric} @ {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", _("Higher is better")
+    LOWER = "lower", _("Lower is better")
+
+
+class IndicatorSource(models.TextChoices):
+    METRIC = "metric", _("Computed from a metric")
+    MANUAL = "manual", _("Entered with evidence")
+
+
+class Indicator(models.Model):
+    """An indicator units are ranked on (指标任务): defined by an organization for its
+    subtree, with targets per organization and period."""
+
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("defined by")
+    )
+    name = models.CharField(_("indicator"), max_length=120)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    direction = models.CharField(
+        _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=IndicatorSource.choices, default=IndicatorSource.METRIC
+    )
+    metric = models.CharField(_("metric"), max_length=80, blank=True)
+    min_cases = models.PositiveIntegerField(
+        _("minimum cases to be ranked"),
+        default=3,
+        help_text=_("A unit with fewer records in the period is listed but not ranked."),
+    )
+    description = models.TextField(_("description"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IndicatorTarget(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="targets")
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    target = models.DecimalField(_("target"), max_digits=24, decimal_places=2)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "org", "period_start", "period_end"],
+                name="statistics_target_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.org_id} {self.period_start}..{self.period_end}"
+
+
+def evidence_path(instance: IndicatorEntry, filename: str) -> str:
+    return f"statistics/evidence/{instance.indicator_id}/{filename}"
+
+
+class IndicatorEntry(models.Model):
+    """A manually entered actual value, with the evidence it rests on."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="entries")
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    value = models.DecimalField(_("actual value"), max_digits=24, decimal_places=2)
+    cases = models.PositiveIntegerField(_("cases"), default=1)
+    evidence = models.TextField(_("evidence"))
+    attachment = models.FileField(
+        _("evidence file"), upload_to=evidence_path, max_length=200, blank=True
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    entered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "org", "period_start", "period_end"],
+                name="statistics_entry_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.org_id}: {self.value}"
+
+
+class Briefing(models.Model):
+    """A generated briefing (工作简报), kept as a snapshot of its figures.
+
+    ``figures`` is a list of dicts, one per figure: metric, label, unit, value (a decimal
+    string), rows, definition, text (as printed), digest (sha256 of the rows behind it)
+    and, when there are not too many, the ids of those rows.
+    """
+
+    org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    period_kind = models.CharField(max_length=10)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    title = models.CharField(_("title"), max_length=200)
+    figures = models.JSONField(default=list)
+    digest = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,227 @@
+"""Pre-aggregated monthly figures per organization, kept equal to the records.
+
+``refresh`` rebuilds one metric from its rows in one grouped query and adds each
+organization's own figures to all its ancestors, so every ``MonthlyFigure`` row holds
+its subtree's total. After a metric has been refreshed once, signals keep it current
+inside the writing transaction: when a row of the metric's model is saved or deleted,
+the own figures of the organizations it belonged to (before and after) are recomputed
+from the records and the difference is carried up the tree. What a signal cannot see
+(a change to a related row the metric's filter reads) is put right by the next
+``taizhang stats refresh``; each dashboard says when that last ran.
+
+Only additive metrics live here; distinct counts and figures that depend on today's
+date are always computed from the records (``figures.py``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import Count, F, Sum
+from django.db.models.functions import TruncMonth
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.utils import timezone
+
+from taizhang.core.registry import METRICS, Metric
+from taizhang.organizations.models import Organization
+from taizhang.statistics.models import MetricRefresh, MonthlyFigure
+
+BATCH = 5000
+
+
+def additive_metrics() -> list[Metric]:
+    return [metric for metric in METRICS.values() if metric.additive]
+
+
+def _own_groups(metric: Metric, rows: models.QuerySet[Any]) -> models.QuerySet[Any]:
+    """(org id, month, value, rows) of the metric's rows, grouped."""
+    value = Count("pk") if metric.value == "count" else Sum(metric.value)
+    return (
+        rows.annotate(
+            _org=F(metric.org_field),
+            _month=TruncMonth(metric.date_field, output_field=models.DateField()),
+        )
+        .order_by()
+        .values("_org", "_month")
+        .annotate(_value=value, _rows=Count("pk"))
+        .values_list("_org", "_month", "_value", "_rows")
+    )
+
+
+def _parents() -> dict[int, int | None]:
+    return dict(Organization.objects.values_list("pk", "parent_id"))
+
+
+@transaction.atomic
+def refresh(metric: Metric) -> int:
+    """Rebuild the monthly figures of ``metric``; return the number of source rows."""
+    started = time.perf_counter()
+    parents = _parents()
+    own: dict[tuple[int, Any], list[Decimal | int]] = {}
+    total: dict[tuple[int, Any], list[Decimal | int]] = defaultdict(lambda: [Decimal(0), 0])
+    source_rows = 0
+    for org_id, month, value, rows in _own_groups(metric, metric.queryset()).iterator(
+        chunk_size=BATCH
+    ):
+        if org_id is None or month is None:
+            continue
+        value = Decimal(value or 0)
+        own[(org_id, month)] = [value, rows]
+        source_rows += rows
+        node: int | None = org_id
+        while node is not None:
+            cell = total[(node, month)]
+            cell[0] += value
+            cell[1] += rows
+            node = parents.get(node)
+    MonthlyFigure.objects.filter(metric=metric.name).delete()
+    batch = []
+    for (org_id, month), (value, rows) in total.items():
+        own_value, own_rows = own.get((org_id, month), (Decimal(0), 0))
+        batch.append(
+            MonthlyFigure(
+                metric=metric.name,
+                org_id=org_id,
+                month=month,
+                own_value=own_value,
+                own_rows=own_rows,
+                value=value,
+                rows=rows,
+            )
+        )
+        if len(batch) >= BATCH:
+            MonthlyFigure.objects.bulk_create(batch)
+            batch = []
+    MonthlyFigure.objects.bulk_create(batch)
+    MetricRefresh.objects.update_or_create(
+        metric=metric.name,
+        defaults={
+            "refreshed_at": timezone.now(),
+            "source_rows": source_rows,
+            "duration_ms": int((time.perf_counter() - started) * 1000),
+        },
+    )
+    return source_rows
+
+
+def refresh_all(names: Iterable[str] | None = None) -> dict[str, int]:
+    wanted = set(names) if names else None
+    return {
+        metric.name: refresh(metric)
+        for metric in additive_metrics()
+        if wanted is None or metric.name in wanted
+    }
+
+
+def refreshed(metric: Metric) -> MetricRefresh | None:
+    return MetricRefresh.objects.filter(metric=metric.name).first()
+
+
+# --- incremental maintenance ------------------------------------------------------
+
+
+def _ancestor_ids(org_id: int) -> list[int]:
+    """The organization and its ancestors, itself first."""
+    org = Organization.objects.only("path").get(pk=org_id)
+    by_path = dict(
+        Organization.objects.filter(path__in=org.ancestor_paths()).values_list("path", "pk")
+    )
+    return [org_id] + [by_path[path] for path in reversed(org.ancestor_paths()) if path in by_path]
+
+
+def recompute_own(metric: Metric, org_id: int) -> None:
+    """Set the own figures of ``org_id`` from the records and carry the difference to
+    its ancestors. Call inside the writing transaction."""
+    rows = metric.queryset().filter(**{metric.org_field: org_id})
+    fresh = {
+        month: (Decimal(value or 0), count)
+        for _org, month, value, count in _own_groups(metric, rows)
+    }
+    stored = {
+        figure.month: figure
+        for figure in MonthlyFigure.objects.select_for_update().filter(
+            metric=metric.name, org_id=org_id
+        )
+    }
+    chain: list[int] | None = None
+    for month in set(fresh) | set(stored):
+        new_value, new_rows = fresh.get(month, (Decimal(0), 0))
+        old = stored.get(month)
+        old_value, old_rows = (old.own_value, old.own_rows) if old else (Decimal(0), 0)
+        delta_value, delta_rows = new_value - old_value, new_rows - old_rows
+        if not delta_value and not delta_rows:
+            continue
+        chain = chain or _ancestor_ids(org_id)
+        for node in chain:
+            figure, _created = MonthlyFigure.objects.get_or_create(
+                metric=metric.name, org_id=node, month=month
+            )
+            MonthlyFigure.objects.filter(pk=figure.pk).update(
+                value=F("value") + delta_value,
+                rows=F("rows") + delta_rows,
+                **({"own_value": new_value, "own_rows": new_rows} if node == org_id else {}),
+            )
+
+
+def _org_of(instance: models.Model, org_field: str) -> int | None:
+    """The organization id a row is booked on, following ``a__b`` relations."""
+    *hops, last = org_field.split("__")
+    target: Any = instance
+    for hop in hops:
+        target = getattr(target, hop, None)
+        if target is None:
+            return None
+    return getattr(target, f"{last}_id", None)
+
+
+def _maintained(model: type[models.Model]) -> list[Metric]:
+    names = [m.name for m in additive_metrics() if m.queryset().model is model]
+    if not names:
+        return []
+    done = set(MetricRefresh.objects.filter(metric__in=names).values_list("metric", flat=True))
+    return [METRICS[name] for name in names if name in done]
+
+
+def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    """Remember where an existing row was booked, for the metrics kept current."""
+    if kwargs.get("raw") or instance._state.adding:
+        instance._statistics_before = None  # type: ignore[attr-defined]
+        return
+    instance._statistics_before = {  # type: ignore[attr-defined]
+        metric.name: sender._default_manager.filter(pk=instance.pk)
+        .values_list(metric.org_field, flat=True)
+        .first()
+        for metric in _maintained(sender)
+    }
+
+
+def _after_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    if kwargs.get("raw"):
+        return
+    before: dict[str, int | None] | None = getattr(instance, "_statistics_before", None)
+    metrics = _maintained(sender) if before is None else [METRICS[name] for name in before]
+    for metric in metrics:
+        orgs = {_org_of(instance, metric.org_field), (before or {}).get(metric.name)}
+        for org_id in orgs - {None}:
+            recompute_own(metric, org_id)  # type: ignore[arg-type]
+
+
+def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
+    for metric in _maintained(sender):
+        org_id = _org_of(instance, metric.org_field)
+        if org_id is not None:
+            recompute_own(metric, org_id)
+
+
+def connect_signals() -> None:
+    models_seen = {metric.queryset().model for metric in additive_metrics()}
+    for model in models_seen:
+        uid = f"statistics-{model._meta.label_lower}"
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
+        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
+        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")

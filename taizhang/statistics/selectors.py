@@ -1,0 +1,228 @@
+"""Reads of statistics for a viewer: dashboard figures, trends and per-child breakdowns.
+
+Pre-aggregated monthly figures serve a request when they can prove the same number as
+the records: the metric is additive and has been refreshed, the period is made of whole
+months, and the viewer's scope holds the organization's whole subtree. Otherwise the
+figure is computed from the records in the viewer's scope (``figures.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Sum
+from django.http import Http404
+from django.utils import timezone
+
+from taizhang.core.registry import Metric
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.statistics import figures
+from taizhang.statistics.models import MetricRefresh, MonthlyFigure
+from taizhang.statistics.periods import Period
+
+VIEW = "statistics.view"
+SINCE_EVER = dt.date(1900, 1, 1)
+
+
+def default_org(viewer: Any) -> Organization | None:
+    """The highest organization the viewer's statistics scope names."""
+    scope = scope_for(viewer, VIEW)
+    if scope.is_empty:
+        return None
+    candidates = Organization.objects.filter(scope.org_q()).order_by("depth", "path")
+    return candidates.first()
+
+
+def get_org_for_viewer(viewer: Any, org_id: Any) -> Organization:
+    """The organization a dashboard is asked for; 404 outside the viewer's scope."""
+    scope = scope_for(viewer, VIEW)
+    if org_id in (None, ""):
+        org = default_org(viewer)
+        if org is None:
+            raise Http404
+        return org
+    try:
+        org = Organization.objects.get(pk=int(org_id))
+    except (Organization.DoesNotExist, TypeError, ValueError):
+        raise Http404 from None
+    if not scope.covers(org):
+        raise Http404
+    return org
+
+
+def get_metric_for_viewer(viewer: Any, name: str) -> Metric:
+    try:
+        metric = figures.get_metric(name)
+    except figures.UnknownMetric:
+        raise Http404 from None
+    if figures.metric_scope(viewer, metric).is_empty:
+        raise Http404
+    return metric
+
+
+def is_state_metric(metric: Metric) -> bool:
+    """A figure of what stands today (overdue items, pairs under way), not of a period."""
+    return not metric.additive and not metric.distinct
+
+
+def effective_period(metric: Metric, period: Period) -> Period:
+    """State figures count everything up to the period's end (or today, if earlier)."""
+    if is_state_metric(metric):
+        return Period("custom", SINCE_EVER, min(period.end, timezone.localdate()))
+    return period
+
+
+@dataclass
+class Cell:
+    """A figure with its comparisons: 环比 (previous) and 同比 (year ago)."""
+
+    metric: Metric
+    value: Decimal
+    previous: Decimal | None = None
+    year_ago: Decimal | None = None
+    source: str = "records"  # "aggregate" or "records"
+
+    @staticmethod
+    def _change(now: Decimal, before: Decimal | None) -> Decimal | None:
+        if before is None or before == 0:
+            return None
+        return ((now - before) / before * 100).quantize(Decimal("0.1"))
+
+    @property
+    def mom(self) -> Decimal | None:
+        return self._change(self.value, self.previous)
+
+    @property
+    def yoy(self) -> Decimal | None:
+        return self._change(self.value, self.year_ago)
+
+
+@dataclass
+class Dashboard:
+    org: Organization
+    period: Period
+    cells: list[Cell] = field(default_factory=list)
+    state_cells: list[Cell] = field(default_factory=list)
+    refreshed_at: dt.datetime | None = None
+
+
+def _aggregated(viewer: Any, metrics: list[Metric], org: Organization) -> set[str]:
+    """Names of the metrics whose pre-aggregated figures may serve this viewer at org."""
+    additive = [m for m in metrics if m.additive]
+    if not additive:
+        return set()
+    done = set(
+        MetricRefresh.objects.filter(metric__in=[m.name for m in additive]).values_list(
+            "metric", flat=True
+        )
+    )
+    return {
+        m.name
+        for m in additive
+        if m.name in done and figures.covers_subtree(figures.metric_scope(viewer, m), org)
+    }
+
+
+def _monthly(names: set[str], org_ids: list[int], start: dt.date, end: dt.date) -> dict:
+    """{(metric, org id, month): value} of the stored figures, in one query."""
+    rows = MonthlyFigure.objects.filter(
+        metric__in=sorted(names), org_id__in=org_ids, month__gte=start, month__lte=end
+    ).values_list("metric", "org_id", "month", "value")
+    return {(metric, org_id, month): value for metric, org_id, month, value in rows}
+
+
+def _sum(stored: dict, name: str, org_id: int, period: Period) -> Decimal:
+    return sum(
+        (stored.get((name, org_id, month), Decimal(0)) for month in period.months()),
+        Decimal(0),
+    )
+
+
+def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
+    """Key figures of every metric the viewer may see, for org's subtree and period,
+    with 环比 and 同比. One query serves all aggregated metrics."""
+    metrics = figures.visible_metrics(viewer)
+    result = Dashboard(org=org, period=period)
+    aggregated = _aggregated(viewer, metrics, org) if period.whole_months else set()
+    previous, year_ago = period.previous(), period.year_ago()
+    stored = _monthly(aggregated, [org.pk], year_ago.start, period.end) if aggregated else {}
+    for metric in metrics:
+        if is_state_metric(metric):
+            value = figures.compute(viewer, metric, org, effective_period(metric, period))
+            result.state_cells.append(Cell(metric, value))
+            continue
+        if metric.name in aggregated:
+            cell = Cell(
+                metric,
+                _sum(stored, metric.name, org.pk, period),
+                _sum(stored, metric.name, org.pk, previous),
+                _sum(stored, metric.name, org.pk, year_ago),
+                source="aggregate",
+            )
+        else:
+            cell = Cell(
+                metric,
+                figures.compute(viewer, metric, org, period),
+                figures.compute(viewer, metric, org, previous),
+                figures.compute(viewer, metric, org, year_ago),
+            )
+        result.cells.append(cell)
+    if aggregated:
+        result.refreshed_at = (
+            MetricRefresh.objects.filter(metric__in=aggregated)
+            .order_by("refreshed_at")
+            .values_list("refreshed_at", flat=True)
+            .first()
+        )
+    return result
+
+
+def trend(
+    viewer: Any, metric: Metric, org: Organization, period: Period
+) -> list[tuple[Period, Decimal]]:
+    """The metric in each of the twelve months ending with the period."""
+    months = period.trailing_months(12)
+    if metric.name in _aggregated(viewer, [metric], org):
+        stored = _monthly({metric.name}, [org.pk], months[0].start, months[-1].end)
+        return [(month, _sum(stored, metric.name, org.pk, month)) for month in months]
+    return [(month, figures.compute(viewer, metric, org, month)) for month in months]
+
+
+def children_of(viewer: Any, org: Organization) -> list[Organization]:
+    scope = scope_for(viewer, VIEW)
+    return [
+        child
+        for child in Organization.objects.filter(parent=org, is_active=True).order_by(
+            "sort_order", "path"
+        )
+        if scope.covers(child) or figures.covers_subtree(scope, child)
+    ]
+
+
+def breakdown(
+    viewer: Any, metric: Metric, org: Organization, period: Period
+) -> list[tuple[Organization, Decimal]]:
+    """The metric for each child of ``org`` the viewer may see, largest first."""
+    children = children_of(viewer, org)
+    effective = effective_period(metric, period)
+    if period.whole_months and metric.name in _aggregated(viewer, [metric], org):
+        stored = _monthly({metric.name}, [c.pk for c in children], period.start, period.end)
+        totals: dict[int, Decimal] = defaultdict(Decimal)
+        for (_name, org_id, _month), value in stored.items():
+            totals[org_id] += value
+        rows = [(child, totals.get(child.pk, Decimal(0))) for child in children]
+    else:
+        rows = [(child, figures.compute(viewer, metric, child, effective)) for child in children]
+    return sorted(rows, key=lambda pair: (-pair[1], pair[0].path))
+
+
+def subtree_total(metric_name: str, org: Organization, period: Period) -> Decimal:
+    """The stored subtree total, unscoped: for benchmarks and consistency checks."""
+    return MonthlyFigure.objects.filter(
+        metric=metric_name, org=org, month__gte=period.start, month__lte=period.end
+    ).aggregate(total=Sum("value"))["total"] or Decimal(0)
