@@ -22,6 +22,7 @@ from taizhang.organizations.models import (
     TreeLock,
     encode_segment,
 )
+from taizhang.organizations.signals import organization_moved
 
 AUDITED_FIELDS = ["parent", "kind", "code", "name", "short_name", "sort_order", "is_active"]
 
@@ -168,8 +169,15 @@ def organization_move(
         path=Concat(Value(new_prefix), Substr("path", len(old_prefix) + 1)),
         depth=F("depth") + depth_delta,
     )
+    old_parent_id = org.parent_id
     Organization.objects.filter(pk=org.pk).update(parent=target)
     org.refresh_from_db()
+    organization_moved.send(
+        sender=Organization,
+        organization=org,
+        old_parent_id=old_parent_id,
+        new_parent_id=target.pk,
+    )
     _open_new_version(org, effective=effective or _today(), reason=reason or "moved")
     audit_record(
         actor=acting_user,

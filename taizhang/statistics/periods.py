@@ -131,6 +131,17 @@ class Period:
         end = self.start - dt.timedelta(days=1)
         return Period("custom", end - length, end)
 
+    def following(self) -> Period:
+        """The period just after, of the same kind and length."""
+        if self.kind in ("month", "quarter", "year"):
+            span = {"month": 1, "quarter": 3, "year": 12}[self.kind]
+            start = _add_months(self.start, span)
+            last = _add_months(start, span - 1)
+            return Period(self.kind, start, _month_end(last.year, last.month))
+        length = self.end - self.start
+        start = self.end + dt.timedelta(days=1)
+        return Period("custom", start, start + length)
+
     def year_ago(self) -> Period:
         """The same period one year earlier (同比)."""
         if self.kind in ("month", "quarter", "year"):

@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from taizhang.core.registry import METRICS, Metric
 from taizhang.organizations.models import Organization
+from taizhang.organizations.signals import organization_moved
 from taizhang.statistics.models import MetricRefresh, MonthlyFigure
 
 BATCH = 5000
@@ -57,13 +58,14 @@ def _parents() -> dict[int, int | None]:
     return dict(Organization.objects.values_list("pk", "parent_id"))
 
 
-@transaction.atomic
-def refresh(metric: Metric) -> int:
-    """Rebuild the monthly figures of ``metric``; return the number of source rows."""
-    started = time.perf_counter()
-    parents = _parents()
-    own: dict[tuple[int, Any], list[Decimal | int]] = {}
-    total: dict[tuple[int, Any], list[Decimal | int]] = defaultdict(lambda: [Decimal(0), 0])
+Totals = dict[tuple[int, Any], list[Any]]
+
+
+def _totals(metric: Metric, parents: dict[int, int | None]) -> tuple[Totals, Totals, int]:
+    """(own, subtree) figures per (org id, month) computed from the records, and the
+    number of source rows: one grouped query, then each group added to its ancestors."""
+    own: Totals = {}
+    total: Totals = defaultdict(lambda: [Decimal(0), 0])
     source_rows = 0
     for org_id, month, value, rows in _own_groups(metric, metric.queryset()).iterator(
         chunk_size=BATCH
@@ -79,6 +81,14 @@ def refresh(metric: Metric) -> int:
             cell[0] += value
             cell[1] += rows
             node = parents.get(node)
+    return own, total, source_rows
+
+
+@transaction.atomic
+def refresh(metric: Metric) -> int:
+    """Rebuild the monthly figures of ``metric``; return the number of source rows."""
+    started = time.perf_counter()
+    own, total, source_rows = _totals(metric, _parents())
     MonthlyFigure.objects.filter(metric=metric.name).delete()
     batch = []
     for (org_id, month), (value, rows) in total.items():
@@ -218,10 +228,66 @@ def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: 
             recompute_own(metric, org_id)
 
 
+def _chain(org_id: int | None) -> list[int]:
+    return _ancestor_ids(org_id) if org_id is not None else []
+
+
+def carry_move(
+    sender: Any, organization: Organization, old_parent_id: int, new_parent_id: int, **kwargs: Any
+) -> None:
+    """A moved subtree takes its totals from its old ancestors to its new ones."""
+    moved = list(
+        MonthlyFigure.objects.filter(org=organization).values_list(
+            "metric", "month", "value", "rows"
+        )
+    )
+    if not moved:
+        return
+    for chain, sign in ((_chain(old_parent_id), -1), (_chain(new_parent_id), 1)):
+        for metric, month, value, rows in moved:
+            for node in chain:
+                figure, _created = MonthlyFigure.objects.get_or_create(
+                    metric=metric, org_id=node, month=month
+                )
+                MonthlyFigure.objects.filter(pk=figure.pk).update(
+                    value=F("value") + sign * value, rows=F("rows") + sign * rows
+                )
+
+
 def connect_signals() -> None:
+    organization_moved.connect(carry_move, dispatch_uid="statistics-carry-move")
     models_seen = {metric.queryset().model for metric in additive_metrics()}
     for model in models_seen:
         uid = f"statistics-{model._meta.label_lower}"
         pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
         post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
         post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def check(names: Iterable[str] | None = None) -> list[str]:
+    """Compare every stored figure (own and subtree) with a fresh computation from the
+    records; return a description of each difference. Empty means consistent."""
+    wanted = set(names) if names else None
+    problems: list[str] = []
+    parents = _parents()
+    for metric in additive_metrics():
+        if wanted is not None and metric.name not in wanted:
+            continue
+        if not MetricRefresh.objects.filter(metric=metric.name).exists():
+            continue
+        _own, expected, _rows = _totals(metric, parents)
+        stored = {
+            (org_id, month): [value, rows]
+            for org_id, month, value, rows in MonthlyFigure.objects.filter(
+                metric=metric.name
+            ).values_list("org_id", "month", "value", "rows")
+        }
+        for key in sorted(set(expected) | set(stored), key=lambda k: (k[0], str(k[1]))):
+            want = expected.get(key, [Decimal(0), 0])
+            have = stored.get(key, [Decimal(0), 0])
+            if Decimal(want[0]) != Decimal(have[0]) or int(want[1]) != int(have[1]):
+                problems.append(
+                    f"{metric.name} org {key[0]} {key[1]:%Y-%m}: stored {have[0]} "
+                    f"({have[1]} rows), records {want[0]} ({want[1]} rows)"
+                )
+    return problems

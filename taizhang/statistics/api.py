@@ -1,0 +1,114 @@
+"""REST endpoints of statistics under ``/api/v1/statistics/``, with the pages' scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Router, Schema
+
+from taizhang.core.access import requires
+from taizhang.statistics import figures, selectors
+from taizhang.statistics.periods import Period, PeriodError
+
+router = Router(tags=["statistics"])
+VIEW = "statistics.view"
+
+
+class CellOut(Schema):
+    metric: str
+    label: str
+    unit: str
+    value: str
+    previous: str | None
+    year_ago: str | None
+    source: str
+
+
+class DashboardOut(Schema):
+    org_id: int
+    org: str
+    period: str
+    start: str
+    end: str
+    figures: list[CellOut]
+    now: list[CellOut]
+
+
+class ChildOut(Schema):
+    org_id: int
+    org: str
+    value: str
+
+
+class FigureOut(Schema):
+    metric: str
+    org_id: int
+    period: str
+    value: str
+    rows: int
+    definition: str
+    children: list[ChildOut]
+
+
+def _period(text: str | None) -> Period:
+    try:
+        return Period.parse(text, today=timezone.localdate())
+    except PeriodError as exc:
+        raise Http404(str(exc)) from None
+
+
+def _cell(cell: selectors.Cell) -> dict[str, Any]:
+    return {
+        "metric": cell.metric.name,
+        "label": str(cell.metric.label),
+        "unit": str(cell.metric.unit),
+        "value": str(cell.value),
+        "previous": None if cell.previous is None else str(cell.previous),
+        "year_ago": None if cell.year_ago is None else str(cell.year_ago),
+        "source": cell.source,
+    }
+
+
+@router.get("/dashboard", response=DashboardOut)
+@requires(VIEW)
+def dashboard(request: HttpRequest, org_id: int | None = None, period: str = "") -> Any:
+    """Every figure the caller may see for the organization's subtree and period."""
+    org = selectors.get_org_for_viewer(request.user, org_id)
+    chosen = _period(period)
+    board = selectors.dashboard(request.user, org, chosen)
+    return {
+        "org_id": org.pk,
+        "org": org.name,
+        "period": chosen.key,
+        "start": chosen.start.isoformat(),
+        "end": chosen.end.isoformat(),
+        "figures": [_cell(c) for c in board.cells],
+        "now": [_cell(c) for c in board.state_cells],
+    }
+
+
+@router.get("/figures/{metric}", response=FigureOut)
+@requires(VIEW)
+def figure(request: HttpRequest, metric: str, org_id: int | None = None, period: str = "") -> Any:
+    """One figure with its record count and per-child breakdown."""
+    chosen_metric = selectors.get_metric_for_viewer(request.user, metric)
+    org = selectors.get_org_for_viewer(request.user, org_id)
+    chosen = _period(period)
+    counted = selectors.effective_period(chosen_metric, chosen)
+    value, rows = figures.aggregate(
+        chosen_metric, figures.metric_rows(request.user, chosen_metric, org, counted)
+    )
+    return {
+        "metric": chosen_metric.name,
+        "org_id": org.pk,
+        "period": chosen.key,
+        "value": str(value),
+        "rows": rows,
+        "definition": chosen_metric.definition,
+        "children": [
+            {"org_id": child.pk, "org": child.name, "value": str(amount)}
+            for child, amount in selectors.breakdown(request.user, chosen_metric, org, chosen)
+        ],
+    }

@@ -1,0 +1,208 @@
+"""Pages of statistics: the dashboard and the drill-down behind every figure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from taizhang.core.access import requires
+from taizhang.core.formatting import format_yuan
+from taizhang.core.registry import NAV_ITEMS, Metric
+from taizhang.organizations.models import Organization
+from taizhang.statistics import charts, figures, selectors
+from taizhang.statistics.periods import Period, PeriodError
+
+VIEW = "statistics.view"
+
+
+def _period(request: HttpRequest) -> Period:
+    try:
+        return Period.parse(request.GET.get("period"), today=timezone.localdate())
+    except PeriodError:
+        raise Http404 from None
+
+
+def figure_url(metric: Metric | str, org: Organization, period: Period) -> str:
+    name = metric if isinstance(metric, str) else metric.name
+    query = urlencode({"org": org.pk, "period": period.key})
+    return f"{reverse('statistics:figure', args=[name])}?{query}"
+
+
+def dashboard_url(org: Organization, period: Period, metric: str = "") -> str:
+    params = {"org": org.pk, "period": period.key}
+    if metric:
+        params["metric"] = metric
+    return f"{reverse('statistics:dashboard')}?{urlencode(params)}"
+
+
+def show(metric: Metric, value: Decimal) -> str:
+    """A dashboard figure: exact, with thousands separators, money in 亿元/万元."""
+    if metric.money:
+        return format_yuan(value)
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text}{metric.unit}"
+
+
+def _module_of(metric: Metric) -> str:
+    return metric.name.split(".", 1)[0]
+
+
+def module_label(module: str) -> Any:
+    """The module's name as its navigation entry shows it (活动, 重点项目...)."""
+    for item in NAV_ITEMS:
+        if item.url_name.split(":", 1)[0] == module:
+            return item.label
+    return module
+
+
+def percent(change: Decimal | None) -> str:
+    if change is None:
+        return "—"
+    return f"{'+' if change > 0 else ''}{change}%"
+
+
+@requires(VIEW)
+def dashboard_view(request: HttpRequest) -> HttpResponse:
+    """Key figures of the viewer's organization and period, each a link to its records,
+    with the trend and per-child bars of one chosen metric."""
+    viewer: Any = request.user
+    org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
+    period = _period(request)
+    board = selectors.dashboard(viewer, org, period)
+    cells = board.cells
+    chosen = next((c for c in cells if c.metric.name == request.GET.get("metric")), None)
+    chosen = chosen or next((c for c in cells if c.value), cells[0] if cells else None)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for cell in cells:
+        groups.setdefault(_module_of(cell.metric), []).append(
+            {
+                "cell": cell,
+                "text": show(cell.metric, cell.value),
+                "href": figure_url(cell.metric, org, period),
+                "chart_href": dashboard_url(org, period, cell.metric.name),
+                "chosen": chosen is not None and cell.metric.name == chosen.metric.name,
+                "mom": percent(cell.mom),
+                "yoy": percent(cell.yoy),
+            }
+        )
+    context: dict[str, Any] = {
+        "org": org,
+        "period": period,
+        "ancestors": _visible_ancestors(viewer, org),
+        "groups": [(module_label(name), items) for name, items in groups.items()],
+        "state": [
+            {
+                "cell": cell,
+                "text": show(cell.metric, cell.value),
+                "href": figure_url(cell.metric, org, period),
+            }
+            for cell in board.state_cells
+        ],
+        "refreshed_at": board.refreshed_at,
+        "chosen": chosen,
+        "previous": period.previous(),
+        "next": _next(period),
+    }
+    if chosen is not None:
+        metric = chosen.metric
+        series = selectors.trend(viewer, metric, org, period)
+        context["trend"] = charts.column_chart(
+            [
+                (f"{p.start.month}", value, show(metric, value), figure_url(metric, org, p))
+                for p, value in series
+            ]
+        )
+        context["children"] = charts.share_bars(
+            [
+                (child, value, show(metric, value), dashboard_url(child, period, metric.name))
+                for child, value in selectors.breakdown(viewer, metric, org, period)
+            ]
+        )
+    return render(request, "statistics/dashboard.html", context)
+
+
+def _next(period: Period) -> Period | None:
+    """The period after, unless it has not begun yet."""
+    if period.kind == "custom":
+        return None
+    following = period.following()
+    return None if following.start > timezone.localdate() else following
+
+
+def _visible_ancestors(viewer: Any, org: Organization) -> list[Organization]:
+    from taizhang.organizations.scope import scope_for
+
+    scope = scope_for(viewer, VIEW)
+    ancestors = Organization.objects.filter(path__in=org.ancestor_paths()).order_by("depth")
+    return [a for a in ancestors if scope.covers(a)]
+
+
+@requires(VIEW)
+def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
+    """The records behind a figure, in the viewer's scope, with its definition and the
+    grants that let the viewer see them."""
+    viewer: Any = request.user
+    chosen = selectors.get_metric_for_viewer(viewer, metric)
+    org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
+    period = _period(request)
+    counted = selectors.effective_period(chosen, period)
+    rows = figures.metric_rows(viewer, chosen, org, counted)
+    value, count = figures.aggregate(chosen, rows)
+    org_path = chosen.org_field
+    listing = rows.select_related(org_path).order_by(f"-{figures.date_lookup(chosen)}", "-pk")
+    page = Paginator(listing, 50).get_page(request.GET.get("page"))
+    entries = [
+        {
+            "row": row,
+            "org": _org_of(row, org_path),
+            "date": _resolve(row, chosen.date_field),
+            "contribution": _contribution(chosen, row),
+            "url": getattr(row, "get_absolute_url", lambda: "")(),
+        }
+        for row in page
+    ]
+    scope = figures.metric_scope(viewer, chosen)
+    context = {
+        "metric": chosen,
+        "org": org,
+        "period": period,
+        "counted": counted,
+        "state": selectors.is_state_metric(chosen),
+        "value": show(chosen, value),
+        "count": count,
+        "page": page,
+        "entries": entries,
+        "reasons": scope.explain(org),
+        "partial": not figures.covers_subtree(scope, org),
+        "back": dashboard_url(org, period, chosen.name),
+    }
+    return render(request, "statistics/figure.html", context)
+
+
+def _resolve(row: Any, path: str) -> Any:
+    target = row
+    for hop in path.split("__"):
+        target = getattr(target, hop, None)
+        if target is None:
+            return None
+    return target
+
+
+def _org_of(row: Any, org_field: str) -> Any:
+    return _resolve(row, org_field)
+
+
+def _contribution(metric: Metric, row: Any) -> str:
+    if metric.distinct:
+        return str(_resolve(row, metric.distinct) or "")
+    if metric.value == "count":
+        return ""
+    amount = _resolve(row, metric.value) or 0
+    return format_yuan(amount) if metric.money else f"{amount}"
