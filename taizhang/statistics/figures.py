@@ -97,6 +97,14 @@ def metric_rows(viewer: Any, metric: Metric, org: Organization, period: Period) 
     )
 
 
+def plain(value: Any) -> Decimal:
+    """A figure without storage noise: 2.00 → 2, 1.50 → 1.5."""
+    number = Decimal(value or 0)
+    if number == number.to_integral_value():
+        return number.quantize(Decimal(1))
+    return number.normalize()
+
+
 def aggregate(metric: Metric, rows: QuerySet[Any]) -> tuple[Decimal, int]:
     """(value, number of rows) of a set of metric rows, in one query."""
     if metric.distinct:
@@ -107,7 +115,7 @@ def aggregate(metric: Metric, rows: QuerySet[Any]) -> tuple[Decimal, int]:
         result = rows.aggregate(value=Count("pk"), rows=Count("pk"))
     else:
         result = rows.aggregate(value=Sum(metric.value), rows=Count("pk"))
-    return Decimal(result["value"] or 0), int(result["rows"] or 0)
+    return plain(result["value"]), int(result["rows"] or 0)
 
 
 def compute(viewer: Any, metric: Metric, org: Organization, period: Period) -> Decimal:

@@ -137,9 +137,11 @@ def _monthly(names: set[str], org_ids: list[int], start: dt.date, end: dt.date) 
 
 
 def _sum(stored: dict, name: str, org_id: int, period: Period) -> Decimal:
-    return sum(
-        (stored.get((name, org_id, month), Decimal(0)) for month in period.months()),
-        Decimal(0),
+    return figures.plain(
+        sum(
+            (stored.get((name, org_id, month), Decimal(0)) for month in period.months()),
+            Decimal(0),
+        )
     )
 
 
@@ -215,7 +217,7 @@ def breakdown(
         totals: dict[int, Decimal] = defaultdict(Decimal)
         for (_name, org_id, _month), value in stored.items():
             totals[org_id] += value
-        rows = [(child, totals.get(child.pk, Decimal(0))) for child in children]
+        rows = [(child, figures.plain(totals.get(child.pk, 0))) for child in children]
     else:
         rows = [(child, figures.compute(viewer, metric, child, effective)) for child in children]
     return sorted(rows, key=lambda pair: (-pair[1], pair[0].path))
