@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -202,6 +203,9 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return self.project_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("investment:lead_detail", args=[self.pk])
 
 
 class LeadStageChange(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_TARGET = 500_000  # 50万元
@@ -55,6 +56,9 @@ class Pair(models.Model):
 
     def __str__(self) -> str:
         return f"{self.helper} → {self.village}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:pair_detail", args=[self.pk])
 
     @property
     def years(self) -> list[int]:
@@ -192,6 +196,9 @@ class Partnership(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:partnership_detail", args=[self.pk])
 
 
 class AmbassadorRole(models.TextChoices):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -48,6 +49,9 @@ class TrainingClass(models.Model):
 
     def __str__(self) -> str:
         return f"第{self.number}期{self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("trainings:detail", args=[self.pk])
 
     @property
     def days(self) -> int:
