@@ -22,6 +22,7 @@ from taizhang.accounts.services import (
     user_unlock,
 )
 from taizhang.core.access import login_required, public, requires
+from taizhang.core.forms import add_service_errors
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
 
@@ -69,8 +70,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
                 acting_user=user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, error)
         else:
             update_session_auth_hash(request, user)
             messages.success(request, _("Your password has been changed."))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from taizhang.activities.models import (
     VenueCategory,
     VolunteerService,
 )
+from taizhang.core.access import require
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
@@ -50,16 +51,11 @@ CAMPAIGN_FIELDS = ["org", "title", "kind", "target_count", "start_date", "end_da
 TEAM_FIELDS = ["campaign", "name", "org", "quota", "leader"]
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
     if acting_user is None:
         return  # system jobs (demo loader, imports)
     scope = scope_for(acting_user, MANAGE)
-    _require(all(scope.covers(org) for org in orgs))
+    require(all(scope.covers(org) for org in orgs))
 
 
 def _within(org: Organization, outer: Organization) -> bool:
@@ -72,7 +68,7 @@ def activity_kind_create(
 ) -> ActivityKind:
     """Extend the kind dictionary (系统管理员)."""
     if acting_user is not None:
-        _require(acting_user.has_function("activities.configure"))
+        require(acting_user.has_function("activities.configure"))
     kind = ActivityKind(code=code, name=name, sort_order=sort_order)
     kind.full_clean()
     kind.save()
@@ -91,7 +87,7 @@ def venue_category_create(
 ) -> VenueCategory:
     """Extend the venue categories (系统管理员)."""
     if acting_user is not None:
-        _require(acting_user.has_function("activities.configure"))
+        require(acting_user.has_function("activities.configure"))
     category = VenueCategory(code=code, name=name, sort_order=sort_order)
     category.full_clean()
     category.save()

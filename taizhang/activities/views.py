@@ -40,6 +40,7 @@ from taizhang.activities.selectors import (
     volunteer_service_list,
 )
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors
 from taizhang.organizations.selectors import get_organization_for_viewer
 
 VIEW = "activities.view"
@@ -53,14 +54,6 @@ def _year(request: HttpRequest) -> int:
     except ValueError:
         return timezone.localdate().year
     return year if 2000 <= year <= 2100 else timezone.localdate().year
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _choice(model: Any, value: str) -> Any:
@@ -139,7 +132,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The activity is recorded."))
             if activity.attendance_mode == AttendanceMode.LIST:
@@ -217,7 +210,7 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.activity_update(activity=activity, acting_user=viewer, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The activity is corrected."))
             return redirect("activities:detail", pk=activity.pk)
@@ -244,7 +237,7 @@ def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The attendance is saved."))
             return redirect("activities:detail", pk=activity.pk)
@@ -272,7 +265,7 @@ def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The problem is on the problem list."))
             return redirect("problems:detail", pk=problem.pk)
@@ -310,7 +303,7 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The campaign is set up; now form its teams."))
             return redirect("activities:campaign", pk=campaign.pk)
@@ -357,7 +350,7 @@ def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The team is formed."))
             return redirect("activities:campaign", pk=campaign.pk)
@@ -399,7 +392,7 @@ def volunteer_list_view(request: HttpRequest) -> HttpResponse:
                     acting_user=viewer,
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             except PermissionDenied:
                 form.add_error("org", _("You may not record service in this community."))
             else:

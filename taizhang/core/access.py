@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 
 PUBLIC = "__public__"
 AUTHENTICATED = "__authenticated__"
@@ -64,3 +65,16 @@ def requires(permission: str) -> Callable[[F], F]:
 def login_required(func: F) -> F:
     """Any signed-in user: pages that show only the user's own things."""
     return requires(AUTHENTICATED)(func)
+
+
+def require(allowed: bool) -> None:
+    """Raise PermissionDenied unless ``allowed``: for services checking their actor."""
+    if not allowed:
+        raise PermissionDenied
+
+
+def actor_name(acting_user: Any) -> str:
+    """How a record names who did something: the user's display name, or "System"."""
+    if acting_user is None:
+        return str(_("System"))
+    return str(getattr(acting_user, "display_name", "") or acting_user.username)[:60]

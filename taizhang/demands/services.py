@@ -11,11 +11,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.access import actor_name, require
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.demands import permissions
 from taizhang.demands.models import (
@@ -77,28 +78,17 @@ def _day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _actor_name(acting_user: Any) -> str:
-    if acting_user is None:
-        return _("System")
-    return str(getattr(acting_user, "display_name", "") or acting_user.username)[:60]
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
     if acting_user is None:
         return
     scope = scope_for(acting_user, MANAGE)
     for org in orgs:
-        _require(scope.covers(org))
+        require(scope.covers(org))
 
 
 def _ensure_configure(acting_user: Any) -> None:
     if acting_user is not None:
-        _require(acting_user.has_function("demands.configure"))
+        require(acting_user.has_function("demands.configure"))
 
 
 def _locked(demand: Demand) -> Demand:
@@ -125,7 +115,7 @@ def _step(
         to_state=demand.state,
         occurred_at=when,
         actor=acting_user,
-        actor_name=_actor_name(acting_user),
+        actor_name=actor_name(acting_user),
         note=note,
     )
 
@@ -345,7 +335,7 @@ def demand_assign(
     """分派 to the routed (or a chosen) organization; reassigning needs a reason."""
     demand = _locked(demand)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "assign", demand))
+        require(permissions.can(acting_user, "assign", demand))
     if demand.state not in (DemandState.RECEIVED, DemandState.ASSIGNED, DemandState.HANDLING):
         raise ValidationError(_("Only a demand not yet replied to can be assigned."))
     target = handling_org or route(demand.category, demand.location)
@@ -371,7 +361,7 @@ def demand_start(*, demand: Demand, when: dt.datetime | None = None, acting_user
     """办理: the handling organization takes the demand on."""
     demand = _locked(demand)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "start", demand))
+        require(permissions.can(acting_user, "start", demand))
     if demand.state != DemandState.ASSIGNED:
         raise ValidationError(_("Only an assigned demand can be taken on."))
     return _move(
@@ -390,7 +380,7 @@ def demand_reply(
     """答复: the reply to the requester(s), recorded with the time it was given."""
     demand = _locked(demand)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "reply", demand))
+        require(permissions.can(acting_user, "reply", demand))
     if demand.state != DemandState.HANDLING:
         raise ValidationError(_("Only a demand being handled can be replied to."))
     text = reply_text.strip()
@@ -421,7 +411,7 @@ def demand_follow_up(
     an unsatisfied one sends it back to the handling organization."""
     demand = _locked(demand)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "follow_up", demand))
+        require(permissions.can(acting_user, "follow_up", demand))
     if demand.state != DemandState.REPLIED:
         raise ValidationError(_("Only a replied demand can be followed up."))
     if satisfaction not in Satisfaction.values:
@@ -471,8 +461,8 @@ def demand_merge(
     }
     duplicate, into = locked[duplicate.pk], locked[into.pk]
     if acting_user is not None:
-        _require(permissions.can(acting_user, "merge", duplicate))
-        _require(permissions.can(acting_user, "merge", into))
+        require(permissions.can(acting_user, "merge", duplicate))
+        require(permissions.can(acting_user, "merge", into))
     if duplicate.state not in (DemandState.RECEIVED, DemandState.ASSIGNED):
         raise ValidationError(_("Only a demand not yet taken on can be merged away."))
     if into.state not in OPEN_STATES:
@@ -492,7 +482,7 @@ def demand_merge(
         to_state=into_state,
         occurred_at=moment,
         actor=acting_user,
-        actor_name=_actor_name(acting_user),
+        actor_name=actor_name(acting_user),
         note=duplicate.number,
     )
     return _move(
@@ -524,7 +514,7 @@ def demand_raise_problem(
     """
     demand = _locked(demand)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "raise_problem", demand))
+        require(permissions.can(acting_user, "raise_problem", demand))
     if demand.state == DemandState.MERGED:
         raise ValidationError(_("A merged demand cannot raise a problem."))
     org = demand.handling_org or demand.org

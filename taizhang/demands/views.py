@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors
 from taizhang.demands import services
 from taizhang.demands.exports import demands_workbook
 from taizhang.demands.forms import (
@@ -175,19 +176,11 @@ def demand_create_view(request: HttpRequest) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The demand is received."))
             return redirect("demands:detail", pk=demand.pk)
     return render(request, "demands/form.html", {"form": form})
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
@@ -206,7 +199,7 @@ def _run(
         try:
             result = call(form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, ok)
             if form_key == "problem_form":

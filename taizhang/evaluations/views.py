@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors, int_or_none
 from taizhang.evaluations import services
 from taizhang.evaluations.forms import (
     AwardForm,
@@ -54,21 +55,6 @@ MANAGE = "evaluations.manage"
 JUDGE = "evaluations.judge"
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -87,13 +73,13 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
             try:
                 competition = services.competition_create(**form.cleaned_data, acting_user=viewer)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The competition is set up."))
                 return redirect("evaluations:competition_detail", pk=competition.pk)
     elif request.method == "POST":
         raise PermissionDenied
-    competitions = list(competition_list(viewer=viewer, year=_int(request.GET.get("year"))))
+    competitions = list(competition_list(viewer=viewer, year=int_or_none(request.GET.get("year"))))
     return render(
         request,
         "evaluations/competition_list.html",
@@ -193,7 +179,7 @@ def competition_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
                 services.judge_add(competition=competition, user=data["user"], acting_user=viewer)
                 messages.success(request, _("The judge was appointed."))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("evaluations:competition_detail", pk=competition.pk)
     context = _competition_context(request, competition, **{f"{what}_form": form})
@@ -320,7 +306,7 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
             try:
                 award = services.award_create(**form.cleaned_data, acting_user=viewer)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The award was set up."))
                 return redirect("evaluations:award_detail", pk=award.pk)
@@ -330,7 +316,7 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
     awards = list(
         award_list(
             viewer=viewer,
-            year=_int(request.GET.get("year")),
+            year=int_or_none(request.GET.get("year")),
             kind=kind if kind in AwardKind.values else "",
         )
     )
@@ -395,7 +381,7 @@ def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.nomination_create(award=award, **form.cleaned_data, acting_user=viewer)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The nomination was recorded."))
             return redirect("evaluations:award_detail", pk=award.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors, int_or_none
 from taizhang.investment import services
 from taizhang.investment.forms import (
     AdvanceForm,
@@ -50,30 +51,15 @@ VIEW = "investment.view"
 MANAGE = "investment.manage"
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @requires(VIEW)
 def lead_list_view(request: HttpRequest) -> HttpResponse:
     viewer: Any = request.user
     get = request.GET
-    stage = _int(get.get("stage"))
+    stage = int_or_none(get.get("stage"))
     filters: dict[str, Any] = {
         "stage": stage if stage in LeadStage.values else None,
         "source": get.get("source", "") if get.get("source") in Source.values else "",
-        "team_id": _int(get.get("team")),
+        "team_id": int_or_none(get.get("team")),
         "lost": {"1": True, "0": False}.get(get.get("lost", "0")),
         "q": get.get("q", "").strip()[:60],
         "sort": get.get("sort", "") if get.get("sort") in LEAD_SORTS else "",
@@ -101,7 +87,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
         try:
             lead = services.lead_create(**form.cleaned_data, acting_user=viewer)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The lead was recorded."))
             return redirect("investment:lead_detail", pk=lead.pk)
@@ -127,7 +113,7 @@ def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.lead_update(lead=lead, acting_user=viewer, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The lead was updated."))
             return redirect("investment:lead_detail", pk=lead.pk)
@@ -191,7 +177,7 @@ def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The lead moved on."))
             return redirect("investment:lead_detail", pk=lead.pk)
@@ -214,7 +200,7 @@ def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The lead was marked as lost."))
             return redirect("investment:lead_detail", pk=lead.pk)
@@ -235,7 +221,7 @@ def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
                 lead=lead, **form.cleaned_data, acting_user=viewer
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The lead is now a key project."))
             return redirect("projects:detail", pk=project.pk)
@@ -246,7 +232,7 @@ def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def event_list_view(request: HttpRequest) -> HttpResponse:
     viewer: Any = request.user
-    year = _int(request.GET.get("year")) or this_year()
+    year = int_or_none(request.GET.get("year")) or this_year()
     events = list(event_list(viewer=viewer, year=year))
     totals = {
         "events": len(events),
@@ -260,7 +246,7 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
             try:
                 event = services.event_create(**form.cleaned_data, acting_user=viewer)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The event was recorded."))
                 return redirect("investment:event_detail", pk=event.pk)
@@ -298,7 +284,7 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
                     **form.service_kwargs(), acting_user=viewer
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The competition was set up."))
                 return redirect("investment:competition_detail", pk=competition.pk)
@@ -324,7 +310,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     competition=competition, **form.cleaned_data, acting_user=viewer
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The team was added."))
                 return redirect("investment:competition_detail", pk=competition.pk)
@@ -349,11 +335,15 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def subsidy_list_view(request: HttpRequest) -> HttpResponse:
     viewer: Any = request.user
-    year = _int(request.GET.get("year")) or this_year()
+    year = int_or_none(request.GET.get("year")) or this_year()
     q = request.GET.get("q", "").strip()[:60]
     org = None
     if request.GET.get("org"):
-        org = filter_org_choices(viewer=viewer).filter(pk=_int(request.GET["org"]) or 0).first()
+        org = (
+            filter_org_choices(viewer=viewer)
+            .filter(pk=int_or_none(request.GET["org"]) or 0)
+            .first()
+        )
         if org is None:
             from django.http import Http404
 
@@ -366,7 +356,7 @@ def subsidy_list_view(request: HttpRequest) -> HttpResponse:
             try:
                 services.subsidy_create(**form.cleaned_data, acting_user=viewer)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The payment was recorded."))
                 return redirect(f"{request.path}?year={form.cleaned_data['paid_on'].year}")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors, int_or_none
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
     AmbassadorForm,
@@ -45,27 +46,12 @@ MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @requires(VIEW)
 def pair_list_view(request: HttpRequest) -> HttpResponse:
     """The pairs with their villages' income per year and the headline figure."""
     viewer: Any = request.user
     this_year = timezone.localdate().year
-    year = _int(request.GET.get("year"))
+    year = int_or_none(request.GET.get("year"))
     if year is None or not 2000 <= year <= this_year:
         year = headline_year(viewer=viewer)
     q = request.GET.get("q", "").strip()[:60]
@@ -99,7 +85,7 @@ def pair_create_view(request: HttpRequest) -> HttpResponse:
         try:
             pair = services.pair_create(**form.cleaned_data, acting_user=viewer)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The pair was recorded."))
             return redirect("pairing:pair_detail", pk=pair.pk)
@@ -163,7 +149,7 @@ def value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 services.indicator_record(village=pair.village, **data, acting_user=viewer)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The value was recorded."))
                 return redirect("pairing:pair_detail", pk=pair.pk)
@@ -210,7 +196,7 @@ def value_correct_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResp
         try:
             services.indicator_correct(value=value, **form.cleaned_data, acting_user=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The correction was recorded; the old value is kept."))
             return redirect("pairing:pair_detail", pk=pair.pk)
@@ -228,7 +214,7 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
             try:
                 partnership = services.partnership_create(**form.cleaned_data, acting_user=viewer)
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The partnership was recorded."))
                 return redirect("pairing:partnership_detail", pk=partnership.pk)
@@ -265,7 +251,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     partnership=partnership, **form.cleaned_data, acting_user=viewer
                 )
             except ValidationError as exc:
-                _apply_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The ambassador was appointed."))
                 return redirect("pairing:partnership_detail", pk=partnership.pk)

@@ -13,12 +13,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.access import actor_name, require
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
@@ -91,22 +92,11 @@ def _day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 
-def _actor_name(acting_user: Any) -> str:
-    if acting_user is None:
-        return _("System")
-    return str(getattr(acting_user, "display_name", "") or acting_user.username)[:60]
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
     if acting_user is None:
         return
     for org in orgs:
-        _require(permissions.can_manage_org(acting_user, org))
+        require(permissions.can_manage_org(acting_user, org))
 
 
 def _ensure_person(acting_user: Any, person: Any, field: str) -> None:
@@ -136,7 +126,7 @@ def _step(
         to_state=problem.state,
         occurred_at=when,
         actor=acting_user,
-        actor_name=_actor_name(acting_user),
+        actor_name=actor_name(acting_user),
         note=note,
     )
 
@@ -198,7 +188,7 @@ def problem_kind_create(
 ) -> ProblemKind:
     """Extend the kind dictionary (system administrators)."""
     if acting_user is not None:
-        _require(acting_user.has_function("problems.configure"))
+        require(acting_user.has_function("problems.configure"))
     kind = ProblemKind(code=code, name=name, sort_order=sort_order)
     kind.full_clean()
     kind.save()
@@ -290,7 +280,7 @@ def problem_update(*, problem: Problem, acting_user: Any, **fields: Any) -> Prob
         raise TypeError(f"Unknown problem fields: {sorted(unknown)}")
     problem = _locked(problem)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "edit", problem))
+        require(permissions.can(acting_user, "edit", problem))
     if problem.state not in (ProblemState.OPEN, ProblemState.IN_PROGRESS):
         raise ValidationError(_("Only a problem that is not yet submitted can be edited."))
     if "lead_unit" in fields:
@@ -359,7 +349,7 @@ def problem_start(
     """挂账 → 整改中: the lead unit starts work, optionally stating its measures."""
     problem = _locked(problem)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "start", problem))
+        require(permissions.can(acting_user, "start", problem))
     if problem.state != ProblemState.OPEN:
         raise ValidationError(_("Only a problem on the ledger can be started."))
     extra = {"measures": measures.strip()} if measures.strip() else {}
@@ -386,7 +376,7 @@ def problem_submit(
     """整改中 → 待验收: submit the evidence (a written account and at least one file)."""
     problem = _locked(problem)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "submit", problem))
+        require(permissions.can(acting_user, "submit", problem))
     if problem.state != ProblemState.IN_PROGRESS:
         raise ValidationError(_("Only a problem being fixed can be submitted for sign-off."))
     text = evidence_text.strip()
@@ -442,7 +432,7 @@ def problem_verify(
             )
         if verifier.pk == problem.responsible_id:
             raise ValidationError(_("The responsible person cannot sign off their own problem."))
-        _require(permissions.can(acting_user, "verify", problem))
+        require(permissions.can(acting_user, "verify", problem))
     moment = _now(when)
     return _move(
         problem,
@@ -462,7 +452,7 @@ def problem_send_back(
     """待验收 → 整改中: the verifier is not satisfied and says why."""
     problem = _locked(problem)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "send_back", problem))
+        require(permissions.can(acting_user, "send_back", problem))
     if problem.state != ProblemState.PENDING:
         raise ValidationError(_("Only a problem awaiting sign-off can be sent back."))
     if not reason.strip():
@@ -485,7 +475,7 @@ def problem_reopen(
     """销号 → 挂账 (重新挂账): the problem came back; the reason is required."""
     problem = _locked(problem)
     if acting_user is not None:
-        _require(permissions.can(acting_user, "reopen", problem))
+        require(permissions.can(acting_user, "reopen", problem))
     if problem.state != ProblemState.CLOSED:
         raise ValidationError(_("Only a closed problem can be reopened."))
     if not reason.strip():
@@ -533,7 +523,7 @@ def problem_escalate_overdue(*, today: dt.date | None = None, acting_user: Any =
             to_state=p.state,
             occurred_at=moment,
             actor=acting_user,
-            actor_name=_actor_name(acting_user),
+            actor_name=actor_name(acting_user),
             note=str(p.deadline),
         )
         for p in due

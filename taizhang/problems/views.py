@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.problems import services
 from taizhang.problems.exports import problems_workbook
@@ -210,7 +211,7 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The problem is on the ledger."))
             return redirect("problems:detail", pk=problem.pk)
@@ -248,19 +249,11 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             if changed:
                 services.problem_update(problem=problem, acting_user=viewer, **changed)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The problem is updated."))
             return redirect("problems:detail", pk=problem.pk)
     return render(request, "problems/form.html", {"form": form, "problem": problem})
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
@@ -279,7 +272,7 @@ def _run(
         try:
             call(form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, ok)
             return redirect("problems:detail", pk=problem.pk)

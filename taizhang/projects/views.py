@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors
 from taizhang.projects import services
 from taizhang.projects.excel import project_workbook
 from taizhang.projects.forms import (
@@ -172,14 +173,6 @@ def _manageable(request: HttpRequest, pk: int, action: str) -> Project:
     return project
 
 
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @requires(MANAGE)
 def project_create_view(request: HttpRequest) -> HttpResponse:
     viewer: Any = request.user
@@ -188,7 +181,7 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
         try:
             project = services.project_create(**form.service_kwargs(), acting_user=viewer)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The project was put on the ledger."))
             return redirect("projects:detail", pk=project.pk)
@@ -212,7 +205,7 @@ def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.project_update(project=project, acting_user=viewer, **form.service_kwargs())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The project was updated."))
             return redirect("projects:detail", pk=project.pk)
@@ -235,7 +228,7 @@ def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The stage was moved."))
             return redirect("projects:detail", pk=project.pk)
@@ -264,7 +257,7 @@ def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=viewer,
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The progress was recorded."))
             return redirect("projects:detail", pk=project.pk)
@@ -284,7 +277,7 @@ def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
                 project=project, planned=form.planned(), acting_user=viewer
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The schedule was saved."))
             return redirect("projects:detail", pk=project.pk)

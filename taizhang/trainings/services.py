@@ -6,12 +6,13 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.access import require
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
@@ -49,15 +50,10 @@ SESSION_FIELDS = [
 ]
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied
-
-
 def _ensure_manage(acting_user: Any, org: Organization) -> None:
     if acting_user is None:
         return  # system jobs (demo loader, imports)
-    _require(scope_for(acting_user, MANAGE).covers(org))
+    require(scope_for(acting_user, MANAGE).covers(org))
 
 
 def _ensure_open(klass: TrainingClass) -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.forms import add_service_errors
 from taizhang.trainings import services
 from taizhang.trainings.forms import (
     ClassForm,
@@ -42,14 +43,6 @@ from taizhang.trainings.selectors import (
 
 VIEW = "trainings.view"
 MANAGE = "trainings.manage"
-
-
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
@@ -88,7 +81,7 @@ def class_create_view(request: HttpRequest) -> HttpResponse:
         try:
             klass = services.training_class_create(acting_user=viewer, **d)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The class is open; now plan its curriculum."))
             return redirect("trainings:detail", pk=klass.pk)
@@ -128,7 +121,7 @@ def _post(
         try:
             call(form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, ok)
             return redirect(to or reverse("trainings:detail", args=[klass.pk]))
@@ -258,7 +251,7 @@ def reflections_view(request: HttpRequest, pk: int) -> HttpResponse:
                     enrollment=d["enrollment"], title=d["title"], text=d["text"], acting_user=viewer
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, _("The reflection is handed in."))
                 return redirect("trainings:reflections", pk=klass.pk)
