@@ -76,3 +76,42 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit head #{self.last_event_id}"
+
+
+class Accountable(models.Model):
+    """Who answers for a ledger item (项目挂钩责任制 / 挂账销号): a lead unit with co-units,
+    the linked leader (挂钩领导) and the responsible person. Related names follow the
+    model: ``led_projects``, ``co_problems``, ``linked_projects``, ``responsible_problems``.
+    """
+
+    lead_unit = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("lead unit"),
+        on_delete=models.PROTECT,
+        related_name="led_%(class)ss",
+    )
+    co_units = models.ManyToManyField(
+        "organizations.Organization",
+        verbose_name=_("co-units"),
+        blank=True,
+        related_name="co_%(class)ss",
+    )
+    linked_leader = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("linked leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="linked_%(class)ss",
+    )
+    responsible = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("responsible person"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_%(class)ss",
+    )
+
+    class Meta:
+        abstract = True

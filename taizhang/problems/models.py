@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.models import Accountable
+
 
 class ProblemKind(models.Model):
     """A kind of ledger item (问题, 攻关事项, 调研课题 ...): a dictionary admins extend."""
@@ -62,7 +64,7 @@ class ProblemState(models.TextChoices):
 OPEN_STATES = (ProblemState.OPEN, ProblemState.IN_PROGRESS, ProblemState.PENDING)
 
 
-class Problem(models.Model):
+class Problem(Accountable):
     org = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("owning unit"),
@@ -87,34 +89,6 @@ class Problem(models.Model):
     origin_type = models.CharField(_("origin type"), max_length=60, blank=True)
     origin_id = models.PositiveBigIntegerField(_("origin id"), null=True, blank=True)
     origin_label = models.CharField(_("origin record"), max_length=200, blank=True)
-    lead_unit = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("lead unit"),
-        on_delete=models.PROTECT,
-        related_name="led_problems",
-    )
-    co_units = models.ManyToManyField(
-        "organizations.Organization",
-        verbose_name=_("co-units"),
-        blank=True,
-        related_name="co_problems",
-    )
-    linked_leader = models.ForeignKey(
-        "people.Person",
-        verbose_name=_("linked leader"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="linked_problems",
-    )
-    responsible = models.ForeignKey(
-        "people.Person",
-        verbose_name=_("responsible person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="responsible_problems",
-    )
     deadline = models.DateField(_("rectification deadline"))
     state = models.CharField(
         _("ledger state"),

@@ -11,6 +11,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.models import Accountable
+
 
 class Category(models.TextChoices):
     INDUSTRY = "industry", _("Industry")
@@ -34,7 +36,7 @@ class Stage(models.IntegerChoices):
     OPERATING = 80, _("In operation")
 
 
-class Project(models.Model):
+class Project(Accountable):
     org = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("owning organization"),
@@ -43,34 +45,6 @@ class Project(models.Model):
     )
     name = models.CharField(_("project name"), max_length=120)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
-    lead_unit = models.ForeignKey(
-        "organizations.Organization",
-        verbose_name=_("lead unit"),
-        on_delete=models.PROTECT,
-        related_name="led_projects",
-    )
-    co_units = models.ManyToManyField(
-        "organizations.Organization",
-        verbose_name=_("co-units"),
-        blank=True,
-        related_name="co_projects",
-    )
-    linked_leader = models.ForeignKey(
-        "people.Person",
-        verbose_name=_("linked leader"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="linked_projects",
-    )
-    responsible = models.ForeignKey(
-        "people.Person",
-        verbose_name=_("responsible person"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="responsible_projects",
-    )
     location = models.CharField(_("location"), max_length=120, blank=True)
     total_investment = models.BigIntegerField(_("total investment (yuan)"), default=0)
     plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
