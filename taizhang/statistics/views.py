@@ -80,8 +80,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
     chosen = next((c for c in cells if c.metric.name == request.GET.get("metric")), None)
     chosen = chosen or next((c for c in cells if c.value), cells[0] if cells else None)
     groups: dict[str, list[dict[str, Any]]] = {}
+    quiet: dict[str, list[dict[str, Any]]] = {}
     for cell in cells:
-        groups.setdefault(_module_of(cell.metric), []).append(
+        nothing = not (cell.value or cell.previous or cell.year_ago)
+        (quiet if nothing else groups).setdefault(_module_of(cell.metric), []).append(
             {
                 "cell": cell,
                 "text": show(cell.metric, cell.value),
@@ -96,7 +98,10 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         "org": org,
         "period": period,
         "ancestors": _visible_ancestors(viewer, org),
-        "groups": [(module_label(name), items) for name, items in groups.items()],
+        "groups": [
+            (module_label(name), groups.get(name, []), quiet.get(name, []))
+            for name in dict.fromkeys([*groups, *quiet])
+        ],
         "state": [
             {
                 "cell": cell,
