@@ -139,3 +139,21 @@ def test_api_dashboard_and_figure(client, ledger, personas):
     assert response.json()["children"][0]["value"] == "2"
     other = client.get("/api/v1/statistics/dashboard", {"org_id": ledger.street_b.pk}, **headers)
     assert other.status_code == 404
+
+
+def test_dashboard_query_count_does_not_grow_with_metrics(ledger, personas):
+    """Aggregated figures of every metric come from one query; only the figures that
+    cannot be stored (distinct counts, what stands today) are computed one by one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rollups.refresh_all()
+    personas.district.refresh_from_db()  # a fresh user object: grants not cached
+    with CaptureQueriesContext(connection) as queries:
+        board = selectors.dashboard(personas.district, ledger.district, MARCH)
+    computed = [c for c in board.cells if c.source == "records"] + board.state_cells
+    aggregated = [c for c in board.cells if c.source == "aggregate"]
+    assert len(aggregated) > 30
+    # grants, refresh state, stored figures, refresh time + three periods per computed
+    # figure (one per state figure).
+    assert len(queries) <= 4 + 3 * len(computed) + 2, [q["sql"] for q in queries]
