@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import Activity, Attendance, AttendanceMode, VolunteerService
@@ -33,37 +34,51 @@ register_nav(_("Activities"), "activities:list", "activities.view", order=50)
 register_metric(
     Metric(
         name="activities.count",
+        sentence=_("held {value} activities"),
         label=_("Activities held"),
         unit=_("activities"),
         queryset=lambda: Activity.objects.all(),
         org_field="org",
         date_field="held_on",
         permission="activities.view",
-        definition="Count of activity rows of every kind, dated by the day held, counted at "
-        "the holding organization (co-hosts do not count it again).",
+        definition=_(
+            "Count of activity rows of every kind, dated by the day held, counted at "
+            "the holding organization (co-hosts do not count it again)."
+        ),
     )
 )
 
 # One metric per key kind: the 集中学习N场、主题党课M场 of a briefing.
-for _code, _label, _unit in (
-    ("group_study", _("Group study sessions"), _("study sessions")),
-    ("party_lecture", _("Party lectures"), _("lectures")),
-    ("party_day", _("Themed Party days"), _("activities")),
-    ("outreach_talk", _("Outreach talks"), _("talks")),
-    ("survey", _("Survey visits"), _("visits")),
-    ("volunteer", _("Volunteer activities"), _("activities")),
+for _code, _label, _unit, _sentence in (
+    (
+        "group_study",
+        _("Group study sessions"),
+        _("study sessions"),
+        _("including {value} group study sessions"),
+    ),
+    ("party_lecture", _("Party lectures"), _("lectures"), _("{value} Party lectures")),
+    ("party_day", _("Themed Party days"), _("activities"), _("{value} themed Party days")),
+    ("outreach_talk", _("Outreach talks"), _("talks"), _("{value} outreach talks")),
+    ("survey", _("Survey visits"), _("visits"), ""),
+    ("volunteer", _("Volunteer activities"), _("activities"), ""),
 ):
     register_metric(
         Metric(
             name=f"activities.{_code}",
             label=_label,
             unit=_unit,
+            sentence=_sentence,
             queryset=lambda code=_code: Activity.objects.filter(kind__code=code),  # type: ignore[misc]
             org_field="org",
             date_field="held_on",
             permission="activities.view",
-            definition=f"Count of activity rows of kind '{_code}', dated by the day held, "
-            "at the holding organization.",
+            definition=format_lazy(
+                _(
+                    "Count of activities of the kind {kind}, dated by the day held, at the "
+                    "holding organization."
+                ),
+                kind=_label,
+            ),
         )
     )
 
@@ -77,23 +92,28 @@ register_metric(
         date_field="held_on",
         permission="activities.view",
         value="participants",
-        definition="REPORTED HEADCOUNT: sum of each activity's participants, which is the "
-        "length of its attendance list or, for headcount-only activities, the number "
-        "reported. Person-times, not distinct persons: never use it as coverage of members "
-        "(call activities.selectors.member_coverage for that).",
+        definition=_(
+            "REPORTED HEADCOUNT: sum of each activity's participants, which is the "
+            "length of its attendance list or, for headcount-only activities, the number "
+            "reported. Person-times, not distinct persons: never use it as coverage of members "
+            "(activities.members_reached is that)."
+        ),
     )
 )
 register_metric(
     Metric(
         name="activities.volunteer_person_times",
+        sentence=_("members served their communities {value}"),
         label=_("Volunteer service (双报到) person-times"),
         unit=_("person-times"),
         queryset=lambda: VolunteerService.objects.all(),
         org_field="org",
         date_field="served_on",
         permission="activities.view",
-        definition="Count of 双报到 service rows (one row = one member serving once), dated "
-        "by the day served, at the community served.",
+        definition=_(
+            "Count of 双报到 service rows (one row = one member serving once), dated "
+            "by the day served, at the community served."
+        ),
     )
 )
 register_metric(
@@ -106,8 +126,10 @@ register_metric(
         date_field="served_on",
         permission="activities.view",
         value="hours",
-        definition="Sum of the hours of 双报到 service rows, dated by the day served, at the "
-        "community served.",
+        definition=_(
+            "Sum of the hours of 双报到 service rows, dated by the day served, at the "
+            "community served."
+        ),
     )
 )
 
@@ -136,6 +158,7 @@ def _member_attendance() -> QuerySet:
 register_metric(
     Metric(
         name="activities.members_reached",
+        sentence=_("reaching {value} Party members"),
         label=_("Party members reached"),
         unit=_("person (unit)"),
         queryset=_member_attendance,
@@ -144,8 +167,10 @@ register_metric(
         permission="activities.view",
         distinct="person",
         additive=False,
-        definition="Distinct Party members on the attendance lists of activities held in "
-        "the subtree and period; headcount-only activities add nothing. Never a sum of "
-        "headcounts.",
+        definition=_(
+            "Distinct Party members on the attendance lists of activities held in "
+            "the subtree and period; headcount-only activities add nothing. Never a sum of "
+            "headcounts."
+        ),
     )
 )

@@ -63,7 +63,7 @@ class Metric:
     date_field: str
     permission: str
     value: str = "count"
-    definition: str = ""
+    definition: Label = ""
     distinct: str = ""
     additive: bool = True
     money: bool = False

@@ -26,47 +26,57 @@ register_nav(_("Demands"), "demands:list", "demands.view", order=45)
 register_metric(
     Metric(
         name="demands.received",
+        sentence=_("received {value} demands of residents and enterprises"),
         label=_("Demands received"),
         unit=_("demands"),
         queryset=lambda: Demand.objects.exclude(state=DemandState.MERGED),
         org_field="org",
         date_field="received_on",
         permission="demands.view",
-        definition="Count of demand rows (duplicates merged away are left out), dated by "
-        "the day of receipt, counted at the receiving organization.",
+        definition=_(
+            "Count of demand rows (duplicates merged away are left out), dated by "
+            "the day of receipt, counted at the receiving organization."
+        ),
     )
 )
 register_metric(
     Metric(
         name="demands.closed",
+        sentence=_("closed {value} demands"),
         label=_("Demands resolved"),
         unit=_("demands"),
         queryset=lambda: Demand.objects.filter(state=DemandState.CLOSED),
         org_field="org",
         date_field="closed_on",
         permission="demands.view",
-        definition="Count of demand rows concluded (办结) after a satisfied or basically "
-        "satisfied follow-up, dated by the day concluded: the M of '协助解决诉求M个'.",
+        definition=_(
+            "Count of demand rows concluded (办结) after a satisfied or basically "
+            "satisfied follow-up, dated by the day concluded: the M of '协助解决诉求M个'."
+        ),
     )
 )
 register_metric(
     Metric(
         name="demands.enterprises_served",
+        sentence=_("served enterprises {value}"),
         label=_("Enterprises served"),
         unit=_("enterprises"),
         queryset=first_demand_per_enterprise_and_year,
         org_field="org",
         date_field="received_on",
         permission="demands.view",
-        definition="DISTINCT enterprises: the rows are each enterprise's first demand of a "
-        "calendar year, so counting rows over a period inside one year gives the number of "
-        "distinct enterprises served (the N of '服务企业N家'); a period spanning two years "
-        "counts an enterprise once per year. Dated by receipt, at the receiving organization.",
+        definition=_(
+            "DISTINCT enterprises: the rows are each enterprise's first demand of a "
+            "calendar year, so counting rows over a period inside one year gives the number of "
+            "distinct enterprises served (the N of '服务企业N家'); a period spanning two years "
+            "counts an enterprise once per year. Dated by receipt, at the receiving organization."
+        ),
     )
 )
 register_metric(
     Metric(
         name="demands.satisfied",
+        sentence=_("{value} of them to the requester's satisfaction"),
         label=_("Demands concluded with a satisfied requester"),
         unit=_("demands"),
         queryset=lambda: Demand.objects.filter(
@@ -76,13 +86,16 @@ register_metric(
         org_field="org",
         date_field="closed_on",
         permission="demands.view",
-        definition="Count of concluded demand rows whose follow-up recorded 满意 or 基本满意, "
-        "dated by the day concluded.",
+        definition=_(
+            "Count of concluded demand rows whose follow-up recorded 满意 or 基本满意, "
+            "dated by the day concluded."
+        ),
     )
 )
 register_metric(
     Metric(
         name="demands.overdue",
+        sentence=_("{value} demands are past their time limit"),
         additive=False,
         label=_("Demands overdue"),
         unit=_("demands"),
@@ -90,7 +103,9 @@ register_metric(
         org_field="org",
         date_field="due_on",
         permission="demands.view",
-        definition="Count of open demand rows not replied to by their due day (evaluated "
-        "when read), dated by the due day.",
+        definition=_(
+            "Count of open demand rows not replied to by their due day (evaluated "
+            "when read), dated by the due day."
+        ),
     )
 )

@@ -45,24 +45,28 @@ def _winners() -> QuerySet:
 for _metric in (
     Metric(
         name="evaluations.awards_published",
+        sentence=_("commended {value}"),
         label=_("Honours published"),
         unit=_("honours"),
         queryset=_published_awards,
         org_field="org",
         date_field="published_on",
         permission="evaluations.view",
-        definition="Published nominations (one honoured branch or person each), "
-        "by the nominee's organization, on the publication date.",
+        definition=_(
+            "Published nominations (one honoured branch or person each), "
+            "by the nominee's organization, on the publication date."
+        ),
     ),
     Metric(
         name="evaluations.competitions",
+        sentence=_("held {value} competitions"),
         label=_("Competitions held"),
         unit=_("competitions"),
         queryset=_competitions,
         org_field="org",
         date_field="held_on",
         permission="evaluations.view",
-        definition="Competitions, by organizing organization, on the day they were held.",
+        definition=_("Competitions, by organizing organization, on the day they were held."),
     ),
     Metric(
         name="evaluations.winners",
@@ -72,8 +76,10 @@ for _metric in (
         org_field="org",
         date_field="competition__published_on",
         permission="evaluations.view",
-        definition="Winning entries of published competitions, by the entry's owning "
-        "organization, on the publication date.",
+        definition=_(
+            "Winning entries of published competitions, by the entry's owning "
+            "organization, on the publication date."
+        ),
     ),
 ):
     register_metric(_metric)

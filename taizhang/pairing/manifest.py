@@ -74,14 +74,17 @@ def _ambassadors() -> QuerySet:
 for _metric in (
     Metric(
         name="pairing.pairs",
+        sentence=_("formed {value} new assistance pairs"),
         label=_("Pairs begun"),
         unit=_("pairs"),
         queryset=_pairs,
         org_field="village",
         date_field="starts_on",
         permission="pairing.view",
-        definition="Pairs of a helping organization and a village, by the village, "
-        "on the day the pair began.",
+        definition=_(
+            "Pairs of a helping organization and a village, by the village, "
+            "on the day the pair began."
+        ),
     ),
     Metric(
         name="pairing.pairs_active",
@@ -92,10 +95,11 @@ for _metric in (
         org_field="village",
         date_field="starts_on",
         permission="pairing.view",
-        definition="Pairs whose period includes today, by the village, dated by their start.",
+        definition=_("Pairs whose period includes today, by the village, dated by their start."),
     ),
     Metric(
         name="pairing.collective_income",
+        sentence=_("paired villages' collective income came to {value}"),
         label=_("Collective economy income of paired villages"),
         unit=_("yuan"),
         money=True,
@@ -104,20 +108,25 @@ for _metric in (
         date_field="year_end",
         permission="pairing.view",
         value="value",
-        definition="Confirmed 集体经济收入 (integer yuan) of each village, dated 31 December "
-        "of its year. Drafts are left out.",
+        definition=_(
+            "Confirmed 集体经济收入 (integer yuan) of each village, dated 31 December "
+            "of its year. Drafts are left out."
+        ),
     ),
     Metric(
         name="pairing.villages_over_target",
+        sentence=_("{value} paired villages reached a collective income of 500,000 yuan"),
         label=_("Paired villages with collective income of 500,000 yuan or more"),
         unit=_("villages"),
         queryset=_over_target,
         org_field="village",
         date_field="year_end",
         permission="pairing.view",
-        definition="Villages paired in a year whose confirmed 集体经济收入 for that year is at "
-        "least 500,000 yuan, dated 31 December. Over one year this is "
-        '"N个薄弱村集体经济收入超过50万元"; over several years it counts village-years.',
+        definition=_(
+            "Villages paired in a year whose confirmed 集体经济收入 for that year is at "
+            "least 500,000 yuan, dated 31 December. Over one year this is "
+            '"N个薄弱村集体经济收入超过50万元"; over several years it counts village-years.'
+        ),
     ),
     Metric(
         name="pairing.agreements",
@@ -127,7 +136,7 @@ for _metric in (
         org_field="org",
         date_field="signed_on",
         permission="pairing.view",
-        definition="Cooperation agreements and workstations, on the day they were signed.",
+        definition=_("Cooperation agreements and workstations, on the day they were signed."),
     ),
     Metric(
         name="pairing.ambassadors",
@@ -137,7 +146,7 @@ for _metric in (
         org_field="partnership__org",
         date_field="appointed_on",
         permission="pairing.view",
-        definition="Appointments of 招商大使 and 招才引智大使, on the appointment date.",
+        definition=_("Appointments of 招商大使 and 招才引智大使, on the appointment date."),
     ),
 ):
     register_metric(_metric)

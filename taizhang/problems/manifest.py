@@ -74,32 +74,38 @@ register_slot(
 register_metric(
     Metric(
         name="problems.raised",
+        sentence=_("listed {value} problems"),
         label=_("Problems put on the ledger"),
         unit=_("items"),
         queryset=lambda: Problem.objects.all(),
         org_field="org",
         date_field="raised_on",
         permission="problems.view",
-        definition="Count of problem rows (all kinds), dated by the day they were put "
-        "on the ledger.",
+        definition=_(
+            "Count of problem rows (all kinds), dated by the day they were put on the ledger."
+        ),
     )
 )
 register_metric(
     Metric(
         name="problems.closed",
+        sentence=_("closed {value} problems with evidence"),
         label=_("Problems closed out"),
         unit=_("items"),
         queryset=lambda: Problem.objects.filter(state=ProblemState.CLOSED),
         org_field="org",
         date_field="closed_on",
         permission="problems.view",
-        definition="Count of problem rows now closed out (销号), dated by the sign-off day. "
-        "A reopened problem leaves this count until it is closed again.",
+        definition=_(
+            "Count of problem rows now closed out (销号), dated by the sign-off day. "
+            "A reopened problem leaves this count until it is closed again."
+        ),
     )
 )
 register_metric(
     Metric(
         name="problems.overdue",
+        sentence=_("{value} problems are past their deadline"),
         additive=False,
         label=_("Overdue problems"),
         unit=_("items"),
@@ -107,7 +113,9 @@ register_metric(
         org_field="org",
         date_field="deadline",
         permission="problems.view",
-        definition="Count of problem rows not closed out whose deadline is before today "
-        "(evaluated when read), dated by the deadline.",
+        definition=_(
+            "Count of problem rows not closed out whose deadline is before today "
+            "(evaluated when read), dated by the deadline."
+        ),
     )
 )

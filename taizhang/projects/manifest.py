@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
@@ -59,18 +60,20 @@ def _commissioned() -> QuerySet:
 register_metric(
     Metric(
         name="projects.count",
+        sentence=_("recorded {value} key projects"),
         label=_("Key projects"),
         unit=_("projects"),
         queryset=_projects,
         org_field="org",
         date_field="created_at",
         permission="projects.view",
-        definition="Projects on the ledger, counted on the day they were put on it.",
+        definition=_("Projects on the ledger, counted on the day they were put on it."),
     )
 )
 register_metric(
     Metric(
         name="projects.total_investment",
+        sentence=_("with a total investment of {value}"),
         label=_("Total investment of key projects"),
         unit=_("yuan"),
         money=True,
@@ -79,12 +82,13 @@ register_metric(
         date_field="created_at",
         permission="projects.view",
         value="total_investment",
-        definition="Sum of the total investment of projects on the ledger (integer yuan).",
+        definition=_("Sum of the total investment of projects on the ledger (integer yuan)."),
     )
 )
 register_metric(
     Metric(
         name="projects.completed_investment",
+        sentence=_("completed an investment of {value}"),
         label=_("Investment completed"),
         unit=_("yuan"),
         money=True,
@@ -93,32 +97,36 @@ register_metric(
         date_field="period",
         permission="projects.view",
         value="completed",
-        definition="Investment completed per month (period = first day of the month), from "
-        "progress reports.",
+        definition=_(
+            "Investment completed per month (period = first day of the month), from "
+            "progress reports."
+        ),
     )
 )
 register_metric(
     Metric(
         name="projects.started",
+        sentence=_("{value} projects started construction"),
         label=_("Projects started"),
         unit=_("projects"),
         queryset=_started,
         org_field="project__org",
         date_field="actual_on",
         permission="projects.view",
-        definition="Projects that reached groundbreaking (开工), on the actual date.",
+        definition=_("Projects that reached groundbreaking (开工), on the actual date."),
     )
 )
 register_metric(
     Metric(
         name="projects.commissioned",
+        sentence=_("{value} projects went into operation"),
         label=_("Projects in operation"),
         unit=_("projects"),
         queryset=_commissioned,
         org_field="project__org",
         date_field="actual_on",
         permission="projects.view",
-        definition="Projects that went into operation (投产/运营), on the actual date.",
+        definition=_("Projects that went into operation (投产/运营), on the actual date."),
     )
 )
 
@@ -133,7 +141,9 @@ for _stage in Stage:
             org_field="org",
             date_field="stage_since",
             permission="projects.view",
-            definition=f"Projects now in stage {_stage.name} (value {_stage.value}), dated by "
-            "the day they entered it.",
+            definition=format_lazy(
+                _("Projects now in stage {stage}, dated by the day they entered it."),
+                stage=_stage.label,
+            ),
         )
     )

@@ -106,7 +106,7 @@ def figure(request: HttpRequest, metric: str, org_id: int | None = None, period:
         "period": chosen.key,
         "value": str(value),
         "rows": rows,
-        "definition": chosen_metric.definition,
+        "definition": str(chosen_metric.definition),
         "children": [
             {"org_id": child.pk, "org": child.name, "value": str(amount)}
             for child, amount in selectors.breakdown(request.user, chosen_metric, org, chosen)

@@ -5,4 +5,9 @@ from taizhang.statistics import views
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
     path("figures/<str:metric>/", views.figure_view, name="figure"),
+    path("briefings/", views.briefing_list_view, name="briefings"),
+    path("briefings/new/", views.briefing_create_view, name="briefing_create"),
+    path("briefings/<int:pk>/", views.briefing_detail_view, name="briefing_detail"),
+    path("briefings/<int:pk>/docx/", views.briefing_docx_view, name="briefing_docx"),
+    path("briefings/<int:pk>/check/", views.briefing_check_view, name="briefing_check"),
 ]

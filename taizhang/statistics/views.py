@@ -6,20 +6,27 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from taizhang.core.access import requires
 from taizhang.core.formatting import format_yuan
+from taizhang.core.forms import add_service_errors
 from taizhang.core.registry import NAV_ITEMS, Metric
 from taizhang.organizations.models import Organization
-from taizhang.statistics import charts, figures, selectors
+from taizhang.statistics import briefings, charts, figures, selectors
+from taizhang.statistics.documents import briefing_docx
+from taizhang.statistics.forms import BriefingForm
 from taizhang.statistics.periods import Period, PeriodError
 
 VIEW = "statistics.view"
+BRIEF = "statistics.brief"
 
 
 def _period(request: HttpRequest) -> Period:
@@ -211,3 +218,97 @@ def _contribution(metric: Metric, row: Any) -> str:
         return ""
     amount = _resolve(row, metric.value) or 0
     return format_yuan(amount) if metric.money else f"{amount}"
+
+
+@requires(VIEW)
+def briefing_list_view(request: HttpRequest) -> HttpResponse:
+    """The briefings of the viewer's organizations, and the form to generate one."""
+    viewer: Any = request.user
+    can_brief = viewer.has_function(BRIEF)
+    form = None
+    if can_brief:
+        org = selectors.default_org(viewer)
+        form = BriefingForm(
+            viewer=viewer,
+            initial={"org": org.pk if org else None, "period": _period(request).key},
+        )
+    page = Paginator(briefings.briefings_for(viewer), 30).get_page(request.GET.get("page"))
+    return render(request, "statistics/briefing_list.html", {"page": page, "form": form})
+
+
+@requires(BRIEF)
+def briefing_create_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = BriefingForm(request.POST or None, viewer=viewer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            briefing = briefings.briefing_generate(
+                actor=viewer, org=form.cleaned_data["org"], period=form.cleaned_data["period"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The briefing was generated from the records."))
+            return redirect("statistics:briefing_detail", pk=briefing.pk)
+    page = Paginator(briefings.briefings_for(viewer), 30).get_page(1)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "statistics/briefing_list.html", {"page": page, "form": form}, status=status
+    )
+
+
+def _figure_link(briefing: Any) -> Any:
+    period = briefings.period_of(briefing)
+
+    def link(line: briefings.Line) -> str:
+        return figure_url(line.metric, briefing.org, period)
+
+    return link
+
+
+@requires(VIEW)
+def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The briefing as printed; every figure links to the records behind it."""
+    briefing = briefings.get_briefing_for_viewer(request.user, pk)
+    link = _figure_link(briefing)
+    sections = [
+        {
+            "number": briefings.numeral(index),
+            "section": part,
+            "text": briefings.paragraph(part, link),
+        }
+        for index, part in enumerate(briefings.sections_of(briefing))
+    ]
+    return render(
+        request,
+        "statistics/briefing_detail.html",
+        {"briefing": briefing, "sections": sections, "link": link},
+    )
+
+
+@requires(VIEW)
+def briefing_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
+    briefing = briefings.get_briefing_for_viewer(request.user, pk)
+    response = HttpResponse(
+        briefing_docx(briefing),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    name = f"briefing-{briefing.pk}-{briefing.period_start:%Y%m%d}.docx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@requires(VIEW)
+def briefing_check_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Each figure of the snapshot recomputed from today's records: same, or why not."""
+    briefing = briefings.get_briefing_for_viewer(request.user, pk)
+    checks = briefings.briefing_check(briefing)
+    return render(
+        request,
+        "statistics/briefing_check.html",
+        {
+            "briefing": briefing,
+            "checks": checks,
+            "changed": sum(1 for c in checks if c.changed),
+        },
+    )

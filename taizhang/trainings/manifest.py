@@ -26,39 +26,46 @@ register_nav(_("Training classes"), "trainings:list", "trainings.view", order=55
 register_metric(
     Metric(
         name="trainings.classes",
+        sentence=_("ran {value} training classes"),
         label=_("Training classes held"),
         unit=_("classes"),
         queryset=lambda: TrainingClass.objects.all(),
         org_field="org",
         date_field="start_date",
         permission="trainings.view",
-        definition="Count of training classes, dated by their first day, at the organizer.",
+        definition=_("Count of training classes, dated by their first day, at the organizer."),
     )
 )
 register_metric(
     Metric(
         name="trainings.trainees",
+        sentence=_("training {value}"),
         label=_("Trainees enrolled"),
         unit=_("person-times"),
         queryset=lambda: Enrollment.objects.all(),
         org_field="training_class__org",
         date_field="training_class__start_date",
         permission="trainings.view",
-        definition="Count of enrollments (one person in one class), dated by the class's "
-        "first day, at the organizer. A person in two classes counts twice.",
+        definition=_(
+            "Count of enrollments (one person in one class), dated by the class's "
+            "first day, at the organizer. A person in two classes counts twice."
+        ),
     )
 )
 register_metric(
     Metric(
         name="trainings.graduates",
+        sentence=_("{value} graduated"),
         label=_("Trainees graduated"),
         unit=_("person-times"),
         queryset=lambda: Enrollment.objects.filter(graduated=True),
         org_field="training_class__org",
         date_field="training_class__completed_on",
         permission="trainings.view",
-        definition="Count of enrollments that passed the class's completion rule at 结业, "
-        "dated by the day the class was completed, at the organizer.",
+        definition=_(
+            "Count of enrollments that passed the class's completion rule at 结业, "
+            "dated by the day the class was completed, at the organizer."
+        ),
     )
 )
 

@@ -1,0 +1,320 @@
+"""Briefings (工作简报): sections per module, every figure computed from the records,
+stored as a snapshot that can later be checked against the records.
+
+A briefing is computed with the generating user's scope and kept as it was printed:
+each figure's metric, label, unit, definition, printed text and trace (value, row
+count, digest, row ids up to ``figures.MAX_TRACED_IDS``, rows per month). Checking it
+recomputes every figure with the same user's scope, so a difference always means the
+records changed, never that someone else looked (ADR 0041).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from taizhang.core.audit import audit_record
+from taizhang.core.registry import Metric
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
+from taizhang.statistics import figures, selectors
+from taizhang.statistics.models import Briefing
+from taizhang.statistics.periods import Period
+
+BRIEF = "statistics.brief"
+
+SECTION_TITLES = {
+    "projects": gettext_lazy("Key projects"),
+    "investment": gettext_lazy("Investment attraction"),
+    "problems": gettext_lazy("Problem lists"),
+    "demands": gettext_lazy("Residents' and enterprises' demands"),
+    "activities": gettext_lazy("Study and outreach"),
+    "trainings": gettext_lazy("Training classes"),
+    "evaluations": gettext_lazy("Competitions and awards"),
+    "pairing": gettext_lazy("Paired assistance"),
+}
+
+
+NUMERALS = "一二三四五六七八九十"
+
+
+def numeral(index: int) -> str:
+    """Section numbers as the press writes them: 一、二、三…"""
+    return NUMERALS[index] if index < len(NUMERALS) else str(index + 1)
+
+
+@dataclass
+class Line:
+    """One figure of a briefing, as printed and as traced."""
+
+    metric: str
+    label: str
+    unit: str
+    definition: str
+    sentence: str
+    text: str
+    trace: dict[str, Any]
+
+    @property
+    def value(self) -> str:
+        return str(self.trace["value"])
+
+    @property
+    def is_zero(self) -> bool:
+        return self.trace["rows"] == 0 or self.trace["value"] in ("0", "0.00")
+
+
+@dataclass
+class Section:
+    module: str
+    title: str
+    lines: list[Line] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        return any(not line.is_zero for line in self.lines)
+
+
+def _separator() -> tuple[str, str]:
+    language = get_language() or settings.LANGUAGE_CODE
+    return ("，", "。") if language.lower().startswith("zh") else (", ", ".")
+
+
+def _module(metric: Metric) -> str:
+    return metric.name.split(".", 1)[0]
+
+
+def compose(viewer: Any, org: Organization, period: Period) -> list[Section]:
+    """The sections of a briefing: for each module in order, the figures that have a
+    sentence, computed from the records in the viewer's scope."""
+    sections: dict[str, Section] = {}
+    for metric in figures.visible_metrics(viewer):
+        module = _module(metric)
+        if module not in SECTION_TITLES or not metric.sentence:
+            continue
+        counted = selectors.effective_period(metric, period)
+        traced = figures.trace(viewer, metric, org, counted)
+        section = sections.setdefault(module, Section(module, str(SECTION_TITLES[module])))
+        section.lines.append(
+            Line(
+                metric=metric.name,
+                label=str(metric.label),
+                unit=str(metric.unit),
+                definition=str(metric.definition),
+                sentence=str(metric.sentence),
+                text=figures.format_figure(metric, traced.value),
+                trace={
+                    **traced.as_json(),
+                    "start": counted.start.isoformat(),
+                    "end": counted.end.isoformat(),
+                },
+            )
+        )
+    order = [name for name in settings.TAIZHANG_MODULES if name in sections]
+    return [sections[name] for name in order]
+
+
+def _clauses(section: Section) -> list[tuple[str, str, Line]]:
+    """(text before the figure, text after it, the figure) for each figure that has
+    something behind it."""
+    result = []
+    for line in section.lines:
+        if line.is_zero:
+            continue
+        before, _sep, after = line.sentence.partition("{value}")
+        result.append((before, after, line))
+    return result
+
+
+def _nothing(section: Section) -> str:
+    return _("No %(section)s records in this period.") % {"section": section.title}
+
+
+def paragraph_text(section: Section) -> str:
+    """The section as one plain paragraph (the Word version)."""
+    if not section.has_data:
+        return _nothing(section)
+    comma, stop = _separator()
+    return comma.join(f"{b}{line.text}{a}" for b, a, line in _clauses(section)) + stop
+
+
+def paragraph(section: Section, link: Any) -> SafeString:
+    """The section as one paragraph of the web version, each figure a link to its
+    drill-down (``link(line)`` gives the URL). Figures with nothing behind them are left
+    out, and a section with nothing at all says so."""
+    if not section.has_data:
+        return format_html("{}", _nothing(section))
+    comma, stop = _separator()
+    parts = [
+        format_html('{}<a href="{}" class="fig">{}</a>{}', b, link(line), line.text, a)
+        for b, a, line in _clauses(section)
+    ]
+    return mark_safe(comma.join(parts) + stop)  # noqa: S308 - parts are escaped
+
+
+def _digest(lines: list[dict[str, Any]]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(
+            f"{line['metric']}|{line['trace']['value']}|{line['trace']['digest']}\n".encode()
+        )
+    return digest.hexdigest()
+
+
+def title_for(org: Organization, period: Period) -> str:
+    return _("%(org)s work briefing, %(period)s") % {"org": org.name, "period": period.label}
+
+
+@transaction.atomic
+def briefing_generate(*, actor: Any, org: Organization, period: Period) -> Briefing:
+    """Compose a briefing for ``org`` and ``period`` and keep it as a snapshot."""
+    if not scope_for(actor, BRIEF).covers(org):
+        raise PermissionDenied
+    if period.start > period.end:
+        raise ValidationError(_("The period ends before it starts."))
+    sections = compose(actor, org, period)
+    lines = [
+        {
+            "section": section.module,
+            "section_title": section.title,
+            "metric": line.metric,
+            "label": line.label,
+            "unit": line.unit,
+            "definition": line.definition,
+            "sentence": line.sentence,
+            "text": line.text,
+            "trace": line.trace,
+        }
+        for section in sections
+        for line in section.lines
+    ]
+    briefing = Briefing.objects.create(
+        org=org,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        title=title_for(org, period),
+        figures=lines,
+        digest=_digest(lines),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="statistics.briefing_generate",
+        obj=briefing,
+        changes={
+            "org": [None, org.pk],
+            "period": [None, f"{period.start}..{period.end}"],
+            "figures": [None, len(lines)],
+            "digest": [None, briefing.digest],
+        },
+    )
+    return briefing
+
+
+def period_of(briefing: Briefing) -> Period:
+    return Period(briefing.period_kind, briefing.period_start, briefing.period_end)
+
+
+def sections_of(briefing: Briefing) -> list[Section]:
+    """The stored snapshot as sections, exactly as it was printed."""
+    sections: dict[str, Section] = {}
+    for entry in briefing.figures:
+        section = sections.setdefault(
+            entry["section"], Section(entry["section"], entry["section_title"])
+        )
+        section.lines.append(
+            Line(
+                metric=entry["metric"],
+                label=entry["label"],
+                unit=entry["unit"],
+                definition=entry["definition"],
+                sentence=entry["sentence"],
+                text=entry["text"],
+                trace=entry["trace"],
+            )
+        )
+    return list(sections.values())
+
+
+@dataclass
+class Check:
+    metric: str
+    label: str
+    old_text: str
+    new_text: str
+    old_rows: int
+    new_rows: int
+    reason: str
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.reason)
+
+
+def briefing_check(briefing: Briefing) -> list[Check]:
+    """Recompute every figure of the snapshot with its author's scope and say, for each,
+    whether it still stands and, if not, why."""
+    org = briefing.org
+    author = briefing.created_by
+    result = []
+    for entry in briefing.figures:
+        try:
+            metric = figures.get_metric(entry["metric"])
+        except figures.UnknownMetric:
+            result.append(
+                Check(
+                    entry["metric"],
+                    entry["label"],
+                    entry["text"],
+                    "—",
+                    entry["trace"]["rows"],
+                    0,
+                    _("this figure is no longer defined"),
+                )
+            )
+            continue
+        # The same days as printed (state figures count up to the day they were printed).
+        counted = Period(
+            "custom",
+            dt.date.fromisoformat(entry["trace"]["start"]),
+            dt.date.fromisoformat(entry["trace"]["end"]),
+        )
+        fresh = figures.trace(author, metric, org, counted)
+        result.append(
+            Check(
+                metric=metric.name,
+                label=entry["label"],
+                old_text=entry["text"],
+                new_text=figures.format_figure(metric, fresh.value),
+                old_rows=entry["trace"]["rows"],
+                new_rows=fresh.rows,
+                reason=figures.describe_change(entry["trace"], fresh),
+            )
+        )
+    return result
+
+
+def briefings_for(viewer: Any) -> Any:
+    """The briefings of organizations in the viewer's statistics scope, newest first."""
+    scope = scope_for(viewer, selectors.VIEW)
+    return Briefing.objects.filter(scope.org_q(prefix="org__")).select_related("org", "created_by")
+
+
+def get_briefing_for_viewer(viewer: Any, pk: int) -> Briefing:
+    from django.http import Http404
+
+    briefing = briefings_for(viewer).filter(pk=pk).first()
+    if briefing is None:
+        raise Http404
+    return briefing

@@ -1,0 +1,152 @@
+"""Briefings: figures rounded the Chinese way, every figure from the records, stored as
+a snapshot that checks itself against the records later; scope and audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+from docx import Document
+
+from taizhang.activities.tests.factories import make_activity, make_person
+from taizhang.core.models import AuditEvent
+from taizhang.core.registry import METRICS
+from taizhang.core.testing import PASSWORD
+from taizhang.statistics import briefings
+from taizhang.statistics.documents import briefing_docx
+from taizhang.statistics.figures import format_figure
+from taizhang.statistics.models import Briefing
+from taizhang.statistics.periods import Period
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period.month(2026, 3)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "expected"),
+    [
+        ("activities.count", 7012, "7000余场"),
+        ("activities.count", 496, "496场"),
+        ("activities.count", 1300, "1300场"),
+        ("activities.members_reached", 17342, "1.7万余人"),
+        ("activities.members_reached", 10000, "1万人"),
+        ("projects.total_investment", 79_700_000_000, "797亿元"),
+        ("projects.total_investment", 1_377_000_000, "13.77亿元"),
+        ("investment.subsidy_amount", 840_000_000, "8.4亿元"),
+        ("investment.subsidy_enterprises", 3292, "3200余家次"),
+    ],
+)
+def test_figures_are_rounded_the_chinese_way(metric, value, expected):
+    with translation.override("zh-hans"):
+        assert format_figure(METRICS[metric], Decimal(value)) == expected
+
+
+@pytest.fixture
+def march(tree):
+    """Activities in March 2026 under street A: one with a list of two members."""
+    one, two = make_person(tree.grid_a, "甲"), make_person(tree.community_a, "乙")
+    make_activity(tree.grid_a, attendees=[one, two], held_on=dt.date(2026, 3, 2))
+    make_activity(tree.community_a, headcount=30, held_on=dt.date(2026, 3, 20))
+    return tree
+
+
+def _line(briefing, metric):
+    return next(f for f in briefing.figures if f["metric"] == metric)
+
+
+def test_generate_keeps_a_snapshot_and_an_audit_event(march, personas):
+    with translation.override("zh-hans"):
+        briefing = briefings.briefing_generate(
+            actor=personas.street_a, org=march.street_a, period=MARCH
+        )
+    count = _line(briefing, "activities.count")
+    assert count["text"] == "2场" and count["trace"]["rows"] == 2
+    assert len(count["trace"]["ids"]) == 2 and len(count["trace"]["digest"]) == 64
+    assert _line(briefing, "activities.members_reached")["text"] == "2人"
+    assert briefing.title == "A 组织2026年3月工作简报"
+    event = AuditEvent.objects.get(action="statistics.briefing_generate")
+    assert event.object_id == str(briefing.pk) and event.actor == personas.street_a
+
+
+def test_regenerating_gives_the_same_numbers(march, personas):
+    first = briefings.briefing_generate(actor=personas.street_a, org=march.street_a, period=MARCH)
+    second = briefings.briefing_generate(actor=personas.street_a, org=march.street_a, period=MARCH)
+    assert first.digest == second.digest
+    assert [f["trace"] for f in first.figures] == [f["trace"] for f in second.figures]
+    assert not any(check.changed for check in briefings.briefing_check(first))
+
+
+def test_check_says_which_figure_changed_and_why(march, personas):
+    briefing = briefings.briefing_generate(
+        actor=personas.street_a, org=march.street_a, period=MARCH
+    )
+    make_activity(march.community_a, headcount=5, held_on=dt.date(2026, 3, 25))
+    with translation.override("en"):
+        checks = {c.metric: c for c in briefings.briefing_check(briefing)}
+    assert checks["activities.count"].changed
+    assert checks["activities.count"].reason == "1 records added"
+    assert (checks["activities.count"].old_rows, checks["activities.count"].new_rows) == (2, 3)
+    assert not checks["activities.members_reached"].changed  # headcount-only adds nobody
+
+
+def test_no_data_is_said_and_never_invented(tree, personas):
+    briefing = briefings.briefing_generate(actor=personas.street_b, org=tree.street_b, period=MARCH)
+    with translation.override("zh-hans"):
+        sections = briefings.sections_of(briefing)
+        texts = [briefings.paragraph_text(s) for s in sections]
+    assert sections and all(not s.has_data for s in sections)
+    assert all(t.startswith("本期暂无") for t in texts)
+    assert all(f["trace"]["rows"] == 0 for f in briefing.figures)
+
+
+def test_figures_follow_the_author_scope(march, personas):
+    """street_b holds no part of street A: a briefing on A is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        briefings.briefing_generate(actor=personas.street_b, org=march.street_a, period=MARCH)
+
+
+def test_docx_has_the_text_and_the_appendix(march, personas):
+    with translation.override("zh-hans"):
+        briefing = briefings.briefing_generate(
+            actor=personas.district, org=march.district, period=MARCH
+        )
+        document = Document(io.BytesIO(briefing_docx(briefing)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "工作简报" in text and "开展各类活动2场" in text and "附：数据来源说明" in text
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells][:3] == ["序号", "数字", "简报所载"]
+    assert len(table.rows) == 1 + len(briefing.figures)
+
+
+def test_pages(client, march, personas):
+    client.login(username="street_a", password=PASSWORD)
+    response = client.post(
+        "/statistics/briefings/new/", {"org": march.street_a.pk, "period": "2026-03"}
+    )
+    briefing = Briefing.objects.get()
+    assert response.status_code == 302 and response.url == f"/statistics/briefings/{briefing.pk}/"
+    page = client.get(response.url).content.decode()
+    assert (
+        f"/statistics/figures/activities.count/?org={march.street_a.pk}&amp;period=2026-03" in page
+    )
+    docx = client.get(f"/statistics/briefings/{briefing.pk}/docx/")
+    assert docx["Content-Type"].endswith("wordprocessingml.document")
+    assert client.get(f"/statistics/briefings/{briefing.pk}/check/").status_code == 200
+
+    bad = client.post("/statistics/briefings/new/", {"org": march.street_a.pk, "period": "2026-13"})
+    assert bad.status_code == 422 and Briefing.objects.count() == 1
+
+    client.login(username="street_b", password=PASSWORD)
+    assert client.get(f"/statistics/briefings/{briefing.pk}/").status_code == 404
+    assert client.get(f"/statistics/briefings/{briefing.pk}/docx/").status_code == 404
+    outside = client.post(
+        "/statistics/briefings/new/", {"org": march.street_a.pk, "period": "2026-03"}
+    )
+    assert outside.status_code == 422  # not a choice in street_b's form
+    assert Briefing.objects.count() == 1
