@@ -102,12 +102,12 @@ def briefing_docx(briefing: Briefing) -> bytes:
             entry["text"],
             entry["definition"] or "—",
             str(entry["trace"]["rows"]),
-            entry["trace"]["digest"][:12],
+            entry["trace"]["digest"][:10],
         ]
         for cell, text in zip(cells, values, strict=True):
             cell.text = ""
             _font(cell.paragraphs[0].add_run(text), SERIF, 9)
-    widths = [Cm(1.0), Cm(3.0), Cm(2.2), Cm(6.8), Cm(1.4), Cm(2.4)]
+    widths = [Cm(1.0), Cm(2.8), Cm(2.2), Cm(6.6), Cm(1.4), Cm(2.6)]
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
         column.width = width

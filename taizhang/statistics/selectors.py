@@ -145,19 +145,25 @@ def _sum(stored: dict, name: str, org_id: int, period: Period) -> Decimal:
     )
 
 
+def _from_records(viewer: Any, metric: Metric, org: Organization, period: Period) -> Cell:
+    return Cell(
+        metric,
+        figures.compute(viewer, metric, org, period),
+        figures.compute(viewer, metric, org, period.previous()),
+        figures.compute(viewer, metric, org, period.year_ago()),
+    )
+
+
 def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
-    """Key figures of every metric the viewer may see, for org's subtree and period,
-    with 环比 and 同比. One query serves all aggregated metrics."""
-    metrics = figures.visible_metrics(viewer)
+    """Key figures of every additive metric the viewer may see, for org's subtree and
+    period, with 环比 and 同比. One query serves all stored figures; figures that cannot
+    be stored are left to ``live``, so this stays fast at any level."""
+    metrics = [m for m in figures.visible_metrics(viewer) if m.additive]
     result = Dashboard(org=org, period=period)
     aggregated = _aggregated(viewer, metrics, org) if period.whole_months else set()
     previous, year_ago = period.previous(), period.year_ago()
     stored = _monthly(aggregated, [org.pk], year_ago.start, period.end) if aggregated else {}
     for metric in metrics:
-        if is_state_metric(metric):
-            value = figures.compute(viewer, metric, org, effective_period(metric, period))
-            result.state_cells.append(Cell(metric, value))
-            continue
         if metric.name in aggregated:
             cell = Cell(
                 metric,
@@ -167,12 +173,7 @@ def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
                 source="aggregate",
             )
         else:
-            cell = Cell(
-                metric,
-                figures.compute(viewer, metric, org, period),
-                figures.compute(viewer, metric, org, previous),
-                figures.compute(viewer, metric, org, year_ago),
-            )
+            cell = _from_records(viewer, metric, org, period)
         result.cells.append(cell)
     if aggregated:
         result.refreshed_at = (
@@ -181,6 +182,22 @@ def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
             .values_list("refreshed_at", flat=True)
             .first()
         )
+    return result
+
+
+def live(viewer: Any, org: Organization, period: Period) -> Dashboard:
+    """The figures that cannot be stored, computed from the records on each request:
+    what stands today (``state_cells``: overdue items, pairs under way) and distinct
+    counts with their comparisons (``cells``: members reached)."""
+    result = Dashboard(org=org, period=period)
+    for metric in figures.visible_metrics(viewer):
+        if metric.additive:
+            continue
+        if is_state_metric(metric):
+            value = figures.compute(viewer, metric, org, effective_period(metric, period))
+            result.state_cells.append(Cell(metric, value))
+        else:
+            result.cells.append(_from_records(viewer, metric, org, period))
     return result
 
 

@@ -4,6 +4,7 @@ from taizhang.statistics import views
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
+    path("live/", views.live_view, name="live"),
     path("figures/<str:metric>/", views.figure_view, name="figure"),
     path("briefings/", views.briefing_list_view, name="briefings"),
     path("briefings/new/", views.briefing_create_view, name="briefing_create"),

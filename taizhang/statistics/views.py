@@ -101,6 +101,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
                 "yoy": percent(cell.yoy),
             }
         )
+    query = {"org": org.pk, "period": period.key}
     context: dict[str, Any] = {
         "org": org,
         "period": period,
@@ -109,14 +110,7 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             (module_label(name), groups.get(name, []), quiet.get(name, []))
             for name in dict.fromkeys([*groups, *quiet])
         ],
-        "state": [
-            {
-                "cell": cell,
-                "text": show(cell.metric, cell.value),
-                "href": figure_url(cell.metric, org, period),
-            }
-            for cell in board.state_cells
-        ],
+        "live_url": f"{reverse('statistics:live')}?{urlencode(query)}",
         "refreshed_at": board.refreshed_at,
         "chosen": chosen,
         "previous": period.previous(),
@@ -154,6 +148,33 @@ def _visible_ancestors(viewer: Any, org: Organization) -> list[Organization]:
     scope = scope_for(viewer, VIEW)
     ancestors = Organization.objects.filter(path__in=org.ancestor_paths()).order_by("depth")
     return [a for a in ancestors if scope.covers(a)]
+
+
+@requires(VIEW)
+def live_view(request: HttpRequest) -> HttpResponse:
+    """The dashboard's figures computed from the records on each request (loaded after
+    the page): what needs attention today, and distinct counts such as members reached."""
+    viewer: Any = request.user
+    org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
+    period = _period(request)
+    board = selectors.live(viewer, org, period)
+    context = {
+        "state": [
+            {"cell": c, "text": show(c.metric, c.value), "href": figure_url(c.metric, org, period)}
+            for c in board.state_cells
+        ],
+        "counted": [
+            {
+                "cell": c,
+                "text": show(c.metric, c.value),
+                "href": figure_url(c.metric, org, period),
+                "mom": percent(c.mom),
+                "yoy": percent(c.yoy),
+            }
+            for c in board.cells
+        ],
+    }
+    return render(request, "statistics/_live.html", context)
 
 
 @requires(VIEW)

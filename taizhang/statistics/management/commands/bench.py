@@ -1,0 +1,109 @@
+"""``taizhang bench``: build a city-scale data set in its own database and measure the
+data scope, dashboards, raw reads, growth and requests per second. A benchmark, not a
+test: it prints what it measured and writes ``var/bench/report.json``.
+
+The data set is kept between runs (``--rebuild`` makes it anew); ``--scale 0.1`` gives a
+quick run; ``--database-url postgresql://…/taizhang_bench`` runs on PostgreSQL (the
+database is created when missing and must not be your working one).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from taizhang.statistics.bench.report import summarize, write_markdown
+
+
+class Command(BaseCommand):
+    help = "City-scale benchmark; writes var/bench/report.json."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--scale", type=float, default=1.0, help="1.0 = about 5M rows")
+        parser.add_argument("--rebuild", action="store_true", help="generate the data anew")
+        parser.add_argument("--database-url", default="", help="PostgreSQL URL of a bench DB")
+        parser.add_argument("--seconds", type=float, default=5.0, help="load per level")
+        parser.add_argument("--no-http", action="store_true", help="skip requests per second")
+        parser.add_argument("--markdown", default="", help="also write the tables here")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        bench_dir = Path(settings.VAR_DIR) / "bench"
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        env = {key: value for key, value in os.environ.items() if not key.startswith("TAIZHANG_")}
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+        scale = options["scale"]
+        if options["database_url"]:
+            url = options["database_url"]
+            _ensure_postgres_database(url)
+            env["TAIZHANG_DATABASE_URL"] = url
+            engine = "postgresql"
+        else:
+            data_dir = bench_dir / f"sqlite-scale-{scale:g}"
+            if options["rebuild"] and data_dir.exists():
+                shutil.rmtree(data_dir)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            env["TAIZHANG_VAR_DIR"] = str(data_dir)
+            engine = "sqlite"
+        started = time.perf_counter()
+        worker = [sys.executable, "-m", "taizhang", "bench_worker", "--scale", str(scale)]
+        if options["rebuild"]:
+            worker.append("--rebuild")
+        self.stderr.write(f"Preparing and measuring the {engine} data set (scale {scale:g})…")
+        done = subprocess.run(worker, env=env, capture_output=True, text=True)  # noqa: S603
+        if done.returncode != 0:
+            raise CommandError(f"bench worker failed:\n{done.stderr[-4000:]}")
+        line = next(x for x in done.stdout.splitlines() if x.startswith("BENCH-JSON "))
+        report = json.loads(line.removeprefix("BENCH-JSON "))
+        token = report.pop("token")
+        targets = report.pop("http_targets")
+        if not options["no_http"]:
+            from taizhang.statistics.bench.load import Server, throughput
+
+            headers = {"Authorization": f"Bearer {token}"}
+            with Server(env) as server:
+                report["http"] = {
+                    level: throughput(server.port, path, headers, options["seconds"])
+                    for level, path in targets.items()
+                }
+        report["machine"] = {
+            "engine": engine,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "scale": scale,
+        }
+        report["total_seconds"] = round(time.perf_counter() - started, 1)
+        report["goals"] = summarize(report)
+        target = bench_dir / "report.json"
+        target.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        if options["markdown"]:
+            write_markdown(report, Path(options["markdown"]))
+        self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+        self.stderr.write(f"Report written to {target}")
+
+
+def _ensure_postgres_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name or name in {"test", "postgres", "taizhang"}:
+        raise CommandError("Use a database of its own for the benchmark, e.g. taizhang_bench.")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(f'CREATE DATABASE "{name}"')
