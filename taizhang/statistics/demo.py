@@ -1,12 +1,70 @@
 """Demo: build the monthly figures of everything the other modules loaded (statistics is
-the last module), then the district's indicators."""
+the last module), then the district's indicators with this year's targets."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from taizhang.statistics import rollups
+from django.utils import timezone
+
+from taizhang.statistics import indicators, rollups
+from taizhang.statistics.periods import Period
+
+INDICATORS = [
+    ("集中学习场次", "场", "metric", "activities.group_study", 5, (60, 110)),
+    ("诉求办结件数", "件", "metric", "demands.closed", 3, (15, 35)),
+    ("问题销号数", "个", "metric", "problems.closed", 3, (6, 14)),
+]
 
 
 def load(ctx: Any) -> None:
     rollups.refresh_all()
+    clerk = ctx.users.get("district")
+    if clerk is None or ctx.district is None:
+        return
+    year = Period.year(timezone.localdate().year)
+    for name, unit, source, metric, min_cases, (low, high) in INDICATORS:
+        indicator = indicators.indicator_create(
+            actor=clerk,
+            owner=ctx.district,
+            name=name,
+            unit=unit,
+            direction="higher",
+            source=source,
+            metric=metric,
+            min_cases=min_cases,
+            description="区委年度争先晋位指标，按街道排名。",
+        )
+        for subdistrict in ctx.subdistricts:
+            indicators.target_set(
+                actor=clerk,
+                indicator=indicator,
+                org=subdistrict,
+                period=year,
+                target=Decimal(ctx.rng.randint(low, high)),
+            )
+    manual = indicators.indicator_create(
+        actor=clerk,
+        owner=ctx.district,
+        name="党员志愿服务覆盖率",
+        unit="%",
+        direction="higher",
+        source="manual",
+        metric="",
+        min_cases=1,
+        description="各街道填报，附双报到登记表为佐证。",
+    )
+    for subdistrict in ctx.subdistricts[:-1]:
+        indicators.target_set(
+            actor=clerk, indicator=manual, org=subdistrict, period=year, target=Decimal(85)
+        )
+        indicators.actual_enter(
+            actor=clerk,
+            indicator=manual,
+            org=subdistrict,
+            period=year,
+            value=Decimal(ctx.rng.randint(70, 98)),
+            cases=ctx.rng.randint(200, 900),
+            evidence="双报到登记表及社区签到汇总（街道党工委盖章）",
+        )

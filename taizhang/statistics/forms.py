@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
+from taizhang.statistics.figures import visible_metrics
+from taizhang.statistics.models import Direction, IndicatorSource
 from taizhang.statistics.periods import Period, PeriodError
 
 # Briefings are written for committees, subdistricts, organs and communities, not for
@@ -45,3 +47,41 @@ class BriefingForm(forms.Form):
         if period.start > timezone.localdate():
             raise forms.ValidationError(_("The period has not begun yet."))
         return period
+
+
+class IndicatorForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Defined by"))
+    name = forms.CharField(label=_("Indicator"), max_length=120)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
+    source = forms.ChoiceField(label=_("Source"), choices=IndicatorSource.choices)
+    metric = forms.ChoiceField(label=_("Metric"), required=False)
+    min_cases = forms.IntegerField(
+        label=_("Minimum cases to be ranked"), min_value=0, max_value=100_000, initial=3
+    )
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        scope = scope_for(viewer, "statistics.manage")
+        owners = Organization.objects.filter(scope.org_q(), is_active=True).order_by("path")
+        top = owners.values_list("depth", flat=True).first()
+        if top is not None:
+            owners = owners.filter(depth__lte=top + BRIEFING_DEPTH - 1)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["metric"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (metric.name, metric.label) for metric in visible_metrics(viewer)
+        ]
+
+
+class TargetForm(forms.Form):
+    target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=22, decimal_places=2)
+
+
+class ActualForm(forms.Form):
+    value = forms.DecimalField(
+        label=_("Actual value"), min_value=0, max_digits=22, decimal_places=2
+    )
+    cases = forms.IntegerField(label=_("Cases"), min_value=0, initial=1)
+    evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}))
+    attachment = forms.FileField(label=_("Evidence file"), required=False)

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,13 +20,15 @@ from taizhang.core.formatting import format_yuan
 from taizhang.core.forms import add_service_errors
 from taizhang.core.registry import NAV_ITEMS, Metric
 from taizhang.organizations.models import Organization
-from taizhang.statistics import briefings, charts, figures, selectors
+from taizhang.organizations.scope import scope_for
+from taizhang.statistics import briefings, charts, figures, indicators, selectors
 from taizhang.statistics.documents import briefing_docx
-from taizhang.statistics.forms import BriefingForm
+from taizhang.statistics.forms import ActualForm, BriefingForm, IndicatorForm, TargetForm
 from taizhang.statistics.periods import Period, PeriodError
 
 VIEW = "statistics.view"
 BRIEF = "statistics.brief"
+MANAGE = "statistics.manage"
 
 
 def _period(request: HttpRequest) -> Period:
@@ -143,8 +145,6 @@ def _next(period: Period) -> Period | None:
 
 
 def _visible_ancestors(viewer: Any, org: Organization) -> list[Organization]:
-    from taizhang.organizations.scope import scope_for
-
     scope = scope_for(viewer, VIEW)
     ancestors = Organization.objects.filter(path__in=org.ancestor_paths()).order_by("depth")
     return [a for a in ancestors if scope.covers(a)]
@@ -333,3 +333,126 @@ def briefing_check_view(request: HttpRequest, pk: int) -> HttpResponse:
             "changed": sum(1 for c in checks if c.changed),
         },
     )
+
+
+# --- indicators ----------------------------------------------------------------------
+
+
+@requires(VIEW)
+def indicator_list_view(request: HttpRequest) -> HttpResponse:
+    viewer: Any = request.user
+    form = None
+    if viewer.has_function(MANAGE):
+        form = IndicatorForm(request.POST or None, viewer=viewer)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                indicator = indicators.indicator_create(
+                    actor=viewer, owner=data.pop("owner"), **data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("The indicator was set."))
+                return redirect("statistics:indicator_detail", pk=indicator.pk)
+    elif request.method == "POST":
+        raise Http404
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "statistics/indicator_list.html",
+        {"indicators": indicators.indicators_for(viewer), "form": form},
+        status=status,
+    )
+
+
+def _indicator_period(request: HttpRequest) -> Period:
+    text = request.GET.get("period") or request.POST.get("period")
+    if not text:
+        return Period.year(timezone.localdate().year)
+    try:
+        return Period.parse(text, today=timezone.localdate())
+    except PeriodError:
+        raise Http404 from None
+
+
+@requires(VIEW)
+def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The ranking of the units below an organization on one indicator (争先晋位)."""
+    viewer: Any = request.user
+    indicator = indicators.get_indicator_for_viewer(viewer, pk)
+    org_id = request.GET.get("org") or request.POST.get("org")
+    if org_id:
+        parent = selectors.get_org_for_viewer(viewer, org_id)
+    else:
+        owner = indicator.owner
+        parent = owner if scope_for(viewer, VIEW).covers(owner) else None
+        parent = parent or selectors.get_org_for_viewer(viewer, None)
+    period = _indicator_period(request)
+    can_manage = viewer.has_function(MANAGE)
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        return _indicator_post(request, indicator, parent, period)
+    standings = indicators.ranking(viewer, indicator, parent, period)
+    rows = [
+        {
+            "standing": s,
+            "href": (
+                figure_url(indicator.metric, s.org, period) if indicator.source == "metric" else ""
+            ),
+        }
+        for s in standings
+    ]
+    return render(
+        request,
+        "statistics/indicator_detail.html",
+        {
+            "indicator": indicator,
+            "parent": parent,
+            "period": period,
+            "rows": rows,
+            "can_manage": can_manage,
+            "target_form": TargetForm(),
+            "actual_form": ActualForm() if indicator.source == "manual" else None,
+        },
+    )
+
+
+def _indicator_post(
+    request: HttpRequest, indicator: Any, parent: Organization, period: Period
+) -> HttpResponse:
+    viewer: Any = request.user
+    unit = selectors.get_org_for_viewer(viewer, request.POST.get("unit"))
+    if unit.parent_id != parent.pk:
+        raise Http404
+    action = request.POST.get("action")
+    form: Any = (
+        TargetForm(request.POST) if action == "target" else ActualForm(request.POST, request.FILES)
+    )
+    if form.is_valid():
+        try:
+            if action == "target":
+                indicators.target_set(
+                    actor=viewer,
+                    indicator=indicator,
+                    org=unit,
+                    period=period,
+                    target=form.cleaned_data["target"],
+                )
+            else:
+                indicators.actual_enter(
+                    actor=viewer, indicator=indicator, org=unit, period=period, **form.cleaned_data
+                )
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        except PermissionDenied:
+            messages.error(request, _("You may not set figures for %(org)s.") % {"org": unit})
+        else:
+            messages.success(request, _("Saved for %(org)s.") % {"org": unit.name})
+    else:
+        messages.error(
+            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
+    query = urlencode({"org": parent.pk, "period": period.key})
+    return redirect(f"{reverse('statistics:indicator_detail', args=[indicator.pk])}?{query}")
