@@ -302,4 +302,7 @@ def ranking(
                     entry.evidence if entry else "",
                 )
             )
+    for standing in standings:
+        standing.target = None if standing.target is None else figures.plain(standing.target)
+        standing.actual = None if standing.actual is None else figures.plain(standing.actual)
     return rank(standings, direction=indicator.direction, min_cases=indicator.min_cases)

@@ -12,5 +12,4 @@ grant_to_roles("statistics.manage", "clerk")
 grant_to_roles("statistics.brief", "clerk", "secretary")
 
 register_nav(_("Dashboard"), "statistics:dashboard", "statistics.view", order=5)
-register_nav(_("Indicators"), "statistics:indicators", "statistics.view", order=94)
 register_nav(_("Briefings"), "statistics:briefings", "statistics.view", order=95)
