@@ -108,9 +108,9 @@ def generate(scale: float = 1.0, seed: int = 2026) -> Sizes:
                     KINDS[depth - 1],
                     f"B{pk}",
                     f"单位{pk}",
-                    f"单位{pk}",
+                    f"U{pk}",
                     0,
-                    1,
+                    True,
                 )
                 for pk, parent, path, depth in orgs
             ),
