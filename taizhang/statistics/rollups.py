@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
 from django.db.models.signals import post_delete, post_save, pre_save
@@ -39,13 +39,32 @@ def additive_metrics() -> list[Metric]:
     return [metric for metric in METRICS.values() if metric.additive]
 
 
+class SQLiteMonth(models.Func):
+    """The first day of a date's month with SQLite's own ``strftime``: Django's
+    ``TruncMonth`` calls back into Python for every row on SQLite, which dominates a
+    refresh of millions of rows. Used for date (not datetime) fields only."""
+
+    function = "strftime"
+    template = "strftime('%%%%Y-%%%%m-01', %(expressions)s)"
+    output_field = models.DateField()
+
+
+def _month(metric: Metric, model: type[models.Model]) -> models.Func:
+    from taizhang.statistics.figures import date_lookup
+
+    is_date = date_lookup(metric) == metric.date_field
+    if is_date and connection.vendor == "sqlite":
+        return SQLiteMonth(metric.date_field)
+    return TruncMonth(metric.date_field, output_field=models.DateField())
+
+
 def _own_groups(metric: Metric, rows: models.QuerySet[Any]) -> models.QuerySet[Any]:
     """(org id, month, value, rows) of the metric's rows, grouped."""
     value = Count("pk") if metric.value == "count" else Sum(metric.value)
     return (
         rows.annotate(
             _org=F(metric.org_field),
-            _month=TruncMonth(metric.date_field, output_field=models.DateField()),
+            _month=_month(metric, rows.model),
         )
         .order_by()
         .values("_org", "_month")
