@@ -57,6 +57,7 @@ def test_every_measurement_yields_numbers():
         "scope_predicate_ms",
         "dashboard_db_ms",
         "raw_read_us_per_row",
+        "raw_read_into_python_us_per_row",
         "growth_ratio",
     }
     assert all(isinstance(g["measured"], int | float) for g in goals.values())
