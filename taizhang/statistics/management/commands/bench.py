@@ -45,7 +45,7 @@ class Command(BaseCommand):
         scale = options["scale"]
         if options["database_url"]:
             url = options["database_url"]
-            _ensure_postgres_database(url)
+            _ensure_postgres_database(url, rebuild=options["rebuild"])
             env["TAIZHANG_DATABASE_URL"] = url
             engine = "postgresql"
         else:
@@ -93,7 +93,7 @@ class Command(BaseCommand):
         self.stderr.write(f"Report written to {target}")
 
 
-def _ensure_postgres_database(url: str) -> None:
+def _ensure_postgres_database(url: str, *, rebuild: bool) -> None:
     import psycopg
 
     parsed = urlparse(url)
@@ -105,5 +105,8 @@ def _ensure_postgres_database(url: str) -> None:
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
+        if exists and rebuild:
+            connection.execute(f'DROP DATABASE "{name}"')
+            exists = None
         if not exists:
             connection.execute(f'CREATE DATABASE "{name}"')
