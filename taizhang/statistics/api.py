@@ -71,14 +71,10 @@ def _cell(cell: selectors.Cell) -> dict[str, Any]:
     }
 
 
-@router.get("/dashboard", response=DashboardOut)
-@requires(VIEW)
-def dashboard(request: HttpRequest, org_id: int | None = None, period: str = "") -> Any:
-    """Every additive figure the caller may see for the organization's subtree and
-    period, with 环比 and 同比, from the stored monthly figures where they apply."""
+def _board(request: HttpRequest, org_id: int | None, period: str, read: Any) -> dict[str, Any]:
     org = selectors.get_org_for_viewer(request.user, org_id)
     chosen = _period(period)
-    board = selectors.dashboard(request.user, org, chosen)
+    board = read(request.user, org, chosen)
     return {
         "org_id": org.pk,
         "org": org.name,
@@ -88,6 +84,14 @@ def dashboard(request: HttpRequest, org_id: int | None = None, period: str = "")
         "figures": [_cell(c) for c in board.cells],
         "now": [_cell(c) for c in board.state_cells],
     }
+
+
+@router.get("/dashboard", response=DashboardOut)
+@requires(VIEW)
+def dashboard(request: HttpRequest, org_id: int | None = None, period: str = "") -> Any:
+    """Every additive figure the caller may see for the organization's subtree and
+    period, with 环比 and 同比, from the stored monthly figures where they apply."""
+    return _board(request, org_id, period, selectors.dashboard)
 
 
 @router.get("/dashboard/live", response=DashboardOut)
@@ -95,18 +99,7 @@ def dashboard(request: HttpRequest, org_id: int | None = None, period: str = "")
 def dashboard_live(request: HttpRequest, org_id: int | None = None, period: str = "") -> Any:
     """The figures that cannot be stored, computed from the records: what stands today
     (``now``) and distinct counts with their comparisons (``figures``)."""
-    org = selectors.get_org_for_viewer(request.user, org_id)
-    chosen = _period(period)
-    board = selectors.live(request.user, org, chosen)
-    return {
-        "org_id": org.pk,
-        "org": org.name,
-        "period": chosen.key,
-        "start": chosen.start.isoformat(),
-        "end": chosen.end.isoformat(),
-        "figures": [_cell(c) for c in board.cells],
-        "now": [_cell(c) for c in board.state_cells],
-    }
+    return _board(request, org_id, period, selectors.live)
 
 
 @router.get("/figures/{metric}", response=FigureOut)

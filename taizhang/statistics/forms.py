@@ -19,6 +19,17 @@ from taizhang.statistics.periods import Period, PeriodError
 BRIEFING_DEPTH = 3
 
 
+def top_levels(viewer: Any, permission: str) -> tuple[Any, int | None]:
+    """The organizations in the viewer's scope for ``permission``, limited to the top
+    ``BRIEFING_DEPTH`` levels of it, and the depth of the highest."""
+    scope = scope_for(viewer, permission)
+    choices = Organization.objects.filter(scope.org_q(), is_active=True).order_by("path")
+    top = choices.values_list("depth", flat=True).first()
+    if top is not None:
+        choices = choices.filter(depth__lte=top + BRIEFING_DEPTH - 1)
+    return choices, top
+
+
 class BriefingForm(forms.Form):
     org = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Organization"))
     period = forms.CharField(
@@ -29,11 +40,7 @@ class BriefingForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        scope = scope_for(viewer, "statistics.brief")
-        choices = Organization.objects.filter(scope.org_q(), is_active=True).order_by("path")
-        top = choices.values_list("depth", flat=True).first()
-        if top is not None:
-            choices = choices.filter(depth__lte=top + BRIEFING_DEPTH - 1)
+        choices, top = top_levels(viewer, "statistics.brief")
         self.fields["org"].queryset = choices  # type: ignore[attr-defined]
         self.fields["org"].label_from_instance = lambda org: (  # type: ignore[attr-defined]
             "　" * max(org.depth - (top or 0), 0) + org.name
@@ -63,11 +70,7 @@ class IndicatorForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        scope = scope_for(viewer, "statistics.manage")
-        owners = Organization.objects.filter(scope.org_q(), is_active=True).order_by("path")
-        top = owners.values_list("depth", flat=True).first()
-        if top is not None:
-            owners = owners.filter(depth__lte=top + BRIEFING_DEPTH - 1)
+        owners, _top = top_levels(viewer, "statistics.manage")
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
         self.fields["metric"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (metric.name, metric.label) for metric in visible_metrics(viewer)
