@@ -31,7 +31,7 @@ class GrantForm(forms.Form):
         from taizhang.core.registry import role_choices
 
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["role"].choices = role_choices()
-        self.fields["scope_kind"].choices = [
+        self.fields["role"].choices = role_choices()  # type: ignore[attr-defined]
+        self.fields["scope_kind"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in ScopeKind.choices if value != ScopeKind.LISTED
         ]

@@ -220,7 +220,7 @@ class Standing:
 
     @property
     def completion(self) -> Decimal | None:
-        if self.target in (None, 0) or self.actual is None:
+        if self.target is None or self.target == 0 or self.actual is None:
             return None
         return (self.actual / self.target * 100).quantize(Decimal("0.1"))
 

@@ -302,8 +302,8 @@ def check(names: Iterable[str] | None = None) -> list[str]:
             ).values_list("org_id", "month", "value", "rows")
         }
         for key in sorted(set(expected) | set(stored), key=lambda k: (k[0], str(k[1]))):
-            want = expected.get(key, [Decimal(0), 0])
-            have = stored.get(key, [Decimal(0), 0])
+            want: list[Any] = expected.get(key, [Decimal(0), 0])
+            have: list[Any] = stored.get(key, [Decimal(0), 0])
             if Decimal(want[0]) != Decimal(have[0]) or int(want[1]) != int(have[1]):
                 problems.append(
                     f"{metric.name} org {key[0]} {key[1]:%Y-%m}: stored {have[0]} "

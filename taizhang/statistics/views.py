@@ -382,12 +382,11 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer: Any = request.user
     indicator = indicators.get_indicator_for_viewer(viewer, pk)
     org_id = request.GET.get("org") or request.POST.get("org")
-    if org_id:
+    owner = indicator.owner
+    if org_id or not scope_for(viewer, VIEW).covers(owner):
         parent = selectors.get_org_for_viewer(viewer, org_id)
     else:
-        owner = indicator.owner
-        parent = owner if scope_for(viewer, VIEW).covers(owner) else None
-        parent = parent or selectors.get_org_for_viewer(viewer, None)
+        parent = owner
     period = _indicator_period(request)
     can_manage = viewer.has_function(MANAGE)
     if request.method == "POST":

@@ -84,10 +84,10 @@ def ruoyi_baseline(org: Organization) -> dict[str, Any]:
             "ancestors varchar(500) NOT NULL)"
         )
         parents = dict(Organization.objects.values_list("pk", "parent_id"))
-        rows = []
+        rows: list[tuple[int, int, str]] = []
         for pk, parent in parents.items():
-            chain = []
-            node = parent
+            chain: list[int] = []
+            node: int | None = parent
             while node is not None:
                 chain.append(node)
                 node = parents.get(node)
