@@ -75,14 +75,19 @@ def main() -> None:
     conn = sqlite3.connect(":memory:")
     info = build(conn)
     # A depth-2 node (a subdistrict) holds 1 + 8 + 64 + 512 + 4,608 = 5,193 organizations.
-    pk, path = conn.execute("SELECT id, path FROM org WHERE depth = 2 ORDER BY id LIMIT 1").fetchone()
+    first = "SELECT id, path FROM org WHERE depth = 2 ORDER BY id LIMIT 1"
+    pk, path = conn.execute(first).fetchone()
     results = {
         "path_range": timed(
-            conn, "SELECT count(*) FROM org WHERE path >= ? AND path < ?", (path, path + "~"),
+            conn,
+            "SELECT count(*) FROM org WHERE path >= ? AND path < ?",
+            (path, path + "~"),
             args.repeat,
         ),
         "like_prefix (django startswith)": timed(
-            conn, "SELECT count(*) FROM org WHERE path LIKE ? ESCAPE '\\'", (path + "%",),
+            conn,
+            "SELECT count(*) FROM org WHERE path LIKE ? ESCAPE '\\'",
+            (path + "%",),
             args.repeat,
         ),
         "recursive_cte": timed(
@@ -99,8 +104,13 @@ def main() -> None:
             args.repeat,
         ),
     }
-    print(json.dumps({"sqlite": sqlite3.sqlite_version, **info, "subtree_root": pk,
-                      "results": results}, ensure_ascii=False, indent=2))
+    print(
+        json.dumps(
+            {"sqlite": sqlite3.sqlite_version, **info, "subtree_root": pk, "results": results},
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":
