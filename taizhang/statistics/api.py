@@ -179,3 +179,7 @@ def indicator_ranking(
         }
         for s in indicators.ranking(request.user, indicator, parent, chosen)
     ]
+
+
+# Indicator writes add their operations to this router.
+from taizhang.statistics import indicator_api  # noqa: E402, F401

@@ -13,14 +13,14 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import require
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.registry import METRICS
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import SEGMENT_WIDTH, Organization
 from taizhang.organizations.scope import scope_for
 from taizhang.statistics import figures, selectors
 from taizhang.statistics.models import (
@@ -62,7 +62,9 @@ def _clean(fields: dict[str, Any]) -> None:
 def indicator_create(*, actor: Any, owner: Organization, **fields: Any) -> Indicator:
     _may_manage(actor, owner)
     _clean(fields)
-    indicator = Indicator.objects.create(owner=owner, **fields)
+    indicator = Indicator(owner=owner, **fields)
+    indicator.full_clean()
+    indicator.save()
     audit_record(
         actor=actor,
         action="statistics.indicator_create",
@@ -83,6 +85,7 @@ def indicator_update(*, actor: Any, indicator: Indicator, **fields: Any) -> Indi
     before = snapshot(indicator, INDICATOR_FIELDS)
     for name, value in merged.items():
         setattr(indicator, name, value)
+    indicator.full_clean()
     indicator.save()
     audit_record(
         actor=actor,
@@ -164,7 +167,7 @@ def actual_enter(
         .filter(indicator=indicator, org=org, period_start=period.start, period_end=period.end)
         .first()
     )
-    before = None if row is None else [str(row.value), row.cases, row.evidence]
+    before = None if row is None else [str(row.value), row.cases, row.evidence, row.attachment.name]
     if row is None:
         row = IndicatorEntry(
             indicator=indicator, org=org, period_start=period.start, period_end=period.end
@@ -181,6 +184,7 @@ def actual_enter(
             "value": [before and before[0], str(value)],
             "cases": [before and before[1], cases],
             "evidence": [before and before[2], row.evidence],
+            **({"attachment": [before and before[3], row.attachment.name]} if attachment else {}),
         },
     )
     return row
@@ -195,9 +199,17 @@ def indicators_for(viewer: Any) -> QuerySet[Indicator]:
     scope = scope_for(viewer, VIEW)
     if scope.is_empty:
         return Indicator.objects.none()
-    visible = Organization.objects.filter(scope.org_q()).values_list("path", flat=True)
-    owners = {path[:length] for path in visible for length in range(6, len(path) + 1, 6)}
-    return Indicator.objects.filter(owner__path__in=owners, is_active=True).select_related("owner")
+    # The tops of the scope and their ancestors (a few paths), plus everything inside it
+    # (one range per subtree): never one path per organization in scope.
+    tops = list(scope.subtree_paths)
+    if scope.org_ids:
+        tops += Organization.objects.filter(pk__in=scope.org_ids).values_list("path", flat=True)
+    above = {
+        path[:length] for path in tops for length in range(SEGMENT_WIDTH, len(path), SEGMENT_WIDTH)
+    }
+    return Indicator.objects.filter(
+        Q(owner__path__in=above) | scope.org_q(prefix="owner__"), is_active=True
+    ).select_related("owner")
 
 
 def get_indicator_for_viewer(viewer: Any, pk: int) -> Indicator:
@@ -205,6 +217,18 @@ def get_indicator_for_viewer(viewer: Any, pk: int) -> Indicator:
     if indicator is None:
         raise Http404
     return indicator
+
+
+def get_entry_for_viewer(viewer: Any, indicator: Indicator, entry_id: int) -> IndicatorEntry:
+    """A manual actual of ``indicator``; 404 when missing or its unit is out of scope."""
+    entry = (
+        IndicatorEntry.objects.filter(indicator=indicator, pk=entry_id)
+        .select_related("org")
+        .first()
+    )
+    if entry is None or not scope_for(viewer, VIEW).covers(entry.org):
+        raise Http404
+    return entry
 
 
 @dataclass
@@ -216,7 +240,8 @@ class Standing:
     evidence: str = ""
     rank: int | None = None
     ranked: bool = False
-    reason: str = ""  # why not ranked: no_value, too_few_cases, no_target
+    reason: str = ""  # why not ranked: no_value, too_few_cases, no_target, zero_target
+    entry: IndicatorEntry | None = None  # the manual actual, with its evidence file
 
     @property
     def completion(self) -> Decimal | None:
@@ -229,9 +254,10 @@ def rank(standings: list[Standing], *, direction: str, min_cases: int) -> list[S
     """Rank the units (争先晋位); ties share a rank (1, 1, 3).
 
     When any unit has a target for the period, units are ranked on completion
-    (actual ÷ target) and a unit without a target is not ranked; otherwise on the actual
-    value. A unit with fewer than ``min_cases`` records, or with no value, is not ranked.
-    Lower is better when ``direction`` says so. Unranked units follow in their order.
+    (actual ÷ target, to 0.1 %, the precision shown) and a unit without a target, or with
+    a target of zero (no completion rate), is not ranked; otherwise on the actual value.
+    A unit with fewer than ``min_cases`` records, or with no value, is not ranked. Lower
+    is better when ``direction`` says so. Unranked units follow in their order.
     """
     by_target = any(s.target not in (None, 0) for s in standings)
     for item in standings:
@@ -240,8 +266,10 @@ def rank(standings: list[Standing], *, direction: str, min_cases: int) -> list[S
             item.reason = "no_value"
         elif item.cases < min_cases:
             item.reason = "too_few_cases"
-        elif by_target and item.target in (None, 0):
+        elif by_target and item.target is None:
             item.reason = "no_target"
+        elif by_target and item.target == 0:
+            item.reason = "zero_target"
 
     def score(item: Standing) -> Decimal:
         value = item.completion if by_target else item.actual
@@ -300,6 +328,7 @@ def ranking(
                     entry.value if entry else None,
                     entry.cases if entry else 0,
                     entry.evidence if entry else "",
+                    entry=entry,
                 )
             )
     for standing in standings:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.statistics import views
+from taizhang.statistics import indicator_views, views
 
 urlpatterns = [
     path("", views.dashboard_view, name="dashboard"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("figures/<str:metric>/", views.figure_view, name="figure"),
     path("indicators/", views.indicator_list_view, name="indicators"),
     path("indicators/<int:pk>/", views.indicator_detail_view, name="indicator_detail"),
+    path(
+        "indicators/<int:pk>/evidence/<int:entry_id>/",
+        indicator_views.indicator_evidence_view,
+        name="indicator_evidence",
+    ),
     path("briefings/", views.briefing_list_view, name="briefings"),
     path("briefings/new/", views.briefing_create_view, name="briefing_create"),
     path("briefings/<int:pk>/", views.briefing_detail_view, name="briefing_detail"),
