@@ -59,14 +59,22 @@ class BriefingForm(forms.Form):
 class IndicatorForm(forms.Form):
     owner = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Defined by"))
     name = forms.CharField(label=_("Indicator"), max_length=120)
-    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    unit = forms.CharField(label=_("Unit of measure"), max_length=20, required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
     source = forms.ChoiceField(label=_("Source"), choices=IndicatorSource.choices)
     metric = forms.ChoiceField(label=_("Metric"), required=False)
     min_cases = forms.IntegerField(
-        label=_("Minimum cases to be ranked"), min_value=0, max_value=100_000, initial=3
+        label=_("Minimum cases to be ranked"),
+        min_value=0,
+        max_value=100_000,
+        initial=3,
+        help_text=_("A unit with fewer records in the period is listed but not ranked."),
     )
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    description = forms.CharField(
+        label=_("Indicator description"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
