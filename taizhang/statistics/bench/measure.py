@@ -59,18 +59,46 @@ def subtree_near(size: int) -> Organization:
     return best
 
 
+def explain(query: str, params: list[Any]) -> str:
+    """The database's plan for ``query``, on one line."""
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + query, params)
+        return " | ".join(str(row[-1]).strip() for row in cursor.fetchall())
+
+
 def scope_predicate(org: Organization) -> dict[str, Any]:
-    """The data-scope predicate on its own (an index range counted in the database) and
-    with the ids brought back to Python, as a scoped query uses them."""
+    """The data-scope predicate on its own: the index range on the organization path,
+    counted in the database (p50/p95), with the ids brought back to Python, and through
+    the product's ``Scope.org_q()`` (ORM included). ``alternatives`` are the other ways
+    to find a subtree that ADR 0001 compared: Django's ``startswith`` (``LIKE 'p%'``) and
+    a recursive CTE over ``parent_id``; ``ruoyi_baseline`` is the fourth."""
+    from taizhang.organizations.scope import Scope
+
     lower, upper = subtree_bounds(org.path)
-    count_sql = "SELECT COUNT(*) FROM organizations_organization WHERE path >= %s AND path < %s"
-    ids_sql = "SELECT id FROM organizations_organization WHERE path >= %s AND path < %s"
+    where = "FROM organizations_organization WHERE path >= %s AND path < %s"
+    count_sql = f"SELECT COUNT(*) {where}"
+    ids_sql = f"SELECT id {where}"
     rows = len(sql(ids_sql, [lower, upper])())
     ids = timed(sql(ids_sql, [lower, upper]))
+    scope = Scope(permission="bench", user_id=None, subtree_paths=(org.path,))
+    orm = timed(lambda: Organization.objects.filter(scope.org_q()).count())
+    like = "SELECT COUNT(*) FROM organizations_organization WHERE path LIKE %s ESCAPE '\\'"
+    cte = (
+        "WITH RECURSIVE sub(id) AS (SELECT id FROM organizations_organization WHERE id = %s "
+        "UNION ALL SELECT o.id FROM "
+        "organizations_organization o JOIN sub ON o.parent_id = sub.id) SELECT COUNT(*) FROM sub"
+    )
     return {
         "subtree_organizations": rows,
         **timed(sql(count_sql, [lower, upper])),
         "with_ids_p50_ms": ids["p50_ms"],
+        "orm_count_p50_ms": orm["p50_ms"],
+        "plan": explain(count_sql, [lower, upper]),
+        "alternatives": {
+            "like_prefix_p50_ms": timed(sql(like, [org.path + "%"]))["p50_ms"],
+            "recursive_cte_p50_ms": timed(sql(cte, [org.pk]))["p50_ms"],
+        },
     }
 
 
@@ -116,67 +144,98 @@ def level_orgs() -> dict[str, Organization]:
     return {names[depth]: org for depth, org in first.items() if org is not None}
 
 
-def timed_db(run: Callable[[], Any], repeat: int = REPEAT) -> dict[str, float]:
-    """Like ``timed``, and also the time spent inside the database driver's execute."""
-    spent: list[float] = []
+def _recorded(run: Callable[[], Any]) -> tuple[list[tuple[str, Any]], float]:
+    """Run once; return the (sql, params) it sent and the seconds spent in execute."""
+    sent: list[tuple[str, Any]] = []
+    spent = [0.0]
 
-    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    def wrapper(execute: Any, query: str, params: Any, many: bool, context: Any) -> Any:
+        sent.append((query, params))
         started = time.perf_counter()
         try:
-            return execute(sql, params, many, context)
+            return execute(query, params, many, context)
         finally:
-            spent[-1] += time.perf_counter() - started
-
-    db_samples = []
-
-    def once() -> None:
-        spent.append(0.0)
-        run()
-        db_samples.append(spent[-1] * 1000)
+            spent[0] += time.perf_counter() - started
 
     with connection.execute_wrapper(wrapper):
-        wall = timed(once, repeat)
-    measured = sorted(db_samples[2:])
+        run()
+    return sent, spent[0]
+
+
+def timed_db(run: Callable[[], Any], repeat: int = REPEAT) -> dict[str, Any]:
+    """``run`` timed three ways: wall time in process (ORM and Python included), the
+    time its queries spent in the driver's execute, and the same SQL replayed on a raw
+    cursor (the database's share without the ORM)."""
+    sent, _spent = _recorded(run)
+    db: list[float] = []
+
+    def once() -> None:
+        db.append(_recorded(run)[1] * 1000)
+
+    wall = timed(once, repeat)
+    measured = sorted(db[2:])
+
+    def replay() -> None:
+        with connection.cursor() as cursor:
+            for query, params in sent:
+                cursor.execute(query, params)
+                cursor.fetchall()
+
+    raw = timed(replay, repeat)
     return {
-        **wall,
+        "queries": len(sent),
+        "in_process_p50_ms": wall["p50_ms"],
+        "in_process_p95_ms": wall["p95_ms"],
         "db_p50_ms": round(statistics.median(measured), 4),
         "db_p95_ms": round(measured[min(len(measured) - 1, int(len(measured) * 0.95))], 4),
+        "raw_sql_p50_ms": raw["p50_ms"],
+        "raw_sql_p95_ms": raw["p95_ms"],
     }
 
 
-def dashboard_db(org: Organization, names: list[str]) -> dict[str, Any]:
-    """The two queries of the stored figures a dashboard issues (``selectors._monthly``):
-    25 months of every metric for the organization (period, previous, a year earlier,
-    trend) and the chosen metric for each child."""
-    from taizhang.statistics import selectors
-
-    today = timezone.localdate()
-    start = dt.date(today.year - 2, today.month, 1)
-    month = today.replace(day=1)
-    children = list(Organization.objects.filter(parent=org).values_list("pk", flat=True))
-
-    def both() -> tuple[int, int]:
-        stored = selectors._monthly(set(names), [org.pk], start, today)
-        per_child = selectors._monthly({names[0]}, children, month, today)
-        return len(stored), len(per_child)
-
-    stored, per_child = both()
-    return {
-        "children": len(children),
-        "stored_rows_read": stored + per_child,
-        **timed_db(both),
-    }
-
-
-def dashboard_in_process(viewer: Any, org: Organization) -> dict[str, Any]:
-    """``selectors.dashboard`` as a page calls it: stored figures plus the figures
-    computed from the records (distinct members, what is overdue today)."""
+def dashboard_db(viewer: Any, org: Organization) -> dict[str, Any]:
+    """What one dashboard request asks of the database, as the API view does it: the
+    viewer's grants (read once per request), the organization, and
+    ``selectors.dashboard`` for this month (stored monthly figures of the month, the
+    previous month and a year earlier). ``breakdown`` is ``selectors.breakdown`` of one
+    stored metric over the organization's children (the drill-down's table)."""
+    from taizhang.core.registry import METRICS
+    from taizhang.organizations.scope import clear_cache
     from taizhang.statistics import selectors
     from taizhang.statistics.periods import Period
 
     today = timezone.localdate()
     period = Period.month(today.year, today.month)
-    return timed(lambda: selectors.dashboard(viewer, org, period), repeat=10)
+    metric = METRICS["activities.count"]
+
+    def board() -> int:
+        clear_cache(viewer)
+        found = selectors.get_org_for_viewer(viewer, org.pk)
+        return len(selectors.dashboard(viewer, found, period).cells)
+
+    def children() -> int:
+        clear_cache(viewer)
+        return len(selectors.breakdown(viewer, metric, org, period))
+
+    return {
+        "figures": board(),
+        "children": children(),
+        **timed_db(board),
+        "breakdown": timed_db(children),
+    }
+
+
+def request_in_process(token: str, path: str) -> dict[str, Any]:
+    """One API request through Django's full stack (middleware, bearer token, ninja,
+    view, JSON) in this process, without a server or network: the CPU a request costs."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    headers = {"Authorization": f"Bearer {token}"}
+    status = client.get(path, headers=headers).status_code
+    if status != 200:
+        raise RuntimeError(f"GET {path} answered {status}")
+    return timed(lambda: client.get(path, headers=headers))
 
 
 def raw_read(org: Organization) -> dict[str, Any]:
@@ -192,6 +251,7 @@ def raw_read(org: Organization) -> dict[str, Any]:
     fetch = sql(f"SELECT a.id, a.held_on, a.participants {source}", [lower, upper])  # noqa: S608
     scan = sql(f"SELECT COUNT(*), SUM(a.participants) {source}", [lower, upper])  # noqa: S608
     rows = len(fetch())
+    plan = explain(f"SELECT a.id, a.held_on, a.participants {source}", [lower, upper])  # noqa: S608
     fetched = timed(fetch, repeat=7)
     scanned = timed(scan, repeat=7)
     return {
@@ -200,6 +260,7 @@ def raw_read(org: Organization) -> dict[str, Any]:
         "us_per_row": round(fetched["p50_ms"] * 1000 / max(rows, 1), 4),
         "scan_p50_ms": scanned["p50_ms"],
         "scan_us_per_row": round(scanned["p50_ms"] * 1000 / max(rows, 1), 4),
+        "plan": plan,
     }
 
 
@@ -242,9 +303,13 @@ def growth_ratio(org: Organization, base_rows: int) -> dict[str, Any]:
         "SELECT g.id, g.value FROM bench_growth g JOIN organizations_organization o ON "
         "o.id = g.org_id WHERE o.path >= %s AND o.path < %s"
     )
+    analyze("bench_growth")
     before = timed(sql(query, [lower, upper]), repeat=15)
+    plan_before = explain(query, [lower, upper])
     insert(base_rows, base_rows * 9, outside)
+    analyze("bench_growth")
     after = timed(sql(query, [lower, upper]), repeat=15)
+    plan_after = explain(query, [lower, upper])
     rows = len(sql(query, [lower, upper])())
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_growth")
@@ -255,7 +320,18 @@ def growth_ratio(org: Organization, base_rows: int) -> dict[str, Any]:
         "before_p50_ms": before["p50_ms"],
         "after_p50_ms": after["p50_ms"],
         "ratio": round(after["p50_ms"] / before["p50_ms"], 3) if before["p50_ms"] else None,
+        "plan_before": plan_before,
+        "plan_after": plan_after,
     }
+
+
+def analyze(table: str = "") -> None:
+    """Fresh planner statistics, as autovacuum keeps them on PostgreSQL and ``ANALYZE``
+    (or ``PRAGMA optimize``) on SQLite. SQLite samples at most 1,000 rows per index."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute(f"ANALYZE {table}".strip())
 
 
 def refresh_all() -> dict[str, Any]:

@@ -18,20 +18,21 @@ GOALS = {
 
 def summarize(report: dict[str, Any]) -> dict[str, Any]:
     """Each goal with the measured value (worst level where there are levels)."""
+    dashboards = report["dashboard_db"].values()
     measured: dict[str, Any] = {
         "scope_predicate_ms": report["scope_predicate"]["p50_ms"],
-        "dashboard_db_ms": max(v["db_p50_ms"] for v in report["dashboard_db"].values()),
+        # The database's share of a dashboard: the larger of the time inside the
+        # driver's execute (ORM) and of the same SQL on a raw cursor, worst level.
+        "dashboard_db_ms": max(max(v["db_p50_ms"], v["raw_sql_p50_ms"]) for v in dashboards),
         "raw_read_us_per_row": report["raw_read"]["scan_us_per_row"],
         "raw_read_into_python_us_per_row": report["raw_read"]["us_per_row"],
         "growth_ratio": report["growth"]["ratio"],
     }
     if "http" in report:
-        measured["dashboard_end_to_end_ms"] = max(
-            v["latency_p50_ms"] or 0 for v in report["http"].values()
-        )
-        measured["requests_per_second"] = min(
-            v["requests_per_second"] for v in report["http"].values()
-        )
+        shipped = report["http"]["prod_settings"].values()
+        # End to end: a single request's p95 on an idle server, worst level.
+        measured["dashboard_end_to_end_ms"] = max(v["latency"]["p95_ms"] for v in shipped)
+        measured["requests_per_second"] = min(v["load"]["requests_per_second"] for v in shipped)
     result = {}
     for name, goal in GOALS.items():
         if name not in measured or measured[name] is None:

@@ -1,20 +1,49 @@
 """The benchmark's generator and measurements at a tiny scale: the data set has the
-promised shape and every measurement yields a number. No timing is asserted here;
-``make bench`` measures (docs/performance.md)."""
+promised shape and every measurement of the report yields a number. No timing is
+asserted here; ``make bench`` measures (docs/performance.md)."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
-from taizhang.core.registry import METRICS
+import pytest
+from django.db import connection
+
+from taizhang.accounts.services import _token_create
 from taizhang.core.testing import make_user
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Organization, encode_segment
 from taizhang.organizations.scope import ScopeKind
-from taizhang.statistics.bench import generate, measure
-from taizhang.statistics.bench.report import summarize
+from taizhang.statistics.bench import generate, measure, run
+from taizhang.statistics.bench.report import GOALS, summarize
 from taizhang.statistics.models import MonthlyFigure
 
 pytestmark = pytest.mark.django_db
+
+# Report entries that are words, not measurements.
+TEXT_KEYS = {"plan", "plan_before", "plan_after", "vendor", "version", "shared_buffers"}
+
+REPORT_KEYS = {
+    "data",
+    "database",
+    "scope_predicate",
+    "ruoyi_baseline",
+    "dashboard_db",
+    "request_in_process",
+    "raw_read",
+    "raw_read_orm",
+    "growth",
+}
+LEVELS = {"city", "district", "subdistrict", "community"}
+
+
+def _non_numeric(value: Any, where: str = "") -> list[str]:
+    """Paths of the report's leaves that are not numbers (text keys excepted)."""
+    if isinstance(value, dict):
+        return [bad for key, item in value.items() for bad in _non_numeric(item, f"{where}.{key}")]
+    if where.rsplit(".", 1)[-1] in TEXT_KEYS:
+        return [] if isinstance(value, str) and value else [where]
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    return [] if is_number else [where]
 
 
 def test_generated_tree_has_six_levels_and_valid_paths():
@@ -24,40 +53,39 @@ def test_generated_tree_has_six_levels_and_valid_paths():
     assert {o.depth for o in orgs.values()} == {1, 2, 3, 4, 5, 6}
     for org in orgs.values():
         assert len(org.path) == 6 * org.depth
+        assert org.path.endswith(encode_segment(org.pk))
         if org.parent_id:
-            assert org.path.startswith(orgs[org.parent_id].path)
+            parent = orgs[org.parent_id]
+            assert org.depth == parent.depth + 1
+            assert org.path == parent.path + encode_segment(org.pk)
+        else:
+            assert org.depth == 1
     assert (sizes.persons, sizes.activities, sizes.problems) == (1000, 4500, 500)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM activities_activity")
+        assert cursor.fetchone()[0] == 4500
 
 
-def test_every_measurement_yields_numbers():
+def test_every_measurement_of_the_report_is_a_number():
     generate.generate(scale=0.001)
     refresh = measure.refresh_all()
     assert refresh["source_rows"] > 4500 and MonthlyFigure.objects.exists()
+    measure.analyze()
     root = Organization.objects.get(parent=None)
     user = make_user("bench", ("clerk", ScopeKind.SUBTREE, root))
-    target = measure.subtree_near(8)
-    scope = measure.scope_predicate(target)
-    ruoyi = measure.ruoyi_baseline(target)
+    report = run.measure_all(user, _token_create(user=user), subtree_size=8)
+
+    assert set(report) == REPORT_KEYS
+    assert _non_numeric(report) == []
+    assert report["data"]["max_depth"] == 6
+    assert set(report["dashboard_db"]) == set(report["request_in_process"]) == LEVELS
+    scope, ruoyi = report["scope_predicate"], report["ruoyi_baseline"]
     assert scope["subtree_organizations"] == ruoyi["subtree_organizations"] > 1
-    levels = measure.level_orgs()
-    assert set(levels) == {"city", "district", "subdistrict", "community"}
-    names = [m.name for m in METRICS.values() if m.additive]
-    report = {
-        "scope_predicate": scope,
-        "dashboard_db": {k: measure.dashboard_db(org, names) for k, org in levels.items()},
-        "raw_read": measure.raw_read(levels["subdistrict"]),
-        "growth": measure.growth_ratio(levels["community"], 1000),
-    }
-    assert report["dashboard_db"]["city"]["stored_rows_read"] > 0
-    assert report["raw_read"]["rows"] > 0 and report["raw_read"]["us_per_row"] > 0
-    assert report["growth"]["table_rows_after"] == 10_000
-    assert measure.dashboard_in_process(user, root)["p50_ms"] > 0
+    assert report["dashboard_db"]["city"]["figures"] > 0
+    assert report["dashboard_db"]["city"]["queries"] > 0
+    assert report["raw_read"]["rows"] == report["raw_read_orm"]["rows"] > 0
+    assert report["growth"]["table_rows_after"] == 10 * report["growth"]["table_rows_before"]
+
     goals = summarize(report)
-    assert set(goals) == {
-        "scope_predicate_ms",
-        "dashboard_db_ms",
-        "raw_read_us_per_row",
-        "raw_read_into_python_us_per_row",
-        "growth_ratio",
-    }
+    assert set(goals) == set(GOALS) - {"dashboard_end_to_end_ms", "requests_per_second"}
     assert all(isinstance(g["measured"], int | float) for g in goals.values())

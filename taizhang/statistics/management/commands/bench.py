@@ -41,7 +41,10 @@ class Command(BaseCommand):
         bench_dir = Path(settings.VAR_DIR) / "bench"
         bench_dir.mkdir(parents=True, exist_ok=True)
         env = {key: value for key, value in os.environ.items() if not key.startswith("TAIZHANG_")}
-        env["DJANGO_SETTINGS_MODULE"] = "config.settings.dev"
+        # Production settings (DEBUG off) for the measuring process as for the server.
+        env["DJANGO_SETTINGS_MODULE"] = "config.settings.prod"
+        env["TAIZHANG_SECRET_KEY"] = "bench-" + os.urandom(16).hex()
+        env["TAIZHANG_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
         scale = options["scale"]
         if options["database_url"]:
             url = options["database_url"]
@@ -68,20 +71,14 @@ class Command(BaseCommand):
         token = report.pop("token")
         targets = report.pop("http_targets")
         if not options["no_http"]:
-            from taizhang.statistics.bench.load import Server, throughput
-
-            headers = {"Authorization": f"Bearer {token}"}
-            with Server(env) as server:
-                report["http"] = {
-                    level: throughput(server.port, path, headers, options["seconds"])
-                    for level, path in targets.items()
-                }
+            report["http"] = _http(env, token, targets, options["seconds"])
         report["machine"] = {
             "engine": engine,
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
             "scale": scale,
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         }
         report["total_seconds"] = round(time.perf_counter() - started, 1)
         report["goals"] = summarize(report)
@@ -91,6 +88,31 @@ class Command(BaseCommand):
             write_markdown(report, Path(options["markdown"]))
         self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
         self.stderr.write(f"Report written to {target}")
+
+
+def _http(
+    env: dict[str, str], token: str, targets: dict[str, str], seconds: float
+) -> dict[str, Any]:
+    """Each level through gunicorn with the shipped production settings, then with
+    persistent database connections (``bench/settings.py``): single-request latency
+    on an idle server and requests per second under four keep-alive clients."""
+    from taizhang.statistics.bench.load import Server, latency, throughput
+
+    headers = {"Authorization": f"Bearer {token}"}
+    result: dict[str, Any] = {}
+    for name, module in (
+        ("prod_settings", "config.settings.prod"),
+        ("persistent_connections", "taizhang.statistics.bench.settings"),
+    ):
+        with Server(env, settings=module) as server:
+            result[name] = {
+                level: {
+                    "latency": latency(server.port, path, headers, min(seconds, 3.0)),
+                    "load": throughput(server.port, path, headers, seconds),
+                }
+                for level, path in targets.items()
+            }
+    return result
 
 
 def _ensure_postgres_database(url: str, *, rebuild: bool) -> None:
