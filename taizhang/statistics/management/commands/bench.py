@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="1.0 = about 5M rows")
         parser.add_argument("--rebuild", action="store_true", help="generate the data anew")
         parser.add_argument("--database-url", default="", help="PostgreSQL URL of a bench DB")
-        parser.add_argument("--seconds", type=float, default=5.0, help="load per level")
+        parser.add_argument("--seconds", type=float, default=10.0, help="load per level")
         parser.add_argument("--no-http", action="store_true", help="skip requests per second")
         parser.add_argument("--markdown", default="", help="also write the tables here")
 
@@ -84,6 +84,8 @@ class Command(BaseCommand):
         report["goals"] = summarize(report)
         target = bench_dir / "report.json"
         target.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        # The latest report of each engine is kept too, to compare the two.
+        (bench_dir / f"report-{engine}.json").write_text(target.read_text())
         if options["markdown"]:
             write_markdown(report, Path(options["markdown"]))
         self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
