@@ -161,7 +161,20 @@ def grant_facts(user: Any) -> list[GrantFact]:
 
 
 def scope_for(user: Any, permission: str) -> Scope:
-    """The viewer's scope for one function. Cached on the user object per request."""
+    """The viewer's scope for one function. Cached on the user object per request, with
+    the grant facts it is built from (``clear_cache`` forgets both)."""
+    scopes: dict[str, Scope] | None = getattr(user, "_taizhang_scopes", None)
+    if scopes is None:
+        scopes = {}
+        if user is not None:
+            user._taizhang_scopes = scopes
+    scope = scopes.get(permission)
+    if scope is None:
+        scope = scopes[permission] = _build_scope(user, permission)
+    return scope
+
+
+def _build_scope(user: Any, permission: str) -> Scope:
     from taizhang.core.registry import ROLES
 
     facts = [
@@ -210,8 +223,9 @@ def visible_organizations(user: Any, permission: str):  # type: ignore[no-untype
 
 
 def clear_cache(user: Any) -> None:
-    if hasattr(user, "_taizhang_grant_facts"):
-        del user._taizhang_grant_facts
+    for name in ("_taizhang_grant_facts", "_taizhang_scopes"):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 class _NoRole:

@@ -12,9 +12,9 @@ from taizhang.statistics import indicators, rollups
 from taizhang.statistics.periods import Period
 
 INDICATORS = [
-    ("集中学习场次", "场", "metric", "activities.group_study", 5, (60, 110)),
-    ("诉求办结件数", "件", "metric", "demands.closed", 3, (15, 35)),
-    ("问题销号数", "个", "metric", "problems.closed", 3, (6, 14)),
+    ("集中学习场次", "场", "metric", "activities.group_study", 5, (115, 150)),
+    ("诉求办结件数", "件", "metric", "demands.closed", 3, (35, 50)),
+    ("问题销号数", "个", "metric", "problems.closed", 3, (12, 18)),
 ]
 
 

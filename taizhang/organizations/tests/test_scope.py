@@ -102,6 +102,26 @@ def test_revoked_grant_stops_working(tree):
     assert not organization_list(viewer=user).exists()
 
 
+def test_scope_is_built_once_per_function_and_forgotten_on_grant_change(
+    tree, django_assert_num_queries
+):
+    """A request asks for the same scope many times (a dashboard does for each metric):
+    the grants are read once, and a grant change is seen at once."""
+    user = make_user("memo", ("clerk", ScopeKind.SUBTREE, tree.street_a))
+    first = scope_for(user, "organizations.view")
+    with django_assert_num_queries(0):
+        assert scope_for(user, "organizations.view") is first
+    grant_create(
+        user=user,
+        role="clerk",
+        scope_kind=ScopeKind.SUBTREE,
+        organization=tree.street_b,
+        acting_user=None,
+    )
+    widened = scope_for(user, "organizations.view")
+    assert set(widened.subtree_paths) == {tree.street_a.path, tree.street_b.path}
+
+
 def test_scope_explains_itself(tree, personas):
     """The scope names the grant that lets the viewer see an organization."""
     reasons = scope_for(personas.street_a, "organizations.view").explain(tree.grid_a)
