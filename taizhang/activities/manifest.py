@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import Activity, Attendance, AttendanceMode, VolunteerService
 from taizhang.core.registry import (
@@ -160,7 +161,7 @@ register_metric(
         name="activities.members_reached",
         sentence=_("reaching {value} Party members"),
         label=_("Party members reached"),
-        unit=_("person (unit)"),
+        unit=pgettext_lazy("unit of measure", "people"),
         queryset=_member_attendance,
         org_field="activity__org",
         date_field="activity__held_on",

@@ -80,3 +80,10 @@ def approximate(value: Any, unit: str = "") -> str:
     text = _trim(kept, places)
     inexact = kept != scaled
     return f"{text}{suffix}{'余' if inexact else ''}{unit}"
+
+
+def with_unit(text: str, unit: str) -> str:
+    """A number and its unit as the unit's language writes them: "42个", "42 items"."""
+    if not unit:
+        return text
+    return f"{text} {unit}" if unit[0].isascii() and unit[0].isalpha() else f"{text}{unit}"

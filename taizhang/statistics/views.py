@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import requires
-from taizhang.core.formatting import format_yuan
+from taizhang.core.formatting import format_yuan, with_unit
 from taizhang.core.forms import add_service_errors
 from taizhang.core.registry import NAV_ITEMS, Metric
 from taizhang.organizations.models import Organization
@@ -56,7 +56,7 @@ def show(metric: Metric, value: Decimal) -> str:
     if metric.money:
         return format_yuan(value)
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
-    return f"{text}{metric.unit}"
+    return with_unit(text, str(metric.unit))
 
 
 def _module_of(metric: Metric) -> str:

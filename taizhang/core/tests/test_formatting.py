@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from taizhang.core.formatting import approximate, format_wan_yuan, format_yuan
+from taizhang.core.formatting import approximate, format_wan_yuan, format_yuan, with_unit
 from taizhang.core.masking import mask_id_number, mask_mobile
 
 
@@ -58,3 +58,12 @@ def test_masks():
     assert mask_mobile("13812345678") == "138****5678"
     assert mask_id_number("350203199001011234") == "3502**********1234"
     assert mask_mobile("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "expected"),
+    [("42", "个", "42个"), ("42", "items", "42 items"), ("1,563", "", "1,563"), ("7", "%", "7%")],
+)
+def test_with_unit_spaces_words_not_characters(text, unit, expected):
+    """Chinese units follow the number directly; English words take a space."""
+    assert with_unit(text, unit) == expected

@@ -12,8 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
 
 
-def _entries(po: Path) -> list[tuple[str, str, bool, bool]]:
-    """(msgid, msgstr, fuzzy, plural) for each entry but the header."""
+def _entries(po: Path) -> list[tuple[str, str, bool, bool, str]]:
+    """(msgid, msgstr, fuzzy, plural, context) for each entry but the header."""
     text = po.read_text(encoding="utf-8")
     result = []
     for block in text.split("\n\n"):
@@ -25,10 +25,12 @@ def _entries(po: Path) -> list[tuple[str, str, bool, bool]]:
             continue
         msgid = "".join(re.findall(r'"(.*)"', match.group(1)))
         plural = "msgid_plural" in body
+        ctxmatch = re.search(r'msgctxt ((?:".*"\n?)+)', body)
+        context = "".join(re.findall(r'"(.*)"', ctxmatch.group(1))) if ctxmatch else ""
         strmatch = re.search(r'msgstr(?:\[0\])? ((?:".*"\n?)+)', body)
         msgstr = "".join(re.findall(r'"(.*)"', strmatch.group(1))) if strmatch else ""
         if msgid:
-            result.append((msgid, msgstr, fuzzy, plural))
+            result.append((msgid, msgstr, fuzzy, plural, context))
     return result
 
 
@@ -41,7 +43,7 @@ def test_catalogues_exist():
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parents[3].name)
 def test_every_string_is_translated(po):
     """No empty or fuzzy translation is left in any catalogue."""
-    problems = [msgid for msgid, msgstr, fuzzy, _p in _entries(po) if fuzzy or not msgstr]
+    problems = [msgid for msgid, msgstr, fuzzy, *_rest in _entries(po) if fuzzy or not msgstr]
     assert problems == []
 
 
@@ -53,10 +55,17 @@ def test_compiled_catalogue_is_current(po):
     with mo.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
     stale = []
-    for msgid, msgstr, _fuzzy, plural in _entries(po):
-        source = msgid.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-        expected = msgstr.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
-        got = compiled.ngettext(source, source, 1) if plural else compiled.gettext(source)
+    for msgid, msgstr, _fuzzy, plural, context in _entries(po):
+        source = _unescape(msgid)
+        expected = _unescape(msgstr)
+        if context:
+            got = compiled.pgettext(_unescape(context), source)
+        else:
+            got = compiled.ngettext(source, source, 1) if plural else compiled.gettext(source)
         if got != expected:
             stale.append(source)
     assert stale == []
+
+
+def _unescape(text: str) -> str:
+    return text.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
