@@ -6,6 +6,7 @@ the modules' services, so the demo also fills the audit trail as real use would.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass, field
 from importlib import import_module
@@ -14,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 DEMO_PASSWORD = "Taizhang@2026"  # noqa: S105 - documented demo password
 
@@ -33,6 +35,12 @@ class DemoContext:
     persons: list[Any] = field(default_factory=list)
     users: dict[str, Any] = field(default_factory=dict)  # demo login → user
     logins: list[tuple[str, str]] = field(default_factory=list)  # (username, description)
+
+
+def working_moment(day: dt.date, rng: random.Random) -> dt.datetime:
+    """A moment in office hours (08:00–17:59) of ``day``, for records the demo back-dates."""
+    moment = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)))
+    return timezone.make_aware(moment)
 
 
 def demo_modules() -> list[Any]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
-from taizhang.core.demo import DEMO_PASSWORD
+from taizhang.core.demo import DEMO_PASSWORD, working_moment
 from taizhang.demands import services
 from taizhang.demands.models import Channel, RequesterKind, Satisfaction
 from taizhang.demands.services import RequesterIn
@@ -97,12 +97,6 @@ CHANNEL_WEIGHTS = [
 
 def _name(rng: Any) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
-
-
-def _at(day: dt.date, rng: Any) -> dt.datetime:
-    return timezone.make_aware(
-        dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)))
-    )
 
 
 def _grid_login(ctx: Any) -> Any:
@@ -238,10 +232,10 @@ def load(ctx: Any) -> None:
             actor = district_user
         received = year_start + dt.timedelta(days=int(span * (index + rng.random()) / COUNT))
         received = min(received, today)
-        clock = [_at(received, rng)]
+        clock = [working_moment(received, rng)]
 
         def at(day: dt.date, clock: list[dt.datetime] = clock) -> dt.datetime:
-            moment = min(max(_at(day, rng), clock[0] + dt.timedelta(minutes=20)), now)
+            moment = min(max(working_moment(day, rng), clock[0] + dt.timedelta(minutes=20)), now)
             clock[0] = moment
             return moment
 

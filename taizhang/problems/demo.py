@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from taizhang.core.demo import working_moment
 from taizhang.people.models import Position, PositionTitle
 from taizhang.problems import services
 from taizhang.problems.models import ProblemKind
@@ -218,11 +219,6 @@ def _png() -> bytes:
     )
 
 
-def _at(day: dt.date, rng: Any) -> dt.datetime:
-    moment = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)))
-    return timezone.make_aware(moment)
-
-
 def load(ctx: Any) -> None:
     # Our own seed: the demo stays the same whatever earlier modules drew from ctx.rng.
     rng = random.Random(SEED)
@@ -280,10 +276,10 @@ def load(ctx: Any) -> None:
             and responsible.pk == verifier.person_id
         ):
             responsible = None
-        last = [_at(raised, rng)]
+        last = [working_moment(raised, rng)]
 
         def clock(day: dt.date, last: list[dt.datetime] = last) -> dt.datetime:
-            moment = min(max(_at(day, rng), last[0] + dt.timedelta(minutes=5)), now)
+            moment = min(max(working_moment(day, rng), last[0] + dt.timedelta(minutes=5)), now)
             last[0] = moment
             return moment
 
@@ -387,7 +383,7 @@ def _raise_blockers(
         responsible = getattr(project, "responsible", None)
         for text, kind_code, source in rng.sample(BLOCKERS, rng.randint(1, 2)):
             raised = today - dt.timedelta(days=rng.randint(10, 120))
-            moment = _at(raised, rng)
+            moment = working_moment(raised, rng)
             problem = services.problem_create(
                 org=org,
                 title=f"{project}{text}",

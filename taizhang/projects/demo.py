@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.demo import working_moment
 from taizhang.organizations.models import OrgKind
 from taizhang.people.models import Person
 from taizhang.projects.models import Category, Stage
@@ -196,6 +197,7 @@ def load(ctx: Any) -> None:
             capacity_unit=capacity_unit or "",
             expected_jobs=rng.randint(50, 1500) if category == Category.INDUSTRY else None,
             stage_since=start,
+            when=working_moment(start, rng),
             acting_user=None,
         )
         # Stage moves spread between the start and today, as progress reports.

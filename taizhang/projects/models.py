@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.models import Accountable
@@ -71,7 +72,9 @@ class Project(Accountable):
         _("stage"), choices=Stage.choices, default=Stage.PLANNING, editable=False
     )
     stage_since = models.DateField(_("in this stage since"), editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(
+        _("put on the ledger at"), default=timezone.now, editable=False
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

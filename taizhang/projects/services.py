@@ -93,13 +93,21 @@ def project_create(
     description: str = "",
     stage: int = Stage.PLANNING,
     stage_since: dt.date | None = None,
+    when: dt.datetime | None = None,
     acting_user: Any,
 ) -> Project:
-    """Put a project on the ledger, in ``stage`` (策划生成 unless it arrives later)."""
+    """Put a project on the ledger, in ``stage`` (策划生成 unless it arrives later).
+
+    ``when`` is the moment it was put on the ledger, for imports of a ledger kept
+    elsewhere (and the demo); it defaults to now and cannot be in the future.
+    """
     _ensure_can_manage(acting_user, org)
     since = stage_since or _today()
     if since > _today():
         raise ValidationError(_("A stage cannot be reached in the future."))
+    listed_at = when or timezone.now()
+    if listed_at > timezone.now():
+        raise ValidationError(_("A project cannot be put on the ledger in the future."))
     project = Project(
         org=org,
         name=name,
@@ -119,6 +127,7 @@ def project_create(
         description=description,
         stage=Stage(stage),
         stage_since=since,
+        created_at=listed_at,
     )
     project.full_clean()
     project.save()

@@ -46,6 +46,18 @@ def test_create_writes_one_audit_event_with_the_fields(tree, personas):
     assert project.stage_changes.count() == 1
 
 
+def test_a_ledger_kept_elsewhere_keeps_its_listing_day(tree, personas):
+    """An import (or the demo) puts a project on the ledger on the day it was listed,
+    so the monthly figures count it in that month; a day in the future is refused."""
+    listed = timezone.now() - dt.timedelta(days=200)
+    project = make_project(tree.street_a, when=listed)
+    project.refresh_from_db()
+    assert project.created_at == listed
+    assert make_project(tree.street_a, "今日项目").created_at > listed
+    with pytest.raises(ValidationError):
+        make_project(tree.street_a, "未来项目", when=timezone.now() + dt.timedelta(days=1))
+
+
 def test_create_on_an_organization_out_of_scope_is_refused(tree, personas):
     """A clerk of subdistrict B cannot put a project on A's ledger."""
     with pytest.raises(PermissionDenied):
