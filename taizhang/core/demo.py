@@ -38,9 +38,10 @@ class DemoContext:
 
 
 def working_moment(day: dt.date, rng: random.Random) -> dt.datetime:
-    """A moment in office hours (08:00–17:59) of ``day``, for records the demo back-dates."""
+    """A moment in office hours (08:00–17:59) of ``day``, never later than now, for
+    records the demo back-dates."""
     moment = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)))
-    return timezone.make_aware(moment)
+    return min(timezone.make_aware(moment), timezone.now())
 
 
 def demo_modules() -> list[Any]:

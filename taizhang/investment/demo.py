@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.demo import working_moment
 from taizhang.investment.models import EventKind, LeadStage, Source
 from taizhang.investment.services import (
     competition_create,
@@ -292,6 +293,7 @@ def load(ctx: Any) -> None:
             category=Category.INDUSTRY,
             lead_unit=commerce,
             linked_leader=leader_user.person if leader_user and index % 2 == 0 else None,
+            when=working_moment(lead.stage_since, rng),
             acting_user=None,
         )
 

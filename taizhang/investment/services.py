@@ -242,12 +242,14 @@ def lead_convert_to_project(
     lead_unit: Organization,
     linked_leader: Person | None = None,
     responsible: Person | None = None,
+    when: dt.datetime | None = None,
     acting_user: Any,
 ) -> Project:
     """Turn a landed lead into a key project in one step, keeping the link.
 
     The project starts in 供地/落地 (or 开工 when the lead already broke ground), with the
-    signed amount as its total investment.
+    signed amount as its total investment; ``when`` back-dates its listing as in
+    ``project_create``.
     """
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
     _ensure_can_manage(acting_user, lead.org)
@@ -266,6 +268,7 @@ def lead_convert_to_project(
         description=_("From investment lead: %(enterprise)s") % {"enterprise": lead.enterprise},
         stage=Stage.STARTED if lead.stage >= LeadStage.STARTED else Stage.LAND,
         stage_since=lead.stage_since,
+        when=when,
         acting_user=acting_user,
     )
     lead.project = project
