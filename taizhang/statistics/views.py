@@ -246,21 +246,27 @@ def briefing_list_view(request: HttpRequest) -> HttpResponse:
     """The briefings of the viewer's organizations, and the form to generate one."""
     viewer: Any = request.user
     can_brief = viewer.has_function(BRIEF)
-    form = None
-    if can_brief:
-        org = selectors.default_org(viewer)
-        form = BriefingForm(
-            viewer=viewer,
-            initial={"org": org.pk if org else None, "period": _period(request).key},
-        )
+    form = _briefing_form(request) if can_brief else None
     page = Paginator(briefings.briefings_for(viewer), 30).get_page(request.GET.get("page"))
     return render(request, "statistics/briefing_list.html", {"page": page, "form": form})
+
+
+def _briefing_form(request: HttpRequest) -> BriefingForm:
+    """The generate form, bound to a POST or starting at the viewer's top organization
+    and this month (or the period asked for)."""
+    viewer: Any = request.user
+    if request.method == "POST":
+        return BriefingForm(request.POST, viewer=viewer)
+    org = selectors.default_org(viewer)
+    return BriefingForm(
+        viewer=viewer, initial={"org": org.pk if org else None, "period": _period(request).key}
+    )
 
 
 @requires(BRIEF)
 def briefing_create_view(request: HttpRequest) -> HttpResponse:
     viewer: Any = request.user
-    form = BriefingForm(request.POST or None, viewer=viewer)
+    form = _briefing_form(request)
     if request.method == "POST" and form.is_valid():
         try:
             briefing = briefings.briefing_generate(

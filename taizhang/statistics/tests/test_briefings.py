@@ -8,7 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 from docx import Document
 
 from taizhang.activities.tests.factories import make_activity, make_person
@@ -150,3 +150,18 @@ def test_pages(client, march, personas):
     )
     assert outside.status_code == 422  # not a choice in street_b's form
     assert Briefing.objects.count() == 1
+
+
+def test_the_generate_form_starts_at_the_viewers_top_and_this_month(client, tree, personas):
+    """Opened from the list or its own address, the form is filled for this month's
+    briefing of the clerk's organization, and only 工作简报 is lit in the menu."""
+    client.login(username="street_a", password=PASSWORD)
+    today = timezone.localdate()
+    this_month = Period.month(today.year, today.month).key
+    for url in ("/statistics/briefings/", "/statistics/briefings/new/"):
+        response = client.get(url)
+        form = response.context["form"]
+        assert form["org"].value() == tree.street_a.pk
+        assert form["period"].value() == this_month
+        active = [item["url"] for item in response.context["nav_items"] if item["active"]]
+        assert active == ["/statistics/briefings/"]
