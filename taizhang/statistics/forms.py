@@ -85,6 +85,18 @@ class IndicatorForm(forms.Form):
         ]
 
 
+class IndicatorEditForm(IndicatorForm):
+    """The wording and ranking rule of an indicator. Who set it and what it measures
+    stay as they are: targets and actuals were given for that."""
+
+    FIXED = ("owner", "source", "metric")
+
+    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+        super().__init__(*args, viewer=viewer, **kwargs)
+        for name in self.FIXED:
+            del self.fields[name]
+
+
 class TargetForm(forms.Form):
     target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=22, decimal_places=2)
 

@@ -1,4 +1,5 @@
-"""Writes of indicators under ``/api/v1/statistics/``: targets and manual actuals.
+"""Writes of indicators under ``/api/v1/statistics/``: wording and ranking rule,
+targets and manual actuals.
 
 The reads (``GET /indicators``, ``GET /indicators/{id}/ranking``) live in ``api.py``;
 this module adds its operations to the same router and is imported at the bottom of it.
@@ -19,7 +20,7 @@ from ninja.errors import HttpError
 
 from taizhang.core.access import requires
 from taizhang.statistics import indicators, selectors
-from taizhang.statistics.api import router
+from taizhang.statistics.api import IndicatorOut, router
 from taizhang.statistics.periods import Period, PeriodError
 
 MANAGE = "statistics.manage"
@@ -27,6 +28,16 @@ MANAGE = "statistics.manage"
 
 class IndicatorErrorOut(Schema):
     detail: Any
+
+
+class IndicatorPatchIn(Schema):
+    """What may change once an indicator is set; its owner, source and metric stay."""
+
+    name: str | None = None
+    unit: str | None = None
+    direction: str | None = None
+    min_cases: int | None = None
+    description: str | None = None
 
 
 class TargetIn(Schema):
@@ -81,6 +92,15 @@ def _period(text: str) -> Period:
 
 
 ERRORS = {403: IndicatorErrorOut, 422: IndicatorErrorOut}
+
+
+@router.patch("/indicators/{indicator_id}", response={200: IndicatorOut, **ERRORS})
+@requires(MANAGE)
+def indicator_update(request: HttpRequest, indicator_id: int, payload: IndicatorPatchIn) -> Any:
+    """Reword an indicator or change its ranking rule (the fields given)."""
+    indicator = indicators.get_indicator_for_viewer(request.user, indicator_id)
+    changes = payload.dict(exclude_none=True)
+    return indicators.indicator_update(actor=request.user, indicator=indicator, **changes)
 
 
 @router.post("/indicators/{indicator_id}/targets", response={200: TargetOut, **ERRORS})

@@ -8,6 +8,7 @@ urlpatterns = [
     path("figures/<str:metric>/", views.figure_view, name="figure"),
     path("indicators/", views.indicator_list_view, name="indicators"),
     path("indicators/<int:pk>/", views.indicator_detail_view, name="indicator_detail"),
+    path("indicators/<int:pk>/edit/", indicator_views.indicator_edit_view, name="indicator_edit"),
     path(
         "indicators/<int:pk>/evidence/<int:entry_id>/",
         indicator_views.indicator_evidence_view,

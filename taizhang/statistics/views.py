@@ -418,6 +418,7 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "period": period,
             "rows": rows,
             "can_manage": can_manage,
+            "can_edit": can_manage and scope_for(viewer, MANAGE).covers(owner),
             "target_form": TargetForm(),
             "actual_form": ActualForm() if indicator.source == "manual" else None,
         },

@@ -522,3 +522,74 @@ def test_api_actuals(client, tree, personas, metric_indicator, manual_indicator)
     assert saved.status_code == 200
     assert (saved.json()["value"], saved.json()["cases"]) == ("75.5", 300)
     assert _actions().count("statistics.actual_enter") == 1
+
+
+@pytest.mark.django_db
+def test_edit_an_indicator_keeps_what_it_measures(client, tree, personas, viewer_only):
+    """The manager who set an indicator can reword it and change its ranking rule (one
+    audited write); its owner, source and metric cannot be changed through the form, a
+    subdistrict clerk cannot edit the district's indicator, and a viewer has no page."""
+    indicator = _create(personas.district, tree.district)
+    url = f"/statistics/indicators/{indicator.pk}/edit/"
+    client.login(username="district", password=PASSWORD)
+    detail = client.get(f"/statistics/indicators/{indicator.pk}/")
+    assert url in detail.content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"]["name"].value() == "集中学习场次"
+    before = AuditEvent.objects.count()
+    response = client.post(
+        url,
+        {"name": "集中学习开展场次", "unit": "场", "direction": "higher", "min_cases": "4",
+         "description": "按街道排名", "source": "manual", "metric": "", "owner": tree.street_a.pk},
+    )  # fmt: skip
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.min_cases, indicator.description) == (
+        "集中学习开展场次",
+        4,
+        "按街道排名",
+    )
+    assert (indicator.owner, indicator.source, indicator.metric) == (
+        tree.district,
+        "metric",
+        "activities.count",
+    )
+    assert AuditEvent.objects.count() == before + 1
+    event = AuditEvent.objects.latest("pk")
+    assert event.action == "statistics.indicator_update"
+    assert event.changes["name"] == ["集中学习场次", "集中学习开展场次"]
+    assert "source" not in event.changes
+    invalid = client.post(url, {"name": " ", "direction": "higher", "min_cases": "4"})
+    assert invalid.status_code == 422
+    assert AuditEvent.objects.count() == before + 1
+
+    client.login(username="street_a", password=PASSWORD)
+    assert client.get(url).status_code == 404
+    assert url not in client.get(f"/statistics/indicators/{indicator.pk}/").content.decode()
+    client.force_login(viewer_only)
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_api_edit_an_indicator(client, tree, personas, metric_indicator):
+    """PATCH changes the fields given, audited; owner, source and metric are not
+    accepted; a subdistrict clerk who sees the district's indicator may not change it."""
+    url = f"/api/v1/statistics/indicators/{metric_indicator.pk}"
+
+    tokens = {p: bearer(client, getattr(personas, p)) for p in ("district", "street_a", "street_b")}
+
+    def patch(persona, body):
+        return client.patch(url, body, content_type="application/json", **tokens[persona])
+
+    before = AuditEvent.objects.count()
+    response = patch("district", {"min_cases": 5, "source": "manual", "owner_id": 1})
+    assert response.status_code == 200, response.content
+    assert (response.json()["min_cases"], response.json()["source"]) == (5, "metric")
+    assert AuditEvent.objects.count() == before + 1
+    assert patch("district", {"min_cases": -1}).status_code == 422
+    assert patch("district", {"direction": "sideways"}).status_code == 422
+    assert patch("street_a", {"name": "改名"}).status_code == 403
+    assert patch("street_b", {"name": "改名"}).status_code in (403, 404)
+    metric_indicator.refresh_from_db()
+    assert (metric_indicator.name, metric_indicator.min_cases) == ("集中学习场次", 5)
+    assert AuditEvent.objects.count() == before + 1
