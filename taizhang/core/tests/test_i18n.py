@@ -10,6 +10,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
+MODULES = sorted(path.parent for path in ROOT.glob("*/apps.py"))
+# A UI string written as one literal: _("…"), gettext("…"), {% translate "…" %}. Strings
+# split over several literals, and examples quoted in docstrings (``_("…")``), are not
+# read here; scripts/messages.py extracts everything.
+PY_LITERAL = re.compile(
+    r"""(?<![\w.`])(?:_|gettext|gettext_lazy|ngettext|ngettext_lazy)\(\s*"((?:[^"\\\n]|\\.)+)"\s*[,)]"""
+)
+TEMPLATE_LITERAL = re.compile(r"""{%\s*(?:translate|trans)\s+(?:"((?:[^"\\]|\\.)+)"|'([^']+)')""")
 
 
 def _entries(po: Path) -> list[tuple[str, str, bool, bool, str]]:
@@ -38,6 +46,24 @@ def test_catalogues_exist():
     """The foundation modules ship a Chinese catalogue."""
     names = {po.parents[3].name for po in CATALOGUES}
     assert {"core", "organizations", "people", "accounts"} <= names
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: p.name)
+def test_every_ui_string_of_the_code_is_in_the_catalogue(module):
+    """A string added to the code or a template without running scripts/messages.py
+    would show in English on the Chinese UI."""
+    po = module / "locale/zh_Hans/LC_MESSAGES/django.po"
+    known = {msgid for msgid, *_rest in _entries(po)} if po.exists() else set()
+    missing = set()
+    for source in module.rglob("*.py"):
+        if {"tests", "migrations"} & set(source.relative_to(module).parts):
+            continue
+        for match in PY_LITERAL.finditer(source.read_text(encoding="utf-8")):
+            missing.add(match.group(1))
+    for template in module.rglob("*.html"):
+        for match in TEMPLATE_LITERAL.finditer(template.read_text(encoding="utf-8")):
+            missing.add(match.group(1) or match.group(2))
+    assert sorted(missing - known) == []
 
 
 @pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parents[3].name)
