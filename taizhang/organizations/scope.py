@@ -125,12 +125,19 @@ class Scope:
 def _grant_facts(user: Any) -> list[GrantFact]:
     from taizhang.accounts.models import Grant
 
-    grants = (
+    grants = list(
         Grant.objects.filter(user_id=user.pk, is_active=True)
         .select_related("organization")
-        .prefetch_related("listed_organizations")
         .order_by("pk")
     )
+    # The listed organizations are read only when a grant lists some (one query for
+    # all of them): most users hold org or subtree grants, and this runs per request.
+    listed: dict[int, list[Organization]] = {grant.pk: [] for grant in grants}
+    listing = [grant.pk for grant in grants if grant.scope_kind == ScopeKind.LISTED]
+    if listing:
+        through = Grant.listed_organizations.through.objects.filter(grant_id__in=listing)
+        for row in through.select_related("organization"):
+            listed[row.grant_id].append(row.organization)
     facts = []
     for grant in grants:
         org = grant.organization
@@ -144,8 +151,7 @@ def _grant_facts(user: Any) -> list[GrantFact]:
                 org_name=org.name if org else "",
                 org_path=org.path if org else "",
                 listed=tuple(
-                    (o.pk, o.path, o.name)
-                    for o in sorted(grant.listed_organizations.all(), key=lambda o: o.path)
+                    (o.pk, o.path, o.name) for o in sorted(listed[grant.pk], key=lambda o: o.path)
                 ),
             )
         )

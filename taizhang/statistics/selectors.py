@@ -111,20 +111,31 @@ class Dashboard:
     refreshed_at: dt.datetime | None = None
 
 
-def _aggregated(viewer: Any, metrics: list[Metric], org: Organization) -> set[str]:
-    """Names of the metrics whose pre-aggregated figures may serve this viewer at org."""
-    additive = [m for m in metrics if m.additive]
-    if not additive:
-        return set()
-    done = set(
-        MetricRefresh.objects.filter(metric__in=[m.name for m in additive]).values_list(
-            "metric", flat=True
-        )
+def _refreshed(metrics: list[Metric]) -> dict[str, dt.datetime]:
+    """When the stored figures of each additive metric were last rebuilt (a metric never
+    rebuilt has none and is computed from the records)."""
+    names = [m.name for m in metrics if m.additive]
+    if not names:
+        return {}
+    return dict(
+        MetricRefresh.objects.filter(metric__in=names).values_list("metric", "refreshed_at")
     )
+
+
+def _aggregated(
+    viewer: Any,
+    metrics: list[Metric],
+    org: Organization,
+    refreshed: dict[str, dt.datetime] | None = None,
+) -> set[str]:
+    """Names of the metrics whose pre-aggregated figures may serve this viewer at org."""
+    done = _refreshed(metrics) if refreshed is None else refreshed
     return {
         m.name
-        for m in additive
-        if m.name in done and figures.covers_subtree(figures.metric_scope(viewer, m), org)
+        for m in metrics
+        if m.additive
+        and m.name in done
+        and figures.covers_subtree(figures.metric_scope(viewer, m), org)
     }
 
 
@@ -160,7 +171,8 @@ def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
     be stored are left to ``live``, so this stays fast at any level."""
     metrics = [m for m in figures.visible_metrics(viewer) if m.additive]
     result = Dashboard(org=org, period=period)
-    aggregated = _aggregated(viewer, metrics, org) if period.whole_months else set()
+    refreshed = _refreshed(metrics) if period.whole_months else {}
+    aggregated = _aggregated(viewer, metrics, org, refreshed)
     previous, year_ago = period.previous(), period.year_ago()
     stored = _monthly(aggregated, [org.pk], year_ago.start, period.end) if aggregated else {}
     for metric in metrics:
@@ -176,12 +188,7 @@ def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
             cell = _from_records(viewer, metric, org, period)
         result.cells.append(cell)
     if aggregated:
-        result.refreshed_at = (
-            MetricRefresh.objects.filter(metric__in=aggregated)
-            .order_by("refreshed_at")
-            .values_list("refreshed_at", flat=True)
-            .first()
-        )
+        result.refreshed_at = min(refreshed[name] for name in aggregated)
     return result
 
 

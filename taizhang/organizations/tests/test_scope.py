@@ -11,7 +11,7 @@ from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, grant_revoke
 from taizhang.core.testing import make_org, make_user
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.scope import clear_cache, scope_for
 from taizhang.organizations.selectors import (
     get_organization_for_viewer,
     organization_list,
@@ -84,6 +84,26 @@ def test_listed_and_own_grants(tree):
     own = make_user("owner", ("viewer", ScopeKind.OWN, None))
     assert organization_list(viewer=own).count() == 0
     assert scope_for(own, "organizations.view").own_records
+
+
+def test_grants_are_read_in_one_query_and_listed_organizations_in_one_more(
+    tree, django_assert_num_queries
+):
+    """Every request reads the grants: one query, and one more only when a grant lists
+    organizations (for all the listed grants together)."""
+    plain = make_user("plain", ("clerk", ScopeKind.SUBTREE, tree.street_a))
+    with django_assert_num_queries(1):
+        assert scope_for(plain, "organizations.view").subtree_paths == (tree.street_a.path,)
+    lister = make_user("lister2", ("clerk", ScopeKind.SUBTREE, tree.street_b))
+    for listed in ([tree.community_a], [tree.community_b]):
+        grant_create(
+            user=lister, role="viewer", scope_kind=ScopeKind.LISTED, listed=listed,
+            acting_user=None,
+        )  # fmt: skip
+    clear_cache(lister)
+    with django_assert_num_queries(2):
+        scope = scope_for(lister, "organizations.view")
+    assert scope.org_ids == {tree.community_a.pk, tree.community_b.pk}
 
 
 def test_revoked_grant_stops_working(tree):
