@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
 from taizhang.statistics.figures import visible_metrics
+from taizhang.statistics.indicators import FIXED_FIELDS
 from taizhang.statistics.models import Direction, IndicatorSource
 from taizhang.statistics.periods import Period, PeriodError
 
@@ -89,7 +90,7 @@ class IndicatorEditForm(IndicatorForm):
     """The wording and ranking rule of an indicator. Who set it and what it measures
     stay as they are: targets and actuals were given for that."""
 
-    FIXED = ("owner", "source", "metric")
+    FIXED = ("owner", *FIXED_FIELDS)
 
     def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
         super().__init__(*args, viewer=viewer, **kwargs)

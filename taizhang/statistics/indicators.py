@@ -35,6 +35,8 @@ from taizhang.statistics.periods import Period
 VIEW = "statistics.view"
 MANAGE = "statistics.manage"
 INDICATOR_FIELDS = ["name", "unit", "direction", "source", "metric", "min_cases", "description"]
+# Fixed once the indicator is set (with ``owner``, which no update takes).
+FIXED_FIELDS = ("source", "metric")
 
 
 def _may_manage(actor: Any, org: Organization) -> None:
@@ -78,8 +80,17 @@ def indicator_create(*, actor: Any, owner: Organization, **fields: Any) -> Indic
 
 @transaction.atomic
 def indicator_update(*, actor: Any, indicator: Indicator, **fields: Any) -> Indicator:
+    """Reword an indicator or change its ranking rule. What it measures (source and
+    metric) stays as set: targets and actuals were given for it."""
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     _may_manage(actor, indicator.owner)
+    fixed = {
+        name: _("What an indicator measures cannot change once it is set; set a new one.")
+        for name in FIXED_FIELDS
+        if name in fields and fields[name] != getattr(indicator, name)
+    }
+    if fixed:
+        raise ValidationError(fixed)
     merged = {name: fields.get(name, getattr(indicator, name)) for name in INDICATOR_FIELDS}
     _clean(merged)
     before = snapshot(indicator, INDICATOR_FIELDS)

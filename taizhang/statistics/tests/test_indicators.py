@@ -15,6 +15,7 @@ from taizhang.core.testing import PASSWORD, make_org
 from taizhang.statistics import indicators
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.periods import Period
+from taizhang.statistics.tests.factories import make_indicator
 
 YEAR = Period.year(2026)
 
@@ -63,17 +64,7 @@ def test_rank_on_completion_and_lower_is_better():
 
 @pytest.fixture
 def indicator(tree, personas):
-    return indicators.indicator_create(
-        actor=personas.district,
-        owner=tree.district,
-        name="集中学习场次",
-        unit="场",
-        direction="higher",
-        source="metric",
-        metric="activities.count",
-        min_cases=2,
-        description="",
-    )
+    return make_indicator(personas.district, tree.district, min_cases=2)
 
 
 @pytest.mark.django_db
@@ -116,16 +107,13 @@ def test_metric_indicator_ranks_children_from_the_records(tree, personas, indica
 
 @pytest.mark.django_db
 def test_manual_actual_needs_evidence_and_is_audited(tree, personas):
-    manual = indicators.indicator_create(
-        actor=personas.district,
-        owner=tree.district,
+    manual = make_indicator(
+        personas.district,
+        tree.district,
         name="志愿服务覆盖率",
         unit="%",
-        direction="higher",
         source="manual",
         metric="anything",
-        min_cases=1,
-        description="",
     )
     assert manual.metric == ""
     with pytest.raises(ValidationError) as error:
@@ -166,29 +154,9 @@ def test_scope_on_writes(tree, personas, indicator):
             target=Decimal(3),
         )
     with pytest.raises(PermissionDenied):
-        indicators.indicator_create(
-            actor=personas.street_b,
-            owner=tree.district,
-            name="x",
-            unit="",
-            direction="higher",
-            source="manual",
-            metric="",
-            min_cases=1,
-            description="",
-        )
+        make_indicator(personas.street_b, tree.district, name="x", source="manual", metric="")
     with pytest.raises(ValidationError):
-        indicators.indicator_create(
-            actor=personas.district,
-            owner=tree.district,
-            name="x",
-            unit="",
-            direction="higher",
-            source="metric",
-            metric="no.such",
-            min_cases=1,
-            description="",
-        )
+        make_indicator(personas.district, tree.district, name="x", metric="no.such")
 
 
 @pytest.mark.django_db

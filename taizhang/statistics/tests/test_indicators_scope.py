@@ -18,6 +18,7 @@ from taizhang.core.testing import PASSWORD, bearer, make_user
 from taizhang.statistics import figures, indicators
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.periods import Period
+from taizhang.statistics.tests.factories import make_indicator
 
 YEAR = Period.year(2026)
 Q4 = Period.quarter(2026, 4)
@@ -87,28 +88,14 @@ def test_rank_is_repeatable():
 # --- fixtures ---------------------------------------------------------------------------
 
 
-def _create(actor, owner, **overrides):
-    fields = {
-        "name": "集中学习场次",
-        "unit": "场",
-        "direction": "higher",
-        "source": "metric",
-        "metric": "activities.count",
-        "min_cases": 1,
-        "description": "",
-    }
-    fields.update(overrides)
-    return indicators.indicator_create(actor=actor, owner=owner, **fields)
-
-
 @pytest.fixture
 def metric_indicator(tree, personas):
-    return _create(personas.district, tree.district)
+    return make_indicator(personas.district, tree.district)
 
 
 @pytest.fixture
 def manual_indicator(tree, personas):
-    return _create(
+    return make_indicator(
         personas.district,
         tree.district,
         name="党员志愿服务覆盖率",
@@ -240,14 +227,23 @@ def test_a_refused_write_records_nothing(tree, personas, manual_indicator):
 @pytest.mark.django_db
 def test_indicator_validation(tree, personas, metric_indicator):
     with pytest.raises(ValidationError) as error:
-        _create(personas.district, tree.district, name="x" * 121)
+        make_indicator(personas.district, tree.district, name="x" * 121)
     assert "name" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        _create(personas.district, tree.district, direction="sideways")
+        make_indicator(personas.district, tree.district, direction="sideways")
     assert "direction" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
         indicators.indicator_update(actor=personas.district, indicator=metric_indicator, metric="")
     assert "metric" in error.value.message_dict
+    with pytest.raises(ValidationError) as error:
+        indicators.indicator_update(
+            actor=personas.district, indicator=metric_indicator, source="manual"
+        )
+    assert "source" in error.value.message_dict
+    unchanged = indicators.indicator_update(
+        actor=personas.district, indicator=metric_indicator, metric="activities.count", unit="次"
+    )
+    assert (unchanged.metric, unchanged.unit) == ("activities.count", "次")
     with pytest.raises(PermissionDenied):
         indicators.indicator_update(
             actor=personas.street_a, indicator=metric_indicator, name="改名"
@@ -256,7 +252,7 @@ def test_indicator_validation(tree, personas, metric_indicator):
 
 @pytest.mark.django_db
 def test_targets_only_inside_the_owners_subtree(tree, personas):
-    own = _create(personas.street_a, tree.street_a, name="A 街道指标")
+    own = make_indicator(personas.street_a, tree.street_a, name="A 街道指标")
     with pytest.raises(ValidationError) as error:
         indicators.target_set(
             actor=personas.district,
@@ -282,8 +278,8 @@ def test_targets_only_inside_the_owners_subtree(tree, personas):
 
 @pytest.mark.django_db
 def test_who_sees_which_indicator(tree, personas, metric_indicator, viewer_only):
-    own = _create(personas.street_a, tree.street_a, name="A 街道指标")
-    community = _create(personas.street_a, tree.community_a, name="A1 社区指标")
+    own = make_indicator(personas.street_a, tree.street_a, name="A 街道指标")
+    community = make_indicator(personas.street_a, tree.community_a, name="A1 社区指标")
 
     def names(user):
         return sorted(i.name for i in indicators.indicators_for(user))
@@ -340,7 +336,7 @@ def test_street_b_cannot_see_or_set_street_as_targets(client, tree, personas, me
 
 @pytest.mark.django_db
 def test_view_only_and_outsiders_cannot_write(client, tree, personas, viewer_only):
-    indicator = _create(personas.district, tree.district)
+    indicator = make_indicator(personas.district, tree.district)
     client.force_login(viewer_only)
     listing = client.get("/statistics/indicators/")
     assert listing.status_code == 200 and listing.context["form"] is None
@@ -529,7 +525,7 @@ def test_edit_an_indicator_keeps_what_it_measures(client, tree, personas, viewer
     """The manager who set an indicator can reword it and change its ranking rule (one
     audited write); its owner, source and metric cannot be changed through the form, a
     subdistrict clerk cannot edit the district's indicator, and a viewer has no page."""
-    indicator = _create(personas.district, tree.district)
+    indicator = make_indicator(personas.district, tree.district)
     url = f"/statistics/indicators/{indicator.pk}/edit/"
     client.login(username="district", password=PASSWORD)
     detail = client.get(f"/statistics/indicators/{indicator.pk}/")
