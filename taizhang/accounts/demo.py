@@ -6,6 +6,7 @@ from typing import Any
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
+from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import DEMO_PASSWORD
 from taizhang.people.models import Person
 
@@ -16,7 +17,7 @@ def _user(ctx: Any, username: str, description: str, person: Any = None) -> Any:
         password=DEMO_PASSWORD,
         person=person,
         must_change_password=False,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     ctx.users[username] = user
     ctx.logins.append((username, description))
@@ -44,14 +45,14 @@ def load(ctx: Any) -> None:
         role="clerk",
         scope_kind=ScopeKind.SUBTREE,
         organization=district,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     grant_create(
         user=user,
         role="personnel",
         scope_kind=ScopeKind.SUBTREE,
         organization=district,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for username, street in (("street_a", street_a), ("street_b", street_b)):
         user = _user(
@@ -62,7 +63,7 @@ def load(ctx: Any) -> None:
             role="clerk",
             scope_kind=ScopeKind.SUBTREE,
             organization=street,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     user = _user(ctx, "community", f"{community.short_name}书记", _first_person(community, used))
     grant_create(
@@ -70,7 +71,7 @@ def load(ctx: Any) -> None:
         role="secretary",
         scope_kind=ScopeKind.SUBTREE,
         organization=community,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     leader_person = (
         Person.objects.filter(organization=district, positions__title="leader")
@@ -83,7 +84,7 @@ def load(ctx: Any) -> None:
         role="leader",
         scope_kind=ScopeKind.SUBTREE,
         organization=district,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for username, role, description in (
         ("auditor", "audit_admin", "安全审计员，只读审计日志"),
@@ -96,5 +97,5 @@ def load(ctx: Any) -> None:
             role=role,
             scope_kind=ScopeKind.SUBTREE,
             organization=district,
-            acting_user=None,
+            acting_user=SYSTEM,
         )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from taizhang.accounts.models import ApiToken, Grant, ScopeKind, User
+from taizhang.core.actors import ANONYMOUS, user_of
 from taizhang.core.audit import audit_record
 from taizhang.core.models import AuditOutcome
 from taizhang.core.registry import ROLES
@@ -60,7 +61,7 @@ def _login_attempt(
     user = User.objects.select_for_update().filter(username=username).first()
     if user is None or not user.is_active:
         audit_record(
-            actor=None,
+            actor=ANONYMOUS,
             action=f"login.{channel}",
             object_type="accounts.user",
             object_repr=username[:150],
@@ -201,7 +202,7 @@ def grant_create(
         role=role,
         scope_kind=scope_kind,
         organization=organization,
-        granted_by=acting_user if getattr(acting_user, "pk", None) else None,
+        granted_by=user_of(acting_user),
     )
     if listed:
         grant.listed_organizations.set(listed)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from taizhang.activities import services
 from taizhang.activities.models import ActivityKind, AttendanceMode, VenueCategory
 from taizhang.activities.services import ActivityIn, ServiceIn
+from taizhang.core.actors import SYSTEM
 from taizhang.people.models import PartyMembership, Person, Position, PositionTitle
 
 SEED = 20260501
@@ -168,11 +169,13 @@ def load(ctx: Any) -> None:
     for street in ctx.subdistricts:
         lower, upper = street.subtree_bounds
         rows = [r for u in units if lower <= u.path < upper for r in routine(u)]
-        services.activity_import(rows=rows, source=f"{street.short_name}活动台账", acting_user=None)
+        services.activity_import(
+            rows=rows, source=f"{street.short_name}活动台账", acting_user=SYSTEM
+        )
     services.activity_import(
         rows=[r for organ in ctx.organs for r in routine(organ)],
         source="区直机关活动台账",
-        acting_user=None,
+        acting_user=SYSTEM,
     )
 
     # 百场宣讲: eight teams across the district.
@@ -189,7 +192,7 @@ def load(ctx: Any) -> None:
             venues[c] for c in ("enterprise", "organ", "campus", "community", "online")
         ],
         description="组建8支宣讲队，深入企业、机关、校园、社区和网络开展对象化、分众化宣讲。",
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     team_orgs = [ctx.organs[0], ctx.organs[2], *ctx.subdistricts[:6]]
     teams: list[Any] = []
@@ -206,7 +209,7 @@ def load(ctx: Any) -> None:
                 quota=12 if len(teams) < 4 else 13,
                 leader=crew[0] if crew else None,
                 members=crew,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
         )
     talk_venues = ["enterprise", "organ", "campus", "community", "online", "village"]
@@ -240,7 +243,7 @@ def load(ctx: Any) -> None:
                     headcount=rng.randint(30, 400) if venue == "online" else rng.randint(20, 120),
                 )
             )
-    services.activity_import(rows=rows, source=campaign.title, acting_user=None)
+    services.activity_import(rows=rows, source=campaign.title, acting_user=SYSTEM)
 
     # A subdistrict's own campaign, for the street clerk to follow.
     street = ctx.subdistricts[0]
@@ -252,7 +255,7 @@ def load(ctx: Any) -> None:
         start_date=dt.date(year, 4, 1),
         end_date=dt.date(year, 11, 30),
         venue_categories=[venues["community"], venues["enterprise"]],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     local_units = [u for u in ctx.communities if u.parent_id == street.pk][:3]
     local_teams = [
@@ -262,7 +265,7 @@ def load(ctx: Any) -> None:
             org=u,
             quota=10,
             members=members_under.get(u.pk, [])[:4],
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         for u in local_units
     ]
@@ -289,7 +292,7 @@ def load(ctx: Any) -> None:
                     headcount=0 if listed else rng.randint(15, 60),
                 )
             )
-    services.activity_import(rows=rows, source=local.title, acting_user=None)
+    services.activity_import(rows=rows, source=local.title, acting_user=SYSTEM)
 
     # Leaders' survey visits; a few raise problems.
     leaders = list(
@@ -314,13 +317,13 @@ def load(ctx: Any) -> None:
                 headcount=rng.randint(4, 12),
             )
         )
-    surveys = services.activity_import(rows=survey_rows, source="区领导调研", acting_user=None)
+    surveys = services.activity_import(rows=survey_rows, source="区领导调研", acting_user=SYSTEM)
     for visit in surveys[:3]:
         services.activity_raise_problem(
             activity=visit,
             title=visit.summary,
             deadline=min(visit.held_on + dt.timedelta(days=60), dt.date(year, 12, 31)),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
     # 双报到: organ members serve in communities.
@@ -346,5 +349,5 @@ def load(ctx: Any) -> None:
                 )
             )
     services.volunteer_service_import(
-        rows=service_rows, source="机关党员到社区报到服务记录", acting_user=None
+        rows=service_rows, source="机关党员到社区报到服务记录", acting_user=SYSTEM
     )

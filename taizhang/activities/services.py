@@ -23,6 +23,7 @@ from taizhang.activities.models import (
     VolunteerService,
 )
 from taizhang.core.access import require
+from taizhang.core.actors import user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
@@ -174,7 +175,7 @@ def _build(row: ActivityIn, acting_user: Any) -> Activity:
         team=row.team,
         attendance_mode=row.attendance_mode,
         participants=participants,
-        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        created_by=user_of(acting_user),
     )
     # Related rows come in as instances, so their existence needs no query per row.
     activity.full_clean(exclude=["created_by", *RELATED])

@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import is_system, require_actor
+
 PUBLIC = "__public__"
 AUTHENTICATED = "__authenticated__"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,6 +77,7 @@ def require(allowed: bool) -> None:
 
 def actor_name(acting_user: Any) -> str:
     """How a record names who did something: the user's display name, or "System"."""
-    if acting_user is None:
+    require_actor(acting_user)
+    if is_system(acting_user):
         return str(_("System"))
     return str(getattr(acting_user, "display_name", "") or acting_user.username)[:60]

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
+from taizhang.core.actors import is_system, require_actor
 from taizhang.core.models import AuditEvent, AuditHead, AuditOutcome
 from taizhang.core.request_context import current_ip
 
@@ -103,12 +104,13 @@ def audit_record(
     object_repr: str = "",
 ) -> AuditEvent:
     """Append one event to the chain. Call it from the service, inside its transaction."""
+    require_actor(actor)
     head = _lock_head()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    actor_id = None if is_system(actor) else getattr(actor, "pk", None)
     event = AuditEvent(
         occurred_at=timezone.now(),
         actor_id=actor_id,

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+T = TypeVar("T")
 
 
 def add_service_errors(form: Any, error: ValidationError) -> None:
@@ -23,3 +29,32 @@ def int_or_none(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@dataclass
+class Submission(Generic[T]):
+    """What ``submit`` did: ``ok`` when the service ran, with what it returned."""
+
+    ok: bool
+    result: T | None = None
+
+
+def submit(
+    request: HttpRequest,
+    form: Any,
+    call: Callable[[], T],
+    *,
+    success: str = "",
+) -> Submission[T]:
+    """The form-view idiom: on a POST with a valid form, call one service; show its
+    ``ValidationError`` on the form, or the ``success`` message when it ran."""
+    if request.method != "POST" or not form.is_valid():
+        return Submission(ok=False)
+    try:
+        result = call()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return Submission(ok=False)
+    if success:
+        messages.success(request, success)
+    return Submission(ok=True, result=result)

@@ -153,3 +153,15 @@ def register_slot(
 ) -> None:
     SLOTS.setdefault(name, []).append(Slot(name, template, provider, order))
     SLOTS[name].sort(key=lambda slot: slot.order)
+
+
+# Scope policies (``organizations.policy.ScopePolicy``), one per model a module owns, by
+# name ("problems.problem"). Core only keeps them: the conformance test walks them all.
+POLICIES: dict[str, Any] = {}
+
+
+def register_policy(policy: Any) -> Any:
+    if policy.name in POLICIES and POLICIES[policy.name] is not policy:
+        raise ValueError(f"Policy {policy.name!r} registered twice")
+    POLICIES[policy.name] = policy
+    return policy

@@ -14,6 +14,7 @@ from typing import Any
 
 from taizhang.accounts.models import ScopeKind, User
 from taizhang.accounts.services import grant_create, user_create
+from taizhang.core.actors import SYSTEM
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.services import organization_create
 
@@ -47,7 +48,7 @@ def make_org(parent: Organization | None, code: str, kind: str = OrgKind.COMMITT
         code=code,
         name=f"{code} 组织",
         short_name=code,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
 
 
@@ -63,10 +64,10 @@ def make_tree() -> Tree:
 
 def make_user(username: str, *grants: tuple[str, str, Organization | None]) -> User:
     user = user_create(
-        username=username, password=PASSWORD, must_change_password=False, acting_user=None
+        username=username, password=PASSWORD, must_change_password=False, acting_user=SYSTEM
     )
     for role, kind, org in grants:
-        grant_create(user=user, role=role, scope_kind=kind, organization=org, acting_user=None)
+        grant_create(user=user, role=role, scope_kind=kind, organization=org, acting_user=SYSTEM)
     return user
 
 

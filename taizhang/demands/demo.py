@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
+from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import DEMO_PASSWORD, working_moment
 from taizhang.demands import services
 from taizhang.demands.models import Channel, RequesterKind, Satisfaction
@@ -111,14 +112,14 @@ def _grid_login(ctx: Any) -> Any:
         password=DEMO_PASSWORD,
         person=person,
         must_change_password=False,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     grant_create(
         user=user,
         role="clerk",
         scope_kind=ScopeKind.SUBTREE,
         organization=community,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     ctx.users["gridworker"] = user
     ctx.logins.append(("gridworker", f"{grid.short_name}网格员，登记和回访本社区诉求"))
@@ -140,18 +141,18 @@ def load(ctx: Any) -> None:
             time_limit_days=days,
             for_enterprises=for_enterprises,
             sort_order=order,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     for street in ctx.subdistricts:
         for code, *_rest, routed in CATEGORIES:
             if routed:
                 services.routing_rule_set(
-                    category=categories[code], area=street, handling_org=street, acting_user=None
+                    category=categories[code], area=street, handling_org=street, acting_user=SYSTEM
                 )
     # Two subdistricts with a 企业服务中心 settle licensing themselves.
     for street in ctx.subdistricts[:2]:
         services.routing_rule_set(
-            category=categories["licensing"], area=street, handling_org=street, acting_user=None
+            category=categories["licensing"], area=street, handling_org=street, acting_user=SYSTEM
         )
     for street in ctx.subdistricts:
         for name, code in rng.sample(DELEGATED, rng.randint(8, 11)):
@@ -161,7 +162,7 @@ def load(ctx: Any) -> None:
                 category=categories[code],
                 delegated_by=categories[code].default_org.short_name,
                 delegated_on=dt.date(today.year, rng.choice([3, 4, 6]), rng.choice([1, 15])),
-                acting_user=None,
+                acting_user=SYSTEM,
             )
     gridworker = _grid_login(ctx)
     district_user = ctx.users.get("district")

@@ -2,7 +2,7 @@
 
 Every service is atomic, checks the acting user's right, records a dated
 ``DemandStep`` and exactly one audit event with the field diff. Requesters' personal
-data never enters the audit trail in clear. ``acting_user=None`` is for system jobs.
+data never enters the audit trail in clear. ``acting_user=SYSTEM`` is for system jobs.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import actor_name, require
+from taizhang.core.actors import user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.demands import permissions
 from taizhang.demands.models import (
@@ -114,7 +115,7 @@ def _step(
         from_state=from_state,
         to_state=demand.state,
         occurred_at=when,
-        actor=acting_user,
+        actor=user_of(acting_user),
         actor_name=actor_name(acting_user),
         note=note,
     )
@@ -293,7 +294,7 @@ def demand_create(
         received_at=moment,
         received_on=received_on,
         due_on=add_working_days(received_on, category.time_limit_days),
-        created_by=acting_user,
+        created_by=user_of(acting_user),
     )
     demand.full_clean()
     demand.save()
@@ -481,7 +482,7 @@ def demand_merge(
         from_state=into_state,
         to_state=into_state,
         occurred_at=moment,
-        actor=acting_user,
+        actor=user_of(acting_user),
         actor_name=actor_name(acting_user),
         note=duplicate.number,
     )

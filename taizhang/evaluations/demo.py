@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
+from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import DEMO_PASSWORD
 from taizhang.evaluations.models import AwardKind, EntryKind, Normalization
 from taizhang.evaluations.permissions import conflict_reason, judge_org_paths
@@ -86,10 +87,10 @@ def _judges(ctx: Any) -> list[Any]:
             password=DEMO_PASSWORD,
             person=person,
             must_change_password=False,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         grant_create(
-            user=user, role="viewer", scope_kind=ScopeKind.ORG, organization=org, acting_user=None
+            user=user, role="viewer", scope_kind=ScopeKind.ORG, organization=org, acting_user=SYSTEM
         )
         ctx.users[username] = user
         ctx.logins.append((username, description))
@@ -125,7 +126,7 @@ def _score(
                 level = min(1.0, max(0.3, quality[entry.pk] + bias + rng.uniform(-0.06, 0.06)))
                 half_points = round(float(criterion.max_score) * level * 2)
                 values[criterion.pk] = Decimal(half_points) / 2
-            score_record(entry=entry, judge_user=judge, values=values, acting_user=None)
+            score_record(entry=entry, judge_user=judge, values=values, acting_user=SYSTEM)
 
 
 def _competition(ctx: Any, rng: random.Random, judges: list[Any], year: int) -> None:
@@ -136,7 +137,7 @@ def _competition(ctx: Any, rng: random.Random, judges: list[Any], year: int) -> 
         normalization=Normalization.MINMAX,
         winners_count=15,
         description="40个党建品牌同台亮相，评委现场打分，评选出15个年度优秀党建品牌。",
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for name, weight in RUBRIC:
         criterion_add(
@@ -144,7 +145,7 @@ def _competition(ctx: Any, rng: random.Random, judges: list[Any], year: int) -> 
             name=name,
             weight=Decimal(weight),
             max_score=Decimal(weight),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     used: set[str] = set()
     for owner in _brand_owners(ctx, rng):
@@ -159,14 +160,16 @@ def _competition(ctx: Any, rng: random.Random, judges: list[Any], year: int) -> 
             title=title,
             org=owner,
             summary=f"{owner.short_name}打造的党建品牌，聚焦服务群众、破解难题。",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     for judge in judges:
-        judge_add(competition=competition, user=judge, on=dt.date(year, 6, 10), acting_user=None)
-    competition_open_scoring(competition=competition, on=dt.date(year, 6, 26), acting_user=None)
+        judge_add(competition=competition, user=judge, on=dt.date(year, 6, 10), acting_user=SYSTEM)
+    competition_open_scoring(competition=competition, on=dt.date(year, 6, 26), acting_user=SYSTEM)
     _score(competition, judges, rng, RUBRIC)
-    competition_declare_winners(competition=competition, on=dt.date(year, 6, 28), acting_user=None)
-    competition_publish(competition=competition, on=dt.date(year, 7, 1), acting_user=None)
+    competition_declare_winners(
+        competition=competition, on=dt.date(year, 6, 28), acting_user=SYSTEM
+    )
+    competition_publish(competition=competition, on=dt.date(year, 7, 1), acting_user=SYSTEM)
 
 
 def _speakers(ctx: Any, rng: random.Random, judges: list[Any], year: int, today: dt.date) -> None:
@@ -177,7 +180,7 @@ def _speakers(ctx: Any, rng: random.Random, judges: list[Any], year: int, today:
         held_on=min(today, dt.date(year, 11, 20)),
         normalization=Normalization.NONE,
         winners_count=10,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for name, weight in SPEAKER_RUBRIC:
         criterion_add(
@@ -185,7 +188,7 @@ def _speakers(ctx: Any, rng: random.Random, judges: list[Any], year: int, today:
             name=name,
             weight=Decimal(weight),
             max_score=Decimal(weight),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     speakers = list(
         Person.objects.filter(
@@ -193,10 +196,10 @@ def _speakers(ctx: Any, rng: random.Random, judges: list[Any], year: int, today:
         ).order_by("pk")[:200]
     )
     for person in rng.sample(speakers, 20):
-        entry_add(competition=competition, kind=EntryKind.PERSON, person=person, acting_user=None)
+        entry_add(competition=competition, kind=EntryKind.PERSON, person=person, acting_user=SYSTEM)
     for judge in judges:
-        judge_add(competition=competition, user=judge, acting_user=None)
-    competition_open_scoring(competition=competition, acting_user=None)
+        judge_add(competition=competition, user=judge, acting_user=SYSTEM)
+    competition_open_scoring(competition=competition, acting_user=SYSTEM)
     _score(competition, judges[1:4], rng, SPEAKER_RUBRIC, share=0.6)
 
 
@@ -212,7 +215,7 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
         name=f"{year}年度青岚区先进党支部",
         year=year,
         quota=70,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     deeds = ["红色物业提质增效", "网格化治理成效明显", "双报到志愿服务常态化", "为民办实事落地见效"]
     for index, org in enumerate(rng.sample(branches, 78)):
@@ -221,7 +224,7 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             org=org,
             deeds=rng.choice(deeds),
             on=dt.date(year, 5, 20),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         approve = index < 70
         nomination_review(
@@ -229,9 +232,9 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             approve=approve,
             note="" if approve else "事迹材料不够具体",
             on=dt.date(year, 6, 12),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
-    award_publish(award=award, on=dt.date(year, 6, 30), acting_user=None)
+    award_publish(award=award, on=dt.date(year, 6, 30), acting_user=SYSTEM)
 
     members = list(Person.objects.filter(membership__isnull=False).order_by("pk")[:2000])
     award = award_create(
@@ -240,7 +243,7 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
         name=f"{year}年度青岚区优秀共产党员",
         year=year,
         quota=50,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for index, person in enumerate(rng.sample(members, 54)):
         nomination = nomination_create(
@@ -248,7 +251,7 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             person=person,
             deeds="立足岗位作表率，服务群众有口碑",
             on=dt.date(year, 5, 22),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         approve = index < 50
         nomination_review(
@@ -256,9 +259,9 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             approve=approve,
             note="" if approve else "名额有限，下次推荐",
             on=dt.date(year, 6, 14),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
-    award_publish(award=award, on=dt.date(year, 6, 30), acting_user=None)
+    award_publish(award=award, on=dt.date(year, 6, 30), acting_user=SYSTEM)
 
     award = award_create(
         org=ctx.district,
@@ -266,7 +269,7 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
         name=f"{year}年度青岚区十佳宣讲员",
         year=year,
         quota=10,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for index, person in enumerate(rng.sample(members, 14)):
         nomination = nomination_create(
@@ -274,11 +277,11 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             person=person,
             deeds="深入企业、社区、校园开展宣讲",
             on=dt.date(year, 10, 15),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         if index < 6:
             nomination_review(
-                nomination=nomination, approve=True, on=dt.date(year, 10, 30), acting_user=None
+                nomination=nomination, approve=True, on=dt.date(year, 10, 30), acting_user=SYSTEM
             )
 
 

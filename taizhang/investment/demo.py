@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import working_moment
 from taizhang.investment.models import EventKind, LeadStage, Source
 from taizhang.investment.services import (
@@ -141,7 +142,7 @@ def load(ctx: Any) -> None:
         starts_on=dt.date(year, 1, 1),
         ends_on=dt.date(year, 12, 31),
         min_cases=5,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     teams = []
     for index, (name, base) in enumerate(TEAMS):
@@ -153,7 +154,7 @@ def load(ctx: Any) -> None:
                 base=base,
                 leader=members[0] if members else None,
                 members=members,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
         )
 
@@ -165,7 +166,7 @@ def load(ctx: Any) -> None:
             held_on=dt.date(year, 3, 26),
             place="青岚国际会展中心",
             organizer="区委、区政府",
-            acting_user=None,
+            acting_user=SYSTEM,
         ),
         event_create(
             org=district,
@@ -174,7 +175,7 @@ def load(ctx: Any) -> None:
             held_on=dt.date(year, 6, 18),
             place="深圳福田会展中心",
             organizer="区商务局",
-            acting_user=None,
+            acting_user=SYSTEM,
         ),
         event_create(
             org=district,
@@ -183,7 +184,7 @@ def load(ctx: Any) -> None:
             held_on=dt.date(year, 9, 8),
             place="国际会展中心三号馆",
             organizer="区商务局",
-            acting_user=None,
+            acting_user=SYSTEM,
         ),
     ]
     event_sizes = [26, 12, 22]
@@ -199,7 +200,7 @@ def load(ctx: Any) -> None:
             amount=_signed_amount(rng),
             team=team,
             contacted_on=contacted,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
     def walk(lead: Any, depth: int, start: dt.date, signed_on: dt.date | None, event: Any) -> None:
@@ -219,7 +220,7 @@ def load(ctx: Any) -> None:
                 on=day,
                 signed_amount=lead.amount if stage == LeadStage.SIGNED else None,
                 event=event if stage == LeadStage.SIGNED else None,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
 
     # Signings at the events: contacted a few months before, signed on the day.
@@ -259,7 +260,7 @@ def load(ctx: Any) -> None:
                     ]
                 ),
                 on=lost_on,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
 
     # A team formed late in the year with one lucky big signing: listed, not yet ranked.
@@ -269,7 +270,7 @@ def load(ctx: Any) -> None:
         base="广州",
         leader=staff[30] if len(staff) > 30 else None,
         members=staff[30:33],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     big = new_lead(Source.RESIDENT, late, commerce, today - dt.timedelta(days=70))
     for stage, days in ((LeadStage.NEGOTIATING, 50), (LeadStage.SIGNED, 20)):
@@ -278,7 +279,7 @@ def load(ctx: Any) -> None:
             to_stage=stage,
             on=today - dt.timedelta(days=days),
             signed_amount=1_500_000_000,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     new_lead(Source.RESIDENT, late, commerce, today - dt.timedelta(days=15))
 
@@ -294,7 +295,7 @@ def load(ctx: Any) -> None:
             lead_unit=commerce,
             linked_leader=leader_user.person if leader_user and index % 2 == 0 else None,
             when=working_moment(lead.stage_since, rng),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
     # Enterprise-support money paid out during the year (惠企政策兑现).
@@ -310,5 +311,5 @@ def load(ctx: Any) -> None:
             enterprise=rng.choice(firms),
             amount=rng.randint(low // 1000, high // 1000) * 1000,
             paid_on=start + dt.timedelta(days=rng.randint(0, span)),
-            acting_user=None,
+            acting_user=SYSTEM,
         )

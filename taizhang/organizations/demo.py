@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from taizhang.core.actors import SYSTEM
 from taizhang.organizations.models import OrgKind
 from taizhang.organizations.services import grouping_create, organization_create
 
@@ -75,7 +76,7 @@ def _create(ctx: Any, parent: Any, kind: str, code: str, name: str, short: str, 
         name=name,
         short_name=short,
         sort_order=order,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     ctx.orgs[code] = org
     return org
@@ -183,5 +184,5 @@ def load(ctx: Any) -> None:
         owner=district,
         members=members,
         description="九个单位跨街道联建共治",
-        acting_user=None,
+        acting_user=SYSTEM,
     )

@@ -21,6 +21,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import is_system
 from taizhang.organizations.models import Organization, subtree_bounds
 
 
@@ -81,13 +82,17 @@ class Scope:
     subtree_paths: tuple[str, ...] = field(default=())
     org_ids: frozenset[int] = field(default_factory=frozenset)
     own_records: bool = False
+    # The system actor's scope: every organization, every record (no grant involved).
+    unrestricted: bool = False
 
     @property
     def is_empty(self) -> bool:
-        return not (self.subtree_paths or self.org_ids or self.own_records)
+        return not (self.unrestricted or self.subtree_paths or self.org_ids or self.own_records)
 
     def org_q(self, prefix: str = "") -> Q:
         """A Q over Organization (or over ``prefix`` + organization fields)."""
+        if self.unrestricted:
+            return Q()
         q = Q()
         matched = False
         for path in self.subtree_paths:
@@ -101,6 +106,8 @@ class Scope:
 
     def records_q(self, *, org_field: str = "org", owner_field: str | None = None) -> Q:
         """A Q over ledger rows that belong to an organization and maybe an owner."""
+        if self.unrestricted:
+            return Q()
         org_part = self.org_q(prefix=f"{org_field}__") if not self.is_empty else Q(pk__in=[])
         if self.subtree_paths or self.org_ids:
             q = org_part
@@ -111,8 +118,14 @@ class Scope:
             return Q(**{owner_field: self.user_id})
         return Q(pk__in=[])
 
-    def covers(self, org: Organization) -> bool:
-        return any(fact.covers(org) for fact in self.grants)
+    def covers(self, org: Organization | None) -> bool:
+        if org is None:
+            return False
+        return self.unrestricted or any(fact.covers(org) for fact in self.grants)
+
+    def owns(self, owner_id: int | None) -> bool:
+        """Whether an own-records grant lets this viewer see a record owned by ``owner_id``."""
+        return self.own_records and owner_id is not None and owner_id == self.user_id
 
     def explain(self, org: Organization | None = None, *, owner_id: int | None = None) -> list[str]:
         """The grants that let this viewer see ``org`` (or a record owned by ``owner_id``)."""
@@ -169,6 +182,8 @@ def grant_facts(user: Any) -> list[GrantFact]:
 def scope_for(user: Any, permission: str) -> Scope:
     """The viewer's scope for one function. Cached on the user object per request, with
     the grant facts it is built from (``clear_cache`` forgets both)."""
+    if is_system(user):
+        return _build_scope(user, permission)
     scopes: dict[str, Scope] | None = getattr(user, "_taizhang_scopes", None)
     if scopes is None:
         scopes = {}
@@ -182,6 +197,9 @@ def scope_for(user: Any, permission: str) -> Scope:
 
 def _build_scope(user: Any, permission: str) -> Scope:
     from taizhang.core.registry import ROLES
+
+    if is_system(user):
+        return Scope(permission=permission, user_id=None, unrestricted=True)
 
     facts = [
         fact
@@ -221,7 +239,8 @@ def functions_of(user: Any) -> list[str]:
 
 def has_function(user: Any, permission: str) -> bool:
     """Whether any of the user's grants carries ``permission`` (anywhere in the tree)."""
-    return bool(scope_for(user, permission).grants)
+    scope = scope_for(user, permission)
+    return scope.unrestricted or bool(scope.grants)
 
 
 def visible_organizations(user: Any, permission: str):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
 from taizhang.pairing.services import (
     ambassador_appoint,
@@ -53,7 +54,7 @@ def _pairs(ctx: Any, rng: random.Random, first: int, year: int, today: dt.date) 
             ends_on=dt.date(year, 12, 31),
             target_income=500_000,
             note=rng.choice(NOTES),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         income = rng.uniform(180_000, 420_000)
         for y in pair.years:
@@ -65,7 +66,7 @@ def _pairs(ctx: Any, rng: random.Random, first: int, year: int, today: dt.date) 
                         year=y,
                         value=_round(income * rng.uniform(0.9, 1.05)),
                         on=today,
-                        acting_user=None,
+                        acting_user=SYSTEM,
                     )
                 continue
             recorded = dt.date(y + 1, 1, rng.randint(5, 15))
@@ -82,9 +83,9 @@ def _pairs(ctx: Any, rng: random.Random, first: int, year: int, today: dt.date) 
                     year=y,
                     value=value,
                     on=recorded,
-                    acting_user=None,
+                    acting_user=SYSTEM,
                 )
-                row = indicator_confirm(value=row, on=confirmed, acting_user=None)
+                row = indicator_confirm(value=row, on=confirmed, acting_user=SYSTEM)
                 if indicator == Indicator.COLLECTIVE_INCOME and corrections < 2 and y == first:
                     corrections += 1
                     indicator_correct(
@@ -92,7 +93,7 @@ def _pairs(ctx: Any, rng: random.Random, first: int, year: int, today: dt.date) 
                         new_value=row.value + 36_000,
                         reason="审计复核补计村集体厂房租金收入",
                         on=confirmed + dt.timedelta(days=60),
-                        acting_user=None,
+                        acting_user=SYSTEM,
                     )
                     income += 36_000
             income *= rng.uniform(1.22, 1.75)
@@ -150,7 +151,7 @@ def _partnerships(ctx: Any, rng: random.Random, first: int, year: int) -> None:
             ends_on=dt.date(signed_on.year + 3, signed_on.month, 1),
             place=place,
             note="双方约定定期互访，共享项目和人才信息。",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         for role, offset, ended_after in ambassadors:
             appointed_on = signed_on + dt.timedelta(days=offset)
@@ -159,13 +160,13 @@ def _partnerships(ctx: Any, rng: random.Random, first: int, year: int) -> None:
                 person=next(pool),
                 role=role,
                 appointed_on=appointed_on,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
             if ended_after:
                 ambassador_end(
                     ambassador=ambassador,
                     ends_on=appointed_on + dt.timedelta(days=ended_after),
-                    acting_user=None,
+                    acting_user=SYSTEM,
                 )
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.scope import scope_for
@@ -165,7 +166,7 @@ def indicator_confirm(
         raise ValidationError(_("This value is already confirmed."))
     row.status = ValueStatus.CONFIRMED
     row.confirmed_on = on or _today()
-    row.confirmed_by = acting_user
+    row.confirmed_by = user_of(acting_user)
     row.save(update_fields=["status", "confirmed_on", "confirmed_by"])
     audit_record(
         actor=acting_user,
@@ -211,7 +212,7 @@ def indicator_correct(
         new_value=new_value,
         reason=reason,
         corrected_on=on or _today(),
-        corrected_by=acting_user,
+        corrected_by=user_of(acting_user),
     )
     row.value = new_value
     row.save(update_fields=["value"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from taizhang.core.actors import SYSTEM
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.people.models import PositionTitle
 from taizhang.people.services import person_import
@@ -137,5 +138,5 @@ def load(ctx: Any) -> None:
         memberships=memberships,
         positions=positions,
         source="demo district",
-        acting_user=None,
+        acting_user=SYSTEM,
     )

@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import working_moment
 from taizhang.people.models import Position, PositionTitle
 from taizhang.problems import services
@@ -369,7 +370,7 @@ def load(ctx: Any) -> None:
                 acting_user=verifier,
             )
     _raise_blockers(ctx, blockers, kinds, district_user, rng, today)
-    services.problem_escalate_overdue(today=today, acting_user=None)
+    services.problem_escalate_overdue(today=today, acting_user=SYSTEM)
 
 
 def _raise_blockers(

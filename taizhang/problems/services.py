@@ -2,7 +2,7 @@
 
 Every service is atomic, checks the acting user's right on the organizations it writes
 to, records a dated ``ProblemStep`` and exactly one audit event with the field diff.
-``acting_user=None`` is reserved for system jobs (demo loader, imports, escalation).
+``acting_user=SYSTEM`` is reserved for system jobs (demo loader, imports, escalation).
 ``when`` lets imports and the demo back-date a step; it defaults to now.
 """
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import actor_name, require
+from taizhang.core.actors import SYSTEM, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
@@ -125,7 +126,7 @@ def _step(
         from_state=from_state,
         to_state=problem.state,
         occurred_at=when,
-        actor=acting_user,
+        actor=user_of(acting_user),
         actor_name=actor_name(acting_user),
         note=note,
     )
@@ -248,7 +249,7 @@ def problem_create(
         responsible=responsible,
         deadline=deadline,
         raised_on=raised_on or _day(moment),
-        created_by=acting_user,
+        created_by=user_of(acting_user),
         created_at=moment,
     )
     problem.full_clean()
@@ -498,7 +499,9 @@ def problem_reopen(
 
 
 @transaction.atomic
-def problem_escalate_overdue(*, today: dt.date | None = None, acting_user: Any = None) -> list[int]:
+def problem_escalate_overdue(
+    *, today: dt.date | None = None, acting_user: Any = SYSTEM
+) -> list[int]:
     """Flag every open problem past its deadline as escalated to its linked leader.
 
     A system job (``manage.py problems_escalate``, daily): each newly overdue problem
@@ -522,7 +525,7 @@ def problem_escalate_overdue(*, today: dt.date | None = None, acting_user: Any =
             from_state=p.state,
             to_state=p.state,
             occurred_at=moment,
-            actor=acting_user,
+            actor=user_of(acting_user),
             actor_name=actor_name(acting_user),
             note=str(p.deadline),
         )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import working_moment
 from taizhang.organizations.models import OrgKind
 from taizhang.people.models import Person
@@ -198,7 +199,7 @@ def load(ctx: Any) -> None:
             expected_jobs=rng.randint(50, 1500) if category == Category.INDUSTRY else None,
             stage_since=start,
             when=working_moment(start, rng),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         # Stage moves spread between the start and today, as progress reports.
         day = start
@@ -214,7 +215,7 @@ def load(ctx: Any) -> None:
                 reporter=project.responsible,
                 completed_investment=_amount(rng, total // 50, total // 12) if built else 0,
                 to_stage=stage,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
         if Stage.STARTED <= target < Stage.OPERATING:
             # Monthly reports in this year while building.
@@ -236,7 +237,7 @@ def load(ctx: Any) -> None:
                     text=text,
                     reporter=project.responsible,
                     completed_investment=amount,
-                    acting_user=None,
+                    acting_user=SYSTEM,
                 )
         # Planned dates for the stages ahead; about one project in six has slipped.
         planned: dict[int, dt.date | None] = {}
@@ -247,4 +248,4 @@ def load(ctx: Any) -> None:
             planned[stage] = nxt
             nxt += dt.timedelta(days=rng.randint(60, 240))
         if planned:
-            project_schedule_set(project=project, planned=planned, acting_user=None)
+            project_schedule_set(project=project, planned=planned, acting_user=SYSTEM)

@@ -8,6 +8,6 @@ class StatisticsConfig(AppConfig):
 
     def ready(self) -> None:
         # Manifests are read by core's ready(), which runs first (core is the first app).
-        from taizhang.statistics.rollups import connect_signals
+        from taizhang.statistics.rollups import connect
 
-        connect_signals()
+        connect()

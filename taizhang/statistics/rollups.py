@@ -2,12 +2,12 @@
 
 ``refresh`` rebuilds one metric from its rows in one grouped query and adds each
 organization's own figures to all its ancestors, so every ``MonthlyFigure`` row holds
-its subtree's total. After a metric has been refreshed once, signals keep it current
-inside the writing transaction: when a row of the metric's model is saved or deleted,
-the own figures of the organizations it belonged to (before and after) are recomputed
-from the records and the difference is carried up the tree. What a signal cannot see
-(a change to a related row the metric's filter reads) is put right by the next
-``taizhang stats refresh``; each dashboard says when that last ran.
+its subtree's total. After a metric has been refreshed once, it is kept current inside
+the writing transaction by what services report they changed (``core.changes``, bulk
+writes included; ADR 0044): the own figures of the organizations the rows were and are
+booked on are recomputed from the records and the difference is carried up the tree.
+``taizhang stats check`` compares every stored figure with the records; each dashboard
+says when the last refresh ran.
 
 Only additive metrics live here; distinct counts and figures that depend on today's
 date are always computed from the records (``figures.py``).
@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import Count, F, Sum
 from django.db.models.functions import TruncMonth
-from django.db.models.signals import post_delete, post_save, pre_save
 from django.utils import timezone
 
+from taizhang.core.changes import register_listener
 from taizhang.core.registry import METRICS, Metric
 from taizhang.organizations.models import Organization
 from taizhang.organizations.signals import organization_moved
@@ -197,17 +197,6 @@ def recompute_own(metric: Metric, org_id: int) -> None:
             )
 
 
-def _org_of(instance: models.Model, org_field: str) -> int | None:
-    """The organization id a row is booked on, following ``a__b`` relations."""
-    *hops, last = org_field.split("__")
-    target: Any = instance
-    for hop in hops:
-        target = getattr(target, hop, None)
-        if target is None:
-            return None
-    return getattr(target, f"{last}_id", None)
-
-
 def _maintained(model: type[models.Model]) -> list[Metric]:
     names = [m.name for m in additive_metrics() if m.queryset().model is model]
     if not names:
@@ -216,35 +205,43 @@ def _maintained(model: type[models.Model]) -> list[Metric]:
     return [METRICS[name] for name in names if name in done]
 
 
-def _before_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    """Remember where an existing row was booked, for the metrics kept current."""
-    if kwargs.get("raw") or instance._state.adding:
-        instance._statistics_before = None  # type: ignore[attr-defined]
-        return
-    instance._statistics_before = {  # type: ignore[attr-defined]
-        metric.name: sender._default_manager.filter(pk=instance.pk)
-        .values_list(metric.org_field, flat=True)
-        .first()
-        for metric in _maintained(sender)
-    }
+def _booked_on(metric: Metric, model: type[models.Model], pks: frozenset[Any]) -> set[int]:
+    """The organizations the rows ``pks`` of ``model`` are booked on for ``metric``
+    (its ``org_field`` may follow relations), read from the database."""
+    found: set[int] = set()
+    ordered = sorted(pks, key=str)
+    for start in range(0, len(ordered), BATCH):
+        chunk = ordered[start : start + BATCH]
+        found.update(
+            org_id
+            for org_id in model._default_manager.filter(pk__in=chunk)
+            .order_by()
+            .values_list(metric.org_field, flat=True)
+            .distinct()
+            if org_id is not None
+        )
+    return found
 
 
-def _after_save(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    if kwargs.get("raw"):
-        return
-    before: dict[str, int | None] | None = getattr(instance, "_statistics_before", None)
-    metrics = _maintained(sender) if before is None else [METRICS[name] for name in before]
-    for metric in metrics:
-        orgs = {_org_of(instance, metric.org_field), (before or {}).get(metric.name)}
-        for org_id in orgs - {None}:
-            recompute_own(metric, org_id)  # type: ignore[arg-type]
+def on_rows_changing(model: type[models.Model], pks: frozenset[Any]) -> Callable[[], None]:
+    """The change listener (``core.changes``): remember where the rows were booked, and
+    once they are written recompute the own figures of every organization they were or
+    are booked on, carrying the difference up the tree, in the writing transaction."""
+    metrics = _maintained(model)
+    if not metrics:
+        return _nothing
+    before = {metric.name: _booked_on(metric, model, pks) for metric in metrics}
+
+    def finish() -> None:
+        for metric in metrics:
+            for org_id in sorted(before[metric.name] | _booked_on(metric, model, pks)):
+                recompute_own(metric, org_id)
+
+    return finish
 
 
-def _after_delete(sender: type[models.Model], instance: models.Model, **kwargs: Any) -> None:
-    for metric in _maintained(sender):
-        org_id = _org_of(instance, metric.org_field)
-        if org_id is not None:
-            recompute_own(metric, org_id)
+def _nothing() -> None:
+    return None
 
 
 def _chain(org_id: int | None) -> list[int]:
@@ -273,14 +270,11 @@ def carry_move(
                 )
 
 
-def connect_signals() -> None:
+def connect() -> None:
+    """Listen to what services report (``core.changes``) and to organization moves
+    (sent by ``organization_move``). No model signals: they miss bulk writes."""
     organization_moved.connect(carry_move, dispatch_uid="statistics-carry-move")
-    models_seen = {metric.queryset().model for metric in additive_metrics()}
-    for model in models_seen:
-        uid = f"statistics-{model._meta.label_lower}"
-        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-pre")
-        post_save.connect(_after_save, sender=model, dispatch_uid=f"{uid}-post")
-        post_delete.connect(_after_delete, sender=model, dispatch_uid=f"{uid}-delete")
+    register_listener(on_rows_changing)
 
 
 def check(names: Iterable[str] | None = None) -> list[str]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.people.models import Person
 from taizhang.trainings import services
 
@@ -86,11 +87,11 @@ def _run(
         end_date=start + dt.timedelta(days=days - 1),
         venue=venue,
         capacity=capacity,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for quota_org, places in quotas:
         services.class_quota_set(
-            training_class=klass, org=quota_org, quota=places, acting_user=None
+            training_class=klass, org=quota_org, quota=places, acting_user=SYSTEM
         )
     for offset, kind, session_title, hour, note in curriculum:
         services.training_session_create(
@@ -102,13 +103,13 @@ def _run(
             end_time=dt.time(hour + 2, 30 if hour < 19 else 0),
             speaker_note=note,
             location=venue if kind != "site" else "",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     enrolled = services.enrollment_create(
         training_class=klass,
         persons=trainees,
         enrolled_on=start - dt.timedelta(days=7),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     if start > today:
         return
@@ -120,7 +121,7 @@ def _run(
             session=session,
             enrollments=present,
             checked_at=timezone.make_aware(dt.datetime.combine(session.day, session.start_time)),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     last = start + dt.timedelta(days=days - 1)
     if last > today:
@@ -132,12 +133,14 @@ def _run(
                 title=rng.choice(["学习体会", "培训心得", "参训收获与思考"]),
                 text=rng.choice(REFLECTIONS),
                 submitted_on=last,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
             if rng.random() < 0.8:
-                services.reflection_read(reflection=reflection, comment="已阅", acting_user=None)
+                services.reflection_read(reflection=reflection, comment="已阅", acting_user=SYSTEM)
     if complete:
-        services.training_class_complete(training_class=klass, completed_on=last, acting_user=None)
+        services.training_class_complete(
+            training_class=klass, completed_on=last, acting_user=SYSTEM
+        )
 
 
 def load(ctx: Any) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import require
+from taizhang.core.actors import user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import scope_for
@@ -390,7 +391,7 @@ def reflection_read(*, reflection: Reflection, comment: str = "", acting_user: A
     _ensure_manage(acting_user, klass.org)
     before = snapshot(reflection, ["read_at", "read_by", "comment"])
     reflection.read_at = timezone.now()
-    reflection.read_by = acting_user if getattr(acting_user, "pk", None) else None
+    reflection.read_by = user_of(acting_user)
     reflection.comment = comment.strip()
     reflection.save(update_fields=["read_at", "read_by", "comment"])
     audit_record(

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.problems.models import Problem, ProblemState
 from taizhang.problems.services import problem_create
@@ -31,7 +32,7 @@ def test_clerk_closes_problem_with_evidence(live_server, page, settings, tmp_pat
         source="survey",
         responsible=responsible,
         deadline=timezone.localdate() + dt.timedelta(days=30),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     photo = tmp_path / "整改后照片.png"
     photo.write_bytes(PNG)

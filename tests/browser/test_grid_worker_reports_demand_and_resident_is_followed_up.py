@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from taizhang.accounts.models import ScopeKind
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD, make_personas, make_tree, make_user
 from taizhang.demands.models import Demand, DemandState
 from taizhang.demands.services import demand_category_create
@@ -28,7 +29,7 @@ def test_grid_worker_reports_demand_and_resident_is_followed_up(live_server, pag
         name="物业管理",
         default_org=tree.community_a,
         time_limit_days=5,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
 
     log_in(page, live_server.url, "grid_worker", PASSWORD)

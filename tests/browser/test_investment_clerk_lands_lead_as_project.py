@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.investment.models import EventKind, Lead, LeadStage
 from taizhang.investment.services import event_create
@@ -26,7 +27,7 @@ def test_investment_clerk_lands_lead_as_project(page, live_server):
         kind=EventKind.PROMOTION,
         name="重点产业招商推介会",
         held_on=today - dt.timedelta(days=2),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     lead = make_lead(
         tree.street_a, "澜湾储能电池生产基地", stage=LeadStage.NEGOTIATING, amount=500_000_000

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD, make_tree
 from taizhang.projects.models import Stage
 from taizhang.projects.services import progress_report_create
@@ -34,7 +35,7 @@ def test_leader_reviews_linked_projects(page, live_server):
         text="完成土地摘牌，正在办理施工许可",
         completed_investment=97_000_000,
         to_stage=Stage.LAND,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     make_project(tree.street_b, "望澜别人挂钩的项目")
 

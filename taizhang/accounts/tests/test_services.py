@@ -17,6 +17,7 @@ from taizhang.accounts.services import (
     user_create,
     user_unlock,
 )
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.core.testing import PASSWORD, make_user
 
@@ -76,7 +77,7 @@ def test_security_admin_unlocks(tree, personas, settings):
 
 def test_new_accounts_must_change_password(tree):
     """An account created by an administrator starts with a password to change."""
-    user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=None)
+    user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=SYSTEM)
     assert user.must_change_password
     user_change_password(
         user=user,
@@ -92,7 +93,7 @@ def test_new_accounts_must_change_password(tree):
 
 def test_weak_or_reused_password_refused(tree):
     """Password validators apply, and the old password cannot be kept."""
-    user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=None)
+    user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=SYSTEM)
     with pytest.raises(ValidationError):
         user_change_password(
             user=user, old_password="Initial-Pass-2026", new_password="12345678", acting_user=user
@@ -129,7 +130,7 @@ def test_three_administrators_stay_separate(tree, first, second):
             role=second,
             scope_kind=ScopeKind.SUBTREE,
             organization=tree.district,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
 
@@ -141,7 +142,7 @@ def test_same_admin_role_twice_is_allowed(tree):
         role="audit_admin",
         scope_kind=ScopeKind.SUBTREE,
         organization=tree.street_b,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert user.grants.count() == 2
 
@@ -155,12 +156,12 @@ def test_grant_validation(tree):
             role="emperor",
             scope_kind=ScopeKind.ORG,
             organization=tree.district,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     with pytest.raises(ValidationError):
-        grant_create(user=user, role="clerk", scope_kind=ScopeKind.SUBTREE, acting_user=None)
+        grant_create(user=user, role="clerk", scope_kind=ScopeKind.SUBTREE, acting_user=SYSTEM)
     with pytest.raises(ValidationError):
-        grant_create(user=user, role="clerk", scope_kind=ScopeKind.LISTED, acting_user=None)
+        grant_create(user=user, role="clerk", scope_kind=ScopeKind.LISTED, acting_user=SYSTEM)
 
 
 def test_only_the_auditor_reads_the_audit_trail(tree, personas):

@@ -6,6 +6,7 @@ import pytest
 from django.conf import settings
 
 from taizhang.accounts.services import user_create
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_open_redirect_refused(client, tree, personas):
 
 def test_initial_password_must_be_changed(client, tree):
     """A user with an initial password is sent to change it before any page."""
-    user_create(username="fresh", password="Initial-Pass-2026", acting_user=None)
+    user_create(username="fresh", password="Initial-Pass-2026", acting_user=SYSTEM)
     client.post("/accounts/login/", {"username": "fresh", "password": "Initial-Pass-2026"})
     response = client.get("/organizations/")
     assert response.status_code == 302 and response["Location"] == "/accounts/password/"
@@ -78,7 +79,7 @@ def test_initial_password_must_be_changed(client, tree):
 
 def test_initial_password_token_is_useless(client, tree):
     """The API refuses a token of a user who has not changed the initial password."""
-    user_create(username="fresh", password="Initial-Pass-2026", acting_user=None)
+    user_create(username="fresh", password="Initial-Pass-2026", acting_user=SYSTEM)
     token = client.post(
         "/api/v1/auth/token",
         {"username": "fresh", "password": "Initial-Pass-2026"},

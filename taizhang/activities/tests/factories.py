@@ -7,6 +7,7 @@ from typing import Any
 
 from taizhang.activities import services
 from taizhang.activities.models import Activity, ActivityKind, AttendanceMode, VenueCategory
+from taizhang.core.actors import SYSTEM
 from taizhang.people.models import Person
 from taizhang.people.services import membership_set, person_create
 
@@ -22,14 +23,14 @@ def venue(code: str = "community") -> VenueCategory:
 
 
 def make_person(org: Any, name: str = "张三", *, member: bool = True) -> Person:
-    person = person_create(organization=org, name=name, gender="M", acting_user=None)
+    person = person_create(organization=org, name=name, gender="M", acting_user=SYSTEM)
     if member:
         membership_set(
             person=person,
             branch=org,
             joined_on=dt.date(2010, 7, 1),
             status="full",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     return person
 
@@ -39,7 +40,7 @@ def make_activity(
     *,
     attendees: list[Person] | None = None,
     headcount: int = 0,
-    acting_user: Any = None,
+    acting_user: Any = SYSTEM,
     **kwargs: Any,
 ) -> Activity:
     mode = AttendanceMode.LIST if attendees is not None else AttendanceMode.HEADCOUNT
@@ -58,7 +59,7 @@ def make_activity(
     )
 
 
-def make_campaign(org: Any, *, target: int = 10, acting_user: Any = None, **kwargs: Any) -> Any:
+def make_campaign(org: Any, *, target: int = 10, acting_user: Any = SYSTEM, **kwargs: Any) -> Any:
     return services.campaign_create(
         org=org,
         title=kwargs.pop("title", "百场宣讲进万家"),

@@ -6,6 +6,7 @@ import pytest
 
 from taizhang.activities.models import Activity
 from taizhang.activities.tests.factories import make_activity, make_campaign, make_person
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import bearer
 
 pytestmark = pytest.mark.django_db
@@ -242,7 +243,7 @@ def test_team_members_replaced(client, tree, personas):
 
     campaign = make_campaign(tree.district, target=10)
     team = services.campaign_team_create(
-        campaign=campaign, name="一队", org=tree.street_a, acting_user=None
+        campaign=campaign, name="一队", org=tree.street_a, acting_user=SYSTEM
     )
     one, two = make_person(tree.street_a, "甲"), make_person(tree.street_a, "乙")
     url = f"{URL}/campaigns/{campaign.pk}/teams/{team.pk}/members"

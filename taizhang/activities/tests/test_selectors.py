@@ -32,6 +32,7 @@ from taizhang.activities.tests.factories import (
     make_person,
     venue,
 )
+from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import METRICS
 
 pytestmark = pytest.mark.django_db
@@ -174,10 +175,10 @@ def test_campaign_progress_per_team_and_venue(tree, personas):
     """Progress counts the campaign's activities against target, per team and venue."""
     campaign = make_campaign(tree.district, target=10)
     one = services.campaign_team_create(
-        campaign=campaign, name="一队", org=tree.street_a, quota=4, acting_user=None
+        campaign=campaign, name="一队", org=tree.street_a, quota=4, acting_user=SYSTEM
     )
     two = services.campaign_team_create(
-        campaign=campaign, name="二队", org=tree.street_b, quota=4, acting_user=None
+        campaign=campaign, name="二队", org=tree.street_b, quota=4, acting_user=SYSTEM
     )
     for team, place in ((one, "enterprise"), (one, "enterprise"), (two, "online"), (two, "campus")):
         make_activity(
@@ -219,7 +220,7 @@ def test_volunteer_figures_scoped(tree, personas):
             served_on=DAY,
             hours=Decimal("1.5"),
             content="服务",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     figures = volunteer_figures(volunteer_service_list(viewer=personas.street_a))
     assert figures == {"person_times": 2, "hours": Decimal("3.0"), "volunteers": 1}

@@ -18,6 +18,7 @@ from taizhang.activities.tests.factories import (
     make_person,
     venue,
 )
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -38,7 +39,7 @@ def test_kinds_are_seeded_and_extendable(personas):
     } <= names
     with pytest.raises(PermissionDenied):
         services.activity_kind_create(code="reading", name="读书会", acting_user=personas.district)
-    services.activity_kind_create(code="reading", name="读书会", acting_user=None)
+    services.activity_kind_create(code="reading", name="读书会", acting_user=SYSTEM)
     assert ActivityKind.objects.filter(code="reading").exists()
 
 
@@ -68,7 +69,7 @@ def test_headcount_activity_has_no_list(tree):
                 attendees=[person],
                 headcount=5,
             ),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     with pytest.raises(ValidationError):
         make_activity(tree.community_a, headcount=-1)
@@ -104,7 +105,10 @@ def test_attendance_switches_between_list_and_headcount(tree, personas):
     assert event.changes["attendance_mode"] == ["headcount", "list"]
     assert len(event.changes["attendees"]["added"]) == 3
     activity = services.activity_attendance_set(
-        activity=activity, attendance_mode=AttendanceMode.HEADCOUNT, headcount=50, acting_user=None
+        activity=activity,
+        attendance_mode=AttendanceMode.HEADCOUNT,
+        headcount=50,
+        acting_user=SYSTEM,
     )
     assert activity.participants == 50 and activity.attendance.count() == 0
 
@@ -131,7 +135,7 @@ def test_campaign_team_quotas_and_period(tree, personas):
     )
     with pytest.raises(ValidationError):
         services.campaign_team_create(
-            campaign=campaign, name="二队", org=tree.street_b, quota=5, acting_user=None
+            campaign=campaign, name="二队", org=tree.street_b, quota=5, acting_user=SYSTEM
         )
     with pytest.raises(ValidationError):
         make_activity(
@@ -146,7 +150,7 @@ def test_campaign_team_quotas_and_period(tree, personas):
     local = make_campaign(tree.street_a, acting_user=personas.street_a)
     with pytest.raises(ValidationError):
         services.campaign_team_create(
-            campaign=local, name="越界", org=tree.street_b, acting_user=None
+            campaign=local, name="越界", org=tree.street_b, acting_user=SYSTEM
         )
 
 
@@ -170,12 +174,12 @@ def test_import_writes_many_with_one_event(tree):
         )
         for i in range(5)
     ]
-    built = services.activity_import(rows=rows, source="台账", acting_user=None)
+    built = services.activity_import(rows=rows, source="台账", acting_user=SYSTEM)
     assert len(built) == 5 and all(a.participants == 3 for a in built)
     assert AuditEvent.objects.filter(action="activity.import").count() == 1
     bad = [*rows, services.ActivityIn(org=tree.community_a, kind=kind(), title="", held_on=DAY)]
     with pytest.raises(ValidationError):
-        services.activity_import(rows=bad, source="坏台账", acting_user=None)
+        services.activity_import(rows=bad, source="坏台账", acting_user=SYSTEM)
     assert Activity.objects.count() == 5
 
 
@@ -199,7 +203,7 @@ def test_volunteer_service(tree, personas):
                 served_on=DAY,
                 hours=hours,
                 content="x",
-                acting_user=None,
+                acting_user=SYSTEM,
             )
     with pytest.raises(PermissionDenied):
         services.volunteer_service_record(
@@ -230,5 +234,5 @@ def test_survey_raises_a_problem_with_origin(tree, personas):
     study = make_activity(tree.community_a, headcount=5)
     with pytest.raises(ValidationError):
         services.activity_raise_problem(
-            activity=study, title="x", deadline=dt.date(2026, 8, 1), acting_user=None
+            activity=study, title="x", deadline=dt.date(2026, 8, 1), acting_user=SYSTEM
         )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from taizhang.activities import services
 from taizhang.activities.models import Activity, AttendanceMode, CampaignTeam, VolunteerService
 from taizhang.activities.tests.factories import kind, make_activity, make_campaign, make_person
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -196,7 +197,7 @@ def test_pages_are_chinese(client, tree, personas):
 def test_team_of_a_campaign_counts(tree, personas):
     campaign = make_campaign(tree.district, target=5)
     team = services.campaign_team_create(
-        campaign=campaign, name="一队", org=tree.street_a, quota=5, acting_user=None
+        campaign=campaign, name="一队", org=tree.street_a, quota=5, acting_user=SYSTEM
     )
     make_activity(tree.street_a, headcount=10, team=team)
     assert Activity.objects.get().campaign == campaign
@@ -240,7 +241,7 @@ def test_detail_and_campaign_pages_query_counts(client, tree, personas):
     many = make_activity(tree.community_a, attendees=members)
     campaign = make_campaign(tree.district, target=50)
     team = services.campaign_team_create(
-        campaign=campaign, name="一队", org=tree.street_a, quota=20, acting_user=None
+        campaign=campaign, name="一队", org=tree.street_a, quota=20, acting_user=SYSTEM
     )
     login(client, personas.district)
 

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.audit import audit_record, audit_verify, compute_digest
 from taizhang.core.models import AuditEvent
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 def chain():
     events = [
         audit_record(
-            actor=None,
+            actor=SYSTEM,
             action="test.write",
             object_type="t",
             object_id=str(i),

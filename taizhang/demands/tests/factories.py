@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from taizhang.core.actors import SYSTEM
 from taizhang.demands import services
 from taizhang.demands.models import Demand, DemandCategory
 from taizhang.demands.services import RequesterIn
@@ -17,7 +18,7 @@ def make_category(
         name=kwargs.pop("name", f"类别{code}"),
         default_org=default_org,
         time_limit_days=days,
-        acting_user=None,
+        acting_user=SYSTEM,
         **kwargs,
     )
 
@@ -27,7 +28,7 @@ def resident(name: str = "张大妈", mobile: str = "13812345678") -> RequesterI
 
 
 def make_demand(
-    org: Any, category: DemandCategory, *, acting_user: Any = None, **kwargs: Any
+    org: Any, category: DemandCategory, *, acting_user: Any = SYSTEM, **kwargs: Any
 ) -> Demand:
     return services.demand_create(
         org=org,
@@ -43,8 +44,8 @@ def make_demand(
 
 def make_replied(org: Any, category: DemandCategory, **kwargs: Any) -> Demand:
     demand = make_demand(org, category, **kwargs)
-    demand = services.demand_assign(demand=demand, acting_user=None)
-    demand = services.demand_start(demand=demand, acting_user=None)
+    demand = services.demand_assign(demand=demand, acting_user=SYSTEM)
+    demand = services.demand_start(demand=demand, acting_user=SYSTEM)
     return services.demand_reply(
-        demand=demand, reply_text="已联系维保单位更换主板。", acting_user=None
+        demand=demand, reply_text="已联系维保单位更换主板。", acting_user=SYSTEM
     )

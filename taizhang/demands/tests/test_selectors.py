@@ -8,6 +8,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import METRICS
 from taizhang.core.testing import make_org
 from taizhang.demands import services
@@ -67,7 +68,7 @@ def test_neighbour_gets_404(personas, demands):
 def test_handling_unit_sees_the_demand(tree, personas, category):
     """A demand received in B but handled by A's community is visible to A."""
     demand = make_demand(tree.community_b, category, title="转办")
-    services.demand_assign(demand=demand, handling_org=tree.community_a, acting_user=None)
+    services.demand_assign(demand=demand, handling_org=tree.community_a, acting_user=SYSTEM)
     assert "转办" in _titles(demand_list(viewer=personas.street_a))
     assert "转办" in _titles(demand_list(viewer=personas.street_a, to_handle=True))
 
@@ -94,7 +95,7 @@ def test_timings_and_figures(tree, personas, category):
             category,
             requesters=[RequesterIn(kind="enterprise", name="某公司", enterprise=firm)],
         )
-        services.demand_follow_up(demand=d, satisfaction="satisfied", acting_user=None)
+        services.demand_follow_up(demand=d, satisfaction="satisfied", acting_user=SYSTEM)
     year = timezone.localdate().year
     figures = service_figures(viewer=personas.district, year=year)
     assert figures["enterprises"] == 1 and figures["resolved_for_enterprises"] == 2
@@ -136,10 +137,10 @@ def test_delegated_services_are_scoped(tree, personas):
         org=tree.street_a,
         name="个体工商户设立登记",
         delegated_on=timezone.localdate(),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     services.delegated_service_create(
-        org=tree.street_b, name="人民调解", delegated_on=timezone.localdate(), acting_user=None
+        org=tree.street_b, name="人民调解", delegated_on=timezone.localdate(), acting_user=SYSTEM
     )
     assert [o.pk for o in delegated_services(viewer=personas.street_a)] == [tree.street_a.pk]
     assert len(delegated_services(viewer=personas.district)) == 2

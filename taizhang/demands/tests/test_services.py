@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.demands import services
 from taizhang.demands.models import Demand, DemandState
@@ -53,7 +54,7 @@ def test_create_needs_a_requester(tree, category):
             title="x",
             content="y",
             requesters=[RequesterIn(kind="person", name=" ")],
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
 
@@ -61,10 +62,10 @@ def test_routing_picks_the_deepest_rule_else_the_default(tree, category):
     """A rule on the subdistrict wins over the category default; the deepest rule wins."""
     assert services.route(category, tree.grid_a) == tree.district
     services.routing_rule_set(
-        category=category, area=tree.street_a, handling_org=tree.street_a, acting_user=None
+        category=category, area=tree.street_a, handling_org=tree.street_a, acting_user=SYSTEM
     )
     services.routing_rule_set(
-        category=category, area=tree.community_a, handling_org=tree.community_a, acting_user=None
+        category=category, area=tree.community_a, handling_org=tree.community_a, acting_user=SYSTEM
     )
     assert services.route(category, tree.grid_a) == tree.community_a
     assert services.route(category, tree.street_a) == tree.street_a
@@ -74,15 +75,15 @@ def test_routing_picks_the_deepest_rule_else_the_default(tree, category):
 def test_assign_uses_routing_and_reassign_needs_a_reason(tree, category):
     """分派 goes to the routed organization; reassigning without a reason is refused."""
     services.routing_rule_set(
-        category=category, area=tree.street_a, handling_org=tree.street_a, acting_user=None
+        category=category, area=tree.street_a, handling_org=tree.street_a, acting_user=SYSTEM
     )
     demand = make_demand(tree.community_a, category, location=tree.grid_a)
-    demand = services.demand_assign(demand=demand, acting_user=None)
+    demand = services.demand_assign(demand=demand, acting_user=SYSTEM)
     assert demand.handling_org == tree.street_a and demand.state == DemandState.ASSIGNED
     with pytest.raises(ValidationError):
-        services.demand_assign(demand=demand, handling_org=tree.community_a, acting_user=None)
+        services.demand_assign(demand=demand, handling_org=tree.community_a, acting_user=SYSTEM)
     demand = services.demand_assign(
-        demand=demand, handling_org=tree.community_a, reason="属地办理", acting_user=None
+        demand=demand, handling_org=tree.community_a, reason="属地办理", acting_user=SYSTEM
     )
     assert demand.handling_org == tree.community_a
     assert demand.steps.last().action == "reassign"
@@ -118,7 +119,9 @@ def test_full_lifecycle_and_satisfied_follow_up_concludes(tree, personas, catego
 def test_unsatisfied_follow_up_reopens(tree, category):
     """不满意 sends the demand back to the handling organization."""
     demand = make_replied(tree.community_a, category)
-    demand = services.demand_follow_up(demand=demand, satisfaction="unsatisfied", acting_user=None)
+    demand = services.demand_follow_up(
+        demand=demand, satisfaction="unsatisfied", acting_user=SYSTEM
+    )
     assert demand.state == DemandState.HANDLING
     assert demand.reopen_count == 1 and demand.replied_at is None
 
@@ -126,18 +129,18 @@ def test_unsatisfied_follow_up_reopens(tree, category):
 def test_concluding_twice_is_refused(tree, category):
     """A concluded demand cannot be followed up (concluded) again."""
     demand = make_replied(tree.community_a, category)
-    services.demand_follow_up(demand=demand, satisfaction="satisfied", acting_user=None)
+    services.demand_follow_up(demand=demand, satisfaction="satisfied", acting_user=SYSTEM)
     with pytest.raises(ValidationError):
-        services.demand_follow_up(demand=demand, satisfaction="satisfied", acting_user=None)
+        services.demand_follow_up(demand=demand, satisfaction="satisfied", acting_user=SYSTEM)
 
 
 def test_reply_needs_text(tree, category):
     """An empty reply is refused."""
     demand = make_demand(tree.community_a, category)
-    services.demand_assign(demand=demand, acting_user=None)
-    services.demand_start(demand=demand, acting_user=None)
+    services.demand_assign(demand=demand, acting_user=SYSTEM)
+    services.demand_start(demand=demand, acting_user=SYSTEM)
     with pytest.raises(ValidationError):
-        services.demand_reply(demand=demand, reply_text=" ", acting_user=None)
+        services.demand_reply(demand=demand, reply_text=" ", acting_user=SYSTEM)
 
 
 def test_merge_keeps_both_requesters(tree, personas, category):
@@ -172,7 +175,9 @@ def test_raise_problem_in_one_step(tree, personas, category):
     from django.utils import timezone
 
     demand = make_demand(tree.community_a, category)
-    demand = services.demand_assign(demand=demand, handling_org=tree.community_a, acting_user=None)
+    demand = services.demand_assign(
+        demand=demand, handling_org=tree.community_a, acting_user=SYSTEM
+    )
     problem = services.demand_raise_problem(
         demand=demand,
         deadline=timezone.localdate() + dt.timedelta(days=30),
@@ -203,7 +208,9 @@ def test_reveal_is_audited_and_refused_without_the_right(tree, personas, categor
 def test_start_needs_the_handling_unit(tree, personas, category):
     """Only the handling organization takes a demand on."""
     demand = make_demand(tree.community_a, category)
-    demand = services.demand_assign(demand=demand, handling_org=tree.community_b, acting_user=None)
+    demand = services.demand_assign(
+        demand=demand, handling_org=tree.community_b, acting_user=SYSTEM
+    )
     with pytest.raises(PermissionDenied):
         services.demand_start(demand=demand, acting_user=personas.street_a)
     assert Demand.objects.get(pk=demand.pk).state == DemandState.ASSIGNED

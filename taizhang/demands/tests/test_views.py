@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.core.testing import PASSWORD
 from taizhang.demands.models import Demand, DemandState
@@ -136,10 +137,10 @@ def test_delegated_page_lists_categories_and_rules_in_scope(client, tree, person
     from taizhang.demands import services
 
     services.routing_rule_set(
-        category=category, area=tree.street_a, handling_org=tree.street_a, acting_user=None
+        category=category, area=tree.street_a, handling_org=tree.street_a, acting_user=SYSTEM
     )
     services.routing_rule_set(
-        category=category, area=tree.street_b, handling_org=tree.street_b, acting_user=None
+        category=category, area=tree.street_b, handling_org=tree.street_b, acting_user=SYSTEM
     )
     body = login(client, personas.street_a).get(reverse("demands:delegated")).content.decode()
     assert f"{tree.street_a.short_name} → {tree.street_a.short_name}" in body

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 from taizhang.evaluations.models import Competition, EntryKind
 from taizhang.evaluations.services import (
@@ -30,16 +31,18 @@ def days_ago(n: int) -> dt.date:
 
 def make_judge_user(username: str, home: Any, *, role: str = "viewer") -> Any:
     """A user linked to a person of ``home``, with ``role`` on that organization only."""
-    person = person_create(organization=home, name=f"评委{username}", gender="F", acting_user=None)
+    person = person_create(
+        organization=home, name=f"评委{username}", gender="F", acting_user=SYSTEM
+    )
     user = user_create(
         username=username,
         password=PASSWORD,
         person=person,
         must_change_password=False,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     grant_create(
-        user=user, role=role, scope_kind=ScopeKind.ORG, organization=home, acting_user=None
+        user=user, role=role, scope_kind=ScopeKind.ORG, organization=home, acting_user=SYSTEM
     )
     return user
 
@@ -61,7 +64,7 @@ def make_competition(
         held_on=days_ago(3),
         normalization=normalization,
         winners_count=winners,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for criterion, weight, max_score in rubric:
         criterion_add(
@@ -69,16 +72,20 @@ def make_competition(
             name=criterion,
             weight=Decimal(weight),
             max_score=Decimal(max_score),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     for owner, title in entries:
         entry_add(
-            competition=competition, kind=EntryKind.BRAND, title=title, org=owner, acting_user=None
+            competition=competition,
+            kind=EntryKind.BRAND,
+            title=title,
+            org=owner,
+            acting_user=SYSTEM,
         )
     for user in judges:
-        judge_add(competition=competition, user=user, acting_user=None)
+        judge_add(competition=competition, user=user, acting_user=SYSTEM)
     if open_scoring:
-        competition = competition_open_scoring(competition=competition, acting_user=None)
+        competition = competition_open_scoring(competition=competition, acting_user=SYSTEM)
     return competition
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from taizhang.core.actors import SYSTEM
 from taizhang.evaluations.selectors import (
     award_list,
     award_nominations,
@@ -90,7 +91,7 @@ def test_district_award_reaches_down_without_leaking_sideways(tree, personas):
         name="先进党支部",
         year=2026,
         quota=3,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     kept = nomination_create(award=award, org=tree.community_a, acting_user=personas.street_a)
     dropped = nomination_create(award=award, org=tree.community_b, acting_user=personas.street_b)
@@ -105,9 +106,9 @@ def test_district_award_reaches_down_without_leaking_sideways(tree, personas):
     assert codes(personas.street_a) == (["A1"], (1, 0))
     assert codes(personas.street_b) == (["B1"], (1, 0))
     assert codes(personas.district) == (["A1", "B1"], (2, 0))
-    nomination_review(nomination=kept, approve=True, acting_user=None)
-    nomination_review(nomination=dropped, approve=False, note="不符合", acting_user=None)
-    award_publish(award=award, acting_user=None)
+    nomination_review(nomination=kept, approve=True, acting_user=SYSTEM)
+    nomination_review(nomination=dropped, approve=False, note="不符合", acting_user=SYSTEM)
+    award_publish(award=award, acting_user=SYSTEM)
     assert codes(personas.street_a) == (["A1"], (1, 1))  # B's rejected nomination stays hidden
     assert codes(personas.street_b) == (["A1", "B1"], (2, 1))
     assert not award_list(viewer=personas.nobody).exists()
@@ -121,7 +122,7 @@ def test_street_b_cannot_see_a_awards(tree, personas):
         name="十佳宣讲员",
         year=2026,
         quota=10,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert [a.pk for a in award_list(viewer=personas.street_a)] == [award.pk]
     assert not award_list(viewer=personas.street_b).exists()
@@ -134,11 +135,16 @@ def test_metrics_read_the_right_fields(tree, competitions):
     from taizhang.core.registry import METRICS
 
     award = award_create(
-        org=tree.district, kind="advanced_branch", name="先进", year=2026, quota=3, acting_user=None
+        org=tree.district,
+        kind="advanced_branch",
+        name="先进",
+        year=2026,
+        quota=3,
+        acting_user=SYSTEM,
     )
-    nomination = nomination_create(award=award, org=tree.community_a, acting_user=None)
-    nomination_review(nomination=nomination, approve=True, acting_user=None)
-    award_publish(award=award, acting_user=None)
+    nomination = nomination_create(award=award, org=tree.community_a, acting_user=SYSTEM)
+    nomination_review(nomination=nomination, approve=True, acting_user=SYSTEM)
+    award_publish(award=award, acting_user=SYSTEM)
     names = sorted(name for name in METRICS if name.startswith("evaluations."))
     assert names == [
         "evaluations.awards_published",

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.evaluations.models import CompetitionStatus, Entry, NominationStatus
 from taizhang.evaluations.scoring import normalize, rank, weighted_total, weights_valid
@@ -43,13 +44,13 @@ def test_weights_must_sum_to_100_or_1(tree):
         open_scoring=False,
     )
     with pytest.raises(ValidationError, match="100"):
-        competition_open_scoring(competition=bad, acting_user=None)
+        competition_open_scoring(competition=bad, acting_user=SYSTEM)
     bad.refresh_from_db()
     assert bad.status == CompetitionStatus.DRAFT
     criterion_add(
-        competition=bad, name="展示", weight=Decimal(10), max_score=Decimal(10), acting_user=None
+        competition=bad, name="展示", weight=Decimal(10), max_score=Decimal(10), acting_user=SYSTEM
     )
-    assert competition_open_scoring(competition=bad, acting_user=None).status == "scoring"
+    assert competition_open_scoring(competition=bad, acting_user=SYSTEM).status == "scoring"
     fractions = make_competition(
         tree.district,
         entries=[(tree.community_a, "红色驿站")],
@@ -74,7 +75,7 @@ def test_rubric_is_frozen_once_scoring_opens(tree):
             name="迟到的指标",
             weight=Decimal(1),
             max_score=Decimal(1),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
 
@@ -112,7 +113,7 @@ def test_conflict_counts_current_positions(tree):
         organization=tree.community_a,
         title="committee_member",
         start_date=tree.community_a.versions.first().valid_from,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     competition = make_competition(
         tree.district, entries=[(tree.grid_a, "网格品牌")], judges=[judge]
@@ -275,7 +276,7 @@ def test_declare_and_publish_winners(tree):
             values=scores_for(competition, *values),
             acting_user=judges[0],
         )
-    winners = competition_declare_winners(competition=competition, acting_user=None)
+    winners = competition_declare_winners(competition=competition, acting_user=SYSTEM)
     assert [w.title for w in winners] == ["甲", "丙"]
     stored = {e.title: (e.rank, e.final_score, e.is_winner) for e in Entry.objects.all()}
     assert stored == {
@@ -292,7 +293,7 @@ def test_declare_and_publish_winners(tree):
             values=scores_for(competition, "30", "40", "30"),
             acting_user=judges[0],
         )
-    published = competition_publish(competition=competition, acting_user=None)
+    published = competition_publish(competition=competition, acting_user=SYSTEM)
     assert published.status == "published" and published.published_on is not None
 
 
@@ -356,15 +357,15 @@ def test_person_award_takes_persons(tree, personas):
         name="优秀党员",
         year=2026,
         quota=5,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     with pytest.raises(ValidationError):
-        nomination_create(award=award, org=tree.community_a, acting_user=None)
-    person = person_create(organization=tree.grid_a, name="林晓", gender="F", acting_user=None)
+        nomination_create(award=award, org=tree.community_a, acting_user=SYSTEM)
+    person = person_create(organization=tree.grid_a, name="林晓", gender="F", acting_user=SYSTEM)
     nomination = nomination_create(award=award, person=person, acting_user=personas.street_a)
     assert nomination.org == tree.grid_a
     with pytest.raises(ValidationError):
-        nomination_create(award=award, person=person, acting_user=None)
+        nomination_create(award=award, person=person, acting_user=SYSTEM)
 
 
 def test_judge_needs_a_person_and_can_reflects_the_conflict(tree, personas):
@@ -380,8 +381,8 @@ def test_judge_needs_a_person_and_can_reflects_the_conflict(tree, personas):
         open_scoring=False,
     )
     with pytest.raises(ValidationError):
-        judge_add(competition=competition, user=personas.street_b, acting_user=None)
-    competition = competition_open_scoring(competition=competition, acting_user=None)
+        judge_add(competition=competition, user=personas.street_b, acting_user=SYSTEM)
+    competition = competition_open_scoring(competition=competition, acting_user=SYSTEM)
     own, other = competition.entries.order_by("number")
     assert not can(judge, "score", own)
     assert can(judge, "score", other)

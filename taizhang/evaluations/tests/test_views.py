@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 from taizhang.evaluations.models import Competition, Nomination, Score
 from taizhang.evaluations.services import (
@@ -185,7 +186,7 @@ def test_award_pages_and_published_list(client, personas, tree):
         name="2026年度先进党支部",
         year=2026,
         quota=5,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     login(client, personas.district)
     response = client.post(
@@ -213,10 +214,10 @@ def test_unpublished_list_is_404(client, personas, tree):
         name="先进党支部",
         year=2026,
         quota=10,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    nomination = nomination_create(award=award, org=tree.community_a, acting_user=None)
-    nomination_review(nomination=nomination, approve=True, acting_user=None)
+    nomination = nomination_create(award=award, org=tree.community_a, acting_user=SYSTEM)
+    nomination_review(nomination=nomination, approve=True, acting_user=SYSTEM)
     login(client, personas.district)
     assert client.get(reverse("evaluations:award_published", args=[award.pk])).status_code == 404
 
@@ -225,7 +226,7 @@ def test_award_list_query_count(client, personas, tree, django_assert_max_num_qu
     """The award list runs a bounded number of queries with 20 awards."""
     for i in range(20):
         award_create(
-            org=tree.district, kind="other", name=f"表彰{i}", year=2026, quota=3, acting_user=None
+            org=tree.district, kind="other", name=f"表彰{i}", year=2026, quota=3, acting_user=SYSTEM
         )
     login(client, personas.district)
     with django_assert_max_num_queries(12):
@@ -242,10 +243,10 @@ def test_award_detail_query_count(client, personas, tree, django_assert_max_num_
         name="先进",
         year=2026,
         quota=50,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for i in range(40):
-        nomination_create(award=award, org=make_org(tree.community_a, f"Z{i}"), acting_user=None)
+        nomination_create(award=award, org=make_org(tree.community_a, f"Z{i}"), acting_user=SYSTEM)
     login(client, personas.district)
     with django_assert_max_num_queries(16):
         response = client.get(reverse("evaluations:award_detail", args=[award.pk]))
@@ -262,7 +263,7 @@ def test_subdistrict_clerk_nominates_to_the_district_award(client, personas, tre
         name="先进党支部",
         year=2026,
         quota=5,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     login(client, personas.street_a)
     url = reverse("evaluations:nominate", args=[award.pk])

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.investment.models import Lead, LeadStage, Source
 from taizhang.investment.services import lead_advance, lead_create
 
@@ -26,9 +27,9 @@ def make_lead(org: Any, name: str = "", *, stage: int = LeadStage.CONTACT, **kwa
         "contacted_on": days_ago(100),
     }
     defaults.update(kwargs)
-    lead = lead_create(org=org, acting_user=None, **defaults)
+    lead = lead_create(org=org, acting_user=SYSTEM, **defaults)
     day = 90
     for step in [s for s in LeadStage if LeadStage.CONTACT < s <= stage]:
-        lead = lead_advance(lead=lead, to_stage=step, on=days_ago(day), acting_user=None)
+        lead = lead_advance(lead=lead, to_stage=step, on=days_ago(day), acting_user=SYSTEM)
         day -= 10
     return lead

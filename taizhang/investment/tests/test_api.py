@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import bearer
 from taizhang.investment.models import Lead, LeadStage
 from taizhang.investment.services import competition_create, subsidy_create, team_create
@@ -106,16 +107,16 @@ def test_scoreboard_and_subsidy_summary(client, personas, tree):
         name="竞赛",
         starts_on=days_ago(100),
         ends_on=days_ago(-10),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    team_create(competition=competition, name="驻深圳组", acting_user=None)
+    team_create(competition=competition, name="驻深圳组", acting_user=SYSTEM)
     subsidy_create(
         org=tree.street_a,
         policy="技改补助",
         enterprise="甲",
         amount=840_000_000,
         paid_on=days_ago(1),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     headers = bearer(client, personas.district)
     board = client.get(f"{URL}/competitions/{competition.pk}/scoreboard", **headers).json()

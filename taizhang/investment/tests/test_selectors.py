@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from taizhang.core.actors import SYSTEM
 from taizhang.investment.models import EventKind, LeadStage
 from taizhang.investment.selectors import (
     event_list,
@@ -64,7 +65,11 @@ def test_street_b_gets_404_and_no_counts_from_a(personas, leads):
 def test_event_signings_are_computed_within_scope(tree, personas):
     """An event's signings are counted from its signed leads, only those the viewer sees."""
     event = event_create(
-        org=tree.district, kind=EventKind.FAIR, name="投洽会", held_on=days_ago(5), acting_user=None
+        org=tree.district,
+        kind=EventKind.FAIR,
+        name="投洽会",
+        held_on=days_ago(5),
+        acting_user=SYSTEM,
     )
     for org, amount in ((tree.street_a, 300_000_000), (tree.street_b, 120_000_000)):
         lead = make_lead(org, stage=LeadStage.NEGOTIATING)
@@ -74,7 +79,7 @@ def test_event_signings_are_computed_within_scope(tree, personas):
             on=days_ago(5),
             signed_amount=amount,
             event=event,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     make_lead(tree.street_a, stage=LeadStage.NEGOTIATING, event=event)  # present, not signed
     row = get_event_for_viewer(personas.district, event.pk)
@@ -90,10 +95,10 @@ def test_scoreboard_needs_the_minimum_cases(tree):
         starts_on=days_ago(300),
         ends_on=days_ago(-30),
         min_cases=3,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    lucky = team_create(competition=competition, name="幸运组", acting_user=None)
-    steady = team_create(competition=competition, name="稳健组", acting_user=None)
+    lucky = team_create(competition=competition, name="幸运组", acting_user=SYSTEM)
+    steady = team_create(competition=competition, name="稳健组", acting_user=SYSTEM)
     make_lead(tree.street_a, "大单", stage=LeadStage.STARTED, team=lucky, amount=9_000_000_000)
     for i in range(3):
         make_lead(tree.street_a, f"小单{i}", stage=LeadStage.NEGOTIATING, team=steady)
@@ -115,9 +120,9 @@ def test_scoreboard_counts_only_the_period(tree):
         starts_on=days_ago(50),
         ends_on=days_ago(-30),
         min_cases=1,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    team = team_create(competition=competition, name="组", acting_user=None)
+    team = team_create(competition=competition, name="组", acting_user=SYSTEM)
     make_lead(tree.street_a, stage=LeadStage.SIGNED, team=team)  # all before the period
     ranked, unranked = scoreboard(competition)
     assert ranked == []
@@ -133,7 +138,7 @@ def test_subsidy_summary_counts_enterprise_times(tree, personas):
             enterprise=enterprise,
             amount=amount,
             paid_on=days_ago(2),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     subsidy_create(
         org=tree.street_b,
@@ -141,7 +146,7 @@ def test_subsidy_summary_counts_enterprise_times(tree, personas):
         enterprise="丙公司",
         amount=9_000_000,
         paid_on=days_ago(2),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     summary = subsidy_summary(subsidy_list(viewer=personas.street_a))
     assert summary == {"amount": 1_000_000, "payments": 3, "enterprises": 2}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.investment.models import EventKind, LeadStage, Source
 from taizhang.investment.services import (
@@ -56,7 +57,7 @@ def test_signing_records_date_amount_and_event(tree, personas):
         kind=EventKind.PROMOTION,
         name="推介会",
         held_on=days_ago(5),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     lead = make_lead(tree.street_a, stage=LeadStage.NEGOTIATING)
     lead = lead_advance(

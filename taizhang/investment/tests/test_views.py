@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 from taizhang.investment.models import EventKind, Lead, LeadStage
 from taizhang.investment.services import (
@@ -132,7 +133,7 @@ def test_event_headline_is_computed(client, personas, tree):
         kind=EventKind.PROMOTION,
         name="推介会",
         held_on=days_ago(3),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for amount in (21_000_000_000, 21_000_000_000):
         lead = make_lead(tree.street_a, stage=LeadStage.NEGOTIATING)
@@ -142,7 +143,7 @@ def test_event_headline_is_computed(client, personas, tree):
             on=days_ago(3),
             signed_amount=amount,
             event=event,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     login(client, personas.district)
     body = client.get(reverse("investment:events"), {"year": days_ago(3).year}).content.decode()
@@ -158,9 +159,9 @@ def test_scoreboard_page(client, personas, tree):
         name="驻点招商竞赛",
         starts_on=days_ago(300),
         ends_on=days_ago(-30),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    team_create(competition=competition, name="驻深圳招商组", acting_user=None)
+    team_create(competition=competition, name="驻深圳招商组", acting_user=SYSTEM)
     login(client, personas.district)
     response = client.get(reverse("investment:competitions"), follow=True)
     assert response.status_code == 200
@@ -175,7 +176,7 @@ def test_subsidy_page_and_form(client, personas, tree):
         enterprise="甲公司",
         amount=84_000_000,
         paid_on=days_ago(1),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     login(client, personas.street_a)
     url = reverse("investment:subsidies")

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, grant_revoke
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import make_org, make_user
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import clear_cache, scope_for
@@ -78,7 +79,7 @@ def test_listed_and_own_grants(tree):
         role="viewer",
         scope_kind=ScopeKind.LISTED,
         listed=[tree.community_a, tree.community_b],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert set(organization_list(viewer=user)) == {tree.community_a, tree.community_b}
     own = make_user("owner", ("viewer", ScopeKind.OWN, None))
@@ -98,7 +99,7 @@ def test_grants_are_read_in_one_query_and_listed_organizations_in_one_more(
     for listed in ([tree.community_a], [tree.community_b]):
         grant_create(
             user=lister, role="viewer", scope_kind=ScopeKind.LISTED, listed=listed,
-            acting_user=None,
+            acting_user=SYSTEM,
         )  # fmt: skip
     clear_cache(lister)
     with django_assert_num_queries(2):
@@ -114,10 +115,10 @@ def test_revoked_grant_stops_working(tree):
         role="clerk",
         scope_kind=ScopeKind.SUBTREE,
         organization=tree.street_a,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert organization_list(viewer=user).exists()
-    grant_revoke(grant=grant, acting_user=None)
+    grant_revoke(grant=grant, acting_user=SYSTEM)
     user.refresh_from_db()
     assert not organization_list(viewer=user).exists()
 
@@ -136,7 +137,7 @@ def test_scope_is_built_once_per_function_and_forgotten_on_grant_change(
         role="clerk",
         scope_kind=ScopeKind.SUBTREE,
         organization=tree.street_b,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     widened = scope_for(user, "organizations.view")
     assert set(widened.subtree_paths) == {tree.street_a.path, tree.street_b.path}
@@ -184,7 +185,7 @@ def test_list_and_single_lookup_agree_on_random_trees(django_db_blocker, shape, 
                 role="clerk",
                 scope_kind=kind,
                 organization=nodes[pick % len(nodes)],
-                acting_user=None,
+                acting_user=SYSTEM,
             )
         listed = {org.pk for org in organization_list(viewer=user)}
         parents = dict(Organization.objects.values_list("pk", "parent_id"))

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.core.testing import make_org
 from taizhang.organizations.models import Organization, OrganizationVersion
@@ -56,13 +57,13 @@ def test_move_rewrites_subtree_paths(tree, personas):
 def test_move_into_own_subtree_refused(tree):
     """A node cannot become its own descendant."""
     with pytest.raises(ValidationError):
-        organization_move(organization=tree.street_a, new_parent=tree.grid_a, acting_user=None)
+        organization_move(organization=tree.street_a, new_parent=tree.grid_a, acting_user=SYSTEM)
 
 
 def test_root_cannot_move(tree):
     """The root has nowhere to go."""
     with pytest.raises(ValidationError):
-        organization_move(organization=tree.district, new_parent=tree.street_a, acting_user=None)
+        organization_move(organization=tree.district, new_parent=tree.street_a, acting_user=SYSTEM)
 
 
 def test_rename_and_move_keep_dated_history(tree):
@@ -77,10 +78,10 @@ def test_rename_and_move_keep_dated_history(tree):
         name="新名称社区党委",
         short_name="新名称",
         effective=day1,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     organization_move(
-        organization=community, new_parent=tree.street_b, effective=day2, acting_user=None
+        organization=community, new_parent=tree.street_b, effective=day2, acting_user=SYSTEM
     )
     old = organization_version_at(community, dt.date(2024, 12, 31))
     mid = organization_version_at(community, dt.date(2025, 5, 1))
@@ -100,7 +101,7 @@ def test_change_before_current_version_refused(tree):
             name="x",
             short_name="x",
             effective=version.valid_from - dt.timedelta(days=1),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
 
@@ -111,7 +112,7 @@ def test_grouping_spans_branches(tree):
         kind="党建联创协作组",
         owner=tree.district,
         members=[tree.community_a, tree.community_b],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert set(grouping.members.all()) == {tree.community_a, tree.community_b}
     assert AuditEvent.objects.filter(action="grouping.create").exists()

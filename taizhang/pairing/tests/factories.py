@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import make_org
 from taizhang.organizations.models import OrgKind
 from taizhang.pairing.models import Indicator, IndicatorValue, Pair
@@ -27,7 +28,7 @@ def make_pair(helper: Any, village: Any, **kwargs: Any) -> Pair:
         "ends_on": dt.date(THIS_YEAR, 12, 31),
     }
     defaults.update(kwargs)
-    return pair_create(helper=helper, village=village, acting_user=None, **defaults)
+    return pair_create(helper=helper, village=village, acting_user=SYSTEM, **defaults)
 
 
 def make_income(village: Any, year: int, value: int, *, confirm: bool = True) -> IndicatorValue:
@@ -36,6 +37,6 @@ def make_income(village: Any, year: int, value: int, *, confirm: bool = True) ->
         indicator=Indicator.COLLECTIVE_INCOME,
         year=year,
         value=value,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    return indicator_confirm(value=row, acting_user=None) if confirm else row
+    return indicator_confirm(value=row, acting_user=SYSTEM) if confirm else row

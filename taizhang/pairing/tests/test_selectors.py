@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.http import Http404
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import make_org
 from taizhang.pairing.selectors import (
     get_pair_for_viewer,
@@ -102,7 +103,7 @@ def test_partnerships_are_scoped(tree, personas):
         partner="某商会",
         title="战略合作协议",
         signed_on=dt.date(FIRST_YEAR, 1, 1),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert partnership_list(viewer=personas.street_a).count() == 1
     assert partnership_list(viewer=personas.street_b).count() == 0

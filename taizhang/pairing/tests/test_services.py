@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.pairing.models import IndicatorCorrection, ValueStatus
 from taizhang.pairing.services import (
@@ -103,7 +104,7 @@ def test_future_year_and_negative_values_are_refused(tree):
                 indicator="collective_income",
                 year=year,
                 value=value,
-                acting_user=None,
+                acting_user=SYSTEM,
             )
 
 
@@ -125,7 +126,7 @@ def test_correction_keeps_the_old_value_and_is_audited(tree, personas):
     row.refresh_from_db()
     assert row.value == 520_000 and row.status == ValueStatus.CONFIRMED
     assert (correction.old_value, correction.new_value) == (480_000, 520_000)
-    indicator_correct(value=row, new_value=515_000, reason="审计调整", acting_user=None)
+    indicator_correct(value=row, new_value=515_000, reason="审计调整", acting_user=SYSTEM)
     history = list(IndicatorCorrection.objects.values_list("old_value", "new_value"))
     assert history == [(480_000, 520_000), (520_000, 515_000)]
     event = AuditEvent.objects.filter(action="indicator.correct").order_by("pk").first()
@@ -137,7 +138,7 @@ def test_draft_values_are_revised_not_corrected(tree):
     """A correction applies only to confirmed values."""
     row = make_income(tree.community_a, FIRST_YEAR, 100_000, confirm=False)
     with pytest.raises(ValidationError):
-        indicator_correct(value=row, new_value=1, reason="x", acting_user=None)
+        indicator_correct(value=row, new_value=1, reason="x", acting_user=SYSTEM)
 
 
 def test_confirming_needs_the_confirm_function_on_the_village(tree, personas):
@@ -160,14 +161,14 @@ def test_partnership_and_ambassadors_are_dated(tree, personas):
         signed_on=dt.date(FIRST_YEAR, 3, 1),
         acting_user=personas.street_a,
     )
-    person = person_create(organization=tree.street_a, name="陈远", gender="M", acting_user=None)
+    person = person_create(organization=tree.street_a, name="陈远", gender="M", acting_user=SYSTEM)
     with pytest.raises(ValidationError):
         ambassador_appoint(
             partnership=partnership,
             person=person,
             role="talent",
             appointed_on=dt.date(FIRST_YEAR, 2, 1),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     ambassador = ambassador_appoint(
         partnership=partnership,
@@ -182,7 +183,7 @@ def test_partnership_and_ambassadors_are_dated(tree, personas):
             person=person,
             role="talent",
             appointed_on=dt.date(FIRST_YEAR, 4, 1),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     ended = ambassador_end(
         ambassador=ambassador, ends_on=dt.date(FIRST_YEAR + 1, 3, 1), acting_user=personas.street_a

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD, make_org
 from taizhang.pairing.models import IndicatorCorrection, IndicatorValue, Pair
 from taizhang.pairing.tests.factories import (
@@ -141,7 +142,7 @@ def test_partnership_pages(client, personas, tree):
     """Record a partnership and appoint an ambassador through the pages."""
     from taizhang.people.services import person_create
 
-    person = person_create(organization=tree.street_a, name="陈远", gender="M", acting_user=None)
+    person = person_create(organization=tree.street_a, name="陈远", gender="M", acting_user=SYSTEM)
     login(client, personas.street_a)
     response = client.post(
         reverse("pairing:partnerships"),
@@ -183,7 +184,7 @@ def test_detail_and_partnership_pages_query_count(
             partner=f"合作方{i}",
             title=f"协议{i}",
             signed_on=f"{FIRST_YEAR}-01-0{1 + i % 9}",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     login(client, personas.street_a)
     with django_assert_max_num_queries(16):

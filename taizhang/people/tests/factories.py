@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from taizhang.core.actors import SYSTEM
 from taizhang.people.models import Person, PositionTitle
 from taizhang.people.services import membership_set, person_create, position_assign
 
@@ -22,7 +23,7 @@ def make_person(
         gender="M",
         mobile=mobile,
         id_number=id_number,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     if member:
         membership_set(
@@ -30,7 +31,7 @@ def make_person(
             branch=org,
             joined_on=dt.date(2010, 7, 1),
             status="full",
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     if title:
         position_assign(
@@ -38,7 +39,7 @@ def make_person(
             organization=org,
             title=title,
             start_date=dt.date(2021, 1, 1),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     return person
 

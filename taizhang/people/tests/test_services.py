@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.people.models import Position, PositionTitle
 from taizhang.people.services import (
@@ -57,7 +58,7 @@ def test_several_positions_at_once(tree):
         organization=tree.community_a,
         title=PositionTitle.DIRECTOR,
         start_date=dt.date(2022, 1, 1),
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     assert Position.objects.filter(person=person, end_date__isnull=True).count() == 2
 
@@ -67,7 +68,7 @@ def test_position_end_before_start_refused(tree):
     person = make_person(tree.community_a, title=PositionTitle.GRID_WORKER)
     position = person.positions.get()
     with pytest.raises(ValidationError):
-        position_end(position=position, end_date=dt.date(2000, 1, 1), acting_user=None)
+        position_end(position=position, end_date=dt.date(2000, 1, 1), acting_user=SYSTEM)
 
 
 def test_reveal_is_audited_and_refused_without_the_right(tree, personas):
@@ -91,9 +92,9 @@ def test_import_is_all_or_nothing(tree):
         {"organization": tree.community_a, "name": "乙", "gender": "X"},
     ]
     with pytest.raises(ValidationError):
-        person_import(persons=rows, source="test", acting_user=None)
+        person_import(persons=rows, source="test", acting_user=SYSTEM)
     assert not AuditEvent.objects.filter(action="person.import").exists()
     rows[1]["gender"] = "F"
-    created = person_import(persons=rows, source="test", acting_user=None)
+    created = person_import(persons=rows, source="test", acting_user=SYSTEM)
     assert len(created) == 2
     assert AuditEvent.objects.get(action="person.import").changes["persons"] == [None, 2]

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.people.models import Person
 from taizhang.people.services import person_create
 from taizhang.problems import services
@@ -21,7 +22,7 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
 
 
 def make_person(org: Any, name: str = "张三") -> Person:
-    return person_create(organization=org, name=name, gender="M", acting_user=None)
+    return person_create(organization=org, name=name, gender="M", acting_user=SYSTEM)
 
 
 def link_person(user: Any, org: Any, name: str) -> Person:
@@ -36,7 +37,7 @@ def make_problem(
     org: Any,
     *,
     title: str = "老旧小区雨污管网混接",
-    acting_user: Any = None,
+    acting_user: Any = SYSTEM,
     deadline: dt.date | None = None,
     raised_on: dt.date | None = None,
     **kwargs: Any,
@@ -53,7 +54,7 @@ def make_problem(
     )
 
 
-def make_pending(org: Any, *, acting_user: Any = None, **kwargs: Any) -> Problem:
+def make_pending(org: Any, *, acting_user: Any = SYSTEM, **kwargs: Any) -> Problem:
     problem = make_problem(org, acting_user=acting_user, **kwargs)
     services.problem_start(problem=problem, measures="分批改造", acting_user=acting_user)
     return services.problem_submit(

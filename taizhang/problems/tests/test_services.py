@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.problems import services
 from taizhang.problems.models import Problem, ProblemKind, ProblemState, StepAction
@@ -65,13 +66,13 @@ def test_create_records_origin_generically(tree, personas):
 def test_create_refuses_unknown_origin(tree, personas):
     """An origin type or id that does not resolve is a validation error."""
     with pytest.raises(ValidationError):
-        make_problem(tree.street_a, origin_type="nowhere.thing", origin_id=1, acting_user=None)
+        make_problem(tree.street_a, origin_type="nowhere.thing", origin_id=1, acting_user=SYSTEM)
     with pytest.raises(ValidationError):
         make_problem(
             tree.street_a,
             origin_type="organizations.organization",
             origin_id=999999,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
 
@@ -262,7 +263,7 @@ def test_escalation_flags_overdue_once(tree, personas):
 
 def test_kind_dictionary_can_be_extended(personas):
     """System jobs (and system administrators) add kinds to the dictionary."""
-    kind = services.problem_kind_create(code="pilot", name="试点事项", acting_user=None)
+    kind = services.problem_kind_create(code="pilot", name="试点事项", acting_user=SYSTEM)
     assert ProblemKind.objects.filter(pk=kind.pk, name="试点事项").exists()
     with pytest.raises(PermissionDenied):
         services.problem_kind_create(code="x", name="x", acting_user=personas.street_a)

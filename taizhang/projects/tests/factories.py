@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import make_user
 from taizhang.people.models import Person, PositionTitle
 from taizhang.people.services import person_create, position_assign
@@ -16,14 +17,14 @@ from taizhang.projects.services import project_create
 
 
 def make_person(org: Any, name: str, title: str | None = PositionTitle.DIRECTOR) -> Person:
-    person = person_create(organization=org, name=name, gender="M", acting_user=None)
+    person = person_create(organization=org, name=name, gender="M", acting_user=SYSTEM)
     if title:
         position_assign(
             person=person,
             organization=org,
             title=title,
             start_date=dt.date(2020, 1, 1),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     return person
 
@@ -49,5 +50,5 @@ def make_project(org: Any, name: str = "", **kwargs: Any) -> Project:
     }
     defaults.update(kwargs)
     return project_create(
-        org=org, name=name or f"{org.short_name} 项目", acting_user=None, **defaults
+        org=org, name=name or f"{org.short_name} 项目", acting_user=SYSTEM, **defaults
     )

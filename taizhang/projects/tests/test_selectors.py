@@ -8,6 +8,7 @@ import pytest
 from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM
 from taizhang.projects.models import Category, Stage
 from taizhang.projects.selectors import (
     get_project_for_viewer,
@@ -82,7 +83,7 @@ def test_overdue_projects(personas, ledger):
     project_schedule_set(
         project=ledger["a"],
         planned={Stage.STARTED: today - dt.timedelta(days=5)},
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     overdue = project_list(viewer=personas.district, overdue=True)
     assert _names(overdue) == ["临溪项目"]
@@ -104,7 +105,7 @@ def test_timeline_merges_reports_and_moves(personas, ledger):
         reported_on=timezone.localdate(),
         text="完成可研",
         to_stage=Stage.PRELIMINARY,
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     entries = project_timeline(project)
     assert [e.kind for e in entries] == ["report", "stage"]

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 from taizhang.projects.models import Project, Stage
 from taizhang.projects.tests.factories import make_leader_user, make_project
@@ -187,7 +188,7 @@ def test_evidence_download_is_scoped(client, personas, project_a, settings, tmp_
         reported_on=timezone.localdate(),
         text="现场照片",
         files=[SimpleUploadedFile("现场.jpg", b"jpeg-bytes")],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     evidence = report.evidence.get()
     url = reverse("projects:evidence", args=[evidence.pk])

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from taizhang.accounts.models import User
+from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import METRICS
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import ScopeKind
@@ -27,14 +28,14 @@ def _bench_user(root: Organization) -> tuple[User, str]:
             username=BENCH_USER,
             password="Bench@" + timezone.now().strftime("%Y%m%d%H%M%S"),
             must_change_password=False,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         grant_create(
             user=user,
             role="clerk",
             scope_kind=ScopeKind.SUBTREE,
             organization=root,
-            acting_user=None,
+            acting_user=SYSTEM,
         )
     return user, _token_create(user=user)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from taizhang.activities.tests.factories import make_person
+from taizhang.core.actors import SYSTEM
 from taizhang.trainings import services
 from taizhang.trainings.models import TrainingClass, TrainingSession
 
@@ -15,7 +16,7 @@ __all__ = ["START", "make_class", "make_person", "make_sessions"]
 
 
 def make_class(
-    org: Any, *, capacity: int = 10, acting_user: Any = None, **kwargs: Any
+    org: Any, *, capacity: int = 10, acting_user: Any = SYSTEM, **kwargs: Any
 ) -> TrainingClass:
     return services.training_class_create(
         org=org,
@@ -39,7 +40,7 @@ def make_sessions(klass: TrainingClass, n: int = 5) -> list[TrainingSession]:
             day=klass.start_date + dt.timedelta(days=i % 4),
             start_time=dt.time(9 + (i // 4) * 5, 0),
             end_time=dt.time(11 + (i // 4) * 5, 0),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
         for i in range(n)
     ]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.http import Http404
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import METRICS
 from taizhang.trainings import services
 from taizhang.trainings.selectors import (
@@ -55,7 +56,7 @@ def test_trainee_record_across_classes_is_scoped(tree, personas, classes):
     """A's member trained by A and by the district: district sees both, A sees A's only."""
     person = make_person(tree.community_a, "学员")
     for klass in (classes["a"], classes["d"]):
-        services.enrollment_create(training_class=klass, persons=[person], acting_user=None)
+        services.enrollment_create(training_class=klass, persons=[person], acting_user=SYSTEM)
     _p, rows = trainee_record(viewer=personas.district, person_pk=person.pk)
     assert {r.training_class.title for r in rows} == {"A的班", "区的班"}
     _p, rows = trainee_record(viewer=personas.street_a, person_pk=person.pk)
@@ -71,14 +72,14 @@ def test_class_report_figures(tree):
     rows = services.enrollment_create(
         training_class=klass,
         persons=[make_person(tree.community_a, f"学员{i}") for i in range(4)],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for i, session in enumerate(sessions):
         services.session_check_in(
-            session=session, enrollments=rows if i else rows[:1], acting_user=None
+            session=session, enrollments=rows if i else rows[:1], acting_user=SYSTEM
         )
     for row in rows[:3]:
-        services.reflection_submit(enrollment=row, title="体会", text=TEXT, acting_user=None)
+        services.reflection_submit(enrollment=row, title="体会", text=TEXT, acting_user=SYSTEM)
     report = class_report(klass)
     assert (report.trainees, report.days, report.sessions) == (4, 4, 5)
     assert {c: n for c, _l, n in report.sessions_by_kind}["lecture"] == 1
@@ -86,7 +87,7 @@ def test_class_report_figures(tree):
     assert report.attendance_rate == Decimal("85.0")
     assert report.graduates is None and report.reflections == 3
     services.training_class_complete(
-        training_class=klass, completed_on=START + dt.timedelta(days=3), acting_user=None
+        training_class=klass, completed_on=START + dt.timedelta(days=3), acting_user=SYSTEM
     )
     klass.refresh_from_db()
     report = class_report(klass)
@@ -100,7 +101,7 @@ def test_class_report_figures(tree):
 def test_metrics_are_registered_on_real_fields(tree):
     klass = make_class(tree.district)
     services.enrollment_create(
-        training_class=klass, persons=[make_person(tree.community_a)], acting_user=None
+        training_class=klass, persons=[make_person(tree.community_a)], acting_user=SYSTEM
     )
     for name in ("trainings.classes", "trainings.trainees", "trainings.graduates"):
         metric = METRICS[name]

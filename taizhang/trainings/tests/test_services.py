@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.trainings import services
 from taizhang.trainings.models import CheckIn, Enrollment
@@ -35,37 +36,39 @@ def test_enrollment_refuses_over_capacity(tree):
     """A class of 2 takes 2; the third is refused and nobody of that batch is enrolled."""
     klass = make_class(tree.district, capacity=2)
     people = [make_person(tree.community_a, f"学员{i}") for i in range(3)]
-    services.enrollment_create(training_class=klass, persons=people[:2], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=people[:2], acting_user=SYSTEM)
     with pytest.raises(ValidationError, match="full"):
-        services.enrollment_create(training_class=klass, persons=people[2:], acting_user=None)
+        services.enrollment_create(training_class=klass, persons=people[2:], acting_user=SYSTEM)
     assert klass.enrollments.count() == 2
 
 
 def test_enrollment_refuses_duplicates(tree):
     klass = make_class(tree.district)
     person = make_person(tree.community_a)
-    services.enrollment_create(training_class=klass, persons=[person], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=[person], acting_user=SYSTEM)
     with pytest.raises(ValidationError, match="Already enrolled"):
-        services.enrollment_create(training_class=klass, persons=[person], acting_user=None)
+        services.enrollment_create(training_class=klass, persons=[person], acting_user=SYSTEM)
     other = make_person(tree.community_a, "李四")
     with pytest.raises(ValidationError, match="Already enrolled"):
-        services.enrollment_create(training_class=klass, persons=[other, other], acting_user=None)
+        services.enrollment_create(training_class=klass, persons=[other, other], acting_user=SYSTEM)
 
 
 def test_quota_per_organization_subtree(tree):
     """A's 1 place covers A's subtree; B without a quota has no place."""
     klass = make_class(tree.district, capacity=5)
-    services.class_quota_set(training_class=klass, org=tree.street_a, quota=1, acting_user=None)
+    services.class_quota_set(training_class=klass, org=tree.street_a, quota=1, acting_user=SYSTEM)
     first, second = make_person(tree.grid_a, "甲"), make_person(tree.community_a, "乙")
-    services.enrollment_create(training_class=klass, persons=[first], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=[first], acting_user=SYSTEM)
     with pytest.raises(ValidationError, match="used all its 1 places"):
-        services.enrollment_create(training_class=klass, persons=[second], acting_user=None)
+        services.enrollment_create(training_class=klass, persons=[second], acting_user=SYSTEM)
     with pytest.raises(ValidationError, match="no places"):
         services.enrollment_create(
-            training_class=klass, persons=[make_person(tree.community_b, "丙")], acting_user=None
+            training_class=klass, persons=[make_person(tree.community_b, "丙")], acting_user=SYSTEM
         )
     with pytest.raises(ValidationError):
-        services.class_quota_set(training_class=klass, org=tree.street_b, quota=5, acting_user=None)
+        services.class_quota_set(
+            training_class=klass, org=tree.street_b, quota=5, acting_user=SYSTEM
+        )
 
 
 def test_session_must_fall_in_the_class(tree):
@@ -78,7 +81,7 @@ def test_session_must_fall_in_the_class(tree):
             day=START - dt.timedelta(days=1),
             start_time=dt.time(9),
             end_time=dt.time(11),
-            acting_user=None,
+            acting_user=SYSTEM,
         )
 
 
@@ -89,10 +92,10 @@ def test_check_in_and_sheet(tree, personas):
     rows = services.enrollment_create(
         training_class=klass,
         persons=[make_person(tree.community_a, f"学员{i}") for i in range(3)],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
-    assert services.session_check_in(session=session, enrollments=rows[:2], acting_user=None) == 2
-    assert services.session_check_in(session=session, enrollments=rows[:2], acting_user=None) == 0
+    assert services.session_check_in(session=session, enrollments=rows[:2], acting_user=SYSTEM) == 2
+    assert services.session_check_in(session=session, enrollments=rows[:2], acting_user=SYSTEM) == 0
     services.session_sheet_save(session=session, present=[rows[2]], acting_user=personas.district)
     assert list(CheckIn.objects.values_list("enrollment_id", flat=True)) == [rows[2].pk]
     event = AuditEvent.objects.get(action="training_session.sheet")
@@ -104,13 +107,13 @@ def test_check_in_and_sheet(tree, personas):
 def test_reflection_submitted_once_and_read(tree, personas):
     klass = make_class(tree.district)
     (row,) = services.enrollment_create(
-        training_class=klass, persons=[make_person(tree.community_a)], acting_user=None
+        training_class=klass, persons=[make_person(tree.community_a)], acting_user=SYSTEM
     )
     reflection = services.reflection_submit(
-        enrollment=row, title="体会", text=TEXT, acting_user=None
+        enrollment=row, title="体会", text=TEXT, acting_user=SYSTEM
     )
     with pytest.raises(ValidationError):
-        services.reflection_submit(enrollment=row, title="又一篇", text=TEXT, acting_user=None)
+        services.reflection_submit(enrollment=row, title="又一篇", text=TEXT, acting_user=SYSTEM)
     reflection = services.reflection_read(
         reflection=reflection, comment="写得好", acting_user=personas.district
     )
@@ -124,13 +127,13 @@ def test_completion_applies_the_stated_rule(tree, personas):
     good, no_text, absent = services.enrollment_create(
         training_class=klass,
         persons=[make_person(tree.community_a, n) for n in ("好", "没写", "缺课")],
-        acting_user=None,
+        acting_user=SYSTEM,
     )
     for i, session in enumerate(sessions):
         present = [good, no_text] + ([absent] if i < 3 else [])
-        services.session_check_in(session=session, enrollments=present, acting_user=None)
+        services.session_check_in(session=session, enrollments=present, acting_user=SYSTEM)
     for row in (good, absent):
-        services.reflection_submit(enrollment=row, title="体会", text=TEXT, acting_user=None)
+        services.reflection_submit(enrollment=row, title="体会", text=TEXT, acting_user=SYSTEM)
     with pytest.raises(PermissionDenied):
         services.training_class_complete(training_class=klass, acting_user=personas.street_a)
     services.training_class_complete(
@@ -144,7 +147,9 @@ def test_completion_applies_the_stated_rule(tree, personas):
     assert event.changes["graduates"] == 1
     with pytest.raises(ValidationError):
         services.enrollment_create(
-            training_class=klass, persons=[make_person(tree.community_a, "迟到")], acting_user=None
+            training_class=klass,
+            persons=[make_person(tree.community_a, "迟到")],
+            acting_user=SYSTEM,
         )
 
 
@@ -152,14 +157,16 @@ def test_rule_without_reflection(tree):
     klass = make_class(tree.district, reflection_required=False, min_attendance_pct=50)
     sessions = make_sessions(klass, 2)
     (row,) = services.enrollment_create(
-        training_class=klass, persons=[make_person(tree.community_a)], acting_user=None
+        training_class=klass, persons=[make_person(tree.community_a)], acting_user=SYSTEM
     )
-    services.session_check_in(session=sessions[0], enrollments=[row], acting_user=None)
-    services.training_class_complete(training_class=klass, acting_user=None)
+    services.session_check_in(session=sessions[0], enrollments=[row], acting_user=SYSTEM)
+    services.training_class_complete(training_class=klass, acting_user=SYSTEM)
     row.refresh_from_db()
     assert row.graduated is True and row.attendance_pct == 50
 
 
 def test_completion_needs_sessions(tree):
     with pytest.raises(ValidationError):
-        services.training_class_complete(training_class=make_class(tree.district), acting_user=None)
+        services.training_class_complete(
+            training_class=make_class(tree.district), acting_user=SYSTEM
+        )

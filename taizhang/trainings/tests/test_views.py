@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import PASSWORD
 from taizhang.trainings import services
 from taizhang.trainings.models import Enrollment, TrainingClass
@@ -41,10 +42,10 @@ def test_list_and_detail_query_counts(client, tree, personas):
         return len(ctx.captured_queries)
 
     people = [make_person(tree.community_a, f"学员{i}") for i in range(30)]
-    services.enrollment_create(training_class=klass, persons=people[:2], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=people[:2], acting_user=SYSTEM)
     detail = reverse("trainings:detail", args=[klass.pk])
     few = (count(reverse("trainings:list")), count(detail))
-    services.enrollment_create(training_class=klass, persons=people[2:], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=people[2:], acting_user=SYSTEM)
     assert (count(reverse("trainings:list")), count(detail)) == few
     assert few[1] <= 20
 
@@ -136,7 +137,7 @@ def test_pages_are_chinese(client, tree, personas):
 def test_withdraw_frees_a_place(client, tree, personas):
     klass = make_class(tree.district, capacity=1)
     (row,) = services.enrollment_create(
-        training_class=klass, persons=[make_person(tree.community_a)], acting_user=None
+        training_class=klass, persons=[make_person(tree.community_a)], acting_user=SYSTEM
     )
     login(client, personas.district)
     response = client.post(reverse("trainings:withdraw", args=[klass.pk, row.pk]))
@@ -151,7 +152,7 @@ def test_sheet_and_report_query_counts(client, tree, personas):
     klass = make_class(tree.district, capacity=40)
     session = make_sessions(klass, 2)[0]
     people = [make_person(tree.community_a, f"学员{i}") for i in range(30)]
-    services.enrollment_create(training_class=klass, persons=people[:2], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=people[:2], acting_user=SYSTEM)
     login(client, personas.district)
     urls = [
         reverse("trainings:sheet", args=[klass.pk, session.pk]),
@@ -168,7 +169,7 @@ def test_sheet_and_report_query_counts(client, tree, personas):
         return result
 
     few = counts()
-    services.enrollment_create(training_class=klass, persons=people[2:], acting_user=None)
+    services.enrollment_create(training_class=klass, persons=people[2:], acting_user=SYSTEM)
     assert counts() == few
 
 
