@@ -14,6 +14,9 @@ register_role("secretary", _("Secretary"))
 register_role("leader", _("Linked leader"))
 register_role("personnel", _("Personnel officer"))
 register_role("viewer", _("Viewer"))
+# 网格员: records activities, demands and evidence on the ground; never verifies, closes
+# out, sets targets or confirms figures (duties kept apart: issue 11).
+register_role("grid_worker", _("Grid worker"))
 register_role("system_admin", _("System administrator"), admin_kind="system")
 register_role("security_admin", _("Security administrator"), admin_kind="security")
 register_role("audit_admin", _("Audit administrator"), admin_kind="audit")

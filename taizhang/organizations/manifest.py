@@ -1,6 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.core.registry import grant_to_roles, register_nav, register_permission
+from taizhang.core.registry import (
+    grant_to_roles,
+    register_nav,
+    register_permission,
+    register_policy,
+)
+from taizhang.organizations.permissions import ORGANIZATION
 
 register_permission("organizations.view", _("View organizations"))
 register_permission("organizations.manage", _("Create, rename and move organizations"))
@@ -10,3 +16,5 @@ grant_to_roles(
 grant_to_roles("organizations.manage", "system_admin")
 
 register_nav(_("Organizations"), "organizations:tree", "organizations.view", order=10)
+
+register_policy(ORGANIZATION)

@@ -1,6 +1,12 @@
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.core.registry import grant_to_roles, register_nav, register_permission
+from taizhang.core.registry import (
+    grant_to_roles,
+    register_nav,
+    register_permission,
+    register_policy,
+)
+from taizhang.people.permissions import PERSON
 
 register_permission("people.view", _("View persons and positions"))
 register_permission("people.manage", _("Record persons and positions"))
@@ -10,3 +16,5 @@ grant_to_roles("people.manage", "clerk", "secretary", "personnel")
 grant_to_roles("people.view_personal", "personnel")
 
 register_nav(_("People"), "people:list", "people.view", order=20)
+
+register_policy(PERSON)

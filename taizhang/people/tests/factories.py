@@ -45,3 +45,8 @@ def make_person(
 
 
 __all__ = ["PositionTitle", "make_person"]
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
+    return {"people.person": lambda org: make_person(org, "样本人员")}
