@@ -8,8 +8,9 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from taizhang.organizations.models import OrgKind
 from taizhang.organizations.scope import scope_for
-from taizhang.people.models import Person, Position
+from taizhang.people.models import Person, Position, PositionTitle
 
 VIEW = "people.view"
 VIEW_PERSONAL = "people.view_personal"
@@ -67,3 +68,35 @@ def current_positions(*, viewer: Any, organization: Any) -> QuerySet[Position]:
         .select_related("person")
         .order_by("title", "person__name")
     )
+
+
+# Who may be a linked leader (挂钩领导), one rule for every module: the current holder of
+# a leading position in the district committee, a working committee or a government
+# organ. They hold public office, so every clerk may pick them whatever her data scope.
+LEADER_TITLES = (
+    PositionTitle.SECRETARY,
+    PositionTitle.DEPUTY_SECRETARY,
+    PositionTitle.LEADER,
+    PositionTitle.DIRECTOR,
+    PositionTitle.DEPUTY_DIRECTOR,
+)
+LEADER_ORG_KINDS = (OrgKind.DISTRICT_COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.ORGAN)
+
+
+def leader_candidates() -> QuerySet[Person]:
+    """Persons who may be linked leaders, in tree order (projects, problems, …)."""
+    today = timezone.localdate()
+    holders = Position.objects.filter(
+        title__in=LEADER_TITLES,
+        organization__kind__in=LEADER_ORG_KINDS,
+        start_date__lte=today,
+    ).exclude(end_date__lt=today)
+    return (
+        Person.objects.filter(pk__in=holders.values("person_id"))
+        .select_related("organization")
+        .order_by("organization__path", "name", "pk")
+    )
+
+
+def is_leader_candidate(person: Person) -> bool:
+    return leader_candidates().filter(pk=person.pk).exists()
