@@ -7,6 +7,8 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.selectors import get_organization_for_viewer, organization_list
 
 router = Router(tags=["organizations"])
@@ -22,13 +24,16 @@ class OrganizationOut(Schema):
     depth: int
 
 
-@router.get("", response=list[OrganizationOut])
+@router.get("", response={200: list[OrganizationOut], 422: ErrorOut})
 @paginate(LimitOffsetPagination)
 @requires("organizations.view")
 def list_organizations(
     request: HttpRequest, parent_id: int | None = None, kind: str | None = None, q: str = ""
 ) -> Any:
-    """Organizations in your scope; filters only narrow it."""
+    """Organizations in your scope; filters only narrow it. A ``parent_id`` that does not
+    exist or is outside your scope is one 422."""
+    if parent_id is not None:
+        ORGANIZATION.resolve(request.user, parent_id, field="parent_id")
     return organization_list(viewer=request.user, parent_id=parent_id, kind=kind, q=q)
 
 

@@ -1,23 +1,21 @@
-"""Reads of the organization tree, always through the viewer's data scope."""
+"""Reads of the organization tree, always through the ORGANIZATION policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404
 
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
-
-VIEW = "organizations.view"
+from taizhang.organizations.permissions import ORGANIZATION
 
 
 def organization_list(
-    *, viewer: Any, parent_id: int | None = None, kind: str | None = None, q: str = ""
+    *, viewer: Actor, parent_id: int | None = None, kind: str | None = None, q: str = ""
 ) -> QuerySet[Organization]:
     """Organizations in scope; filters only narrow the scope, never widen it."""
-    qs = Organization.objects.filter(scope_for(viewer, VIEW).org_q())
+    qs = ORGANIZATION.queryset(viewer)
     if parent_id is not None:
         qs = qs.filter(parent_id=parent_id)
     if kind:
@@ -27,23 +25,16 @@ def organization_list(
     return qs.order_by("path")
 
 
-def get_organization_for_viewer(viewer: Any, pk: Any) -> Organization:
+def get_organization_for_viewer(viewer: Actor, pk: Any) -> Organization:
     """The organization, or the same 404 whether it is missing or out of scope."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    org = organization_list(viewer=viewer).filter(pk=pk).first()
-    if org is None:
-        raise Http404
-    return org
+    return ORGANIZATION.get(viewer, pk)
 
 
 def _with_has_children(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     return qs.annotate(has_children=Exists(Organization.objects.filter(parent_id=OuterRef("pk"))))
 
 
-def organization_roots(*, viewer: Any) -> list[Organization]:
+def organization_roots(*, viewer: Actor) -> list[Organization]:
     """The top-most organizations of the viewer's scope: where the tree browser starts."""
     orgs = list(
         _with_has_children(organization_list(viewer=viewer)).filter(pk__in=_root_ids(viewer))
@@ -51,8 +42,10 @@ def organization_roots(*, viewer: Any) -> list[Organization]:
     return sorted(orgs, key=lambda o: (o.depth, o.sort_order, o.path))
 
 
-def _root_ids(viewer: Any) -> list[int]:
-    scope = scope_for(viewer, VIEW)
+def _root_ids(viewer: Actor) -> list[int]:
+    # The one read that needs the scope's parts, not only its filter: where each
+    # granted subtree starts.
+    scope = ORGANIZATION.scope(viewer)
     roots = list(scope.subtree_paths)
     ids = Organization.objects.filter(path__in=roots).values_list("pk", flat=True)
     listed = Organization.objects.filter(pk__in=sorted(scope.org_ids)).only("path")
@@ -60,13 +53,13 @@ def _root_ids(viewer: Any) -> list[int]:
     return [*ids, *extra]
 
 
-def organization_children(*, viewer: Any, parent: Organization) -> list[Organization]:
+def organization_children(*, viewer: Actor, parent: Organization) -> list[Organization]:
     """Children of ``parent`` that are in scope, with whether each has children."""
     qs = organization_list(viewer=viewer, parent_id=parent.pk)
     return list(_with_has_children(qs).order_by("sort_order", "path"))
 
 
-def organization_breadcrumbs(*, viewer: Any, org: Organization) -> list[Organization]:
+def organization_breadcrumbs(*, viewer: Actor, org: Organization) -> list[Organization]:
     """The ancestors of ``org`` that the viewer may see, root first."""
     return list(organization_list(viewer=viewer).filter(path__in=org.ancestor_paths()))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,6 +11,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import Actor
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import (
     SEGMENT_WIDTH,
@@ -22,6 +22,7 @@ from taizhang.organizations.models import (
     TreeLock,
     encode_segment,
 )
+from taizhang.organizations.permissions import ORGANIZATION, VIEW
 from taizhang.organizations.signals import organization_moved
 
 AUDITED_FIELDS = ["parent", "kind", "code", "name", "short_name", "sort_order", "is_active"]
@@ -45,8 +46,11 @@ def organization_create(
     short_name: str = "",
     sort_order: int = 0,
     valid_from: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Organization:
+    # A child needs manage on its parent; the root has no parent to hold a grant on, so
+    # only the system actor (the demo loader, the install command) creates it.
+    ORGANIZATION.require_org(acting_user, parent)
     if parent is None and Organization.objects.exists():
         raise ValidationError(_("Only one root organization is allowed."))
     org = Organization(
@@ -118,9 +122,10 @@ def organization_rename(
     short_name: str,
     effective: dt.date | None = None,
     reason: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
+    ORGANIZATION.require(acting_user, org)
     before = snapshot(org, AUDITED_FIELDS)
     org.name = name
     org.short_name = short_name or name
@@ -143,7 +148,7 @@ def organization_move(
     new_parent: Organization,
     effective: dt.date | None = None,
     reason: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Organization:
     """Move a node and its subtree under ``new_parent``.
 
@@ -154,6 +159,10 @@ def organization_move(
     _lock_tree()
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     target = Organization.objects.get(pk=new_parent.pk)
+    # Manage on the moved node (its paths are read from the locked row) and on the new
+    # parent: a partial-subtree administrator cannot move a node out of her part.
+    ORGANIZATION.require(acting_user, org)
+    ORGANIZATION.require_org(acting_user, target)
     if org.parent_id is None:
         raise ValidationError(_("The root organization cannot be moved."))
     if target.path.startswith(org.path):
@@ -197,8 +206,13 @@ def grouping_create(
     members: list[Organization],
     description: str = "",
     joined_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Grouping:
+    # The owner keeps the grouping; members may sit in other branches, but the acting
+    # user must at least see each of them (a grouping never reveals an organization).
+    ORGANIZATION.require_org(acting_user, owner)
+    for org in members:
+        ORGANIZATION.require(acting_user, org, VIEW)
     grouping = Grouping.objects.create(name=name, kind=kind, owner=owner, description=description)
     GroupingMembership.objects.bulk_create(
         GroupingMembership(grouping=grouping, organization=org, joined_on=joined_on)

@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import make_org
-from taizhang.organizations.models import Organization, OrganizationVersion
+from taizhang.core.testing import make_org, make_user
+from taizhang.organizations.models import Organization, OrganizationVersion, OrgKind
 from taizhang.organizations.selectors import organization_version_at
 from taizhang.organizations.services import (
     grouping_create,
+    organization_create,
     organization_move,
     organization_rename,
 )
@@ -36,12 +38,11 @@ def test_second_root_refused(tree):
         make_org(None, "ROOT2")
 
 
-def test_move_rewrites_subtree_paths(tree, personas):
+def test_move_rewrites_subtree_paths(tree):
     """Moving A1 under B moves its grid too; nothing else changes."""
+    admin = make_user("sys_all", ("system_admin", ScopeKind.SUBTREE, tree.district))
     before_b1 = Organization.objects.get(pk=tree.community_b.pk).path
-    organization_move(
-        organization=tree.community_a, new_parent=tree.street_b, acting_user=personas.district
-    )
+    organization_move(organization=tree.community_a, new_parent=tree.street_b, acting_user=admin)
     community = Organization.objects.get(pk=tree.community_a.pk)
     grid = Organization.objects.get(pk=tree.grid_a.pk)
     street_b = Organization.objects.get(pk=tree.street_b.pk)
@@ -50,7 +51,7 @@ def test_move_rewrites_subtree_paths(tree, personas):
     assert grid.path.startswith(community.path) and grid.depth == community.depth + 1
     assert Organization.objects.get(pk=tree.community_b.pk).path == before_b1
     event = AuditEvent.objects.filter(action="organization.move").get()
-    assert event.actor_id == personas.district.pk
+    assert event.actor_id == admin.pk
     assert event.changes["parent"] == [tree.street_a.pk, tree.street_b.pk]
 
 
@@ -115,4 +116,121 @@ def test_grouping_spans_branches(tree):
         acting_user=SYSTEM,
     )
     assert set(grouping.members.all()) == {tree.community_a, tree.community_b}
-    assert AuditEvent.objects.filter(action="grouping.create").exists()
+    assert _latest_action() == "grouping.create"
+
+
+# --- scope: the services refuse what the acting user may not manage -----------------
+
+
+@pytest.fixture
+def admin_a(tree):
+    """A system administrator of subdistrict A's subtree only."""
+    return make_user("sys_a", ("system_admin", ScopeKind.SUBTREE, tree.street_a))
+
+
+def _latest_action() -> str:
+    return AuditEvent.objects.order_by("-pk").values_list("action", flat=True).first()
+
+
+def test_partial_admin_creates_only_inside_her_subtree(tree, admin_a):
+    """A child under A's community is hers to create; one under B is refused."""
+    org = organization_create(
+        parent=tree.community_a,
+        kind=OrgKind.GENERAL_BRANCH,
+        code="A1G2",
+        name="A1 第二网格",
+        acting_user=admin_a,
+    )
+    assert org.parent_id == tree.community_a.pk
+    assert _latest_action() == "organization.create"
+    with pytest.raises(PermissionDenied):
+        organization_create(
+            parent=tree.street_b,
+            kind=OrgKind.COMMITTEE,
+            code="B2",
+            name="B2",
+            acting_user=admin_a,
+        )
+    assert not Organization.objects.filter(code="B2").exists()
+
+
+def test_only_the_system_creates_the_root(db):
+    """The root has no parent to hold a grant on: a user is refused, SYSTEM is not."""
+    make_org(None, "D")
+    admin = make_user("sys_root")
+    with pytest.raises(PermissionDenied):
+        organization_create(
+            parent=None, kind=OrgKind.DISTRICT_COMMITTEE, code="R", name="R", acting_user=admin
+        )
+
+
+def test_partial_admin_renames_only_inside_her_subtree(tree, admin_a):
+    """A's administrator renames A1 (audited) and is refused on B1 and on the district."""
+    organization_rename(
+        organization=tree.community_a, name="新A1", short_name="新A1", acting_user=admin_a
+    )
+    assert Organization.objects.get(pk=tree.community_a.pk).name == "新A1"
+    event = AuditEvent.objects.order_by("-pk").first()
+    assert event.action == "organization.rename" and event.actor_id == admin_a.pk
+    assert event.changes["name"] == ["A1 组织", "新A1"]
+    for org in (tree.community_b, tree.district):
+        with pytest.raises(PermissionDenied):
+            organization_rename(organization=org, name="x", short_name="x", acting_user=admin_a)
+    assert Organization.objects.get(pk=tree.community_b.pk).name == "B1 组织"
+
+
+def test_a_clerk_cannot_rename(tree, personas):
+    """Viewing the tree is not managing it."""
+    with pytest.raises(PermissionDenied):
+        organization_rename(
+            organization=tree.grid_a, name="x", short_name="x", acting_user=personas.street_a
+        )
+
+
+def test_partial_admin_moves_only_inside_her_subtree(tree, admin_a):
+    """Inside A: allowed. Out of A, into A from B, or of A itself: refused."""
+    sibling = make_org(tree.street_a, "A2")
+    organization_move(organization=tree.grid_a, new_parent=sibling, acting_user=admin_a)
+    assert Organization.objects.get(pk=tree.grid_a.pk).parent_id == sibling.pk
+    assert _latest_action() == "organization.move"
+    refused = [
+        (tree.community_a, tree.street_b),  # out of her part
+        (tree.community_b, tree.street_a),  # B's node into her part
+        (tree.street_a, tree.street_b),  # the top of her part is the district's
+    ]
+    for org, target in refused:
+        parent_before = Organization.objects.get(pk=org.pk).parent_id
+        with pytest.raises(PermissionDenied):
+            organization_move(organization=org, new_parent=target, acting_user=admin_a)
+        assert Organization.objects.get(pk=org.pk).parent_id == parent_before
+
+
+def test_grouping_needs_manage_on_its_owner(tree, admin_a):
+    """A's administrator groups A's units (audited); B as owner or member is refused."""
+    grouping = grouping_create(
+        name="A 协作组",
+        kind="党建联创协作组",
+        owner=tree.street_a,
+        members=[tree.community_a, tree.grid_a],
+        acting_user=admin_a,
+    )
+    assert _latest_action() == "grouping.create"
+    assert set(grouping.members.all()) == {tree.community_a, tree.grid_a}
+    with pytest.raises(PermissionDenied):
+        grouping_create(
+            name="B 协作组", kind="x", owner=tree.street_b, members=[], acting_user=admin_a
+        )
+    with pytest.raises(PermissionDenied):
+        grouping_create(
+            name="跨街协作组",
+            kind="x",
+            owner=tree.street_a,
+            members=[tree.community_b],
+            acting_user=admin_a,
+        )
+
+
+def test_services_refuse_a_missing_actor(tree):
+    """None is not a way to skip the checks."""
+    with pytest.raises(TypeError):
+        organization_rename(organization=tree.grid_a, name="x", short_name="x", acting_user=None)
