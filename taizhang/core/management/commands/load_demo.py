@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from taizhang.core.demo import DEMO_PASSWORD, load_demo
-from taizhang.organizations.models import Organization
+from taizhang.core.models import AuditEvent
 
 
 class Command(BaseCommand):
@@ -13,11 +13,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing when organizations exist."
+            "--if-empty", action="store_true", help="Do nothing when the database already holds data."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if Organization.objects.exists():
+        # Every write goes through a service and leaves an audit event, so an empty
+        # audit trail means nothing was ever entered (core reads no module's tables).
+        if AuditEvent.objects.exists():
             if options["if_empty"]:
                 self.stdout.write("Database already holds data; demo not loaded.")
                 return
