@@ -54,6 +54,30 @@ def test_changed_row_is_named(chain):
         call_command("audit", "verify")
 
 
+def test_changed_field_diff_is_named(chain):
+    """Rewriting what a row says changed (its ``changes`` diff) breaks the chain there."""
+    _raw(
+        f"UPDATE {AuditEvent._meta.db_table} SET changes = %s WHERE id = %s",
+        ['{"n": [2, 300]}', chain[3].pk],
+    )
+    assert AuditEvent.objects.get(pk=chain[3].pk).changes == {"n": [2, 300]}
+    result = audit_verify()
+    assert not result.ok
+    assert result.broken_id == chain[3].pk
+
+
+def test_missing_actor_is_refused(db):
+    """Skipping checks must be the visible choice SYSTEM: no actor, no event."""
+    with pytest.raises(TypeError):
+        audit_record(actor=None, action="test.write", object_type="t")
+    assert not AuditEvent.objects.exists()
+
+
+def test_system_actor_is_recorded_without_a_user(db):
+    event = audit_record(actor=SYSTEM, action="test.write", object_type="t")
+    assert event.actor_id is None and event.actor_name == ""
+
+
 def test_deleted_row_is_named(chain):
     """Deleting a row in the middle breaks the link of the row after it."""
     _raw(f"DELETE FROM {AuditEvent._meta.db_table} WHERE id = %s", [chain[1].pk])
