@@ -13,14 +13,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from taizhang.accounts.models import ApiToken, Grant, ScopeKind, User
-from taizhang.core.actors import ANONYMOUS, user_of
+from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS
+from taizhang.core.actors import ANONYMOUS, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
 from taizhang.core.models import AuditOutcome
 from taizhang.core.registry import ROLES
@@ -38,6 +39,13 @@ class LoginRefused(Exception):
 
 
 GENERIC_FAILURE = gettext_lazy("Wrong username or password.")
+
+
+def _require_function(acting_user: Actor, permission: str) -> None:
+    """For writes about accounts, which belong to no organization: the function alone."""
+    require_actor(acting_user)
+    if not is_system(acting_user) and not acting_user.has_function(permission):
+        raise PermissionDenied
 
 
 def user_authenticate(*, username: str, password: str, channel: str) -> User:
@@ -113,8 +121,9 @@ def user_create(
     password: str,
     person: Any = None,
     must_change_password: bool = True,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> User:
+    _require_function(acting_user, MANAGE_ACCOUNTS)
     user = User(username=username, person=person, must_change_password=must_change_password)
     user.full_clean(exclude=["password"])
     user.set_password(password)
@@ -131,8 +140,11 @@ def user_create(
 
 @transaction.atomic
 def user_change_password(
-    *, user: User, old_password: str, new_password: str, acting_user: Any
+    *, user: User, old_password: str, new_password: str, acting_user: Actor
 ) -> User:
+    require_actor(acting_user)
+    if not is_system(acting_user) and acting_user.pk != user.pk:
+        raise PermissionDenied  # a password is changed by its holder alone
     if not user.check_password(old_password):
         raise ValidationError({"old_password": _("The current password is wrong.")})
     if old_password == new_password:
@@ -152,7 +164,8 @@ def user_change_password(
 
 
 @transaction.atomic
-def user_unlock(*, user: User, acting_user: Any) -> User:
+def user_unlock(*, user: User, acting_user: Actor) -> User:
+    _require_function(acting_user, MANAGE_GRANTS)
     before = user.locked_until
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
     user.refresh_from_db()
@@ -170,10 +183,12 @@ def grant_create(
     scope_kind: str,
     organization: Organization | None = None,
     listed: list[Organization] | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Grant:
     """Give ``role`` to ``user`` on part of the tree.
 
+    The acting security administrator must manage every organization the grant names
+    (``GRANT`` policy: her own grant's subtree), and may not grant herself anything.
     The three administrators are kept apart (三员分立): a user holding one admin role
     cannot be given another, nor a business role alongside it.
     """
@@ -185,6 +200,14 @@ def grant_create(
         raise ValidationError({"organization": _("Choose the organization of this grant.")})
     if scope_kind == ScopeKind.LISTED and not listed:
         raise ValidationError({"listed": _("List at least one organization.")})
+    require_actor(acting_user)
+    if not is_system(acting_user) and acting_user.pk == user.pk:
+        raise PermissionDenied
+    # An own-records grant still names the organization it is given on (the grantee's
+    # own); without one only the system actor may give it.
+    named = list(listed or []) if scope_kind == ScopeKind.LISTED else [organization]
+    for org in named:
+        GRANT.require_org(acting_user, org)
     User.objects.select_for_update().filter(pk=user.pk).first()
     new_kind = ROLES[role].admin_kind
     held = {g.admin_kind for g in Grant.objects.filter(user=user, is_active=True)}
@@ -224,7 +247,11 @@ def grant_create(
 
 
 @transaction.atomic
-def grant_revoke(*, grant: Grant, acting_user: Any) -> Grant:
+def grant_revoke(*, grant: Grant, acting_user: Actor) -> Grant:
+    grant = (
+        Grant.objects.select_for_update().select_related("organization", "user").get(pk=grant.pk)
+    )
+    GRANT.require(acting_user, grant)
     Grant.objects.filter(pk=grant.pk).update(is_active=False)
     grant.is_active = False
     clear_cache(grant.user)

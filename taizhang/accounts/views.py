@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.accounts.forms import GrantForm, LoginForm, PasswordChangeForm
 from taizhang.accounts.models import User
+from taizhang.accounts.permissions import GRANT, MANAGE_GRANTS
 from taizhang.accounts.services import (
     LoginRefused,
     grant_create,
@@ -22,9 +22,8 @@ from taizhang.accounts.services import (
     user_unlock,
 )
 from taizhang.core.access import login_required, public, requires
-from taizhang.core.forms import add_service_errors
-from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 
 
 @public
@@ -61,27 +60,24 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = PasswordChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user_change_password(
-                user=user,
-                old_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password"],
-                acting_user=user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            update_session_auth_hash(request, user)
-            messages.success(request, _("Your password has been changed."))
-            return redirect("core:home")
+    done = submit(
+        request,
+        form,
+        lambda: user_change_password(
+            user=user,
+            old_password=form.cleaned_data["old_password"],
+            new_password=form.cleaned_data["new_password"],
+            acting_user=user,
+        ),
+        success=_("Your password has been changed."),
+    )
+    if done.ok:
+        update_session_auth_hash(request, user)
+        return redirect("core:home")
     return render(request, "accounts/password_change.html", {"form": form})
 
 
-MANAGE_GRANTS = "grants.manage"
-
-
-def _manageable_user(viewer: Any, pk: int) -> User:
+def _manageable_user(viewer: Actor, pk: int) -> User:
     """A user the security administrator may manage: not themselves (no self-grants)."""
     user = get_object_or_404(User.objects.prefetch_related("grants__organization"), pk=pk)
     if user.pk == viewer.pk:
@@ -98,30 +94,28 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE_GRANTS)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    """One account's grants, and the form that adds one. The organization is looked up
+    among those the security administrator manages; ``grant_create`` checks it again."""
+    viewer: Actor = request.user  # type: ignore[assignment]
     user = _manageable_user(viewer, pk)
-    form = GrantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        org = Organization.objects.filter(code=form.cleaned_data["organization_code"]).first()
-        if org is None or not scope_for(viewer, MANAGE_GRANTS).covers(org):
-            form.add_error("organization_code", _("No organization with this code in your scope."))
-        else:
-            try:
-                grant_create(
-                    user=user,
-                    role=form.cleaned_data["role"],
-                    scope_kind=form.cleaned_data["scope_kind"],
-                    organization=org,
-                    acting_user=viewer,
-                )
-            except ValidationError as error:
-                for messages_ in error.message_dict.values():
-                    for message in messages_:
-                        form.add_error(None, message)
-            else:
-                messages.success(request, _("The grant has been added."))
-                return redirect("accounts:user_detail", pk=user.pk)
+    form = GrantForm(request.POST or None, viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: grant_create(
+            user=user,
+            role=form.cleaned_data["role"],
+            scope_kind=form.cleaned_data["scope_kind"],
+            organization=form.cleaned_data["organization_code"],
+            acting_user=viewer,
+        ),
+        success=_("The grant has been added."),
+    )
+    if done.ok:
+        return redirect("accounts:user_detail", pk=user.pk)
     grants = [g for g in user.grants.all() if g.is_active]
+    for grant in grants:
+        grant.can_revoke = GRANT.can_manage(viewer, grant)  # type: ignore[attr-defined]
     return render(
         request, "accounts/user_detail.html", {"account": user, "grants": grants, "form": form}
     )
@@ -130,7 +124,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE_GRANTS)
 @require_POST
 def user_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     user = _manageable_user(viewer, pk)
     user_unlock(user=user, acting_user=viewer)
     messages.success(request, _("The account has been unlocked."))
@@ -140,13 +134,11 @@ def user_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE_GRANTS)
 @require_POST
 def grant_revoke_view(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
-    viewer: Any = request.user
+    """Revoke one active grant: a grant outside the viewer's part of the tree is a 404
+    here, and ``grant_revoke`` refuses it whoever calls."""
+    viewer: Actor = request.user  # type: ignore[assignment]
     user = _manageable_user(viewer, pk)
-    grant = get_object_or_404(user.grants.filter(is_active=True), pk=grant_id)
-    if grant.organization is not None and not scope_for(viewer, MANAGE_GRANTS).covers(
-        grant.organization
-    ):
-        raise Http404
+    grant = GRANT.get(viewer, grant_id, base=user.grants.filter(is_active=True))
     grant_revoke(grant=grant, acting_user=viewer)
     messages.success(request, _("The grant has been revoked."))
     return redirect("accounts:user_detail", pk=user.pk)

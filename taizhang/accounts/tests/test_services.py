@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind, User
 from taizhang.accounts.services import (
     LoginRefused,
     grant_create,
+    grant_revoke,
+    token_issue,
     user_authenticate,
     user_change_password,
     user_create,
@@ -22,6 +24,10 @@ from taizhang.core.models import AuditEvent
 from taizhang.core.testing import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
+
+
+def _latest() -> AuditEvent:
+    return AuditEvent.objects.order_by("-pk").first()
 
 
 def _fail(username: str, times: int, channel: str = "form") -> None:
@@ -70,9 +76,12 @@ def test_security_admin_unlocks(tree, personas, settings):
     """Unlocking clears the lock and is audited."""
     _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES)
     user = User.objects.get(username="street_a")
-    user_unlock(user=user, acting_user=personas.district)
+    security = make_user("sec", ("security_admin", ScopeKind.SUBTREE, tree.district))
+    with pytest.raises(PermissionDenied):
+        user_unlock(user=user, acting_user=personas.district)  # a clerk may not
+    user_unlock(user=user, acting_user=security)
     assert not User.objects.get(username="street_a").is_locked()
-    assert AuditEvent.objects.filter(action="user.unlock").exists()
+    assert _latest().action == "user.unlock" and _latest().actor_id == security.pk
 
 
 def test_new_accounts_must_change_password(tree):
@@ -169,3 +178,154 @@ def test_only_the_auditor_reads_the_audit_trail(tree, personas):
     assert personas.auditor.has_function("audit.view")
     for user in (personas.district, personas.personnel, personas.street_a):
         assert not user.has_function("audit.view")
+
+
+# --- audit action names --------------------------------------------------------------
+
+
+def test_account_services_audit_by_name(tree, personas):
+    """Each account service leaves its own audit action."""
+    admin = make_user("sysadm", ("system_admin", ScopeKind.SUBTREE, tree.district))
+    user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=admin)
+    assert _latest().action == "user.create" and _latest().actor_id == admin.pk
+    user_change_password(
+        user=user,
+        old_password="Initial-Pass-2026",
+        new_password="My-Own-Secret-77",
+        acting_user=user,
+    )
+    assert _latest().action == "user.change_password"
+    user_authenticate(username="newbie", password="My-Own-Secret-77", channel="form")
+    assert _latest().action == "login.form"
+    token_issue(username="newbie", password="My-Own-Secret-77")
+    assert _latest().action == "token.issue"
+    grant = grant_create(
+        user=user,
+        role="clerk",
+        scope_kind=ScopeKind.ORG,
+        organization=tree.grid_a,
+        acting_user=SYSTEM,
+    )
+    assert _latest().action == "grant.create" and _latest().actor_id is None
+    grant_revoke(grant=grant, acting_user=SYSTEM)
+    event = _latest()
+    assert event.action == "grant.revoke" and event.changes == {"is_active": [True, False]}
+
+
+def test_accounts_are_created_by_the_system_administrator(tree, personas):
+    """Creating an account is accounts.manage: a clerk or a security admin is refused."""
+    security = make_user("sec", ("security_admin", ScopeKind.SUBTREE, tree.district))
+    for actor in (personas.district, security):
+        with pytest.raises(PermissionDenied):
+            user_create(username="intruder", password="Initial-Pass-2026", acting_user=actor)
+    assert not User.objects.filter(username="intruder").exists()
+
+
+def test_password_is_changed_by_its_holder_only(tree, personas):
+    """Someone else knowing the old password still cannot change it."""
+    with pytest.raises(PermissionDenied):
+        user_change_password(
+            user=personas.street_a,
+            old_password=PASSWORD,
+            new_password="My-Own-Secret-77",
+            acting_user=personas.district,
+        )
+
+
+# --- grants: the security administrator's part of the tree --------------------------
+
+
+@pytest.fixture
+def security_a(tree):
+    """A security administrator of subdistrict A's subtree only."""
+    return make_user("sec_a", ("security_admin", ScopeKind.SUBTREE, tree.street_a))
+
+
+def test_partial_security_admin_grants_inside_her_subtree(tree, personas, security_a):
+    """A grant on A1 is hers to give (audited, granted_by her)."""
+    grant = grant_create(
+        user=personas.nobody,
+        role="clerk",
+        scope_kind=ScopeKind.SUBTREE,
+        organization=tree.community_a,
+        acting_user=security_a,
+    )
+    assert grant.granted_by_id == security_a.pk
+    assert _latest().action == "grant.create" and _latest().actor_id == security_a.pk
+    assert personas.nobody.has_function("people.view")
+
+
+@pytest.mark.parametrize(
+    ("kind", "where"),
+    [
+        (ScopeKind.SUBTREE, "street_b"),
+        (ScopeKind.ORG, "community_b"),
+        (ScopeKind.SUBTREE, "district"),  # the part above her own
+        (ScopeKind.OWN, None),  # an own-records grant on no organization
+        (ScopeKind.LISTED, "community_b"),
+    ],
+)
+def test_partial_security_admin_refused_outside_her_subtree(
+    tree, personas, security_a, kind, where
+):
+    """Granting on B, on the district, or with no organization is refused; nothing is written."""
+    org = getattr(tree, where) if where else None
+    listed = [tree.community_a, org] if kind == ScopeKind.LISTED else None
+    with pytest.raises(PermissionDenied):
+        grant_create(
+            user=personas.nobody,
+            role="clerk",
+            scope_kind=kind,
+            organization=None if kind == ScopeKind.LISTED else org,
+            listed=listed,
+            acting_user=security_a,
+        )
+    assert not personas.nobody.grants.exists()
+
+
+def test_no_self_grants(tree, security_a):
+    """The security administrator cannot widen her own grants."""
+    with pytest.raises(PermissionDenied):
+        grant_create(
+            user=security_a,
+            role="security_admin",
+            scope_kind=ScopeKind.SUBTREE,
+            organization=tree.community_a,
+            acting_user=security_a,
+        )
+
+
+def test_partial_security_admin_revokes_inside_her_subtree_only(tree, personas, security_a):
+    """She revokes street_a's grant (audited); street_b's stays."""
+    mine = personas.street_a.grants.get()
+    grant_revoke(grant=mine, acting_user=security_a)
+    mine.refresh_from_db()
+    assert not mine.is_active
+    assert _latest().action == "grant.revoke" and _latest().actor_id == security_a.pk
+    theirs = personas.street_b.grants.get()
+    with pytest.raises(PermissionDenied):
+        grant_revoke(grant=theirs, acting_user=security_a)
+    theirs.refresh_from_db()
+    assert theirs.is_active
+
+
+def test_a_clerk_cannot_grant_or_revoke(tree, personas):
+    """grants.manage is the security administrator's function alone."""
+    with pytest.raises(PermissionDenied):
+        grant_create(
+            user=personas.nobody,
+            role="clerk",
+            scope_kind=ScopeKind.ORG,
+            organization=tree.grid_a,
+            acting_user=personas.district,
+        )
+    with pytest.raises(PermissionDenied):
+        grant_revoke(grant=personas.street_a.grants.get(), acting_user=personas.district)
+
+
+def test_services_refuse_a_missing_actor(tree, personas):
+    """None is not a way to skip the checks."""
+    with pytest.raises(TypeError):
+        grant_revoke(grant=personas.street_a.grants.get(), acting_user=None)
+    with pytest.raises(TypeError):
+        user_unlock(user=personas.street_a, acting_user=None)

@@ -169,3 +169,33 @@ def test_clerk_cannot_manage_grants(client, tree, personas):
     client.force_login(personas.district)
     assert client.get("/accounts/users/").status_code == 403
     assert client.post(f"/accounts/users/{personas.nobody.pk}/unlock/").status_code == 403
+
+
+def test_partial_security_admin_pages_stay_in_her_subtree(client, tree, personas):
+    """On B's organization the form answers as for an unknown code; B's grant shows no
+    revoke button and revoking it is a 404; nothing changes."""
+    from taizhang.accounts.models import Grant
+    from taizhang.core.testing import make_user
+
+    security = make_user("sec_a", ("security_admin", "subtree", tree.street_a))
+    client.force_login(security)
+    answers = [
+        client.post(
+            f"/accounts/users/{personas.nobody.pk}/",
+            {"role": "clerk", "scope_kind": "subtree", "organization_code": code},
+        )
+        for code in (tree.street_b.code, "NO-SUCH-CODE")
+    ]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert "不在您的" in answers[0].content.decode() or answers[0].context["form"].errors
+    assert answers[0].context["form"].errors == answers[1].context["form"].errors
+    assert not personas.nobody.grants.exists()
+    theirs = personas.street_b.grants.get()
+    page = client.get(f"/accounts/users/{personas.street_b.pk}/").content.decode()
+    assert f"/grants/{theirs.pk}/revoke/" not in page
+    response = client.post(f"/accounts/users/{personas.street_b.pk}/grants/{theirs.pk}/revoke/")
+    assert response.status_code == 404
+    assert Grant.objects.get(pk=theirs.pk).is_active
+    mine = personas.street_a.grants.get()
+    page = client.get(f"/accounts/users/{personas.street_a.pk}/").content.decode()
+    assert f"/grants/{mine.pk}/revoke/" in page
