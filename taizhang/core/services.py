@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, require_actor
 from taizhang.core.audit import audit_record, diff, snapshot
 
 M = TypeVar("M", bound=models.Model)
@@ -27,6 +27,7 @@ def update_with_audit(
     validate, save and record one audit event ``action`` with the diff of ``audited``
     (many-to-many fields included, as sorted ids). Return the diff. The caller checks
     permission and scope first, inside its own transaction."""
+    require_actor(acting_user)
     unknown = set(changes) - set(editable)
     if unknown:
         raise TypeError(f"Not editable here: {sorted(unknown)}")
