@@ -1,7 +1,9 @@
 """REST endpoints for activities under ``/api/v1/activities``.
 
-Organizations and persons in a body are looked up inside the caller's scope: missing
-and out of scope get the same 422. Reads answer 404 alike for missing and out of scope.
+Organizations, persons and teams named in a body are resolved through the scope
+policies (``ACTIVITY.org_choices``, ``PERSON``, ``CAMPAIGN_TEAM``): missing and out of
+scope get the same 422 with the same message. Reads answer 404 alike for missing and
+out of scope. Persons are named (``attendee_ids``) only as ``PERSON`` allows.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -23,21 +25,26 @@ from taizhang.activities.models import (
     CampaignTeam,
     VenueCategory,
 )
-from taizhang.activities.permissions import can
+from taizhang.activities.permissions import ACTIVITY, CAMPAIGN_TEAM, MANAGE, VIEW, can
 from taizhang.activities.selectors import (
     activity_list,
     campaign_list,
     campaign_progress,
     get_activity_for_viewer,
     get_campaign_for_viewer,
+    get_team_for_viewer,
     member_coverage,
+    visible_persons,
     volunteer_service_list,
 )
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
 router = Router(tags=["activities"])
 
@@ -81,8 +88,14 @@ class ActivityDetailOut(ActivityOut):
     co_org_ids: list[int]
 
     @staticmethod
-    def resolve_attendee_ids(obj: Activity) -> list[int]:
-        return sorted(obj.attendance.values_list("person_id", flat=True))
+    def resolve_attendee_ids(obj: Activity, context: Any) -> list[int]:
+        """Only persons the caller may see (``participants`` counts everyone)."""
+        viewer = context["request"].user
+        return sorted(
+            obj.attendance.filter(person__in=visible_persons(viewer)).values_list(
+                "person_id", flat=True
+            )
+        )
 
     @staticmethod
     def resolve_co_org_ids(obj: Activity) -> list[int]:
@@ -210,29 +223,20 @@ class ServiceIn(Schema):
     content: str
 
 
-class ErrorOut(Schema):
-    detail: Any
-
-
-def _org(user: Any, pk: int, field: str) -> Organization:
-    org = Organization.objects.filter(scope_for(user, "activities.manage").org_q(), pk=pk).first()
+def _org(user: Actor, pk: int, field: str, permission: str = MANAGE) -> Organization:
+    """An organization where the caller holds ``permission`` (the policy's choices)."""
+    org = ACTIVITY.org_choices(user, permission).filter(pk=pk).first()
     if org is None:
-        raise ValidationError({field: "Unknown organization or outside your scope."})
+        raise ValidationError({field: unknown_message()})
     return org
 
 
-def _persons(user: Any, pks: list[int], field: str) -> list[Person]:
-    wanted = set(pks)
-    if not wanted:
-        return []
-    found = list(
-        Person.objects.filter(
-            scope_for(user, "people.view").records_q(org_field="organization"), pk__in=wanted
-        )
-    )
-    if len(found) != len(wanted):
-        raise ValidationError({field: "Unknown person or outside your scope."})
-    return found
+def _persons(user: Actor, pks: list[int], field: str) -> list[Person]:
+    return PERSON.resolve_many(user, dict.fromkeys(pks), field=field) if pks else []
+
+
+def _person(user: Actor, pk: int | None, field: str) -> Person | None:
+    return PERSON.resolve(user, pk, field=field) if pk is not None else None
 
 
 def _by_code(model: Any, code: str | None, field: str) -> Any:
@@ -245,20 +249,20 @@ def _by_code(model: Any, code: str | None, field: str) -> Any:
 
 
 @router.get("/kinds", response=list[KindOut])
-@requires("activities.view")
+@requires(VIEW)
 def list_kinds(request: HttpRequest) -> Any:
     """The activity kinds (an extendable dictionary)."""
     return ActivityKind.objects.filter(is_active=True)
 
 
 @router.get("/venue-categories", response=list[KindOut])
-@requires("activities.view")
+@requires(VIEW)
 def list_venue_categories(request: HttpRequest) -> Any:
     return VenueCategory.objects.filter(is_active=True)
 
 
 @router.get("/coverage", response=CoverageOut)
-@requires("activities.view")
+@requires(VIEW)
 def coverage(request: HttpRequest, org_id: int, start: dt.date, end: dt.date) -> Any:
     """Distinct Party members reached in an organization's subtree and period."""
     org = get_organization_for_viewer(request.user, org_id)
@@ -268,16 +272,16 @@ def coverage(request: HttpRequest, org_id: int, start: dt.date, end: dt.date) ->
 
 @router.get("/campaigns", response=list[CampaignOut])
 @paginate(LimitOffsetPagination)
-@requires("activities.view")
+@requires(VIEW)
 def list_campaigns(request: HttpRequest, q: str = "") -> Any:
     return campaign_list(viewer=request.user, q=q[:60])
 
 
 @router.post("/campaigns", response={201: CampaignOut, 403: ErrorOut, 422: ErrorOut})
-@requires("activities.manage")
+@requires(MANAGE)
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
     """Launch a 专项行动 in an organization of your scope."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     campaign = services.campaign_create(
         org=_org(user, payload.org_id, "org_id"),
         title=payload.title,
@@ -298,25 +302,19 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
 @router.post(
     "/campaigns/{campaign_id}/teams", response={201: TeamOut, 403: ErrorOut, 422: ErrorOut}
 )
-@requires("activities.manage")
+@requires(MANAGE)
 def create_team(request: HttpRequest, campaign_id: int, payload: TeamIn) -> Any:
     """Form a team of a campaign; its org must lie inside the campaign's org."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     campaign = get_campaign_for_viewer(user, campaign_id)
     if not can(user, "manage", campaign):
         raise PermissionDenied
-    org = Organization.objects.filter(
-        scope_for(user, "activities.view").org_q(), pk=payload.org_id
-    ).first()
-    if org is None:
-        raise ValidationError({"org_id": "Unknown organization or outside your scope."})
-    leader = _persons(user, [payload.leader_id], "leader_id")[0] if payload.leader_id else None
     team = services.campaign_team_create(
         campaign=campaign,
         name=payload.name,
-        org=org,
+        org=_org(user, payload.org_id, "org_id", VIEW),
         quota=payload.quota,
-        leader=leader,
+        leader=_person(user, payload.leader_id, "leader_id"),
         members=_persons(user, payload.member_ids, "member_ids"),
         acting_user=user,
     )
@@ -331,25 +329,23 @@ class MembersIn(Schema):
     "/campaigns/{campaign_id}/teams/{team_id}/members",
     response={200: TeamOut, 403: ErrorOut, 422: ErrorOut},
 )
-@requires("activities.manage")
+@requires(MANAGE)
 def set_team_members(
     request: HttpRequest, campaign_id: int, team_id: int, payload: MembersIn
 ) -> Any:
     """Replace a team's members (the leader stays a member)."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     campaign = get_campaign_for_viewer(user, campaign_id)
     if not can(user, "manage", campaign):
         raise PermissionDenied
-    team = CampaignTeam.objects.filter(campaign=campaign, pk=team_id).first()
-    if team is None:
-        raise Http404
+    team = get_team_for_viewer(user, campaign, team_id)
     return services.campaign_team_members_set(
         team=team, members=_persons(user, payload.member_ids, "member_ids"), acting_user=user
     )
 
 
 @router.get("/campaigns/{campaign_id}", response=CampaignProgressOut)
-@requires("activities.view")
+@requires(VIEW)
 def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
     """A campaign with its progress per team and venue category."""
     campaign = get_campaign_for_viewer(request.user, campaign_id)
@@ -365,7 +361,7 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
 
 @router.get("/volunteer-services", response=list[ServiceOut])
 @paginate(LimitOffsetPagination)
-@requires("activities.view")
+@requires(VIEW)
 def list_services(
     request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
@@ -374,12 +370,12 @@ def list_services(
 
 
 @router.post("/volunteer-services", response={201: ServiceOut, 403: ErrorOut, 422: ErrorOut})
-@requires("activities.manage")
+@requires(MANAGE)
 def record_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     record = services.volunteer_service_record(
         org=_org(user, payload.org_id, "org_id"),
-        person=_persons(user, [payload.person_id], "person_id")[0],
+        person=PERSON.resolve(user, payload.person_id, field="person_id"),
         served_on=payload.served_on,
         hours=payload.hours,
         content=payload.content,
@@ -390,7 +386,7 @@ def record_service(request: HttpRequest, payload: ServiceIn) -> Any:
 
 @router.get("", response=list[ActivityOut])
 @paginate(LimitOffsetPagination)
-@requires("activities.view")
+@requires(VIEW)
 def list_activities(
     request: HttpRequest,
     kind: str = "",
@@ -401,7 +397,7 @@ def list_activities(
     sort: str = "",
 ) -> Any:
     """Activities in your scope; filters only narrow."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     return activity_list(
         viewer=user,
         kind=ActivityKind.objects.filter(code=kind).first() if kind else None,
@@ -414,30 +410,26 @@ def list_activities(
 
 
 @router.get("/{activity_id}", response=ActivityDetailOut)
-@requires("activities.view")
+@requires(VIEW)
 def get_activity(request: HttpRequest, activity_id: int) -> Any:
     """One activity with its attendance; 404 when missing or outside your scope."""
     return get_activity_for_viewer(request.user, activity_id)
 
 
 @router.post("", response={201: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
-@requires("activities.manage")
+@requires(MANAGE)
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
     """Record an activity in an organization of your scope."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     team = None
     if payload.team_id is not None:
-        team = (
-            CampaignTeam.objects.filter(
-                pk=payload.team_id,
-                campaign__in=campaign_list(viewer=user).values("pk"),
-            )
-            .select_related("campaign")
-            .first()
+        team = CAMPAIGN_TEAM.resolve(
+            user,
+            payload.team_id,
+            field="team_id",
+            base=CampaignTeam.objects.select_related("campaign"),
         )
-        if team is None:
-            raise ValidationError({"team_id": "Unknown team or outside your scope."})
-    speaker = _persons(user, [payload.speaker_id], "speaker_id")[0] if payload.speaker_id else None
+    speaker = _person(user, payload.speaker_id, "speaker_id")
     activity = services.activity_create(
         data=services.ActivityIn(
             org=_org(user, payload.org_id, "org_id"),
@@ -469,10 +461,10 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
 @router.post(
     "/{activity_id}/attendance", response={200: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut}
 )
-@requires("activities.manage")
+@requires(MANAGE)
 def set_attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn) -> Any:
     """Replace the attendance: a list of persons, or a headcount only."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     activity = get_activity_for_viewer(user, activity_id)
     if not can(user, "attendance", activity):
         raise PermissionDenied
@@ -487,10 +479,10 @@ def set_attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn
 
 
 @router.patch("/{activity_id}", response={200: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
-@requires("activities.manage")
+@requires(MANAGE)
 def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
     """Correct an activity's details; fields left out stay as they are."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     activity = get_activity_for_viewer(user, activity_id)
     if not can(user, "edit", activity):
         raise PermissionDenied
@@ -505,8 +497,6 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
             VenueCategory, payload.venue_category_code, "venue_category_code"
         )
     if "speaker_id" in given:
-        fields["speaker"] = (
-            _persons(user, [payload.speaker_id], "speaker_id")[0] if payload.speaker_id else None
-        )
+        fields["speaker"] = _person(user, payload.speaker_id, "speaker_id")
     services.activity_update(activity=activity, acting_user=user, **fields)
     return get_activity_for_viewer(user, activity_id)

@@ -18,12 +18,13 @@ from taizhang.activities.models import (
     CampaignTeam,
     VenueCategory,
 )
+from taizhang.activities.permissions import ACTIVITY, CAMPAIGN_TEAM, VIEW
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
 WIDE = {"style": "width:100%"}
-MANAGE = "activities.manage"
 # Deeper levels (building branches) are too many for a drop-down; they hold few activities.
 FORM_DEPTH = 4
 
@@ -47,14 +48,14 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-def managed_orgs(viewer: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        scope_for(viewer, MANAGE).org_q(), depth__lte=FORM_DEPTH, is_active=True
-    ).order_by("path")
+def managed_orgs(viewer: Actor) -> QuerySet[Organization]:
+    """Where the viewer may record activities (the policy's ``org_choices``)."""
+    return ACTIVITY.org_choices(viewer).filter(depth__lte=FORM_DEPTH, is_active=True)
 
 
-def persons_by_names(viewer: Any, text: str, *, near: Organization | None = None) -> list[Person]:
-    """Resolve names (separated by 、 , ; or new lines) to persons in the viewer's scope.
+def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = None) -> list[Person]:
+    """Resolve names (separated by 、 , ; or new lines) to persons the viewer may see
+    (the one person rule, ``PERSON``, cross-tree rules included).
 
     A name shared by several persons is resolved inside ``near``'s subtree when that
     makes it unique; otherwise it is an error naming the ambiguity.
@@ -62,9 +63,8 @@ def persons_by_names(viewer: Any, text: str, *, near: Organization | None = None
     names = [n.strip() for n in re.split(r"[、,，;；\n\r]+", text or "") if n.strip()]
     if not names:
         return []
-    scope = scope_for(viewer, "people.view")
     found = list(
-        Person.objects.filter(scope.records_q(org_field="organization"), name__in=names)
+        PERSON.queryset(viewer, base=Person.objects.filter(name__in=names))
         .select_related("organization")
         .order_by("pk")
     )
@@ -140,17 +140,14 @@ class ActivityForm(forms.Form):
         help_text=_("Only when the list of attendees is not known."),
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.fields["org"].queryset = managed_orgs(viewer)  # type: ignore[attr-defined]
         self.fields["kind"].queryset = ActivityKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["venue_category"].queryset = VenueCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
-        campaigns = Campaign.objects.filter(scope_for(viewer, MANAGE).records_q(org_field="org"))
         self.fields["team"].queryset = (  # type: ignore[attr-defined]
-            CampaignTeam.objects.filter(campaign__in=campaigns)
-            .select_related("campaign")
-            .order_by("campaign_id", "pk")
+            CAMPAIGN_TEAM.queryset(viewer).select_related("campaign").order_by("campaign_id", "pk")
         )
         self.fields["team"].label_from_instance = lambda t: f"{t.campaign.title} · {t.name}"  # type: ignore[attr-defined]
 
@@ -188,13 +185,15 @@ class AttendanceForm(forms.Form):
         help_text=_("Persons from outside the holding organization, separated by 、"),
     )
 
-    def __init__(self, *args: Any, viewer: Any, activity: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, activity: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.activity = activity
         lower, upper = activity.org.subtree_bounds
-        self.fields["attendees"].queryset = Person.objects.filter(  # type: ignore[attr-defined]
-            organization__path__gte=lower, organization__path__lt=upper
+        # The sign-in sheet offers the subtree's persons the viewer may see, no others.
+        self.fields["attendees"].queryset = PERSON.queryset(  # type: ignore[attr-defined]
+            viewer,
+            base=Person.objects.filter(organization__path__gte=lower, organization__path__lt=upper),
         )
 
     def clean(self) -> dict[str, Any]:
@@ -237,7 +236,7 @@ class CampaignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, **WIDE}),
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = managed_orgs(viewer)  # type: ignore[attr-defined]
         self.fields["kind"].queryset = ActivityKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
@@ -256,16 +255,13 @@ class TeamForm(forms.Form):
         help_text=_("Names separated by 、"),
     )
 
-    def __init__(self, *args: Any, viewer: Any, campaign: Campaign, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         lower, upper = campaign.org.subtree_bounds
-        self.fields["org"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
-            scope_for(viewer, "activities.view").org_q(),
-            path__gte=lower,
-            path__lt=upper,
-            depth__lte=FORM_DEPTH,
-        ).order_by("path")
+        self.fields["org"].queryset = ACTIVITY.org_choices(viewer, VIEW).filter(  # type: ignore[attr-defined]
+            path__gte=lower, path__lt=upper, depth__lte=FORM_DEPTH
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -298,7 +294,7 @@ class VolunteerForm(forms.Form):
         label=_("Service content"), max_length=160, widget=forms.TextInput(attrs=WIDE)
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         units = managed_orgs(viewer).filter(kind__in=["committee", "community", "village"])
@@ -350,7 +346,7 @@ class ActivityEditForm(forms.Form):
         label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3, **WIDE})
     )
 
-    def __init__(self, *args: Any, viewer: Any, activity: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, activity: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.activity = activity
@@ -360,6 +356,10 @@ class ActivityEditForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         speaker = data.pop("speaker", "") or ""
+        kept = self.activity.speaker
+        if not speaker and kept is not None and not PERSON.covers(self.viewer, kept):
+            # A speaker the viewer may not see was never shown: leave it as it is.
+            return data
         data["speaker"] = None
         if speaker:
             try:

@@ -14,21 +14,28 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import Activity, Attendance, AttendanceMode, VolunteerService
+from taizhang.activities.permissions import POLICIES
+from taizhang.core.actors import Actor
 from taizhang.core.registry import (
     Metric,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
     register_slot,
 )
 
 register_permission("activities.view", _("View activities, campaigns and volunteer service"))
 register_permission("activities.manage", _("Record activities, attendance and campaigns"))
 register_permission("activities.configure", _("Extend activity kinds and venue categories"))
-grant_to_roles("activities.view", "clerk", "secretary", "leader", "viewer")
-grant_to_roles("activities.manage", "clerk", "secretary")
+grant_to_roles("activities.view", "clerk", "secretary", "leader", "viewer", "grid_worker")
+# A grid worker (网格员) records the activities of her grid and their attendance.
+grant_to_roles("activities.manage", "clerk", "secretary", "grid_worker")
 grant_to_roles("activities.configure", "system_admin")
+
+for _policy in POLICIES:
+    register_policy(_policy)
 
 register_nav(_("Activities"), "activities:list", "activities.view", order=50)
 
@@ -135,7 +142,7 @@ register_metric(
 )
 
 
-def _campaigns_under_way(viewer: Any, user: Any) -> dict[str, Any] | None:
+def _campaigns_under_way(viewer: Actor | None, user: Any) -> dict[str, Any] | None:
     """On the home page: campaigns under way in the viewer's scope, with progress."""
     if viewer is None or not viewer.is_authenticated or not viewer.has_function("activities.view"):
         return None

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, Q, QuerySet, Sum, When
-from django.http import Http404
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
 
 from taizhang.activities.models import (
     Activity,
@@ -20,23 +19,26 @@ from taizhang.activities.models import (
     VenueCategory,
     VolunteerService,
 )
+from taizhang.activities.permissions import (
+    ACTIVITY,
+    ATTENDANCE,
+    CAMPAIGN,
+    CAMPAIGN_TEAM,
+    VIEW,
+    VOLUNTEER_SERVICE,
+)
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
-VIEW = "activities.view"
 SORTS = {
     "": ("-held_on", "-pk"),
     "oldest": ("held_on", "pk"),
     "participants": ("-participants", "-held_on"),
     "org": ("org__path", "-held_on"),
 }
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
+ACTIVITY_RELATED = ("org", "kind", "venue_category", "speaker", "campaign", "team")
 
 
 def _subtree_q(org: Organization, prefix: str = "org__") -> Q:
@@ -46,7 +48,7 @@ def _subtree_q(org: Organization, prefix: str = "org__") -> Q:
 
 def activity_list(
     *,
-    viewer: Any,
+    viewer: Actor,
     kind: ActivityKind | None = None,
     venue_category: VenueCategory | None = None,
     campaign: Campaign | None = None,
@@ -57,7 +59,7 @@ def activity_list(
     sort: str = "",
 ) -> QuerySet[Activity]:
     """Activities held by organizations in scope; every filter only narrows."""
-    qs = Activity.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    qs = ACTIVITY.queryset(viewer)
     if kind is not None:
         qs = qs.filter(kind=kind)
     if venue_category is not None:
@@ -72,53 +74,71 @@ def activity_list(
         qs = qs.filter(held_on__lte=end)
     if q:
         qs = qs.filter(title__icontains=q)
-    return qs.select_related(
-        "org", "kind", "venue_category", "speaker", "campaign", "team"
-    ).order_by(*SORTS.get(sort, SORTS[""]))
+    return qs.select_related(*ACTIVITY_RELATED).order_by(*SORTS.get(sort, SORTS[""]))
 
 
-def get_activity_for_viewer(viewer: Any, pk: Any) -> Activity:
+def get_activity_for_viewer(viewer: Actor, pk: Any) -> Activity:
     """The activity, or the same 404 whether it is missing or out of scope."""
-    activity = activity_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if activity is None:
-        raise Http404
-    return activity
+    return ACTIVITY.get(viewer, pk, base=Activity.objects.select_related(*ACTIVITY_RELATED))
 
 
-def activity_attendees(activity: Activity) -> QuerySet[Any]:
-    """The persons on an activity's attendance list, members marked by their membership."""
-    from taizhang.people.models import Person
+def visible_persons(viewer: Actor, base: QuerySet[Person] | None = None) -> QuerySet[Person]:
+    """The one person rule (``people.permissions.PERSON``): every person this module
+    lists or offers goes through it, cross-tree rules (双报到) included."""
+    return PERSON.queryset(viewer, base=base)
 
+
+def activity_attendees(activity: Activity, *, viewer: Actor) -> QuerySet[Person]:
+    """The persons on an activity's attendance list the viewer may see, members marked
+    by their membership (the others count in ``participants`` but are not named)."""
     return (
-        Person.objects.filter(pk__in=Attendance.objects.filter(activity=activity).values("person"))
+        visible_persons(
+            viewer,
+            Person.objects.filter(
+                pk__in=Attendance.objects.filter(activity=activity).values("person")
+            ),
+        )
         .select_related("organization", "membership")
         .order_by("organization__path", "name", "pk")
     )
 
 
-def attendee_candidates(activity: Activity, limit: int = 400) -> list[Any]:
-    """Persons of the holding organization's subtree, members first: the sign-in sheet."""
-    from taizhang.people.models import Person
+def attendance_hidden_ids(activity: Activity, *, viewer: Actor) -> list[int]:
+    """Persons on the attendance list the viewer may not see: kept, never named."""
+    visible = visible_persons(viewer).filter(pk=OuterRef("person_id"))
+    return sorted(
+        Attendance.objects.filter(activity=activity)
+        .exclude(Exists(visible))
+        .values_list("person_id", flat=True)
+    )
 
+
+def members_present(activity: Activity) -> int:
+    """Party members on the attendance list (a figure of the activity, not names)."""
+    return Attendance.objects.filter(activity=activity, person__membership__isnull=False).count()
+
+
+def attendee_candidates(activity: Activity, *, viewer: Actor, limit: int = 400) -> list[Person]:
+    """Persons of the holding organization's subtree the viewer may see, members first:
+    the sign-in sheet."""
     return list(
-        Person.objects.filter(_subtree_q(activity.org, "organization__"))
+        visible_persons(viewer, Person.objects.filter(_subtree_q(activity.org, "organization__")))
         .select_related("organization", "membership")
         .annotate(non_member=Case(When(membership__isnull=True, then=1), default=0))
         .order_by("non_member", "organization__path", "name", "pk")[:limit]
     )
 
 
-def member_coverage(*, viewer: Any, org: Organization, start: dt.date, end: dt.date) -> int:
+def member_coverage(*, viewer: Actor, org: Organization, start: dt.date, end: dt.date) -> int:
     """Distinct Party members who attended an activity held in ``org``'s subtree.
 
     Counted from attendance lists, in one query; headcount-only activities add nothing.
     The subtree is further limited to the viewer's scope, so nobody learns figures of
     organizations they may not see. ``start`` and ``end`` are inclusive.
     """
-    scope = scope_for(viewer, VIEW)
     return (
-        Attendance.objects.filter(
-            scope.records_q(org_field="activity__org"),
+        ATTENDANCE.queryset(viewer)
+        .filter(
             _subtree_q(org, "activity__org__"),
             activity__attendance_mode=AttendanceMode.LIST,
             activity__held_on__gte=start,
@@ -143,7 +163,7 @@ class Figures:
 
 
 def activity_figures(
-    *, viewer: Any, org: Organization | None, start: dt.date, end: dt.date
+    *, viewer: Actor, org: Organization | None, start: dt.date, end: dt.date
 ) -> Figures:
     """累计开展集中学习N场、主题党课M场，覆盖党员K人: three queries."""
     qs = activity_list(viewer=viewer, subtree_of=org, start=start, end=end).order_by()
@@ -170,11 +190,10 @@ def activity_figures(
     )
 
 
-def _coverage_in_scope(*, viewer: Any, start: dt.date, end: dt.date) -> int:
-    scope = scope_for(viewer, VIEW)
+def _coverage_in_scope(*, viewer: Actor, start: dt.date, end: dt.date) -> int:
     return (
-        Attendance.objects.filter(
-            scope.records_q(org_field="activity__org"),
+        ATTENDANCE.queryset(viewer)
+        .filter(
             activity__attendance_mode=AttendanceMode.LIST,
             activity__held_on__gte=start,
             activity__held_on__lte=end,
@@ -189,26 +208,43 @@ def _coverage_in_scope(*, viewer: Any, start: dt.date, end: dt.date) -> int:
 # Campaigns ------------------------------------------------------------------------------
 
 
-def campaign_list(
-    *, viewer: Any, q: str = "", active_on: dt.date | None = None
-) -> QuerySet[Campaign]:
-    qs = Campaign.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
-    if q:
-        qs = qs.filter(title__icontains=q)
-    if active_on is not None:
-        qs = qs.filter(start_date__lte=active_on, end_date__gte=active_on)
+def _campaigns() -> QuerySet[Campaign]:
     return (
-        qs.select_related("org", "kind")
+        Campaign.objects.select_related("org", "kind")
         .annotate(done=Count("activities", distinct=True), team_count=Count("teams", distinct=True))
         .order_by("-start_date", "pk")
     )
 
 
-def get_campaign_for_viewer(viewer: Any, pk: Any) -> Campaign:
-    campaign = campaign_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+def campaign_list(
+    *, viewer: Actor, q: str = "", active_on: dt.date | None = None
+) -> QuerySet[Campaign]:
+    qs = CAMPAIGN.queryset(viewer, base=_campaigns())
+    if q:
+        qs = qs.filter(title__icontains=q)
+    if active_on is not None:
+        qs = qs.filter(start_date__lte=active_on, end_date__gte=active_on)
+    return qs
+
+
+def get_campaign_for_viewer(viewer: Actor, pk: Any) -> Campaign:
+    return CAMPAIGN.get(viewer, pk, base=_campaigns())
+
+
+def get_team_for_viewer(viewer: Actor, campaign: Campaign, pk: Any) -> CampaignTeam:
+    """A team of ``campaign``, or the same 404 whether it is missing or hidden."""
+    base = CampaignTeam.objects.filter(campaign=campaign).select_related("campaign", "leader")
+    return CAMPAIGN_TEAM.get(viewer, pk, base=base)
+
+
+def team_choices(viewer: Actor, permission: str = VIEW) -> QuerySet[CampaignTeam]:
+    """Teams an activity may count for: those of campaigns the viewer sees (or, with
+    ``activities.manage``, runs)."""
+    return (
+        CAMPAIGN_TEAM.queryset(viewer, permission)
+        .select_related("campaign")
+        .order_by("campaign_id", "pk")
+    )
 
 
 @dataclass(frozen=True)
@@ -234,18 +270,24 @@ class CampaignProgress:
     outside_categories: int
 
 
-def campaign_progress(campaign: Campaign) -> CampaignProgress:
+def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> CampaignProgress:
     """Activities done against the target, per team and per venue category.
 
     The campaign is read as a whole by whoever may see the campaign (its organizer's
-    scope), including activities that its teams from other subtrees recorded.
+    scope), including activities that its teams from other subtrees recorded. With a
+    ``viewer``, each team says whether its leader may be named to them
+    (``leader_visible``, the one person rule).
     """
     activities = Activity.objects.filter(campaign=campaign).order_by()
     teams = list(
         CampaignTeam.objects.filter(campaign=campaign)
         .select_related("org", "leader")
         .annotate(
-            done=Count("activities", distinct=True), member_count=Count("members", distinct=True)
+            done=Count("activities", distinct=True),
+            member_count=Count("members", distinct=True),
+            leader_visible=Exists(visible_persons(viewer).filter(pk=OuterRef("leader_id")))
+            if viewer is not None
+            else Value(True),
         )
         .order_by("pk")
     )
@@ -270,13 +312,13 @@ def campaign_progress(campaign: Campaign) -> CampaignProgress:
 
 def volunteer_service_list(
     *,
-    viewer: Any,
+    viewer: Actor,
     subtree_of: Organization | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
     q: str = "",
 ) -> QuerySet[VolunteerService]:
-    qs = VolunteerService.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    qs = VOLUNTEER_SERVICE.queryset(viewer)
     if subtree_of is not None:
         qs = qs.filter(_subtree_q(subtree_of))
     if start is not None:
@@ -284,8 +326,15 @@ def volunteer_service_list(
     if end is not None:
         qs = qs.filter(served_on__lte=end)
     if q:
-        qs = qs.filter(Q(content__icontains=q) | Q(person__name__icontains=q))
-    return qs.select_related("org", "person", "person__organization").order_by("-served_on", "-pk")
+        # A name matches only persons the viewer may see: no probing for hidden names.
+        named_like = visible_persons(viewer, Person.objects.filter(name__icontains=q))
+        qs = qs.filter(Q(content__icontains=q) | Q(person__in=named_like))
+    named = visible_persons(viewer).filter(pk=OuterRef("person_id"))
+    return (
+        qs.select_related("org", "person", "person__organization")
+        .annotate(person_visible=Exists(named))
+        .order_by("-served_on", "-pk")
+    )
 
 
 def volunteer_figures(qs: QuerySet[VolunteerService]) -> dict[str, Any]:

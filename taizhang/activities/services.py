@@ -22,14 +22,23 @@ from taizhang.activities.models import (
     VenueCategory,
     VolunteerService,
 )
+from taizhang.activities.permissions import (
+    ACTIVITY,
+    CAMPAIGN,
+    CAMPAIGN_TEAM,
+    CONFIGURE,
+    VIEW,
+    VOLUNTEER_SERVICE,
+)
 from taizhang.core.access import require
-from taizhang.core.actors import user_of
+from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
-MANAGE = "activities.manage"
 ACTIVITY_FIELDS = [
     "org",
     "kind",
@@ -52,11 +61,10 @@ CAMPAIGN_FIELDS = ["org", "title", "kind", "target_count", "start_date", "end_da
 TEAM_FIELDS = ["campaign", "name", "org", "quota", "leader"]
 
 
-def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports)
-    scope = scope_for(acting_user, MANAGE)
-    require(all(scope.covers(org) for org in orgs))
+def _require_function(acting_user: Actor, permission: str) -> None:
+    require_actor(acting_user)
+    if not is_system(acting_user):
+        require(acting_user.has_function(permission))
 
 
 def _within(org: Organization, outer: Organization) -> bool:
@@ -65,11 +73,10 @@ def _within(org: Organization, outer: Organization) -> bool:
 
 @transaction.atomic
 def activity_kind_create(
-    *, code: str, name: str, sort_order: int = 100, acting_user: Any
+    *, code: str, name: str, sort_order: int = 100, acting_user: Actor
 ) -> ActivityKind:
     """Extend the kind dictionary (系统管理员)."""
-    if acting_user is not None:
-        require(acting_user.has_function("activities.configure"))
+    _require_function(acting_user, CONFIGURE)
     kind = ActivityKind(code=code, name=name, sort_order=sort_order)
     kind.full_clean()
     kind.save()
@@ -84,11 +91,10 @@ def activity_kind_create(
 
 @transaction.atomic
 def venue_category_create(
-    *, code: str, name: str, sort_order: int = 100, acting_user: Any
+    *, code: str, name: str, sort_order: int = 100, acting_user: Actor
 ) -> VenueCategory:
     """Extend the venue categories (系统管理员)."""
-    if acting_user is not None:
-        require(acting_user.has_function("activities.configure"))
+    _require_function(acting_user, CONFIGURE)
     category = VenueCategory(code=code, name=name, sort_order=sort_order)
     category.full_clean()
     category.save()
@@ -125,14 +131,15 @@ class ActivityIn:
     co_orgs: Sequence[Organization] = field(default_factory=tuple)
 
 
-def _check_attendance(mode: str, attendees: Sequence[Person], headcount: int) -> int:
-    """The participants figure for the record, or refuse an inconsistent attendance."""
+def _check_attendance(mode: str, attendees: set[int], headcount: int) -> int:
+    """The participants figure for the record (``attendees``: person ids), or refuse an
+    inconsistent attendance."""
     if mode == AttendanceMode.LIST:
-        if headcount and headcount != len(set(attendees)):
+        if headcount and headcount != len(attendees):
             raise ValidationError(
                 {"headcount": _("A list of attendees is counted, not typed in as a headcount.")}
             )
-        return len({p.pk for p in attendees})
+        return len(attendees)
     if mode == AttendanceMode.HEADCOUNT:
         if attendees:
             raise ValidationError(
@@ -147,7 +154,7 @@ def _check_attendance(mode: str, attendees: Sequence[Person], headcount: int) ->
 RELATED = ["org", "kind", "venue_category", "speaker", "campaign", "team"]
 
 
-def _build(row: ActivityIn, acting_user: Any) -> Activity:
+def _build(row: ActivityIn, acting_user: Actor) -> Activity:
     if row.team is not None and row.campaign is None:
         row.campaign = row.team.campaign
     if row.team is not None and row.team.campaign_id != getattr(row.campaign, "pk", None):
@@ -157,7 +164,9 @@ def _build(row: ActivityIn, acting_user: Any) -> Activity:
         raise ValidationError({"held_on": _("The activity falls outside the campaign's period.")})
     if row.start_time and row.end_time and row.end_time < row.start_time:
         raise ValidationError({"end_time": _("The activity cannot end before it starts.")})
-    participants = _check_attendance(row.attendance_mode, row.attendees, row.headcount)
+    participants = _check_attendance(
+        row.attendance_mode, {p.pk for p in row.attendees}, row.headcount
+    )
     activity = Activity(
         org=row.org,
         kind=row.kind,
@@ -182,33 +191,52 @@ def _build(row: ActivityIn, acting_user: Any) -> Activity:
     return activity
 
 
-def _ensure_persons_visible(acting_user: Any, persons: Sequence[Person]) -> None:
-    """Attendees and speakers must be persons the recorder may see."""
-    if acting_user is None or not persons:
+def _ensure_persons_visible(
+    acting_user: Actor, persons: Sequence[Person], field: str = "attendees"
+) -> None:
+    """Attendees, speakers, team members and volunteers must be persons the recorder
+    may see: the one person rule (``PERSON``), its cross-tree rules (双报到) included."""
+    wanted = {p.pk for p in persons}
+    if is_system(acting_user) or not wanted:
         return
-    scope = scope_for(acting_user, "people.view")
-    orgs = Organization.objects.filter(pk__in={p.organization_id for p in persons})
-    if not all(scope.covers(org) for org in orgs):
-        raise ValidationError({"attendees": _("Some persons are outside your scope.")})
+    if PERSON.queryset(acting_user).filter(pk__in=wanted).count() != len(wanted):
+        raise ValidationError({field: _("Some persons are outside your scope.")})
+
+
+def _ensure_campaign_visible(acting_user: Actor, row: ActivityIn) -> None:
+    """An activity counts only for a campaign (and team) its recorder may see."""
+    if row.team is not None and not CAMPAIGN_TEAM.covers(acting_user, row.team):
+        raise ValidationError({"team": unknown_message()})
+    if row.campaign is not None and not CAMPAIGN.covers(acting_user, row.campaign):
+        raise ValidationError({"campaign": unknown_message()})
+
+
+def _require_hosts(acting_user: Actor, orgs: Sequence[Organization]) -> None:
+    """``activities.manage`` on every holding and co-hosting organization."""
+    for org in {org.pk: org for org in orgs}.values():
+        ACTIVITY.require_org(acting_user, org)
 
 
 @transaction.atomic
-def activity_create(*, data: ActivityIn, acting_user: Any) -> Activity:
+def activity_create(*, data: ActivityIn, acting_user: Actor) -> Activity:
     """Record one activity with its attendance (list or headcount)."""
-    _ensure_manage(acting_user, data.org, *data.co_orgs)
-    _ensure_persons_visible(
-        acting_user, [*data.attendees, *([data.speaker] if data.speaker else [])]
-    )
+    _require_hosts(acting_user, [data.org, *data.co_orgs])
+    _ensure_persons_visible(acting_user, data.attendees)
+    if data.speaker is not None:
+        _ensure_persons_visible(acting_user, [data.speaker], "speaker")
+    _ensure_campaign_visible(acting_user, data)
     activity = _build(data, acting_user)
     activity.save()
     if data.co_orgs:
         activity.co_orgs.set(data.co_orgs)
-    Attendance.objects.bulk_create(
+    present = Attendance.objects.bulk_create(
         [
             Attendance(activity=activity, person=p)
             for p in {p.pk: p for p in data.attendees}.values()
         ]
     )
+    rows_written(Activity, [activity.pk])
+    rows_written(Attendance, present)
     changes = diff({}, snapshot(activity, ACTIVITY_FIELDS))
     changes["co_orgs"] = [[], sorted(o.pk for o in data.co_orgs)]
     audit_record(actor=acting_user, action="activity.create", obj=activity, changes=changes)
@@ -216,17 +244,24 @@ def activity_create(*, data: ActivityIn, acting_user: Any) -> Activity:
 
 
 @transaction.atomic
-def activity_import(*, rows: Sequence[ActivityIn], source: str, acting_user: Any) -> list[Activity]:
+def activity_import(
+    *, rows: Sequence[ActivityIn], source: str, acting_user: Actor
+) -> list[Activity]:
     """Record many activities at once (a yearly ledger, the demo): one audit event.
 
     Every row is validated before anything is written, so one bad row writes nothing.
     """
-    _ensure_manage(acting_user, *{r.org.pk: r.org for r in rows}.values())
+    _require_hosts(acting_user, [org for row in rows for org in (row.org, *row.co_orgs)])
+    for row in rows:
+        _ensure_campaign_visible(acting_user, row)
+    _ensure_persons_visible(
+        acting_user, [p for row in rows for p in (*row.attendees, *filter(None, [row.speaker]))]
+    )
     built = [_build(row, acting_user) for row in rows]
     Activity.objects.bulk_create(built, batch_size=500)
     if not all(a.pk for a in built):  # SQLite < 3.35 cannot return ids from bulk inserts
         raise RuntimeError("The database did not return the new ids")
-    Attendance.objects.bulk_create(
+    present = Attendance.objects.bulk_create(
         [
             Attendance(activity=activity, person_id=pk)
             for activity, row in zip(built, rows, strict=True)
@@ -234,6 +269,9 @@ def activity_import(*, rows: Sequence[ActivityIn], source: str, acting_user: Any
         ],
         batch_size=2000,
     )
+    # Bulk inserts send no signal: the roll-ups learn of the rows from this report.
+    rows_written(Activity, built)
+    rows_written(Attendance, present)
     through: Any = Activity.co_orgs.through
     through.objects.bulk_create(
         [
@@ -270,15 +308,15 @@ EDITABLE = {
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, acting_user: Any, **fields: Any) -> Activity:
+def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) -> Activity:
     """Correct the details of an activity (not its organization or attendance)."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown activity fields: {sorted(unknown)}")
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    _ensure_manage(acting_user, activity.org)
+    ACTIVITY.require(acting_user, activity)
     if fields.get("speaker") is not None:
-        _ensure_persons_visible(acting_user, [fields["speaker"]])
+        _ensure_persons_visible(acting_user, [fields["speaker"]], "speaker")
     before = snapshot(activity, ACTIVITY_FIELDS)
     for key, value in fields.items():
         setattr(activity, key, value.strip() if isinstance(value, str) else value)
@@ -288,7 +326,9 @@ def activity_update(*, activity: Activity, acting_user: Any, **fields: Any) -> A
     if campaign is not None and not (campaign.start_date <= activity.held_on <= campaign.end_date):
         raise ValidationError({"held_on": _("The activity falls outside the campaign's period.")})
     activity.full_clean(exclude=["created_by"])
-    activity.save()
+    # The day held (month) and kind decide where the activity is counted.
+    with rows_changing(Activity, [activity.pk]):
+        activity.save()
     audit_record(
         actor=acting_user,
         action="activity.update",
@@ -305,24 +345,40 @@ def activity_attendance_set(
     attendance_mode: str,
     attendees: Sequence[Person] = (),
     headcount: int = 0,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Activity:
-    """Replace the attendance: the list of persons who came, or only a headcount."""
+    """Replace the attendance: the list of persons who came, or only a headcount.
+
+    The recorder replaces the part of the list she may see: attendees outside her
+    person scope were never shown to her, so a list keeps them (switching to a
+    headcount drops the whole list).
+    """
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
-    _ensure_manage(acting_user, activity.org)
+    ACTIVITY.require(acting_user, activity)
     _ensure_persons_visible(acting_user, attendees)
-    participants = _check_attendance(attendance_mode, attendees, headcount)
-    before_ids = sorted(activity.attendance.values_list("person_id", flat=True))
+    old_rows = dict(activity.attendance.values_list("person_id", "pk"))
+    kept: set[int] = set()
+    if attendance_mode == AttendanceMode.LIST and old_rows and not is_system(acting_user):
+        seen = set(
+            PERSON.queryset(acting_user).filter(pk__in=old_rows).values_list("pk", flat=True)
+        )
+        kept = set(old_rows) - seen
+    after = {p.pk for p in attendees} | kept
+    participants = _check_attendance(attendance_mode, after, headcount)
+    after_ids = sorted(after)
+    before_ids = sorted(old_rows)
     before = snapshot(activity, ["attendance_mode", "participants"])
-    activity.attendance.all().delete()
-    Attendance.objects.bulk_create(
-        [Attendance(activity=activity, person_id=pk) for pk in sorted({p.pk for p in attendees})]
+    with rows_changing(Attendance, list(old_rows.values())):
+        activity.attendance.all().delete()
+    present = Attendance.objects.bulk_create(
+        [Attendance(activity=activity, person_id=pk) for pk in after_ids]
     )
     activity.attendance_mode = attendance_mode
     activity.participants = participants
     activity.save(update_fields=["attendance_mode", "participants"])
+    rows_written(Activity, [activity.pk])
+    rows_written(Attendance, present)
     changes: dict[str, Any] = diff(before, snapshot(activity, ["attendance_mode", "participants"]))
-    after_ids = sorted({p.pk for p in attendees})
     if before_ids != after_ids:
         changes["attendees"] = {
             "added": sorted(set(after_ids) - set(before_ids)),
@@ -343,10 +399,10 @@ def campaign_create(
     kind: ActivityKind | None = None,
     venue_categories: Sequence[VenueCategory] = (),
     description: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Campaign:
     """Launch a 专项行动 with its target and the venue categories it must reach."""
-    _ensure_manage(acting_user, org)
+    CAMPAIGN.require_org(acting_user, org)
     if end_date < start_date:
         raise ValidationError({"end_date": _("The campaign cannot end before it starts.")})
     if target_count < 1:
@@ -378,11 +434,13 @@ def campaign_team_create(
     quota: int = 0,
     leader: Person | None = None,
     members: Sequence[Person] = (),
-    acting_user: Any,
+    acting_user: Actor,
 ) -> CampaignTeam:
     """Form a team of a campaign, with its members and its quota of activities."""
-    _ensure_manage(acting_user, campaign.org)
-    _ensure_persons_visible(acting_user, [*members, *([leader] if leader else [])])
+    CAMPAIGN.require(acting_user, campaign)
+    _ensure_persons_visible(acting_user, members, "members")
+    if leader is not None:
+        _ensure_persons_visible(acting_user, [leader], "leader")
     if not _within(org, campaign.org):
         raise ValidationError(
             {"org": _("The team's organization must be within the campaign's organization.")}
@@ -410,11 +468,11 @@ def campaign_team_create(
 
 @transaction.atomic
 def campaign_team_members_set(
-    *, team: CampaignTeam, members: Sequence[Person], acting_user: Any
+    *, team: CampaignTeam, members: Sequence[Person], acting_user: Actor
 ) -> CampaignTeam:
     """Replace a team's members (the leader stays a member)."""
-    _ensure_manage(acting_user, team.campaign.org)
-    _ensure_persons_visible(acting_user, members)
+    CAMPAIGN_TEAM.require(acting_user, team)
+    _ensure_persons_visible(acting_user, members, "members")
     before = sorted(team.members.values_list("pk", flat=True))
     after = sorted({p.pk for p in members} | ({team.leader_id} if team.leader_id else set()))
     team.members.set(after)
@@ -435,6 +493,17 @@ class ServiceIn:
     hours: Decimal
     content: str
     activity: Activity | None = None
+
+
+def _ensure_services_allowed(acting_user: Actor, rows: Sequence[ServiceIn]) -> None:
+    """``activities.manage`` on each community served; volunteers and linked
+    activities the recorder may see."""
+    for org in {row.org.pk: row.org for row in rows}.values():
+        VOLUNTEER_SERVICE.require_org(acting_user, org)
+    _ensure_persons_visible(acting_user, [row.person for row in rows], "person")
+    for activity in {row.activity.pk: row.activity for row in rows if row.activity}.values():
+        if not ACTIVITY.covers(acting_user, activity, VIEW):
+            raise ValidationError({"activity": unknown_message()})
 
 
 def _build_service(row: ServiceIn) -> VolunteerService:
@@ -461,12 +530,19 @@ def volunteer_service_record(
     hours: Decimal,
     content: str,
     activity: Activity | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> VolunteerService:
-    """双报到: record one member's service in a community (one person-time)."""
-    _ensure_manage(acting_user, org)
-    record = _build_service(ServiceIn(org, person, served_on, Decimal(hours), content, activity))
+    """双报到: record one member's service in a community (one person-time).
+
+    The volunteer is any person the recorder may see (``PERSON``): with the 双报到
+    rule, the members of organs who reported to the community, without any view of
+    the organ itself.
+    """
+    row = ServiceIn(org, person, served_on, Decimal(hours), content, activity)
+    _ensure_services_allowed(acting_user, [row])
+    record = _build_service(row)
     record.save()
+    rows_written(VolunteerService, [record.pk])
     audit_record(
         actor=acting_user,
         action="volunteer_service.record",
@@ -481,12 +557,15 @@ def volunteer_service_record(
 
 @transaction.atomic
 def volunteer_service_import(
-    *, rows: Sequence[ServiceIn], source: str, acting_user: Any
+    *, rows: Sequence[ServiceIn], source: str, acting_user: Actor
 ) -> list[VolunteerService]:
     """Record many services at once (a community's sign-in sheet): one audit event."""
-    _ensure_manage(acting_user, *{r.org.pk: r.org for r in rows}.values())
+    _ensure_services_allowed(acting_user, rows)
     built = [_build_service(row) for row in rows]
     VolunteerService.objects.bulk_create(built, batch_size=1000)
+    if not all(record.pk for record in built):
+        raise RuntimeError("The database did not return the new ids")
+    rows_written(VolunteerService, built)
     audit_record(
         actor=acting_user,
         action="volunteer_service.import",
@@ -504,7 +583,7 @@ def activity_raise_problem(
     title: str,
     deadline: dt.date,
     description: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Any:
     """Put a problem found on a 调研 visit on the problem list, linked back to the visit.
 
@@ -512,6 +591,7 @@ def activity_raise_problem(
     """
     from taizhang.problems.services import problem_create
 
+    ACTIVITY.require(acting_user, activity, VIEW)
     if not activity.is_survey:
         raise ValidationError(_("Only a survey visit raises problems from here."))
     return problem_create(

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -31,17 +31,22 @@ from taizhang.activities.selectors import (
     activity_attendees,
     activity_figures,
     activity_list,
+    attendance_hidden_ids,
     attendee_candidates,
     campaign_list,
     campaign_progress,
     get_activity_for_viewer,
     get_campaign_for_viewer,
+    members_present,
+    visible_persons,
     volunteer_figures,
     volunteer_service_list,
 )
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.people.permissions import PERSON
 
 VIEW = "activities.view"
 MANAGE = "activities.manage"
@@ -63,7 +68,7 @@ def _choice(model: Any, value: str) -> Any:
 @requires(VIEW)
 def activity_list_view(request: HttpRequest) -> HttpResponse:
     """The ledger of activities with the year's figures for the chosen subtree."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     get = request.GET
     year = _year(request)
     org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
@@ -104,60 +109,70 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
 @requires(MANAGE)
 def activity_create_view(request: HttpRequest) -> HttpResponse:
     """Record an activity; with a list of attendees the sign-in sheet follows."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     initial: dict[str, Any] = {"held_on": timezone.localdate(), "attendance_mode": "list"}
     form = ActivityForm(request.POST or None, viewer=viewer, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def record() -> Any:
         d = form.cleaned_data
-        try:
-            activity = services.activity_create(
-                data=services.ActivityIn(
-                    org=d["org"],
-                    kind=d["kind"],
-                    title=d["title"],
-                    held_on=d["held_on"],
-                    start_time=d["start_time"],
-                    end_time=d["end_time"],
-                    mode=d["mode"],
-                    venue=d["venue"],
-                    venue_category=d["venue_category"],
-                    speaker=d["speaker_person"],
-                    materials=d["materials"],
-                    summary=d["summary"],
-                    team=d["team"],
-                    campaign=d["team"].campaign if d["team"] else None,
-                    attendance_mode=d["attendance_mode"],
-                    headcount=d["headcount"] or 0,
-                ),
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The activity is recorded."))
-            if activity.attendance_mode == AttendanceMode.LIST:
-                messages.info(request, _("Now tick who attended on the sign-in sheet."))
-            return redirect("activities:detail", pk=activity.pk)
+        return services.activity_create(
+            data=services.ActivityIn(
+                org=d["org"],
+                kind=d["kind"],
+                title=d["title"],
+                held_on=d["held_on"],
+                start_time=d["start_time"],
+                end_time=d["end_time"],
+                mode=d["mode"],
+                venue=d["venue"],
+                venue_category=d["venue_category"],
+                speaker=d["speaker_person"],
+                materials=d["materials"],
+                summary=d["summary"],
+                team=d["team"],
+                campaign=d["team"].campaign if d["team"] else None,
+                attendance_mode=d["attendance_mode"],
+                headcount=d["headcount"] or 0,
+            ),
+            acting_user=viewer,
+        )
+
+    done = submit(request, form, record, success=_("The activity is recorded."))
+    if done.ok:
+        activity = done.result
+        if activity.attendance_mode == AttendanceMode.LIST:
+            messages.info(request, _("Now tick who attended on the sign-in sheet."))
+        return redirect("activities:detail", pk=activity.pk)
     return render(request, "activities/form.html", {"form": form})
 
 
 def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
-    attendees = list(activity_attendees(activity))
+    viewer: Actor = request.user  # type: ignore[assignment]
+    # Persons are named only as the one person rule allows (PERSON): the others count
+    # in the figures without a name.
+    attendees = list(activity_attendees(activity, viewer=viewer))
     can_attend = can(viewer, "attendance", activity)
+    speaker = activity.speaker
     context: dict[str, Any] = {
         "activity": activity,
         "attendees": attendees,
-        "members_present": sum(1 for p in attendees if hasattr(p, "membership")),
+        "hidden_attendees": len(attendance_hidden_ids(activity, viewer=viewer)),
+        "members_present": members_present(activity),
+        "speaker": speaker if speaker is not None and PERSON.covers(viewer, speaker) else None,
+        "speaker_hidden": speaker is not None and not PERSON.covers(viewer, speaker),
         "co_orgs": list(activity.co_orgs.all()),
         "can_attend": can_attend,
         "can_raise": can(viewer, "raise_problem", activity),
         "problems": [],
-        "volunteer_services": list(activity.volunteer_services.select_related("person")[:50]),
+        "volunteer_services": list(
+            activity.volunteer_services.filter(person__in=visible_persons(viewer))
+            .select_related("person")
+            .order_by("-served_on", "-pk")[:50]
+        ),
     }
     if can_attend:
         chosen = {p.pk for p in attendees}
-        context["candidates"] = attendee_candidates(activity)
+        context["candidates"] = attendee_candidates(activity, viewer=viewer)
         context["chosen"] = chosen
         context["attendance_form"] = forms.get("attendance_form") or AttendanceForm(
             viewer=viewer,
@@ -191,7 +206,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the details of an activity (not its organization or attendance)."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "edit", activity):
         raise PermissionDenied
@@ -201,19 +216,23 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     }
     initial.update(
         venue_category=activity.venue_category,
-        speaker=activity.speaker.name if activity.speaker else "",
+        speaker=activity.speaker.name
+        if activity.speaker and PERSON.covers(viewer, activity.speaker)
+        else "",
         materials=activity.materials,
         summary=activity.summary,
     )
     form = ActivityEditForm(request.POST or None, viewer=viewer, activity=activity, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.activity_update(activity=activity, acting_user=viewer, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The activity is corrected."))
-            return redirect("activities:detail", pk=activity.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.activity_update(
+            activity=activity, acting_user=viewer, **form.cleaned_data
+        ),
+        success=_("The activity is corrected."),
+    )
+    if done.ok:
+        return redirect("activities:detail", pk=activity.pk)
     return render(request, "activities/edit.html", {"form": form, "activity": activity})
 
 
@@ -221,26 +240,25 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the sign-in sheet (or a headcount) of an activity."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "attendance", activity):
         raise PermissionDenied
     form = AttendanceForm(request.POST, viewer=viewer, activity=activity)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.activity_attendance_set(
-                activity=activity,
-                attendance_mode=d["attendance_mode"],
-                attendees=d["persons"],
-                headcount=d["headcount"] or 0,
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The attendance is saved."))
-            return redirect("activities:detail", pk=activity.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.activity_attendance_set(
+            activity=activity,
+            attendance_mode=form.cleaned_data["attendance_mode"],
+            attendees=form.cleaned_data["persons"],
+            headcount=form.cleaned_data["headcount"] or 0,
+            acting_user=viewer,
+        ),
+        success=_("The attendance is saved."),
+    )
+    if done.ok:
+        return redirect("activities:detail", pk=activity.pk)
     context = _detail_context(request, activity, attendance_form=form)
     return render(request, "activities/detail.html", context, status=422)
 
@@ -249,33 +267,32 @@ def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a problem found on a 调研 visit on the problem list."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "raise_problem", activity):
         raise PermissionDenied
     form = RaiseProblemForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            problem = services.activity_raise_problem(
-                activity=activity,
-                title=d["title"],
-                description=d["description"],
-                deadline=d["deadline"],
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The problem is on the problem list."))
-            return redirect("problems:detail", pk=problem.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.activity_raise_problem(
+            activity=activity,
+            title=form.cleaned_data["title"],
+            description=form.cleaned_data["description"],
+            deadline=form.cleaned_data["deadline"],
+            acting_user=viewer,
+        ),
+        success=_("The problem is on the problem list."),
+    )
+    if done.ok:
+        return redirect("problems:detail", pk=done.result.pk)
     context = _detail_context(request, activity, problem_form=form)
     return render(request, "activities/detail.html", context, status=422)
 
 
 @requires(VIEW)
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     campaigns = list(campaign_list(viewer=viewer, q=request.GET.get("q", "").strip()[:60])[:200])
     return render(
         request,
@@ -286,36 +303,35 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def campaign_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     form = CampaignForm(request.POST or None, viewer=viewer)
-    if request.method == "POST" and form.is_valid():
+
+    def launch() -> Any:
         d = form.cleaned_data
-        try:
-            campaign = services.campaign_create(
-                org=d["org"],
-                title=d["title"],
-                kind=d["kind"],
-                target_count=d["target_count"],
-                start_date=d["start_date"],
-                end_date=d["end_date"],
-                venue_categories=list(d["venue_categories"]),
-                description=d["description"],
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The campaign is set up; now form its teams."))
-            return redirect("activities:campaign", pk=campaign.pk)
+        return services.campaign_create(
+            org=d["org"],
+            title=d["title"],
+            kind=d["kind"],
+            target_count=d["target_count"],
+            start_date=d["start_date"],
+            end_date=d["end_date"],
+            venue_categories=list(d["venue_categories"]),
+            description=d["description"],
+            acting_user=viewer,
+        )
+
+    done = submit(request, form, launch, success=_("The campaign is set up; now form its teams."))
+    if done.ok:
+        return redirect("activities:campaign", pk=done.result.pk)
     return render(request, "activities/campaign_form.html", {"form": form})
 
 
 def _campaign_context(request: HttpRequest, campaign: Any, team_form: Any = None) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     can_manage = can(viewer, "manage", campaign)
     return {
         "campaign": campaign,
-        "progress": campaign_progress(campaign),
+        "progress": campaign_progress(campaign, viewer=viewer),
         "recent": list(activity_list(viewer=viewer, campaign=campaign)[:20]),
         "can_manage": can_manage,
         "team_form": team_form
@@ -332,28 +348,27 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     campaign = get_campaign_for_viewer(viewer, pk)
     if not can(viewer, "manage", campaign):
         raise PermissionDenied
     form = TeamForm(request.POST, viewer=viewer, campaign=campaign)
-    if form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.campaign_team_create(
-                campaign=campaign,
-                name=d["name"],
-                org=d["org"],
-                quota=d["quota"],
-                leader=d["leader_person"],
-                members=d["member_persons"],
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The team is formed."))
-            return redirect("activities:campaign", pk=campaign.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.campaign_team_create(
+            campaign=campaign,
+            name=form.cleaned_data["name"],
+            org=form.cleaned_data["org"],
+            quota=form.cleaned_data["quota"],
+            leader=form.cleaned_data["leader_person"],
+            members=form.cleaned_data["member_persons"],
+            acting_user=viewer,
+        ),
+        success=_("The team is formed."),
+    )
+    if done.ok:
+        return redirect("activities:campaign", pk=campaign.pk)
     context = _campaign_context(request, campaign, team_form=form)
     return render(request, "activities/campaign.html", context, status=422)
 
@@ -361,7 +376,7 @@ def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def volunteer_list_view(request: HttpRequest) -> HttpResponse:
     """双报到: members' service in communities, with the year's person-times and hours."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     year = _year(request)
     org = (
         get_organization_for_viewer(viewer, request.GET["org"]) if request.GET.get("org") else None
@@ -380,23 +395,25 @@ def volunteer_list_view(request: HttpRequest) -> HttpResponse:
         form = VolunteerForm(
             request.POST or None, viewer=viewer, initial={"served_on": timezone.localdate()}
         )
-        if request.method == "POST" and form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.volunteer_service_record(
-                    org=d["org"],
-                    person=d["person_obj"],
-                    served_on=d["served_on"],
-                    hours=d["hours"],
-                    content=d["content"],
-                    acting_user=viewer,
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except PermissionDenied:
-                form.add_error("org", _("You may not record service in this community."))
-            else:
-                messages.success(request, _("The service is recorded."))
+        volunteer_form = form
+
+        def record() -> Any:
+            d = volunteer_form.cleaned_data
+            return services.volunteer_service_record(
+                org=d["org"],
+                person=d["person_obj"],
+                served_on=d["served_on"],
+                hours=d["hours"],
+                content=d["content"],
+                acting_user=viewer,
+            )
+
+        try:
+            done = submit(request, form, record, success=_("The service is recorded."))
+        except PermissionDenied:
+            form.add_error("org", _("You may not record service in this community."))
+        else:
+            if done.ok:
                 return redirect("activities:volunteer")
     elif request.method == "POST":
         raise PermissionDenied

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from taizhang.activities import services
-from taizhang.activities.models import Activity, ActivityKind, AttendanceMode, VenueCategory
+from taizhang.activities.models import (
+    Activity,
+    ActivityKind,
+    Attendance,
+    AttendanceMode,
+    VenueCategory,
+)
 from taizhang.core.actors import SYSTEM
 from taizhang.people.models import Person
 from taizhang.people.services import membership_set, person_create
@@ -73,3 +80,37 @@ def make_campaign(org: Any, *, target: int = 10, acting_user: Any = SYSTEM, **kw
         acting_user=acting_user,
         **kwargs,
     )
+
+
+def make_team(campaign: Any, org: Any, name: str = "宣讲一队", **kwargs: Any) -> Any:
+    return services.campaign_team_create(
+        campaign=campaign, name=name, org=org, acting_user=SYSTEM, **kwargs
+    )
+
+
+def make_service(org: Any, person: Person | None = None, **kwargs: Any) -> Any:
+    return services.volunteer_service_record(
+        org=org,
+        person=person or make_person(org, "志愿者"),
+        served_on=kwargs.pop("served_on", DAY),
+        hours=kwargs.pop("hours", Decimal(2)),
+        content=kwargs.pop("content", "社区环境整治"),
+        acting_user=SYSTEM,
+        **kwargs,
+    )
+
+
+def _attendance(org: Any) -> Attendance:
+    activity = make_activity(org, attendees=[make_person(org, "样本党员")])
+    return Attendance.objects.get(activity=activity)
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
+    return {
+        "activities.activity": lambda org: make_activity(org, headcount=3),
+        "activities.attendance": _attendance,
+        "activities.campaign": lambda org: make_campaign(org),
+        "activities.campaign_team": lambda org: make_team(make_campaign(org), org),
+        "activities.volunteer_service": lambda org: make_service(org),
+    }
