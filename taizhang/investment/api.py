@@ -5,19 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.investment import services
-from taizhang.investment.models import EventKind, LeadStage, Source
-from taizhang.investment.permissions import can
+from taizhang.investment.models import EventKind, LeadStage, Source, Team
+from taizhang.investment.permissions import EVENT, MANAGE, can
 from taizhang.investment.selectors import (
     LEAD_SORTS,
-    event_choices,
+    UNIT_KINDS,
     event_list,
     get_competition_for_viewer,
     get_event_for_viewer,
@@ -29,14 +30,19 @@ from taizhang.investment.selectors import (
     team_choices,
 )
 from taizhang.organizations.models import Organization
+from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 from taizhang.projects.models import Category
-from taizhang.projects.selectors import leader_choices, responsible_choices, unit_choices
+from taizhang.projects.selectors import (
+    resolve_leader,
+    resolve_responsible,
+    resolve_unit,
+    responsible_candidates,
+)
 
 router = Router(tags=["investment"])
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class LeadOut(Schema):
@@ -221,11 +227,35 @@ class SubsidySummaryOut(Schema):
     enterprises: int
 
 
-def _org(org_id: int) -> Organization:
-    org = Organization.objects.filter(pk=org_id).first()
-    if org is None:
-        raise HttpError(422, "Unknown organization")
-    return org
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
+
+
+def _org(request: HttpRequest, org_id: int) -> Organization:
+    """A unit where the caller manages investment records. A missing and an existing
+    but unmanaged id give the same 422, so ids are not probed."""
+    return ORGANIZATION.resolve(
+        _viewer(request),
+        org_id,
+        field="org_id",
+        base=Organization.objects.filter(kind__in=UNIT_KINDS),
+        permission=MANAGE,
+    )
+
+
+def _team(request: HttpRequest, team_id: int | None) -> Team | None:
+    """A team of a competition the caller sees (``None`` clears it)."""
+    if team_id is None:
+        return None
+    team = team_choices(viewer=_viewer(request)).filter(pk=team_id).first()
+    if team is None:
+        raise ValidationError({"team_id": unknown_message()})
+    return team
+
+
+def _person(request: HttpRequest, pk: int, field: str) -> Person:
+    """A person the person rule shows the caller, among position holders."""
+    return PERSON.resolve(_viewer(request), pk, field=field, base=responsible_candidates())
 
 
 @router.get("/leads", response=list[LeadOut])
@@ -264,13 +294,8 @@ def get_lead(request: HttpRequest, lead_id: int) -> Any:
 def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
     """Record a lead at first contact on an organization you manage."""
     data = payload.dict()
-    org = _org(data.pop("org_id"))
-    team_id = data.pop("team_id")
-    team = None
-    if team_id is not None:
-        team = team_choices(viewer=request.user).filter(pk=team_id).first()
-        if team is None:
-            raise HttpError(422, "Unknown team")
+    org = _org(request, data.pop("org_id"))
+    team = _team(request, data.pop("team_id"))
     lead = services.lead_create(org=org, team=team, **data, acting_user=request.user)
     return Status(201, lead)
 
@@ -289,11 +314,7 @@ def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch) -> Any:
     lead = _lead_for(request, lead_id, "edit")
     data = payload.dict(exclude_unset=True)
     if "team_id" in data:
-        team_id = data.pop("team_id")
-        team = team_choices(viewer=request.user).filter(pk=team_id).first() if team_id else None
-        if team_id and team is None:
-            raise HttpError(422, "Unknown team")
-        data["team"] = team
+        data["team"] = _team(request, data.pop("team_id") or None)
     return services.lead_update(lead=lead, acting_user=request.user, **data)
 
 
@@ -304,9 +325,7 @@ def advance_lead(request: HttpRequest, lead_id: int, payload: AdvanceIn) -> Any:
     lead = _lead_for(request, lead_id, "advance")
     event = None
     if payload.event_id is not None:
-        event = event_choices(viewer=request.user).filter(pk=payload.event_id).first()
-        if event is None:
-            raise HttpError(422, "Unknown event")
+        event = EVENT.resolve(_viewer(request), payload.event_id, field="event_id")
     return services.lead_advance(
         lead=lead,
         to_stage=int(payload.to_stage),
@@ -333,21 +352,11 @@ def lose_lead(request: HttpRequest, lead_id: int, payload: LostIn) -> Any:
 def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
     """Turn a landed lead into a key project in one step."""
     lead = _lead_for(request, lead_id, "convert")
-    unit = unit_choices().filter(pk=payload.lead_unit_id).first()
-    if unit is None:
-        raise HttpError(422, "Unknown lead unit")
-    leader = None
-    if payload.linked_leader_id:
-        leader = leader_choices().filter(pk=payload.linked_leader_id).first()
-        if leader is None:
-            raise HttpError(422, "Unknown linked leader")
-    responsible = None
-    if payload.responsible_id:
-        responsible = (
-            responsible_choices(viewer=request.user).filter(pk=payload.responsible_id).first()
-        )
-        if responsible is None:
-            raise HttpError(422, "Unknown responsible person")
+    unit = resolve_unit(payload.lead_unit_id, field="lead_unit_id")
+    leader = resolve_leader(payload.linked_leader_id, field="linked_leader_id")
+    responsible = resolve_responsible(
+        _viewer(request), payload.responsible_id, field="responsible_id"
+    )
     project = services.lead_convert_to_project(
         lead=lead,
         category=payload.category,
@@ -377,7 +386,7 @@ def get_event(request: HttpRequest, event_id: int) -> Any:
 @requires("investment.manage")
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
     data = payload.dict()
-    org = _org(data.pop("org_id"))
+    org = _org(request, data.pop("org_id"))
     event = services.event_create(org=org, **data, acting_user=request.user)
     return Status(201, get_event_for_viewer(request.user, event.pk))
 
@@ -387,7 +396,7 @@ def create_event(request: HttpRequest, payload: EventIn) -> Any:
 def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
     """Set up a competition with its period, minimum cases and points per stage."""
     data = payload.dict()
-    org = _org(data.pop("org_id"))
+    org = _org(request, data.pop("org_id"))
     points = {key: data.pop(key) for key in list(data) if key.startswith("points_")}
     competition = services.competition_create(
         org=org, points=points, **data, acting_user=request.user
@@ -405,15 +414,15 @@ def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> A
     competition = get_competition_for_viewer(request.user, competition_id)
     if not can(request.user, "edit", competition):
         raise PermissionDenied
-    people = responsible_choices(viewer=request.user)
-    leader = None
-    if payload.leader_id is not None:
-        leader = people.filter(pk=payload.leader_id).first()
-        if leader is None:
-            raise HttpError(422, "Unknown team leader")
-    members = list(people.filter(pk__in=payload.member_ids))
-    if len(members) != len(set(payload.member_ids)):
-        raise HttpError(422, "Unknown member")
+    leader = (
+        _person(request, payload.leader_id, "leader_id") if payload.leader_id is not None else None
+    )
+    members = PERSON.resolve_many(
+        _viewer(request),
+        set(payload.member_ids),
+        field="member_ids",
+        base=responsible_candidates(),
+    )
     team = services.team_create(
         competition=competition,
         name=payload.name,
@@ -475,6 +484,6 @@ def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
 @requires("investment.manage")
 def create_subsidy(request: HttpRequest, payload: SubsidyIn) -> Any:
     data = payload.dict()
-    org = _org(data.pop("org_id"))
+    org = _org(request, data.pop("org_id"))
     subsidy = services.subsidy_create(org=org, **data, acting_user=request.user)
     return Status(201, subsidy)

@@ -8,11 +8,13 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.investment.models import EventKind, LeadStage, Source
 from taizhang.investment.selectors import event_choices, org_choices, team_choices
+from taizhang.people.selectors import leader_candidates
 from taizhang.projects.forms import OrgChoiceField, PersonChoiceField, WanYuanField
 from taizhang.projects.models import Category
-from taizhang.projects.selectors import leader_choices, responsible_choices, unit_choices
+from taizhang.projects.selectors import responsible_choices, unit_choices
 
 
 def _date(**kwargs: Any) -> forms.DateField:
@@ -41,7 +43,7 @@ class LeadForm(forms.Form):
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, viewer: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
         self.fields["team"].queryset = team_choices(viewer=viewer)  # type: ignore[attr-defined]
@@ -62,7 +64,7 @@ class AdvanceForm(forms.Form):
         label=_("Reason (needed when moving back)"), max_length=200, required=False
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = event_choices(viewer=viewer)  # type: ignore[attr-defined]
 
@@ -78,12 +80,10 @@ class ConvertForm(forms.Form):
     linked_leader = PersonChoiceField(label=_("Linked leader"), queryset=None, required=False)
     responsible = PersonChoiceField(label=_("Responsible person"), queryset=None, required=False)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = unit_choices()  # type: ignore[attr-defined]
-        self.fields["linked_leader"].queryset = leader_choices().select_related(  # type: ignore[attr-defined]
-            "organization"
-        )
+        self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
         self.fields["responsible"].queryset = responsible_choices(  # type: ignore[attr-defined]
             viewer=viewer
         ).select_related("organization")
@@ -97,7 +97,7 @@ class EventForm(forms.Form):
     organizer = forms.CharField(label=_("Organizer"), max_length=120, required=False)
     org = OrgChoiceField(label=_("Organization"), queryset=None)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
 
@@ -109,7 +109,7 @@ class SubsidyForm(forms.Form):
     paid_on = _date(label=_("Paid on"))
     org = OrgChoiceField(label=_("Paying organization"), queryset=None)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
 
@@ -130,7 +130,7 @@ class CompetitionForm(forms.Form):
         label=_("Points for construction start"), min_value=0, initial=10
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
 
@@ -156,7 +156,7 @@ class TeamForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         people = responsible_choices(viewer=viewer).select_related("organization")
         self.fields["leader"].queryset = people  # type: ignore[attr-defined]

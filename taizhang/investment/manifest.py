@@ -11,13 +11,18 @@ from taizhang.core.registry import (
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
     register_slot,
 )
+from taizhang.investment.permissions import LEAD, MANAGE, POLICIES, VIEW
 
-register_permission("investment.view", _("View investment leads, events and subsidies"))
-register_permission("investment.manage", _("Record investment leads, signings and subsidies"))
-grant_to_roles("investment.view", "clerk", "secretary", "leader", "viewer")
-grant_to_roles("investment.manage", "clerk")
+register_permission(VIEW, _("View investment leads, events and subsidies"))
+register_permission(MANAGE, _("Record investment leads, signings and subsidies"))
+# The grid worker (网格员) gets nothing here: investment is kept by unit clerks.
+grant_to_roles(VIEW, "clerk", "secretary", "leader", "viewer")
+grant_to_roles(MANAGE, "clerk")
+for _policy in POLICIES:
+    register_policy(_policy)
 
 register_nav(_("Investment"), "investment:leads", "investment.view", order=35)
 
@@ -125,7 +130,7 @@ for _metric in (
 
 def _source_lead(viewer: Any, project: Any) -> dict[str, Any] | None:
     """On a key project's page: the investment lead it came from, if the viewer may see it."""
-    if viewer is None or not viewer.is_authenticated or not viewer.has_function("investment.view"):
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function(LEAD.view):
         return None
     from taizhang.investment.selectors import lead_for_project
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import Actor
 from taizhang.investment.models import (
     Competition,
     Event,
@@ -18,11 +18,8 @@ from taizhang.investment.models import (
     Subsidy,
     Team,
 )
+from taizhang.investment.permissions import COMPETITION, EVENT, LEAD, SUBSIDY, VIEW
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.organizations.scope import scope_for
-
-VIEW = "investment.view"
-MANAGE = "investment.manage"
 
 LEAD_SORTS: dict[str, tuple[str, ...]] = {
     "updated": ("-updated_at", "pk"),
@@ -38,20 +35,13 @@ UNIT_KINDS = [
 ]
 
 
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
-def _leads_q(viewer: Any, prefix: str = "") -> Q:
-    return scope_for(viewer, VIEW).records_q(org_field=f"{prefix}org")
+def _leads() -> QuerySet[Lead]:
+    return Lead.objects.select_related("org", "team", "event", "project")
 
 
 def lead_list(
     *,
-    viewer: Any,
+    viewer: Actor | None,
     stage: int | None = None,
     source: str = "",
     team_id: int | None = None,
@@ -61,7 +51,7 @@ def lead_list(
     sort: str = "",
 ) -> QuerySet[Lead]:
     """Leads in scope; filters only narrow."""
-    qs = Lead.objects.filter(_leads_q(viewer))
+    qs = LEAD.queryset(viewer, base=_leads())
     if stage is not None:
         qs = qs.filter(stage=stage)
     if source:
@@ -74,9 +64,7 @@ def lead_list(
         qs = qs.filter(is_lost=lost)
     if q:
         qs = qs.filter(Q(enterprise__icontains=q) | Q(project_name__icontains=q))
-    return qs.select_related("org", "team", "event", "project").order_by(
-        *LEAD_SORTS.get(sort, LEAD_SORTS["updated"])
-    )
+    return qs.order_by(*LEAD_SORTS.get(sort, LEAD_SORTS["updated"]))
 
 
 def lead_totals(qs: QuerySet[Lead]) -> dict[str, int]:
@@ -92,47 +80,42 @@ def lead_totals(qs: QuerySet[Lead]) -> dict[str, int]:
     return {key: value or 0 for key, value in totals.items()}
 
 
-def get_lead_for_viewer(viewer: Any, pk: Any) -> Lead:
+def get_lead_for_viewer(viewer: Actor | None, pk: Any) -> Lead:
     """The lead, or the same 404 whether it is missing or out of scope."""
-    lead = lead_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if lead is None:
-        raise Http404
-    return lead
+    return LEAD.get(viewer, pk, base=_leads())
 
 
 def lead_history(lead: Lead) -> list[LeadStageChange]:
     return list(lead.changes.select_related("actor").order_by("-changed_on", "-pk"))
 
 
-def lead_for_project(*, viewer: Any, project: Any) -> Lead | None:
+def lead_for_project(*, viewer: Actor | None, project: Any) -> Lead | None:
     """The lead a key project came from, when the viewer may see it."""
     return lead_list(viewer=viewer).filter(project_id=project.pk).first()
 
 
-def event_list(*, viewer: Any, year: int | None = None) -> QuerySet[Event]:
-    """Events in scope with their signings counted and summed from the leads in scope."""
-    signed = Q(leads__signed_on__isnull=False) & _leads_q(viewer, "leads__")
-    qs = Event.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
-    if year is not None:
-        qs = qs.filter(held_on__year=year)
-    return (
-        qs.select_related("org")
-        .annotate(
-            signings=Count("leads", filter=signed),
-            signed_amount=Sum("leads__signed_amount", filter=signed),
-        )
-        .order_by("-held_on", "pk")
+def _events(viewer: Actor | None) -> QuerySet[Event]:
+    """Events with their signings counted and summed from the leads the viewer sees."""
+    signed = Q(leads__signed_on__isnull=False, leads__in=LEAD.queryset(viewer))
+    return Event.objects.select_related("org").annotate(
+        signings=Count("leads", filter=signed),
+        signed_amount=Sum("leads__signed_amount", filter=signed),
     )
 
 
-def get_event_for_viewer(viewer: Any, pk: Any) -> Event:
-    event = event_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if event is None:
-        raise Http404
-    return event
+def event_list(*, viewer: Actor | None, year: int | None = None) -> QuerySet[Event]:
+    """Events in scope with their signings counted and summed from the leads in scope."""
+    qs = EVENT.queryset(viewer, base=_events(viewer))
+    if year is not None:
+        qs = qs.filter(held_on__year=year)
+    return qs.order_by("-held_on", "pk")
 
 
-def event_signings(*, viewer: Any, event: Event) -> QuerySet[Lead]:
+def get_event_for_viewer(viewer: Actor | None, pk: Any) -> Event:
+    return EVENT.get(viewer, pk, base=_events(viewer))
+
+
+def event_signings(*, viewer: Actor | None, event: Event) -> QuerySet[Lead]:
     return (
         lead_list(viewer=viewer, event_id=event.pk)
         .filter(signed_on__isnull=False)
@@ -140,20 +123,16 @@ def event_signings(*, viewer: Any, event: Event) -> QuerySet[Lead]:
     )
 
 
-def competition_list(*, viewer: Any) -> QuerySet[Competition]:
-    return (
-        Competition.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
-        .select_related("org")
-        .annotate(team_count=Count("teams"))
-        .order_by("-starts_on", "pk")
-    )
+def _competitions() -> QuerySet[Competition]:
+    return Competition.objects.select_related("org").annotate(team_count=Count("teams"))
 
 
-def get_competition_for_viewer(viewer: Any, pk: Any) -> Competition:
-    competition = competition_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if competition is None:
-        raise Http404
-    return competition
+def competition_list(*, viewer: Actor | None) -> QuerySet[Competition]:
+    return COMPETITION.queryset(viewer, base=_competitions()).order_by("-starts_on", "pk")
+
+
+def get_competition_for_viewer(viewer: Actor | None, pk: Any) -> Competition:
+    return COMPETITION.get(viewer, pk, base=_competitions())
 
 
 @dataclass
@@ -219,13 +198,13 @@ def scoreboard(competition: Competition) -> tuple[list[TeamScore], list[TeamScor
 
 def subsidy_list(
     *,
-    viewer: Any,
+    viewer: Actor | None,
     year: int | None = None,
     org: Organization | None = None,
     policy: str = "",
     q: str = "",
 ) -> QuerySet[Subsidy]:
-    qs = Subsidy.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    qs = SUBSIDY.queryset(viewer)
     if year is not None:
         qs = qs.filter(paid_on__year=year)
     if org is not None:
@@ -257,30 +236,27 @@ def subsidy_policies(qs: QuerySet[Subsidy]) -> list[dict[str, Any]]:
     )
 
 
-def org_choices(*, viewer: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        scope_for(viewer, MANAGE).org_q(), kind__in=UNIT_KINDS
-    ).order_by("path")
+def org_choices(*, viewer: Actor | None) -> QuerySet[Organization]:
+    """Units where the viewer may record leads, events, competitions and payments (the
+    four policies share their functions, so one answer serves them all)."""
+    return LEAD.org_choices(viewer).filter(kind__in=UNIT_KINDS)
 
 
-def filter_org_choices(*, viewer: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        scope_for(viewer, VIEW).org_q(), kind__in=UNIT_KINDS
-    ).order_by("path")
+def filter_org_choices(*, viewer: Actor | None) -> QuerySet[Organization]:
+    return LEAD.org_choices(viewer, VIEW).filter(kind__in=UNIT_KINDS)
 
 
-def team_choices(*, viewer: Any) -> QuerySet[Team]:
+def team_choices(*, viewer: Actor | None) -> QuerySet[Team]:
+    """Teams of the competitions the viewer sees."""
     return (
-        Team.objects.filter(scope_for(viewer, VIEW).records_q(org_field="competition__org"))
+        Team.objects.filter(competition__in=COMPETITION.queryset(viewer))
         .select_related("competition")
         .order_by("competition__starts_on", "name")
     )
 
 
-def event_choices(*, viewer: Any) -> QuerySet[Event]:
-    return Event.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org")).order_by(
-        "-held_on"
-    )
+def event_choices(*, viewer: Actor | None) -> QuerySet[Event]:
+    return EVENT.queryset(viewer).order_by("-held_on")
 
 
 def this_year() -> int:

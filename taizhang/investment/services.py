@@ -1,4 +1,6 @@
-"""Writes for investment attraction. Every write checks scope, validates and audits once."""
+"""Writes for investment attraction. Every write checks scope (the policies in
+``permissions.py``), validates, audits once and reports the rows it wrote for the
+roll-ups (``core.changes``)."""
 
 from __future__ import annotations
 
@@ -6,12 +8,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.investment.models import (
     Competition,
     Event,
@@ -21,13 +25,15 @@ from taizhang.investment.models import (
     Subsidy,
     Team,
 )
+from taizhang.investment.permissions import COMPETITION, EVENT, LEAD, SUBSIDY
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 from taizhang.projects.models import Project, Stage
+from taizhang.projects.permissions import POLICY as PROJECTS
 from taizhang.projects.services import project_create
 
-MANAGE = "investment.manage"
 LEAD_FIELDS = [
     "org",
     "enterprise",
@@ -48,19 +54,18 @@ POINT_FIELDS = [
 ]
 
 
-def _ensure_can_manage(acting_user: Any, org: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports)
-    if not scope_for(acting_user, MANAGE).covers(org):
-        raise PermissionDenied
-
-
 def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _actor(acting_user: Any) -> Any:
-    return acting_user if getattr(acting_user, "pk", None) else None
+def _check_people(acting_user: Actor, field: str, persons: Iterable[Person]) -> None:
+    """Persons named on a record must be ones the person rule shows the acting user
+    (their own person record always passes; the system actor brings what it is given)."""
+    if is_system(acting_user):
+        return
+    for person in persons:
+        if person.pk != acting_user.person_id and not PERSON.covers(acting_user, person):
+            raise ValidationError({field: unknown_message()})
 
 
 def _check_not_future(day: dt.date) -> None:
@@ -81,10 +86,10 @@ def lead_create(
     event: Event | None = None,
     note: str = "",
     contacted_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Lead:
     """Record a lead at first contact (接洽)."""
-    _ensure_can_manage(acting_user, org)
+    LEAD.require_org(acting_user, org)
     day = contacted_on or _today()
     _check_not_future(day)
     lead = Lead(
@@ -102,13 +107,15 @@ def lead_create(
     )
     lead.full_clean()
     lead.save()
-    LeadStageChange.objects.create(
+    first = LeadStageChange.objects.create(
         lead=lead,
         from_stage=None,
         to_stage=LeadStage.CONTACT,
         changed_on=day,
-        actor=_actor(acting_user),
+        actor=user_of(acting_user),
     )
+    rows_written(Lead, [lead])
+    rows_written(LeadStageChange, [first])
     audit_record(
         actor=acting_user,
         action="lead.create",
@@ -119,19 +126,23 @@ def lead_create(
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, acting_user: Any, **fields: Any) -> Lead:
+def lead_update(*, lead: Lead, acting_user: Actor, **fields: Any) -> Lead:
     unknown = set(fields) - set(LEAD_FIELDS)
     if unknown:
         raise TypeError(f"Unknown lead fields: {sorted(unknown)}")
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
-    _ensure_can_manage(acting_user, lead.org)
-    if "org" in fields:
-        _ensure_can_manage(acting_user, fields["org"])
+    LEAD.require(acting_user, lead)
+    moving = "org" in fields and fields["org"] != lead.org
+    if moving:
+        LEAD.require_org(acting_user, fields["org"])
     before = snapshot(lead, LEAD_FIELDS)
-    for key, value in fields.items():
-        setattr(lead, key, value)
-    lead.full_clean()
-    lead.save()
+    # A move to another organization takes the lead's stage moves (landings) with it.
+    changes_moved = list(lead.changes.values_list("pk", flat=True)) if moving else []
+    with rows_changing(Lead, [lead.pk]), rows_changing(LeadStageChange, changes_moved):
+        for key, value in fields.items():
+            setattr(lead, key, value)
+        lead.full_clean()
+        lead.save()
     audit_record(
         actor=acting_user,
         action="lead.update",
@@ -150,7 +161,7 @@ def lead_advance(
     signed_amount: int | None = None,
     event: Event | None = None,
     reason: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Lead:
     """Move a lead between 接洽 → 洽谈 → 签约 → 落地 → 开工.
 
@@ -158,7 +169,7 @@ def lead_advance(
     going back needs a reason, and going back below 签约 undoes the signing.
     """
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
-    _ensure_can_manage(acting_user, lead.org)
+    LEAD.require(acting_user, lead)
     day = on or _today()
     if lead.is_lost:
         raise ValidationError(_("A lost lead cannot change stage."))
@@ -187,17 +198,19 @@ def lead_advance(
     elif to_stage < LeadStage.SIGNED <= lead.stage:
         lead.signed_on = None
         lead.signed_amount = None
-    LeadStageChange.objects.create(
+    move = LeadStageChange.objects.create(
         lead=lead,
         from_stage=lead.stage,
         to_stage=to_stage,
         changed_on=day,
         reason=reason,
-        actor=_actor(acting_user),
+        actor=user_of(acting_user),
     )
     lead.stage = LeadStage(to_stage)
     lead.stage_since = day
     lead.save()
+    rows_written(Lead, [lead])
+    rows_written(LeadStageChange, [move])
     changes = diff(
         before, snapshot(lead, ["stage", "stage_since", "signed_on", "signed_amount", "event"])
     )
@@ -208,10 +221,12 @@ def lead_advance(
 
 
 @transaction.atomic
-def lead_mark_lost(*, lead: Lead, reason: str, on: dt.date | None = None, acting_user: Any) -> Lead:
+def lead_mark_lost(
+    *, lead: Lead, reason: str, on: dt.date | None = None, acting_user: Actor
+) -> Lead:
     """Close a lead that will not come (流失), with the reason."""
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
-    _ensure_can_manage(acting_user, lead.org)
+    LEAD.require(acting_user, lead)
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the lead was lost.")})
@@ -225,6 +240,7 @@ def lead_mark_lost(*, lead: Lead, reason: str, on: dt.date | None = None, acting
     lead.lost_on = day
     lead.lost_reason = reason
     lead.save()
+    rows_written(Lead, [lead])
     audit_record(
         actor=acting_user,
         action="lead.lost",
@@ -243,7 +259,7 @@ def lead_convert_to_project(
     linked_leader: Person | None = None,
     responsible: Person | None = None,
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Project:
     """Turn a landed lead into a key project in one step, keeping the link.
 
@@ -252,7 +268,8 @@ def lead_convert_to_project(
     ``project_create``.
     """
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
-    _ensure_can_manage(acting_user, lead.org)
+    LEAD.require(acting_user, lead)
+    PROJECTS.require_org(acting_user, lead.org)
     if lead.is_lost or lead.stage < LeadStage.LANDED:
         raise ValidationError(_("Only a landed lead can become a key project."))
     if lead.project_id:
@@ -273,6 +290,7 @@ def lead_convert_to_project(
     )
     lead.project = project
     lead.save(update_fields=["project", "updated_at"])
+    rows_written(Lead, [lead])
     audit_record(
         actor=acting_user, action="lead.convert", obj=lead, changes={"project": [None, project.pk]}
     )
@@ -288,9 +306,10 @@ def event_create(
     held_on: dt.date,
     place: str = "",
     organizer: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Event:
-    _ensure_can_manage(acting_user, org)
+    """Record a promotion event or fair held by ``org``."""
+    EVENT.require_org(acting_user, org)
     event = Event(org=org, kind=kind, name=name, held_on=held_on, place=place, organizer=organizer)
     event.full_clean()
     event.save()
@@ -312,10 +331,10 @@ def competition_create(
     ends_on: dt.date,
     min_cases: int = 3,
     points: dict[str, int] | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Competition:
     """Set up a competition; ``points`` overrides the points per stage reached."""
-    _ensure_can_manage(acting_user, org)
+    COMPETITION.require_org(acting_user, org)
     points = points or {}
     unknown = set(points) - set(POINT_FIELDS)
     if unknown:
@@ -347,13 +366,17 @@ def team_create(
     base: str = "",
     leader: Person | None = None,
     members: Iterable[Person] = (),
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Team:
-    _ensure_can_manage(acting_user, competition.org)
+    """Add a team to a competition; its leader and members are persons the acting user
+    may see (the person rule)."""
+    COMPETITION.require(acting_user, competition)
+    members = list(members)
+    _check_people(acting_user, "leader", [leader] if leader is not None else [])
+    _check_people(acting_user, "members", members)
     team = Team(competition=competition, name=name, base=base, leader=leader)
     team.full_clean()
     team.save()
-    members = list(members)
     team.members.set(members)
     audit_record(
         actor=acting_user,
@@ -377,16 +400,17 @@ def subsidy_create(
     enterprise: str,
     amount: int,
     paid_on: dt.date,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Subsidy:
     """Record one payment made under an enterprise-support policy."""
-    _ensure_can_manage(acting_user, org)
+    SUBSIDY.require_org(acting_user, org)
     if amount <= 0:
         raise ValidationError({"amount": _("The amount must be positive.")})
     _check_not_future(paid_on)
     subsidy = Subsidy(org=org, policy=policy, enterprise=enterprise, amount=amount, paid_on=paid_on)
     subsidy.full_clean()
     subsidy.save()
+    rows_written(Subsidy, [subsidy])
     audit_record(
         actor=acting_user,
         action="subsidy.create",

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors, int_or_none
+from taizhang.core.actors import Actor
+from taizhang.core.forms import int_or_none, submit
 from taizhang.investment import services
 from taizhang.investment.forms import (
     AdvanceForm,
@@ -26,7 +26,7 @@ from taizhang.investment.forms import (
     TeamForm,
 )
 from taizhang.investment.models import Lead, LeadStage, Source
-from taizhang.investment.permissions import can
+from taizhang.investment.permissions import MANAGE, VIEW, can
 from taizhang.investment.selectors import (
     LEAD_SORTS,
     competition_list,
@@ -47,13 +47,14 @@ from taizhang.investment.selectors import (
     this_year,
 )
 
-VIEW = "investment.view"
-MANAGE = "investment.manage"
+
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
 
 
 @requires(VIEW)
 def lead_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     get = request.GET
     stage = int_or_none(get.get("stage"))
     filters: dict[str, Any] = {
@@ -81,22 +82,22 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def lead_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     form = LeadForm(request.POST or None, viewer=viewer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            lead = services.lead_create(**form.cleaned_data, acting_user=viewer)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The lead was recorded."))
-            return redirect("investment:lead_detail", pk=lead.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.lead_create(**form.cleaned_data, acting_user=viewer),
+        success=_("The lead was recorded."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("investment:lead_detail", pk=done.result.pk)
     return render(request, "investment/lead_form.html", {"form": form})
 
 
 @requires(MANAGE)
 def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     lead = _lead_for(request, pk, "edit")
     initial = {
         "enterprise": lead.enterprise,
@@ -109,19 +110,19 @@ def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "note": lead.note,
     }
     form = LeadForm(request.POST or None, viewer=viewer, initial=initial, editing=True)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.lead_update(lead=lead, acting_user=viewer, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The lead was updated."))
-            return redirect("investment:lead_detail", pk=lead.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.lead_update(lead=lead, acting_user=viewer, **form.cleaned_data),
+        success=_("The lead was updated."),
+    )
+    if done.ok:
+        return redirect("investment:lead_detail", pk=lead.pk)
     return render(request, "investment/lead_form.html", {"form": form, "lead": lead})
 
 
 def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     context: dict[str, Any] = {
         "lead": lead,
         "history": lead_history(lead),
@@ -161,26 +162,24 @@ def _lead_for(request: HttpRequest, pk: int, action: str) -> Lead:
 @requires(MANAGE)
 @require_POST
 def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     lead = _lead_for(request, pk, "advance")
     form = AdvanceForm(request.POST, viewer=viewer)
-    if form.is_valid():
+
+    def advance() -> Lead:
         data = form.cleaned_data
-        try:
-            services.lead_advance(
-                lead=lead,
-                to_stage=data["to_stage"],
-                on=data["on"],
-                signed_amount=data.get("signed_amount"),
-                event=data.get("event"),
-                reason=data.get("reason", ""),
-                acting_user=viewer,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The lead moved on."))
-            return redirect("investment:lead_detail", pk=lead.pk)
+        return services.lead_advance(
+            lead=lead,
+            to_stage=data["to_stage"],
+            on=data["on"],
+            signed_amount=data.get("signed_amount"),
+            event=data.get("event"),
+            reason=data.get("reason", ""),
+            acting_user=viewer,
+        )
+
+    if submit(request, form, advance, success=_("The lead moved on.")).ok:
+        return redirect("investment:lead_detail", pk=lead.pk)
     context = _lead_context(request, lead, advance_form=form)
     return render(request, "investment/lead_detail.html", context, status=422)
 
@@ -188,22 +187,22 @@ def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     lead = _lead_for(request, pk, "lose")
     form = LostForm(request.POST)
-    if form.is_valid():
-        try:
-            services.lead_mark_lost(
-                lead=lead,
-                reason=form.cleaned_data["reason"],
-                on=form.cleaned_data["on"],
-                acting_user=viewer,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The lead was marked as lost."))
-            return redirect("investment:lead_detail", pk=lead.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.lead_mark_lost(
+            lead=lead,
+            reason=form.cleaned_data["reason"],
+            on=form.cleaned_data["on"],
+            acting_user=viewer,
+        ),
+        success=_("The lead was marked as lost."),
+    )
+    if done.ok:
+        return redirect("investment:lead_detail", pk=lead.pk)
     context = _lead_context(request, lead, lost_form=form)
     return render(request, "investment/lead_detail.html", context, status=422)
 
@@ -212,26 +211,26 @@ def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn a landed lead into a key project in one step."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     lead = _lead_for(request, pk, "convert")
     form = ConvertForm(request.POST, viewer=viewer)
-    if form.is_valid():
-        try:
-            project = services.lead_convert_to_project(
-                lead=lead, **form.cleaned_data, acting_user=viewer
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The lead is now a key project."))
-            return redirect("projects:detail", pk=project.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.lead_convert_to_project(
+            lead=lead, **form.cleaned_data, acting_user=viewer
+        ),
+        success=_("The lead is now a key project."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("projects:detail", pk=done.result.pk)
     context = _lead_context(request, lead, convert_form=form)
     return render(request, "investment/lead_detail.html", context, status=422)
 
 
 @requires(VIEW)
 def event_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     year = int_or_none(request.GET.get("year")) or this_year()
     events = list(event_list(viewer=viewer, year=year))
     totals = {
@@ -241,15 +240,15 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
     }
     form = None
     if viewer.has_function(MANAGE):
-        form = EventForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                event = services.event_create(**form.cleaned_data, acting_user=viewer)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The event was recorded."))
-                return redirect("investment:event_detail", pk=event.pk)
+        event_form = form = EventForm(request.POST or None, viewer=viewer)
+        done = submit(
+            request,
+            form,
+            lambda: services.event_create(**event_form.cleaned_data, acting_user=viewer),
+            success=_("The event was recorded."),
+        )
+        if done.ok and done.result is not None:
+            return redirect("investment:event_detail", pk=done.result.pk)
     elif request.method == "POST":
         raise PermissionDenied
     return render(
@@ -261,7 +260,7 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     event = get_event_for_viewer(viewer, pk)
     signings = event_signings(viewer=viewer, event=event)
     return render(request, "investment/event_detail.html", {"event": event, "signings": signings})
@@ -270,24 +269,24 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def competition_list_view(request: HttpRequest) -> HttpResponse:
     """The latest competition's scoreboard, or the list (``?all=1``) with a form to add one."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     competitions = competition_list(viewer=viewer)
     first = competitions.first()
     if request.method == "GET" and first is not None and not request.GET.get("all"):
         return redirect("investment:competition_detail", pk=first.pk)
     form = None
     if viewer.has_function(MANAGE):
-        form = CompetitionForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                competition = services.competition_create(
-                    **form.service_kwargs(), acting_user=viewer
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The competition was set up."))
-                return redirect("investment:competition_detail", pk=competition.pk)
+        competition_form = form = CompetitionForm(request.POST or None, viewer=viewer)
+        done = submit(
+            request,
+            form,
+            lambda: services.competition_create(
+                **competition_form.service_kwargs(), acting_user=viewer
+            ),
+            success=_("The competition was set up."),
+        )
+        if done.ok and done.result is not None:
+            return redirect("investment:competition_detail", pk=done.result.pk)
     elif request.method == "POST":
         raise PermissionDenied
     return render(
@@ -299,21 +298,21 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     competition = get_competition_for_viewer(viewer, pk)
     form = None
     if can(viewer, "edit", competition):
-        form = TeamForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.team_create(
-                    competition=competition, **form.cleaned_data, acting_user=viewer
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The team was added."))
-                return redirect("investment:competition_detail", pk=competition.pk)
+        team_form = form = TeamForm(request.POST or None, viewer=viewer)
+        done = submit(
+            request,
+            form,
+            lambda: services.team_create(
+                competition=competition, **team_form.cleaned_data, acting_user=viewer
+            ),
+            success=_("The team was added."),
+        )
+        if done.ok:
+            return redirect("investment:competition_detail", pk=competition.pk)
     elif request.method == "POST":
         raise PermissionDenied
     ranked, unranked = scoreboard(competition)
@@ -334,7 +333,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def subsidy_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     year = int_or_none(request.GET.get("year")) or this_year()
     q = request.GET.get("q", "").strip()[:60]
     org = None
@@ -345,21 +344,19 @@ def subsidy_list_view(request: HttpRequest) -> HttpResponse:
             .first()
         )
         if org is None:
-            from django.http import Http404
-
             raise Http404
     subsidies = subsidy_list(viewer=viewer, year=year, org=org, q=q)
     form = None
     if viewer.has_function(MANAGE):
-        form = SubsidyForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.subsidy_create(**form.cleaned_data, acting_user=viewer)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The payment was recorded."))
-                return redirect(f"{request.path}?year={form.cleaned_data['paid_on'].year}")
+        subsidy_form = form = SubsidyForm(request.POST or None, viewer=viewer)
+        done = submit(
+            request,
+            form,
+            lambda: services.subsidy_create(**subsidy_form.cleaned_data, acting_user=viewer),
+            success=_("The payment was recorded."),
+        )
+        if done.ok and done.result is not None:
+            return redirect(f"{request.path}?year={done.result.paid_on.year}")
     elif request.method == "POST":
         raise PermissionDenied
     context = {

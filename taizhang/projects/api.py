@@ -9,22 +9,26 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
+from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.projects import services
 from taizhang.projects.models import Category, Stage
-from taizhang.projects.permissions import can
+from taizhang.projects.permissions import MANAGE, can
 from taizhang.projects.selectors import (
     SORTS,
+    UNIT_KINDS,
     get_project_for_viewer,
-    leader_choices,
     linked_projects,
     project_list,
-    responsible_choices,
-    unit_choices,
+    resolve_leader,
+    resolve_responsible,
+    resolve_unit,
+    resolve_units,
 )
 
 router = Router(tags=["projects"])
@@ -119,40 +123,33 @@ class ProgressOut(Schema):
     stage_change_id: int | None
 
 
-class ErrorOut(Schema):
-    detail: Any
+def resolve_org(viewer: Actor, pk: Any, *, field: str = "org_id") -> Organization:
+    """An owning organization by id: a unit where the caller manages projects. A missing
+    and an existing but unmanaged id give the same 422, so ids are not probed."""
+    return ORGANIZATION.resolve(
+        viewer,
+        pk,
+        field=field,
+        base=Organization.objects.filter(kind__in=UNIT_KINDS),
+        permission=MANAGE,
+    )
 
 
 def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
-    """Turn ids into objects; unknown ids are a 422, orgs out of scope a 403."""
-    viewer: Any = request.user
+    """Turn ids into objects; a missing and a hidden id are the same 422."""
+    viewer: Actor = request.user  # type: ignore[assignment]
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key == "org_id":
-            org = Organization.objects.filter(pk=value).first()
-            if org is None:
-                raise HttpError(422, "Unknown organization")
-            out["org"] = org
+            out["org"] = resolve_org(viewer, value)
         elif key == "lead_unit_id":
-            unit = unit_choices().filter(pk=value).first()
-            if unit is None:
-                raise HttpError(422, "Unknown lead unit")
-            out["lead_unit"] = unit
+            out["lead_unit"] = resolve_unit(value, field=key)
         elif key == "co_unit_ids":
-            units = list(unit_choices().filter(pk__in=value))
-            if len(units) != len(set(value)):
-                raise HttpError(422, "Unknown co-unit")
-            out["co_units"] = units
+            out["co_units"] = resolve_units(value, field=key)
         elif key == "linked_leader_id":
-            leader = leader_choices().filter(pk=value).first() if value else None
-            if value and leader is None:
-                raise HttpError(422, "Unknown linked leader")
-            out["linked_leader"] = leader
+            out["linked_leader"] = resolve_leader(value, field=key)
         elif key == "responsible_id":
-            person = responsible_choices(viewer=viewer).filter(pk=value).first() if value else None
-            if value and person is None:
-                raise HttpError(422, "Unknown responsible person")
-            out["responsible"] = person
+            out["responsible"] = resolve_responsible(viewer, value, field=key)
         else:
             out[key] = value
     return out

@@ -12,8 +12,8 @@ from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import working_moment
 from taizhang.organizations.models import OrgKind
 from taizhang.people.models import Person
+from taizhang.people.selectors import leader_candidates
 from taizhang.projects.models import Category, Stage
-from taizhang.projects.selectors import leader_choices
 from taizhang.projects.services import (
     progress_report_create,
     project_create,
@@ -120,7 +120,7 @@ def load(ctx: Any) -> None:
     district = ctx.district
     leader_user = ctx.users.get("leader")
     leader = leader_user.person if leader_user is not None else None
-    leaders = [p for p in leader_choices() if leader is None or p.pk != leader.pk]
+    leaders = [p for p in leader_candidates() if leader is None or p.pk != leader.pk]
     organs = {o.short_name: o for o in ctx.organs}
     by_org: dict[int, list[Person]] = {}
     for person in Person.objects.filter(positions__isnull=False).distinct():

@@ -9,13 +9,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
+from taizhang.people.selectors import leader_candidates
 from taizhang.projects.models import Category, Stage
-from taizhang.projects.selectors import (
-    leader_choices,
-    org_choices,
-    responsible_choices,
-    unit_choices,
-)
+from taizhang.projects.selectors import org_choices, responsible_choices, unit_choices
 
 WAN = Decimal(10_000)
 
@@ -104,15 +101,14 @@ class ProjectForm(forms.Form):
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+        # Any unit may be named lead or co-unit: naming one grants it nothing.
         units = unit_choices()
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
-        self.fields["linked_leader"].queryset = leader_choices().select_related(  # type: ignore[attr-defined]
-            "organization"
-        )
+        self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
         self.fields["responsible"].queryset = responsible_choices(  # type: ignore[attr-defined]
             viewer=viewer
         ).select_related("organization")
@@ -171,7 +167,7 @@ class ProgressForm(forms.Form):
     reason = forms.CharField(label=_("Reason for moving back"), max_length=200, required=False)
     attachments = MultipleFileField(label=_("Evidence"), required=False)
 
-    def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reporter"] = PersonChoiceField(
             label=_("Reported by"),

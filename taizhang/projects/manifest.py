@@ -12,13 +12,17 @@ from taizhang.core.registry import (
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
 )
 from taizhang.projects.models import Stage
+from taizhang.projects.permissions import MANAGE, POLICY, VIEW
 
-register_permission("projects.view", _("View key projects"))
-register_permission("projects.manage", _("Record key projects and their progress"))
-grant_to_roles("projects.view", "clerk", "secretary", "leader", "viewer")
-grant_to_roles("projects.manage", "clerk", "secretary")
+register_permission(VIEW, _("View key projects"))
+register_permission(MANAGE, _("Record key projects and their progress"))
+# The grid worker (网格员) gets nothing here: projects are kept by unit clerks.
+grant_to_roles(VIEW, "clerk", "secretary", "leader", "viewer")
+grant_to_roles(MANAGE, "clerk", "secretary")
+register_policy(POLICY)
 
 register_nav(_("Key projects"), "projects:list", "projects.view", order=30)
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     Count,
     Exists,
@@ -19,10 +20,14 @@ from django.db.models import (
 from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.organizations.scope import scope_for
-from taizhang.people.models import Person, PositionTitle
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
+from taizhang.people.selectors import leader_candidates
 from taizhang.projects.models import (
+    Evidence,
     ProgressReport,
     Project,
     ProjectMonth,
@@ -30,9 +35,7 @@ from taizhang.projects.models import (
     StageChange,
     StagePlan,
 )
-
-VIEW = "projects.view"
-MANAGE = "projects.manage"
+from taizhang.projects.permissions import POLICY, VIEW
 
 # Request sort keys → order_by; nothing else reaches order_by.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -42,13 +45,6 @@ SORTS: dict[str, tuple[str, ...]] = {
     "-stage": ("-stage", "-total_investment", "pk"),
     "updated": ("-updated_at", "pk"),
 }
-LEADER_TITLES = [
-    PositionTitle.SECRETARY,
-    PositionTitle.DEPUTY_SECRETARY,
-    PositionTitle.LEADER,
-    PositionTitle.DIRECTOR,
-    PositionTitle.DEPUTY_DIRECTOR,
-]
 UNIT_KINDS = [
     OrgKind.DISTRICT_COMMITTEE,
     OrgKind.WORKING_COMMITTEE,
@@ -82,13 +78,21 @@ def _next_plan() -> Subquery:
     )
 
 
-def _scoped(viewer: Any) -> QuerySet[Project]:
-    return Project.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+def _scoped(viewer: Actor | None) -> QuerySet[Project]:
+    return POLICY.queryset(viewer)
+
+
+def _listed() -> QuerySet[Project]:
+    """All projects with what the list and the detail page show (not yet scoped)."""
+    today = timezone.localdate()
+    return Project.objects.annotate(
+        is_overdue=_overdue_q(today), next_planned_on=_next_plan()
+    ).select_related("org", "lead_unit", "linked_leader", "responsible")
 
 
 def project_list(
     *,
-    viewer: Any,
+    viewer: Actor | None,
     stage: int | None = None,
     category: str = "",
     org: Organization | None = None,
@@ -98,8 +102,7 @@ def project_list(
     sort: str = "",
 ) -> QuerySet[Project]:
     """Projects in scope; every filter only narrows. ``org`` means its whole subtree."""
-    today = timezone.localdate()
-    qs = _scoped(viewer).annotate(is_overdue=_overdue_q(today), next_planned_on=_next_plan())
+    qs = POLICY.queryset(viewer, base=_listed())
     if stage is not None:
         qs = qs.filter(stage=stage)
     if category:
@@ -113,9 +116,7 @@ def project_list(
         qs = qs.filter(is_overdue=True)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(location__icontains=q))
-    return qs.select_related("org", "lead_unit", "linked_leader", "responsible").order_by(
-        *SORTS.get(sort, SORTS["investment"])
-    )
+    return qs.order_by(*SORTS.get(sort, SORTS["investment"]))
 
 
 def project_totals(qs: QuerySet[Project]) -> dict[str, Any]:
@@ -136,26 +137,18 @@ def stage_counts(qs: QuerySet[Project]) -> list[tuple[Stage, int]]:
     return [(stage, counts.get(stage.value, 0)) for stage in Stage]
 
 
-def get_project_for_viewer(viewer: Any, pk: Any) -> Project:
+def get_project_for_viewer(viewer: Actor | None, pk: Any) -> Project:
     """The project, or the same 404 whether it is missing or out of scope."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    project = (
-        project_list(viewer=viewer)
-        .prefetch_related(
+    return POLICY.get(
+        viewer,
+        pk,
+        base=_listed().prefetch_related(
             "co_units", Prefetch("plans", queryset=StagePlan.objects.order_by("stage"))
-        )
-        .filter(pk=pk)
-        .first()
+        ),
     )
-    if project is None:
-        raise Http404
-    return project
 
 
-def linked_projects(*, viewer: Any) -> QuerySet[Project]:
+def linked_projects(*, viewer: Actor | None) -> QuerySet[Project]:
     """ "我挂钩的项目": projects in scope whose linked leader is the viewer's person."""
     person_id = getattr(viewer, "person_id", None)
     if not person_id:
@@ -191,17 +184,14 @@ def project_months(project: Project) -> list[ProjectMonth]:
     return list(project.months.order_by("period"))
 
 
-def get_evidence_for_viewer(viewer: Any, pk: Any) -> Any:
-    from taizhang.projects.models import Evidence
-
+def get_evidence_for_viewer(viewer: Actor | None, pk: Any) -> Evidence:
+    """An evidence file, seen through its project (the same 404 for missing and hidden)."""
     try:
-        pk = int(pk)
+        key = int(pk)
     except (TypeError, ValueError):
         raise Http404 from None
     evidence = (
-        Evidence.objects.filter(
-            scope_for(viewer, VIEW).records_q(org_field="report__project__org"), pk=pk
-        )
+        Evidence.objects.filter(report__project__in=POLICY.queryset(viewer), pk=key)
         .select_related("report")
         .first()
     )
@@ -225,21 +215,21 @@ def export_rows(qs: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
-def org_choices(*, viewer: Any) -> QuerySet[Organization]:
+def org_choices(*, viewer: Actor | None) -> QuerySet[Organization]:
     """Organizations the viewer may put projects on (units, not grids or buildings)."""
-    return Organization.objects.filter(
-        scope_for(viewer, MANAGE).org_q(), kind__in=UNIT_KINDS
-    ).order_by("path")
+    return POLICY.org_choices(viewer).filter(kind__in=UNIT_KINDS)
 
 
-def filter_org_choices(*, viewer: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        scope_for(viewer, VIEW).org_q(), kind__in=UNIT_KINDS
-    ).order_by("path")
+def filter_org_choices(*, viewer: Actor | None) -> QuerySet[Organization]:
+    return POLICY.org_choices(viewer, VIEW).filter(kind__in=UNIT_KINDS)
 
 
 def unit_choices() -> QuerySet[Organization]:
-    """Lead and co-units: any unit of the district; naming one grants it nothing."""
+    """Lead and co-units: any unit of the district, whatever the viewer's scope.
+
+    A cross-tree rule of its own kind: naming a unit grants that unit nothing (it does
+    not see the project through it), so picking one needs no scope either.
+    """
     return Organization.objects.filter(
         kind__in=[
             OrgKind.ORGAN,
@@ -250,32 +240,62 @@ def unit_choices() -> QuerySet[Organization]:
     ).order_by("path")
 
 
-def leader_choices() -> QuerySet[Person]:
-    """Persons who may be linked leaders: holders of a current leading position."""
-    today = timezone.localdate()
-    holders = Person.objects.filter(
-        positions__title__in=LEADER_TITLES,
-        positions__organization__kind__in=[
-            OrgKind.DISTRICT_COMMITTEE,
-            OrgKind.WORKING_COMMITTEE,
-            OrgKind.ORGAN,
-        ],
-        positions__start_date__lte=today,
-    ).exclude(positions__end_date__lt=today)
-    return Person.objects.filter(pk__in=holders.values("pk")).order_by("organization__path", "name")
-
-
-def linked_leader_filter_choices(*, viewer: Any) -> QuerySet[Person]:
+def linked_leader_filter_choices(*, viewer: Actor | None) -> QuerySet[Person]:
     """The linked leaders of the projects the viewer sees (for the list filter)."""
     leader_ids = _scoped(viewer).exclude(linked_leader=None).values("linked_leader_id")
     return Person.objects.filter(pk__in=leader_ids).order_by("name")
 
 
-def responsible_choices(*, viewer: Any) -> QuerySet[Person]:
-    """Persons in the viewer's people scope who hold a position (responsible persons)."""
-    scoped = Person.objects.filter(
-        scope_for(viewer, "people.view").records_q(org_field="organization"),
-        organization__kind__in=UNIT_KINDS,
-        positions__isnull=False,
-    )
-    return Person.objects.filter(pk__in=scoped.values("pk")).order_by("organization__path", "name")
+def responsible_candidates() -> QuerySet[Person]:
+    """Persons of units who hold a position: who may answer for a project (not scoped)."""
+    holders = Person.objects.filter(organization__kind__in=UNIT_KINDS, positions__isnull=False)
+    return Person.objects.filter(pk__in=holders.values("pk")).order_by("organization__path", "name")
+
+
+def responsible_choices(*, viewer: Actor | None) -> QuerySet[Person]:
+    """Responsible persons the viewer may pick: position holders the person rule shows."""
+    return PERSON.queryset(viewer, base=responsible_candidates())
+
+
+# --- ids named in an API payload: one 422 message for a missing and a hidden id ----
+
+
+def resolve_unit(pk: Any, *, field: str) -> Organization:
+    """A lead or co-unit by id: any unit of the district (see ``unit_choices``)."""
+    return _one(unit_choices(), pk, field)
+
+
+def resolve_units(pks: list[Any], *, field: str) -> list[Organization]:
+    wanted = {_key(pk, field) for pk in pks}
+    units = list(unit_choices().filter(pk__in=wanted))
+    if len(units) != len(wanted):
+        raise ValidationError({field: unknown_message()})
+    return units
+
+
+def resolve_leader(pk: Any, *, field: str) -> Person | None:
+    """A linked leader by id (``None`` clears it): the shared candidate rule."""
+    return _one(leader_candidates(), pk, field) if pk else None
+
+
+def resolve_responsible(viewer: Actor | None, pk: Any, *, field: str) -> Person | None:
+    """A responsible person by id (``None`` clears it), through the person rule."""
+    if not pk:
+        return None
+    return PERSON.resolve(viewer, pk, field=field, base=responsible_candidates())
+
+
+def _key(pk: Any, field: str) -> int:
+    if isinstance(pk, bool):
+        raise ValidationError({field: unknown_message()})
+    try:
+        return int(pk)
+    except (TypeError, ValueError):
+        raise ValidationError({field: unknown_message()}) from None
+
+
+def _one(rows: QuerySet[Any], pk: Any, field: str) -> Any:
+    row = rows.filter(pk=_key(pk, field)).first()
+    if row is None:
+        raise ValidationError({field: unknown_message()})
+    return row

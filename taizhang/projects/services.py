@@ -1,4 +1,5 @@
-"""Writes to the project ledger. Every write checks scope, validates and audits once."""
+"""Writes to the project ledger. Every write checks scope (``permissions.POLICY``),
+validates, audits once and reports the rows it wrote for the roll-ups (``core.changes``)."""
 
 from __future__ import annotations
 
@@ -6,17 +7,21 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
+from taizhang.people.selectors import is_leader_candidate
 from taizhang.projects.models import (
     Evidence,
     ProgressReport,
@@ -26,8 +31,8 @@ from taizhang.projects.models import (
     StageChange,
     StagePlan,
 )
+from taizhang.projects.permissions import POLICY
 
-MANAGE = "projects.manage"
 PROJECT_FIELDS = [
     "org",
     "name",
@@ -50,11 +55,23 @@ EDITABLE = set(PROJECT_FIELDS) | {"co_units"}
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
-def _ensure_can_manage(acting_user: Any, org: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports)
-    if not scope_for(acting_user, MANAGE).covers(org):
-        raise PermissionDenied
+def _check_people(acting_user: Actor, **picked: Person | None) -> None:
+    """Persons named on a project: a linked leader must be a leader candidate (the rule
+    every module shares), any other person one the person rule shows the acting user
+    (their own person record always passes). The system actor brings what an imported
+    ledger says."""
+    if is_system(acting_user):
+        return
+    for field, person in picked.items():
+        if person is None:
+            continue
+        if field == "linked_leader":
+            if not is_leader_candidate(person):
+                raise ValidationError(
+                    {field: _("A linked leader must hold a current leading position.")}
+                )
+        elif person.pk != acting_user.person_id and not PERSON.covers(acting_user, person):
+            raise ValidationError({field: unknown_message()})
 
 
 def _today() -> dt.date:
@@ -94,14 +111,15 @@ def project_create(
     stage: int = Stage.PLANNING,
     stage_since: dt.date | None = None,
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Project:
     """Put a project on the ledger, in ``stage`` (策划生成 unless it arrives later).
 
     ``when`` is the moment it was put on the ledger, for imports of a ledger kept
     elsewhere (and the demo); it defaults to now and cannot be in the future.
     """
-    _ensure_can_manage(acting_user, org)
+    POLICY.require_org(acting_user, org)
+    _check_people(acting_user, linked_leader=linked_leader, responsible=responsible)
     since = stage_since or _today()
     if since > _today():
         raise ValidationError(_("A stage cannot be reached in the future."))
@@ -137,9 +155,11 @@ def project_create(
         from_stage=None,
         to_stage=project.stage,
         changed_on=since,
-        actor=_actor(acting_user),
+        actor=user_of(acting_user),
     )
-    StagePlan.objects.create(project=project, stage=project.stage, actual_on=since)
+    plan = StagePlan.objects.create(project=project, stage=project.stage, actual_on=since)
+    rows_written(Project, [project])
+    rows_written(StagePlan, [plan])
     audit_record(
         actor=acting_user,
         action="project.create",
@@ -149,26 +169,39 @@ def project_create(
     return project
 
 
-def _actor(acting_user: Any) -> Any:
-    return acting_user if getattr(acting_user, "pk", None) else None
-
-
 @transaction.atomic
-def project_update(*, project: Project, acting_user: Any, **fields: Any) -> Project:
+def project_update(*, project: Project, acting_user: Actor, **fields: Any) -> Project:
     """Change the ledger columns of a project; stage and money done are not editable here."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown project fields: {sorted(unknown)}")
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
-    _ensure_can_manage(acting_user, project.org)
-    if "org" in fields:
-        _ensure_can_manage(acting_user, fields["org"])
+    POLICY.require(acting_user, project)
+    if "org" in fields and fields["org"] != project.org:
+        POLICY.require_org(acting_user, fields["org"])
+    _check_people(
+        acting_user,
+        **{
+            name: fields[name]
+            for name in ("linked_leader", "responsible")
+            if name in fields and fields[name] != getattr(project, name)
+        },
+    )
     before = _full_snapshot(project)
     co_units = fields.pop("co_units", None)
-    for key, value in fields.items():
-        setattr(project, key, value)
-    project.full_clean()
-    project.save()
+    # A move to another organization moves the months and stage dates counted with it.
+    moving = "org" in fields and fields["org"] != project.org
+    months = list(project.months.values_list("pk", flat=True)) if moving else []
+    plans = list(project.plans.values_list("pk", flat=True)) if moving else []
+    with (
+        rows_changing(Project, [project.pk]),
+        rows_changing(ProjectMonth, months),
+        rows_changing(StagePlan, plans),
+    ):
+        for key, value in fields.items():
+            setattr(project, key, value)
+        project.full_clean()
+        project.save()
     if co_units is not None:
         project.co_units.set(list(co_units))
     changes = diff(before, _full_snapshot(project))
@@ -177,9 +210,10 @@ def project_update(*, project: Project, acting_user: Any, **fields: Any) -> Proj
 
 
 def _move(
-    project: Project, *, to_stage: int, on: dt.date, reason: str, acting_user: Any
+    project: Project, *, to_stage: int, on: dt.date, reason: str, acting_user: Actor
 ) -> StageChange:
-    """Validate and apply one stage move; the caller audits it."""
+    """Validate and apply one stage move and report it for the roll-ups; the caller
+    audits it."""
     if to_stage not in Stage.values:
         raise ValidationError(_("Unknown stage."))
     if to_stage == project.stage:
@@ -201,7 +235,7 @@ def _move(
         to_stage=to_stage,
         changed_on=on,
         reason=reason,
-        actor=_actor(acting_user),
+        actor=user_of(acting_user),
     )
     if backward:
         # The later stages were not really reached: clear their actual dates.
@@ -212,6 +246,9 @@ def _move(
     project.stage = Stage(to_stage)
     project.stage_since = on
     project.save(update_fields=["stage", "stage_since", "updated_at"])
+    # The stage counts, groundbreaking and commissioning dates all may have changed.
+    rows_written(Project, [project])
+    rows_written(StagePlan, StagePlan.objects.filter(project=project).values_list("pk", flat=True))
     return change
 
 
@@ -222,11 +259,11 @@ def project_stage_move(
     to_stage: int,
     on: dt.date | None = None,
     reason: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> StageChange:
     """Move a project to another stage on a date; going back needs a reason."""
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
-    _ensure_can_manage(acting_user, project.org)
+    POLICY.require(acting_user, project)
     before = project.stage
     change = _move(
         project, to_stage=to_stage, on=on or _today(), reason=reason, acting_user=acting_user
@@ -246,11 +283,11 @@ def project_stage_move(
 
 @transaction.atomic
 def project_schedule_set(
-    *, project: Project, planned: dict[int, dt.date | None], acting_user: Any
+    *, project: Project, planned: dict[int, dt.date | None], acting_user: Actor
 ) -> Project:
     """Set the planned date of each stage (计划节点); ``None`` clears one."""
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
-    _ensure_can_manage(acting_user, project.org)
+    POLICY.require(acting_user, project)
     if set(planned) - set(Stage.values):
         raise ValidationError(_("Unknown stage."))
     existing = {p.stage: p for p in StagePlan.objects.filter(project=project)}
@@ -266,6 +303,7 @@ def project_schedule_set(
                 % {"stage": Stage(stage).label, "prev": Stage(last[0]).label}
             )
         last = (stage, day)
+    written = []
     for stage, day in planned.items():
         plan = existing.get(stage)
         if plan is None:
@@ -274,6 +312,10 @@ def project_schedule_set(
             plan = StagePlan(project=project, stage=stage)
         plan.planned_on = day
         plan.save()
+        written.append(plan.pk)
+    # Planned dates count in no figure today; reported all the same, so a metric on
+    # them stays right without anyone remembering this service.
+    rows_written(StagePlan, written)
     after = {
         str(p.stage): p.planned_on
         for p in StagePlan.objects.filter(project=project)
@@ -296,7 +338,7 @@ def progress_report_create(
     to_stage: int | None = None,
     reason: str = "",
     files: Iterable[UploadedFile] = (),
-    acting_user: Any,
+    acting_user: Actor,
 ) -> ProgressReport:
     """Record progress: the text, investment completed since the last report, maybe a stage move.
 
@@ -304,7 +346,8 @@ def progress_report_create(
     cumulative figure is recomputed from the months.
     """
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
-    _ensure_can_manage(acting_user, project.org)
+    POLICY.require(acting_user, project)
+    _check_people(acting_user, reporter=reporter)
     text = text.strip()
     if not text:
         raise ValidationError({"text": _("Describe the progress.")})
@@ -331,7 +374,7 @@ def progress_report_create(
         text=text,
         completed_investment=completed_investment,
         stage_change=change,
-        created_by=_actor(acting_user),
+        created_by=user_of(acting_user),
     )
     if completed_investment:
         period = _month(reported_on)
@@ -339,6 +382,7 @@ def progress_report_create(
         ProjectMonth.objects.filter(pk=month.pk).update(
             completed=F("completed") + completed_investment
         )
+        rows_written(ProjectMonth, [month.pk])
         total = ProjectMonth.objects.filter(project=project).aggregate(s=Sum("completed"))["s"]
         project.completed_investment = total or 0
         project.save(update_fields=["completed_investment", "updated_at"])

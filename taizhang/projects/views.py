@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 from taizhang.projects import services
 from taizhang.projects.excel import project_workbook
 from taizhang.projects.forms import (
@@ -25,7 +25,7 @@ from taizhang.projects.forms import (
     yuan_to_wan,
 )
 from taizhang.projects.models import Category, Project, Stage
-from taizhang.projects.permissions import can
+from taizhang.projects.permissions import MANAGE, VIEW, can
 from taizhang.projects.selectors import (
     SORTS,
     export_rows,
@@ -40,13 +40,14 @@ from taizhang.projects.selectors import (
     project_totals,
 )
 
-VIEW = "projects.view"
-MANAGE = "projects.manage"
+
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
     """Read the list filters; unknown values are dropped, an unseen org is a 404."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     get = request.GET
     filters: dict[str, Any] = {"q": get.get("q", "").strip()[:60]}
     try:
@@ -75,7 +76,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 @requires(VIEW)
 def project_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     filters = _filters(request)
     projects = project_list(viewer=viewer, **filters)
     page = Paginator(projects, 30).get_page(request.GET.get("page"))
@@ -96,7 +97,7 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def project_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as an .xlsx 台账, one row per project."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     projects = export_rows(project_list(viewer=viewer, **_filters(request)))
     today = timezone.localdate()
     title = _("Key project ledger")
@@ -113,7 +114,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def project_mine(request: HttpRequest) -> HttpResponse:
     """我挂钩的项目: the viewer's linked projects; other modules add their blockers."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     projects = list(linked_projects(viewer=viewer))
     totals = {
         "count": len(projects),
@@ -128,7 +129,7 @@ def project_mine(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, project: Project, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     may_manage = can(viewer, "edit", project)
     plans = {p.stage: p for p in project.plans.all()}
     context: dict[str, Any] = {
@@ -175,22 +176,22 @@ def _manageable(request: HttpRequest, pk: int, action: str) -> Project:
 
 @requires(MANAGE)
 def project_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     form = ProjectForm(request.POST or None, viewer=viewer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            project = services.project_create(**form.service_kwargs(), acting_user=viewer)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The project was put on the ledger."))
-            return redirect("projects:detail", pk=project.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.project_create(**form.service_kwargs(), acting_user=viewer),
+        success=_("The project was put on the ledger."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("projects:detail", pk=done.result.pk)
     return render(request, "projects/form.html", {"form": form, "project": None})
 
 
 @requires(MANAGE)
 def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     project = _manageable(request, pk, "edit")
     initial = {
         field: getattr(project, field)
@@ -201,37 +202,39 @@ def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     initial["total_investment"] = yuan_to_wan(project.total_investment)
     initial["annual_planned_investment"] = yuan_to_wan(project.annual_planned_investment)
     form = ProjectForm(request.POST or None, viewer=viewer, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.project_update(project=project, acting_user=viewer, **form.service_kwargs())
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The project was updated."))
-            return redirect("projects:detail", pk=project.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.project_update(
+            project=project, acting_user=viewer, **form.service_kwargs()
+        ),
+        success=_("The project was updated."),
+    )
+    if done.ok:
+        return redirect("projects:detail", pk=project.pk)
     return render(request, "projects/form.html", {"form": form, "project": project})
 
 
 @requires(MANAGE)
 @require_POST
 def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     project = _manageable(request, pk, "move_stage")
     form = StageMoveForm(request.POST)
-    if form.is_valid():
-        try:
-            services.project_stage_move(
-                project=project,
-                to_stage=form.cleaned_data["to_stage"],
-                on=form.cleaned_data["on"],
-                reason=form.cleaned_data["reason"],
-                acting_user=viewer,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The stage was moved."))
-            return redirect("projects:detail", pk=project.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.project_stage_move(
+            project=project,
+            to_stage=form.cleaned_data["to_stage"],
+            on=form.cleaned_data["on"],
+            reason=form.cleaned_data["reason"],
+            acting_user=viewer,
+        ),
+        success=_("The stage was moved."),
+    )
+    if done.ok:
+        return redirect("projects:detail", pk=project.pk)
     context = _detail_context(request, project, move_form=form)
     return render(request, "projects/detail.html", context, status=422)
 
@@ -239,28 +242,26 @@ def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     project = _manageable(request, pk, "report")
     form = ProgressForm(request.POST, request.FILES, viewer=viewer)
-    if form.is_valid():
+
+    def record() -> Any:
         data = form.cleaned_data
-        try:
-            services.progress_report_create(
-                project=project,
-                reported_on=data["reported_on"],
-                text=data["text"],
-                reporter=data.get("reporter"),
-                completed_investment=data.get("completed_investment") or 0,
-                to_stage=data.get("to_stage"),
-                reason=data.get("reason", ""),
-                files=data.get("attachments") or [],
-                acting_user=viewer,
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The progress was recorded."))
-            return redirect("projects:detail", pk=project.pk)
+        return services.progress_report_create(
+            project=project,
+            reported_on=data["reported_on"],
+            text=data["text"],
+            reporter=data.get("reporter"),
+            completed_investment=data.get("completed_investment") or 0,
+            to_stage=data.get("to_stage"),
+            reason=data.get("reason", ""),
+            files=data.get("attachments") or [],
+            acting_user=viewer,
+        )
+
+    if submit(request, form, record, success=_("The progress was recorded.")).ok:
+        return redirect("projects:detail", pk=project.pk)
     context = _detail_context(request, project, progress_form=form)
     return render(request, "projects/detail.html", context, status=422)
 
@@ -268,19 +269,19 @@ def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     project = _manageable(request, pk, "schedule")
     form = ScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            services.project_schedule_set(
-                project=project, planned=form.planned(), acting_user=viewer
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The schedule was saved."))
-            return redirect("projects:detail", pk=project.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.project_schedule_set(
+            project=project, planned=form.planned(), acting_user=viewer
+        ),
+        success=_("The schedule was saved."),
+    )
+    if done.ok:
+        return redirect("projects:detail", pk=project.pk)
     context = _detail_context(request, project, schedule_form=form)
     return render(request, "projects/detail.html", context, status=422)
 

@@ -8,8 +8,14 @@ from typing import Any
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
-from taizhang.investment.models import Lead, LeadStage, Source
-from taizhang.investment.services import lead_advance, lead_create
+from taizhang.investment.models import EventKind, Lead, LeadStage, Source
+from taizhang.investment.services import (
+    competition_create,
+    event_create,
+    lead_advance,
+    lead_create,
+    subsidy_create,
+)
 
 
 def days_ago(n: int) -> dt.date:
@@ -33,3 +39,32 @@ def make_lead(org: Any, name: str = "", *, stage: int = LeadStage.CONTACT, **kwa
         lead = lead_advance(lead=lead, to_stage=step, on=days_ago(day), acting_user=SYSTEM)
         day -= 10
     return lead
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
+    return {
+        "investment.lead": lambda org: make_lead(org, f"{org.short_name}样本线索"),
+        "investment.event": lambda org: event_create(
+            org=org,
+            kind=EventKind.PROMOTION,
+            name=f"{org.short_name}样本推介会",
+            held_on=days_ago(5),
+            acting_user=SYSTEM,
+        ),
+        "investment.competition": lambda org: competition_create(
+            org=org,
+            name=f"{org.short_name}样本竞赛",
+            starts_on=days_ago(30),
+            ends_on=days_ago(1),
+            acting_user=SYSTEM,
+        ),
+        "investment.subsidy": lambda org: subsidy_create(
+            org=org,
+            policy="样本政策",
+            enterprise=f"{org.short_name}样本企业",
+            amount=100_000,
+            paid_on=days_ago(3),
+            acting_user=SYSTEM,
+        ),
+    }

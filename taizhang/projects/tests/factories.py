@@ -52,3 +52,8 @@ def make_project(org: Any, name: str = "", **kwargs: Any) -> Project:
     return project_create(
         org=org, name=name or f"{org.short_name} 项目", acting_user=SYSTEM, **defaults
     )
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
+    return {"projects.project": lambda org: make_project(org, f"{org.short_name} 样本项目")}

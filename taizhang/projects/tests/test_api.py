@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from taizhang.core.models import AuditEvent
 from taizhang.core.testing import bearer
+from taizhang.organizations.policy import unknown_message
 from taizhang.projects.models import Project, Stage
-from taizhang.projects.tests.factories import make_leader_user, make_project
+from taizhang.projects.tests.factories import make_leader_user, make_person, make_project
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/projects"
@@ -71,21 +72,70 @@ def test_create_in_scope(client, personas, tree):
     assert AuditEvent.objects.filter(action="project.create").exists()
 
 
-def test_create_with_an_out_of_scope_org_is_refused(client, personas, tree):
-    """Naming B's organization in the body is refused with 403 and writes nothing."""
+def test_hidden_and_missing_org_ids_get_the_same_422(client, personas, tree):
+    """Naming B's organization answers exactly as naming an id that does not exist: one
+    422 with one message, so ids cannot be probed. Nothing is written."""
+    headers = bearer(client, personas.street_a)
+    answers = []
+    for org_id in (tree.street_b.pk, 999_999):
+        response = client.post(
+            URL,
+            data={
+                "name": "越权项目",
+                "category": "industry",
+                "org_id": org_id,
+                "lead_unit_id": tree.street_a.pk,
+            },
+            content_type="application/json",
+            **headers,
+        )
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == (422, {"detail": {"org_id": [unknown_message()]}})
+    assert answers[1] == answers[0]
+    assert not Project.objects.filter(name="越权项目").exists()
+
+
+def test_hidden_and_missing_person_ids_get_the_same_422(client, personas, tree):
+    """A responsible person outside the caller's person scope is as unknown as a missing
+    id; a linked leader must be a leader candidate (any clerk may pick one)."""
+    hidden = make_person(tree.community_b, "望澜负责人")  # a director, but not a leader
+    leader = make_leader_user(tree).person
+    headers = bearer(client, personas.street_a)
+    body = {
+        "name": "临溪挂钩项目",
+        "category": "industry",
+        "org_id": tree.street_a.pk,
+        "lead_unit_id": tree.district.pk,
+    }
+    answers = []
+    for person_id in (hidden.pk, 999_999):
+        response = client.post(
+            URL,
+            data={**body, "responsible_id": person_id},
+            content_type="application/json",
+            **headers,
+        )
+        answers.append((response.status_code, response.json()))
+    assert answers[0] == (422, {"detail": {"responsible_id": [unknown_message()]}})
+    assert answers[1] == answers[0]
     response = client.post(
         URL,
-        data={
-            "name": "越权项目",
-            "category": "industry",
-            "org_id": tree.street_b.pk,
-            "lead_unit_id": tree.street_a.pk,
-        },
+        data={**body, "linked_leader_id": hidden.pk},
         content_type="application/json",
-        **bearer(client, personas.street_a),
+        **headers,
     )
-    assert response.status_code == 403
-    assert not Project.objects.filter(name="越权项目").exists()
+    assert response.json() == {"detail": {"linked_leader_id": [unknown_message()]}}
+    # The district leader is outside A's person scope, yet may be linked; any unit of
+    # the district may lead it.
+    response = client.post(
+        URL,
+        data={**body, "linked_leader_id": leader.pk},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["linked_leader_id"] == leader.pk
+    assert response.json()["lead_unit_id"] == tree.district.pk
 
 
 def test_invalid_body_is_422(client, personas, tree):
