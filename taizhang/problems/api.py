@@ -1,7 +1,10 @@
 """REST endpoints of the problem ledger under ``/api/v1/problems``.
 
-Organizations and persons in a request body are looked up inside the caller's scope:
-one that does not exist and one outside the scope get the same 422.
+Ids in a request body are resolved through the scope policies and the form choice sets
+(owning organization: ``POLICY`` manage scope; lead unit and co-units: ``unit_choices``;
+responsible person: ``PERSON``; linked leader: ``leader_candidates``; origin: the origin
+model's own policy): one that does not exist and one outside the scope get the same 422
+with the same message.
 """
 
 import datetime as dt
@@ -14,13 +17,22 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
+from taizhang.people.selectors import leader_candidates
 from taizhang.problems import services
 from taizhang.problems.models import Problem, ProblemKind
 from taizhang.problems.permissions import can
-from taizhang.problems.selectors import get_problem_for_viewer, problem_list
+from taizhang.problems.selectors import (
+    get_problem_for_viewer,
+    owner_choices,
+    pick,
+    problem_list,
+    unit_choices,
+)
 
 router = Router(tags=["problems"])
 
@@ -100,26 +112,19 @@ class ReasonIn(Schema):
     reason: str
 
 
-class ErrorOut(Schema):
-    detail: Any
+def _unit(user: Actor, pk: int | None, field: str) -> Organization | None:
+    return None if pk is None else pick(unit_choices(viewer=user), pk, field=field)
 
 
-def _org(user: Any, pk: int | None, field: str) -> Organization | None:
+def _responsible(user: Actor, pk: int | None) -> Person | None:
     if pk is None:
         return None
-    org = Organization.objects.filter(scope_for(user, "problems.manage").org_q(), pk=pk).first()
-    if org is None:
-        raise ValidationError({field: "Unknown organization or outside your scope."})
-    return org
+    base = Person.objects.select_related("organization")
+    return PERSON.resolve(user, pk, field="responsible_id", base=base)
 
 
-def _person(pk: int | None, field: str) -> Person | None:
-    if pk is None:
-        return None
-    person = Person.objects.select_related("organization").filter(pk=pk).first()
-    if person is None:
-        raise ValidationError({field: "Unknown person."})
-    return person
+def _leader(pk: int | None) -> Person | None:
+    return None if pk is None else pick(leader_candidates(), pk, field="linked_leader_id")
 
 
 @router.get("", response=list[ProblemOut])
@@ -159,12 +164,14 @@ def get_problem(request: HttpRequest, problem_id: int) -> Any:
 @requires("problems.manage")
 def create_problem(request: HttpRequest, payload: ProblemIn) -> Any:
     """Put a problem on the ledger in an organization of your scope."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     kind = ProblemKind.objects.filter(code=payload.kind_code, is_active=True).first()
     if kind is None:
         raise ValidationError({"kind_code": "Unknown kind."})
-    org = _org(user, payload.org_id, "org_id")
-    assert org is not None
+    org = pick(owner_choices(viewer=user), payload.org_id, field="org_id")
+    co_units = [
+        pick(unit_choices(viewer=user), pk, field="co_unit_ids") for pk in payload.co_unit_ids
+    ]
     problem = services.problem_create(
         org=org,
         title=payload.title,
@@ -172,10 +179,10 @@ def create_problem(request: HttpRequest, payload: ProblemIn) -> Any:
         kind=kind,
         source=payload.source,
         category=payload.category,
-        lead_unit=_org(user, payload.lead_unit_id, "lead_unit_id"),
-        co_units=[u for pk in payload.co_unit_ids if (u := _org(user, pk, "co_unit_ids"))],
-        linked_leader=_person(payload.linked_leader_id, "linked_leader_id"),
-        responsible=_person(payload.responsible_id, "responsible_id"),
+        lead_unit=_unit(user, payload.lead_unit_id, "lead_unit_id"),
+        co_units=co_units,
+        linked_leader=_leader(payload.linked_leader_id),
+        responsible=_responsible(user, payload.responsible_id),
         deadline=payload.deadline,
         origin_type=payload.origin_type,
         origin_id=payload.origin_id,
@@ -249,12 +256,14 @@ class KindOut(Schema):
     code: str
     name: str
     is_active: bool
+    self_close_allowed: bool
 
 
 class KindIn(Schema):
     code: str
     name: str
     sort_order: int = 100
+    self_close_allowed: bool = False
 
 
 @router.get("/kinds/", response=list[KindOut])
@@ -272,6 +281,7 @@ def create_kind(request: HttpRequest, payload: KindIn) -> Any:
         code=payload.code,
         name=payload.name,
         sort_order=payload.sort_order,
+        self_close_allowed=payload.self_close_allowed,
         acting_user=request.user,
     )
     return Status(201, kind)

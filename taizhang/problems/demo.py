@@ -22,9 +22,9 @@ from django.utils import timezone
 from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import working_moment
 from taizhang.people.models import Position, PositionTitle
+from taizhang.people.selectors import leader_candidates
 from taizhang.problems import services
 from taizhang.problems.models import ProblemKind
-from taizhang.problems.selectors import leader_candidates
 
 SEED = 20260401
 COUNT = 135

@@ -1,4 +1,9 @@
-"""Forms validate input for the services; choices come from the viewer's scope."""
+"""Forms validate input for the services; choices come from the scope policies.
+
+Owning unit: the problem policy's manage scope; lead unit and co-units: those plus the
+units of the district (``unit_choices``); responsible person: the one rule for persons
+(``PERSON``); linked leader: the shared leader candidates.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
+from taizhang.people.selectors import leader_candidates
 from taizhang.problems.models import ProblemCategory, ProblemKind, ProblemSource
-from taizhang.problems.selectors import leader_candidates, owner_choices, responsible_candidates
+from taizhang.problems.selectors import owner_choices, responsible_candidates, unit_choices
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -45,7 +52,11 @@ class ProblemForm(forms.Form):
     source = forms.ChoiceField(label=_("Where it came from"), choices=ProblemSource.choices)
     category = forms.ChoiceField(label=_("Problem category"), choices=ProblemCategory.choices)
     org = OrgChoiceField(label=_("Owning unit"), queryset=ProblemKind.objects.none())
-    lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=ProblemKind.objects.none())
+    lead_unit = OrgChoiceField(
+        label=_("Lead unit"),
+        queryset=ProblemKind.objects.none(),
+        help_text=_("A unit of the district (a bureau) may lead: it then sees this item."),
+    )
     co_units = OrgMultipleChoiceField(
         label=_("Co-units"),
         queryset=ProblemKind.objects.none(),
@@ -66,13 +77,13 @@ class ProblemForm(forms.Form):
     origin_type = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
     origin_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        orgs = owner_choices(viewer=viewer)
+        units = unit_choices(viewer=viewer)
         self.fields["kind"].queryset = ProblemKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
-        self.fields["org"].queryset = orgs  # type: ignore[attr-defined]
-        self.fields["lead_unit"].queryset = orgs  # type: ignore[attr-defined]
-        self.fields["co_units"].queryset = orgs  # type: ignore[attr-defined]
+        self.fields["org"].queryset = owner_choices(viewer=viewer)  # type: ignore[attr-defined]
+        self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
         self.fields["responsible"].queryset = responsible_candidates(viewer=viewer)  # type: ignore[attr-defined]
 
@@ -86,7 +97,7 @@ class ProblemForm(forms.Form):
 class ProblemEditForm(ProblemForm):
     """The details of a problem not yet submitted; owner, source and origin stay."""
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, viewer=viewer, **kwargs)
         for name in ("org", "source", "origin_type", "origin_id"):
             del self.fields[name]

@@ -1,4 +1,5 @@
-"""What the problem ledger registers: functions, navigation, metrics and project panels."""
+"""What the problem ledger registers: its scope policy, functions, navigation, metrics
+and project panels."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.core.registry import (
     Metric,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
     register_slot,
 )
-from taizhang.organizations.scope import scope_for
 from taizhang.problems.models import Problem, ProblemState
+from taizhang.problems.permissions import MANAGE, POLICY, VIEW
 from taizhang.problems.selectors import open_blockers_by_origin, overdue_q, problems_for_origin
 
 register_permission("problems.view", _("View the problem ledger"))
@@ -28,6 +31,12 @@ grant_to_roles("problems.view", "clerk", "secretary", "leader", "viewer")
 grant_to_roles("problems.manage", "clerk", "secretary")
 grant_to_roles("problems.verify", "clerk", "secretary", "leader")
 grant_to_roles("problems.configure", "system_admin")
+# A grid worker records problems and submits their evidence; signing off and closing
+# out (销号) stay with others (duties kept apart).
+grant_to_roles("problems.view", "grid_worker")
+grant_to_roles("problems.manage", "grid_worker")
+
+register_policy(POLICY)
 
 register_nav(_("Problems"), "problems:list", "problems.view", order=40)
 
@@ -37,14 +46,18 @@ def _create_url(obj: Any) -> str:
     return f"{reverse('problems:create')}?{query}"
 
 
-def project_blockers(viewer: Any, obj: Any) -> dict[str, Any] | None:
+def _holds(viewer: Actor | None, permission: str) -> bool:
+    return viewer is not None and bool(POLICY.scope(viewer, permission).grants)
+
+
+def project_blockers(viewer: Actor | None, obj: Any) -> dict[str, Any] | None:
     """The problems raised on one record (a key project), scoped to the viewer."""
-    if viewer is None or not scope_for(viewer, "problems.view").grants:
+    if viewer is None or not _holds(viewer, VIEW):
         return None
     problems = list(
         problems_for_origin(viewer=viewer, origin_type=obj._meta.label_lower, origin_id=obj.pk)
     )
-    can_raise = bool(scope_for(viewer, "problems.manage").grants)
+    can_raise = _holds(viewer, MANAGE)
     return {
         "problems": problems,
         "open_count": sum(1 for p in problems if p.state != ProblemState.CLOSED),
@@ -52,10 +65,10 @@ def project_blockers(viewer: Any, obj: Any) -> dict[str, Any] | None:
     }
 
 
-def linked_projects_blockers(viewer: Any, objs: Any) -> dict[str, Any] | None:
+def linked_projects_blockers(viewer: Actor | None, objs: Any) -> dict[str, Any] | None:
     """Open blockers of every listed record, grouped by record, in one query."""
     items = list(objs or [])
-    if viewer is None or not items or not scope_for(viewer, "problems.view").grants:
+    if viewer is None or not items or not _holds(viewer, VIEW):
         return None
     origin_type = items[0]._meta.label_lower
     grouped = open_blockers_by_origin(
@@ -80,7 +93,7 @@ register_metric(
         queryset=lambda: Problem.objects.all(),
         org_field="org",
         date_field="raised_on",
-        permission="problems.view",
+        permission=VIEW,
         definition=_(
             "Count of problem rows (all kinds), dated by the day they were put on the ledger."
         ),
@@ -95,7 +108,7 @@ register_metric(
         queryset=lambda: Problem.objects.filter(state=ProblemState.CLOSED),
         org_field="org",
         date_field="closed_on",
-        permission="problems.view",
+        permission=VIEW,
         definition=_(
             "Count of problem rows now closed out (销号), dated by the sign-off day. "
             "A reopened problem leaves this count until it is closed again."
@@ -112,7 +125,7 @@ register_metric(
         queryset=lambda: Problem.objects.filter(overdue_q()),
         org_field="org",
         date_field="deadline",
-        permission="problems.view",
+        permission=VIEW,
         definition=_(
             "Count of problem rows not closed out whose deadline is before today "
             "(evaluated when read), dated by the deadline."

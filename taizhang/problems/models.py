@@ -24,6 +24,11 @@ class ProblemKind(models.Model):
     name = models.CharField(_("kind name"), max_length=40, unique=True)
     sort_order = models.IntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # Duties kept apart: by default whoever put an item on the ledger or submitted its
+    # evidence may not also close it out; a kind may allow it (e.g. a unit's own tasks).
+    self_close_allowed = models.BooleanField(
+        _("may be closed out by whoever raised it or submitted its evidence"), default=False
+    )
 
     class Meta:
         ordering = ["sort_order", "pk"]

@@ -1,7 +1,8 @@
-"""Reads of the problem ledger, always through the viewer's data scope.
+"""Reads of the problem ledger, always through the scope policy (``permissions.POLICY``).
 
 A viewer sees a problem when ``problems.view`` covers its owning organization or its
-lead unit (the unit doing the work sees what it must fix). Filters only narrow.
+lead unit (the unit doing the work sees what it must fix), or, with an own-records
+grant, when she put it on the ledger. Filters only narrow.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, Q, QuerySet, When
-from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person, PositionTitle
+from taizhang.people.permissions import PERSON
 from taizhang.problems.models import OPEN_STATES, Problem, ProblemState, ProblemStep
-
-VIEW = "problems.view"
-VERIFY = "problems.verify"
-MANAGE = "problems.manage"
+from taizhang.problems.permissions import MANAGE, POLICY, VERIFY
 
 # Request sort keys → ORDER BY; nothing else reaches order_by.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -33,18 +33,12 @@ SORTS: dict[str, tuple[str, ...]] = {
     "org": ("org__path", "deadline", "pk"),
 }
 DEFAULT_SORT = "-raised"
-LEADER_TITLES = (
-    PositionTitle.LEADER,
-    PositionTitle.SECRETARY,
-    PositionTitle.DEPUTY_SECRETARY,
-)
 # Units that own problems in forms: not the single Party branches of buildings.
 OWNER_KINDS_EXCLUDED = (OrgKind.BRANCH, OrgKind.BUILDING, OrgKind.GENERAL_BRANCH, OrgKind.GRID)
-
-
-def _scope_q(viewer: Any, permission: str = VIEW) -> Q:
-    scope = scope_for(viewer, permission)
-    return scope.records_q(org_field="org") | scope.records_q(org_field="lead_unit")
+# Units of the district any clerk may name as lead unit or co-unit, whatever her scope
+# (work across the tree: a subdistrict hands a blocker to a district bureau). Naming one
+# shows that item to it and grants the clerk nothing over the unit's other items.
+DISTRICT_UNIT_KINDS = (OrgKind.ORGAN, OrgKind.WORKING_COMMITTEE, OrgKind.DISTRICT_COMMITTEE)
 
 
 def _with_relations(qs: QuerySet[Problem]) -> QuerySet[Problem]:
@@ -57,7 +51,7 @@ def overdue_q(today: dt.date | None = None) -> Q:
 
 def problem_list(
     *,
-    viewer: Any,
+    viewer: Actor,
     state: str = "",
     kind: int | str | None = None,
     source: str = "",
@@ -70,7 +64,7 @@ def problem_list(
     sort: str = "",
 ) -> QuerySet[Problem]:
     """Problems in scope, narrowed by the filters and ordered by a fixed sort key."""
-    qs = Problem.objects.filter(_scope_q(viewer))
+    qs = POLICY.queryset(viewer)
     if state in ProblemState.values:
         qs = qs.filter(state=state)
     elif state == "active":
@@ -97,7 +91,7 @@ def problem_list(
         qs = qs.filter(linked_leader_id=person_id) if person_id else qs.none()
     if awaiting_my_sign_off:
         qs = qs.filter(state=ProblemState.PENDING).filter(
-            scope_for(viewer, VERIFY).records_q(org_field="lead_unit")
+            POLICY.scope(viewer, VERIFY).records_q(org_field="lead_unit")
         )
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(description__icontains=q))
@@ -110,22 +104,10 @@ def problem_list(
     return _with_relations(qs).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
 
 
-def get_problem_for_viewer(viewer: Any, pk: Any) -> Problem:
+def get_problem_for_viewer(viewer: Actor, pk: Any) -> Problem:
     """The problem, or the same 404 whether it is missing or out of scope."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    problem = (
-        problem_list(viewer=viewer)
-        .filter(pk=pk)
-        .select_related("verifier", "created_by")
-        .prefetch_related("co_units")
-        .first()
-    )
-    if problem is None:
-        raise Http404
-    return problem
+    base = _with_relations(Problem.objects.all()).select_related("created_by")
+    return POLICY.get(viewer, pk, base=base.prefetch_related("co_units"))
 
 
 def problem_steps(problem: Problem) -> QuerySet[ProblemStep]:
@@ -133,7 +115,7 @@ def problem_steps(problem: Problem) -> QuerySet[ProblemStep]:
     return problem.steps.prefetch_related("evidence").order_by("occurred_at", "pk")
 
 
-def problem_counts(*, viewer: Any, **filters: Any) -> dict[str, int]:
+def problem_counts(*, viewer: Actor, **filters: Any) -> dict[str, int]:
     """How many problems in scope (and ``filters``) per state, plus ``overdue`` and
     ``total``: one query."""
     rows = (
@@ -148,7 +130,7 @@ def problem_counts(*, viewer: Any, **filters: Any) -> dict[str, int]:
     return {key: value or 0 for key, value in rows.items()}
 
 
-def problems_for_origin(*, viewer: Any, origin_type: str, origin_id: int) -> QuerySet[Problem]:
+def problems_for_origin(*, viewer: Actor, origin_type: str, origin_id: int) -> QuerySet[Problem]:
     """Problems raised on one record of another module (a project's blockers)."""
     return problem_list(viewer=viewer, sort="deadline").filter(
         origin_type=origin_type, origin_id=origin_id
@@ -156,7 +138,7 @@ def problems_for_origin(*, viewer: Any, origin_type: str, origin_id: int) -> Que
 
 
 def open_blockers_by_origin(
-    *, viewer: Any, origin_type: str, origin_ids: list[int]
+    *, viewer: Actor, origin_type: str, origin_ids: list[int]
 ) -> dict[int, list[Problem]]:
     """Open problems of many origins at once, grouped by origin id: one query."""
     if not origin_ids:
@@ -177,35 +159,12 @@ def _current_positions_q(prefix: str = "positions__") -> Q:
     )
 
 
-def leader_candidates() -> QuerySet[Person]:
-    """District and subdistrict leaders: who can be a linked leader (挂钩领导).
-
-    They hold public office, so every clerk may pick them whatever her data scope.
-    """
+def responsible_candidates(*, viewer: Actor) -> QuerySet[Person]:
+    """Office holders the viewer may see (the one rule for persons, ``PERSON``) who can
+    answer for a problem."""
     return (
-        Person.objects.filter(
-            _current_positions_q(),
-            positions__title__in=LEADER_TITLES,
-            positions__organization__depth__lte=2,
-        )
-        .select_related("organization")
-        .distinct()
-        .order_by("organization__path", "name", "pk")
-    )
-
-
-def is_leader_candidate(person: Person) -> bool:
-    return leader_candidates().filter(pk=person.pk).exists()
-
-
-def responsible_candidates(*, viewer: Any) -> QuerySet[Person]:
-    """Office holders in the viewer's scope who can answer for a problem."""
-    scope = scope_for(viewer, VIEW)
-    return (
-        Person.objects.filter(
-            scope.records_q(org_field="organization"),
-            _current_positions_q(),
-        )
+        PERSON.queryset(viewer)
+        .filter(_current_positions_q())
         .exclude(positions__title=PositionTitle.BUILDING_LEADER)
         .filter(positions__title__isnull=False)
         .select_related("organization")
@@ -214,10 +173,27 @@ def responsible_candidates(*, viewer: Any) -> QuerySet[Person]:
     )
 
 
-def owner_choices(*, viewer: Any, permission: str = MANAGE) -> QuerySet[Organization]:
+def owner_choices(*, viewer: Actor, permission: str = MANAGE) -> QuerySet[Organization]:
     """Organizations the viewer may put problems on (units, not single branches)."""
+    return POLICY.org_choices(viewer, permission).exclude(kind__in=OWNER_KINDS_EXCLUDED)
+
+
+def unit_choices(*, viewer: Actor) -> QuerySet[Organization]:
+    """Lead units and co-units the viewer may name: the owners she may put problems on,
+    and the units of the district (organs, working committees, the district committee)."""
     return (
-        Organization.objects.filter(scope_for(viewer, permission).org_q())
+        Organization.objects.filter(
+            Q(pk__in=owner_choices(viewer=viewer).values("pk")) | Q(kind__in=DISTRICT_UNIT_KINDS)
+        )
         .exclude(kind__in=OWNER_KINDS_EXCLUDED)
         .order_by("path")
     )
+
+
+def pick(choices: QuerySet[Any], pk: Any, *, field: str) -> Any:
+    """One row of a choice set named by id in a payload: the same ``ValidationError`` (API:
+    422) whether it does not exist or is not offered to this viewer."""
+    row = choices.filter(pk=pk).first() if isinstance(pk, int) else None
+    if row is None:
+        raise ValidationError({field: unknown_message()})
+    return row

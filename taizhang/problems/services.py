@@ -1,9 +1,11 @@
 """Writes to the problem ledger. The only code that moves a problem's state.
 
-Every service is atomic, checks the acting user's right on the organizations it writes
-to, records a dated ``ProblemStep`` and exactly one audit event with the field diff.
-``acting_user=SYSTEM`` is reserved for system jobs (demo loader, imports, escalation).
-``when`` lets imports and the demo back-date a step; it defaults to now.
+Every service is atomic, checks the acting user's right through the scope policy
+(``permissions.POLICY``), records a dated ``ProblemStep`` (``core.lifecycle``) and
+exactly one audit event with the field diff, and reports the problem rows it wrote for
+the monthly roll-ups (``core.changes``). ``acting_user=SYSTEM`` is reserved for system
+jobs (demo loader, imports, escalation). ``when`` lets imports and the demo back-date a
+step; it defaults to now.
 """
 
 from __future__ import annotations
@@ -12,18 +14,23 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.access import actor_name, require
-from taizhang.core.actors import SYSTEM, user_of
+from taizhang.core.access import require
+from taizhang.core.actors import SYSTEM, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.lifecycle import record_step, step_fields
+from taizhang.core.registry import POLICIES
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
+from taizhang.people.selectors import is_leader_candidate
 from taizhang.problems import permissions
 from taizhang.problems.models import (
     OPEN_STATES,
@@ -34,7 +41,8 @@ from taizhang.problems.models import (
     ProblemStep,
     StepAction,
 )
-from taizhang.problems.selectors import is_leader_candidate
+from taizhang.problems.permissions import POLICY
+from taizhang.problems.selectors import unit_choices
 
 AUDITED_FIELDS = [
     "org",
@@ -93,22 +101,34 @@ def _day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
 
 
-def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
-    if acting_user is None:
+def _ensure_units(acting_user: Actor, *units: Organization) -> None:
+    """Lead units and co-units: any unit the acting user may name (``unit_choices``:
+    her own units, or a unit of the district such as a bureau). Naming one shows the
+    problem to it and grants the acting user nothing over the unit."""
+    require_actor(acting_user)
+    if is_system(acting_user) or not units:
         return
-    for org in orgs:
-        require(permissions.can_manage_org(acting_user, org))
+    offered = set(
+        unit_choices(viewer=acting_user)
+        .filter(pk__in=[u.pk for u in units])
+        .values_list("pk", flat=True)
+    )
+    if any(unit.pk not in offered for unit in units):
+        raise PermissionDenied
 
 
-def _ensure_person(acting_user: Any, person: Any, field: str) -> None:
-    """A person picked on a problem must be visible to the acting user (or a leader)."""
-    if person is None or acting_user is None:
+def _ensure_person(acting_user: Actor, person: Person | None, field: str) -> None:
+    """A person picked on a problem: the linked leader is a leader candidate (one rule
+    for every module); anyone else must be visible under the one rule for persons."""
+    require_actor(acting_user)
+    if person is None or is_system(acting_user):
         return
-    if scope_for(acting_user, "problems.view").covers(person.organization):
-        return
-    if field == "linked_leader" and is_leader_candidate(person):
-        return
-    raise ValidationError({field: _("This person is outside your data scope.")})
+    if field == "linked_leader":
+        if is_leader_candidate(person):
+            return
+        raise ValidationError({field: _("This person cannot be a linked leader.")})
+    if not PERSON.covers(acting_user, person):
+        raise ValidationError({field: unknown_message()})
 
 
 def _step(
@@ -116,18 +136,19 @@ def _step(
     *,
     action: str,
     from_state: str,
-    acting_user: Any,
+    acting_user: Actor,
     when: dt.datetime,
     note: str = "",
 ) -> ProblemStep:
-    return ProblemStep.objects.create(
-        problem=problem,
+    return record_step(
+        ProblemStep,
+        subject_field="problem",
+        subject=problem,
         action=action,
         from_state=from_state,
         to_state=problem.state,
-        occurred_at=when,
-        actor=user_of(acting_user),
-        actor_name=actor_name(acting_user),
+        acting_user=acting_user,
+        when=when,
         note=note,
     )
 
@@ -135,7 +156,7 @@ def _step(
 def _locked(problem: Problem) -> Problem:
     return (
         Problem.objects.select_for_update(of=("self",))
-        .select_related("org", "lead_unit", "responsible")
+        .select_related("org", "lead_unit", "responsible", "kind")
         .get(pk=problem.pk)
     )
 
@@ -159,20 +180,28 @@ def validate_evidence_file(upload: UploadedFile) -> None:
         )
 
 
+def origin_policy(origin_type: str) -> Any:
+    """The registered scope policy of the model named ``origin_type`` (``app.model``)."""
+    for policy in POLICIES.values():
+        if policy.model._meta.label_lower == origin_type:
+            return policy
+    return None
+
+
 def _resolve_origin(
-    origin: models.Model | None, origin_type: str, origin_id: int | None
+    acting_user: Actor, origin: models.Model | None, origin_type: str, origin_id: int | None
 ) -> tuple[str, int | None, str]:
+    """Where the problem came from. An instance comes from a calling service that read
+    it already; a type and id (a form, the API) are resolved through the origin model's
+    own scope policy, so a hidden record answers like a missing one."""
     if origin is not None:
         return origin._meta.label_lower, int(origin.pk), str(origin)[:200]
     if not origin_type:
         return "", None, ""
-    try:
-        model = apps.get_model(origin_type)
-    except (LookupError, ValueError):
-        raise ValidationError({"origin_type": _("Unknown origin type.")}) from None
-    obj = model._default_manager.filter(pk=origin_id).first()
-    if obj is None:
-        raise ValidationError({"origin_id": _("The origin record does not exist.")})
+    policy = origin_policy(origin_type)
+    if policy is None:
+        raise ValidationError({"origin_type": _("Unknown origin type.")})
+    obj = policy.resolve(acting_user, origin_id, field="origin_id")
     return origin_type, int(obj.pk), str(obj)[:200]
 
 
@@ -185,19 +214,27 @@ def default_kind() -> ProblemKind:
 
 @transaction.atomic
 def problem_kind_create(
-    *, code: str, name: str, sort_order: int = 100, acting_user: Any
+    *,
+    code: str,
+    name: str,
+    sort_order: int = 100,
+    self_close_allowed: bool = False,
+    acting_user: Actor,
 ) -> ProblemKind:
-    """Extend the kind dictionary (system administrators)."""
-    if acting_user is not None:
-        require(acting_user.has_function("problems.configure"))
-    kind = ProblemKind(code=code, name=name, sort_order=sort_order)
+    """Extend the kind dictionary (system administrators). ``self_close_allowed`` lets
+    whoever raised an item of this kind or submitted its evidence also close it out."""
+    require_actor(acting_user)
+    require(acting_user.has_function("problems.configure"))
+    kind = ProblemKind(
+        code=code, name=name, sort_order=sort_order, self_close_allowed=self_close_allowed
+    )
     kind.full_clean()
     kind.save()
     audit_record(
         actor=acting_user,
         action="problem_kind.create",
         obj=kind,
-        changes=diff({}, snapshot(kind, ["code", "name", "sort_order"])),
+        changes=diff({}, snapshot(kind, ["code", "name", "sort_order", "self_close_allowed"])),
     )
     return kind
 
@@ -214,25 +251,28 @@ def problem_create(
     description: str = "",
     lead_unit: Organization | None = None,
     co_units: Sequence[Organization] = (),
-    linked_leader: Any = None,
-    responsible: Any = None,
+    linked_leader: Person | None = None,
+    responsible: Person | None = None,
     origin: models.Model | None = None,
     origin_type: str = "",
     origin_id: int | None = None,
     raised_on: dt.date | None = None,
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Problem:
     """Put a problem on the ledger (挂账).
 
+    The owning ``org`` must be in the acting user's manage scope; the lead unit and the
+    co-units may also be units of the district (a bureau), which then see the item.
     ``origin`` is the record it came from (a project, demand, activity); pass the
     instance, or ``origin_type``/``origin_id`` when only those are known (a form).
     """
     lead = lead_unit or org
-    _ensure_manage(acting_user, org, lead, *co_units)
+    POLICY.require_org(acting_user, org)
+    _ensure_units(acting_user, *[u for u in (lead, *co_units) if u.pk != org.pk])
     _ensure_person(acting_user, linked_leader, "linked_leader")
     _ensure_person(acting_user, responsible, "responsible")
-    o_type, o_id, o_label = _resolve_origin(origin, origin_type, origin_id)
+    o_type, o_id, o_label = _resolve_origin(acting_user, origin, origin_type, origin_id)
     moment = _now(when)
     problem = Problem(
         org=org,
@@ -261,6 +301,7 @@ def problem_create(
     if co_units:
         problem.co_units.set(co_units)
     _step(problem, action=StepAction.RAISE, from_state="", acting_user=acting_user, when=moment)
+    rows_written(Problem, [problem])
     audit_record(
         actor=acting_user,
         action="problem.create",
@@ -274,21 +315,24 @@ def problem_create(
 
 
 @transaction.atomic
-def problem_update(*, problem: Problem, acting_user: Any, **fields: Any) -> Problem:
+def problem_update(*, problem: Problem, acting_user: Actor, **fields: Any) -> Problem:
     """Change the details of an open problem; state moves have their own services."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"Unknown problem fields: {sorted(unknown)}")
     problem = _locked(problem)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "edit", problem))
+    _require_action(acting_user, "edit", problem)
     if problem.state not in (ProblemState.OPEN, ProblemState.IN_PROGRESS):
         raise ValidationError(_("Only a problem that is not yet submitted can be edited."))
-    if "lead_unit" in fields:
-        _ensure_manage(acting_user, fields["lead_unit"])
+    if "lead_unit" in fields and fields["lead_unit"].pk not in (
+        problem.org_id,
+        problem.lead_unit_id,
+    ):
+        _ensure_units(acting_user, fields["lead_unit"])
     co_units = fields.pop("co_units", None)
     if co_units is not None:
-        _ensure_manage(acting_user, *co_units)
+        kept = set(problem.co_units.values_list("pk", flat=True)) | {problem.org_id}
+        _ensure_units(acting_user, *[u for u in co_units if u.pk not in kept])
     for field in ("linked_leader", "responsible"):
         if field in fields:
             _ensure_person(acting_user, fields[field], field)
@@ -298,6 +342,7 @@ def problem_update(*, problem: Problem, acting_user: Any, **fields: Any) -> Prob
         setattr(problem, key, value)
     problem.full_clean()
     problem.save()
+    rows_written(Problem, [problem])
     changes: dict[str, Any] = diff(before, snapshot(problem, AUDITED_FIELDS))
     if co_units is not None:
         problem.co_units.set(co_units)
@@ -316,12 +361,18 @@ def problem_update(*, problem: Problem, acting_user: Any, **fields: Any) -> Prob
     return problem
 
 
+def _require_action(acting_user: Actor, action: str, problem: Problem) -> None:
+    require_actor(acting_user)
+    if not is_system(acting_user):
+        require(permissions.can(acting_user, action, problem))
+
+
 def _move(
     problem: Problem,
     *,
     to: str,
     action: str,
-    acting_user: Any,
+    acting_user: Actor,
     when: dt.datetime,
     note: str = "",
     extra: dict[str, Any] | None = None,
@@ -331,7 +382,9 @@ def _move(
     problem.state = to
     for key, value in (extra or {}).items():
         setattr(problem, key, value)
-    problem.save()
+    # Closing out and reopening move the row in and out of the closed-out figure.
+    with rows_changing(Problem, [problem.pk]):
+        problem.save()
     step = _step(
         problem, action=action, from_state=from_state, acting_user=acting_user, when=when, note=note
     )
@@ -345,12 +398,11 @@ def _move(
 
 @transaction.atomic
 def problem_start(
-    *, problem: Problem, measures: str = "", when: dt.datetime | None = None, acting_user: Any
+    *, problem: Problem, measures: str = "", when: dt.datetime | None = None, acting_user: Actor
 ) -> Problem:
     """挂账 → 整改中: the lead unit starts work, optionally stating its measures."""
     problem = _locked(problem)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "start", problem))
+    _require_action(acting_user, "start", problem)
     if problem.state != ProblemState.OPEN:
         raise ValidationError(_("Only a problem on the ledger can be started."))
     extra = {"measures": measures.strip()} if measures.strip() else {}
@@ -372,12 +424,11 @@ def problem_submit(
     evidence_text: str,
     files: Iterable[UploadedFile] = (),
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Problem:
     """整改中 → 待验收: submit the evidence (a written account and at least one file)."""
     problem = _locked(problem)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "submit", problem))
+    _require_action(acting_user, "submit", problem)
     if problem.state != ProblemState.IN_PROGRESS:
         raise ValidationError(_("Only a problem being fixed can be submitted for sign-off."))
     text = evidence_text.strip()
@@ -415,7 +466,7 @@ def problem_submit(
 
 @transaction.atomic
 def problem_verify(
-    *, problem: Problem, note: str = "", when: dt.datetime | None = None, acting_user: Any
+    *, problem: Problem, note: str = "", when: dt.datetime | None = None, acting_user: Actor
 ) -> Problem:
     """待验收 → 销号: a verifier who is not the responsible person signs off."""
     problem = _locked(problem)
@@ -425,14 +476,26 @@ def problem_verify(
         raise ValidationError(_("Only a problem awaiting sign-off can be closed out."))
     if not problem.evidence_text.strip() or not problem.evidence.exists():
         raise ValidationError(_("A problem cannot be closed out without evidence."))
-    verifier = getattr(acting_user, "person", None) if acting_user is not None else None
-    if acting_user is not None:
+    require_actor(acting_user)
+    verifier = getattr(acting_user, "person", None)
+    if not is_system(acting_user):
         if verifier is None:
             raise ValidationError(
                 _("Your account is not linked to a person; a sign-off needs a named verifier.")
             )
         if verifier.pk == problem.responsible_id:
             raise ValidationError(_("The responsible person cannot sign off their own problem."))
+        # Duties kept apart: the kind decides whether one person may raise (or submit
+        # the evidence of) an item and also close it out; by default not.
+        own = permissions.own_work(acting_user, problem)
+        if own == "raised":
+            raise ValidationError(
+                _("You put this problem on the ledger; someone else must close it out.")
+            )
+        if own == "submitted":
+            raise ValidationError(
+                _("You submitted the evidence of this problem; someone else must close it out.")
+            )
         require(permissions.can(acting_user, "verify", problem))
     moment = _now(when)
     return _move(
@@ -448,12 +511,11 @@ def problem_verify(
 
 @transaction.atomic
 def problem_send_back(
-    *, problem: Problem, reason: str, when: dt.datetime | None = None, acting_user: Any
+    *, problem: Problem, reason: str, when: dt.datetime | None = None, acting_user: Actor
 ) -> Problem:
     """待验收 → 整改中: the verifier is not satisfied and says why."""
     problem = _locked(problem)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "send_back", problem))
+    _require_action(acting_user, "send_back", problem)
     if problem.state != ProblemState.PENDING:
         raise ValidationError(_("Only a problem awaiting sign-off can be sent back."))
     if not reason.strip():
@@ -471,12 +533,11 @@ def problem_send_back(
 
 @transaction.atomic
 def problem_reopen(
-    *, problem: Problem, reason: str, when: dt.datetime | None = None, acting_user: Any
+    *, problem: Problem, reason: str, when: dt.datetime | None = None, acting_user: Actor
 ) -> Problem:
     """销号 → 挂账 (重新挂账): the problem came back; the reason is required."""
     problem = _locked(problem)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "reopen", problem))
+    _require_action(acting_user, "reopen", problem)
     if problem.state != ProblemState.CLOSED:
         raise ValidationError(_("Only a closed problem can be reopened."))
     if not reason.strip():
@@ -500,7 +561,7 @@ def problem_reopen(
 
 @transaction.atomic
 def problem_escalate_overdue(
-    *, today: dt.date | None = None, acting_user: Any = SYSTEM
+    *, today: dt.date | None = None, acting_user: Actor = SYSTEM
 ) -> list[int]:
     """Flag every open problem past its deadline as escalated to its linked leader.
 
@@ -518,16 +579,19 @@ def problem_escalate_overdue(
     moment = timezone.now()
     ids = [p.pk for p in due]
     Problem.objects.filter(pk__in=ids).update(escalated_on=day)
+    rows_written(Problem, ids)
     ProblemStep.objects.bulk_create(
         ProblemStep(
-            problem=p,
-            action=StepAction.ESCALATE,
-            from_state=p.state,
-            to_state=p.state,
-            occurred_at=moment,
-            actor=user_of(acting_user),
-            actor_name=actor_name(acting_user),
-            note=str(p.deadline),
+            **step_fields(
+                subject_field="problem",
+                subject=p,
+                action=StepAction.ESCALATE,
+                from_state=p.state,
+                to_state=p.state,
+                acting_user=acting_user,
+                when=moment,
+                note=str(p.deadline),
+            )
         )
         for p in due
     )

@@ -7,7 +7,7 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.problems import services
 from taizhang.problems.exports import problems_workbook
@@ -36,7 +37,7 @@ from taizhang.problems.models import (
     ProblemSource,
     ProblemState,
 )
-from taizhang.problems.permissions import available_actions, can
+from taizhang.problems.permissions import available_actions, can, own_work, verifies_lead_unit
 from taizhang.problems.selectors import (
     SORTS,
     get_problem_for_viewer,
@@ -57,7 +58,7 @@ TABS: dict[str, dict[str, Any]] = {
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
     """Request parameters → selector filters; each may only narrow the viewer's scope."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     get = request.GET
     filters: dict[str, Any] = {
         "state": get.get("state", "")
@@ -76,7 +77,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 
 def _list(request: HttpRequest, tab: str) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     filters = _filters(request)
     if tab == "mine" and not filters["sort"]:
         filters["sort"] = "urgent"
@@ -123,7 +124,7 @@ def problem_pending_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def problem_export_view(request: HttpRequest) -> FileResponse:
     """The filtered list as an Excel 挂账销号台账."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     tab = request.GET.get("tab", "all")
     problems = problem_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
     content = problems_workbook(problems.prefetch_related("co_units"))
@@ -137,7 +138,7 @@ def problem_export_view(request: HttpRequest) -> FileResponse:
 
 
 def _detail_context(request: HttpRequest, problem: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     actions = available_actions(viewer, problem)
     return {
         "problem": problem,
@@ -165,14 +166,21 @@ def _origin_url(problem: Any) -> str:
         return ""
 
 
-def _verify_blocked(viewer: Any, problem: Any) -> str:
+def _verify_blocked(viewer: Actor, problem: Any) -> str:
     """Why a sign-off button is missing, so the user is not left guessing."""
     if problem.state != ProblemState.PENDING or can(viewer, "verify", problem):
         return ""
+    if not verifies_lead_unit(viewer, problem):
+        return _("Signing off needs the sign-off function on the lead unit.")
     if getattr(viewer, "person_id", None) is None:
         return _("Your account is not linked to a person; a sign-off needs a named verifier.")
     if viewer.person_id == problem.responsible_id:
         return _("You are the responsible person; someone else must sign off.")
+    own = own_work(viewer, problem)
+    if own == "raised":
+        return _("You put this problem on the ledger; someone else must close it out.")
+    if own == "submitted":
+        return _("You submitted the evidence of this problem; someone else must close it out.")
     return _("Signing off needs the sign-off function on the lead unit.")
 
 
@@ -184,37 +192,36 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires("problems.manage")
 def problem_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     initial: dict[str, Any] = {"deadline": timezone.localdate() + dt.timedelta(days=30)}
     origin_type = request.GET.get("origin_type", "")[:60]
     origin_id = request.GET.get("origin_id", "")
     if origin_type and origin_id.isdigit():
         initial.update({"origin_type": origin_type, "origin_id": int(origin_id)})
     form = ProblemForm(request.POST or None, viewer=viewer, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> Any:
         data = form.cleaned_data
-        try:
-            problem = services.problem_create(
-                org=data["org"],
-                title=data["title"],
-                description=data["description"],
-                kind=data["kind"],
-                source=data["source"],
-                category=data["category"],
-                lead_unit=data["lead_unit"],
-                co_units=list(data["co_units"]),
-                linked_leader=data["linked_leader"],
-                responsible=data["responsible"],
-                deadline=data["deadline"],
-                origin_type=data["origin_type"] or "",
-                origin_id=data["origin_id"],
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The problem is on the ledger."))
-            return redirect("problems:detail", pk=problem.pk)
+        return services.problem_create(
+            org=data["org"],
+            title=data["title"],
+            description=data["description"],
+            kind=data["kind"],
+            source=data["source"],
+            category=data["category"],
+            lead_unit=data["lead_unit"],
+            co_units=list(data["co_units"]),
+            linked_leader=data["linked_leader"],
+            responsible=data["responsible"],
+            deadline=data["deadline"],
+            origin_type=data["origin_type"] or "",
+            origin_id=data["origin_id"],
+            acting_user=viewer,
+        )
+
+    done = submit(request, form, create, success=_("The problem is on the ledger."))
+    if done.ok:
+        return redirect("problems:detail", pk=done.result.pk)
     return render(
         request,
         "problems/form.html",
@@ -241,24 +248,23 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "deadline": problem.deadline,
     }
     form = ProblemEditForm(request.POST or None, viewer=viewer, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def update() -> Any:
         changed = {name: form.cleaned_data[name] for name in form.changed_data}
         if "co_units" in changed:
             changed["co_units"] = list(changed["co_units"])
-        try:
-            if changed:
-                services.problem_update(problem=problem, acting_user=viewer, **changed)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The problem is updated."))
-            return redirect("problems:detail", pk=problem.pk)
+        if changed:
+            services.problem_update(problem=problem, acting_user=viewer, **changed)
+        return problem
+
+    if submit(request, form, update, success=_("The problem is updated.")).ok:
+        return redirect("problems:detail", pk=problem.pk)
     return render(request, "problems/form.html", {"form": form, "problem": problem})
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
     """The problem, if the viewer may see it (404) and take ``action`` on it (403)."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     problem = get_problem_for_viewer(viewer, pk)
     if not can(viewer, action, problem):
         raise PermissionDenied
@@ -268,14 +274,8 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
 def _run(
     request: HttpRequest, problem: Any, form_key: str, form: Any, call: Any, ok: str
 ) -> HttpResponse:
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, ok)
-            return redirect("problems:detail", pk=problem.pk)
+    if submit(request, form, lambda: call(form.cleaned_data), success=ok).ok:
+        return redirect("problems:detail", pk=problem.pk)
     context = _detail_context(request, problem, **{form_key: form})
     context["action_errors"] = [str(e) for errors in form.errors.values() for e in errors]
     return render(request, "problems/detail.html", context, status=422)

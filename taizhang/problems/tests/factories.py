@@ -63,3 +63,9 @@ def make_pending(org: Any, *, acting_user: Any = SYSTEM, **kwargs: Any) -> Probl
         files=[png()],
         acting_user=acting_user,
     )
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance):
+    a problem owned and led by ``org``."""
+    return {"problems.problem": lambda org: make_problem(org, title="样本问题")}

@@ -47,7 +47,7 @@ def test_create_outside_scope_is_refused(tree, personas):
     with pytest.raises(PermissionDenied):
         make_problem(tree.community_b, acting_user=personas.street_a)
     with pytest.raises(PermissionDenied):
-        make_problem(tree.community_a, lead_unit=tree.street_b, acting_user=personas.street_a)
+        make_problem(tree.community_a, lead_unit=tree.community_b, acting_user=personas.street_a)
     assert not Problem.objects.exists()
 
 
