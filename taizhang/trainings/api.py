@@ -1,7 +1,8 @@
 """REST endpoints for training classes under ``/api/v1/trainings``.
 
-Organizations and persons in a body are looked up inside the caller's scope: missing
-and out of scope get the same 422. Reads answer 404 alike for missing and out of scope.
+Organizations and persons named in a body are resolved through the scope policies
+(``TRAINING_CLASS.org_choices``, ``PERSON``): missing and out of scope get the same 422
+with the same message. Reads answer 404 alike for missing and out of scope.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 from taizhang.trainings import services
-from taizhang.trainings.models import TrainingClass
-from taizhang.trainings.permissions import can
+from taizhang.trainings.models import Enrollment, TrainingClass
+from taizhang.trainings.permissions import MANAGE, TRAINING_CLASS, VIEW, can
 from taizhang.trainings.selectors import (
     class_report,
     class_roster,
@@ -144,19 +148,25 @@ class RecordOut(Schema):
     graduated: bool | None
 
 
-class ErrorOut(Schema):
-    detail: Any
+def _persons(user: Actor, pks: list[int], field: str) -> list[Person]:
+    base = Person.objects.select_related("organization")
+    return PERSON.resolve_many(user, dict.fromkeys(pks), field=field, base=base)
 
 
-def _persons(user: Any, pks: list[int], field: str) -> list[Person]:
+def _org(user: Actor, pk: int, field: str, permission: str = MANAGE) -> Organization:
+    """An organization where the caller holds ``permission`` (the policy's choices)."""
+    org = TRAINING_CLASS.org_choices(user, permission).filter(pk=pk).first()
+    if org is None:
+        raise ValidationError({field: unknown_message()})
+    return org
+
+
+def _enrollments(klass: TrainingClass, pks: list[int], field: str) -> list[Enrollment]:
+    """Trainees of ``klass``: any other id is the same 422."""
     wanted = set(pks)
-    found = list(
-        Person.objects.filter(
-            scope_for(user, "people.view").records_q(org_field="organization"), pk__in=wanted
-        ).select_related("organization")
-    )
+    found = list(klass.enrollments.filter(pk__in=wanted))
     if len(found) != len(wanted):
-        raise ValidationError({field: "Unknown person or outside your scope."})
+        raise ValidationError({field: unknown_message()})
     return found
 
 
@@ -169,14 +179,14 @@ def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingCla
 
 @router.get("", response=list[ClassOut])
 @paginate(LimitOffsetPagination)
-@requires("trainings.view")
+@requires(VIEW)
 def list_classes(request: HttpRequest, q: str = "", year: int | None = None) -> Any:
     """Training classes in your scope; filters only narrow."""
     return training_class_list(viewer=request.user, q=q[:60], year=year)
 
 
 @router.get("/trainees/{person_id}", response=list[RecordOut])
-@requires("trainings.view")
+@requires(VIEW)
 def trainee(request: HttpRequest, person_id: int) -> Any:
     """A person's record across the classes you may see."""
     _person, rows = trainee_record(viewer=request.user, person_pk=person_id)
@@ -194,39 +204,35 @@ def trainee(request: HttpRequest, person_id: int) -> Any:
 
 
 @router.get("/{class_id}", response=ClassOut)
-@requires("trainings.view")
+@requires(VIEW)
 def get_class(request: HttpRequest, class_id: int) -> Any:
     """One class; 404 when missing or outside your scope."""
     return get_training_class_for_viewer(request.user, class_id)
 
 
 @router.post("", response={201: ClassOut, 403: ErrorOut, 422: ErrorOut})
-@requires("trainings.manage")
+@requires(MANAGE)
 def create_class(request: HttpRequest, payload: ClassIn) -> Any:
-    user: Any = request.user
-    org = Organization.objects.filter(
-        scope_for(user, "trainings.manage").org_q(), pk=payload.org_id
-    ).first()
-    if org is None:
-        raise ValidationError({"org_id": "Unknown organization or outside your scope."})
+    user: Actor = request.user  # type: ignore[assignment]
+    org = _org(user, payload.org_id, "org_id")
     data = payload.dict(exclude={"org_id"})
     klass = services.training_class_create(org=org, acting_user=user, **data)
     return Status(201, get_training_class_for_viewer(user, klass.pk))
 
 
 @router.get("/{class_id}/sessions", response=list[SessionOut])
-@requires("trainings.view")
+@requires(VIEW)
 def list_sessions(request: HttpRequest, class_id: int) -> Any:
     return class_sessions(get_training_class_for_viewer(request.user, class_id))
 
 
 @router.post("/{class_id}/sessions", response={201: SessionOut, 403: ErrorOut, 422: ErrorOut})
-@requires("trainings.manage")
+@requires(MANAGE)
 def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> Any:
     klass = _for_action(request, class_id, "edit")
     speaker = (
-        _persons(request.user, [payload.speaker_id], "speaker_id")[0]
-        if payload.speaker_id
+        PERSON.resolve(request.user, payload.speaker_id, field="speaker_id")
+        if payload.speaker_id is not None
         else None
     )
     session = services.training_session_create(
@@ -239,14 +245,10 @@ def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> A
 
 
 @router.post("/{class_id}/quotas", response={200: dict, 403: ErrorOut, 422: ErrorOut})
-@requires("trainings.manage")
+@requires(MANAGE)
 def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
     klass = _for_action(request, class_id, "edit")
-    org = Organization.objects.filter(
-        scope_for(request.user, "trainings.view").org_q(), pk=payload.org_id
-    ).first()
-    if org is None:
-        raise ValidationError({"org_id": "Unknown organization or outside your scope."})
+    org = _org(request.user, payload.org_id, "org_id", VIEW)
     row = services.class_quota_set(
         training_class=klass, org=org, quota=payload.quota, acting_user=request.user
     )
@@ -254,7 +256,7 @@ def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
 
 
 @router.get("/{class_id}/enrollments", response=list[EnrollmentOut])
-@requires("trainings.view")
+@requires(VIEW)
 def list_enrollments(request: HttpRequest, class_id: int) -> Any:
     return class_roster(get_training_class_for_viewer(request.user, class_id))
 
@@ -262,7 +264,7 @@ def list_enrollments(request: HttpRequest, class_id: int) -> Any:
 @router.post(
     "/{class_id}/enrollments", response={201: list[EnrollmentOut], 403: ErrorOut, 422: ErrorOut}
 )
-@requires("trainings.manage")
+@requires(MANAGE)
 def enroll(request: HttpRequest, class_id: int, payload: EnrollIn) -> Any:
     """Enroll persons; refused (422) over capacity, over a quota, or twice."""
     klass = _for_action(request, class_id, "enroll")
@@ -276,12 +278,12 @@ def enroll(request: HttpRequest, class_id: int, payload: EnrollIn) -> Any:
     "/{class_id}/sessions/{session_id}/check-ins",
     response={200: SessionOut, 403: ErrorOut, 422: ErrorOut},
 )
-@requires("trainings.manage")
+@requires(MANAGE)
 def check_in(request: HttpRequest, class_id: int, session_id: int, payload: CheckInIn) -> Any:
     """Check trainees in to a session (adds to the sheet)."""
     klass = _for_action(request, class_id, "check_in")
     session = get_session(klass, session_id)
-    enrollments = [get_enrollment(klass, pk) for pk in payload.enrollment_ids]
+    enrollments = _enrollments(klass, payload.enrollment_ids, "enrollment_ids")
     services.session_check_in(session=session, enrollments=enrollments, acting_user=request.user)
     return next(s for s in class_sessions(klass) if s.pk == session.pk)
 
@@ -290,7 +292,7 @@ def check_in(request: HttpRequest, class_id: int, session_id: int, payload: Chec
     "/{class_id}/enrollments/{enrollment_id}/reflection",
     response={201: dict, 403: ErrorOut, 422: ErrorOut},
 )
-@requires("trainings.manage")
+@requires(MANAGE)
 def submit_reflection(
     request: HttpRequest, class_id: int, enrollment_id: int, payload: ReflectionIn
 ) -> Any:
@@ -303,7 +305,7 @@ def submit_reflection(
 
 
 @router.post("/{class_id}/complete", response={200: ReportOut, 403: ErrorOut, 422: ErrorOut})
-@requires("trainings.manage")
+@requires(MANAGE)
 def complete(request: HttpRequest, class_id: int) -> Any:
     """结业: apply the class's completion rule; the graduate list becomes final."""
     klass = _for_action(request, class_id, "complete")
@@ -328,7 +330,7 @@ def _report(klass: TrainingClass) -> dict[str, Any]:
 
 
 @router.get("/{class_id}/report", response=ReportOut)
-@requires("trainings.view")
+@requires(VIEW)
 def report(request: HttpRequest, class_id: int) -> Any:
     """The figures a press release on the class would use."""
     return _report(get_training_class_for_viewer(request.user, class_id))

@@ -14,11 +14,10 @@ from taizhang.activities.forms import (
     TimeInput,
     persons_by_names,
 )
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
 from taizhang.trainings.models import Enrollment, SessionKind
-
-MANAGE = "trainings.manage"
+from taizhang.trainings.permissions import TRAINING_CLASS, VIEW
 
 
 class ClassForm(forms.Form):
@@ -38,11 +37,11 @@ class ClassForm(forms.Form):
         label=_("A written reflection is required to graduate"), required=False, initial=True
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
-            scope_for(viewer, MANAGE).org_q(), depth__lte=3, is_active=True
-        ).order_by("path")
+        self.fields["org"].queryset = TRAINING_CLASS.org_choices(viewer).filter(  # type: ignore[attr-defined]
+            depth__lte=3, is_active=True
+        )
 
 
 class SessionForm(forms.Form):
@@ -67,7 +66,7 @@ class SessionForm(forms.Form):
     )
     location = forms.CharField(label=_("Session location"), max_length=120, required=False)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
 
@@ -86,11 +85,12 @@ class QuotaForm(forms.Form):
     org = OrgChoiceField(label=_("Sending organization"), queryset=Organization.objects.none())
     quota = forms.IntegerField(label=_("Places"), min_value=0)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = Organization.objects.filter(  # type: ignore[attr-defined]
-            scope_for(viewer, "trainings.view").org_q(), depth__lte=3, is_active=True
-        ).order_by("path")
+        # Places go to organizations the organizer's staff may see.
+        self.fields["org"].queryset = TRAINING_CLASS.org_choices(viewer, VIEW).filter(  # type: ignore[attr-defined]
+            depth__lte=3, is_active=True
+        )
 
 
 class EnrollForm(forms.Form):
@@ -100,7 +100,7 @@ class EnrollForm(forms.Form):
         help_text=_("Names separated by 、 or one per line."),
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
 

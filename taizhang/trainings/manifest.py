@@ -6,20 +6,26 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.core.registry import (
     Metric,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
     register_slot,
 )
 from taizhang.trainings.models import Enrollment, TrainingClass
+from taizhang.trainings.permissions import MANAGE, POLICIES, TRAINING_CLASS
 
 register_permission("trainings.view", _("View training classes and trainees' records"))
 register_permission("trainings.manage", _("Run training classes: curriculum, enrollment, 结业"))
 grant_to_roles("trainings.view", "clerk", "secretary", "leader", "viewer", "personnel")
 grant_to_roles("trainings.manage", "clerk", "personnel")
+
+for _policy in POLICIES:
+    register_policy(_policy)
 
 register_nav(_("Training classes"), "trainings:list", "trainings.view", order=55)
 
@@ -70,17 +76,13 @@ register_metric(
 )
 
 
-def _classes_to_run(viewer: Any, user: Any) -> dict[str, Any] | None:
+def _classes_to_run(viewer: Actor | None, user: Any) -> dict[str, Any] | None:
     """On the home page: open classes the viewer runs (not yet completed)."""
-    if viewer is None or not viewer.is_authenticated or not viewer.has_function("trainings.manage"):
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function(MANAGE):
         return None
-    from taizhang.organizations.scope import scope_for
-
     classes = list(
-        TrainingClass.objects.filter(
-            scope_for(viewer, "trainings.manage").records_q(org_field="org"),
-            completed_on__isnull=True,
-        )
+        TRAINING_CLASS.queryset(viewer, MANAGE)
+        .filter(completed_on__isnull=True)
         .select_related("org")
         .order_by("start_date")[:5]
     )

@@ -9,9 +9,10 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from taizhang.core.actors import Actor
 from taizhang.core.formatting import approximate
-from taizhang.organizations.scope import scope_for
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 from taizhang.trainings.models import (
     CheckIn,
     Enrollment,
@@ -20,8 +21,8 @@ from taizhang.trainings.models import (
     TrainingClass,
     TrainingSession,
 )
+from taizhang.trainings.permissions import ENROLLMENT, TRAINING_CLASS
 
-VIEW = "trainings.view"
 # The press release is written in Chinese whatever the reader's UI language.
 PRESS_KINDS: dict[str, str] = {
     SessionKind.LECTURE: "专题课",
@@ -40,34 +41,29 @@ def _pk(value: Any) -> int:
         raise Http404 from None
 
 
+def _classes() -> QuerySet[TrainingClass]:
+    return TrainingClass.objects.select_related("org").annotate(
+        trainee_count=Count("enrollments", distinct=True),
+        session_count=Count("sessions", distinct=True),
+        graduate_count=Count("enrollments", filter=Q(enrollments__graduated=True), distinct=True),
+    )
+
+
 def training_class_list(
-    *, viewer: Any, q: str = "", year: int | None = None, sort: str = ""
+    *, viewer: Actor, q: str = "", year: int | None = None, sort: str = ""
 ) -> QuerySet[TrainingClass]:
     """Classes organized within the viewer's scope, with their trainee counts."""
-    qs = TrainingClass.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+    qs = TRAINING_CLASS.queryset(viewer, base=_classes())
     if q:
         qs = qs.filter(title__icontains=q)
     if year is not None:
         qs = qs.filter(start_date__year=year)
-    return (
-        qs.select_related("org")
-        .annotate(
-            trainee_count=Count("enrollments", distinct=True),
-            session_count=Count("sessions", distinct=True),
-            graduate_count=Count(
-                "enrollments", filter=Q(enrollments__graduated=True), distinct=True
-            ),
-        )
-        .order_by(*SORTS.get(sort, SORTS[""]))
-    )
+    return qs.order_by(*SORTS.get(sort, SORTS[""]))
 
 
-def get_training_class_for_viewer(viewer: Any, pk: Any) -> TrainingClass:
+def get_training_class_for_viewer(viewer: Actor, pk: Any) -> TrainingClass:
     """The class, or the same 404 whether it is missing or out of scope."""
-    klass = training_class_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if klass is None:
-        raise Http404
-    return klass
+    return TRAINING_CLASS.get(viewer, pk, base=_classes())
 
 
 def class_sessions(klass: TrainingClass) -> list[TrainingSession]:
@@ -125,21 +121,12 @@ def class_reflections(klass: TrainingClass) -> list[Reflection]:
     )
 
 
-def trainee_record(*, viewer: Any, person_pk: Any) -> tuple[Person, list[Enrollment]]:
+def trainee_record(*, viewer: Actor, person_pk: Any) -> tuple[Person, list[Enrollment]]:
     """A person's classes across the years, as far as the viewer may see both."""
-    person = (
-        Person.objects.filter(
-            scope_for(viewer, "people.view").records_q(org_field="organization"),
-            pk=_pk(person_pk),
-        )
-        .select_related("organization")
-        .first()
-    )
-    if person is None:
-        raise Http404
-    classes = scope_for(viewer, VIEW).records_q(org_field="training_class__org")
+    person = PERSON.get(viewer, person_pk, base=Person.objects.select_related("organization"))
     rows: list[Enrollment] = list(
-        Enrollment.objects.filter(classes, person=person)
+        ENROLLMENT.queryset(viewer)
+        .filter(person=person)
         .select_related("training_class", "training_class__org", "reflection")
         .annotate(
             present=Count("checkins", distinct=True),

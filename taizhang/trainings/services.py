@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -12,12 +11,13 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.access import require
-from taizhang.core.actors import user_of
+from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 from taizhang.trainings.models import (
     CheckIn,
     ClassQuota,
@@ -26,8 +26,8 @@ from taizhang.trainings.models import (
     TrainingClass,
     TrainingSession,
 )
+from taizhang.trainings.permissions import TRAINING_CLASS, VIEW
 
-MANAGE = "trainings.manage"
 CLASS_FIELDS = [
     "org",
     "number",
@@ -51,10 +51,13 @@ SESSION_FIELDS = [
 ]
 
 
-def _ensure_manage(acting_user: Any, org: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports)
-    require(scope_for(acting_user, MANAGE).covers(org))
+def _ensure_persons_visible(acting_user: Actor, persons: Sequence[Person], field: str) -> None:
+    """Trainees and lecturers are persons the organizer's staff may see (``PERSON``)."""
+    wanted = {p.pk for p in persons}
+    if is_system(acting_user) or not wanted:
+        return
+    if PERSON.queryset(acting_user).filter(pk__in=wanted).count() != len(wanted):
+        raise ValidationError({field: _("Some persons are outside your scope.")})
 
 
 def _ensure_open(klass: TrainingClass) -> None:
@@ -78,10 +81,10 @@ def training_class_create(
     venue: str = "",
     min_attendance_pct: int = 80,
     reflection_required: bool = True,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> TrainingClass:
     """Open a class (第N期) with its completion rule."""
-    _ensure_manage(acting_user, org)
+    TRAINING_CLASS.require_org(acting_user, org)
     if end_date < start_date:
         raise ValidationError({"end_date": _("The class cannot end before it starts.")})
     if capacity < 1:
@@ -103,6 +106,7 @@ def training_class_create(
     )
     klass.full_clean()
     klass.save()
+    rows_written(TrainingClass, [klass.pk])
     audit_record(
         actor=acting_user,
         action="training_class.create",
@@ -114,12 +118,18 @@ def training_class_create(
 
 @transaction.atomic
 def class_quota_set(
-    *, training_class: TrainingClass, org: Organization, quota: int, acting_user: Any
+    *, training_class: TrainingClass, org: Organization, quota: int, acting_user: Actor
 ) -> ClassQuota:
     """Give an organization (and its subtree) a number of places in the class."""
     klass = _locked(training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
+    # Places go to organizations the organizer's staff may see with trainings.view.
+    if (
+        not is_system(acting_user)
+        and not TRAINING_CLASS.org_choices(acting_user, VIEW).filter(pk=org.pk).exists()
+    ):
+        raise ValidationError({"org": unknown_message()})
     others = sum(q.quota for q in klass.quotas.exclude(org=org))
     if others + quota > klass.capacity:
         raise ValidationError(
@@ -172,12 +182,14 @@ def training_session_create(
     speaker: Person | None = None,
     speaker_note: str = "",
     location: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> TrainingSession:
     """Add a session to the curriculum (专题课, 现场教学, 分组讨论, 交流发言, 体会撰写)."""
     klass = _locked(training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
+    if speaker is not None:
+        _ensure_persons_visible(acting_user, [speaker], "speaker")
     if not klass.start_date <= day <= klass.end_date:
         raise ValidationError({"day": _("The session falls outside the class dates.")})
     if end_time <= start_time:
@@ -210,20 +222,16 @@ def enrollment_create(
     training_class: TrainingClass,
     persons: Sequence[Person],
     enrolled_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> list[Enrollment]:
     """Enroll persons; refuse duplicates, a full class and an exhausted quota.
 
     All or nothing: one refused person enrolls nobody, with every reason listed.
     """
     klass = _locked(training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
-    if acting_user is not None:
-        scope = scope_for(acting_user, "people.view")
-        _require_persons = [p for p in persons if not scope.covers(p.organization)]
-        if _require_persons:
-            raise ValidationError(_("Some persons are outside your scope."))
+    _ensure_persons_visible(acting_user, persons, "persons")
     unique = list({p.pk: p for p in persons}.values())
     already = set(
         klass.enrollments.filter(person__in=unique).values_list("person__name", flat=True)
@@ -262,23 +270,27 @@ def enrollment_create(
     day = enrolled_on or timezone.localdate()
     rows = [Enrollment(training_class=klass, person=p, enrolled_on=day) for p in unique]
     Enrollment.objects.bulk_create(rows)
+    # Bulk inserts send no signal: the roll-ups (trainees enrolled) learn of them here.
+    enrolled = list(klass.enrollments.filter(person__in=unique).select_related("person"))
+    rows_written(Enrollment, enrolled)
     audit_record(
         actor=acting_user,
         action="training_class.enroll",
         obj=klass,
         changes={"enrolled": sorted(p.pk for p in unique)},
     )
-    return list(klass.enrollments.filter(person__in=unique).select_related("person"))
+    return enrolled
 
 
 @transaction.atomic
-def enrollment_withdraw(*, enrollment: Enrollment, acting_user: Any) -> None:
+def enrollment_withdraw(*, enrollment: Enrollment, acting_user: Actor) -> None:
     """Take a trainee off the class before it is completed (frees the place)."""
     klass = _locked(enrollment.training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
     person_id = enrollment.person_id
-    enrollment.delete()
+    with rows_changing(Enrollment, [enrollment.pk]):
+        enrollment.delete()
     audit_record(
         actor=acting_user,
         action="training_class.withdraw",
@@ -293,11 +305,11 @@ def session_check_in(
     session: TrainingSession,
     enrollments: Sequence[Enrollment],
     checked_at: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> int:
     """Check trainees in to a session (the sign-in sheet); returns how many were new."""
     klass = _locked(session.training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
     if any(e.training_class_id != klass.pk for e in enrollments):
         raise ValidationError(_("Only trainees of this class can check in."))
@@ -320,11 +332,11 @@ def session_check_in(
 
 @transaction.atomic
 def session_sheet_save(
-    *, session: TrainingSession, present: Sequence[Enrollment], acting_user: Any
+    *, session: TrainingSession, present: Sequence[Enrollment], acting_user: Actor
 ) -> TrainingSession:
     """Save a session's sign-in sheet as a whole: these trainees, and only these, came."""
     klass = _locked(session.training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
     if any(e.training_class_id != klass.pk for e in present):
         raise ValidationError(_("Only trainees of this class can check in."))
@@ -354,11 +366,11 @@ def reflection_submit(
     title: str,
     text: str,
     submitted_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Reflection:
     """Hand in a trainee's written reflection (entered by the organizer's staff)."""
     klass = _locked(enrollment.training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
     if Reflection.objects.filter(enrollment=enrollment).exists():
         raise ValidationError(_("This trainee has already handed in a reflection."))
@@ -382,13 +394,13 @@ def reflection_submit(
 
 
 @transaction.atomic
-def reflection_read(*, reflection: Reflection, comment: str = "", acting_user: Any) -> Reflection:
+def reflection_read(*, reflection: Reflection, comment: str = "", acting_user: Actor) -> Reflection:
     """Mark a reflection as read (批阅), with an optional comment."""
     reflection = Reflection.objects.select_for_update().get(pk=reflection.pk)
     klass = TrainingClass.objects.select_related("org").get(
         pk=reflection.enrollment.training_class_id
     )
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     before = snapshot(reflection, ["read_at", "read_by", "comment"])
     reflection.read_at = timezone.now()
     reflection.read_by = user_of(acting_user)
@@ -405,7 +417,7 @@ def reflection_read(*, reflection: Reflection, comment: str = "", acting_user: A
 
 @transaction.atomic
 def training_class_complete(
-    *, training_class: TrainingClass, completed_on: dt.date | None = None, acting_user: Any
+    *, training_class: TrainingClass, completed_on: dt.date | None = None, acting_user: Actor
 ) -> TrainingClass:
     """结业: apply the class's rule to every trainee and freeze the outcome.
 
@@ -413,7 +425,7 @@ def training_class_complete(
     sessions or more and, when the class requires one, a submitted reflection.
     """
     klass = _locked(training_class)
-    _ensure_manage(acting_user, klass.org)
+    TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
     sessions = klass.sessions.count()
     if sessions == 0:
@@ -431,9 +443,12 @@ def training_class_complete(
         row.attendance_pct = pct
         row.graduated = pct >= klass.min_attendance_pct and (wrote or not klass.reflection_required)
         graduates += bool(row.graduated)
-    Enrollment.objects.bulk_update(rows, ["attendance_pct", "graduated"])
-    klass.completed_on = day
-    klass.save(update_fields=["completed_on"])
+    # 结业 dates the graduates (completed_on) and decides who counts: a bulk update the
+    # roll-ups learn of from this report.
+    with rows_changing(Enrollment, [row.pk for row in rows]):
+        Enrollment.objects.bulk_update(rows, ["attendance_pct", "graduated"])
+        klass.completed_on = day
+        klass.save(update_fields=["completed_on"])
     audit_record(
         actor=acting_user,
         action="training_class.complete",

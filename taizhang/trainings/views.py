@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 from taizhang.trainings import services
 from taizhang.trainings.forms import (
     ClassForm,
@@ -45,9 +46,9 @@ VIEW = "trainings.view"
 MANAGE = "trainings.manage"
 
 
-def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
+def _act(request: HttpRequest, pk: int, action: str) -> tuple[Actor, Any]:
     """The class, if the viewer may see it (404) and take ``action`` on it (403)."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     klass = get_training_class_for_viewer(viewer, pk)
     if not can(viewer, action, klass):
         raise PermissionDenied
@@ -56,7 +57,7 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
 
 @requires(VIEW)
 def class_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     sort = request.GET.get("sort", "")
     classes = list(
         training_class_list(
@@ -74,22 +75,21 @@ def class_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def class_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     form = ClassForm(request.POST or None, viewer=viewer)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            klass = services.training_class_create(acting_user=viewer, **d)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The class is open; now plan its curriculum."))
-            return redirect("trainings:detail", pk=klass.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.training_class_create(acting_user=viewer, **form.cleaned_data),
+        success=_("The class is open; now plan its curriculum."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("trainings:detail", pk=done.result.pk)
     return render(request, "trainings/form.html", {"form": form})
 
 
 def _detail_context(request: HttpRequest, klass: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     roster = class_roster(klass)
     context: dict[str, Any] = {
         "klass": klass,
@@ -117,14 +117,8 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _post(
     request: HttpRequest, klass: Any, key: str, form: Any, call: Any, ok: str, to: str = ""
 ) -> HttpResponse:
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, ok)
-            return redirect(to or reverse("trainings:detail", args=[klass.pk]))
+    if submit(request, form, lambda: call(form.cleaned_data), success=ok).ok:
+        return redirect(to or reverse("trainings:detail", args=[klass.pk]))
     context = _detail_context(request, klass, **{key: form})
     return render(request, "trainings/detail.html", context, status=422)
 
@@ -189,7 +183,7 @@ def enroll_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def session_sheet_view(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """A session's sign-in sheet; the organizer ticks who came."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     klass = get_training_class_for_viewer(viewer, pk)
     session = get_session(klass, session_pk)
     can_check = can(viewer, "check_in", klass)
@@ -225,7 +219,7 @@ def session_sheet_view(request: HttpRequest, pk: int, session_pk: int) -> HttpRe
 
 
 def _reflections_context(request: HttpRequest, klass: Any, form: Any = None) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     can_submit = can(viewer, "submit_reflection", klass)
     return {
         "klass": klass,
@@ -238,23 +232,25 @@ def _reflections_context(request: HttpRequest, klass: Any, form: Any = None) -> 
 @requires(VIEW)
 def reflections_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Written reflections: hand one in for a trainee, read and comment."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     klass = get_training_class_for_viewer(viewer, pk)
     if request.method == "POST":
         if not can(viewer, "submit_reflection", klass):
             raise PermissionDenied
         form = ReflectionForm(request.POST, training_class=klass)
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.reflection_submit(
-                    enrollment=d["enrollment"], title=d["title"], text=d["text"], acting_user=viewer
-                )
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(request, _("The reflection is handed in."))
-                return redirect("trainings:reflections", pk=klass.pk)
+        done = submit(
+            request,
+            form,
+            lambda: services.reflection_submit(
+                enrollment=form.cleaned_data["enrollment"],
+                title=form.cleaned_data["title"],
+                text=form.cleaned_data["text"],
+                acting_user=viewer,
+            ),
+            success=_("The reflection is handed in."),
+        )
+        if done.ok:
+            return redirect("trainings:reflections", pk=klass.pk)
         context = _reflections_context(request, klass, form)
         return render(request, "trainings/reflections.html", context, status=422)
     return render(request, "trainings/reflections.html", _reflections_context(request, klass))
@@ -268,8 +264,6 @@ def reflection_read_view(request: HttpRequest, pk: int, reflection_pk: int) -> H
         pk=reflection_pk, enrollment__training_class=klass
     ).first()
     if reflection is None:
-        from django.http import Http404
-
         raise Http404
     form = ReadForm(request.POST)
     if form.is_valid():

@@ -8,7 +8,7 @@ from typing import Any
 from taizhang.activities.tests.factories import make_person
 from taizhang.core.actors import SYSTEM
 from taizhang.trainings import services
-from taizhang.trainings.models import TrainingClass, TrainingSession
+from taizhang.trainings.models import Enrollment, TrainingClass, TrainingSession
 
 START = dt.date(2026, 9, 15)
 
@@ -44,3 +44,18 @@ def make_sessions(klass: TrainingClass, n: int = 5) -> list[TrainingSession]:
         )
         for i in range(n)
     ]
+
+
+def make_enrollment(org: Any, name: str = "样本学员") -> Enrollment:
+    klass = make_class(org, number=90)
+    return services.enrollment_create(
+        training_class=klass, persons=[make_person(org, name)], acting_user=SYSTEM
+    )[0]
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
+    return {
+        "trainings.training_class": lambda org: make_class(org, number=91),
+        "trainings.enrollment": make_enrollment,
+    }
