@@ -9,10 +9,11 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from taizhang.core.access import requires
+from taizhang.core.access import login_required, requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.evaluations import services
 from taizhang.evaluations.models import AwardKind, CompetitionStatus, EntryKind, Normalization
 from taizhang.evaluations.permissions import can
@@ -28,21 +29,19 @@ from taizhang.evaluations.selectors import (
     get_entry,
     get_nomination,
     judge_sheet,
-    judge_user_choices,
     nominee_person_choices,
     published_list,
+    resolve_judge_user,
     results_visible,
 )
 from taizhang.organizations.models import Organization
+from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
 router = Router(tags=["evaluations"])
 VIEW = "evaluations.view"
 MANAGE = "evaluations.manage"
-JUDGE = "evaluations.judge"
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class CompetitionOut(Schema):
@@ -179,14 +178,26 @@ class ReviewIn(Schema):
     on: dt.date | None = None
 
 
-def _org(org_id: int | None) -> Organization | None:
-    """The named organization; naming one outside your scope is refused by the service."""
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
+
+
+def _org(request: HttpRequest, org_id: int | None, field: str = "org_id") -> Organization | None:
+    """An organization where the caller runs competitions and awards: a missing id and
+    one outside that scope are the same 422, so ids cannot be probed."""
     if org_id is None:
         return None
-    org = Organization.objects.filter(pk=org_id).first()
-    if org is None:
-        raise HttpError(422, "Unknown organization")
-    return org
+    return ORGANIZATION.resolve(_viewer(request), org_id, field=field, permission=MANAGE)
+
+
+def _person(request: HttpRequest, person_id: int | None) -> Person | None:
+    """A nominee or entrant: a person the caller may see, kept by a unit she manages."""
+    if person_id is None:
+        return None
+    viewer = _viewer(request)
+    return PERSON.resolve(
+        viewer, person_id, field="person_id", base=nominee_person_choices(viewer=viewer)
+    )
 
 
 def _managed_competition(request: HttpRequest, competition_id: int) -> Any:
@@ -219,7 +230,7 @@ def get_competition(request: HttpRequest, competition_id: int) -> Any:
 def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
     """Set up a competition for an organization you manage."""
     data = payload.dict()
-    org = _org(data.pop("org_id"))
+    org = _org(request, data.pop("org_id"))
     competition = services.competition_create(org=org, **data, acting_user=request.user)  # type: ignore[arg-type]
     return Status(201, competition)
 
@@ -264,17 +275,12 @@ def list_entries(request: HttpRequest, competition_id: int) -> Any:
 def add_entry(request: HttpRequest, competition_id: int, payload: EntryIn) -> Any:
     """Register a brand (title + org_id), an organization (org_id) or a person (person_id)."""
     competition = _managed_competition(request, competition_id)
-    person = None
-    if payload.person_id is not None:
-        person = nominee_person_choices(viewer=request.user).filter(pk=payload.person_id).first()
-        if person is None:
-            raise HttpError(422, "Unknown person")
     entry = services.entry_add(
         competition=competition,
         kind=payload.kind,
         title=payload.title,
-        org=_org(payload.org_id),
-        person=person,
+        org=_org(request, payload.org_id),
+        person=_person(request, payload.person_id),
         summary=payload.summary,
         acting_user=request.user,
     )
@@ -287,11 +293,12 @@ def add_entry(request: HttpRequest, competition_id: int, payload: EntryIn) -> An
 )
 @requires(MANAGE)
 def add_judge(request: HttpRequest, competition_id: int, payload: JudgeIn) -> Any:
-    """Appoint a judge: a user linked to a person you may see."""
+    """Appoint a judge: a user linked to a person you may see (not yourself); a missing
+    and a hidden user id are the same 422."""
     competition = _managed_competition(request, competition_id)
-    user = judge_user_choices(viewer=request.user).filter(pk=payload.user_id).first()
-    if user is None:
-        raise HttpError(422, "Unknown user")
+    user = resolve_judge_user(
+        _viewer(request), payload.user_id, field="user_id", competition=competition
+    )
     judge = services.judge_add(competition=competition, user=user, acting_user=request.user)
     return Status(201, judge)
 
@@ -369,9 +376,10 @@ def get_results(request: HttpRequest, competition_id: int) -> Any:
     "/competitions/{competition_id}/sheet",
     response={200: list[SheetRowOut], 403: ErrorOut},
 )
-@requires(JUDGE)
+@login_required
 def get_sheet(request: HttpRequest, competition_id: int) -> Any:
-    """Your scoring sheet as a judge; ``conflict`` says why you abstain from an entry."""
+    """Your scoring sheet as a judge named to the competition; ``conflict`` says why you
+    abstain from an entry. 403 for anyone not named a judge."""
     competition = get_competition_for_viewer(request.user, competition_id)
     sheet = judge_sheet(viewer=request.user, competition=competition)
     if sheet is None:
@@ -393,11 +401,11 @@ def get_sheet(request: HttpRequest, competition_id: int) -> Any:
     "/competitions/{competition_id}/entries/{entry_id}/scores",
     response={200: SheetRowOut, 403: ErrorOut, 422: ErrorOut},
 )
-@requires(JUDGE)
+@login_required
 def put_scores(request: HttpRequest, competition_id: int, entry_id: int, payload: ScoresIn) -> Any:
     """Record your scores for one entry (every criterion); 403 on a conflict of interest."""
     competition = get_competition_for_viewer(request.user, competition_id)
-    entry = get_entry(competition, entry_id)
+    entry = get_entry(_viewer(request), competition, entry_id)
     try:
         saved = services.score_record(
             entry=entry, judge_user=request.user, values=payload.scores, acting_user=request.user
@@ -434,7 +442,7 @@ def get_award(request: HttpRequest, award_id: int) -> Any:
 @requires(MANAGE)
 def create_award(request: HttpRequest, payload: AwardIn) -> Any:
     data = payload.dict()
-    org = _org(data.pop("org_id"))
+    org = _org(request, data.pop("org_id"))
     award = services.award_create(org=org, **data, acting_user=request.user)  # type: ignore[arg-type]
     return Status(201, award)
 
@@ -471,17 +479,12 @@ def _managed_award(request: HttpRequest, award_id: int) -> Any:
 def nominate(request: HttpRequest, award_id: int, payload: NominationIn) -> Any:
     """Nominate an organization (org_id) or a person (person_id) you manage."""
     award = get_award_for_viewer(request.user, award_id)
-    if not can_nominate(request.user, award):
+    if not can_nominate(_viewer(request), award):
         raise PermissionDenied
-    person = None
-    if payload.person_id is not None:
-        person = nominee_person_choices(viewer=request.user).filter(pk=payload.person_id).first()
-        if person is None:
-            raise HttpError(422, "Unknown person")
     nomination = services.nomination_create(
         award=award,
-        org=_org(payload.org_id),
-        person=person,
+        org=_org(request, payload.org_id),
+        person=_person(request, payload.person_id),
         deeds=payload.deeds,
         on=payload.on,
         acting_user=request.user,
@@ -496,7 +499,7 @@ def nominate(request: HttpRequest, award_id: int, payload: NominationIn) -> Any:
 @requires(MANAGE)
 def review(request: HttpRequest, award_id: int, nomination_id: int, payload: ReviewIn) -> Any:
     award = _managed_award(request, award_id)
-    nomination = get_nomination(award, nomination_id)
+    nomination = get_nomination(_viewer(request), award, nomination_id)
     return services.nomination_review(
         nomination=nomination,
         approve=payload.approve,

@@ -8,7 +8,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.evaluations.models import AwardKind, Criterion, EntryKind, Normalization
+from taizhang.core.actors import Actor
+from taizhang.evaluations.models import (
+    AwardKind,
+    Competition,
+    Criterion,
+    EntryKind,
+    Normalization,
+)
 from taizhang.evaluations.scoring import plain
 from taizhang.evaluations.selectors import (
     judge_user_choices,
@@ -69,7 +76,7 @@ class CompetitionForm(forms.Form):
         label=_("About the competition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(self, "org", org_choices(viewer=viewer).filter(kind__in=UNIT_KINDS[:4]))
 
@@ -91,7 +98,7 @@ class EntryForm(forms.Form):
         label=_("About the entry"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(
             self,
@@ -110,9 +117,11 @@ class EntryForm(forms.Form):
 class JudgeForm(forms.Form):
     user = UserChoiceField(label=_("Judge (a user linked to a person)"), queryset=None)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, viewer: Actor, competition: Competition | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        _queryset(self, "user", judge_user_choices(viewer=viewer))
+        _queryset(self, "user", judge_user_choices(viewer=viewer, competition=competition))
 
 
 class DateForm(forms.Form):
@@ -149,7 +158,7 @@ class AwardForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     quota = forms.IntegerField(label=_("Quota"), min_value=1)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(self, "org", org_choices(viewer=viewer).filter(kind__in=UNIT_KINDS[:4]))
         self.fields["year"].initial = timezone.localdate().year
@@ -162,7 +171,7 @@ class NominationForm(forms.Form):
         label=_("Deeds"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args: Any, viewer: Any, takes_organizations: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, takes_organizations: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if takes_organizations:
             del self.fields["person"]

@@ -11,15 +11,21 @@ from taizhang.core.registry import (
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
     register_slot,
 )
+from taizhang.evaluations.permissions import POLICIES
 
 register_permission("evaluations.view", _("View competitions and awards"))
 register_permission("evaluations.manage", _("Run competitions and awards"))
-register_permission("evaluations.judge", _("Score competition entries as a judge"))
 grant_to_roles("evaluations.view", "clerk", "secretary", "leader", "viewer")
 grant_to_roles("evaluations.manage", "clerk")
-grant_to_roles("evaluations.judge", "clerk", "secretary", "leader", "viewer")
+# Duties kept apart: no role carries scoring. A judge is named per competition
+# (``judge_add``) and the appointment alone offers the scoring sheet, only for entries
+# without a conflict of interest; a judge never runs or publishes what they score, and
+# an organizer does not name herself. The grid worker has no part in evaluations.
+for _policy in POLICIES:
+    register_policy(_policy)
 
 register_nav(_("Evaluations"), "evaluations:competitions", "evaluations.view", order=60)
 
@@ -86,12 +92,9 @@ for _metric in (
 
 
 def _my_judging(viewer: Any, user: Any) -> dict[str, Any] | None:
-    """On the home page: competitions open for scoring that the viewer judges."""
-    if (
-        viewer is None
-        or not viewer.is_authenticated
-        or not viewer.has_function("evaluations.judge")
-    ):
+    """On the home page: competitions open for scoring that the viewer is named to judge
+    (the appointment, not a role, offers scoring)."""
+    if viewer is None or not viewer.is_authenticated:
         return None
     from taizhang.evaluations.selectors import judging_for
 

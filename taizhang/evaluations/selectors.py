@@ -1,9 +1,11 @@
-"""Reads for competitions and awards, through the viewer's data scope.
+"""Reads for competitions and awards; every one starts from a scope policy
+(``permissions.COMPETITION``, ``ENTRY``, ``AWARD``, ``NOMINATION``).
 
 A competition or award is seen by viewers whose scope covers its organization, and,
 once its results or list are published, by every viewer whose scope lies below it (a
 published honour roll reaches down the tree). A judge also sees the competitions they
-judge, with every entry, because scoring needs them (ADR 0036).
+judge, with every entry, because scoring needs them (ADR 0036). Persons come from the
+one person rule (``people.permissions.PERSON``).
 """
 
 from __future__ import annotations
@@ -11,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.core.exceptions import ValidationError
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from taizhang.core.actors import Actor
 from taizhang.evaluations.models import (
     Award,
     Competition,
@@ -24,52 +28,34 @@ from taizhang.evaluations.models import (
     NominationStatus,
     Score,
 )
-from taizhang.evaluations.permissions import conflict_reason, judge_org_paths
+from taizhang.evaluations.permissions import (
+    AWARD,
+    COMPETITION,
+    ENTRY,
+    MANAGE,
+    NOMINATION,
+    VIEW,
+    can,
+    conflict_reason,
+    is_judge,
+    judge_org_paths,
+    organizers_see,
+)
 from taizhang.evaluations.scoring import EntryResult, rank
-from taizhang.organizations.models import SEGMENT_WIDTH, Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.models import Organization
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
-VIEW = "evaluations.view"
-MANAGE = "evaluations.manage"
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404 from None
-
-
-def _ancestor_paths(viewer: Any) -> list[str]:
-    """Paths strictly above the top organizations of the viewer's scope."""
-    scope = scope_for(viewer, VIEW)
-    tops = list(scope.subtree_paths)
-    if scope.org_ids:
-        tops += list(
-            Organization.objects.filter(pk__in=sorted(scope.org_ids)).values_list("path", flat=True)
-        )
-    return sorted(
-        {top[:end] for top in tops for end in range(SEGMENT_WIDTH, len(top), SEGMENT_WIDTH)}
-    )
-
-
-def _visible_q(viewer: Any, *, published: Q) -> Q:
-    scope = scope_for(viewer, VIEW)
-    q = scope.records_q(org_field="org")
-    above = _ancestor_paths(viewer) if not scope.is_empty else []
-    if above:
-        q |= published & Q(org__path__in=above)
-    return q
+__all__ = ["MANAGE", "VIEW"]
 
 
 # Competitions ---------------------------------------------------------------------
 
 
-def competition_list(*, viewer: Any, year: int | None = None) -> QuerySet[Competition]:
+def competition_list(*, viewer: Actor, year: int | None = None) -> QuerySet[Competition]:
     """Competitions in scope, published ones above it, and those the viewer judges."""
-    judging = Exists(Judge.objects.filter(competition=OuterRef("pk"), user_id=viewer.pk))
-    q = _visible_q(viewer, published=Q(status=CompetitionStatus.PUBLISHED))
-    qs = Competition.objects.filter(q | Q(judging))
+    qs = COMPETITION.queryset(viewer)
     if year is not None:
         qs = qs.filter(held_on__year=year)
     return (
@@ -82,23 +68,18 @@ def competition_list(*, viewer: Any, year: int | None = None) -> QuerySet[Compet
     )
 
 
-def get_competition_for_viewer(viewer: Any, pk: Any) -> Competition:
+def get_competition_for_viewer(viewer: Actor, pk: Any) -> Competition:
     """The competition, or the same 404 whether it is missing or out of scope."""
-    competition = competition_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if competition is None:
-        raise Http404
-    return competition
+    return COMPETITION.get(viewer, pk, base=Competition.objects.select_related("org"))
 
 
 def competition_entries(competition: Competition) -> QuerySet[Entry]:
     return competition.entries.select_related("org", "person").order_by("number")
 
 
-def get_entry(competition: Competition, pk: Any) -> Entry:
-    entry = competition_entries(competition).filter(pk=_pk(pk)).first()
-    if entry is None:
-        raise Http404
-    return entry
+def get_entry(viewer: Actor, competition: Competition, pk: Any) -> Entry:
+    """An entry of ``competition``: the same 404 for missing, hidden and elsewhere."""
+    return ENTRY.get(viewer, pk, base=competition_entries(competition))
 
 
 def competition_judges(competition: Competition) -> QuerySet[Judge]:
@@ -123,11 +104,12 @@ def competition_results(competition: Competition, method: str = "") -> list[Entr
     )
 
 
-def results_visible(viewer: Any, competition: Competition) -> bool:
-    """Scores and ranks are for the organizers until the results are published."""
+def results_visible(viewer: Actor, competition: Competition) -> bool:
+    """Scores and ranks are for the organizers until the results are published; a judge
+    never sees the live standings of a competition they score."""
     if competition.status == CompetitionStatus.PUBLISHED:
         return True
-    return scope_for(viewer, VIEW).covers(competition.org)
+    return organizers_see(viewer, competition) and not is_judge(viewer, competition)
 
 
 @dataclass
@@ -142,12 +124,12 @@ class SheetRow:
         return bool(self.scores)
 
 
-def judge_sheet(*, viewer: Any, competition: Competition) -> list[SheetRow] | None:
+def judge_sheet(*, viewer: Actor, competition: Competition) -> list[SheetRow] | None:
     """The viewer's scoring sheet: every entry, its conflict reason, the viewer's scores.
 
     ``None`` when the viewer is not a judge of this competition.
     """
-    judge = competition.judges.filter(user_id=viewer.pk).first()
+    judge = competition.judges.filter(user_id=viewer.pk).first() if viewer.pk else None
     if judge is None:
         return None
     paths = judge_org_paths(viewer)
@@ -162,8 +144,10 @@ def judge_sheet(*, viewer: Any, competition: Competition) -> list[SheetRow] | No
     ]
 
 
-def judging_for(*, viewer: Any) -> QuerySet[Competition]:
-    """Competitions open for scoring that the viewer judges."""
+def judging_for(*, viewer: Actor) -> QuerySet[Competition]:
+    """Competitions open for scoring that the viewer is named to judge."""
+    if viewer.pk is None:
+        return Competition.objects.none()
     return (
         Competition.objects.filter(judges__user_id=viewer.pk, status=CompetitionStatus.SCORING)
         .select_related("org")
@@ -171,72 +155,89 @@ def judging_for(*, viewer: Any) -> QuerySet[Competition]:
     )
 
 
-def org_choices(*, viewer: Any) -> QuerySet[Organization]:
+def org_choices(*, viewer: Actor) -> QuerySet[Organization]:
     """Organizations the viewer manages competitions and awards for."""
-    return Organization.objects.filter(scope_for(viewer, MANAGE).org_q()).order_by("path")
+    return COMPETITION.org_choices(viewer)
 
 
-def judge_user_choices(*, viewer: Any) -> QuerySet[Any]:
-    """Users linked to a person the viewer may see, who hold the judging function."""
+def judge_user_choices(*, viewer: Actor, competition: Competition | None = None) -> QuerySet[Any]:
+    """Who may be named a judge: an active user linked to a person the viewer may see
+    (the one person rule, external experts included), never the viewer herself, nor a
+    judge already named to ``competition``."""
     from taizhang.accounts.models import User
 
-    scope = scope_for(viewer, "people.view")
-    return (
-        User.objects.filter(is_active=True, person__isnull=False)
-        .filter(scope.records_q(org_field="person__organization"))
-        .select_related("person__organization")
-        .order_by("person__organization__path", "username")
+    users = User.objects.filter(
+        is_active=True, person__in=PERSON.queryset(viewer).values("pk")
+    ).select_related("person__organization")
+    if viewer.pk is not None:
+        users = users.exclude(pk=viewer.pk)
+    if competition is not None:
+        users = users.exclude(judgeships__competition=competition)
+    return users.order_by("person__organization__path", "username")
+
+
+def resolve_judge_user(
+    viewer: Actor, pk: Any, *, field: str = "user_id", competition: Competition | None = None
+) -> Any:
+    """A judge named by id: one 422 for a missing user and one outside the choices."""
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        key = None
+    user = (
+        judge_user_choices(viewer=viewer, competition=competition).filter(pk=key).first()
+        if key is not None and not isinstance(pk, bool)
+        else None
     )
+    if user is None:
+        raise ValidationError({field: unknown_message()})
+    return user
 
 
 # Awards -----------------------------------------------------------------------------
 
 
-def award_list(*, viewer: Any, year: int | None = None, kind: str = "") -> QuerySet[Award]:
+def _counted(viewer: Actor, *, statuses: list[str] | None = None) -> Any:
+    """How many nominations of each award the viewer may see (one subquery)."""
+    rows = NOMINATION.queryset(viewer).filter(award=OuterRef("pk"))
+    if statuses is not None:
+        rows = rows.filter(status__in=statuses)
+    counted = rows.order_by().values("award").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def award_list(*, viewer: Actor, year: int | None = None, kind: str = "") -> QuerySet[Award]:
     """Awards in scope, and awards of the organizations above the scope.
 
     Units below an awarding body see its awards to nominate and to read the published
     list. Nomination counts cover every nomination for the award's organizers; for the
     units below, only their own nominations and the published ones.
     """
-    # Awards reach down whether open (units below nominate) or published (the list).
-    qs = Award.objects.filter(_visible_q(viewer, published=Q()))
+    qs = AWARD.queryset(viewer)
     if year is not None:
         qs = qs.filter(year=year)
     if kind:
         qs = qs.filter(kind=kind)
-    scope = scope_for(viewer, VIEW)
-    counted = (
-        scope.records_q(org_field="org")
-        | scope.records_q(org_field="nominations__org")
-        | Q(nominations__status=NominationStatus.PUBLISHED)
-    )
-    passed = Q(nominations__status__in=[NominationStatus.APPROVED, NominationStatus.PUBLISHED])
-    return (
-        qs.select_related("org")
-        .annotate(
-            nominated=Count("nominations", filter=counted),
-            approved=Count("nominations", filter=counted & passed),
-        )
-        .order_by("-year", "kind", "pk")
+    return _with_counts(viewer, qs).order_by("-year", "kind", "pk")
+
+
+def _with_counts(viewer: Actor, awards: QuerySet[Award]) -> QuerySet[Award]:
+    passed = [NominationStatus.APPROVED, NominationStatus.PUBLISHED]
+    return awards.select_related("org").annotate(
+        nominated=_counted(viewer), approved=_counted(viewer, statuses=passed)
     )
 
 
-def get_award_for_viewer(viewer: Any, pk: Any) -> Award:
-    award = award_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if award is None:
-        raise Http404
-    return award
+def get_award_for_viewer(viewer: Actor, pk: Any) -> Award:
+    """The award with the nomination counts the viewer may see, or one 404."""
+    return AWARD.get(viewer, pk, base=_with_counts(viewer, Award.objects.all()))
 
 
-def award_nominations(*, viewer: Any, award: Award) -> QuerySet[Nomination]:
+def award_nominations(*, viewer: Actor, award: Award) -> QuerySet[Nomination]:
     """All nominations for the award's organizers; for the units below, their own
     nominations and the published list."""
-    qs = award.nominations.select_related("org", "person__organization")
-    scope = scope_for(viewer, VIEW)
-    if not scope.covers(award.org):
-        qs = qs.filter(scope.records_q(org_field="org") | Q(status=NominationStatus.PUBLISHED))
-    return qs.order_by("org__path", "person__name", "pk")
+    qs = award.nominations.select_related("org", "person__organization", "award__org")
+    return NOMINATION.queryset(viewer, base=qs).order_by("org__path", "person__name", "pk")
 
 
 def published_list(award: Award) -> QuerySet[Nomination]:
@@ -247,28 +248,27 @@ def published_list(award: Award) -> QuerySet[Nomination]:
     )
 
 
-def can_nominate(viewer: Any, award: Award) -> bool:
+def can_nominate(viewer: Actor, award: Award) -> bool:
     """Open awards take nominations from anyone managing units in the award's reach."""
-    return award.published_on is None and viewer.has_function(MANAGE)
+    return can(viewer, "nominate", award)
 
 
-def get_nomination(award: Award, pk: Any) -> Nomination:
-    nomination = award.nominations.filter(pk=_pk(pk)).select_related("org", "person").first()
-    if nomination is None:
-        raise Http404
-    return nomination
+def get_nomination(viewer: Actor, award: Award, pk: Any) -> Nomination:
+    return NOMINATION.get(
+        viewer, pk, base=award.nominations.select_related("org", "person", "award__org")
+    )
 
 
-def nominee_org_choices(*, viewer: Any) -> QuerySet[Organization]:
-    return org_choices(viewer=viewer)
+def nominee_org_choices(*, viewer: Actor) -> QuerySet[Organization]:
+    return NOMINATION.org_choices(viewer)
 
 
-def nominee_person_choices(*, viewer: Any) -> QuerySet[Any]:
-    from taizhang.people.models import Person
-
-    scope = scope_for(viewer, MANAGE)
+def nominee_person_choices(*, viewer: Actor) -> QuerySet[Person]:
+    """Persons the viewer may see (the one person rule) kept by a unit where she runs
+    competitions and awards: the nominee's or entrant's own unit must be hers."""
+    managed = NOMINATION.org_choices(viewer).values("pk")
     return (
-        Person.objects.filter(scope.records_q(org_field="organization"))
+        PERSON.queryset(viewer, base=Person.objects.filter(organization__in=managed))
         .select_related("organization")
         .order_by("organization__path", "name")
     )

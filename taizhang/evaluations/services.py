@@ -12,7 +12,9 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from taizhang.core.actors import Actor, is_system, require_actor
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.evaluations.models import (
     Award,
     Competition,
@@ -26,12 +28,19 @@ from taizhang.evaluations.models import (
     Normalization,
     Score,
 )
-from taizhang.evaluations.permissions import conflict_reason, judge_org_paths
+from taizhang.evaluations.permissions import (
+    AWARD,
+    COMPETITION,
+    ENTRY,
+    NOMINATION,
+    conflict_reason,
+    is_judge,
+    judge_org_paths,
+)
 from taizhang.evaluations.scoring import plain, rank, weights_valid
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.people.permissions import PERSON
 
-MANAGE = "evaluations.manage"
 COMPETITION_FIELDS = ["org", "name", "held_on", "normalization", "winners_count", "status"]
 
 
@@ -47,11 +56,17 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _ensure_manages(acting_user: Any, org: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports)
-    if not scope_for(acting_user, MANAGE).covers(org):
-        raise PermissionDenied
+def _ensure_runs(acting_user: Actor, competition: Competition) -> None:
+    """Manage on the organizer, and not a judge of this competition (duties kept apart:
+    whoever scores does not set up, decide or publish)."""
+    COMPETITION.require(acting_user, competition)
+    if not is_system(acting_user) and is_judge(acting_user, competition):
+        raise PermissionDenied(_("A judge of this competition may not run it."))
+
+
+def _ensure_sees_person(acting_user: Actor, person: Any) -> None:
+    """The one person rule: only a person the acting user may see is entered or named."""
+    PERSON.require(acting_user, person, PERSON.view)
 
 
 def _locked_competition(competition: Competition) -> Competition:
@@ -75,9 +90,9 @@ def competition_create(
     normalization: str = Normalization.NONE,
     winners_count: int = 10,
     description: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Competition:
-    _ensure_manages(acting_user, org)
+    COMPETITION.require_org(acting_user, org)
     competition = Competition(
         org=org,
         name=name,
@@ -90,6 +105,7 @@ def competition_create(
     if winners_count < 1:
         raise ValidationError({"winners_count": _("At least one winner is declared.")})
     competition.save()
+    rows_written(Competition, [competition])
     audit_record(
         actor=acting_user,
         action="competition.create",
@@ -116,11 +132,11 @@ def criterion_add(
     name: str,
     weight: Decimal,
     max_score: Decimal,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Criterion:
     """Add a rubric line while the competition is being set up."""
     competition = _locked_competition(competition)
-    _ensure_manages(acting_user, competition.org)
+    _ensure_runs(acting_user, competition)
     _require_status(competition, CompetitionStatus.DRAFT)
     weight = _decimal(weight, "weight")
     max_score = _decimal(max_score, "max_score")
@@ -152,11 +168,11 @@ def entry_add(
     org: Organization | None = None,
     person: Any = None,
     summary: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Entry:
     """Register an entry: a brand (title + owner), an organization, or a person."""
     competition = _locked_competition(competition)
-    _ensure_manages(acting_user, competition.org)
+    _ensure_runs(acting_user, competition)
     _require_status(competition, CompetitionStatus.DRAFT, CompetitionStatus.SCORING)
     if kind == EntryKind.PERSON:
         if person is None:
@@ -171,7 +187,9 @@ def entry_add(
     elif org is None:
         raise ValidationError({"org": _("Choose the organization that owns the brand.")})
     assert org is not None
-    _ensure_manages(acting_user, org)
+    ENTRY.require_org(acting_user, org)
+    if person is not None:
+        _ensure_sees_person(acting_user, person)
     number = (competition.entries.aggregate(m=Max("number"))["m"] or 0) + 1
     entry = Entry(
         competition=competition,
@@ -184,6 +202,7 @@ def entry_add(
     )
     entry.full_clean()
     entry.save()
+    rows_written(Entry, [entry])
     audit_record(
         actor=acting_user,
         action="entry.add",
@@ -197,16 +216,23 @@ def entry_add(
 
 @transaction.atomic
 def judge_add(
-    *, competition: Competition, user: Any, on: dt.date | None = None, acting_user: Any
+    *, competition: Competition, user: Any, on: dt.date | None = None, acting_user: Actor
 ) -> Judge:
-    """Appoint a judge. The user must be linked to a person, so conflicts can be checked."""
+    """Appoint a judge: a user linked to a person the acting user may see (an expert
+    from another unit too), so conflicts can be checked. Nobody names herself: the
+    organizer who would score her own competition is the conflict this rule prevents."""
     competition = _locked_competition(competition)
-    _ensure_manages(acting_user, competition.org)
+    _ensure_runs(acting_user, competition)
     _require_status(competition, CompetitionStatus.DRAFT, CompetitionStatus.SCORING)
     if user.person_id is None:
         raise ValidationError(
             {"user": _("A judge must be linked to a person, so conflicts of interest show.")}
         )
+    if not is_system(acting_user) and user.pk == acting_user.pk:
+        raise ValidationError(
+            {"user": _("You run this competition; another person must judge it.")}
+        )
+    _ensure_sees_person(acting_user, user.person)
     if competition.judges.filter(user=user).exists():
         raise ValidationError({"user": _("This user is already a judge here.")})
     judge = Judge.objects.create(competition=competition, user=user, added_on=on or _today())
@@ -222,11 +248,11 @@ def judge_add(
 
 @transaction.atomic
 def competition_open_scoring(
-    *, competition: Competition, on: dt.date | None = None, acting_user: Any
+    *, competition: Competition, on: dt.date | None = None, acting_user: Actor
 ) -> Competition:
     """Freeze the rubric and let judges score. The weights must sum to 100 or to 1."""
     competition = _locked_competition(competition)
-    _ensure_manages(acting_user, competition.org)
+    _ensure_runs(acting_user, competition)
     _require_status(competition, CompetitionStatus.DRAFT)
     weights = list(competition.criteria.values_list("weight", flat=True))
     if not weights:
@@ -257,7 +283,7 @@ def competition_open_scoring(
 
 @transaction.atomic
 def score_record(
-    *, entry: Entry, judge_user: Any, values: dict[int, Any], acting_user: Any
+    *, entry: Entry, judge_user: Any, values: dict[int, Any], acting_user: Actor
 ) -> list[Score]:
     """Record (or revise) one judge's scores for one entry, one value per criterion.
 
@@ -265,9 +291,10 @@ def score_record(
     of an organization the judge belongs to. Only the judge may enter their own scores
     (``acting_user`` None is the demo loader).
     """
+    require_actor(acting_user)
     competition = _locked_competition(entry.competition)
-    if acting_user is not None and acting_user.pk != judge_user.pk:
-        raise PermissionDenied
+    if not is_system(acting_user) and acting_user.pk != judge_user.pk:
+        raise PermissionDenied(_("Only the judge enters their own scores."))
     judge = competition.judges.filter(user=judge_user).first()
     if judge is None:
         raise PermissionDenied
@@ -347,11 +374,11 @@ def _results(competition: Competition) -> list[Any]:
 
 @transaction.atomic
 def competition_declare_winners(
-    *, competition: Competition, on: dt.date | None = None, acting_user: Any
+    *, competition: Competition, on: dt.date | None = None, acting_user: Actor
 ) -> list[Entry]:
     """Close scoring, store each entry's final score and rank, and mark the top N."""
     competition = _locked_competition(competition)
-    _ensure_manages(acting_user, competition.org)
+    _ensure_runs(acting_user, competition)
     _require_status(competition, CompetitionStatus.SCORING)
     results = _results(competition)
     if not any(r.final is not None for r in results):
@@ -363,6 +390,7 @@ def competition_declare_winners(
         entry.rank = result.rank
         entry.is_winner = result.is_winner
     Entry.objects.bulk_update(entries.values(), ["final_score", "rank", "is_winner"])
+    rows_written(Entry, entries)
     competition.status = CompetitionStatus.DECIDED
     competition.decided_on = on or _today()
     competition.save(update_fields=["status", "decided_on"])
@@ -383,14 +411,16 @@ def competition_declare_winners(
 
 @transaction.atomic
 def competition_publish(
-    *, competition: Competition, on: dt.date | None = None, acting_user: Any
+    *, competition: Competition, on: dt.date | None = None, acting_user: Actor
 ) -> Competition:
     competition = _locked_competition(competition)
-    _ensure_manages(acting_user, competition.org)
+    _ensure_runs(acting_user, competition)
     _require_status(competition, CompetitionStatus.DECIDED)
-    competition.status = CompetitionStatus.PUBLISHED
-    competition.published_on = on or _today()
-    competition.save(update_fields=["status", "published_on"])
+    # Publication decides which winners count, and on which day: report the entries.
+    with rows_changing(Entry, list(competition.entries.values_list("pk", flat=True))):
+        competition.status = CompetitionStatus.PUBLISHED
+        competition.published_on = on or _today()
+        competition.save(update_fields=["status", "published_on"])
     audit_record(
         actor=acting_user,
         action="competition.publish",
@@ -408,9 +438,9 @@ def competition_publish(
 
 @transaction.atomic
 def award_create(
-    *, org: Organization, kind: str, name: str, year: int, quota: int, acting_user: Any
+    *, org: Organization, kind: str, name: str, year: int, quota: int, acting_user: Actor
 ) -> Award:
-    _ensure_manages(acting_user, org)
+    AWARD.require_org(acting_user, org)
     award = Award(org=org, kind=kind, name=name, year=year, quota=quota)
     award.full_clean()
     if quota < 1:
@@ -437,7 +467,7 @@ def nomination_create(
     person: Any = None,
     deeds: str = "",
     on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Nomination:
     """Nominate an organization (先进党支部) or a person (优秀党员, 十佳宣讲员)."""
     award = _locked_award(award)
@@ -452,7 +482,9 @@ def nomination_create(
             raise ValidationError({"person": _("This award honours persons.")})
         org = person.organization
     assert org is not None
-    _ensure_manages(acting_user, org)
+    NOMINATION.require_org(acting_user, org)
+    if person is not None:
+        _ensure_sees_person(acting_user, person)
     duplicate = award.nominations.filter(person=person) if person else None
     if duplicate is None:
         duplicate = award.nominations.filter(org=org, person__isnull=True)
@@ -463,6 +495,7 @@ def nomination_create(
     )
     nomination.full_clean()
     nomination.save()
+    rows_written(Nomination, [nomination])
     audit_record(
         actor=acting_user,
         action="nomination.create",
@@ -479,11 +512,11 @@ def nomination_review(
     approve: bool,
     note: str = "",
     on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Nomination:
     """Approve or reject a nomination; approvals may not exceed the award's quota."""
     award = _locked_award(nomination.award)
-    _ensure_manages(acting_user, award.org)
+    AWARD.require(acting_user, award)
     nomination = Nomination.objects.select_for_update(of=("self",)).get(pk=nomination.pk)
     if nomination.status != NominationStatus.NOMINATED:
         raise ValidationError(
@@ -503,6 +536,7 @@ def nomination_review(
         raise ValidationError({"on": _("A review cannot come before the nomination.")})
     nomination.review_note = note.strip()
     nomination.save(update_fields=["status", "reviewed_on", "review_note"])
+    rows_written(Nomination, [nomination])
     audit_record(
         actor=acting_user,
         action="nomination.review",
@@ -513,10 +547,10 @@ def nomination_review(
 
 
 @transaction.atomic
-def award_publish(*, award: Award, on: dt.date | None = None, acting_user: Any) -> Award:
+def award_publish(*, award: Award, on: dt.date | None = None, acting_user: Actor) -> Award:
     """Publish the list: every approved nomination becomes published, on one date."""
     award = _locked_award(award)
-    _ensure_manages(acting_user, award.org)
+    AWARD.require(acting_user, award)
     if award.published_on is not None:
         raise ValidationError(_("The list of this award is already published."))
     approved = award.nominations.filter(status=NominationStatus.APPROVED)
@@ -526,7 +560,9 @@ def award_publish(*, award: Award, on: dt.date | None = None, acting_user: Any) 
         raise ValidationError(_("Review every nomination before publishing."))
     day = on or _today()
     ids = sorted(approved.values_list("pk", flat=True))
-    approved.update(status=NominationStatus.PUBLISHED, published_on=day)
+    # A bulk update sends no signal: the honours published are reported here.
+    with rows_changing(Nomination, ids):
+        approved.update(status=NominationStatus.PUBLISHED, published_on=day)
     award.published_on = day
     award.save(update_fields=["published_on"])
     audit_record(

@@ -6,13 +6,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors, int_or_none
+from taizhang.core.access import login_required, requires
+from taizhang.core.actors import Actor
+from taizhang.core.forms import int_or_none, submit
 from taizhang.evaluations import services
 from taizhang.evaluations.forms import (
     AwardForm,
@@ -32,7 +33,7 @@ from taizhang.evaluations.models import (
     CompetitionStatus,
     NominationStatus,
 )
-from taizhang.evaluations.permissions import can, conflict_reason, judge_org_paths
+from taizhang.evaluations.permissions import can, conflict_reason, is_judge, judge_org_paths
 from taizhang.evaluations.selectors import (
     award_list,
     award_nominations,
@@ -52,7 +53,10 @@ from taizhang.evaluations.selectors import (
 
 VIEW = "evaluations.view"
 MANAGE = "evaluations.manage"
-JUDGE = "evaluations.judge"
+
+
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
 
 
 def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
@@ -65,18 +69,18 @@ def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
 
 @requires(VIEW)
 def competition_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     form = None
     if viewer.has_function(MANAGE):
         form = CompetitionForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                competition = services.competition_create(**form.cleaned_data, acting_user=viewer)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The competition is set up."))
-                return redirect("evaluations:competition_detail", pk=competition.pk)
+        done = submit(
+            request,
+            form,
+            lambda: services.competition_create(**form.cleaned_data, acting_user=viewer),
+            success=_("The competition is set up."),
+        )
+        if done.ok:
+            return redirect("evaluations:competition_detail", pk=done.result.pk)
     elif request.method == "POST":
         raise PermissionDenied
     competitions = list(competition_list(viewer=viewer, year=int_or_none(request.GET.get("year"))))
@@ -88,7 +92,7 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _competition_context(request: HttpRequest, competition: Competition, **forms: Any) -> dict:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     can_manage = can(viewer, "manage", competition)
     show_results = results_visible(viewer, competition)
     results: dict[int, Any] = {}
@@ -117,7 +121,7 @@ def _competition_context(request: HttpRequest, competition: Competition, **forms
         "winners_total": sum(1 for entry in entries if entry.is_winner),
         "normalized": bool(raw),
         "show_results": show_results,
-        "is_judge": competition.judges.filter(user_id=viewer.pk).exists(),
+        "is_judge": is_judge(viewer, competition),
         "statuses": CompetitionStatus,
         "step_index": CompetitionStatus.values.index(competition.status),
         "weight_total": sum((c.weight for c in competition.criteria.all()), 0),
@@ -132,7 +136,7 @@ def _competition_context(request: HttpRequest, competition: Competition, **forms
                 prefix="entry", viewer=viewer
             )
             context["judge_form"] = forms.get("judge_form") or JudgeForm(
-                prefix="judge", viewer=viewer
+                prefix="judge", viewer=viewer, competition=competition
             )
         context["date_form"] = DateForm(prefix="step")
     return context
@@ -156,32 +160,41 @@ def _managed_competition(request: HttpRequest, pk: int) -> Competition:
 @require_POST
 def competition_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     """Add a criterion, an entry or a judge while the competition is being set up."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     competition = _managed_competition(request, pk)
     forms_by_kind: dict[str, Any] = {
         "criterion": lambda: CriterionForm(request.POST, prefix="criterion"),
         "entry": lambda: EntryForm(request.POST, prefix="entry", viewer=viewer),
-        "judge": lambda: JudgeForm(request.POST, prefix="judge", viewer=viewer),
+        "judge": lambda: JudgeForm(
+            request.POST, prefix="judge", viewer=viewer, competition=competition
+        ),
     }
     if what not in forms_by_kind:
         raise PermissionDenied
     form = forms_by_kind[what]()
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if what == "criterion":
-                services.criterion_add(competition=competition, **data, acting_user=viewer)
-                messages.success(request, _("The criterion was added."))
-            elif what == "entry":
-                services.entry_add(competition=competition, **data, acting_user=viewer)
-                messages.success(request, _("The entry was registered."))
-            else:
-                services.judge_add(competition=competition, user=data["user"], acting_user=viewer)
-                messages.success(request, _("The judge was appointed."))
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return redirect("evaluations:competition_detail", pk=competition.pk)
+    calls: dict[str, tuple[Any, str]] = {
+        "criterion": (
+            lambda: services.criterion_add(
+                competition=competition, **form.cleaned_data, acting_user=viewer
+            ),
+            _("The criterion was added."),
+        ),
+        "entry": (
+            lambda: services.entry_add(
+                competition=competition, **form.cleaned_data, acting_user=viewer
+            ),
+            _("The entry was registered."),
+        ),
+        "judge": (
+            lambda: services.judge_add(
+                competition=competition, user=form.cleaned_data["user"], acting_user=viewer
+            ),
+            _("The judge was appointed."),
+        ),
+    }
+    call, success = calls[what]
+    if submit(request, form, call, success=success).ok:
+        return redirect("evaluations:competition_detail", pk=competition.pk)
     context = _competition_context(request, competition, **{f"{what}_form": form})
     return render(request, "evaluations/competition_detail.html", context, status=422)
 
@@ -190,7 +203,7 @@ def competition_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 @require_POST
 def competition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Open scoring, declare the winners, or publish the results."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     competition = _managed_competition(request, pk)
     steps = {
         "open": (services.competition_open_scoring, _("Scoring is open.")),
@@ -219,9 +232,10 @@ def _judged(request: HttpRequest, pk: int) -> tuple[Competition, list[Any]]:
     return competition, sheet
 
 
-@requires(JUDGE)
+@login_required
 def judge_sheet_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The judge's scoring sheet; entries from the judge's own subtree are greyed out."""
+    """The scoring sheet of a judge named to the competition (the appointment, not a
+    role, offers scoring); entries from the judge's own subtree are greyed out."""
     competition, sheet = _judged(request, pk)
     criteria = list(competition.criteria.all())
     for row in sheet:
@@ -243,36 +257,31 @@ def judge_sheet_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires(JUDGE)
+@login_required
 def score_view(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     competition, sheet = _judged(request, pk)
-    entry = get_entry(competition, entry_pk)
+    entry = get_entry(viewer, competition, entry_pk)
     reason = conflict_reason(judge_org_paths(viewer), entry)
     row = next(r for r in sheet if r.entry.pk == entry.pk)
     criteria = list(competition.criteria.all())
     form = ScoreForm(request.POST or None, criteria=criteria, initial_scores=row.scores)
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.score_record(
+        try:
+            done = submit(
+                request,
+                form,
+                lambda: services.score_record(
                     entry=entry, judge_user=viewer, values=form.values(), acting_user=viewer
-                )
-            except services.ConflictOfInterest as refused:
-                messages.error(request, refused.reason)
-                return redirect("evaluations:judge_sheet", pk=competition.pk)
-            except ValidationError as exc:
-                if hasattr(exc, "error_dict"):
-                    for name, errors in exc.message_dict.items():
-                        form.add_error(name if name in form.fields else None, errors)
-                else:
-                    form.add_error(None, exc.messages)
-            else:
-                messages.success(
-                    request, _("Scores for %(entry)s were saved.") % {"entry": entry.title}
-                )
-                return redirect("evaluations:judge_sheet", pk=competition.pk)
+                ),
+                success=_("Scores for %(entry)s were saved.") % {"entry": entry.title},
+            )
+        except services.ConflictOfInterest as refused:
+            messages.error(request, refused.reason)
+            return redirect("evaluations:judge_sheet", pk=competition.pk)
+        if done.ok:
+            return redirect("evaluations:judge_sheet", pk=competition.pk)
         status = 422
     following = next(
         (r.entry for r in sheet if not r.conflict and not r.scored and r.entry.pk != entry.pk),
@@ -287,6 +296,7 @@ def score_view(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
             "form": form,
             "conflict": reason,
             "scoring": competition.status == CompetitionStatus.SCORING,
+            "can_score": can(viewer, "score", entry),
             "following": following,
         },
         status=status,
@@ -298,18 +308,18 @@ def score_view(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def award_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     form = None
     if viewer.has_function(MANAGE):
         form = AwardForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                award = services.award_create(**form.cleaned_data, acting_user=viewer)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The award was set up."))
-                return redirect("evaluations:award_detail", pk=award.pk)
+        done = submit(
+            request,
+            form,
+            lambda: services.award_create(**form.cleaned_data, acting_user=viewer),
+            success=_("The award was set up."),
+        )
+        if done.ok:
+            return redirect("evaluations:award_detail", pk=done.result.pk)
     elif request.method == "POST":
         raise PermissionDenied
     kind = request.GET.get("kind", "")
@@ -328,7 +338,7 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     can_manage = can(viewer, "manage", award)
     nominations = list(award_nominations(viewer=viewer, award=award))
     counts = dict.fromkeys(NominationStatus.values, 0)
@@ -367,7 +377,7 @@ def _managed_award(request: HttpRequest, pk: int) -> Award:
 @requires(MANAGE)
 @require_POST
 def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     award = get_award_for_viewer(viewer, pk)
     if not can_nominate(viewer, award):
         raise PermissionDenied
@@ -377,14 +387,14 @@ def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
         viewer=viewer,
         takes_organizations=award.takes_organizations,
     )
-    if form.is_valid():
-        try:
-            services.nomination_create(award=award, **form.cleaned_data, acting_user=viewer)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The nomination was recorded."))
-            return redirect("evaluations:award_detail", pk=award.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.nomination_create(award=award, **form.cleaned_data, acting_user=viewer),
+        success=_("The nomination was recorded."),
+    )
+    if done.ok:
+        return redirect("evaluations:award_detail", pk=award.pk)
     context = _award_context(request, award, nomination_form=form)
     return render(request, "evaluations/award_detail.html", context, status=422)
 
@@ -392,9 +402,9 @@ def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def review_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     award = _managed_award(request, pk)
-    nomination = get_nomination(award, nomination_pk)
+    nomination = get_nomination(viewer, award, nomination_pk)
     form = ReviewForm(request.POST, prefix="review")
     if form.is_valid():
         try:
@@ -416,7 +426,7 @@ def review_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpRespon
 @requires(MANAGE)
 @require_POST
 def award_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     award = _managed_award(request, pk)
     form = DateForm(request.POST, prefix="step")
     on = form.cleaned_data["on"] if form.is_valid() else None
@@ -434,8 +444,6 @@ def award_published_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The published honour roll (表彰名单) of one award."""
     award = get_award_for_viewer(request.user, pk)
     if award.published_on is None:
-        from django.http import Http404
-
         raise Http404
     return render(
         request,

@@ -92,3 +92,35 @@ def make_competition(
 def scores_for(competition: Competition, *values: str) -> dict[int, Decimal]:
     """Map the rubric (in order) to the given values."""
     return {c.pk: Decimal(v) for c, v in zip(competition.criteria.all(), values, strict=True)}
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance):
+    each booked on ``org`` through every organization field its policy counts."""
+    from taizhang.evaluations.services import award_create, nomination_create
+
+    def competition(org: Any) -> Competition:
+        return make_competition(org, rubric=[], open_scoring=False, name="样本评选")
+
+    def entry(org: Any) -> Any:
+        return entry_add(
+            competition=competition(org),
+            kind=EntryKind.ORGANIZATION,
+            org=org,
+            acting_user=SYSTEM,
+        )
+
+    def award(org: Any) -> Any:
+        return award_create(
+            org=org, kind="advanced_branch", name="样本表彰", year=2026, quota=3, acting_user=SYSTEM
+        )
+
+    def nomination(org: Any) -> Any:
+        return nomination_create(award=award(org), org=org, acting_user=SYSTEM)
+
+    return {
+        "evaluations.competition": competition,
+        "evaluations.entry": entry,
+        "evaluations.award": award,
+        "evaluations.nomination": nomination,
+    }

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import bearer
-from taizhang.evaluations.models import Competition, Score
-from taizhang.evaluations.services import score_record
+from taizhang.evaluations.models import Award, Competition, Score
+from taizhang.evaluations.services import award_create, score_record
 from taizhang.evaluations.tests.factories import make_competition, make_judge_user, scores_for
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/evaluations"
@@ -32,16 +35,71 @@ def test_nobody_is_forbidden(client, personas):
     assert client.get(f"{URL}/competitions", **bearer(client, personas.nobody)).status_code == 403
 
 
-def test_create_with_out_of_scope_org_is_refused(client, personas, tree):
-    """Naming B's organization in the body is a 403 and writes nothing."""
-    response = client.post(
-        f"{URL}/competitions",
-        data={"org_id": tree.street_b.pk, "name": "越权评选", "held_on": "2026-06-01"},
-        content_type="application/json",
-        **bearer(client, personas.street_a),
+def _post(client, user, path, data):
+    return client.post(
+        f"{URL}{path}", data=data, content_type="application/json", **bearer(client, user)
     )
-    assert response.status_code == 403
-    assert not Competition.objects.exists()
+
+
+def _unknown(response, field):
+    assert response.status_code == 422, response.content
+    return response.json()["detail"][field]
+
+
+def test_hidden_and_missing_org_ids_are_the_same_422(client, personas, tree):
+    """Naming B's organization or no organization at all: one 422, one message, no row
+    (a 403 for an existing id would tell the caller which ids exist)."""
+    for path, extra in (
+        ("/competitions", {"name": "越权评选", "held_on": "2026-06-01"}),
+        ("/awards", {"kind": "advanced_branch", "name": "越权表彰", "year": 2026, "quota": 1}),
+    ):
+        hidden = _post(client, personas.street_a, path, {"org_id": tree.street_b.pk, **extra})
+        missing = _post(client, personas.street_a, path, {"org_id": 999_999, **extra})
+        assert _unknown(hidden, "org_id") == _unknown(missing, "org_id") == [unknown_message()]
+    assert not Competition.objects.exists() and not Award.objects.exists()
+
+
+def test_hidden_and_missing_ids_in_entries_judges_and_nominations(client, personas, tree):
+    """Entry owner, entrant, judge and nominee ids: hidden and missing answer alike."""
+    competition = make_competition(tree.street_a, open_scoring=False)
+    award = award_create(
+        org=tree.street_a,
+        kind="excellent_member",
+        name="优秀党员",
+        year=2026,
+        quota=3,
+        acting_user=SYSTEM,
+    )
+    b_person = make_person(tree.community_b, "乙方人员")
+    b_judge = make_judge_user("jb", tree.community_b)
+    a = personas.street_a
+    cases = [
+        (
+            f"/competitions/{competition.pk}/entries",
+            "org_id",
+            lambda pk: {"kind": "organization", "org_id": pk},
+            tree.street_b.pk,
+        ),
+        (
+            f"/competitions/{competition.pk}/entries",
+            "person_id",
+            lambda pk: {"kind": "person", "person_id": pk},
+            b_person.pk,
+        ),
+        (
+            f"/competitions/{competition.pk}/judges",
+            "user_id",
+            lambda pk: {"user_id": pk},
+            b_judge.pk,
+        ),
+        (f"/awards/{award.pk}/nominations", "person_id", lambda pk: {"person_id": pk}, b_person.pk),
+    ]
+    for path, field, body, hidden_id in cases:
+        hidden = _unknown(_post(client, a, path, body(hidden_id)), field)
+        missing = _unknown(_post(client, a, path, body(999_999)), field)
+        assert hidden == missing == [unknown_message()], path
+    assert not competition.entries.exists() and not competition.judges.exists()
+    assert not award.nominations.exists()
 
 
 def test_set_up_score_and_decide(client, personas, tree):
