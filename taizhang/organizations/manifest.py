@@ -11,7 +11,14 @@ from taizhang.organizations.permissions import ORGANIZATION
 register_permission("organizations.view", _("View organizations"))
 register_permission("organizations.manage", _("Create, rename and move organizations"))
 grant_to_roles(
-    "organizations.view", "clerk", "secretary", "leader", "personnel", "viewer", "system_admin"
+    "organizations.view",
+    "clerk",
+    "secretary",
+    "leader",
+    "personnel",
+    "viewer",
+    "grid_worker",
+    "system_admin",
 )
 grant_to_roles("organizations.manage", "system_admin")
 

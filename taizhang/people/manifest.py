@@ -6,15 +6,18 @@ from taizhang.core.registry import (
     register_permission,
     register_policy,
 )
-from taizhang.people.permissions import PERSON
+from taizhang.people.permissions import COMMUNITY_REPORT, PERSON
 
 register_permission("people.view", _("View persons and positions"))
 register_permission("people.manage", _("Record persons and positions"))
 register_permission("people.view_personal", _("See unmasked personal data"))
-grant_to_roles("people.view", "clerk", "secretary", "leader", "personnel", "viewer")
+# A grid worker records activities and their attendance, so she picks persons; she
+# does not keep the register.
+grant_to_roles("people.view", "clerk", "secretary", "leader", "personnel", "viewer", "grid_worker")
 grant_to_roles("people.manage", "clerk", "secretary", "personnel")
 grant_to_roles("people.view_personal", "personnel")
 
 register_nav(_("People"), "people:list", "people.view", order=20)
 
 register_policy(PERSON)
+register_policy(COMMUNITY_REPORT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +20,10 @@ class Person(models.Model):
     ``mobile`` and ``id_number`` are personal data: templates and the API show the
     ``masked_*`` properties unless the viewer holds ``people.view_personal``, and each
     reveal is audited (``people.services.person_reveal``).
+
+    An external person (``is_external``: an expert, lecturer, talent, ambassador or judge
+    from outside the district) is kept by the organization that recorded them, like
+    everyone else; ``affiliation`` is their own unit, as free text.
     """
 
     organization = models.ForeignKey(
@@ -32,6 +37,8 @@ class Person(models.Model):
     mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
+    is_external = models.BooleanField(_("external person"), default=False)
+    affiliation = models.CharField(_("affiliation"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -116,3 +123,50 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.title}@{self.organization_id}"
+
+
+class CommunityReport(models.Model):
+    """双报到: ``person`` (a member of an organ or unit) reported to ``community`` on
+    ``reported_on`` to serve there, until ``ended_on`` (open while current).
+
+    While a report is current, whoever sees the community's people sees this person
+    too (``permissions.PERSON``'s cross-tree rule), and nothing else of their organ.
+    """
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="reports"
+    )
+    community = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("community"),
+        on_delete=models.PROTECT,
+        related_name="community_reports",
+    )
+    reported_on = models.DateField(_("reported on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["community_id", "-reported_on", "pk"]
+        verbose_name = _("community report")
+        verbose_name_plural = _("community reports")
+        indexes = [models.Index(fields=["community", "ended_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True)
+                | models.Q(ended_on__gte=models.F("reported_on")),
+                name="community_report_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "community"],
+                condition=models.Q(ended_on__isnull=True),
+                name="community_report_one_open",
+                violation_error_message=_("This person has already reported to this community."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}@{self.community_id} {self.reported_on}"

@@ -1,72 +1,87 @@
-"""Reads of persons and positions through the viewer's data scope."""
+"""Reads of persons, positions and 双报到 reports, through the ``PERSON`` and
+``COMMUNITY_REPORT`` policies."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
-from taizhang.organizations.models import OrgKind
-from taizhang.organizations.scope import scope_for
-from taizhang.people.models import Person, Position, PositionTitle
+from taizhang.core.actors import Actor
+from taizhang.organizations.models import Organization, OrgKind
+from taizhang.people.models import CommunityReport, Person, Position, PositionTitle
+from taizhang.people.permissions import (
+    COMMUNITY_REPORT,
+    PERSON,
+    can_view_personal,
+    current_reports_q,
+)
 
-VIEW = "people.view"
-VIEW_PERSONAL = "people.view_personal"
+__all__ = ["can_view_personal"]
 
 
 def person_list(
-    *, viewer: Any, organization_id: int | None = None, q: str = "", subtree_of: Any = None
+    *,
+    viewer: Actor,
+    organization_id: int | None = None,
+    q: str = "",
+    subtree_of: Organization | None = None,
+    external: bool | None = None,
 ) -> QuerySet[Person]:
-    qs = Person.objects.filter(scope_for(viewer, VIEW).records_q(org_field="organization"))
+    """Persons the viewer sees (members reported to her communities included);
+    filters only narrow it."""
+    qs = PERSON.queryset(viewer)
     if organization_id is not None:
         qs = qs.filter(organization_id=organization_id)
     if subtree_of is not None:
         lower, upper = subtree_of.subtree_bounds
         qs = qs.filter(organization__path__gte=lower, organization__path__lt=upper)
+    if external is not None:
+        qs = qs.filter(is_external=external)
     if q:
         qs = qs.filter(name__icontains=q)
     return qs.select_related("organization", "membership__branch")
 
 
-def get_person_for_viewer(viewer: Any, pk: Any) -> Person:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    person = (
-        person_list(viewer=viewer)
-        .prefetch_related(
-            Prefetch(
-                "positions",
-                queryset=Position.objects.select_related("organization").order_by("-start_date"),
-            )
+def get_person_for_viewer(viewer: Actor, pk: Any) -> Person:
+    """One person with their positions, or the same 404 for missing and hidden."""
+    base = Person.objects.select_related("organization", "membership__branch").prefetch_related(
+        Prefetch(
+            "positions",
+            queryset=Position.objects.select_related("organization").order_by("-start_date"),
         )
-        .filter(pk=pk)
-        .first()
     )
-    if person is None:
-        raise Http404
-    return person
+    return PERSON.get(viewer, pk, base=base)
 
 
-def can_view_personal(viewer: Any, person: Person) -> bool:
-    """Whether the viewer may see this person's unmasked personal data."""
-    return scope_for(viewer, VIEW_PERSONAL).covers(person.organization)
-
-
-def current_positions(*, viewer: Any, organization: Any) -> QuerySet[Position]:
+def current_positions(*, viewer: Actor, organization: Organization) -> QuerySet[Position]:
     """Positions held now in ``organization``, when the viewer may see its people."""
     today = timezone.localdate()
-    scope = scope_for(viewer, VIEW)
-    if not scope.covers(organization):
+    if not PERSON.scope(viewer).covers(organization):
         return Position.objects.none()
     return (
         Position.objects.filter(organization=organization, start_date__lte=today)
         .exclude(end_date__lt=today)
         .select_related("person")
         .order_by("title", "person__name")
+    )
+
+
+def community_reports(
+    *, viewer: Actor, community: Organization, current: bool = True
+) -> QuerySet[CommunityReport]:
+    """The 双报到 reports of ``community`` the viewer sees, newest first; only those in
+    force today unless ``current`` is False."""
+    qs = COMMUNITY_REPORT.queryset(viewer).filter(community=community)
+    if current:
+        qs = qs.filter(current_reports_q())
+    return qs.select_related("person__organization").order_by("-reported_on", "pk")
+
+
+def get_community_report_for_viewer(viewer: Actor, pk: Any) -> CommunityReport:
+    return COMMUNITY_REPORT.get(
+        viewer, pk, base=CommunityReport.objects.select_related("community", "person")
     )
 
 

@@ -1,19 +1,38 @@
-"""Writes for persons and positions, and the audited reveal of personal data."""
+"""Writes for persons, positions and 双报到 reports, and the audited reveal of personal
+data. Every write is checked against the ``PERSON`` policy (or ``COMMUNITY_REPORT`` for
+reports) in the service itself."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from taizhang.core.actors import Actor, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
-from taizhang.people.models import PartyMembership, Person, Position
+from taizhang.people.models import CommunityReport, PartyMembership, Person, Position
+from taizhang.people.permissions import (
+    COMMUNITY_REPORT,
+    PERSON,
+    VIEW,
+    can_view_personal,
+)
 
-PERSON_FIELDS = ["organization", "name", "gender", "mobile", "id_number", "birth_date"]
+PERSON_FIELDS = [
+    "organization",
+    "name",
+    "gender",
+    "mobile",
+    "id_number",
+    "birth_date",
+    "is_external",
+    "affiliation",
+]
 PERSONAL = {"mobile", "id_number"}
 
 
@@ -25,13 +44,6 @@ def _masked_diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
     return changes
 
 
-def _ensure_can_manage(acting_user: Any, organization: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports) act with no user
-    if not scope_for(acting_user, "people.manage").covers(organization):
-        raise PermissionDenied
-
-
 @transaction.atomic
 def person_create(
     *,
@@ -41,9 +53,13 @@ def person_create(
     mobile: str = "",
     id_number: str = "",
     birth_date: dt.date | None = None,
-    acting_user: Any,
+    is_external: bool = False,
+    affiliation: str = "",
+    acting_user: Actor,
 ) -> Person:
-    _ensure_can_manage(acting_user, organization)
+    """Record a person in ``organization``; an external one (from outside the district)
+    is kept there too, with ``affiliation`` naming their own unit."""
+    PERSON.require_org(acting_user, organization)
     person = Person(
         organization=organization,
         name=name,
@@ -51,6 +67,8 @@ def person_create(
         mobile=mobile,
         id_number=id_number,
         birth_date=birth_date,
+        is_external=is_external,
+        affiliation=affiliation.strip(),
     )
     person.full_clean()
     person.save()
@@ -64,14 +82,16 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, person: Person, acting_user: Any, **fields: Any) -> Person:
+def person_update(*, person: Person, acting_user: Actor, **fields: Any) -> Person:
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
     person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
-    _ensure_can_manage(acting_user, person.organization)
+    # Manage on the keeping organization: a community that sees a reported member
+    # (双报到) cannot change the record.
+    PERSON.require(acting_user, person)
     if "organization" in fields:
-        _ensure_can_manage(acting_user, fields["organization"])
+        PERSON.require_org(acting_user, fields["organization"])
     before = snapshot(person, PERSON_FIELDS)
     for key, value in fields.items():
         setattr(person, key, value)
@@ -88,9 +108,10 @@ def person_update(*, person: Person, acting_user: Any, **fields: Any) -> Person:
 
 @transaction.atomic
 def membership_set(
-    *, person: Person, branch: Organization, joined_on: dt.date, status: str, acting_user: Any
+    *, person: Person, branch: Organization, joined_on: dt.date, status: str, acting_user: Actor
 ) -> PartyMembership:
-    _ensure_can_manage(acting_user, branch)
+    PERSON.require(acting_user, person)
+    PERSON.require_org(acting_user, branch)
     existing = PartyMembership.objects.filter(person=person).first()
     fields = ["branch", "joined_on", "status"]
     before = snapshot(existing, fields) if existing else {}
@@ -115,10 +136,12 @@ def position_assign(
     title: str,
     start_date: dt.date,
     end_date: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Position:
-    """Record a position; one person may hold several at once."""
-    _ensure_can_manage(acting_user, organization)
+    """Record a position; one person may hold several at once. The position's
+    organization must be managed, and the person (kept elsewhere, maybe) seen."""
+    PERSON.require_org(acting_user, organization)
+    PERSON.require(acting_user, person, VIEW)
     position = Position(
         person=person,
         organization=organization,
@@ -141,8 +164,8 @@ def position_assign(
 
 
 @transaction.atomic
-def position_end(*, position: Position, end_date: dt.date, acting_user: Any) -> Position:
-    _ensure_can_manage(acting_user, position.organization)
+def position_end(*, position: Position, end_date: dt.date, acting_user: Actor) -> Position:
+    PERSON.require_org(acting_user, position.organization)
     before = position.end_date
     position.end_date = end_date
     position.full_clean()
@@ -157,12 +180,13 @@ def position_end(*, position: Position, end_date: dt.date, acting_user: Any) -> 
 
 
 @transaction.atomic
-def person_reveal(*, person: Person, acting_user: Any) -> dict[str, str] | None:
+def person_reveal(*, person: Person, acting_user: Actor) -> dict[str, str] | None:
     """Return the unmasked personal data and audit it; ``None`` (also audited) if refused.
 
     A refusal returns rather than raises so that its audit event is committed.
     """
-    if not scope_for(acting_user, "people.view_personal").covers(person.organization):
+    require_actor(acting_user)
+    if not can_view_personal(acting_user, person):
         audit_record(actor=acting_user, action="person.reveal", obj=person, outcome="denied")
         return None
     audit_record(
@@ -181,7 +205,7 @@ def person_import(
     memberships: list[dict[str, Any]] | None = None,
     positions: list[dict[str, Any]] | None = None,
     source: str,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> list[Person]:
     """Create many persons with their memberships and positions in one audited import.
 
@@ -189,8 +213,9 @@ def person_import(
     Every row is validated before anything is written, so a bad row writes nothing.
     """
     built = [Person(**row) for row in persons]
+    for org in {person.organization for person in built}:
+        PERSON.require_org(acting_user, org)
     for person in built:
-        _ensure_can_manage(acting_user, person.organization)
         person.full_clean(exclude=["organization"])
     Person.objects.bulk_create(built, batch_size=500)
     if not all(p.pk for p in built):  # SQLite < 3.35 cannot return ids from bulk inserts
@@ -222,3 +247,97 @@ def person_import(
         },
     )
     return built
+
+
+# --- 双报到: members of organs who report to a community ----------------------------
+
+
+def _unknown_member() -> ValidationError:
+    return ValidationError(
+        {"mobile": _("No person with this name and mobile number in the register.")}
+    )
+
+
+def _reporting_person(acting_user: Actor, person: Person | None, name: str, mobile: str) -> Person:
+    """The person who reports: one the recorder sees (the organ's or the district's
+    clerk), or, for the community's clerk who sees none of the organ, the one person
+    whose name and mobile number the member gives in person. Both lookups answer the
+    same for a missing and a hidden person."""
+    if person is not None:
+        if not PERSON.covers(acting_user, person, VIEW):
+            raise _unknown_member()
+        return person
+    name, mobile = name.strip(), mobile.strip()
+    if not name or not mobile:
+        raise _unknown_member()
+    matches = list(Person.objects.filter(name=name, mobile=mobile)[:2])
+    if len(matches) != 1:
+        raise _unknown_member()
+    return matches[0]
+
+
+@transaction.atomic
+def community_report_create(
+    *,
+    community: Organization,
+    reported_on: dt.date,
+    person: Person | None = None,
+    name: str = "",
+    mobile: str = "",
+    acting_user: Actor,
+) -> CommunityReport:
+    """Record that a member reported to ``community`` (双报到), from ``reported_on``.
+
+    Needs ``people.manage`` on the community. While the report is current, the
+    community's people clerks see the member (masked), and nobody else of the organ.
+    """
+    COMMUNITY_REPORT.require_org(acting_user, community)
+    member = _reporting_person(acting_user, person, name, mobile)
+    if reported_on > timezone.localdate():
+        raise ValidationError({"reported_on": _("A report is recorded once it has happened.")})
+    if member.organization_id == community.pk:
+        raise ValidationError({"mobile": _("This person already belongs to this community.")})
+    report = CommunityReport(
+        person=member,
+        community=community,
+        reported_on=reported_on,
+        created_by=user_of(acting_user),
+    )
+    report.full_clean()
+    report.save()
+    audit_record(
+        actor=acting_user,
+        action="community_report.create",
+        obj=report,
+        object_repr=f"{member.name} → {community.short_name}",
+        changes=diff({}, snapshot(report, ["person", "community", "reported_on"])),
+    )
+    return report
+
+
+@transaction.atomic
+def community_report_end(
+    *, report: CommunityReport, ended_on: dt.date, acting_user: Actor
+) -> CommunityReport:
+    """End a report: from ``ended_on`` the community no longer sees the member."""
+    report = (
+        CommunityReport.objects.select_for_update()
+        .select_related("community", "person")
+        .get(pk=report.pk)
+    )
+    COMMUNITY_REPORT.require(acting_user, report)
+    if report.ended_on is not None:
+        raise ValidationError({"ended_on": _("This report has already ended.")})
+    if ended_on < report.reported_on:
+        raise ValidationError({"ended_on": _("A report cannot end before it began.")})
+    report.ended_on = ended_on
+    report.full_clean()
+    report.save(update_fields=["ended_on"])
+    audit_record(
+        actor=acting_user,
+        action="community_report.end",
+        obj=report,
+        object_repr=f"{report.person.name} → {report.community.short_name}",
+        changes={"ended_on": [None, ended_on]},
+    )
+    return report

@@ -3,9 +3,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils import timezone
+
 from taizhang.core.actors import SYSTEM
-from taizhang.people.models import Person, PositionTitle
-from taizhang.people.services import membership_set, person_create, position_assign
+from taizhang.people.models import CommunityReport, Person, PositionTitle
+from taizhang.people.services import (
+    community_report_create,
+    membership_set,
+    person_create,
+    position_assign,
+)
 
 
 def make_person(
@@ -16,6 +23,8 @@ def make_person(
     title: str | None = None,
     mobile: str = "13812345678",
     id_number: str = "990102199001011234",
+    is_external: bool = False,
+    affiliation: str = "",
 ) -> Person:
     person = person_create(
         organization=org,
@@ -23,6 +32,8 @@ def make_person(
         gender="M",
         mobile=mobile,
         id_number=id_number,
+        is_external=is_external,
+        affiliation=affiliation,
         acting_user=SYSTEM,
     )
     if member:
@@ -44,9 +55,27 @@ def make_person(
     return person
 
 
-__all__ = ["PositionTitle", "make_person"]
+def make_report(
+    person: Person, community: Any, reported_on: dt.date | None = None
+) -> CommunityReport:
+    """双报到: ``person`` reported to ``community`` (a year ago unless told)."""
+    return community_report_create(
+        person=person,
+        community=community,
+        reported_on=reported_on or timezone.localdate() - dt.timedelta(days=365),
+        acting_user=SYSTEM,
+    )
+
+
+__all__ = ["PositionTitle", "make_person", "make_report"]
 
 
 def policy_samples() -> dict[str, Any]:
-    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
-    return {"people.person": lambda org: make_person(org, "样本人员")}
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance).
+    A report is booked on its community; the member comes from the level above."""
+    return {
+        "people.person": lambda org: make_person(org, "样本人员"),
+        "people.community_report": lambda org: make_report(
+            make_person(org.parent or org, "报到人员"), org
+        ),
+    }
