@@ -1,4 +1,8 @@
-"""REST endpoints of statistics under ``/api/v1/statistics/``, with the pages' scope."""
+"""REST endpoints of statistics under ``/api/v1/statistics/``, with the pages' scope.
+
+This module builds the statistics router: the dashboard and figure reads here, the
+indicator operations from ``indicator_api.router`` (which imports nothing from here).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from taizhang.core.access import requires
-from taizhang.statistics import figures, indicators, selectors
+from taizhang.statistics import figures, indicator_api, selectors
 from taizhang.statistics.periods import Period, PeriodError
 
 router = Router(tags=["statistics"])
@@ -127,59 +131,5 @@ def figure(request: HttpRequest, metric: str, org_id: int | None = None, period:
     }
 
 
-class IndicatorOut(Schema):
-    id: int
-    name: str
-    unit: str
-    direction: str
-    source: str
-    metric: str
-    min_cases: int
-    owner_id: int
-
-
-class StandingOut(Schema):
-    org_id: int
-    org: str
-    target: str | None
-    actual: str | None
-    completion: str | None
-    cases: int
-    rank: int | None
-    not_ranked_because: str
-
-
-@router.get("/indicators", response=list[IndicatorOut])
-@requires(VIEW)
-def indicator_list(request: HttpRequest) -> Any:
-    """Indicators set by an organization the caller sees, or by one above it."""
-    return list(indicators.indicators_for(request.user))
-
-
-@router.get("/indicators/{indicator_id}/ranking", response=list[StandingOut])
-@requires(VIEW)
-def indicator_ranking(
-    request: HttpRequest, indicator_id: int, org_id: int | None = None, period: str = ""
-) -> Any:
-    """The units below ``org_id`` ranked on the indicator for the period (default: this
-    year), with the minimum-case rule."""
-    indicator = indicators.get_indicator_for_viewer(request.user, indicator_id)
-    parent = selectors.get_org_for_viewer(request.user, org_id or indicator.owner_id)
-    chosen = _period(period or str(timezone.localdate().year))
-    return [
-        {
-            "org_id": s.org.pk,
-            "org": s.org.name,
-            "target": None if s.target is None else str(s.target),
-            "actual": None if s.actual is None else str(s.actual),
-            "completion": None if s.completion is None else str(s.completion),
-            "cases": s.cases,
-            "rank": s.rank,
-            "not_ranked_because": s.reason,
-        }
-        for s in indicators.ranking(request.user, indicator, parent, chosen)
-    ]
-
-
-# Indicator writes add their operations to this router.
-from taizhang.statistics import indicator_api  # noqa: E402, F401
+# The indicator operations (reads and writes) live in their own router, mounted here.
+router.add_router("", indicator_api.router)

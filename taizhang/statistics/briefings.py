@@ -1,6 +1,9 @@
 """Briefings (工作简报): sections per module, every figure computed from the records,
 stored as a snapshot that can later be checked against the records.
 
+The one write, ``briefing_generate``, is in ``services.py``; the reads
+(``briefings_for``, ``get_briefing_for_viewer``) in ``selectors.py``.
+
 A briefing is computed with the generating user's scope and kept as it was printed:
 each figure's metric, label, unit, definition, printed text and trace (value, row
 count, digest, row ids up to ``figures.MAX_TRACED_IDS``, rows per month). Checking it
@@ -16,22 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from taizhang.core.audit import audit_record
+from taizhang.core.actors import Actor
 from taizhang.core.registry import Metric
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
 from taizhang.statistics import figures, selectors
 from taizhang.statistics.models import Briefing
 from taizhang.statistics.periods import Period
-
-BRIEF = "statistics.brief"
 
 SECTION_TITLES = {
     "projects": gettext_lazy("Key projects"),
@@ -94,7 +92,7 @@ def _module(metric: Metric) -> str:
     return metric.name.split(".", 1)[0]
 
 
-def compose(viewer: Any, org: Organization, period: Period) -> list[Section]:
+def compose(viewer: Actor, org: Organization, period: Period) -> list[Section]:
     """The sections of a briefing: for each module in order, the figures that have a
     sentence, computed from the records in the viewer's scope."""
     sections: dict[str, Section] = {}
@@ -162,7 +160,7 @@ def paragraph(section: Section, link: Any) -> SafeString:
     return mark_safe(comma.join(parts) + stop)  # noqa: S308 - parts are escaped
 
 
-def _digest(lines: list[dict[str, Any]]) -> str:
+def digest_of(lines: list[dict[str, Any]]) -> str:
     digest = hashlib.sha256()
     for line in lines:
         digest.update(
@@ -173,53 +171,6 @@ def _digest(lines: list[dict[str, Any]]) -> str:
 
 def title_for(org: Organization, period: Period) -> str:
     return _("%(org)s work briefing, %(period)s") % {"org": org.name, "period": period.label}
-
-
-@transaction.atomic
-def briefing_generate(*, actor: Any, org: Organization, period: Period) -> Briefing:
-    """Compose a briefing for ``org`` and ``period`` and keep it as a snapshot."""
-    if not scope_for(actor, BRIEF).covers(org):
-        raise PermissionDenied
-    if period.start > period.end:
-        raise ValidationError(_("The period ends before it starts."))
-    sections = compose(actor, org, period)
-    lines = [
-        {
-            "section": section.module,
-            "section_title": section.title,
-            "metric": line.metric,
-            "label": line.label,
-            "unit": line.unit,
-            "definition": line.definition,
-            "sentence": line.sentence,
-            "text": line.text,
-            "trace": line.trace,
-        }
-        for section in sections
-        for line in section.lines
-    ]
-    briefing = Briefing.objects.create(
-        org=org,
-        period_kind=period.kind,
-        period_start=period.start,
-        period_end=period.end,
-        title=title_for(org, period),
-        figures=lines,
-        digest=_digest(lines),
-        created_by=actor,
-    )
-    audit_record(
-        actor=actor,
-        action="statistics.briefing_generate",
-        obj=briefing,
-        changes={
-            "org": [None, org.pk],
-            "period": [None, f"{period.start}..{period.end}"],
-            "figures": [None, len(lines)],
-            "digest": [None, briefing.digest],
-        },
-    )
-    return briefing
 
 
 def period_of(briefing: Briefing) -> Period:
@@ -303,18 +254,3 @@ def briefing_check(briefing: Briefing) -> list[Check]:
             )
         )
     return result
-
-
-def briefings_for(viewer: Any) -> Any:
-    """The briefings of organizations in the viewer's statistics scope, newest first."""
-    scope = scope_for(viewer, selectors.VIEW)
-    return Briefing.objects.filter(scope.org_q(prefix="org__")).select_related("org", "created_by")
-
-
-def get_briefing_for_viewer(viewer: Any, pk: int) -> Briefing:
-    from django.http import Http404
-
-    briefing = briefings_for(viewer).filter(pk=pk).first()
-    if briefing is None:
-        raise Http404
-    return briefing

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from taizhang.statistics import indicators, rollups
+from taizhang.statistics import rollups, services
 from taizhang.statistics.periods import Period
 
 INDICATORS = [
@@ -25,8 +25,8 @@ def load(ctx: Any) -> None:
         return
     year = Period.year(timezone.localdate().year)
     for name, unit, source, metric, min_cases, (low, high) in INDICATORS:
-        indicator = indicators.indicator_create(
-            actor=clerk,
+        indicator = services.indicator_create(
+            acting_user=clerk,
             owner=ctx.district,
             name=name,
             unit=unit,
@@ -37,15 +37,15 @@ def load(ctx: Any) -> None:
             description="区委年度争先晋位指标，按街道排名。",
         )
         for subdistrict in ctx.subdistricts:
-            indicators.target_set(
-                actor=clerk,
+            services.target_set(
+                acting_user=clerk,
                 indicator=indicator,
                 org=subdistrict,
                 period=year,
                 target=Decimal(ctx.rng.randint(low, high)),
             )
-    manual = indicators.indicator_create(
-        actor=clerk,
+    manual = services.indicator_create(
+        acting_user=clerk,
         owner=ctx.district,
         name="党员志愿服务覆盖率",
         unit="%",
@@ -56,11 +56,11 @@ def load(ctx: Any) -> None:
         description="各街道填报，附双报到登记表为佐证。",
     )
     for subdistrict in ctx.subdistricts[:-1]:
-        indicators.target_set(
-            actor=clerk, indicator=manual, org=subdistrict, period=year, target=Decimal(85)
+        services.target_set(
+            acting_user=clerk, indicator=manual, org=subdistrict, period=year, target=Decimal(85)
         )
-        indicators.actual_enter(
-            actor=clerk,
+        services.actual_enter(
+            acting_user=clerk,
             indicator=manual,
             org=subdistrict,
             period=year,

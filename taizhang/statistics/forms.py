@@ -8,23 +8,24 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import ScopePolicy
 from taizhang.statistics.figures import visible_metrics
 from taizhang.statistics.indicators import FIXED_FIELDS
 from taizhang.statistics.models import Direction, IndicatorSource
 from taizhang.statistics.periods import Period, PeriodError
+from taizhang.statistics.permissions import BRIEFING, INDICATOR
 
 # Briefings are written for committees, subdistricts, organs and communities, not for
 # grids and buildings: the choice lists the top levels of the viewer's scope.
 BRIEFING_DEPTH = 3
 
 
-def top_levels(viewer: Any, permission: str) -> tuple[Any, int | None]:
-    """The organizations in the viewer's scope for ``permission``, limited to the top
-    ``BRIEFING_DEPTH`` levels of it, and the depth of the highest."""
-    scope = scope_for(viewer, permission)
-    choices = Organization.objects.filter(scope.org_q(), is_active=True).order_by("path")
+def top_levels(viewer: Actor, policy: ScopePolicy[Any]) -> tuple[Any, int | None]:
+    """The active organizations where ``policy`` lets the viewer create rows, limited
+    to the top ``BRIEFING_DEPTH`` levels of them, and the depth of the highest."""
+    choices = policy.org_choices(viewer).filter(is_active=True)
     top = choices.values_list("depth", flat=True).first()
     if top is not None:
         choices = choices.filter(depth__lte=top + BRIEFING_DEPTH - 1)
@@ -39,9 +40,9 @@ class BriefingForm(forms.Form):
         help_text=_("2026-11, 2026-Q3, 2026 or 2026-01-05..2026-03-20"),
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choices, top = top_levels(viewer, "statistics.brief")
+        choices, top = top_levels(viewer, BRIEFING)
         self.fields["org"].queryset = choices  # type: ignore[attr-defined]
         self.fields["org"].label_from_instance = lambda org: (  # type: ignore[attr-defined]
             "　" * max(org.depth - (top or 0), 0) + org.name
@@ -77,9 +78,9 @@ class IndicatorForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        owners, _top = top_levels(viewer, "statistics.manage")
+        owners, _top = top_levels(viewer, INDICATOR)
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
         self.fields["metric"].choices = [("", "—")] + [  # type: ignore[attr-defined]
             (metric.name, metric.label) for metric in visible_metrics(viewer)
@@ -92,7 +93,7 @@ class IndicatorEditForm(IndicatorForm):
 
     FIXED = ("owner", *FIXED_FIELDS)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, viewer=viewer, **kwargs)
         for name in self.FIXED:
             del self.fields[name]

@@ -1,10 +1,13 @@
-"""Writes of indicators under ``/api/v1/statistics/``: wording and ranking rule,
-targets and manual actuals.
+"""Indicators under ``/api/v1/statistics/indicators``: the list and ranking (reads),
+wording and ranking rule, targets and manual actuals (writes).
 
-The reads (``GET /indicators``, ``GET /indicators/{id}/ranking``) live in ``api.py``;
-this module adds its operations to the same router and is imported at the bottom of it.
-Scope as on the pages: an indicator or organization the caller cannot see is a 404; one
-they see but may not manage is a 403 (raised by the services); invalid input is a 422.
+Its own router, added to the statistics router by ``api.py``; it imports nothing from
+there. Scope as on the pages: an indicator the caller cannot see is a 404 (it is in the
+path); an organization named in a payload that is missing or outside the caller's
+statistics scope is the same 422 (``selectors.resolve_org``); one the caller sees but
+may not write to is a 403 (raised by the services: a target needs ``statistics.manage``
+on the organization that set the indicator, an actual on the ranked unit); invalid input
+is a 422.
 """
 
 from __future__ import annotations
@@ -13,21 +16,40 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Schema
+from ninja import Router, Schema
 from ninja.errors import HttpError
 
 from taizhang.core.access import requires
-from taizhang.statistics import indicators, selectors
-from taizhang.statistics.api import IndicatorOut, router
+from taizhang.core.schemas import ErrorOut
+from taizhang.statistics import selectors, services
 from taizhang.statistics.periods import Period, PeriodError
+from taizhang.statistics.permissions import MANAGE, VIEW
 
-MANAGE = "statistics.manage"
+router = Router(tags=["statistics"])
 
 
-class IndicatorErrorOut(Schema):
-    detail: Any
+class IndicatorOut(Schema):
+    id: int
+    name: str
+    unit: str
+    direction: str
+    source: str
+    metric: str
+    min_cases: int
+    owner_id: int
+
+
+class StandingOut(Schema):
+    org_id: int
+    org: str
+    target: str | None
+    actual: str | None
+    completion: str | None
+    cases: int
+    rank: int | None
+    not_ranked_because: str
 
 
 class IndicatorPatchIn(Schema):
@@ -82,7 +104,11 @@ class ActualOut(Schema):
         return str(obj.value)
 
 
+ERRORS = {403: ErrorOut, 422: ErrorOut}
+
+
 def _period(text: str) -> Period:
+    """The period of a write: required, and a 422 when it cannot be read."""
     if not text.strip():
         raise HttpError(422, "Give the period: 2026, 2026-Q4, 2026-11 or a range of days")
     try:
@@ -91,26 +117,59 @@ def _period(text: str) -> Period:
         raise HttpError(422, str(exc)) from None
 
 
-ERRORS = {403: IndicatorErrorOut, 422: IndicatorErrorOut}
+@router.get("/indicators", response=list[IndicatorOut])
+@requires(VIEW)
+def indicator_list(request: HttpRequest) -> Any:
+    """Indicators set by an organization the caller sees, or by one above it."""
+    return list(selectors.indicators_for(request.user))
+
+
+@router.get("/indicators/{indicator_id}/ranking", response=list[StandingOut])
+@requires(VIEW)
+def indicator_ranking(
+    request: HttpRequest, indicator_id: int, org_id: int | None = None, period: str = ""
+) -> Any:
+    """The units below ``org_id`` ranked on the indicator for the period (default: this
+    year), with the minimum-case rule."""
+    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
+    parent = selectors.get_org_for_viewer(request.user, org_id or indicator.owner_id)
+    try:
+        chosen = Period.parse(period or str(timezone.localdate().year), today=timezone.localdate())
+    except PeriodError as exc:
+        raise Http404(str(exc)) from None
+    return [
+        {
+            "org_id": s.org.pk,
+            "org": s.org.name,
+            "target": None if s.target is None else str(s.target),
+            "actual": None if s.actual is None else str(s.actual),
+            "completion": None if s.completion is None else str(s.completion),
+            "cases": s.cases,
+            "rank": s.rank,
+            "not_ranked_because": s.reason,
+        }
+        for s in selectors.ranking(request.user, indicator, parent, chosen)
+    ]
 
 
 @router.patch("/indicators/{indicator_id}", response={200: IndicatorOut, **ERRORS})
 @requires(MANAGE)
 def indicator_update(request: HttpRequest, indicator_id: int, payload: IndicatorPatchIn) -> Any:
     """Reword an indicator or change its ranking rule (the fields given)."""
-    indicator = indicators.get_indicator_for_viewer(request.user, indicator_id)
+    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
     changes = payload.dict(exclude_none=True)
-    return indicators.indicator_update(actor=request.user, indicator=indicator, **changes)
+    return services.indicator_update(acting_user=request.user, indicator=indicator, **changes)
 
 
 @router.post("/indicators/{indicator_id}/targets", response={200: TargetOut, **ERRORS})
 @requires(MANAGE)
 def indicator_target_set(request: HttpRequest, indicator_id: int, payload: TargetIn) -> Any:
-    """Set or change a unit's target for a period (e.g. ``"2026"`` or ``"2026-Q4"``)."""
-    indicator = indicators.get_indicator_for_viewer(request.user, indicator_id)
-    org = selectors.get_org_for_viewer(request.user, payload.org_id)
-    return indicators.target_set(
-        actor=request.user,
+    """Set or change a unit's target for a period (e.g. ``"2026"`` or ``"2026-Q4"``);
+    for managers of the organization that set the indicator."""
+    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
+    org = selectors.resolve_org(request.user, payload.org_id)
+    return services.target_set(
+        acting_user=request.user,
         indicator=indicator,
         org=org,
         period=_period(payload.period),
@@ -123,10 +182,10 @@ def indicator_target_set(request: HttpRequest, indicator_id: int, payload: Targe
 def indicator_actual_enter(request: HttpRequest, indicator_id: int, payload: ActualIn) -> Any:
     """Enter a unit's actual value of a manual indicator, with its evidence (required);
     an evidence file is uploaded on the indicator's page."""
-    indicator = indicators.get_indicator_for_viewer(request.user, indicator_id)
-    org = selectors.get_org_for_viewer(request.user, payload.org_id)
-    return indicators.actual_enter(
-        actor=request.user,
+    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
+    org = selectors.resolve_org(request.user, payload.org_id)
+    return services.actual_enter(
+        acting_user=request.user,
         indicator=indicator,
         org=org,
         period=_period(payload.period),

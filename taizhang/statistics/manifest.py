@@ -1,8 +1,24 @@
-"""Functions and navigation of statistics: dashboards, indicators and briefings."""
+"""Functions, navigation and scope policies of statistics: dashboards, indicators and
+briefings.
+
+Grid workers (``grid_worker``) get nothing here: they record activities, demands and
+evidence in their modules, and never set indicators or targets.
+"""
 
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.core.registry import grant_to_roles, register_nav, register_permission
+from taizhang.core.registry import (
+    grant_to_roles,
+    register_nav,
+    register_permission,
+    register_policy,
+)
+from taizhang.statistics.permissions import (
+    BRIEFING,
+    INDICATOR,
+    INDICATOR_ENTRY,
+    INDICATOR_TARGET,
+)
 
 register_permission("statistics.view", _("View dashboards, indicators and briefings"))
 register_permission("statistics.manage", _("Set indicators and targets, enter actuals"))
@@ -13,3 +29,6 @@ grant_to_roles("statistics.brief", "clerk", "secretary")
 
 register_nav(_("Dashboard"), "statistics:dashboard", "statistics.view", order=5)
 register_nav(_("Briefings"), "statistics:briefings", "statistics.view", order=95)
+
+for _policy in (INDICATOR, INDICATOR_TARGET, INDICATOR_ENTRY, BRIEFING):
+    register_policy(_policy)

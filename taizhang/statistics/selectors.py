@@ -4,6 +4,11 @@ Pre-aggregated monthly figures serve a request when they can prove the same numb
 the records: the metric is additive and has been refreshed, the period is made of whole
 months, and the viewer's scope holds the organization's whole subtree. Otherwise the
 figure is computed from the records in the viewer's scope (``figures.py``).
+
+Scope: organizations through ``organizations.permissions.ORGANIZATION`` with the
+``statistics.view`` function; indicators, targets, actuals and briefings through the
+policies in ``permissions.py``; the records behind a figure through the metric's own
+function (``figures.metric_scope``, the module's one special read).
 """
 
 from __future__ import annotations
@@ -14,48 +19,62 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Sum
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import Actor
 from taizhang.core.registry import Metric
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.statistics import figures
-from taizhang.statistics.models import MetricRefresh, MonthlyFigure
+from taizhang.statistics.indicators import Standing, rank
+from taizhang.statistics.models import (
+    Briefing,
+    Indicator,
+    IndicatorEntry,
+    IndicatorSource,
+    IndicatorTarget,
+    MetricRefresh,
+    MonthlyFigure,
+)
 from taizhang.statistics.periods import Period
+from taizhang.statistics.permissions import (
+    BRIEFING,
+    INDICATOR,
+    INDICATOR_ENTRY,
+    INDICATOR_TARGET,
+)
 
 VIEW = "statistics.view"
 SINCE_EVER = dt.date(1900, 1, 1)
 
 
-def default_org(viewer: Any) -> Organization | None:
+def default_org(viewer: Actor) -> Organization | None:
     """The highest organization the viewer's statistics scope names."""
-    scope = scope_for(viewer, VIEW)
-    if scope.is_empty:
-        return None
-    candidates = Organization.objects.filter(scope.org_q()).order_by("depth", "path")
-    return candidates.first()
+    return ORGANIZATION.queryset(viewer, VIEW).order_by("depth", "path").first()
 
 
-def get_org_for_viewer(viewer: Any, org_id: Any) -> Organization:
-    """The organization a dashboard is asked for; 404 outside the viewer's scope."""
-    scope = scope_for(viewer, VIEW)
+def get_org_for_viewer(viewer: Actor, org_id: Any) -> Organization:
+    """The organization a dashboard is asked for (default: the viewer's top one); 404
+    when missing or outside the viewer's statistics scope."""
     if org_id in (None, ""):
         org = default_org(viewer)
         if org is None:
             raise Http404
         return org
-    try:
-        org = Organization.objects.get(pk=int(org_id))
-    except (Organization.DoesNotExist, TypeError, ValueError):
-        raise Http404 from None
-    if not scope.covers(org):
-        raise Http404
-    return org
+    return ORGANIZATION.get(viewer, org_id, permission=VIEW)
 
 
-def get_metric_for_viewer(viewer: Any, name: str) -> Metric:
+def resolve_org(viewer: Actor, org_id: Any, *, field: str = "org_id") -> Organization:
+    """An organization named in an API payload: the same 422 for a missing one and one
+    outside the viewer's statistics scope."""
+    return ORGANIZATION.resolve(viewer, org_id, field=field, permission=VIEW)
+
+
+def get_metric_for_viewer(viewer: Actor, name: str) -> Metric:
+    """A metric the viewer holds the function of somewhere; 404 otherwise."""
     try:
         metric = figures.get_metric(name)
     except figures.UnknownMetric:
@@ -123,7 +142,7 @@ def _refreshed(metrics: list[Metric]) -> dict[str, dt.datetime]:
 
 
 def _aggregated(
-    viewer: Any,
+    viewer: Actor,
     metrics: list[Metric],
     org: Organization,
     refreshed: dict[str, dt.datetime] | None = None,
@@ -156,7 +175,7 @@ def _sum(stored: dict, name: str, org_id: int, period: Period) -> Decimal:
     )
 
 
-def _from_records(viewer: Any, metric: Metric, org: Organization, period: Period) -> Cell:
+def _from_records(viewer: Actor, metric: Metric, org: Organization, period: Period) -> Cell:
     return Cell(
         metric,
         figures.compute(viewer, metric, org, period),
@@ -165,7 +184,7 @@ def _from_records(viewer: Any, metric: Metric, org: Organization, period: Period
     )
 
 
-def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
+def dashboard(viewer: Actor, org: Organization, period: Period) -> Dashboard:
     """Key figures of every additive metric the viewer may see, for org's subtree and
     period, with 环比 and 同比. One query serves all stored figures; figures that cannot
     be stored are left to ``live``, so this stays fast at any level."""
@@ -192,7 +211,7 @@ def dashboard(viewer: Any, org: Organization, period: Period) -> Dashboard:
     return result
 
 
-def live(viewer: Any, org: Organization, period: Period) -> Dashboard:
+def live(viewer: Actor, org: Organization, period: Period) -> Dashboard:
     """The figures that cannot be stored, computed from the records on each request:
     what stands today (``state_cells``: overdue items, pairs under way) and distinct
     counts with their comparisons (``cells``: members reached)."""
@@ -209,7 +228,7 @@ def live(viewer: Any, org: Organization, period: Period) -> Dashboard:
 
 
 def trend(
-    viewer: Any, metric: Metric, org: Organization, period: Period
+    viewer: Actor, metric: Metric, org: Organization, period: Period
 ) -> list[tuple[Period, Decimal]]:
     """The metric in each of the twelve months ending with the period."""
     months = period.trailing_months(12)
@@ -219,8 +238,9 @@ def trend(
     return [(month, figures.compute(viewer, metric, org, month)) for month in months]
 
 
-def children_of(viewer: Any, org: Organization) -> list[Organization]:
-    scope = scope_for(viewer, VIEW)
+def children_of(viewer: Actor, org: Organization) -> list[Organization]:
+    """The active children of ``org`` the viewer sees, or sees the whole subtree of."""
+    scope = ORGANIZATION.scope(viewer, VIEW)
     return [
         child
         for child in Organization.objects.filter(parent=org, is_active=True).order_by(
@@ -231,7 +251,7 @@ def children_of(viewer: Any, org: Organization) -> list[Organization]:
 
 
 def breakdown(
-    viewer: Any, metric: Metric, org: Organization, period: Period
+    viewer: Actor, metric: Metric, org: Organization, period: Period
 ) -> list[tuple[Organization, Decimal]]:
     """The metric for each child of ``org`` the viewer may see, largest first."""
     children = children_of(viewer, org)
@@ -252,3 +272,96 @@ def subtree_total(metric_name: str, org: Organization, period: Period) -> Decima
     return MonthlyFigure.objects.filter(
         metric=metric_name, org=org, month__gte=period.start, month__lte=period.end
     ).aggregate(total=Sum("value"))["total"] or Decimal(0)
+
+
+# --- indicators ----------------------------------------------------------------------
+
+
+def indicators_for(viewer: Actor) -> QuerySet[Indicator]:
+    """Active indicators set by an organization the viewer sees, or above one they see
+    (``permissions.SET_ABOVE``): a district's indicator concerns the subdistrict clerk
+    who is ranked on it."""
+    return INDICATOR.queryset(viewer, base=_active_indicators())
+
+
+def _active_indicators() -> QuerySet[Indicator]:
+    return Indicator.objects.filter(is_active=True).select_related("owner")
+
+
+def get_indicator_for_viewer(viewer: Actor, pk: Any) -> Indicator:
+    """One indicator of ``indicators_for``; the same 404 when missing or hidden."""
+    return INDICATOR.get(viewer, pk, base=_active_indicators())
+
+
+def get_entry_for_viewer(viewer: Actor, indicator: Indicator, entry_id: Any) -> IndicatorEntry:
+    """A manual actual of ``indicator``; 404 when missing or its unit is out of scope."""
+    base = IndicatorEntry.objects.filter(indicator=indicator).select_related("org")
+    return INDICATOR_ENTRY.get(viewer, entry_id, base=base)
+
+
+def ranking(
+    viewer: Actor, indicator: Indicator, parent: Organization, period: Period
+) -> list[Standing]:
+    """Each child of ``parent`` the viewer may see, with target, actual and rank."""
+    if not ORGANIZATION.covers(viewer, parent, VIEW):
+        raise PermissionDenied
+    children = children_of(viewer, parent)
+    of_period = {
+        "indicator": indicator,
+        "org__in": children,
+        "period_start": period.start,
+        "period_end": period.end,
+    }
+    targets = {
+        t.org_id: t.target
+        for t in INDICATOR_TARGET.queryset(viewer, base=IndicatorTarget.objects.filter(**of_period))
+    }
+    standings = []
+    if indicator.source == IndicatorSource.METRIC:
+        metric = figures.get_metric(indicator.metric)
+        counted = effective_period(metric, period)
+        for child in children:
+            value, cases = figures.aggregate(
+                metric, figures.metric_rows(viewer, metric, child, counted)
+            )
+            standings.append(Standing(child, targets.get(child.pk), value, cases))
+    else:
+        entries = {
+            e.org_id: e
+            for e in INDICATOR_ENTRY.queryset(
+                viewer, base=IndicatorEntry.objects.filter(**of_period)
+            )
+        }
+        for child in children:
+            entry = entries.get(child.pk)
+            standings.append(
+                Standing(
+                    child,
+                    targets.get(child.pk),
+                    entry.value if entry else None,
+                    entry.cases if entry else 0,
+                    entry.evidence if entry else "",
+                    entry=entry,
+                )
+            )
+    for standing in standings:
+        standing.target = None if standing.target is None else figures.plain(standing.target)
+        standing.actual = None if standing.actual is None else figures.plain(standing.actual)
+    return rank(standings, direction=indicator.direction, min_cases=indicator.min_cases)
+
+
+# --- briefings -----------------------------------------------------------------------
+
+
+def briefings_for(viewer: Actor) -> QuerySet[Briefing]:
+    """The briefings of organizations in the viewer's statistics scope, newest first."""
+    return BRIEFING.queryset(viewer, base=_briefings())
+
+
+def _briefings() -> QuerySet[Briefing]:
+    return Briefing.objects.select_related("org", "created_by")
+
+
+def get_briefing_for_viewer(viewer: Actor, pk: Any) -> Briefing:
+    """One briefing; the same 404 when missing or outside the viewer's scope."""
+    return BRIEFING.get(viewer, pk, base=_briefings())

@@ -16,19 +16,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
 from taizhang.core.formatting import format_yuan, with_unit
-from taizhang.core.forms import add_service_errors
+from taizhang.core.forms import submit
 from taizhang.core.registry import NAV_ITEMS, Metric
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
-from taizhang.statistics import briefings, charts, figures, indicators, selectors
+from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.statistics import briefings, charts, figures, selectors, services
 from taizhang.statistics.documents import briefing_docx
 from taizhang.statistics.forms import ActualForm, BriefingForm, IndicatorForm, TargetForm
 from taizhang.statistics.periods import Period, PeriodError
-
-VIEW = "statistics.view"
-BRIEF = "statistics.brief"
-MANAGE = "statistics.manage"
+from taizhang.statistics.permissions import (
+    BRIEF,
+    MANAGE,
+    VIEW,
+    can_enter_actual,
+    can_set_targets,
+)
 
 
 def _period(request: HttpRequest) -> Period:
@@ -81,7 +85,7 @@ def percent(change: Decimal | None) -> str:
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Key figures of the viewer's organization and period, each a link to its records,
     with the trend and per-child bars of one chosen metric."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
     board = selectors.dashboard(viewer, org, period)
@@ -144,17 +148,16 @@ def _next(period: Period) -> Period | None:
     return None if following.start > timezone.localdate() else following
 
 
-def _visible_ancestors(viewer: Any, org: Organization) -> list[Organization]:
-    scope = scope_for(viewer, VIEW)
-    ancestors = Organization.objects.filter(path__in=org.ancestor_paths()).order_by("depth")
-    return [a for a in ancestors if scope.covers(a)]
+def _visible_ancestors(viewer: Actor, org: Organization) -> list[Organization]:
+    ancestors = Organization.objects.filter(path__in=org.ancestor_paths())
+    return list(ORGANIZATION.queryset(viewer, VIEW, base=ancestors).order_by("depth"))
 
 
 @requires(VIEW)
 def live_view(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures computed from the records on each request (loaded after
     the page): what needs attention today, and distinct counts such as members reached."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
     board = selectors.live(viewer, org, period)
@@ -181,7 +184,7 @@ def live_view(request: HttpRequest) -> HttpResponse:
 def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
     """The records behind a figure, in the viewer's scope, with its definition and the
     grants that let the viewer see them."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     chosen = selectors.get_metric_for_viewer(viewer, metric)
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
@@ -244,17 +247,17 @@ def _contribution(metric: Metric, row: Any) -> str:
 @requires(VIEW)
 def briefing_list_view(request: HttpRequest) -> HttpResponse:
     """The briefings of the viewer's organizations, and the form to generate one."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     can_brief = viewer.has_function(BRIEF)
     form = _briefing_form(request) if can_brief else None
-    page = Paginator(briefings.briefings_for(viewer), 30).get_page(request.GET.get("page"))
+    page = Paginator(selectors.briefings_for(viewer), 30).get_page(request.GET.get("page"))
     return render(request, "statistics/briefing_list.html", {"page": page, "form": form})
 
 
 def _briefing_form(request: HttpRequest) -> BriefingForm:
     """The generate form, bound to a POST or starting at the viewer's top organization
     and this month (or the period asked for)."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     if request.method == "POST":
         return BriefingForm(request.POST, viewer=viewer)
     org = selectors.default_org(viewer)
@@ -265,19 +268,19 @@ def _briefing_form(request: HttpRequest) -> BriefingForm:
 
 @requires(BRIEF)
 def briefing_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     form = _briefing_form(request)
-    if request.method == "POST" and form.is_valid():
-        try:
-            briefing = briefings.briefing_generate(
-                actor=viewer, org=form.cleaned_data["org"], period=form.cleaned_data["period"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The briefing was generated from the records."))
-            return redirect("statistics:briefing_detail", pk=briefing.pk)
-    page = Paginator(briefings.briefings_for(viewer), 30).get_page(1)
+    done = submit(
+        request,
+        form,
+        lambda: services.briefing_generate(
+            acting_user=viewer, org=form.cleaned_data["org"], period=form.cleaned_data["period"]
+        ),
+        success=_("The briefing was generated from the records."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("statistics:briefing_detail", pk=done.result.pk)
+    page = Paginator(selectors.briefings_for(viewer), 30).get_page(1)
     status = 422 if request.method == "POST" else 200
     return render(
         request, "statistics/briefing_list.html", {"page": page, "form": form}, status=status
@@ -296,7 +299,7 @@ def _figure_link(briefing: Any) -> Any:
 @requires(VIEW)
 def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The briefing as printed; every figure links to the records behind it."""
-    briefing = briefings.get_briefing_for_viewer(request.user, pk)
+    briefing = selectors.get_briefing_for_viewer(request.user, pk)
     link = _figure_link(briefing)
     sections = [
         {
@@ -315,7 +318,7 @@ def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def briefing_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
-    briefing = briefings.get_briefing_for_viewer(request.user, pk)
+    briefing = selectors.get_briefing_for_viewer(request.user, pk)
     response = HttpResponse(
         briefing_docx(briefing),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -328,7 +331,7 @@ def briefing_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def briefing_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Each figure of the snapshot recomputed from today's records: same, or why not."""
-    briefing = briefings.get_briefing_for_viewer(request.user, pk)
+    briefing = selectors.get_briefing_for_viewer(request.user, pk)
     checks = briefings.briefing_check(briefing)
     return render(
         request,
@@ -346,28 +349,25 @@ def briefing_check_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def indicator_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     form = None
     if viewer.has_function(MANAGE):
         form = IndicatorForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            data = dict(form.cleaned_data)
-            try:
-                indicator = indicators.indicator_create(
-                    actor=viewer, owner=data.pop("owner"), **data
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The indicator was set."))
-                return redirect("statistics:indicator_detail", pk=indicator.pk)
+        done = submit(
+            request,
+            form,
+            lambda: services.indicator_create(acting_user=viewer, **form.cleaned_data),
+            success=_("The indicator was set."),
+        )
+        if done.ok and done.result is not None:
+            return redirect("statistics:indicator_detail", pk=done.result.pk)
     elif request.method == "POST":
         raise Http404
     status = 422 if request.method == "POST" else 200
     return render(
         request,
         "statistics/indicator_list.html",
-        {"indicators": indicators.indicators_for(viewer), "form": form},
+        {"indicators": selectors.indicators_for(viewer), "form": form},
         status=status,
     )
 
@@ -385,30 +385,34 @@ def _indicator_period(request: HttpRequest) -> Period:
 @requires(VIEW)
 def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking of the units below an organization on one indicator (争先晋位)."""
-    viewer: Any = request.user
-    indicator = indicators.get_indicator_for_viewer(viewer, pk)
+    viewer: Actor = request.user  # type: ignore[assignment]
+    indicator = selectors.get_indicator_for_viewer(viewer, pk)
     org_id = request.GET.get("org") or request.POST.get("org")
     owner = indicator.owner
-    if org_id or not scope_for(viewer, VIEW).covers(owner):
+    if org_id or not ORGANIZATION.covers(viewer, owner, VIEW):
         parent = selectors.get_org_for_viewer(viewer, org_id)
     else:
         parent = owner
     period = _indicator_period(request)
-    can_manage = viewer.has_function(MANAGE)
     if request.method == "POST":
-        if not can_manage:
+        if not viewer.has_function(MANAGE):
             raise Http404
         return _indicator_post(request, indicator, parent, period)
-    standings = indicators.ranking(viewer, indicator, parent, period)
+    standings = selectors.ranking(viewer, indicator, parent, period)
+    # Targets are the owner's to set; a manual actual is the ranked unit's to enter.
+    set_targets = can_set_targets(viewer, indicator)
     rows = [
         {
             "standing": s,
             "href": (
                 figure_url(indicator.metric, s.org, period) if indicator.source == "metric" else ""
             ),
+            "can_target": set_targets,
+            "can_enter": can_enter_actual(viewer, indicator, s.org),
         }
         for s in standings
     ]
+    can_manage = any(row["can_target"] or row["can_enter"] for row in rows)
     return render(
         request,
         "statistics/indicator_detail.html",
@@ -418,7 +422,7 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "period": period,
             "rows": rows,
             "can_manage": can_manage,
-            "can_edit": can_manage and scope_for(viewer, MANAGE).covers(owner),
+            "can_edit": set_targets,
             "target_form": TargetForm(),
             "actual_form": ActualForm() if indicator.source == "manual" else None,
         },
@@ -428,7 +432,7 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _indicator_post(
     request: HttpRequest, indicator: Any, parent: Organization, period: Period
 ) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     unit = selectors.get_org_for_viewer(viewer, request.POST.get("unit"))
     if unit.parent_id != parent.pk:
         raise Http404
@@ -439,16 +443,20 @@ def _indicator_post(
     if form.is_valid():
         try:
             if action == "target":
-                indicators.target_set(
-                    actor=viewer,
+                services.target_set(
+                    acting_user=viewer,
                     indicator=indicator,
                     org=unit,
                     period=period,
                     target=form.cleaned_data["target"],
                 )
             else:
-                indicators.actual_enter(
-                    actor=viewer, indicator=indicator, org=unit, period=period, **form.cleaned_data
+                services.actual_enter(
+                    acting_user=viewer,
+                    indicator=indicator,
+                    org=unit,
+                    period=period,
+                    **form.cleaned_data,
                 )
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))

@@ -128,9 +128,20 @@ def generate(scale: float = 1.0, seed: int = 2026) -> Sizes:
     with transaction.atomic():
         _executemany(
             "INSERT INTO people_person (name, gender, mobile, id_number, birth_date, "
-            "created_at, organization_id) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            "is_external, affiliation, created_at, organization_id) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
-                (f"居民{n}", "MF"[n % 2], f"139{n:08d}", "", None, now, rng.choice(working))
+                (
+                    f"居民{n}",
+                    "MF"[n % 2],
+                    f"139{n:08d}",
+                    "",
+                    None,
+                    False,
+                    "",
+                    now,
+                    rng.choice(working),
+                )
                 for n in range(persons)
             ),
         )

@@ -1,14 +1,20 @@
-"""Test data for statistics: an indicator with sensible defaults."""
+"""Test data for statistics: an indicator with sensible defaults, and the rows of each
+scope policy for the conformance test."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
-from taizhang.statistics import indicators
-from taizhang.statistics.models import Indicator
+from taizhang.core.actors import SYSTEM, Actor
+from taizhang.statistics import services
+from taizhang.statistics.models import Briefing, Indicator, IndicatorEntry, IndicatorTarget
+from taizhang.statistics.periods import Period
+
+YEAR = Period.year(2026)
 
 
-def make_indicator(actor: Any, owner: Any, **overrides: Any) -> Indicator:
+def make_indicator(acting_user: Actor, owner: Any, **overrides: Any) -> Indicator:
     """A metric indicator (集中学习场次, counted from activities) set through the service;
     ``overrides`` change any field."""
     fields: dict[str, Any] = {
@@ -21,4 +27,56 @@ def make_indicator(actor: Any, owner: Any, **overrides: Any) -> Indicator:
         "description": "",
     }
     fields.update(overrides)
-    return indicators.indicator_create(actor=actor, owner=owner, **fields)
+    return services.indicator_create(acting_user=acting_user, owner=owner, **fields)
+
+
+def make_manual_indicator(acting_user: Actor, owner: Any, **overrides: Any) -> Indicator:
+    return make_indicator(
+        acting_user,
+        owner,
+        **{
+            "name": "党员志愿服务覆盖率",
+            "unit": "%",
+            "source": "manual",
+            "metric": "",
+            **overrides,
+        },
+    )
+
+
+def _target(org: Any) -> IndicatorTarget:
+    indicator = make_indicator(SYSTEM, org, name="样本指标")
+    return services.target_set(
+        acting_user=SYSTEM, indicator=indicator, org=org, period=YEAR, target=Decimal(5)
+    )
+
+
+def _entry(org: Any) -> IndicatorEntry:
+    indicator = make_manual_indicator(SYSTEM, org, name="样本填报指标")
+    return services.actual_enter(
+        acting_user=SYSTEM,
+        indicator=indicator,
+        org=org,
+        period=YEAR,
+        value=Decimal(1),
+        cases=1,
+        evidence="样本佐证",
+    )
+
+
+def _briefing(org: Any) -> Briefing:
+    from taizhang.accounts.models import ScopeKind
+    from taizhang.core.testing import make_user
+
+    author = make_user(f"sample_brief_{org.pk}", ("clerk", ScopeKind.SUBTREE, org))
+    return services.briefing_generate(acting_user=author, org=org, period=Period.month(2026, 3))
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
+    return {
+        "statistics.indicator": lambda org: make_indicator(SYSTEM, org, name="样本指标"),
+        "statistics.indicator_target": _target,
+        "statistics.indicator_entry": _entry,
+        "statistics.briefing": _briefing,
+    }

@@ -15,7 +15,7 @@ from taizhang.activities.tests.factories import make_activity, make_person
 from taizhang.core.models import AuditEvent
 from taizhang.core.registry import METRICS
 from taizhang.core.testing import PASSWORD
-from taizhang.statistics import briefings
+from taizhang.statistics import briefings, services
 from taizhang.statistics.documents import briefing_docx
 from taizhang.statistics.figures import format_figure
 from taizhang.statistics.models import Briefing
@@ -60,8 +60,8 @@ def _line(briefing, metric):
 
 def test_generate_keeps_a_snapshot_and_an_audit_event(march, personas):
     with translation.override("zh-hans"):
-        briefing = briefings.briefing_generate(
-            actor=personas.street_a, org=march.street_a, period=MARCH
+        briefing = services.briefing_generate(
+            acting_user=personas.street_a, org=march.street_a, period=MARCH
         )
     count = _line(briefing, "activities.count")
     assert count["text"] == "2场" and count["trace"]["rows"] == 2
@@ -73,16 +73,20 @@ def test_generate_keeps_a_snapshot_and_an_audit_event(march, personas):
 
 
 def test_regenerating_gives_the_same_numbers(march, personas):
-    first = briefings.briefing_generate(actor=personas.street_a, org=march.street_a, period=MARCH)
-    second = briefings.briefing_generate(actor=personas.street_a, org=march.street_a, period=MARCH)
+    first = services.briefing_generate(
+        acting_user=personas.street_a, org=march.street_a, period=MARCH
+    )
+    second = services.briefing_generate(
+        acting_user=personas.street_a, org=march.street_a, period=MARCH
+    )
     assert first.digest == second.digest
     assert [f["trace"] for f in first.figures] == [f["trace"] for f in second.figures]
     assert not any(check.changed for check in briefings.briefing_check(first))
 
 
 def test_check_says_which_figure_changed_and_why(march, personas):
-    briefing = briefings.briefing_generate(
-        actor=personas.street_a, org=march.street_a, period=MARCH
+    briefing = services.briefing_generate(
+        acting_user=personas.street_a, org=march.street_a, period=MARCH
     )
     make_activity(march.community_a, headcount=5, held_on=dt.date(2026, 3, 25))
     with translation.override("en"):
@@ -94,7 +98,9 @@ def test_check_says_which_figure_changed_and_why(march, personas):
 
 
 def test_no_data_is_said_and_never_invented(tree, personas):
-    briefing = briefings.briefing_generate(actor=personas.street_b, org=tree.street_b, period=MARCH)
+    briefing = services.briefing_generate(
+        acting_user=personas.street_b, org=tree.street_b, period=MARCH
+    )
     with translation.override("zh-hans"):
         sections = briefings.sections_of(briefing)
         texts = [briefings.paragraph_text(s) for s in sections]
@@ -108,13 +114,13 @@ def test_figures_follow_the_author_scope(march, personas):
     from django.core.exceptions import PermissionDenied
 
     with pytest.raises(PermissionDenied):
-        briefings.briefing_generate(actor=personas.street_b, org=march.street_a, period=MARCH)
+        services.briefing_generate(acting_user=personas.street_b, org=march.street_a, period=MARCH)
 
 
 def test_docx_has_the_text_and_the_appendix(march, personas):
     with translation.override("zh-hans"):
-        briefing = briefings.briefing_generate(
-            actor=personas.district, org=march.district, period=MARCH
+        briefing = services.briefing_generate(
+            acting_user=personas.district, org=march.district, period=MARCH
         )
         document = Document(io.BytesIO(briefing_docx(briefing)))
     text = "\n".join(p.text for p in document.paragraphs)

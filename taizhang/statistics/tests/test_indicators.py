@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from taizhang.activities.tests.factories import make_activity
 from taizhang.core.models import AuditEvent
 from taizhang.core.testing import PASSWORD, make_org
-from taizhang.statistics import indicators
+from taizhang.statistics import selectors, services
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.periods import Period
 from taizhang.statistics.tests.factories import make_indicator
@@ -75,14 +75,14 @@ def test_metric_indicator_ranks_children_from_the_records(tree, personas, indica
     make_activity(tree.community_b, headcount=5, held_on=dt.date(2026, 4, 1))
     make_activity(tree.community_b, headcount=5, held_on=dt.date(2026, 5, 1))
     make_activity(street_c, headcount=5, held_on=dt.date(2026, 5, 1))  # one case only
-    indicators.target_set(
-        actor=personas.district,
+    services.target_set(
+        acting_user=personas.district,
         indicator=indicator,
         org=tree.street_b,
         period=YEAR,
         target=Decimal(2),
     )
-    rows = indicators.ranking(personas.district, indicator, tree.district, YEAR)
+    rows = selectors.ranking(personas.district, indicator, tree.district, YEAR)
     table = [(r.org.code, r.actual, r.cases, r.rank, r.reason) for r in rows]
     # B has a target, so units are ranked on completion; A has none and is not ranked.
     assert table == [
@@ -90,14 +90,14 @@ def test_metric_indicator_ranks_children_from_the_records(tree, personas, indica
         ("A", 3, 3, None, "no_target"),
         ("C", 1, 1, None, "too_few_cases"),
     ]
-    indicators.target_set(
-        actor=personas.district,
+    services.target_set(
+        acting_user=personas.district,
         indicator=indicator,
         org=tree.street_a,
         period=YEAR,
         target=Decimal(6),
     )
-    rows = indicators.ranking(personas.district, indicator, tree.district, YEAR)
+    rows = selectors.ranking(personas.district, indicator, tree.district, YEAR)
     assert [(r.org.code, r.rank, r.completion) for r in rows][:2] == [
         ("B", 1, Decimal("100.0")),
         ("A", 2, Decimal("50.0")),
@@ -117,8 +117,8 @@ def test_manual_actual_needs_evidence_and_is_audited(tree, personas):
     )
     assert manual.metric == ""
     with pytest.raises(ValidationError) as error:
-        indicators.actual_enter(
-            actor=personas.street_a,
+        services.actual_enter(
+            acting_user=personas.street_a,
             indicator=manual,
             org=tree.street_a,
             period=YEAR,
@@ -127,8 +127,8 @@ def test_manual_actual_needs_evidence_and_is_audited(tree, personas):
             evidence="  ",
         )
     assert "evidence" in error.value.message_dict
-    indicators.actual_enter(
-        actor=personas.street_a,
+    services.actual_enter(
+        acting_user=personas.street_a,
         indicator=manual,
         org=tree.street_a,
         period=YEAR,
@@ -136,7 +136,7 @@ def test_manual_actual_needs_evidence_and_is_audited(tree, personas):
         cases=10,
         evidence="登记表",
     )
-    rows = indicators.ranking(personas.district, manual, tree.district, YEAR)
+    rows = selectors.ranking(personas.district, manual, tree.district, YEAR)
     assert [(r.org.code, r.actual, r.rank) for r in rows] == [("A", 90, 1), ("B", None, None)]
     actions = list(AuditEvent.objects.values_list("action", flat=True).order_by("pk"))
     assert actions.count("statistics.indicator_create") == 1
@@ -146,8 +146,8 @@ def test_manual_actual_needs_evidence_and_is_audited(tree, personas):
 @pytest.mark.django_db
 def test_scope_on_writes(tree, personas, indicator):
     with pytest.raises(PermissionDenied):
-        indicators.target_set(
-            actor=personas.street_b,
+        services.target_set(
+            acting_user=personas.street_b,
             indicator=indicator,
             org=tree.street_a,
             period=YEAR,
@@ -167,27 +167,20 @@ def test_pages(client, tree, personas, indicator):
     page = client.get(f"/statistics/indicators/{indicator.pk}/", {"period": "2026"})
     assert page.status_code == 200
     assert page.context["parent"] == tree.street_a  # the district is outside her scope
-    response = client.post(
-        f"/statistics/indicators/{indicator.pk}/",
-        {
-            "action": "target",
-            "unit": tree.community_a.pk,
-            "org": tree.street_a.pk,
-            "period": "2026",
-            "target": "12",
-        },
-    )
+    # The district set this indicator: its targets are the district's to set.
+    assert page.context["can_manage"] is False and 'name="target"' not in page.content.decode()
+    target = {"action": "target", "unit": tree.community_a.pk, "org": tree.street_a.pk,
+              "period": "2026", "target": "12"}  # fmt: skip
+    refused = client.post(f"/statistics/indicators/{indicator.pk}/", target)
+    assert refused.status_code == 302
+    assert not indicator.targets.exists()
+    own = make_indicator(personas.street_a, tree.street_a, name="A 街道指标")
+    response = client.post(f"/statistics/indicators/{own.pk}/", target)
     assert response.status_code == 302
-    assert indicator.targets.get(org=tree.community_a).target == 12
+    assert own.targets.get(org=tree.community_a).target == 12
     other = client.post(
         f"/statistics/indicators/{indicator.pk}/",
-        {
-            "action": "target",
-            "unit": tree.community_b.pk,
-            "org": tree.street_b.pk,
-            "period": "2026",
-            "target": "12",
-        },
+        {**target, "unit": tree.community_b.pk, "org": tree.street_b.pk},
     )
     assert other.status_code == 404
     assert not indicator.targets.filter(org=tree.community_b).exists()

@@ -15,7 +15,7 @@ from taizhang.accounts.models import ScopeKind
 from taizhang.activities.tests.factories import make_activity
 from taizhang.core.models import AuditEvent
 from taizhang.core.testing import PASSWORD, bearer, make_user
-from taizhang.statistics import figures, indicators
+from taizhang.statistics import figures, selectors, services
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.periods import Period
 from taizhang.statistics.tests.factories import make_indicator
@@ -128,7 +128,7 @@ def test_metric_actual_and_cases_are_the_records_of_the_period(tree, personas, m
     make_activity(tree.community_a, headcount=5, held_on=dt.date(2026, 10, 3))
     make_activity(tree.grid_a, headcount=5, held_on=dt.date(2026, 11, 9))
     make_activity(tree.community_a, headcount=5, held_on=dt.date(2026, 9, 30))  # Q3
-    rows = indicators.ranking(personas.district, metric_indicator, tree.district, Q4)
+    rows = selectors.ranking(personas.district, metric_indicator, tree.district, Q4)
     a = next(r for r in rows if r.org == tree.street_a)
     metric = figures.get_metric("activities.count")
     assert a.actual == figures.compute(personas.district, metric, tree.street_a, Q4) == 2
@@ -140,7 +140,7 @@ def test_metric_actual_and_cases_are_the_records_of_the_period(tree, personas, m
 @pytest.mark.django_db
 def test_manual_actual_rules(tree, personas, metric_indicator, manual_indicator):
     enter = {
-        "actor": personas.district,
+        "acting_user": personas.district,
         "org": tree.street_a,
         "period": YEAR,
         "value": Decimal(90),
@@ -148,12 +148,12 @@ def test_manual_actual_rules(tree, personas, metric_indicator, manual_indicator)
         "evidence": "登记表",
     }
     with pytest.raises(ValidationError):
-        indicators.actual_enter(indicator=metric_indicator, **enter)
+        services.actual_enter(indicator=metric_indicator, **enter)
     with pytest.raises(ValidationError) as error:
-        indicators.actual_enter(indicator=manual_indicator, **{**enter, "value": Decimal(-1)})
+        services.actual_enter(indicator=manual_indicator, **{**enter, "value": Decimal(-1)})
     assert "value" in error.value.message_dict
-    indicators.actual_enter(indicator=manual_indicator, **enter)
-    indicators.actual_enter(indicator=manual_indicator, **{**enter, "value": Decimal(92)})
+    services.actual_enter(indicator=manual_indicator, **enter)
+    services.actual_enter(indicator=manual_indicator, **{**enter, "value": Decimal(92)})
     entry = manual_indicator.entries.get()
     assert entry.value == 92 and entry.evidence == "登记表"
     event = AuditEvent.objects.filter(action="statistics.actual_enter").last()
@@ -166,8 +166,11 @@ def test_manual_actual_rules(tree, personas, metric_indicator, manual_indicator)
 @pytest.mark.django_db
 def test_every_write_records_one_audit_event(tree, personas, manual_indicator):
     start = AuditEvent.objects.count()
-    indicators.indicator_update(
-        actor=personas.district, indicator=manual_indicator, name="志愿服务覆盖率", min_cases=5
+    services.indicator_update(
+        acting_user=personas.district,
+        indicator=manual_indicator,
+        name="志愿服务覆盖率",
+        min_cases=5,
     )
     assert _actions()[start:] == ["statistics.indicator_update"]
     event = AuditEvent.objects.last()
@@ -176,8 +179,8 @@ def test_every_write_records_one_audit_event(tree, personas, manual_indicator):
         "min_cases": [1, 5],
     }
     for value in (Decimal(80), Decimal(85)):
-        indicators.target_set(
-            actor=personas.district,
+        services.target_set(
+            acting_user=personas.district,
             indicator=manual_indicator,
             org=tree.street_a,
             period=YEAR,
@@ -185,8 +188,8 @@ def test_every_write_records_one_audit_event(tree, personas, manual_indicator):
         )
     assert _actions()[start + 1 :] == ["statistics.target_set", "statistics.target_set"]
     assert AuditEvent.objects.last().changes == {"target": ["80.00", "85"]}
-    indicators.actual_enter(
-        actor=personas.street_a,
+    services.actual_enter(
+        acting_user=personas.street_a,
         indicator=manual_indicator,
         org=tree.community_a,
         period=YEAR,
@@ -201,8 +204,8 @@ def test_every_write_records_one_audit_event(tree, personas, manual_indicator):
 def test_a_refused_write_records_nothing(tree, personas, manual_indicator):
     start = AuditEvent.objects.count()
     with pytest.raises(ValidationError):
-        indicators.actual_enter(
-            actor=personas.district,
+        services.actual_enter(
+            acting_user=personas.district,
             indicator=manual_indicator,
             org=tree.street_a,
             period=YEAR,
@@ -211,8 +214,8 @@ def test_a_refused_write_records_nothing(tree, personas, manual_indicator):
             evidence="",
         )
     with pytest.raises(PermissionDenied):
-        indicators.target_set(
-            actor=personas.street_b,
+        services.target_set(
+            acting_user=personas.street_b,
             indicator=manual_indicator,
             org=tree.street_a,
             period=YEAR,
@@ -233,20 +236,25 @@ def test_indicator_validation(tree, personas, metric_indicator):
         make_indicator(personas.district, tree.district, direction="sideways")
     assert "direction" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        indicators.indicator_update(actor=personas.district, indicator=metric_indicator, metric="")
+        services.indicator_update(
+            acting_user=personas.district, indicator=metric_indicator, metric=""
+        )
     assert "metric" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        indicators.indicator_update(
-            actor=personas.district, indicator=metric_indicator, source="manual"
+        services.indicator_update(
+            acting_user=personas.district, indicator=metric_indicator, source="manual"
         )
     assert "source" in error.value.message_dict
-    unchanged = indicators.indicator_update(
-        actor=personas.district, indicator=metric_indicator, metric="activities.count", unit="次"
+    unchanged = services.indicator_update(
+        acting_user=personas.district,
+        indicator=metric_indicator,
+        metric="activities.count",
+        unit="次",
     )
     assert (unchanged.metric, unchanged.unit) == ("activities.count", "次")
     with pytest.raises(PermissionDenied):
-        indicators.indicator_update(
-            actor=personas.street_a, indicator=metric_indicator, name="改名"
+        services.indicator_update(
+            acting_user=personas.street_a, indicator=metric_indicator, name="改名"
         )
 
 
@@ -254,8 +262,8 @@ def test_indicator_validation(tree, personas, metric_indicator):
 def test_targets_only_inside_the_owners_subtree(tree, personas):
     own = make_indicator(personas.street_a, tree.street_a, name="A 街道指标")
     with pytest.raises(ValidationError) as error:
-        indicators.target_set(
-            actor=personas.district,
+        services.target_set(
+            acting_user=personas.district,
             indicator=own,
             org=tree.street_b,
             period=YEAR,
@@ -263,8 +271,8 @@ def test_targets_only_inside_the_owners_subtree(tree, personas):
         )
     assert "org" in error.value.message_dict
     with pytest.raises(ValidationError) as error:
-        indicators.target_set(
-            actor=personas.district,
+        services.target_set(
+            acting_user=personas.district,
             indicator=own,
             org=tree.community_a,
             period=YEAR,
@@ -282,7 +290,7 @@ def test_who_sees_which_indicator(tree, personas, metric_indicator, viewer_only)
     community = make_indicator(personas.street_a, tree.community_a, name="A1 社区指标")
 
     def names(user):
-        return sorted(i.name for i in indicators.indicators_for(user))
+        return sorted(i.name for i in selectors.indicators_for(user))
 
     # The district's indicator concerns everyone below it; A's only A and those above.
     assert names(personas.street_a) == sorted(["集中学习场次", "A 街道指标", "A1 社区指标"])
@@ -292,13 +300,13 @@ def test_who_sees_which_indicator(tree, personas, metric_indicator, viewer_only)
     assert names(personas.nobody) == names(personas.auditor) == []
     for pk in (own.pk, community.pk):
         with pytest.raises(Http404):
-            indicators.get_indicator_for_viewer(personas.street_b, pk)
+            selectors.get_indicator_for_viewer(personas.street_b, pk)
 
 
 @pytest.mark.django_db
 def test_street_b_cannot_see_or_set_street_as_targets(client, tree, personas, metric_indicator):
-    indicators.target_set(
-        actor=personas.street_a,
+    services.target_set(
+        acting_user=personas.district,
         indicator=metric_indicator,
         org=tree.community_a,
         period=YEAR,
@@ -330,7 +338,7 @@ def test_street_b_cannot_see_or_set_street_as_targets(client, tree, personas, me
         content_type="application/json",
         **headers,
     )
-    assert response.status_code == 404
+    assert response.status_code == 422  # hidden: the same answer as a missing id
     assert metric_indicator.targets.get(org=tree.community_a).target == 12
 
 
@@ -380,7 +388,7 @@ def test_create_an_indicator_on_the_list_page(client, tree, personas):
         },
     )
     assert response.status_code == 302
-    created = indicators.indicators_for(personas.district).get(name="诉求办结件数")
+    created = selectors.indicators_for(personas.district).get(name="诉求办结件数")
     assert response["Location"] == f"/statistics/indicators/{created.pk}/"
     invalid = client.post(
         "/statistics/indicators/",
@@ -445,8 +453,8 @@ def test_manual_actual_with_evidence_file_on_the_page(
 
 @pytest.mark.django_db
 def test_evidence_route_without_a_file_is_404(client, tree, personas, manual_indicator):
-    entry = indicators.actual_enter(
-        actor=personas.district,
+    entry = services.actual_enter(
+        acting_user=personas.district,
         indicator=manual_indicator,
         org=tree.street_a,
         period=YEAR,
@@ -463,9 +471,10 @@ def test_evidence_route_without_a_file_is_404(client, tree, personas, manual_ind
 
 
 @pytest.mark.django_db
-def test_api_targets(client, tree, personas, metric_indicator):
+def test_api_targets(client, tree, personas):
+    own = make_indicator(personas.street_a, tree.street_a, name="A 街道指标")
     headers = bearer(client, personas.street_a)
-    url = f"/api/v1/statistics/indicators/{metric_indicator.pk}/targets"
+    url = f"/api/v1/statistics/indicators/{own.pk}/targets"
 
     def post(body):
         return client.post(url, body, content_type="application/json", **headers)
@@ -483,15 +492,16 @@ def test_api_targets(client, tree, personas, metric_indicator):
         post({"org_id": tree.community_a.pk, "period": "2026-Q4", "target": "8"}).json()["target"]
         == "8"
     )
-    assert metric_indicator.targets.get().target == 8
+    assert own.targets.get().target == 8
     assert post({"org_id": tree.community_a.pk, "period": "", "target": "1"}).status_code == 422
     assert post({"org_id": tree.community_a.pk, "period": "Q9", "target": "1"}).status_code == 422
     negative = post({"org_id": tree.community_a.pk, "period": "2026", "target": "-1"})
     assert negative.status_code == 422 and "target" in negative.json()["detail"]
-    assert post({"org_id": tree.district.pk, "period": "2026", "target": "1"}).status_code == 404
+    hidden = post({"org_id": tree.district.pk, "period": "2026", "target": "1"})
+    assert hidden.status_code == 422 and "org_id" in hidden.json()["detail"]
     assert client.post(url, {}, content_type="application/json").status_code in (401, 403)
     ranking = client.get(
-        f"/api/v1/statistics/indicators/{metric_indicator.pk}/ranking",
+        f"/api/v1/statistics/indicators/{own.pk}/ranking",
         {"org_id": tree.street_a.pk, "period": "2026-Q4"},
         **headers,
     ).json()

@@ -1,0 +1,166 @@
+"""Scope policies of statistics: indicators, their targets and actuals, briefings.
+
+* ``INDICATOR``: booked on its owner, the organization that set it. Managed
+  (created, reworded) with ``statistics.manage`` on the owner. Read with
+  ``statistics.view`` on the owner, or, through the cross-tree rule ``set above``, by a
+  viewer whose scope lies below the owner: a district's indicator concerns the
+  subdistrict that is ranked on it. The rule widens reads only, never writes.
+* ``INDICATOR_TARGET``: booked on the ranked unit (read where the unit is seen) but
+  managed from the indicator's owner: a target is the owner's decision, so a ranked
+  unit can never set its own (issue 19).
+* ``INDICATOR_ENTRY``: a manual actual, booked on the ranked unit and entered there
+  (its own figure, with evidence), so managed on the unit.
+* ``BRIEFING``: booked on its organization; generated with ``statistics.brief`` there.
+
+Stored monthly figures have no policy of their own: they are read through each
+metric's function (``figures.metric_scope``), the module's one special read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from taizhang.core.actors import Actor
+from taizhang.organizations.models import SEGMENT_WIDTH, Organization
+from taizhang.organizations.policy import CrossTreeRule, ScopePolicy
+from taizhang.organizations.scope import Scope
+from taizhang.statistics.models import Briefing, Indicator, IndicatorEntry, IndicatorTarget
+
+VIEW = "statistics.view"
+MANAGE = "statistics.manage"
+BRIEF = "statistics.brief"
+
+M = TypeVar("M", bound=models.Model)
+
+
+def _above(scope: Scope) -> set[str]:
+    """The paths strictly above the tops of the scope: a few paths, never one per
+    organization in scope."""
+    tops = list(scope.subtree_paths)
+    if scope.org_ids:
+        tops += Organization.objects.filter(pk__in=scope.org_ids).values_list("path", flat=True)
+    return {
+        path[:length] for path in tops for length in range(SEGMENT_WIDTH, len(path), SEGMENT_WIDTH)
+    }
+
+
+def _set_above_q(viewer: Any, permission: str) -> Q:
+    if permission != VIEW:
+        return Q(pk__in=[])
+    scope = INDICATOR.scope(viewer, VIEW)
+    if scope.is_empty:
+        return Q(pk__in=[])
+    return Q(owner__path__in=_above(scope))
+
+
+def _set_above_covers(viewer: Any, obj: Any, permission: str) -> bool:
+    if permission != VIEW:
+        return False
+    scope = INDICATOR.scope(viewer, VIEW)
+    return not scope.is_empty and obj.owner.path in _above(scope)
+
+
+SET_ABOVE = CrossTreeRule(
+    name="statistics.indicator_set_above",
+    description="an indicator set above your organization, on which it is ranked",
+    q=_set_above_q,
+    covers=_set_above_covers,
+)
+
+
+INDICATOR: ScopePolicy[Indicator] = ScopePolicy(
+    name="statistics.indicator",
+    model=Indicator,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("owner",),
+    extra=(SET_ABOVE,),
+)
+
+
+@dataclass(frozen=True)
+class ManagedElsewherePolicy(ScopePolicy[M]):
+    """Rows read where they are booked (``org_fields``) but managed through other
+    organization fields (``manage_fields``): a target is booked on the ranked unit and
+    managed from the indicator's owner."""
+
+    manage_fields: tuple[str, ...] = ()
+
+    def _managing(self) -> ScopePolicy[M]:
+        return ScopePolicy(
+            name=self.name,
+            model=self.model,
+            view=self.view,
+            manage=self.manage,
+            org_fields=self.manage_fields,
+        )
+
+    def q(self, viewer: Actor | None, permission: str | None = None) -> Q:
+        if permission == self.manage:
+            return self._managing().q(viewer, permission)
+        return super().q(viewer, permission)
+
+    def covers(self, viewer: Actor | None, obj: M, permission: str | None = None) -> bool:
+        if permission == self.manage:
+            return self._managing().covers(viewer, obj, permission)
+        return super().covers(viewer, obj, permission)
+
+
+INDICATOR_TARGET: ManagedElsewherePolicy[IndicatorTarget] = ManagedElsewherePolicy(
+    name="statistics.indicator_target",
+    model=IndicatorTarget,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("org",),
+    manage_fields=("indicator__owner",),
+)
+
+INDICATOR_ENTRY: ScopePolicy[IndicatorEntry] = ScopePolicy(
+    name="statistics.indicator_entry",
+    model=IndicatorEntry,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("org",),
+)
+
+BRIEFING: ScopePolicy[Briefing] = ScopePolicy(
+    name="statistics.briefing",
+    model=Briefing,
+    view=VIEW,
+    manage=BRIEF,
+    org_fields=("org",),
+)
+
+
+def can_set_targets(viewer: Actor | None, indicator: Indicator) -> bool:
+    """Targets are set by a manager of the organization that set the indicator."""
+    return INDICATOR.can_manage(viewer, indicator)
+
+
+def can_enter_actual(viewer: Actor | None, indicator: Indicator, unit: Organization) -> bool:
+    """A manual actual is entered by a manager of the ranked unit (or above it)."""
+    return (
+        indicator.source == "manual"
+        and unit.path.startswith(indicator.owner.path)
+        and INDICATOR_ENTRY.covers(viewer, IndicatorEntry(indicator=indicator, org=unit), MANAGE)
+    )
+
+
+def can(viewer: Actor | None, action: str, obj: Any) -> bool:
+    """Whether ``viewer`` may ``action`` (view, manage, set_target) ``obj``."""
+    if isinstance(obj, Indicator):
+        if action == "set_target":
+            return can_set_targets(viewer, obj)
+        return INDICATOR.covers(viewer, obj, MANAGE if action == "manage" else VIEW)
+    policy: ScopePolicy[Any] | None = {
+        IndicatorTarget: INDICATOR_TARGET,
+        IndicatorEntry: INDICATOR_ENTRY,
+        Briefing: BRIEFING,
+    }.get(type(obj))
+    if policy is None:
+        return False
+    return policy.covers(viewer, obj, policy.manage if action == "manage" else policy.view)

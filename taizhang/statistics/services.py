@@ -1,0 +1,257 @@
+"""Writes of statistics: indicators, their targets and manual actuals, briefings.
+
+Each service is ``@transaction.atomic``, takes keyword-only arguments with the
+``acting_user`` (``core.actors.Actor``; ``SYSTEM`` for the demo loader), checks the
+module's scope policies (``permissions.py``) and records one audit event.
+
+None of these rows is counted by a metric, so nothing here reports changes to the
+roll-ups (``core.changes``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from taizhang.core.actors import Actor, is_system, require_actor, user_of
+from taizhang.core.audit import audit_record
+from taizhang.core.registry import METRICS
+from taizhang.core.services import update_with_audit
+from taizhang.organizations.models import Organization
+from taizhang.statistics import briefings
+from taizhang.statistics.indicators import FIXED_FIELDS, INDICATOR_FIELDS
+from taizhang.statistics.models import (
+    Briefing,
+    Direction,
+    Indicator,
+    IndicatorEntry,
+    IndicatorSource,
+    IndicatorTarget,
+)
+from taizhang.statistics.periods import Period
+from taizhang.statistics.permissions import (
+    BRIEFING,
+    INDICATOR,
+    INDICATOR_ENTRY,
+    INDICATOR_TARGET,
+)
+
+
+def _clean(fields: dict[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if not str(fields.get("name", "")).strip():
+        errors["name"] = _("Give the indicator a name.")
+    if fields.get("source") == IndicatorSource.METRIC:
+        if fields.get("metric") not in METRICS:
+            errors["metric"] = _("Choose the metric the indicator is computed from.")
+    elif fields.get("source") == IndicatorSource.MANUAL:
+        fields["metric"] = ""
+    else:
+        errors["source"] = _("Choose where the actual values come from.")
+    if fields.get("direction") not in Direction.values:
+        errors["direction"] = _("Choose whether higher or lower is better.")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def indicator_create(*, acting_user: Actor, owner: Organization, **fields: Any) -> Indicator:
+    """Set an indicator for ``owner``'s subtree (``statistics.manage`` on ``owner``)."""
+    INDICATOR.require_org(acting_user, owner)
+    _clean(fields)
+    indicator = Indicator(owner=owner, **fields)
+    indicator.full_clean()
+    indicator.save()
+    audit_record(
+        actor=acting_user,
+        action="statistics.indicator_create",
+        obj=indicator,
+        changes={
+            name: [None, getattr(indicator, name)] for name in ["owner_id", *INDICATOR_FIELDS]
+        },
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_update(*, acting_user: Actor, indicator: Indicator, **fields: Any) -> Indicator:
+    """Reword an indicator or change its ranking rule. What it measures (source and
+    metric) stays as set: targets and actuals were given for it."""
+    indicator = Indicator.objects.select_for_update().select_related("owner").get(pk=indicator.pk)
+    INDICATOR.require(acting_user, indicator)
+    fixed = {
+        name: _("What an indicator measures cannot change once it is set; set a new one.")
+        for name in FIXED_FIELDS
+        if name in fields and fields[name] != getattr(indicator, name)
+    }
+    if fixed:
+        raise ValidationError(fixed)
+    merged = {name: fields.get(name, getattr(indicator, name)) for name in INDICATOR_FIELDS}
+    _clean(merged)
+    update_with_audit(
+        indicator,
+        changes=merged,
+        editable=INDICATOR_FIELDS,
+        audited=INDICATOR_FIELDS,
+        action="statistics.indicator_update",
+        acting_user=acting_user,
+    )
+    return indicator
+
+
+def _within_owner(indicator: Indicator, org: Organization) -> None:
+    if not org.path.startswith(indicator.owner.path):
+        raise ValidationError(
+            {
+                "org": _("%(org)s is not below %(owner)s, which set this indicator.")
+                % {"org": org.name, "owner": indicator.owner.name}
+            }
+        )
+
+
+@transaction.atomic
+def target_set(
+    *,
+    acting_user: Actor,
+    indicator: Indicator,
+    org: Organization,
+    period: Period,
+    target: Decimal,
+) -> IndicatorTarget:
+    """Set (or change) the target of ``org`` for ``period``. A target is decided by the
+    organization that set the indicator: ``statistics.manage`` on the indicator's owner,
+    never on the ranked unit alone (a unit must not set its own target)."""
+    INDICATOR_TARGET.require(acting_user, IndicatorTarget(indicator=indicator, org=org))
+    _within_owner(indicator, org)
+    if target is None or Decimal(target) < 0:
+        raise ValidationError({"target": _("A target is a number of zero or more.")})
+    setter = user_of(acting_user)
+    row, created = IndicatorTarget.objects.select_for_update().get_or_create(
+        indicator=indicator,
+        org=org,
+        period_start=period.start,
+        period_end=period.end,
+        defaults={"target": target, "set_by": setter},
+    )
+    old = None if created else row.target
+    if not created:
+        row.target = target
+        row.set_by = setter
+        row.save()
+    audit_record(
+        actor=acting_user,
+        action="statistics.target_set",
+        obj=row,
+        changes={"target": [None if old is None else str(old), str(target)]},
+    )
+    return row
+
+
+@transaction.atomic
+def actual_enter(
+    *,
+    acting_user: Actor,
+    indicator: Indicator,
+    org: Organization,
+    period: Period,
+    value: Decimal,
+    cases: int,
+    evidence: str,
+    attachment: Any = None,
+) -> IndicatorEntry:
+    """Enter the actual value of a manual indicator, with the evidence it rests on: the
+    ranked unit's own figure (``statistics.manage`` on ``org``)."""
+    INDICATOR_ENTRY.require(acting_user, IndicatorEntry(indicator=indicator, org=org))
+    _within_owner(indicator, org)
+    if indicator.source != IndicatorSource.MANUAL:
+        raise ValidationError(_("This indicator is computed from the records; nothing to enter."))
+    errors = {}
+    if value is None or Decimal(value) < 0:
+        errors["value"] = _("An actual value is a number of zero or more.")
+    if not (evidence or "").strip():
+        errors["evidence"] = _("Say what the value rests on: the evidence is required.")
+    if cases is None or cases < 0:
+        errors["cases"] = _("The number of cases is zero or more.")
+    if errors:
+        raise ValidationError(errors)
+    row = (
+        IndicatorEntry.objects.select_for_update()
+        .filter(indicator=indicator, org=org, period_start=period.start, period_end=period.end)
+        .first()
+    )
+    before = None if row is None else [str(row.value), row.cases, row.evidence, row.attachment.name]
+    if row is None:
+        row = IndicatorEntry(
+            indicator=indicator, org=org, period_start=period.start, period_end=period.end
+        )
+    row.value, row.cases, row.evidence = value, cases, evidence.strip()
+    row.entered_by = user_of(acting_user)
+    if attachment:
+        row.attachment = attachment
+    row.save()
+    audit_record(
+        actor=acting_user,
+        action="statistics.actual_enter",
+        obj=row,
+        changes={
+            "value": [before and before[0], str(value)],
+            "cases": [before and before[1], cases],
+            "evidence": [before and before[2], row.evidence],
+            **({"attachment": [before and before[3], row.attachment.name]} if attachment else {}),
+        },
+    )
+    return row
+
+
+@transaction.atomic
+def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) -> Briefing:
+    """Compose a briefing for ``org`` and ``period`` (``statistics.brief`` on ``org``)
+    and keep it as a snapshot. Its figures are computed in the author's scope, and its
+    check recomputes them in the same scope, so a briefing needs a person as author."""
+    require_actor(acting_user)
+    if is_system(acting_user):
+        raise TypeError("a briefing is computed in its author's scope; SYSTEM is no author")
+    BRIEFING.require_org(acting_user, org)
+    if period.start > period.end:
+        raise ValidationError(_("The period ends before it starts."))
+    lines = [
+        {
+            "section": section.module,
+            "section_title": section.title,
+            "metric": line.metric,
+            "label": line.label,
+            "unit": line.unit,
+            "definition": line.definition,
+            "sentence": line.sentence,
+            "text": line.text,
+            "trace": line.trace,
+        }
+        for section in briefings.compose(acting_user, org, period)
+        for line in section.lines
+    ]
+    briefing = Briefing.objects.create(
+        org=org,
+        period_kind=period.kind,
+        period_start=period.start,
+        period_end=period.end,
+        title=briefings.title_for(org, period),
+        figures=lines,
+        digest=briefings.digest_of(lines),
+        created_by=acting_user,
+    )
+    audit_record(
+        actor=acting_user,
+        action="statistics.briefing_generate",
+        obj=briefing,
+        changes={
+            "org": [None, org.pk],
+            "period": [None, f"{period.start}..{period.end}"],
+            "figures": [None, len(lines)],
+            "digest": [None, briefing.digest],
+        },
+    )
+    return briefing
