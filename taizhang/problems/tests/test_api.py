@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import bearer
+from taizhang.core.testing import bearer, make_org, make_user
+from taizhang.organizations.models import OrgKind
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.models import PositionTitle
+from taizhang.people.tests.factories import make_person
 from taizhang.problems.models import Problem, ProblemState
 from taizhang.problems.tests.factories import link_person, make_pending, make_problem, png
 
@@ -56,7 +60,7 @@ def test_create_with_out_of_scope_org_is_refused(client, tree, personas):
     headers = bearer(client, personas.street_a)
     for body in (
         {"org_id": tree.community_b.pk},
-        {"org_id": tree.community_a.pk, "lead_unit_id": tree.street_b.pk},
+        {"org_id": tree.community_a.pk, "lead_unit_id": tree.community_b.pk},
         {"org_id": tree.community_a.pk, "co_unit_ids": [tree.community_b.pk]},
     ):
         payload = {"title": "越权", "source": "survey", "deadline": "2099-01-01", **body}
@@ -134,3 +138,65 @@ def test_kind_dictionary_over_the_api(client, tree, personas):
         f"{URL}/kinds/", body, content_type="application/json", **bearer(client, admin)
     )
     assert created.status_code == 201 and created.json()["name"] == "试点事项"
+
+
+def _post(client, headers, **body):
+    payload = {"title": "跨区问题", "source": "survey", "deadline": "2099-01-01", **body}
+    return client.post(URL, payload, content_type="application/json", **headers)
+
+
+def test_hidden_and_missing_ids_get_the_same_422(client, tree, personas):
+    """Every id in the body: an existing one outside the caller's scope answers exactly
+    like one that does not exist."""
+    headers = bearer(client, personas.street_a)
+    b_person = make_person(tree.community_b, "乙街道的人")
+    b_origin = make_person(tree.community_b, "乙街道的来源")
+    a = tree.community_a.pk
+    cases = {
+        "org_id": ({"org_id": tree.community_b.pk}, {"org_id": 999_999}),
+        "lead_unit_id": (
+            {"org_id": a, "lead_unit_id": tree.community_b.pk},
+            {"org_id": a, "lead_unit_id": 999_999},
+        ),
+        "co_unit_ids": (
+            {"org_id": a, "co_unit_ids": [tree.community_b.pk]},
+            {"org_id": a, "co_unit_ids": [999_999]},
+        ),
+        "responsible_id": (
+            {"org_id": a, "responsible_id": b_person.pk},
+            {"org_id": a, "responsible_id": 999_999},
+        ),
+        "linked_leader_id": (
+            {"org_id": a, "linked_leader_id": b_person.pk},
+            {"org_id": a, "linked_leader_id": 999_999},
+        ),
+        "origin_id": (
+            {"org_id": a, "origin_type": "people.person", "origin_id": b_origin.pk},
+            {"org_id": a, "origin_type": "people.person", "origin_id": 999_999},
+        ),
+    }
+    for field, (hidden, missing) in cases.items():
+        answers = [_post(client, headers, **body) for body in (hidden, missing)]
+        assert [r.status_code for r in answers] == [422, 422], field
+        assert answers[0].json() == answers[1].json(), field
+        assert unknown_message() in str(answers[0].json()), field
+    assert not Problem.objects.exists()
+
+
+def test_bureau_as_lead_unit_over_the_api(client, tree, personas):
+    """street_a names a district bureau as lead unit; the bureau's clerk then reads it,
+    street_b still gets a 404."""
+    bureau = make_org(tree.district, "GA", OrgKind.ORGAN)
+    leader = make_person(bureau, "钱局长", title=PositionTitle.DIRECTOR)
+    response = _post(
+        client,
+        bearer(client, personas.street_a),
+        org_id=tree.street_a.pk,
+        lead_unit_id=bureau.pk,
+        linked_leader_id=leader.pk,
+    )
+    assert response.status_code == 201, response.content
+    problem_id = response.json()["id"]
+    clerk = make_user("bureau_api", ("clerk", "subtree", bureau))
+    assert client.get(f"{URL}/{problem_id}", **bearer(client, clerk)).status_code == 200
+    assert client.get(f"{URL}/{problem_id}", **bearer(client, personas.street_b)).status_code == 404
