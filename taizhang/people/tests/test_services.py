@@ -98,3 +98,126 @@ def test_import_is_all_or_nothing(tree):
     created = person_import(persons=rows, source="test", acting_user=SYSTEM)
     assert len(created) == 2
     assert AuditEvent.objects.get(action="person.import").changes["persons"] == [None, 2]
+
+
+def _latest() -> AuditEvent:
+    return AuditEvent.objects.order_by("-pk").first()
+
+
+def test_update_is_audited_without_personal_data(tree, personas):
+    """person_update records one person.update event with the masked diff."""
+    person = make_person(tree.community_a, "周一")
+    person_update(person=person, name="周一一", mobile="13900002222", acting_user=personas.street_a)
+    event = _latest()
+    assert event.action == "person.update" and event.actor_id == personas.street_a.pk
+    assert event.changes["name"] == ["周一", "周一一"]
+    assert event.changes["mobile"] == ["***", "***"]
+    assert "13900002222" not in str(event.changes)
+
+
+def test_every_person_service_audits_by_name(tree, personas):
+    """Each write names its own audit action."""
+    actor = personas.street_a
+    person = person_create(
+        organization=tree.community_a, name="吴二", gender="M", acting_user=actor
+    )
+    assert _latest().action == "person.create"
+    from taizhang.people.services import membership_set
+
+    membership_set(
+        person=person,
+        branch=tree.community_a,
+        joined_on=dt.date(2015, 7, 1),
+        status="full",
+        acting_user=actor,
+    )
+    assert _latest().action == "membership.set"
+    position = position_assign(
+        person=person,
+        organization=tree.grid_a,
+        title=PositionTitle.GRID_WORKER,
+        start_date=dt.date(2022, 1, 1),
+        acting_user=actor,
+    )
+    assert _latest().action == "position.assign"
+    position_end(position=position, end_date=dt.date(2023, 1, 1), acting_user=actor)
+    assert _latest().action == "position.end"
+    person_reveal(person=person, acting_user=personas.personnel)
+    assert _latest().action == "person.reveal"
+    person_import(
+        persons=[{"organization": tree.grid_a, "name": "郑三", "gender": "F"}],
+        source="名册.xlsx",
+        acting_user=actor,
+    )
+    assert _latest().action == "person.import"
+
+
+def test_other_writes_outside_scope_refused(tree, personas):
+    """Positions, memberships and imports in B are refused for street_a."""
+    mine = make_person(tree.community_a)
+    theirs = make_person(tree.community_b, "李四")
+    with pytest.raises(PermissionDenied):
+        position_assign(
+            person=mine,
+            organization=tree.community_b,
+            title=PositionTitle.CLERK,
+            start_date=dt.date(2022, 1, 1),
+            acting_user=personas.street_a,
+        )
+    with pytest.raises(PermissionDenied):
+        position_assign(
+            person=theirs,
+            organization=tree.community_a,
+            title=PositionTitle.CLERK,
+            start_date=dt.date(2022, 1, 1),
+            acting_user=personas.street_a,
+        )
+    with pytest.raises(PermissionDenied):
+        person_import(
+            persons=[{"organization": tree.community_b, "name": "x", "gender": "M"}],
+            source="x",
+            acting_user=personas.street_a,
+        )
+    with pytest.raises(PermissionDenied):
+        person_update(person=theirs, name="y", acting_user=personas.street_a)
+    with pytest.raises(TypeError):
+        person_update(person=mine, name="y", acting_user=None)
+
+
+# --- external persons ----------------------------------------------------------------
+
+
+def test_external_person_is_kept_by_the_recording_organization(tree, personas):
+    """A lecturer from another unit: recorded by A1, seen by A, hidden from B, masked
+    for the clerk, and the flags are audited."""
+    from taizhang.people.permissions import PERSON, can_view_personal
+
+    lecturer = person_create(
+        organization=tree.community_a,
+        name="孙教授",
+        gender="M",
+        mobile="13911112222",
+        is_external=True,
+        affiliation=" 市委党校 ",
+        acting_user=personas.street_a,
+    )
+    assert lecturer.is_external and lecturer.affiliation == "市委党校"
+    event = _latest()
+    assert event.action == "person.create"
+    assert event.changes["is_external"] == [None, True]
+    assert event.changes["affiliation"] == [None, "市委党校"]
+    assert PERSON.covers(personas.street_a, lecturer)
+    assert not PERSON.covers(personas.street_b, lecturer)
+    assert not can_view_personal(personas.street_a, lecturer)
+    assert can_view_personal(personas.personnel, lecturer)
+    with pytest.raises(PermissionDenied):
+        person_create(
+            organization=tree.community_b,
+            name="x",
+            gender="F",
+            is_external=True,
+            affiliation="外区",
+            acting_user=personas.street_a,
+        )
+    person_update(person=lecturer, is_external=False, affiliation="", acting_user=personas.street_a)
+    assert _latest().changes["is_external"] == [True, False]
