@@ -2,8 +2,9 @@
 
 Contact data is masked in every response except ``POST /{id}/reveal``, which is
 audited and refused (403, also audited) without ``people.view_personal`` on the demand's
-organization. Organizations in a body are looked up inside the caller's scope: missing
-and out of scope get the same 422.
+organization, unless the caller took the demand and follows it up (回访). Organizations
+in a body are resolved in the same choice sets as the forms offer (``DEMAND`` policy):
+missing and out of scope get the same 422 with the same message.
 """
 
 import datetime as dt
@@ -15,12 +16,21 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.demands import services
 from taizhang.demands.models import Demand, DemandCategory
-from taizhang.demands.permissions import can
-from taizhang.demands.selectors import demand_list, get_demand_for_viewer
+from taizhang.demands.permissions import FOLLOW_UP, can
+from taizhang.demands.selectors import (
+    demand_list,
+    enterprise_choices,
+    get_demand_for_viewer,
+    handling_org_choices,
+    intake_org_choices,
+    pick,
+    place_choices,
+)
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
 
 router = Router(tags=["demands"])
 
@@ -99,19 +109,8 @@ class ContactOut(Schema):
     address: str
 
 
-class ErrorOut(Schema):
-    detail: Any
-
-
-def _org(
-    user: Any, pk: int | None, field: str, permission: str = "demands.manage"
-) -> Organization | None:
-    if pk is None:
-        return None
-    org = Organization.objects.filter(scope_for(user, permission).org_q(), pk=pk).first()
-    if org is None:
-        raise ValidationError({field: "Unknown organization or outside your scope."})
-    return org
+def _org(choices: Any, pk: int | None, field: str) -> Organization | None:
+    return None if pk is None else pick(choices, pk, field=field)
 
 
 @router.get("", response=list[DemandOut])
@@ -135,15 +134,14 @@ def get_demand(request: HttpRequest, demand_id: int) -> Any:
 @requires("demands.manage")
 def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
     """受理: record a demand in an organization of your scope."""
-    user: Any = request.user
+    user: Actor = request.user  # type: ignore[assignment]
     category = DemandCategory.objects.filter(code=payload.category_code, is_active=True).first()
     if category is None:
         raise ValidationError({"category_code": "Unknown category."})
-    org = _org(user, payload.org_id, "org_id")
-    assert org is not None
+    org = pick(intake_org_choices(viewer=user), payload.org_id, field="org_id")
     demand = services.demand_create(
         org=org,
-        location=_org(user, payload.location_id, "location_id", "demands.view"),
+        location=_org(place_choices(viewer=user), payload.location_id, "location_id"),
         channel=payload.channel,
         category=category,
         title=payload.title,
@@ -154,7 +152,7 @@ def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
                 name=r.name,
                 mobile=r.mobile,
                 address=r.address,
-                enterprise=_org(user, r.enterprise_id, "enterprise_id", "demands.view"),
+                enterprise=_org(enterprise_choices(viewer=user), r.enterprise_id, "enterprise_id"),
             )
             for r in payload.requesters
         ],
@@ -175,7 +173,9 @@ def _for_action(request: HttpRequest, demand_id: int, action: str) -> Demand:
 def assign_demand(request: HttpRequest, demand_id: int, payload: AssignIn) -> Any:
     """分派 to the routed organization, or reassign (with a reason)."""
     demand = _for_action(request, demand_id, "assign")
-    target = _org(request.user, payload.handling_org_id, "handling_org_id", "demands.view")
+    target = _org(
+        handling_org_choices(viewer=request.user), payload.handling_org_id, "handling_org_id"
+    )
     services.demand_assign(
         demand=demand, handling_org=target, reason=payload.reason, acting_user=request.user
     )
@@ -201,7 +201,7 @@ def reply_demand(request: HttpRequest, demand_id: int, payload: ReplyIn) -> Any:
 
 
 @router.post("/{demand_id}/follow-up", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
-@requires("demands.manage")
+@requires(FOLLOW_UP)
 def follow_up_demand(request: HttpRequest, demand_id: int, payload: FollowUpIn) -> Any:
     """回访: satisfied concludes (办结), unsatisfied reopens."""
     demand = _for_action(request, demand_id, "follow_up")

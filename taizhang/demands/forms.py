@@ -1,4 +1,5 @@
-"""Forms validate input for the services; choices come from the viewer's scope."""
+"""Forms validate input for the services; choices come from the demand scope policy
+(``selectors.intake_org_choices`` and friends, built on ``permissions.DEMAND``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.demands.models import Channel, DemandCategory, RequesterKind, Satisfaction
 from taizhang.demands.selectors import enterprise_choices, handling_org_choices, intake_org_choices
 
@@ -59,7 +61,7 @@ class DemandForm(forms.Form):
     )
     requester_address = forms.CharField(label=_("Contact address"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         orgs = intake_org_choices(viewer=viewer)
         self.fields["category"].queryset = DemandCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
@@ -85,7 +87,7 @@ class AssignForm(forms.Form):
         label=_("Reason for reassigning"), required=False, widget=forms.TextInput(attrs=WIDE)
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["handling_org"].queryset = handling_org_choices(viewer=viewer)  # type: ignore[attr-defined]
 

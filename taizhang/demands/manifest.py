@@ -1,4 +1,4 @@
-"""What the demands module registers: functions, navigation and metrics."""
+"""What the demands module registers: scope policies, functions, navigation and metrics."""
 
 from __future__ import annotations
 
@@ -10,16 +10,30 @@ from taizhang.core.registry import (
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
 )
 from taizhang.demands.models import Demand, DemandState, Satisfaction
+from taizhang.demands.permissions import DELEGATED_SERVICE, DEMAND, ROUTING_RULE
 from taizhang.demands.selectors import first_demand_per_enterprise_and_year, overdue_q
 
 register_permission("demands.view", _("View residents' and enterprises' demands"))
-register_permission("demands.manage", _("Record, assign, answer and follow up demands"))
+register_permission("demands.manage", _("Record, assign and answer demands"))
+register_permission(
+    "demands.follow_up", _("Follow up demands with the requester and conclude them (回访办结)")
+)
 register_permission("demands.configure", _("Set demand categories, routing and delegated services"))
 grant_to_roles("demands.view", "clerk", "secretary", "leader", "viewer")
 grant_to_roles("demands.manage", "clerk", "secretary")
+grant_to_roles("demands.follow_up", "clerk", "secretary")
 grant_to_roles("demands.configure", "system_admin")
+# A grid worker records the demands of her grid (and may take them on when they are
+# hers to answer); concluding one after the follow-up call stays with the clerks.
+grant_to_roles("demands.view", "grid_worker")
+grant_to_roles("demands.manage", "grid_worker")
+
+register_policy(DEMAND)
+register_policy(DELEGATED_SERVICE)
+register_policy(ROUTING_RULE)
 
 register_nav(_("Demands"), "demands:list", "demands.view", order=45)
 

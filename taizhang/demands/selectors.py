@@ -1,7 +1,9 @@
-"""Reads of demands, always through the viewer's data scope.
+"""Reads of demands, always through the scope policies (``permissions.DEMAND`` and the
+configuration's ``DELEGATED_SERVICE`` / ``ROUTING_RULE``).
 
 A viewer sees a demand when ``demands.view`` covers the receiving organization or the
-handling organization. Filters only narrow; sort keys come from a fixed mapping.
+handling organization (or, with an own-records grant, when she took it). Filters only
+narrow; sort keys come from a fixed mapping.
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from typing import Any
 
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 from django.db.models.functions import ExtractYear
-from django.http import Http404
 from django.utils import timezone
 
+from taizhang.core.actors import SYSTEM, Actor
 from taizhang.demands.models import (
     OPEN_STATES,
     DelegatedService,
@@ -23,15 +25,20 @@ from taizhang.demands.models import (
     DemandRequester,
     DemandState,
     DemandStep,
-    RoutingRule,
     Satisfaction,
+)
+from taizhang.demands.permissions import (
+    DELEGATED_SERVICE,
+    DEMAND,
+    MANAGE,
+    ROUTING_RULE,
+    VIEW,
+    reveal_basis,
 )
 from taizhang.demands.workdays import working_days_between
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.permissions import ORGANIZATION
 
-VIEW = "demands.view"
-MANAGE = "demands.manage"
 SORTS: dict[str, tuple[str, ...]] = {
     "received": ("received_at", "pk"),
     "-received": ("-received_at", "-pk"),
@@ -39,11 +46,6 @@ SORTS: dict[str, tuple[str, ...]] = {
     "org": ("org__path", "-received_at", "pk"),
 }
 DEFAULT_SORT = "-received"
-
-
-def _scope_q(viewer: Any) -> Q:
-    scope = scope_for(viewer, VIEW)
-    return scope.records_q(org_field="org") | scope.records_q(org_field="handling_org")
 
 
 def overdue_q(today: dt.date | None = None) -> Q:
@@ -55,7 +57,7 @@ def overdue_q(today: dt.date | None = None) -> Q:
 
 def demand_list(
     *,
-    viewer: Any,
+    viewer: Actor,
     state: str = "",
     channel: str = "",
     category: int | str | None = None,
@@ -66,7 +68,7 @@ def demand_list(
     q: str = "",
     sort: str = "",
 ) -> QuerySet[Demand]:
-    qs = Demand.objects.filter(_scope_q(viewer))
+    qs = DEMAND.queryset(viewer)
     if state in DemandState.values:
         qs = qs.filter(state=state)
     elif state == "active":
@@ -88,43 +90,38 @@ def demand_list(
         qs = qs.filter(overdue_q())
     if to_handle:
         qs = qs.filter(
-            scope_for(viewer, MANAGE).records_q(org_field="handling_org"),
+            DEMAND.scope(viewer, MANAGE).records_q(org_field="handling_org"),
             state__in=(DemandState.ASSIGNED, DemandState.HANDLING),
         )
     if enterprise_only:
         qs = qs.filter(enterprise__isnull=False)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(content__icontains=q))
-    return (
-        qs.select_related("org", "handling_org", "category", "location")
-        .prefetch_related(
-            Prefetch("requesters", queryset=DemandRequester.objects.order_by("-is_primary", "pk"))
-        )
-        .order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+    return _with_relations(qs).order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+def _with_relations(qs: QuerySet[Demand]) -> QuerySet[Demand]:
+    return qs.select_related("org", "handling_org", "category", "location").prefetch_related(
+        Prefetch("requesters", queryset=DemandRequester.objects.order_by("-is_primary", "pk"))
     )
 
 
-def get_demand_for_viewer(viewer: Any, pk: Any) -> Demand:
+def get_demand_for_viewer(viewer: Actor, pk: Any) -> Demand:
     """The demand, or the same 404 whether it is missing or out of scope."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    demand = demand_list(viewer=viewer).filter(pk=pk).select_related("merged_into").first()
-    if demand is None:
-        raise Http404
-    return demand
+    base = _with_relations(Demand.objects.select_related("merged_into"))
+    return DEMAND.get(viewer, pk, base=base)
 
 
 def demand_steps(demand: Demand) -> QuerySet[DemandStep]:
     return demand.steps.order_by("occurred_at", "pk")
 
 
-def can_view_personal(viewer: Any, demand: Demand) -> bool:
-    return scope_for(viewer, "people.view_personal").covers(demand.org)
+def can_view_personal(viewer: Actor, demand: Demand) -> bool:
+    """Whether the viewer may reveal the requesters' contact data (``reveal_basis``)."""
+    return bool(reveal_basis(viewer, demand))
 
 
-def demand_counts(*, viewer: Any, **filters: Any) -> dict[str, int]:
+def demand_counts(*, viewer: Actor, **filters: Any) -> dict[str, int]:
     """Per state, plus ``overdue`` and ``total``, in one query."""
     rows = (
         demand_list(viewer=viewer, **filters)
@@ -143,14 +140,14 @@ def _average(values: list[int]) -> float | None:
 
 
 def demand_timings(
-    *, viewer: Any, by: str = "category", year: int | None = None
+    *, viewer: Actor, by: str = "category", year: int | None = None
 ) -> list[dict[str, Any]]:
     """Time to reply and to close, in working days, per category or handling organization.
 
     One query for the rows; working days are counted in Python (the weekend and holiday
     rules live in ``workdays.py``, not in SQL).
     """
-    qs = Demand.objects.filter(_scope_q(viewer)).exclude(state=DemandState.MERGED)
+    qs = DEMAND.queryset(viewer).exclude(state=DemandState.MERGED)
     if year:
         qs = qs.filter(received_on__year=year)
     key_field = "category__name" if by == "category" else "handling_org__short_name"
@@ -203,11 +200,9 @@ def demand_timings(
     ]
 
 
-def service_figures(*, viewer: Any, year: int) -> dict[str, int]:
+def service_figures(*, viewer: Actor, year: int) -> dict[str, int]:
     """ "服务企业N家、协助解决诉求M个" for a year, in the viewer's scope."""
-    qs = Demand.objects.filter(_scope_q(viewer), received_on__year=year).exclude(
-        state=DemandState.MERGED
-    )
+    qs = DEMAND.queryset(viewer).filter(received_on__year=year).exclude(state=DemandState.MERGED)
     figures = qs.aggregate(
         enterprises=Count("enterprise", distinct=True),
         enterprise_demands=Count("pk", filter=Q(enterprise__isnull=False)),
@@ -236,20 +231,18 @@ def first_demand_per_enterprise_and_year() -> QuerySet[Demand]:
     return Demand.objects.filter(pk__in=firsts)
 
 
-def delegated_services(*, viewer: Any) -> dict[Organization, list[DelegatedService]]:
+def delegated_services(*, viewer: Actor) -> dict[Organization, list[DelegatedService]]:
     """Services each subdistrict in scope now handles, grouped by subdistrict."""
     grouped: dict[Organization, list[DelegatedService]] = defaultdict(list)
-    rows = DelegatedService.objects.filter(
-        scope_for(viewer, VIEW).records_q(org_field="org")
-    ).select_related("org", "category")
+    rows = DELEGATED_SERVICE.queryset(viewer).select_related("org", "category")
     for service in rows.order_by("org__path", "delegated_on", "name"):
         grouped[service.org].append(service)
     return dict(grouped)
 
 
-def categories_with_rules(*, viewer: Any) -> list[DemandCategory]:
+def categories_with_rules(*, viewer: Actor) -> list[DemandCategory]:
     """The category dictionary, each with the routing rules on areas the viewer sees."""
-    rules = RoutingRule.objects.filter(scope_for(viewer, VIEW).records_q(org_field="area"))
+    rules = ROUTING_RULE.queryset(viewer)
     return list(
         DemandCategory.objects.filter(is_active=True)
         .select_related("default_org")
@@ -263,25 +256,28 @@ def categories_with_rules(*, viewer: Any) -> list[DemandCategory]:
     )
 
 
-def intake_org_choices(*, viewer: Any) -> QuerySet[Organization]:
+def intake_org_choices(*, viewer: Actor) -> QuerySet[Organization]:
     """Where a user may record demands: units in the manage scope, grids included."""
-    return (
-        Organization.objects.filter(scope_for(viewer, MANAGE).org_q())
-        .exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING))
-        .order_by("path")
-    )
+    return DEMAND.org_choices(viewer, MANAGE).exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING))
 
 
-def handling_org_choices(*, viewer: Any) -> QuerySet[Organization]:
+def place_choices(*, viewer: Actor) -> QuerySet[Organization]:
+    """Where a demand may have arisen: places the viewer sees demands of."""
+    return DEMAND.org_choices(viewer, VIEW).exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING))
+
+
+def handling_org_choices(*, viewer: Actor) -> QuerySet[Organization]:
     """Organizations a demand may be assigned to: units the viewer can see, not branches."""
-    return (
-        Organization.objects.filter(scope_for(viewer, VIEW).org_q())
-        .exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING, OrgKind.GENERAL_BRANCH))
-        .order_by("path")
+    return DEMAND.org_choices(viewer, VIEW).exclude(
+        kind__in=(OrgKind.BRANCH, OrgKind.BUILDING, OrgKind.GENERAL_BRANCH)
     )
 
 
-def enterprise_choices(*, viewer: Any) -> QuerySet[Organization]:
-    return Organization.objects.filter(
-        scope_for(viewer, VIEW).org_q(), kind=OrgKind.ENTERPRISE
-    ).order_by("path")
+def enterprise_choices(*, viewer: Actor) -> QuerySet[Organization]:
+    return DEMAND.org_choices(viewer, VIEW).filter(kind=OrgKind.ENTERPRISE)
+
+
+def pick(choices: QuerySet[Organization], pk: Any, *, field: str) -> Organization:
+    """An organization named by id in a payload, from a choice set: the same
+    ``ValidationError`` (API: 422) whether it does not exist or is not offered."""
+    return ORGANIZATION.resolve(SYSTEM, pk, field=field, base=choices)

@@ -1,8 +1,11 @@
 """Writes for demands: intake, routing, assignment, reply, follow-up, merge.
 
-Every service is atomic, checks the acting user's right, records a dated
-``DemandStep`` and exactly one audit event with the field diff. Requesters' personal
-data never enters the audit trail in clear. ``acting_user=SYSTEM`` is for system jobs.
+Every service is atomic, checks the acting user's right through the scope policies
+(``permissions.DEMAND`` and the configuration's policies), records a dated
+``DemandStep`` (``core.lifecycle``) and exactly one audit event with the field diff, and
+reports the demand rows it wrote for the monthly roll-ups (``core.changes``).
+Requesters' personal data never enters the audit trail in clear. ``acting_user=SYSTEM``
+is for system jobs.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.access import actor_name, require
-from taizhang.core.actors import user_of
+from taizhang.core.access import require
+from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.lifecycle import record_step
 from taizhang.demands import permissions
 from taizhang.demands.models import (
     OPEN_STATES,
@@ -33,9 +38,10 @@ from taizhang.demands.models import (
     RoutingRule,
     Satisfaction,
 )
+from taizhang.demands.permissions import DELEGATED_SERVICE, DEMAND, ROUTING_RULE, VIEW
 from taizhang.demands.workdays import add_working_days
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.organizations.scope import scope_for
+from taizhang.people.models import Person
 from taizhang.problems.models import Problem
 from taizhang.problems.services import problem_create
 
@@ -79,17 +85,16 @@ def _day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment).date()
 
 
-def _ensure_manage(acting_user: Any, *orgs: Organization) -> None:
-    if acting_user is None:
-        return
-    scope = scope_for(acting_user, MANAGE)
-    for org in orgs:
-        require(scope.covers(org))
+def _ensure_configure(acting_user: Actor) -> None:
+    """The category dictionary is not booked on an organization: the function will do."""
+    require_actor(acting_user)
+    require(acting_user.has_function(permissions.CONFIGURE))
 
 
-def _ensure_configure(acting_user: Any) -> None:
-    if acting_user is not None:
-        require(acting_user.has_function("demands.configure"))
+def _require_action(acting_user: Actor, action: str, demand: Demand) -> None:
+    require_actor(acting_user)
+    if not is_system(acting_user):
+        require(permissions.can(acting_user, action, demand))
 
 
 def _locked(demand: Demand) -> Demand:
@@ -105,18 +110,20 @@ def _step(
     *,
     action: str,
     from_state: str,
-    acting_user: Any,
+    acting_user: Actor,
     when: dt.datetime,
     note: str = "",
+    to_state: str = "",
 ) -> DemandStep:
-    return DemandStep.objects.create(
-        demand=demand,
+    return record_step(
+        DemandStep,
+        subject_field="demand",
+        subject=demand,
         action=action,
         from_state=from_state,
-        to_state=demand.state,
-        occurred_at=when,
-        actor=user_of(acting_user),
-        actor_name=actor_name(acting_user),
+        to_state=to_state or demand.state,
+        acting_user=acting_user,
+        when=when,
         note=note,
     )
 
@@ -126,7 +133,7 @@ def _move(
     *,
     to: str,
     action: str,
-    acting_user: Any,
+    acting_user: Actor,
     when: dt.datetime,
     note: str = "",
     extra: dict[str, Any] | None = None,
@@ -137,7 +144,9 @@ def _move(
     demand.state = to
     for key, value in (extra or {}).items():
         setattr(demand, key, value)
-    demand.save()
+    # Concluding, reopening and merging move the row in or out of the figures.
+    with rows_changing(Demand, [demand.pk]):
+        demand.save()
     _step(
         demand, action=action, from_state=from_state, acting_user=acting_user, when=when, note=note
     )
@@ -171,7 +180,7 @@ def demand_category_create(
     time_limit_days: int,
     for_enterprises: bool = False,
     sort_order: int = 0,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> DemandCategory:
     """Extend the category dictionary with a default handler and a time limit."""
     _ensure_configure(acting_user)
@@ -201,10 +210,10 @@ def demand_category_create(
 
 @transaction.atomic
 def routing_rule_set(
-    *, category: DemandCategory, area: Organization, handling_org: Organization, acting_user: Any
+    *, category: DemandCategory, area: Organization, handling_org: Organization, acting_user: Actor
 ) -> RoutingRule:
     """Route a category's demands from an area to a handling organization."""
-    _ensure_configure(acting_user)
+    ROUTING_RULE.require_org(acting_user, area)
     existing = RoutingRule.objects.filter(category=category, area=area).first()
     before = snapshot(existing, ["handling_org"]) if existing else {}
     rule, _created = RoutingRule.objects.update_or_create(
@@ -231,10 +240,10 @@ def delegated_service_create(
     delegated_on: dt.date,
     category: DemandCategory | None = None,
     delegated_by: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> DelegatedService:
     """Record a service now handled by a subdistrict (下放街道事项)."""
-    _ensure_configure(acting_user)
+    DELEGATED_SERVICE.require_org(acting_user, org)
     service = DelegatedService(
         org=org, name=name, category=category, delegated_by=delegated_by, delegated_on=delegated_on
     )
@@ -262,14 +271,14 @@ def demand_create(
     requesters: list[RequesterIn],
     location: Organization | None = None,
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Demand:
     """受理: record a demand, on behalf of a resident or an enterprise when staff enter it.
 
     The due day is the category's time limit in working days after receipt.
     """
     place = location or org
-    _ensure_manage(acting_user, org)
+    DEMAND.require_org(acting_user, org)
     if not requesters:
         raise ValidationError({"requesters": _("Name at least one requester.")})
     for requester in requesters:
@@ -278,7 +287,10 @@ def demand_create(
         enterprise = requester.enterprise
         if enterprise is not None and enterprise.kind != OrgKind.ENTERPRISE:
             raise ValidationError({"requesters": _("This organization is not an enterprise.")})
-    if acting_user is not None and not scope_for(acting_user, "demands.view").covers(place):
+    if (
+        not is_system(acting_user)
+        and not DEMAND.org_choices(acting_user, VIEW).filter(pk=place.pk).exists()
+    ):
         raise ValidationError({"location": _("This place is outside your data scope.")})
     moment = _now(when)
     received_on = _day(moment)
@@ -311,6 +323,7 @@ def demand_create(
         for index, r in enumerate(requesters)
     )
     _step(demand, action=DemandAction.RECEIVE, from_state="", acting_user=acting_user, when=moment)
+    rows_written(Demand, [demand])
     audit_record(
         actor=acting_user,
         action="demand.create",
@@ -331,12 +344,11 @@ def demand_assign(
     handling_org: Organization | None = None,
     reason: str = "",
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Demand:
     """分派 to the routed (or a chosen) organization; reassigning needs a reason."""
     demand = _locked(demand)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "assign", demand))
+    _require_action(acting_user, "assign", demand)
     if demand.state not in (DemandState.RECEIVED, DemandState.ASSIGNED, DemandState.HANDLING):
         raise ValidationError(_("Only a demand not yet replied to can be assigned."))
     target = handling_org or route(demand.category, demand.location)
@@ -358,11 +370,10 @@ def demand_assign(
 
 
 @transaction.atomic
-def demand_start(*, demand: Demand, when: dt.datetime | None = None, acting_user: Any) -> Demand:
+def demand_start(*, demand: Demand, when: dt.datetime | None = None, acting_user: Actor) -> Demand:
     """办理: the handling organization takes the demand on."""
     demand = _locked(demand)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "start", demand))
+    _require_action(acting_user, "start", demand)
     if demand.state != DemandState.ASSIGNED:
         raise ValidationError(_("Only an assigned demand can be taken on."))
     return _move(
@@ -376,12 +387,11 @@ def demand_start(*, demand: Demand, when: dt.datetime | None = None, acting_user
 
 @transaction.atomic
 def demand_reply(
-    *, demand: Demand, reply_text: str, when: dt.datetime | None = None, acting_user: Any
+    *, demand: Demand, reply_text: str, when: dt.datetime | None = None, acting_user: Actor
 ) -> Demand:
     """答复: the reply to the requester(s), recorded with the time it was given."""
     demand = _locked(demand)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "reply", demand))
+    _require_action(acting_user, "reply", demand)
     if demand.state != DemandState.HANDLING:
         raise ValidationError(_("Only a demand being handled can be replied to."))
     text = reply_text.strip()
@@ -406,13 +416,12 @@ def demand_follow_up(
     satisfaction: str,
     note: str = "",
     when: dt.datetime | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Demand:
     """回访: a satisfied or basically satisfied requester concludes the demand (办结);
     an unsatisfied one sends it back to the handling organization."""
     demand = _locked(demand)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "follow_up", demand))
+    _require_action(acting_user, "follow_up", demand)
     if demand.state != DemandState.REPLIED:
         raise ValidationError(_("Only a replied demand can be followed up."))
     if satisfaction not in Satisfaction.values:
@@ -448,7 +457,7 @@ def demand_follow_up(
 
 @transaction.atomic
 def demand_merge(
-    *, duplicate: Demand, into: Demand, when: dt.datetime | None = None, acting_user: Any
+    *, duplicate: Demand, into: Demand, when: dt.datetime | None = None, acting_user: Actor
 ) -> Demand:
     """Merge a duplicate into another open demand, keeping both requesters."""
     if duplicate.pk == into.pk:
@@ -461,9 +470,8 @@ def demand_merge(
         .filter(pk__in=[first, second])
     }
     duplicate, into = locked[duplicate.pk], locked[into.pk]
-    if acting_user is not None:
-        require(permissions.can(acting_user, "merge", duplicate))
-        require(permissions.can(acting_user, "merge", into))
+    _require_action(acting_user, "merge", duplicate)
+    _require_action(acting_user, "merge", into)
     if duplicate.state not in (DemandState.RECEIVED, DemandState.ASSIGNED):
         raise ValidationError(_("Only a demand not yet taken on can be merged away."))
     if into.state not in OPEN_STATES:
@@ -473,17 +481,16 @@ def demand_merge(
         demand=into, is_primary=False, merged_from=duplicate
     )
     if into.enterprise_id is None and duplicate.enterprise_id is not None:
-        Demand.objects.filter(pk=into.pk).update(enterprise_id=duplicate.enterprise_id)
+        # The enterprise now served by ``into`` changes the enterprises-served figure.
+        with rows_changing(Demand, [into.pk]):
+            Demand.objects.filter(pk=into.pk).update(enterprise_id=duplicate.enterprise_id)
     moment = _now(when)
-    into_state = into.state
-    DemandStep.objects.create(
-        demand=into,
+    _step(
+        into,
         action=DemandAction.ABSORB,
-        from_state=into_state,
-        to_state=into_state,
-        occurred_at=moment,
-        actor=user_of(acting_user),
-        actor_name=actor_name(acting_user),
+        from_state=into.state,
+        acting_user=acting_user,
+        when=moment,
         note=duplicate.number,
     )
     return _move(
@@ -504,9 +511,9 @@ def demand_raise_problem(
     demand: Demand,
     deadline: dt.date,
     title: str = "",
-    linked_leader: Any = None,
-    responsible: Any = None,
-    acting_user: Any,
+    linked_leader: Person | None = None,
+    responsible: Person | None = None,
+    acting_user: Actor,
 ) -> Problem:
     """Put the demand's underlying problem on the problem list in one step.
 
@@ -514,8 +521,7 @@ def demand_raise_problem(
     adds a dated step to the demand so its history shows it.
     """
     demand = _locked(demand)
-    if acting_user is not None:
-        require(permissions.can(acting_user, "raise_problem", demand))
+    _require_action(acting_user, "raise_problem", demand)
     if demand.state == DemandState.MERGED:
         raise ValidationError(_("A merged demand cannot raise a problem."))
     org = demand.handling_org or demand.org
@@ -543,12 +549,16 @@ def demand_raise_problem(
 
 
 @transaction.atomic
-def demand_reveal(*, demand: Demand, acting_user: Any) -> list[dict[str, Any]] | None:
+def demand_reveal(*, demand: Demand, acting_user: Actor) -> list[dict[str, Any]] | None:
     """The requesters' unmasked contact data, audited; ``None`` (also audited) if refused.
 
+    Allowed with ``people.view_personal`` on the receiving organization, or to the user
+    who took the demand and follows it up (the 回访 call); the audit event names which.
     A refusal returns rather than raises so that its audit event is committed.
     """
-    if not permissions.can(acting_user, "reveal", demand):
+    require_actor(acting_user)
+    basis = "system" if is_system(acting_user) else permissions.reveal_basis(acting_user, demand)
+    if not basis:
         audit_record(actor=acting_user, action="demand.reveal", obj=demand, outcome="denied")
         return None
     rows: list[dict[str, Any]] = [
@@ -558,6 +568,10 @@ def demand_reveal(*, demand: Demand, acting_user: Any) -> list[dict[str, Any]] |
         actor=acting_user,
         action="demand.reveal",
         obj=demand,
-        changes={"fields": ["mobile", "address"], "requesters": [r["pk"] for r in rows]},
+        changes={
+            "fields": ["mobile", "address"],
+            "requesters": [r["pk"] for r in rows],
+            "basis": basis,
+        },
     )
     return rows

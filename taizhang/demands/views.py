@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 from taizhang.demands import services
 from taizhang.demands.exports import demands_workbook
 from taizhang.demands.forms import (
@@ -28,7 +29,7 @@ from taizhang.demands.forms import (
     ReplyForm,
 )
 from taizhang.demands.models import Channel, DemandCategory, DemandState
-from taizhang.demands.permissions import available_actions, can
+from taizhang.demands.permissions import DEMAND, FOLLOW_UP, available_actions, can
 from taizhang.demands.selectors import (
     SORTS,
     can_view_personal,
@@ -56,7 +57,7 @@ TABS: dict[str, dict[str, Any]] = {
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     get = request.GET
     state = get.get("state", "")
     channel = get.get("channel", "")
@@ -73,7 +74,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 @requires(VIEW)
 def demand_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     tab = request.GET.get("tab", "all")
     tab = tab if tab in TABS else "all"
     filters = _filters(request)
@@ -102,7 +103,7 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def demand_export_view(request: HttpRequest) -> FileResponse:
     """The filtered list as Excel; requesters' contact data is always masked here."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     tab = request.GET.get("tab", "all")
     demands = demand_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
     content = demands_workbook(demands)
@@ -115,7 +116,7 @@ def demand_export_view(request: HttpRequest) -> FileResponse:
 
 
 def _detail_context(request: HttpRequest, demand: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     return {
         "demand": demand,
         "steps": list(demand_steps(demand)),
@@ -148,44 +149,43 @@ def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 def demand_create_view(request: HttpRequest) -> HttpResponse:
     """受理: staff record a demand on behalf of a resident or an enterprise."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     initial = {"requester_kind": "person"}
     if request.GET.get("channel") in Channel.values:
         initial["channel"] = request.GET["channel"]
     form = DemandForm(request.POST or None, viewer=viewer, initial=initial)
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> Any:
         data = form.cleaned_data
         enterprise = data["enterprise"] if data["requester_kind"] == "enterprise" else None
-        try:
-            demand = services.demand_create(
-                org=data["org"],
-                location=data["location"],
-                channel=data["channel"],
-                category=data["category"],
-                title=data["title"],
-                content=data["content"],
-                requesters=[
-                    services.RequesterIn(
-                        kind=data["requester_kind"],
-                        name=data["requester_name"],
-                        mobile=data["requester_mobile"] or "",
-                        address=data["requester_address"],
-                        enterprise=enterprise,
-                    )
-                ],
-                acting_user=viewer,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The demand is received."))
-            return redirect("demands:detail", pk=demand.pk)
+        return services.demand_create(
+            org=data["org"],
+            location=data["location"],
+            channel=data["channel"],
+            category=data["category"],
+            title=data["title"],
+            content=data["content"],
+            requesters=[
+                services.RequesterIn(
+                    kind=data["requester_kind"],
+                    name=data["requester_name"],
+                    mobile=data["requester_mobile"] or "",
+                    address=data["requester_address"],
+                    enterprise=enterprise,
+                )
+            ],
+            acting_user=viewer,
+        )
+
+    done = submit(request, form, create, success=_("The demand is received."))
+    if done.ok:
+        return redirect("demands:detail", pk=done.result.pk)
     return render(request, "demands/form.html", {"form": form})
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
     """The demand, if the viewer may see it (404) and take ``action`` on it (403)."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     demand = get_demand_for_viewer(viewer, pk)
     if not can(viewer, action, demand):
         raise PermissionDenied
@@ -195,16 +195,11 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
 def _run(
     request: HttpRequest, demand: Any, form_key: str, form: Any, call: Any, ok: str
 ) -> HttpResponse:
-    if form.is_valid():
-        try:
-            result = call(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, ok)
-            if form_key == "problem_form":
-                return redirect("problems:detail", pk=result.pk)
-            return redirect("demands:detail", pk=demand.pk)
+    done = submit(request, form, lambda: call(form.cleaned_data), success=ok)
+    if done.ok:
+        if form_key == "problem_form":
+            return redirect("problems:detail", pk=done.result.pk)
+        return redirect("demands:detail", pk=demand.pk)
     context = _detail_context(request, demand, **{form_key: form})
     context["action_errors"] = [str(e) for errors in form.errors.values() for e in errors]
     return render(request, "demands/detail.html", context, status=422)
@@ -255,7 +250,7 @@ def demand_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires(MANAGE)
+@requires(FOLLOW_UP)
 @require_POST
 def demand_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer, demand = _act(request, pk, "follow_up")
@@ -278,10 +273,7 @@ def demand_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = MergeForm(request.POST)
 
     def merge(data: dict[str, Any]) -> Any:
-        try:
-            into = get_demand_for_viewer(viewer, data["into"])
-        except Exception:  # noqa: BLE001 - a missing or unseen demand is a form error here
-            raise ValidationError({"into": _("No such demand in your scope.")}) from None
+        into = DEMAND.resolve(viewer, data["into"], field="into")
         return services.demand_merge(duplicate=demand, into=into, acting_user=viewer)
 
     return _run(request, demand, "merge_form", form, merge, _("The duplicate is merged."))
@@ -303,11 +295,13 @@ def demand_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@requires("people.view_personal")
+@requires(VIEW)
 @require_POST
 def demand_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Show the requesters' contact data in place; the reveal is audited."""
-    viewer: Any = request.user
+    """Show the requesters' contact data in place; the reveal is audited (a refused one
+    too). Allowed with the personal-data right or to whoever took the demand and follows
+    it up."""
+    viewer: Actor = request.user  # type: ignore[assignment]
     demand = get_demand_for_viewer(viewer, pk)
     revealed = services.demand_reveal(demand=demand, acting_user=viewer)
     if revealed is None:
@@ -323,7 +317,7 @@ def demand_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def demand_stats_view(request: HttpRequest) -> HttpResponse:
     """Time to reply and to close per category and organization; the year's figures."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     try:
         year = int(request.GET.get("year", timezone.localdate().year))
     except ValueError:
@@ -343,7 +337,7 @@ def demand_stats_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def delegated_services_view(request: HttpRequest) -> HttpResponse:
     """Which services each subdistrict now handles itself (下放街道事项清单)."""
-    viewer: Any = request.user
+    viewer: Actor = request.user  # type: ignore[assignment]
     return render(
         request,
         "demands/delegated.html",

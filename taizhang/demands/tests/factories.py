@@ -49,3 +49,37 @@ def make_replied(org: Any, category: DemandCategory, **kwargs: Any) -> Demand:
     return services.demand_reply(
         demand=demand, reply_text="已联系维保单位更换主板。", acting_user=SYSTEM
     )
+
+
+def _sample_category(org: Any) -> DemandCategory:
+    return DemandCategory.objects.filter(code="sample").first() or make_category(
+        org, code="sample", name="样本类别"
+    )
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance):
+    each booked on ``org`` in every organization field of its policy."""
+    import datetime as dt
+
+    from taizhang.demands.models import DelegatedService, RoutingRule
+
+    def demand(org: Any) -> Demand:
+        made = make_demand(org, _sample_category(org))
+        return services.demand_assign(demand=made, handling_org=org, acting_user=SYSTEM)
+
+    def delegated(org: Any) -> DelegatedService:
+        return services.delegated_service_create(
+            org=org, name=f"样本事项{org.pk}", delegated_on=dt.date(2025, 1, 1), acting_user=SYSTEM
+        )
+
+    def rule(org: Any) -> RoutingRule:
+        return services.routing_rule_set(
+            category=_sample_category(org), area=org, handling_org=org, acting_user=SYSTEM
+        )
+
+    return {
+        "demands.demand": demand,
+        "demands.delegated_service": delegated,
+        "demands.routing_rule": rule,
+    }
