@@ -259,3 +259,68 @@ def test_team_members_replaced(client, tree, personas):
         ).status_code
         == 404
     )
+
+
+def test_missing_and_hidden_ids_get_the_same_422(client, tree, personas):
+    """Every id in a body: a hidden one and a missing one answer alike (422, one message),
+    so a caller cannot learn which ids exist outside her scope."""
+    from taizhang.activities.tests.factories import make_team
+    from taizhang.organizations.policy import unknown_message
+
+    headers = bearer(client, personas.street_a)
+    hidden_person = make_person(tree.community_b, "B的人").pk
+    hidden_team = make_team(make_campaign(tree.community_b), tree.community_b).pk
+    campaign = make_campaign(tree.street_a, title="A的宣讲")
+    missing = 9_999_999
+    cases = [
+        (URL, lambda pk: _body(pk), "org_id", tree.community_b.pk),
+        (URL, lambda pk: _body(tree.community_a.pk, co_org_ids=[pk]), "co_org_ids", None),
+        (URL, lambda pk: _body(tree.community_a.pk, speaker_id=pk), "speaker_id", hidden_person),
+        (
+            URL,
+            lambda pk: _body(tree.community_a.pk, attendance_mode="list", attendee_ids=[pk]),
+            "attendee_ids",
+            hidden_person,
+        ),
+        (URL, lambda pk: _body(tree.community_a.pk, team_id=pk), "team_id", hidden_team),
+        (
+            f"{URL}/campaigns",
+            lambda pk: {
+                "org_id": pk,
+                "title": "宣讲",
+                "target_count": 3,
+                "start_date": "2026-03-01",
+                "end_date": "2026-12-31",
+            },
+            "org_id",
+            tree.community_b.pk,
+        ),
+        (
+            f"{URL}/campaigns/{campaign.pk}/teams",
+            lambda pk: {"name": "一队", "org_id": tree.community_a.pk, "leader_id": pk},
+            "leader_id",
+            hidden_person,
+        ),
+        (
+            f"{URL}/volunteer-services",
+            lambda pk: {
+                "org_id": tree.community_a.pk,
+                "person_id": pk,
+                "served_on": "2026-05-20",
+                "hours": "2",
+                "content": "打扫",
+            },
+            "person_id",
+            hidden_person,
+        ),
+    ]
+    for url, body, field, hidden in cases:
+        hidden = hidden if hidden is not None else tree.community_b.pk
+        answers = []
+        for pk in (hidden, missing):
+            response = client.post(url, body(pk), content_type="application/json", **headers)
+            assert response.status_code == 422, (url, field, pk, response.content)
+            answers.append(response.json()["detail"])
+        assert answers[0] == answers[1], (url, field)
+        assert str(unknown_message()) in str(answers[0]), (url, field, answers[0])
+    assert not Activity.objects.exists()

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from taizhang.accounts.models import ScopeKind
 from taizhang.activities import services
 from taizhang.activities.models import Activity, ActivityKind, AttendanceMode, VolunteerService
 from taizhang.activities.tests.factories import (
@@ -20,6 +21,7 @@ from taizhang.activities.tests.factories import (
 )
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
+from taizhang.core.testing import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +238,49 @@ def test_survey_raises_a_problem_with_origin(tree, personas):
         services.activity_raise_problem(
             activity=study, title="x", deadline=dt.date(2026, 8, 1), acting_user=SYSTEM
         )
+
+
+def test_every_service_records_its_audit_action(tree, personas):
+    """Each write leaves the audit event named for it, by the acting user."""
+    from taizhang.activities.tests.factories import make_team
+
+    clerk = personas.street_a
+    member = make_person(tree.community_a, "审计党员")
+    activity = make_activity(tree.community_a, headcount=2, acting_user=clerk)
+    campaign = make_campaign(tree.street_a, acting_user=clerk)
+    team = make_team(campaign, tree.community_a)
+    admin = make_user("configurer", ("system_admin", ScopeKind.SUBTREE, tree.district))
+    row = services.ActivityIn(org=tree.community_a, kind=kind(), title="导入的", held_on=DAY)
+    service = services.ServiceIn(tree.community_a, member, DAY, Decimal(1), "打扫")
+    survey = make_activity(tree.community_a, headcount=1, kind=kind("survey"), acting_user=clerk)
+    calls = [
+        ("activity_kind.create", admin, lambda: services.activity_kind_create(
+            code="walk", name="走访", acting_user=admin)),
+        ("venue_category.create", admin, lambda: services.venue_category_create(
+            code="park", name="进公园", acting_user=admin)),
+        ("activity.create", clerk, lambda: make_activity(
+            tree.community_a, headcount=3, acting_user=clerk)),
+        ("activity.import", clerk, lambda: services.activity_import(
+            rows=[row], source="台账", acting_user=clerk)),
+        ("activity.update", clerk, lambda: services.activity_update(
+            activity=activity, title="改过", acting_user=clerk)),
+        ("activity.attendance", clerk, lambda: services.activity_attendance_set(
+            activity=activity, attendance_mode="list", attendees=[member], acting_user=clerk)),
+        ("campaign.create", clerk, lambda: make_campaign(
+            tree.community_a, title="又一场", acting_user=clerk)),
+        ("campaign_team.create", clerk, lambda: services.campaign_team_create(
+            campaign=campaign, name="二队", org=tree.community_a, acting_user=clerk)),
+        ("campaign_team.members", clerk, lambda: services.campaign_team_members_set(
+            team=team, members=[member], acting_user=clerk)),
+        ("volunteer_service.record", clerk, lambda: services.volunteer_service_record(
+            org=tree.community_a, person=member, served_on=DAY, hours=Decimal(2),
+            content="巡逻", acting_user=clerk)),
+        ("volunteer_service.import", clerk, lambda: services.volunteer_service_import(
+            rows=[service], source="签到表", acting_user=clerk)),
+        ("problem.create", clerk, lambda: services.activity_raise_problem(
+            activity=survey, title="路灯不亮", deadline=dt.date(2026, 8, 1), acting_user=clerk)),
+    ]  # fmt: skip
+    for action, actor, call in calls:
+        call()
+        event = AuditEvent.objects.latest("pk")
+        assert (event.action, event.actor_id) == (action, actor.pk), action
