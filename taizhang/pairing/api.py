@@ -5,20 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
+from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.pairing import services
 from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
 from taizhang.pairing.permissions import can
 from taizhang.pairing.selectors import (
     PAIR_SORTS,
     get_pair_for_viewer,
+    get_pair_value,
     get_partnership_for_viewer,
     helper_choices,
     pair_list,
@@ -26,18 +30,16 @@ from taizhang.pairing.selectors import (
     partnership_ambassadors,
     partnership_list,
     person_choices,
+    resolve_choice,
     values_for_pair,
     villages_over,
 )
+from taizhang.people.permissions import PERSON
 
 router = Router(tags=["pairing"])
 VIEW = "pairing.view"
 MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
-
-
-class ErrorOut(Schema):
-    detail: Any
 
 
 class PairOut(Schema):
@@ -155,11 +157,14 @@ class AmbassadorIn(Schema):
     ends_on: dt.date | None = None
 
 
-def _org(org_id: int, queryset: Any = None) -> Organization:
-    org = (queryset if queryset is not None else Organization.objects).filter(pk=org_id).first()
-    if org is None:
-        raise HttpError(422, "Unknown organization")
-    return org
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
+
+
+def _managed_org(request: HttpRequest, org_id: int, field: str) -> Organization:
+    """An organization where the caller holds ``pairing.manage``: a missing id and one
+    outside that scope are the same 422, so ids cannot be probed."""
+    return ORGANIZATION.resolve(_viewer(request), org_id, field=field, permission=MANAGE)
 
 
 @router.get("/pairs", response=list[PairOut])
@@ -194,8 +199,10 @@ def get_pair(request: HttpRequest, pair_id: int) -> Any:
 def create_pair(request: HttpRequest, payload: PairIn) -> Any:
     """Pair a helping organization with a village you manage."""
     data = payload.dict()
-    helper = _org(data.pop("helper_id"), helper_choices())
-    village = _org(data.pop("village_id"))
+    # Any organization may help a village: the helper list names organizations, not
+    # records, so it is not scoped; the village must be one the caller manages.
+    helper = resolve_choice(helper_choices(), data.pop("helper_id"), field="helper_id")
+    village = _managed_org(request, data.pop("village_id"), "village_id")
     pair = services.pair_create(helper=helper, village=village, **data, acting_user=request.user)
     return Status(201, pair)
 
@@ -216,7 +223,7 @@ def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
     if not can(request.user, "record", pair):
         raise PermissionDenied
     if payload.year not in pair.years:
-        raise HttpError(422, "Choose a year of the pair's period")
+        raise ValidationError({"year": _("Choose a year of the pair's period.")})
     return services.indicator_record(
         village=pair.village,
         indicator=payload.indicator,
@@ -227,13 +234,10 @@ def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
 
 
 def _value(request: HttpRequest, pair_id: int, value_id: int, action: str) -> Any:
-    pair = get_pair_for_viewer(request.user, pair_id)
-    value = next(
-        (v for v in values_for_pair(viewer=request.user, pair=pair) if v.pk == value_id), None
-    )
-    if value is None:
-        raise Http404
-    if not can(request.user, action, value):
+    viewer = _viewer(request)
+    pair = get_pair_for_viewer(viewer, pair_id)
+    value = get_pair_value(viewer, pair, value_id)
+    if not can(viewer, action, value):
         raise PermissionDenied
     return value
 
@@ -244,7 +248,8 @@ def _value(request: HttpRequest, pair_id: int, value_id: int, action: str) -> An
 )
 @requires(CONFIRM)
 def confirm_value(request: HttpRequest, pair_id: int, value_id: int) -> Any:
-    """Confirm a value; it is locked from then on (403 when already confirmed)."""
+    """Confirm a value; it is locked from then on (403 when already confirmed, and for
+    whoever recorded it: another person confirms)."""
     value = _value(request, pair_id, value_id, "confirm")
     return services.indicator_confirm(value=value, acting_user=request.user)
 
@@ -283,7 +288,7 @@ def get_partnership(request: HttpRequest, partnership_id: int) -> Any:
 def create_partnership(request: HttpRequest, payload: PartnershipIn) -> Any:
     """Record an agreement or workstation for an organization you manage."""
     data = payload.dict()
-    org = _org(data.pop("org_id"))
+    org = _managed_org(request, data.pop("org_id"), "org_id")
     partnership = services.partnership_create(org=org, **data, acting_user=request.user)
     return Status(201, partnership)
 
@@ -305,9 +310,10 @@ def appoint_ambassador(request: HttpRequest, partnership_id: int, payload: Ambas
     partnership = get_partnership_for_viewer(request.user, partnership_id)
     if not can(request.user, "manage", partnership):
         raise PermissionDenied
-    person = person_choices(viewer=request.user).filter(pk=payload.person_id).first()
-    if person is None:
-        raise HttpError(422, "Unknown person")
+    viewer = _viewer(request)
+    person = PERSON.resolve(
+        viewer, payload.person_id, field="person_id", base=person_choices(viewer=viewer)
+    )
     ambassador = services.ambassador_appoint(
         partnership=partnership,
         person=person,

@@ -10,14 +10,20 @@ from taizhang.core.registry import (
     register_metric,
     register_nav,
     register_permission,
+    register_policy,
 )
+from taizhang.pairing.permissions import POLICIES
 
 register_permission("pairing.view", _("View paired assistance and partnerships"))
 register_permission("pairing.manage", _("Record pairs, village indicators and partnerships"))
 register_permission("pairing.confirm", _("Confirm and correct village indicator values"))
-grant_to_roles("pairing.view", "clerk", "secretary", "leader", "viewer")
-grant_to_roles("pairing.manage", "clerk", "secretary")
+grant_to_roles("pairing.view", "clerk", "secretary", "leader", "viewer", "grid_worker")
+# A grid worker records village figures on the ground; confirming them stays with the
+# clerk, and whoever recorded a figure never confirms it (duties kept apart).
+grant_to_roles("pairing.manage", "clerk", "secretary", "grid_worker")
 grant_to_roles("pairing.confirm", "clerk")
+for _policy in POLICIES:
+    register_policy(_policy)
 
 register_nav(_("Pairing"), "pairing:pairs", "pairing.view", order=65)
 

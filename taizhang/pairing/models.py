@@ -101,6 +101,15 @@ class IndicatorValue(models.Model):
         _("status"), max_length=12, choices=ValueStatus.choices, default=ValueStatus.DRAFT
     )
     recorded_on = models.DateField(_("recorded on"))
+    # Who recorded the current draft: they may not confirm it (duties kept apart).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     confirmed_on = models.DateField(_("confirmed on"), null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,4 +1,5 @@
-"""Reads for pairing, through the viewer's data scope.
+"""Reads for pairing; every one starts from a scope policy (``permissions.PAIR``,
+``VALUE``, ``PARTNERSHIP``) and persons from the one person rule (``PERSON``).
 
 A pair is seen by viewers whose ``pairing.view`` scope covers the village *or* the
 helping organization (an organ's clerk follows the villages it helps). Indicator values
@@ -10,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.core.actors import Actor
+from taizhang.organizations.models import Organization, OrgKind
+from taizhang.organizations.policy import unknown_message
 from taizhang.pairing.models import (
     DEFAULT_TARGET,
     Ambassador,
@@ -26,9 +29,18 @@ from taizhang.pairing.models import (
     Partnership,
     ValueStatus,
 )
+from taizhang.pairing.permissions import PAIR, PARTNERSHIP, VALUE, can, recorded_it
+from taizhang.people.models import Person
+from taizhang.people.permissions import PERSON
 
 VIEW = "pairing.view"
 MANAGE = "pairing.manage"
+PARTNERSHIP_ORG_KINDS = [
+    OrgKind.DISTRICT_COMMITTEE,
+    OrgKind.WORKING_COMMITTEE,
+    OrgKind.ORGAN,
+    OrgKind.SUBDISTRICT,
+]
 PAIR_SORTS: dict[str, tuple[str, ...]] = {
     "village": ("village__path", "starts_on", "pk"),
     "helper": ("helper__path", "village__path", "pk"),
@@ -43,21 +55,16 @@ def _pk(value: Any) -> int:
         raise Http404 from None
 
 
-def _pairs_q(viewer: Any) -> Q:
-    scope = scope_for(viewer, VIEW)
-    return scope.records_q(org_field="village") | scope.records_q(org_field="helper")
-
-
 def pair_list(
     *,
-    viewer: Any,
+    viewer: Actor,
     year: int | None = None,
     q: str = "",
     helper_id: int | None = None,
     sort: str = "",
 ) -> QuerySet[Pair]:
     """Pairs in scope; ``year`` keeps the pairs whose period covers that year."""
-    qs = Pair.objects.filter(_pairs_q(viewer))
+    qs = PAIR.queryset(viewer)
     if year is not None:
         qs = qs.filter(starts_on__year__lte=year, ends_on__year__gte=year)
     if helper_id is not None:
@@ -69,12 +76,9 @@ def pair_list(
     )
 
 
-def get_pair_for_viewer(viewer: Any, pk: Any) -> Pair:
+def get_pair_for_viewer(viewer: Actor, pk: Any) -> Pair:
     """The pair, or the same 404 whether it is missing or out of scope."""
-    pair = pair_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if pair is None:
-        raise Http404
-    return pair
+    return PAIR.get(viewer, pk, base=Pair.objects.select_related("helper", "village"))
 
 
 def income_by_village(pairs: list[Pair]) -> dict[int, dict[int, IndicatorValue]]:
@@ -120,11 +124,10 @@ def pair_rows(pairs: list[Pair], years: list[int]) -> list[PairRow]:
     return rows
 
 
-def villages_over(*, viewer: Any, year: int, threshold: int = DEFAULT_TARGET) -> int:
+def villages_over(*, viewer: Actor, year: int, threshold: int = DEFAULT_TARGET) -> int:
     """ "N个薄弱村集体经济收入超过50万元": paired villages in scope whose confirmed
     collective income for ``year`` is at least ``threshold`` (each village once)."""
-    paired = Pair.objects.filter(
-        _pairs_q(viewer),
+    paired = PAIR.queryset(viewer).filter(
         village=OuterRef("village"),
         starts_on__year__lte=year,
         ends_on__year__gte=year,
@@ -143,12 +146,12 @@ def villages_over(*, viewer: Any, year: int, threshold: int = DEFAULT_TARGET) ->
     )
 
 
-def paired_villages(*, viewer: Any, year: int) -> int:
+def paired_villages(*, viewer: Actor, year: int) -> int:
     """Distinct villages in scope paired during ``year``."""
     return pair_list(viewer=viewer, year=year).order_by().values("village").distinct().count()
 
 
-def headline_year(*, viewer: Any) -> int:
+def headline_year(*, viewer: Actor) -> int:
     """The latest year with a confirmed collective income in scope, else last year."""
     latest = (
         IndicatorValue.objects.filter(
@@ -163,13 +166,12 @@ def headline_year(*, viewer: Any) -> int:
     return latest or timezone.localdate().year - 1
 
 
-def value_list(*, viewer: Any) -> QuerySet[IndicatorValue]:
-    return IndicatorValue.objects.filter(
-        scope_for(viewer, VIEW).records_q(org_field="village")
-    ).select_related("village", "confirmed_by")
+def value_list(*, viewer: Actor) -> QuerySet[IndicatorValue]:
+    """Village figures the viewer may see: the village's, and a helper's for its years."""
+    return VALUE.queryset(viewer).select_related("village", "confirmed_by", "recorded_by")
 
 
-def village_values(*, viewer: Any, village: Organization) -> list[IndicatorValue]:
+def village_values(*, viewer: Actor, village: Organization) -> list[IndicatorValue]:
     """Every indicator value of a village the viewer may see, with its corrections."""
     return list(
         value_list(viewer=viewer)
@@ -186,14 +188,16 @@ def village_values(*, viewer: Any, village: Organization) -> list[IndicatorValue
     )
 
 
-def values_for_pair(*, viewer: Any, pair: Pair) -> list[IndicatorValue]:
+def values_for_pair(*, viewer: Actor, pair: Pair) -> list[IndicatorValue]:
     """The village's values a pair's viewer may see: those of the pair's years.
 
-    A helping organization's clerk reaches the village's values through the pair.
+    A helping organization's clerk reaches the village's values through the pair (the
+    policy's cross-tree rule).
     """
     qs = (
-        IndicatorValue.objects.filter(village_id=pair.village_id, year__in=pair.years)
-        .select_related("village", "confirmed_by")
+        VALUE.queryset(viewer)
+        .filter(village_id=pair.village_id, year__in=pair.years)
+        .select_related("village", "confirmed_by", "recorded_by")
         .prefetch_related(
             Prefetch(
                 "corrections",
@@ -207,19 +211,32 @@ def values_for_pair(*, viewer: Any, pair: Pair) -> list[IndicatorValue]:
     return list(qs)
 
 
-def get_value_for_viewer(viewer: Any, pk: Any) -> IndicatorValue:
-    row = value_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if row is None:
-        raise Http404
-    return row
+def get_value_for_viewer(viewer: Actor, pk: Any) -> IndicatorValue:
+    return VALUE.get(viewer, pk, base=value_list(viewer=viewer))
 
 
-def village_choices(*, viewer: Any) -> QuerySet[Organization]:
+def get_pair_value(viewer: Actor, pair: Pair, pk: Any) -> IndicatorValue:
+    """A value of the pair's village for one of the pair's years, or one 404."""
+    base = IndicatorValue.objects.filter(
+        village_id=pair.village_id, year__in=pair.years
+    ).select_related("village", "confirmed_by", "recorded_by")
+    return VALUE.get(viewer, pk, base=base)
+
+
+def value_actions(viewer: Actor, values: list[IndicatorValue]) -> dict[str, set[int]]:
+    """Which of ``values`` the viewer may confirm or correct, and which drafts she
+    recorded herself (offered no confirm button: another person confirms them)."""
+    return {
+        "confirmable": {v.pk for v in values if can(viewer, "confirm", v)},
+        "correctable": {v.pk for v in values if can(viewer, "correct", v)},
+        "own_drafts": {v.pk for v in values if not v.is_locked and recorded_it(viewer, v)},
+    }
+
+
+def village_choices(*, viewer: Actor) -> QuerySet[Organization]:
     from taizhang.pairing.services import VILLAGE_KINDS
 
-    return Organization.objects.filter(
-        scope_for(viewer, MANAGE).org_q(), kind__in=sorted(VILLAGE_KINDS)
-    ).order_by("path")
+    return VALUE.org_choices(viewer).filter(kind__in=sorted(VILLAGE_KINDS))
 
 
 def helper_choices() -> QuerySet[Organization]:
@@ -228,8 +245,6 @@ def helper_choices() -> QuerySet[Organization]:
     Any organization may help a village, wherever it sits, so this list is not scoped:
     it names organizations, not records.
     """
-    from taizhang.organizations.models import OrgKind
-
     return Organization.objects.filter(
         kind__in=[
             OrgKind.ORGAN,
@@ -242,8 +257,8 @@ def helper_choices() -> QuerySet[Organization]:
     ).order_by("path")
 
 
-def partnership_list(*, viewer: Any, kind: str = "") -> QuerySet[Partnership]:
-    qs = Partnership.objects.filter(scope_for(viewer, VIEW).records_q(org_field="org"))
+def partnership_list(*, viewer: Actor, kind: str = "") -> QuerySet[Partnership]:
+    qs = PARTNERSHIP.queryset(viewer)
     if kind:
         qs = qs.filter(kind=kind)
     today = timezone.localdate()
@@ -255,11 +270,8 @@ def partnership_list(*, viewer: Any, kind: str = "") -> QuerySet[Partnership]:
     )
 
 
-def get_partnership_for_viewer(viewer: Any, pk: Any) -> Partnership:
-    partnership = partnership_list(viewer=viewer).filter(pk=_pk(pk)).first()
-    if partnership is None:
-        raise Http404
-    return partnership
+def get_partnership_for_viewer(viewer: Actor, pk: Any) -> Partnership:
+    return PARTNERSHIP.get(viewer, pk, base=Partnership.objects.select_related("org"))
 
 
 def partnership_ambassadors(partnership: Partnership) -> QuerySet[Ambassador]:
@@ -275,25 +287,27 @@ def get_ambassador(partnership: Partnership, pk: Any) -> Ambassador:
     return ambassador
 
 
-def org_choices(*, viewer: Any) -> QuerySet[Organization]:
-    from taizhang.organizations.models import OrgKind
-
-    return Organization.objects.filter(
-        scope_for(viewer, MANAGE).org_q(),
-        kind__in=[
-            OrgKind.DISTRICT_COMMITTEE,
-            OrgKind.WORKING_COMMITTEE,
-            OrgKind.ORGAN,
-            OrgKind.SUBDISTRICT,
-        ],
-    ).order_by("path")
+def org_choices(*, viewer: Actor) -> QuerySet[Organization]:
+    """Where the viewer may record a partnership: units she manages pairing for."""
+    return PARTNERSHIP.org_choices(viewer).filter(kind__in=PARTNERSHIP_ORG_KINDS)
 
 
-def person_choices(*, viewer: Any) -> QuerySet[Any]:
-    from taizhang.people.models import Person
-
+def person_choices(*, viewer: Actor) -> QuerySet[Person]:
+    """Ambassadors: persons the viewer may see (the one person rule)."""
     return (
-        Person.objects.filter(scope_for(viewer, "people.view").records_q(org_field="organization"))
+        PERSON.queryset(viewer)
         .select_related("organization")
         .order_by("organization__path", "name")
     )
+
+
+def resolve_choice(queryset: QuerySet[Any], pk: Any, *, field: str) -> Any:
+    """A row of a choice set named by id: one 422 for missing and outside the set."""
+    try:
+        key = None if isinstance(pk, bool) else int(pk)
+    except (TypeError, ValueError):
+        key = None
+    row = queryset.filter(pk=key).first() if key is not None else None
+    if row is None:
+        raise ValidationError({field: unknown_message()})
+    return row

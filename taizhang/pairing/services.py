@@ -10,10 +10,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.actors import user_of
+from taizhang.core.actors import Actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_written
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.organizations.scope import scope_for
 from taizhang.pairing.models import (
     DEFAULT_TARGET,
     Ambassador,
@@ -23,8 +23,15 @@ from taizhang.pairing.models import (
     Partnership,
     ValueStatus,
 )
+from taizhang.pairing.permissions import (
+    PAIR,
+    PARTNERSHIP,
+    VALUE,
+    recorded_it,
+    self_confirm_message,
+)
+from taizhang.people.permissions import PERSON
 
-MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
 VILLAGE_KINDS = {OrgKind.VILLAGE, OrgKind.COMMUNITY, OrgKind.COMMITTEE}
 PAIR_FIELDS = ["helper", "village", "starts_on", "ends_on", "target_income", "target_year", "note"]
@@ -32,13 +39,6 @@ PAIR_FIELDS = ["helper", "village", "starts_on", "ends_on", "target_income", "ta
 
 def _today() -> dt.date:
     return timezone.localdate()
-
-
-def _ensure(acting_user: Any, permission: str, org: Organization) -> None:
-    if acting_user is None:
-        return  # system jobs (demo loader, imports)
-    if not scope_for(acting_user, permission).covers(org):
-        raise PermissionDenied
 
 
 @transaction.atomic
@@ -51,13 +51,13 @@ def pair_create(
     target_income: int = DEFAULT_TARGET,
     target_year: int | None = None,
     note: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Pair:
     """Pair a helping organization with a village (or community) for a period.
 
     The target year defaults to the last year of the period ("by the end of year 3").
     """
-    _ensure(acting_user, MANAGE, village)
+    PAIR.require_org(acting_user, village)
     if village.kind not in VILLAGE_KINDS:
         raise ValidationError({"village": _("Pair a village or a community.")})
     if helper.pk == village.pk:
@@ -83,6 +83,7 @@ def pair_create(
     )
     pair.full_clean()
     pair.save()
+    rows_written(Pair, [pair])
     audit_record(
         actor=acting_user,
         action="pair.create",
@@ -107,10 +108,10 @@ def indicator_record(
     year: int,
     value: int,
     on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> IndicatorValue:
     """Record (or revise) a village's value for a year, until it is confirmed."""
-    _ensure(acting_user, MANAGE, village)
+    VALUE.require_org(acting_user, village)
     _check_value(indicator, year, value)
     row = (
         IndicatorValue.objects.select_for_update()
@@ -131,12 +132,15 @@ def indicator_record(
             year_end=dt.date(year, 12, 31),
             value=value,
             recorded_on=on or _today(),
+            recorded_by=user_of(acting_user),
         )
     else:
         row.value = value
         row.recorded_on = on or _today()
+        row.recorded_by = user_of(acting_user)
     row.full_clean()
     row.save()
+    rows_written(IndicatorValue, [row])
     audit_record(
         actor=acting_user,
         action="indicator.record",
@@ -153,7 +157,7 @@ def indicator_record(
 
 @transaction.atomic
 def indicator_confirm(
-    *, value: IndicatorValue, on: dt.date | None = None, acting_user: Any
+    *, value: IndicatorValue, on: dt.date | None = None, acting_user: Actor
 ) -> IndicatorValue:
     """Confirm a recorded value; from then on it is locked."""
     row = (
@@ -161,13 +165,16 @@ def indicator_confirm(
         .select_related("village")
         .get(pk=value.pk)
     )
-    _ensure(acting_user, CONFIRM, row.village)
+    VALUE.require(acting_user, row, CONFIRM)
     if row.is_locked:
         raise ValidationError(_("This value is already confirmed."))
+    if recorded_it(acting_user, row):
+        raise PermissionDenied(self_confirm_message())
     row.status = ValueStatus.CONFIRMED
     row.confirmed_on = on or _today()
     row.confirmed_by = user_of(acting_user)
     row.save(update_fields=["status", "confirmed_on", "confirmed_by"])
+    rows_written(IndicatorValue, [row])
     audit_record(
         actor=acting_user,
         action="indicator.confirm",
@@ -189,7 +196,7 @@ def indicator_correct(
     new_value: int,
     reason: str,
     on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> IndicatorCorrection:
     """Correct a confirmed value. The old value is kept in the correction history."""
     row = (
@@ -197,7 +204,7 @@ def indicator_correct(
         .select_related("village")
         .get(pk=value.pk)
     )
-    _ensure(acting_user, CONFIRM, row.village)
+    VALUE.require(acting_user, row, CONFIRM)
     if not row.is_locked:
         raise ValidationError(_("Only a confirmed value is corrected; revise this one instead."))
     reason = reason.strip()
@@ -216,6 +223,7 @@ def indicator_correct(
     )
     row.value = new_value
     row.save(update_fields=["value"])
+    rows_written(IndicatorValue, [row])
     audit_record(
         actor=acting_user,
         action="indicator.correct",
@@ -241,10 +249,10 @@ def partnership_create(
     ends_on: dt.date | None = None,
     place: str = "",
     note: str = "",
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Partnership:
     """Record a cooperation agreement or a workstation set up with an outside body."""
-    _ensure(acting_user, MANAGE, org)
+    PARTNERSHIP.require_org(acting_user, org)
     if ends_on is not None and ends_on < signed_on:
         raise ValidationError({"ends_on": _("The partnership ends before it was signed.")})
     partnership = Partnership(
@@ -259,6 +267,7 @@ def partnership_create(
     )
     partnership.full_clean()
     partnership.save()
+    rows_written(Partnership, [partnership])
     audit_record(
         actor=acting_user,
         action="partnership.create",
@@ -281,10 +290,11 @@ def ambassador_appoint(
     role: str,
     appointed_on: dt.date,
     ends_on: dt.date | None = None,
-    acting_user: Any,
+    acting_user: Actor,
 ) -> Ambassador:
     """Appoint a 招商大使 or 招才引智大使 under a partnership, from a date."""
-    _ensure(acting_user, MANAGE, partnership.org)
+    PARTNERSHIP.require(acting_user, partnership)
+    PERSON.require(acting_user, person, PERSON.view)
     if appointed_on < partnership.signed_on:
         raise ValidationError(
             {"appointed_on": _("An ambassador is appointed after the partnership is signed.")}
@@ -303,6 +313,7 @@ def ambassador_appoint(
     )
     ambassador.full_clean()
     ambassador.save()
+    rows_written(Ambassador, [ambassador])
     audit_record(
         actor=acting_user,
         action="ambassador.appoint",
@@ -316,10 +327,10 @@ def ambassador_appoint(
 
 
 @transaction.atomic
-def ambassador_end(*, ambassador: Ambassador, ends_on: dt.date, acting_user: Any) -> Ambassador:
+def ambassador_end(*, ambassador: Ambassador, ends_on: dt.date, acting_user: Actor) -> Ambassador:
     """End an appointment on a date; the record stays."""
     ambassador = Ambassador.objects.select_related("partnership__org").get(pk=ambassador.pk)
-    _ensure(acting_user, MANAGE, ambassador.partnership.org)
+    PARTNERSHIP.require(acting_user, ambassador.partnership)
     if ambassador.ends_on is not None:
         raise ValidationError(_("This appointment has already ended."))
     if ends_on < ambassador.appointed_on:

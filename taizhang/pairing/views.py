@@ -7,14 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.forms import add_service_errors, int_or_none
+from taizhang.core.actors import Actor
+from taizhang.core.forms import int_or_none, submit
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
     AmbassadorForm,
@@ -30,6 +31,7 @@ from taizhang.pairing.selectors import (
     PAIR_SORTS,
     get_ambassador,
     get_pair_for_viewer,
+    get_pair_value,
     get_partnership_for_viewer,
     headline_year,
     pair_list,
@@ -37,6 +39,7 @@ from taizhang.pairing.selectors import (
     paired_villages,
     partnership_ambassadors,
     partnership_list,
+    value_actions,
     values_for_pair,
     villages_over,
 )
@@ -46,10 +49,14 @@ MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
 
 
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
+
+
 @requires(VIEW)
 def pair_list_view(request: HttpRequest) -> HttpResponse:
     """The pairs with their villages' income per year and the headline figure."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     this_year = timezone.localdate().year
     year = int_or_none(request.GET.get("year"))
     if year is None or not 2000 <= year <= this_year:
@@ -79,22 +86,22 @@ def pair_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def pair_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     form = PairForm(request.POST or None, viewer=viewer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            pair = services.pair_create(**form.cleaned_data, acting_user=viewer)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The pair was recorded."))
-            return redirect("pairing:pair_detail", pk=pair.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.pair_create(**form.cleaned_data, acting_user=viewer),
+        success=_("The pair was recorded."),
+    )
+    if done.ok:
+        return redirect("pairing:pair_detail", pk=done.result.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "pairing/pair_form.html", {"form": form}, status=status)
 
 
 def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, Any]:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     values = values_for_pair(viewer=viewer, pair=pair)
     grid: dict[str, dict[int, IndicatorValue]] = {}
     for value in values:
@@ -111,6 +118,7 @@ def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, A
         "corrections": corrections,
         "can_record": can(viewer, "record", pair),
         "can_confirm": can(viewer, "confirm", pair),
+        **value_actions(viewer, values),
         "income": grid.get(Indicator.COLLECTIVE_INCOME, {}),
         "correction_form": forms.get("correction_form"),
         "correction_value": forms.get("correction_value"),
@@ -136,35 +144,30 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a value of the pair's village for a year of the pair; refused once locked."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     pair = get_pair_for_viewer(viewer, pk)
     if not can(viewer, "record", pair):
         raise PermissionDenied
     form = ValueForm(request.POST, prefix="value")
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["year"] not in pair.years:
-            form.add_error("year", _("Choose a year of the pair's period."))
-        else:
-            try:
-                services.indicator_record(village=pair.village, **data, acting_user=viewer)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The value was recorded."))
-                return redirect("pairing:pair_detail", pk=pair.pk)
+
+    def record() -> Any:
+        if form.cleaned_data["year"] not in pair.years:
+            raise ValidationError({"year": _("Choose a year of the pair's period.")})
+        return services.indicator_record(
+            village=pair.village, **form.cleaned_data, acting_user=viewer
+        )
+
+    if submit(request, form, record, success=_("The value was recorded.")).ok:
+        return redirect("pairing:pair_detail", pk=pair.pk)
     context = _pair_context(request, pair, value_form=form)
     return render(request, "pairing/pair_detail.html", context, status=422)
 
 
 def _value_of(request: HttpRequest, pk: int, value_pk: int, action: str) -> tuple[Pair, Any]:
-    pair = get_pair_for_viewer(request.user, pk)
-    value = next(
-        (v for v in values_for_pair(viewer=request.user, pair=pair) if v.pk == value_pk), None
-    )
-    if value is None:
-        raise Http404
-    if not can(request.user, action, value):
+    viewer = _viewer(request)
+    pair = get_pair_for_viewer(viewer, pk)
+    value = get_pair_value(viewer, pair, value_pk)
+    if not can(viewer, action, value):
         raise PermissionDenied
     return pair, value
 
@@ -192,32 +195,34 @@ def value_correct_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResp
     """Correct a confirmed value with a reason; the old value stays in the history."""
     pair, value = _value_of(request, pk, value_pk, "correct")
     form = CorrectionForm(request.POST, prefix=f"correct{value.pk}")
-    if form.is_valid():
-        try:
-            services.indicator_correct(value=value, **form.cleaned_data, acting_user=request.user)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The correction was recorded; the old value is kept."))
-            return redirect("pairing:pair_detail", pk=pair.pk)
+    done = submit(
+        request,
+        form,
+        lambda: services.indicator_correct(
+            value=value, **form.cleaned_data, acting_user=_viewer(request)
+        ),
+        success=_("The correction was recorded; the old value is kept."),
+    )
+    if done.ok:
+        return redirect("pairing:pair_detail", pk=pair.pk)
     context = _pair_context(request, pair, correction_form=form, correction_value=value)
     return render(request, "pairing/pair_detail.html", context, status=422)
 
 
 @requires(VIEW)
 def partnership_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     form = None
     if viewer.has_function(MANAGE):
         form = PartnershipForm(request.POST or None, viewer=viewer)
-        if request.method == "POST" and form.is_valid():
-            try:
-                partnership = services.partnership_create(**form.cleaned_data, acting_user=viewer)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The partnership was recorded."))
-                return redirect("pairing:partnership_detail", pk=partnership.pk)
+        done = submit(
+            request,
+            form,
+            lambda: services.partnership_create(**form.cleaned_data, acting_user=viewer),
+            success=_("The partnership was recorded."),
+        )
+        if done.ok:
+            return redirect("pairing:partnership_detail", pk=done.result.pk)
     elif request.method == "POST":
         raise PermissionDenied
     kind = request.GET.get("kind", "")
@@ -239,22 +244,22 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     partnership = get_partnership_for_viewer(viewer, pk)
     can_manage = can(viewer, "manage", partnership)
     form = None
     if can_manage:
         form = AmbassadorForm(request.POST or None, viewer=viewer, prefix="ambassador")
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.ambassador_appoint(
-                    partnership=partnership, **form.cleaned_data, acting_user=viewer
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("The ambassador was appointed."))
-                return redirect("pairing:partnership_detail", pk=partnership.pk)
+        done = submit(
+            request,
+            form,
+            lambda: services.ambassador_appoint(
+                partnership=partnership, **form.cleaned_data, acting_user=viewer
+            ),
+            success=_("The ambassador was appointed."),
+        )
+        if done.ok:
+            return redirect("pairing:partnership_detail", pk=partnership.pk)
     elif request.method == "POST":
         raise PermissionDenied
     return render(
@@ -274,7 +279,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def ambassador_end_view(request: HttpRequest, pk: int, ambassador_pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     partnership = get_partnership_for_viewer(viewer, pk)
     if not can(viewer, "manage", partnership):
         raise PermissionDenied

@@ -40,3 +40,45 @@ def make_income(village: Any, year: int, value: int, *, confirm: bool = True) ->
         acting_user=SYSTEM,
     )
     return indicator_confirm(value=row, acting_user=SYSTEM) if confirm else row
+
+
+def policy_samples() -> dict[str, Any]:
+    """Rows for the scope-policy conformance test (core/tests/test_policy_conformance):
+    each booked on ``org`` through every organization field its policy counts."""
+    from taizhang.pairing.services import partnership_create
+
+    def pair(org: Any) -> Pair:
+        # Both org fields on one organization: a shape the service refuses (nobody helps
+        # itself), written directly because the matrix needs every field on ``org``.
+        return Pair.objects.create(
+            helper=org,
+            village=org,
+            starts_on=dt.date(FIRST_YEAR, 1, 1),
+            ends_on=dt.date(THIS_YEAR, 12, 31),
+            target_year=THIS_YEAR,
+        )
+
+    def value(org: Any) -> IndicatorValue:
+        return indicator_record(
+            village=org,
+            indicator=Indicator.COLLECTIVE_INCOME,
+            year=FIRST_YEAR,
+            value=1,
+            acting_user=SYSTEM,
+        )
+
+    def partnership(org: Any) -> Any:
+        return partnership_create(
+            org=org,
+            kind="agreement",
+            partner="样本伙伴",
+            title="样本协议",
+            signed_on=dt.date(FIRST_YEAR, 1, 1),
+            acting_user=SYSTEM,
+        )
+
+    return {
+        "pairing.pair": pair,
+        "pairing.indicator_value": value,
+        "pairing.partnership": partnership,
+    }

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
+from taizhang.core.actors import SYSTEM
 from taizhang.core.testing import bearer
-from taizhang.pairing.models import IndicatorValue, Pair
+from taizhang.organizations.policy import unknown_message
+from taizhang.pairing.models import IndicatorValue, Pair, Partnership
+from taizhang.pairing.services import partnership_create
 from taizhang.pairing.tests.factories import (
     FIRST_YEAR,
     THIS_YEAR,
@@ -13,6 +18,7 @@ from taizhang.pairing.tests.factories import (
     make_organ,
     make_pair,
 )
+from taizhang.people.tests.factories import make_person
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/pairing"
@@ -35,21 +41,32 @@ def test_nobody_is_forbidden(client, personas):
     assert client.get(f"{URL}/pairs", **bearer(client, personas.nobody)).status_code == 403
 
 
-def test_create_with_out_of_scope_village_is_refused(client, personas, tree):
-    """Naming B's community in the body is a 403 and writes nothing."""
+def _unknown(response, field):
+    assert response.status_code == 422, response.content
+    return response.json()["detail"][field]
+
+
+def test_hidden_and_missing_village_ids_are_the_same_422(client, personas, tree):
+    """Naming B's community or no organization at all: one 422, one message, no pair
+    (a 403 for an existing id would tell the caller which ids exist)."""
     organ = make_organ(tree)
-    response = client.post(
+    post = lambda **ids: client.post(  # noqa: E731
         f"{URL}/pairs",
         data={
             "helper_id": organ.pk,
-            "village_id": tree.community_b.pk,
             "starts_on": f"{FIRST_YEAR}-01-01",
             "ends_on": f"{THIS_YEAR}-12-31",
+            **ids,
         },
         content_type="application/json",
         **bearer(client, personas.street_a),
     )
-    assert response.status_code == 403
+    hidden = _unknown(post(village_id=tree.community_b.pk), "village_id")
+    missing = _unknown(post(village_id=999_999), "village_id")
+    assert hidden == missing == [unknown_message()]
+    assert _unknown(post(village_id=tree.community_a.pk, helper_id=999_999), "helper_id") == [
+        unknown_message()
+    ]
     assert not Pair.objects.exists()
 
 
@@ -65,12 +82,12 @@ def test_record_confirm_lock_and_correct(client, personas, tree):
     )
     assert response.status_code == 200, response.content
     value_id = response.json()["id"]
-    response = client.post(f"{URL}/pairs/{pair.pk}/values/{value_id}/confirm", **headers)
+    confirm = f"{URL}/pairs/{pair.pk}/values/{value_id}/confirm"
+    assert client.post(confirm, **headers).status_code == 403  # she recorded it
+    district = bearer(client, personas.district)
+    response = client.post(confirm, **district)
     assert response.json()["status"] == "confirmed"
-    assert (
-        client.post(f"{URL}/pairs/{pair.pk}/values/{value_id}/confirm", **headers).status_code
-        == 403
-    )
+    assert client.post(confirm, **district).status_code == 403  # already locked
     response = client.post(
         f"{URL}/pairs/{pair.pk}/values",
         data={"indicator": "collective_income", "year": FIRST_YEAR, "value": 1},
@@ -111,18 +128,32 @@ def test_villages_over_is_computed_in_scope(client, personas, tree):
     }
 
 
-def test_partnership_with_out_of_scope_org_is_refused(client, personas, tree):
-    """Naming B's organization for a partnership is a 403."""
-    response = client.post(
-        f"{URL}/partnerships",
-        data={
-            "org_id": tree.street_b.pk,
-            "kind": "agreement",
-            "partner": "某大学",
-            "title": "越权协议",
-            "signed_on": f"{FIRST_YEAR}-01-01",
-        },
-        content_type="application/json",
-        **bearer(client, personas.street_a),
+def test_hidden_and_missing_ids_for_partnerships_are_the_same_422(client, personas, tree):
+    """B's organization and a missing one for a partnership; B's person and a missing one
+    for an ambassador: the same 422 and message each time, and nothing written."""
+    headers = bearer(client, personas.street_a)
+    post = lambda path, data: client.post(  # noqa: E731
+        f"{URL}{path}", data=data, content_type="application/json", **headers
     )
-    assert response.status_code == 403
+    body = {
+        "kind": "agreement",
+        "partner": "某大学",
+        "title": "越权协议",
+        "signed_on": f"{FIRST_YEAR}-01-01",
+    }
+    hidden = _unknown(post("/partnerships", {**body, "org_id": tree.street_b.pk}), "org_id")
+    missing = _unknown(post("/partnerships", {**body, "org_id": 999_999}), "org_id")
+    assert hidden == missing == [unknown_message()]
+    assert not Partnership.objects.exists()
+    partnership = partnership_create(
+        org=tree.street_a, acting_user=SYSTEM, **{**body, "signed_on": dt.date(FIRST_YEAR, 1, 1)}
+    )
+    outsider = make_person(tree.community_b, "乙方人员")
+    appoint = lambda pk: post(  # noqa: E731
+        f"/partnerships/{partnership.pk}/ambassadors",
+        {"person_id": pk, "role": "talent", "appointed_on": f"{FIRST_YEAR}-02-01"},
+    )
+    hidden = _unknown(appoint(outsider.pk), "person_id")
+    missing = _unknown(appoint(999_999), "person_id")
+    assert hidden == missing == [unknown_message()]
+    assert not partnership.ambassadors.exists()

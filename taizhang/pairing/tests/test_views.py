@@ -95,9 +95,13 @@ def test_record_confirm_and_correct_through_the_pages(client, personas, tree):
     data = {"value-indicator": "collective_income", "value-year": FIRST_YEAR, "value-value": 480000}
     assert client.post(record, data).status_code == 302
     row = IndicatorValue.objects.get()
+    # The recorder may not confirm her own figure; the district clerk confirms it.
+    assert client.post(reverse("pairing:value_confirm", args=[pair.pk, row.pk])).status_code == 403
+    login(client, personas.district)
     client.post(reverse("pairing:value_confirm", args=[pair.pk, row.pk]))
     row.refresh_from_db()
     assert row.is_locked
+    login(client, personas.street_a)
     response = client.post(record, {**data, "value-value": 999999})
     assert response.status_code == 422
     row.refresh_from_db()
