@@ -15,6 +15,7 @@ from taizhang.investment.services import (
     lead_convert_to_project,
     lead_create,
     lead_mark_lost,
+    lead_update,
     subsidy_create,
     team_create,
 )
@@ -194,3 +195,125 @@ def test_subsidy_must_be_positive_and_in_scope(tree, personas):
             paid_on=days_ago(1),
             acting_user=personas.street_b,
         )
+
+
+def test_every_service_records_its_audit_action(tree, personas):
+    """Each write leaves exactly its own audit action, named."""
+    clerk = personas.street_a
+    lead = make_lead(tree.street_a, stage=LeadStage.NEGOTIATING)
+    landed = make_lead(tree.street_a, "已落地", stage=LeadStage.LANDED)
+    competition = competition_create(
+        org=tree.street_a,
+        name="审计竞赛",
+        starts_on=days_ago(30),
+        ends_on=days_ago(-30),
+        acting_user=clerk,
+    )
+    assert AuditEvent.objects.latest("id").action == "competition.create"
+    flows = [
+        ("lead.create", lambda: make_lead(tree.street_a, "审计线索")),
+        ("lead.update", lambda: lead_update(lead=lead, note="补充", acting_user=clerk)),
+        (
+            "lead.advance",
+            lambda: lead_advance(lead=lead, to_stage=LeadStage.SIGNED, acting_user=clerk),
+        ),
+        ("lead.lost", lambda: lead_mark_lost(lead=lead, reason="外迁", acting_user=clerk)),
+        (
+            "lead.convert",
+            lambda: lead_convert_to_project(
+                lead=landed, category="industry", lead_unit=tree.district, acting_user=clerk
+            ),
+        ),
+        (
+            "event.create",
+            lambda: event_create(
+                org=tree.street_a,
+                kind=EventKind.FAIR,
+                name="审计投洽会",
+                held_on=days_ago(3),
+                acting_user=clerk,
+            ),
+        ),
+        ("team.create", lambda: team_create(competition=competition, name="组", acting_user=clerk)),
+        (
+            "subsidy.create",
+            lambda: subsidy_create(
+                org=tree.street_a,
+                policy="稳岗补贴",
+                enterprise="审计企业",
+                amount=1_000,
+                paid_on=days_ago(1),
+                acting_user=clerk,
+            ),
+        ),
+    ]
+    for action, run in flows:
+        run()
+        assert AuditEvent.objects.latest("id").action == action
+
+
+def test_convert_needs_the_project_ledgers_manage_too(tree, personas, monkeypatch):
+    """Turning a lead into a project writes the project ledger: a clerk who records
+    leads on A but may not record key projects there is refused, and nothing is written."""
+    from taizhang.accounts.models import ScopeKind
+    from taizhang.core.registry import ROLES
+    from taizhang.core.testing import make_user
+    from taizhang.investment.permissions import can
+    from taizhang.projects.models import Project
+
+    clerk = ROLES["clerk"]
+    monkeypatch.setattr(clerk, "permissions", clerk.permissions - {"projects.manage"})
+    officer = make_user("officer", ("clerk", ScopeKind.SUBTREE, tree.street_a))
+    lead = make_lead(tree.street_a, stage=LeadStage.LANDED)
+    assert can(officer, "advance", lead)
+    assert not can(officer, "convert", lead)
+    with pytest.raises(PermissionDenied):
+        lead_convert_to_project(
+            lead=lead, category="industry", lead_unit=tree.street_a, acting_user=officer
+        )
+    assert not Project.objects.exists()
+    monkeypatch.undo()
+    assert can(personas.street_a, "convert", lead)
+    assert not can(personas.street_b, "convert", lead)
+
+
+def test_team_members_follow_the_person_rule(tree, personas):
+    """A team's leader and members are persons the acting clerk sees (the person rule)."""
+    from taizhang.organizations.policy import unknown_message
+    from taizhang.projects.tests.factories import make_person
+
+    own = make_person(tree.community_a, "临溪队员")
+    other = make_person(tree.community_b, "望澜队员")
+    competition = competition_create(
+        org=tree.street_a,
+        name="临溪竞赛",
+        starts_on=days_ago(30),
+        ends_on=days_ago(-30),
+        acting_user=personas.street_a,
+    )
+    team_create(
+        competition=competition,
+        name="一组",
+        leader=own,
+        members=[own],
+        acting_user=personas.street_a,
+    )
+    with pytest.raises(ValidationError) as refused:
+        team_create(
+            competition=competition, name="二组", members=[other], acting_user=personas.street_a
+        )
+    assert refused.value.message_dict == {"members": [unknown_message()]}
+    with pytest.raises(PermissionDenied):
+        team_create(competition=competition, name="三组", acting_user=personas.street_b)
+
+
+def test_lead_update_cannot_move_a_lead_out_of_scope(tree, personas):
+    """A's clerk cannot move a lead to B; the district clerk can."""
+    lead = make_lead(tree.street_a)
+    with pytest.raises(PermissionDenied):
+        lead_update(lead=lead, org=tree.street_b, acting_user=personas.street_a)
+    assert lead_update(lead=lead, org=tree.street_b, acting_user=personas.district).org == (
+        tree.street_b
+    )
+    with pytest.raises(TypeError):
+        lead_update(lead=lead, note="x", acting_user=None)

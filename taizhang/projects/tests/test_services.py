@@ -10,6 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from taizhang.core.models import AuditEvent
+from taizhang.organizations.policy import unknown_message
+from taizhang.people.models import PositionTitle
 from taizhang.projects.models import Category, ProjectMonth, Stage, StagePlan
 from taizhang.projects.services import (
     progress_report_create,
@@ -18,7 +20,7 @@ from taizhang.projects.services import (
     project_stage_move,
     project_update,
 )
-from taizhang.projects.tests.factories import make_project
+from taizhang.projects.tests.factories import make_person, make_project
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -241,3 +243,82 @@ def test_schedule_must_follow_the_stage_order(tree, personas):
     )
     assert StagePlan.objects.get(project=project, stage=Stage.STARTED).planned_on == start
     assert AuditEvent.objects.latest("id").action == "project.schedule_set"
+
+
+def test_every_service_records_its_audit_action(tree, personas):
+    """Each write leaves exactly its own audit action, named."""
+    clerk = personas.street_a
+    project = make_project(tree.street_a)
+    flows = [
+        ("project.create", lambda: make_project(tree.street_a, "审计项目")),
+        (
+            "project.update",
+            lambda: project_update(project=project, location="临溪", acting_user=clerk),
+        ),
+        (
+            "project.stage_move",
+            lambda: project_stage_move(project=project, to_stage=Stage.SIGNED, acting_user=clerk),
+        ),
+        (
+            "project.schedule_set",
+            lambda: project_schedule_set(
+                project=project,
+                planned={Stage.STARTED: TODAY() + dt.timedelta(days=30)},
+                acting_user=clerk,
+            ),
+        ),
+        (
+            "project.progress_report",
+            lambda: progress_report_create(
+                project=project, reported_on=TODAY(), text="进展", acting_user=clerk
+            ),
+        ),
+    ]
+    for action, run in flows:
+        run()
+        assert AuditEvent.objects.latest("id").action == action
+
+
+def test_a_linked_leader_must_be_a_leader_candidate(tree, personas):
+    """Any clerk may link a district leader (outside her person scope), but not a
+    person without a leading position; the system actor imports what the ledger says."""
+    leader = make_person(tree.district, "钱区长", PositionTitle.LEADER)
+    plain = make_person(tree.community_a, "孙干事", PositionTitle.COMMITTEE_MEMBER)
+    project = make_project(tree.street_a)
+    project_update(project=project, linked_leader=leader, acting_user=personas.street_a)
+    assert project.__class__.objects.get(pk=project.pk).linked_leader == leader
+    with pytest.raises(ValidationError) as refused:
+        project_update(project=project, linked_leader=plain, acting_user=personas.street_a)
+    assert "linked_leader" in refused.value.message_dict
+    assert make_project(tree.street_a, "导入项目", linked_leader=plain).linked_leader == plain
+
+
+def test_a_responsible_person_follows_the_person_rule(tree, personas):
+    """A's clerk may name a person she sees under the person rule, not one of B; an
+    unchanged responsible person is not checked again (a district clerk set it)."""
+    own = make_person(tree.community_a, "临溪负责人")
+    other = make_person(tree.community_b, "望澜负责人")
+    project = make_project(tree.street_a)
+    project_update(project=project, responsible=own, acting_user=personas.street_a)
+    with pytest.raises(ValidationError) as refused:
+        project_update(project=project, responsible=other, acting_user=personas.street_a)
+    assert refused.value.message_dict == {"responsible": [unknown_message()]}
+    project_update(project=project, responsible=other, acting_user=personas.district)
+    project_update(
+        project=project, responsible=other, location="不变", acting_user=personas.street_a
+    )
+    with pytest.raises(ValidationError):
+        progress_report_create(
+            project=project,
+            reported_on=TODAY(),
+            text="进展",
+            reporter=other,
+            acting_user=personas.street_a,
+        )
+
+
+def test_services_refuse_without_an_actor(tree):
+    """No actor is no way to skip the checks: pass SYSTEM for system jobs."""
+    project = make_project(tree.street_a)
+    with pytest.raises(TypeError):
+        project_update(project=project, location="x", acting_user=None)

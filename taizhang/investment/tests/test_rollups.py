@@ -1,0 +1,84 @@
+"""The monthly figures of investment attraction stay equal to the records after every
+service (ADR 0044): the services report what they wrote, no model signal does it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models import Sum
+
+from taizhang.investment import services
+from taizhang.investment.models import LeadStage
+from taizhang.investment.tests.factories import days_ago, make_lead
+from taizhang.statistics import rollups
+from taizhang.statistics.models import MonthlyFigure
+
+pytestmark = pytest.mark.django_db
+
+
+def _total(metric: str, org) -> int:
+    """The stored figure of ``metric`` for ``org``'s subtree, over all months."""
+    value = MonthlyFigure.objects.filter(metric=metric, org=org).aggregate(v=Sum("value"))["v"]
+    return int(value or 0)
+
+
+def test_figures_follow_every_service(tree, personas):
+    clerk = personas.street_a
+    make_lead(tree.street_a, "刷新前已有", stage=LeadStage.SIGNED)
+    rollups.refresh_all()
+    assert rollups.check() == []
+    leads = _total("investment.leads", tree.district)
+    signings = _total("investment.signings", tree.district)
+
+    lead = services.lead_create(
+        org=tree.community_a,
+        enterprise="临溪新能源有限公司",
+        project_name="临溪储能",
+        sector="新能源",
+        source="resident",
+        amount=800_000_000,
+        contacted_on=days_ago(40),
+        acting_user=clerk,
+    )
+    assert _total("investment.leads", tree.district) == leads + 1
+    services.lead_update(lead=lead, amount=900_000_000, acting_user=clerk)
+    services.lead_advance(
+        lead=lead,
+        to_stage=LeadStage.SIGNED,
+        on=days_ago(30),
+        signed_amount=850_000_000,
+        acting_user=clerk,
+    )
+    assert _total("investment.signings", tree.district) == signings + 1
+    services.lead_advance(lead=lead, to_stage=LeadStage.LANDED, on=days_ago(20), acting_user=clerk)
+    assert _total("investment.landed", tree.district) == 1
+    assert rollups.check() == []
+
+    # Back below signing undoes the signing; forward again signs anew.
+    services.lead_advance(
+        lead=lead, to_stage=LeadStage.NEGOTIATING, reason="合同重签", acting_user=clerk
+    )
+    assert _total("investment.signings", tree.district) == signings
+    services.lead_advance(lead=lead, to_stage=LeadStage.LANDED, acting_user=clerk)
+    assert rollups.check() == []
+
+    # A move to another subdistrict takes the lead's landing with it.
+    services.lead_update(lead=lead, org=tree.street_b, acting_user=personas.district)
+    assert _total("investment.landed", tree.street_a) == 0
+    assert _total("investment.landed", tree.street_b) == 2
+    services.lead_convert_to_project(
+        lead=lead, category="industry", lead_unit=tree.street_b, acting_user=personas.district
+    )
+    assert _total("projects.count", tree.street_b) == 1
+    other = make_lead(tree.street_a, "将流失")
+    services.lead_mark_lost(lead=other, reason="外迁", acting_user=clerk)
+    services.subsidy_create(
+        org=tree.street_a,
+        policy="稳岗补贴",
+        enterprise="临溪制造",
+        amount=120_000,
+        paid_on=days_ago(2),
+        acting_user=clerk,
+    )
+    assert _total("investment.subsidy_amount", tree.district) == 120_000
+    assert _total("investment.subsidy_enterprises", tree.district) == 1
+    assert rollups.check() == []
