@@ -15,6 +15,7 @@ from ninja import Router, Schema
 from taizhang.core.access import requires
 from taizhang.statistics import figures, indicator_api, selectors
 from taizhang.statistics.periods import Period, PeriodError
+from taizhang.statistics.permissions import viewer_of
 
 router = Router(tags=["statistics"])
 VIEW = "statistics.view"
@@ -76,9 +77,9 @@ def _cell(cell: selectors.Cell) -> dict[str, Any]:
 
 
 def _board(request: HttpRequest, org_id: int | None, period: str, read: Any) -> dict[str, Any]:
-    org = selectors.get_org_for_viewer(request.user, org_id)
+    org = selectors.get_org_for_viewer(viewer_of(request), org_id)
     chosen = _period(period)
-    board = read(request.user, org, chosen)
+    board = read(viewer_of(request), org, chosen)
     return {
         "org_id": org.pk,
         "org": org.name,
@@ -110,12 +111,12 @@ def dashboard_live(request: HttpRequest, org_id: int | None = None, period: str 
 @requires(VIEW)
 def figure(request: HttpRequest, metric: str, org_id: int | None = None, period: str = "") -> Any:
     """One figure with its record count and per-child breakdown."""
-    chosen_metric = selectors.get_metric_for_viewer(request.user, metric)
-    org = selectors.get_org_for_viewer(request.user, org_id)
+    chosen_metric = selectors.get_metric_for_viewer(viewer_of(request), metric)
+    org = selectors.get_org_for_viewer(viewer_of(request), org_id)
     chosen = _period(period)
     counted = selectors.effective_period(chosen_metric, chosen)
     value, rows = figures.aggregate(
-        chosen_metric, figures.metric_rows(request.user, chosen_metric, org, counted)
+        chosen_metric, figures.metric_rows(viewer_of(request), chosen_metric, org, counted)
     )
     return {
         "metric": chosen_metric.name,
@@ -126,7 +127,7 @@ def figure(request: HttpRequest, metric: str, org_id: int | None = None, period:
         "definition": str(chosen_metric.definition),
         "children": [
             {"org_id": child.pk, "org": child.name, "value": str(amount)}
-            for child, amount in selectors.breakdown(request.user, chosen_metric, org, chosen)
+            for child, amount in selectors.breakdown(viewer_of(request), chosen_metric, org, chosen)
         ],
     }
 

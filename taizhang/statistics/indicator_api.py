@@ -25,7 +25,7 @@ from taizhang.core.access import requires
 from taizhang.core.schemas import ErrorOut
 from taizhang.statistics import selectors, services
 from taizhang.statistics.periods import Period, PeriodError
-from taizhang.statistics.permissions import MANAGE, VIEW
+from taizhang.statistics.permissions import MANAGE, VIEW, viewer_of
 
 router = Router(tags=["statistics"])
 
@@ -121,7 +121,7 @@ def _period(text: str) -> Period:
 @requires(VIEW)
 def indicator_list(request: HttpRequest) -> Any:
     """Indicators set by an organization the caller sees, or by one above it."""
-    return list(selectors.indicators_for(request.user))
+    return list(selectors.indicators_for(viewer_of(request)))
 
 
 @router.get("/indicators/{indicator_id}/ranking", response=list[StandingOut])
@@ -131,8 +131,8 @@ def indicator_ranking(
 ) -> Any:
     """The units below ``org_id`` ranked on the indicator for the period (default: this
     year), with the minimum-case rule."""
-    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
-    parent = selectors.get_org_for_viewer(request.user, org_id or indicator.owner_id)
+    indicator = selectors.get_indicator_for_viewer(viewer_of(request), indicator_id)
+    parent = selectors.get_org_for_viewer(viewer_of(request), org_id or indicator.owner_id)
     try:
         chosen = Period.parse(period or str(timezone.localdate().year), today=timezone.localdate())
     except PeriodError as exc:
@@ -148,7 +148,7 @@ def indicator_ranking(
             "rank": s.rank,
             "not_ranked_because": s.reason,
         }
-        for s in selectors.ranking(request.user, indicator, parent, chosen)
+        for s in selectors.ranking(viewer_of(request), indicator, parent, chosen)
     ]
 
 
@@ -156,9 +156,9 @@ def indicator_ranking(
 @requires(MANAGE)
 def indicator_update(request: HttpRequest, indicator_id: int, payload: IndicatorPatchIn) -> Any:
     """Reword an indicator or change its ranking rule (the fields given)."""
-    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
+    indicator = selectors.get_indicator_for_viewer(viewer_of(request), indicator_id)
     changes = payload.dict(exclude_none=True)
-    return services.indicator_update(acting_user=request.user, indicator=indicator, **changes)
+    return services.indicator_update(acting_user=viewer_of(request), indicator=indicator, **changes)
 
 
 @router.post("/indicators/{indicator_id}/targets", response={200: TargetOut, **ERRORS})
@@ -166,10 +166,10 @@ def indicator_update(request: HttpRequest, indicator_id: int, payload: Indicator
 def indicator_target_set(request: HttpRequest, indicator_id: int, payload: TargetIn) -> Any:
     """Set or change a unit's target for a period (e.g. ``"2026"`` or ``"2026-Q4"``);
     for managers of the organization that set the indicator."""
-    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
-    org = selectors.resolve_org(request.user, payload.org_id)
+    indicator = selectors.get_indicator_for_viewer(viewer_of(request), indicator_id)
+    org = selectors.resolve_org(viewer_of(request), payload.org_id)
     return services.target_set(
-        acting_user=request.user,
+        acting_user=viewer_of(request),
         indicator=indicator,
         org=org,
         period=_period(payload.period),
@@ -182,10 +182,10 @@ def indicator_target_set(request: HttpRequest, indicator_id: int, payload: Targe
 def indicator_actual_enter(request: HttpRequest, indicator_id: int, payload: ActualIn) -> Any:
     """Enter a unit's actual value of a manual indicator, with its evidence (required);
     an evidence file is uploaded on the indicator's page."""
-    indicator = selectors.get_indicator_for_viewer(request.user, indicator_id)
-    org = selectors.resolve_org(request.user, payload.org_id)
+    indicator = selectors.get_indicator_for_viewer(viewer_of(request), indicator_id)
+    org = selectors.resolve_org(viewer_of(request), payload.org_id)
     return services.actual_enter(
-        acting_user=request.user,
+        acting_user=viewer_of(request),
         indicator=indicator,
         org=org,
         period=_period(payload.period),

@@ -13,15 +13,15 @@ from taizhang.core.forms import submit
 from taizhang.statistics import selectors, services
 from taizhang.statistics.forms import IndicatorEditForm
 from taizhang.statistics.indicators import INDICATOR_FIELDS
-from taizhang.statistics.permissions import INDICATOR, MANAGE, VIEW
+from taizhang.statistics.permissions import INDICATOR, MANAGE, VIEW, viewer_of
 
 
 @requires(VIEW)
 def indicator_evidence_view(request: HttpRequest, pk: int, entry_id: int) -> FileResponse:
     """The evidence file of a manual actual, to viewers who see the unit it was entered
     for; 404 otherwise, and when no file was attached."""
-    indicator = selectors.get_indicator_for_viewer(request.user, pk)
-    entry = selectors.get_entry_for_viewer(request.user, indicator, entry_id)
+    indicator = selectors.get_indicator_for_viewer(viewer_of(request), pk)
+    entry = selectors.get_entry_for_viewer(viewer_of(request), indicator, entry_id)
     if not entry.attachment:
         raise Http404
     return FileResponse(
@@ -35,7 +35,7 @@ def indicator_evidence_view(request: HttpRequest, pk: int, entry_id: int) -> Fil
 def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Change an indicator's name, unit, direction, ranking rule and description; for
     managers whose scope holds the organization that set it (404 for anyone else)."""
-    viewer = request.user
+    viewer = viewer_of(request)
     indicator = selectors.get_indicator_for_viewer(viewer, pk)
     if not INDICATOR.can_manage(viewer, indicator):
         raise Http404

@@ -1,8 +1,9 @@
 """Statistics: pre-aggregated figures, indicators with targets, and briefing snapshots.
 
 Nothing here is a source of truth. ``MonthlyFigure`` rows are derived from the ledgers
-(rebuilt by ``taizhang stats refresh``, kept current by signals in the writing
-transaction); indicators and briefings point back to the records by metric name.
+(rebuilt by ``taizhang stats refresh``, kept current in the writing transaction by
+what services report they changed, ``core.changes``; no model signals); indicators
+and briefings point back to the records by metric name.
 """
 
 from __future__ import annotations

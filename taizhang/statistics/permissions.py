@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 
 from django.db import models
 from django.db.models import Q
+from django.http import HttpRequest
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import SEGMENT_WIDTH, Organization
@@ -48,7 +49,7 @@ def _above(scope: Scope) -> set[str]:
     }
 
 
-def _set_above_q(viewer: Any, permission: str) -> Q:
+def _set_above_q(viewer: Actor, permission: str) -> Q:
     if permission != VIEW:
         return Q(pk__in=[])
     scope = INDICATOR.scope(viewer, VIEW)
@@ -57,7 +58,7 @@ def _set_above_q(viewer: Any, permission: str) -> Q:
     return Q(owner__path__in=_above(scope))
 
 
-def _set_above_covers(viewer: Any, obj: Any, permission: str) -> bool:
+def _set_above_covers(viewer: Actor, obj: Any, permission: str) -> bool:
     if permission != VIEW:
         return False
     scope = INDICATOR.scope(viewer, VIEW)
@@ -136,6 +137,11 @@ BRIEFING: ScopePolicy[Briefing] = ScopePolicy(
 )
 
 
+def viewer_of(request: HttpRequest) -> Actor:
+    """Who acts in a request of the pages and the API (signed in: ``@requires`` ran)."""
+    return request.user  # type: ignore[return-value]
+
+
 def can_set_targets(viewer: Actor | None, indicator: Indicator) -> bool:
     """Targets are set by a manager of the organization that set the indicator."""
     return INDICATOR.can_manage(viewer, indicator)
@@ -156,11 +162,12 @@ def can(viewer: Actor | None, action: str, obj: Any) -> bool:
         if action == "set_target":
             return can_set_targets(viewer, obj)
         return INDICATOR.covers(viewer, obj, MANAGE if action == "manage" else VIEW)
-    policy: ScopePolicy[Any] | None = {
+    policies: dict[type[Any], ScopePolicy[Any]] = {
         IndicatorTarget: INDICATOR_TARGET,
         IndicatorEntry: INDICATOR_ENTRY,
         Briefing: BRIEFING,
-    }.get(type(obj))
+    }
+    policy = policies.get(type(obj))
     if policy is None:
         return False
     return policy.covers(viewer, obj, policy.manage if action == "manage" else policy.view)

@@ -241,7 +241,7 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
         title=briefings.title_for(org, period),
         figures=lines,
         digest=briefings.digest_of(lines),
-        created_by=acting_user,
+        created_by=user_of(acting_user),
     )
     audit_record(
         actor=acting_user,

@@ -32,6 +32,7 @@ from taizhang.statistics.permissions import (
     VIEW,
     can_enter_actual,
     can_set_targets,
+    viewer_of,
 )
 
 
@@ -85,7 +86,7 @@ def percent(change: Decimal | None) -> str:
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Key figures of the viewer's organization and period, each a link to its records,
     with the trend and per-child bars of one chosen metric."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
     board = selectors.dashboard(viewer, org, period)
@@ -157,7 +158,7 @@ def _visible_ancestors(viewer: Actor, org: Organization) -> list[Organization]:
 def live_view(request: HttpRequest) -> HttpResponse:
     """The dashboard's figures computed from the records on each request (loaded after
     the page): what needs attention today, and distinct counts such as members reached."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
     board = selectors.live(viewer, org, period)
@@ -184,7 +185,7 @@ def live_view(request: HttpRequest) -> HttpResponse:
 def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
     """The records behind a figure, in the viewer's scope, with its definition and the
     grants that let the viewer see them."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     chosen = selectors.get_metric_for_viewer(viewer, metric)
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
@@ -247,7 +248,7 @@ def _contribution(metric: Metric, row: Any) -> str:
 @requires(VIEW)
 def briefing_list_view(request: HttpRequest) -> HttpResponse:
     """The briefings of the viewer's organizations, and the form to generate one."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     can_brief = viewer.has_function(BRIEF)
     form = _briefing_form(request) if can_brief else None
     page = Paginator(selectors.briefings_for(viewer), 30).get_page(request.GET.get("page"))
@@ -257,7 +258,7 @@ def briefing_list_view(request: HttpRequest) -> HttpResponse:
 def _briefing_form(request: HttpRequest) -> BriefingForm:
     """The generate form, bound to a POST or starting at the viewer's top organization
     and this month (or the period asked for)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     if request.method == "POST":
         return BriefingForm(request.POST, viewer=viewer)
     org = selectors.default_org(viewer)
@@ -268,7 +269,7 @@ def _briefing_form(request: HttpRequest) -> BriefingForm:
 
 @requires(BRIEF)
 def briefing_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     form = _briefing_form(request)
     done = submit(
         request,
@@ -299,7 +300,7 @@ def _figure_link(briefing: Any) -> Any:
 @requires(VIEW)
 def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The briefing as printed; every figure links to the records behind it."""
-    briefing = selectors.get_briefing_for_viewer(request.user, pk)
+    briefing = selectors.get_briefing_for_viewer(viewer_of(request), pk)
     link = _figure_link(briefing)
     sections = [
         {
@@ -318,7 +319,7 @@ def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def briefing_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
-    briefing = selectors.get_briefing_for_viewer(request.user, pk)
+    briefing = selectors.get_briefing_for_viewer(viewer_of(request), pk)
     response = HttpResponse(
         briefing_docx(briefing),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -331,7 +332,7 @@ def briefing_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def briefing_check_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Each figure of the snapshot recomputed from today's records: same, or why not."""
-    briefing = selectors.get_briefing_for_viewer(request.user, pk)
+    briefing = selectors.get_briefing_for_viewer(viewer_of(request), pk)
     checks = briefings.briefing_check(briefing)
     return render(
         request,
@@ -349,7 +350,7 @@ def briefing_check_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def indicator_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     form = None
     if viewer.has_function(MANAGE):
         form = IndicatorForm(request.POST or None, viewer=viewer)
@@ -385,7 +386,7 @@ def _indicator_period(request: HttpRequest) -> Period:
 @requires(VIEW)
 def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The ranking of the units below an organization on one indicator (争先晋位)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     indicator = selectors.get_indicator_for_viewer(viewer, pk)
     org_id = request.GET.get("org") or request.POST.get("org")
     owner = indicator.owner
@@ -432,7 +433,7 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 def _indicator_post(
     request: HttpRequest, indicator: Any, parent: Organization, period: Period
 ) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     unit = selectors.get_org_for_viewer(viewer, request.POST.get("unit"))
     if unit.parent_id != parent.pk:
         raise Http404
