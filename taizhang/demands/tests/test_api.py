@@ -89,3 +89,62 @@ def test_reveal_refused_and_allowed_both_audited(client, tree, personas, categor
 
 def test_nobody_403(client, personas):
     assert client.get(URL, **bearer(client, personas.nobody)).status_code == 403
+
+
+def test_hidden_and_missing_ids_get_the_same_422(client, tree, personas, category):
+    """Every organization id in a body: one outside the caller's scope answers exactly
+    like one that does not exist (no 403 that tells which ids exist)."""
+    from taizhang.organizations.policy import unknown_message
+
+    headers = bearer(client, personas.street_a)
+    a = tree.community_a.pk
+    person = {"name": "张大妈", "mobile": "13812345678"}
+    cases = {
+        "org_id": (_body(tree.community_b.pk), _body(999_999)),
+        "location_id": (
+            _body(a, location_id=tree.community_b.pk),
+            _body(a, location_id=999_999),
+        ),
+        "enterprise_id": (
+            _body(a, requesters=[{**person, "enterprise_id": tree.community_b.pk}]),
+            _body(a, requesters=[{**person, "enterprise_id": 999_999}]),
+        ),
+    }
+    for field, (hidden, missing) in cases.items():
+        answers = [
+            client.post(URL, body, content_type="application/json", **headers)
+            for body in (hidden, missing)
+        ]
+        assert [r.status_code for r in answers] == [422, 422], field
+        assert answers[0].json() == answers[1].json(), field
+        assert unknown_message() in str(answers[0].json()), field
+    assert not Demand.objects.exists()
+    demand = make_demand(tree.community_a, category)
+    answers = [
+        client.post(
+            f"{URL}/{demand.pk}/assign",
+            {"handling_org_id": pk},
+            content_type="application/json",
+            **headers,
+        )
+        for pk in (tree.community_b.pk, 999_999)
+    ]
+    assert [r.status_code for r in answers] == [422, 422]
+    assert answers[0].json() == answers[1].json()
+
+
+def test_taker_reveals_over_the_api(client, tree, personas, category):
+    """The clerk who took the demand reveals the phone (audited); the district clerk,
+    who sees it but did not take it, gets a 403 (audited as denied)."""
+    demand = make_demand(tree.community_a, category, acting_user=personas.street_a)
+    url = f"{URL}/{demand.pk}/reveal"
+    response = client.post(url, **bearer(client, personas.street_a))
+    assert response.status_code == 200
+    assert response.json()[0]["mobile"] == "13812345678"
+    assert client.post(url, **bearer(client, personas.district)).status_code == 403
+    outcomes = list(
+        AuditEvent.objects.filter(action="demand.reveal")
+        .order_by("pk")
+        .values_list("outcome", flat=True)
+    )
+    assert outcomes[-1] == "denied" and outcomes[0] != "denied"
