@@ -93,3 +93,51 @@ def test_enroll_check_in_reflect_complete(client, tree, personas):
     assert client.post(f"{URL}/{klass.pk}/complete", **b_headers).status_code == 404
     record = client.get(f"{URL}/trainees/{people[0].pk}", **headers).json()
     assert record[0]["graduated"] is True
+
+
+def test_missing_and_hidden_ids_get_the_same_422(client, tree, personas):
+    """Every id in a body: a hidden one and a missing one answer alike (422, one message)."""
+    from taizhang.core.actors import SYSTEM
+    from taizhang.organizations.policy import unknown_message
+    from taizhang.trainings import services
+
+    headers = bearer(client, personas.street_a)
+    klass = make_class(tree.street_a, number=3)
+    session = make_sessions(klass, 1)[0]
+    hidden_person = make_person(tree.community_b, "B的学员")
+    elsewhere = make_class(tree.street_b, number=4)
+    hidden_enrollment = services.enrollment_create(
+        training_class=elsewhere, persons=[hidden_person], acting_user=SYSTEM
+    )[0]
+    missing = 9_999_999
+    cases = [
+        (URL, lambda pk: _body(pk), tree.street_b.pk),
+        (f"{URL}/{klass.pk}/quotas", lambda pk: {"org_id": pk, "quota": 1}, tree.street_b.pk),
+        (
+            f"{URL}/{klass.pk}/sessions",
+            lambda pk: {
+                "kind": "lecture",
+                "title": "专题课",
+                "day": "2026-09-15",
+                "start_time": "09:00",
+                "end_time": "11:00",
+                "speaker_id": pk,
+            },
+            hidden_person.pk,
+        ),
+        (f"{URL}/{klass.pk}/enrollments", lambda pk: {"person_ids": [pk]}, hidden_person.pk),
+        (
+            f"{URL}/{klass.pk}/sessions/{session.pk}/check-ins",
+            lambda pk: {"enrollment_ids": [pk]},
+            hidden_enrollment.pk,
+        ),
+    ]
+    for url, body, hidden in cases:
+        answers = []
+        for pk in (hidden, missing):
+            response = client.post(url, body(pk), content_type="application/json", **headers)
+            assert response.status_code == 422, (url, pk, response.content)
+            answers.append(response.json()["detail"])
+        assert answers[0] == answers[1], url
+        assert str(unknown_message()) in str(answers[0]), (url, answers[0])
+    assert klass.enrollments.count() == 0
