@@ -7,6 +7,7 @@ from ninja import Router, Schema, Status
 
 from taizhang.accounts.services import LoginRefused, token_issue
 from taizhang.core.access import login_required, public
+from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.scope import functions_of, grant_facts, scope_for
 
 PREFIX = "/"
@@ -20,10 +21,6 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-
-
-class ErrorOut(Schema):
-    detail: str
 
 
 @router.post("auth/token", auth=None, response={200: TokenOut, 401: ErrorOut, 423: ErrorOut})

@@ -248,12 +248,12 @@ def grant_create(
 
 @transaction.atomic
 def grant_revoke(*, grant: Grant, acting_user: Actor) -> Grant:
-    grant = (
-        Grant.objects.select_for_update().select_related("organization", "user").get(pk=grant.pk)
-    )
-    GRANT.require(acting_user, grant)
+    # The check reads the stored organization, not the caller's copy of the grant.
+    locked = Grant.objects.select_for_update().select_related("organization").get(pk=grant.pk)
+    GRANT.require(acting_user, locked)
     Grant.objects.filter(pk=grant.pk).update(is_active=False)
     grant.is_active = False
+    # The caller's user object may hold the scope cache: forget it there.
     clear_cache(grant.user)
     audit_record(
         actor=acting_user, action="grant.revoke", obj=grant, changes={"is_active": [True, False]}

@@ -24,7 +24,7 @@ class OrganizationOut(Schema):
     depth: int
 
 
-@router.get("", response={200: list[OrganizationOut], 422: ErrorOut})
+@router.get("", response=list[OrganizationOut])
 @paginate(LimitOffsetPagination)
 @requires("organizations.view")
 def list_organizations(
@@ -37,7 +37,7 @@ def list_organizations(
     return organization_list(viewer=request.user, parent_id=parent_id, kind=kind, q=q)
 
 
-@router.get("/{org_id}", response=OrganizationOut)
+@router.get("/{org_id}", response={200: OrganizationOut, 404: ErrorOut})
 @requires("organizations.view")
 def get_organization(request: HttpRequest, org_id: int) -> Any:
     """One organization; 404 when it does not exist or is outside your scope."""

@@ -22,6 +22,7 @@ from taizhang.organizations.selectors import (
     organization_roots,
 )
 from taizhang.organizations.services import organization_move, organization_rename
+from taizhang.people.permissions import PERSON
 from taizhang.people.selectors import current_positions
 
 
@@ -32,6 +33,7 @@ def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
         "breadcrumbs": organization_breadcrumbs(viewer=viewer, org=org),
         "children": organization_children(viewer=viewer, parent=org),
         "positions": list(current_positions(viewer=viewer, organization=org)),
+        "sees_people": PERSON.scope(viewer).covers(org),
         "groupings": list(org.groupings.all()),
         "why": ORGANIZATION.explain(viewer, org),
         "can_manage": ORGANIZATION.can_manage(viewer, org),

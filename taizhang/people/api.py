@@ -8,8 +8,10 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.people.models import Gender, Person
+from taizhang.people.permissions import PERSON
 from taizhang.people.selectors import get_person_for_viewer, person_list
 from taizhang.people.services import person_create
 
@@ -25,6 +27,8 @@ class PersonOut(Schema):
     gender: str
     mobile: str
     id_number: str
+    is_external: bool
+    affiliation: str
 
     @staticmethod
     def resolve_mobile(obj: Person) -> str:
@@ -42,28 +46,47 @@ class PersonIn(Schema):
     mobile: str = ""
     id_number: str = ""
     birth_date: dt.date | None = None
+    is_external: bool = False
+    affiliation: str = ""
 
 
 @router.get("", response=list[PersonOut])
 @paginate(LimitOffsetPagination)
 @requires("people.view")
-def list_people(request: HttpRequest, organization_id: int | None = None, q: str = "") -> Any:
-    """Persons in your scope; filters only narrow it."""
-    return person_list(viewer=request.user, organization_id=organization_id, q=q).order_by("pk")
+def list_people(
+    request: HttpRequest,
+    organization_id: int | None = None,
+    q: str = "",
+    external: bool | None = None,
+) -> Any:
+    """Persons in your scope; filters only narrow it. An ``organization_id`` that does
+    not exist or is outside your scope is one 422."""
+    if organization_id is not None:
+        ORGANIZATION.resolve(request.user, organization_id, field="organization_id")
+    return person_list(
+        viewer=request.user, organization_id=organization_id, q=q, external=external
+    ).order_by("pk")
 
 
-@router.get("/{person_id}", response=PersonOut)
+@router.get("/{person_id}", response={200: PersonOut, 404: ErrorOut})
 @requires("people.view")
 def get_person(request: HttpRequest, person_id: int) -> Any:
     """One person; 404 when missing or outside your scope."""
     return get_person_for_viewer(request.user, person_id)
 
 
-@router.post("", response={201: PersonOut})
+@router.post("", response={201: PersonOut, 403: ErrorOut, 422: ErrorOut})
 @requires("people.manage")
 def create_person(request: HttpRequest, payload: PersonIn) -> Any:
-    """Record a person in an organization of your scope (404 for any other)."""
-    org = get_organization_for_viewer(request.user, payload.organization_id)
+    """Record a person (``is_external`` and ``affiliation`` for someone from outside the
+    district) in an organization where you keep the register: any other id, existing or
+    not, is the same 422."""
+    org = ORGANIZATION.resolve(
+        request.user,
+        payload.organization_id,
+        field="organization_id",
+        base=PERSON.org_choices(request.user),
+    )
     data = payload.dict(exclude={"organization_id"})
     person = person_create(organization=org, acting_user=request.user, **data)
     return Status(201, person)

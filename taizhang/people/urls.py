@@ -4,6 +4,9 @@ from taizhang.people import views
 
 urlpatterns = [
     path("", views.person_list_view, name="list"),
+    path("new/", views.person_create_view, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/reveal/", views.person_reveal_view, name="reveal"),
+    path("reports/<int:org_id>/", views.community_report_list, name="community_reports"),
+    path("reports/end/<int:pk>/", views.community_report_end_view, name="community_report_end"),
 ]

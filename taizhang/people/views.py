@@ -1,34 +1,83 @@
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
+from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
-from taizhang.people.selectors import can_view_personal, get_person_for_viewer, person_list
-from taizhang.people.services import person_reveal
+from taizhang.people.forms import CommunityReportForm, PersonForm
+from taizhang.people.permissions import COMMUNITY_REPORT, PERSON, can_view_personal
+from taizhang.people.selectors import (
+    community_reports,
+    get_community_report_for_viewer,
+    get_person_for_viewer,
+    person_list,
+)
+from taizhang.people.services import (
+    community_report_create,
+    community_report_end,
+    person_create,
+    person_reveal,
+)
+
+
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
 
 
 @requires("people.view")
 def person_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     q = request.GET.get("q", "").strip()[:60]
     org = None
     if request.GET.get("org"):
         org = get_organization_for_viewer(viewer, request.GET["org"])
-    persons = person_list(viewer=viewer, q=q, subtree_of=org).order_by("organization__path", "name")
+    external = True if request.GET.get("external") == "1" else None
+    persons = person_list(viewer=viewer, q=q, subtree_of=org, external=external).order_by(
+        "organization__path", "name"
+    )
     page = Paginator(persons, 50).get_page(request.GET.get("page"))
-    return render(request, "people/list.html", {"page": page, "q": q, "org": org})
+    return render(
+        request,
+        "people/list.html",
+        {
+            "page": page,
+            "q": q,
+            "org": org,
+            "external": external,
+            "can_create": PERSON.org_choices(viewer).exists(),
+        },
+    )
+
+
+@requires("people.manage")
+def person_create_view(request: HttpRequest) -> HttpResponse:
+    """Record a person, internal or external, where the clerk keeps the register."""
+    viewer = _viewer(request)
+    form = PersonForm(request.POST or None, viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: person_create(acting_user=viewer, **form.cleaned_data),
+        success=_("The person has been recorded."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("people:detail", pk=done.result.pk)
+    return render(request, "people/form.html", {"form": form})
 
 
 @requires("people.view")
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Any = request.user
+    viewer = _viewer(request)
     person = get_person_for_viewer(viewer, pk)
     return render(
         request,
@@ -41,9 +90,54 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the unmasked personal data in place; the reveal is audited."""
-    viewer: Any = request.user
+    viewer = _viewer(request)
     person = get_person_for_viewer(viewer, pk)
     revealed = person_reveal(person=person, acting_user=viewer)
     if revealed is None:
         raise PermissionDenied
     return render(request, "people/_personal.html", {"person": person, "revealed": revealed})
+
+
+@requires("people.view")
+def community_report_list(request: HttpRequest, org_id: int) -> HttpResponse:
+    """双报到 at one community: who reported and is serving now, and the form that
+    records a new report (for whoever keeps the community's people)."""
+    viewer = _viewer(request)
+    community = get_organization_for_viewer(viewer, org_id)
+    can_record = COMMUNITY_REPORT.scope(viewer, COMMUNITY_REPORT.manage).covers(community)
+    form = CommunityReportForm(request.POST or None)
+    done = submit(
+        request,
+        form,
+        lambda: community_report_create(
+            community=community,
+            reported_on=form.cleaned_data["reported_on"],
+            name=form.cleaned_data["name"],
+            mobile=form.cleaned_data["mobile"],
+            acting_user=viewer,
+        ),
+        success=_("The report has been recorded."),
+    )
+    if done.ok:
+        return redirect("people:community_reports", org_id=community.pk)
+    return render(
+        request,
+        "people/community_reports.html",
+        {
+            "community": community,
+            "reports": community_reports(viewer=viewer, community=community),
+            "form": form,
+            "can_record": can_record,
+        },
+    )
+
+
+@requires("people.manage")
+@require_POST
+def community_report_end_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """End a report today: from now on the community no longer sees the member."""
+    viewer = _viewer(request)
+    report = get_community_report_for_viewer(viewer, pk)
+    community_report_end(report=report, ended_on=timezone.localdate(), acting_user=viewer)
+    messages.success(request, _("The report has been ended."))
+    return redirect(reverse("people:community_reports", kwargs={"org_id": report.community_id}))

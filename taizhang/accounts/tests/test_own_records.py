@@ -72,7 +72,7 @@ def test_me_and_explain_describe_own_records(client, tree, own_clerk):
     data = client.get("/api/v1/me", **bearer(client, own_clerk)).json()
     (grant,) = data["grants"]
     assert grant["scope_kind"] == ScopeKind.OWN
-    assert "自己" in grant["explanation"] or "own records" in grant["explanation"]
+    assert "本人记录" in grant["explanation"] or "own records" in grant["explanation"]
     problems = {f["permission"]: f for f in data["functions"]}["problems.view"]
     assert problems["own_records"] is True
     assert problems["subtree_roots"] == [] and problems["organization_ids"] == []

@@ -77,3 +77,15 @@ def test_openapi_document(client):
     response = client.get("/api/v1/openapi.json")
     assert response.status_code == 200
     assert "/api/v1/organizations" in response.json()["paths"]
+
+
+def test_parent_id_missing_and_hidden_are_one_422(client, tree, personas):
+    """A parent_id outside the scope and one that does not exist read the same."""
+    headers = bearer(client, personas.street_a)
+    hidden = client.get(f"/api/v1/organizations?parent_id={tree.street_b.pk}", **headers)
+    missing = client.get("/api/v1/organizations?parent_id=999999", **headers)
+    assert hidden.status_code == missing.status_code == 422
+    assert hidden.json() == missing.json()
+    assert "parent_id" in hidden.json()["detail"]
+    mine = client.get(f"/api/v1/organizations?parent_id={tree.street_a.pk}", **headers)
+    assert [item["id"] for item in mine.json()["items"]] == [tree.community_a.pk]

@@ -119,3 +119,27 @@ def test_move_into_own_subtree_reports_error(client, tree):
         "不能把组织调整到其自身的下级" in response.content.decode() or response.status_code == 200
     )
     assert Organization.objects.get(pk=tree.street_a.pk).parent_id == tree.district.pk
+
+
+def test_partial_admin_cannot_move_out_of_her_part(client, tree):
+    """A's administrator names B as the new parent: the form answers as for an unknown
+    code and nothing moves; B's nodes are a 404 for her."""
+    from taizhang.core.testing import make_user
+    from taizhang.organizations.models import Organization
+
+    admin = make_user("sys_a", ("system_admin", "subtree", tree.street_a))
+    client.force_login(admin)
+    for code in (tree.street_b.code, "NO-SUCH"):
+        response = client.post(
+            f"/organizations/{tree.community_a.pk}/move/",
+            {"move-new_parent_code": code, "move-effective": "2030-01-01"},
+            follow=True,
+        )
+        assert "范围" in response.content.decode() or response.status_code == 200
+    assert Organization.objects.get(pk=tree.community_a.pk).parent_id == tree.street_a.pk
+    response = client.post(
+        f"/organizations/{tree.community_b.pk}/rename/",
+        {"rename-name": "x", "rename-short_name": "x", "rename-effective": "2030-01-01"},
+    )
+    assert response.status_code == 404
+    assert Organization.objects.get(pk=tree.community_b.pk).name == "B1 组织"

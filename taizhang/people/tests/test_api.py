@@ -54,7 +54,7 @@ def test_create_in_scope(client, tree, personas):
     ],
 )
 def test_body_cannot_widen_scope(client, tree, personas, extra):
-    """Creating a person in B's organization is a 404 whatever else the body says."""
+    """Creating a person in B's organization is a 422 whatever else the body says."""
     body = {"organization_id": tree.community_b.pk, "name": "赵六", "gender": "F", **extra}
     response = client.post(
         "/api/v1/people",
@@ -62,7 +62,7 @@ def test_body_cannot_widen_scope(client, tree, personas, extra):
         content_type="application/json",
         **bearer(client, personas.street_a),
     )
-    assert response.status_code == 404
+    assert response.status_code == 422
     assert not Person.objects.filter(name="赵六").exists()
 
 
@@ -76,3 +76,51 @@ def test_invalid_body_is_422(client, tree, personas):
     )
     assert response.status_code == 422
     assert not Person.objects.filter(name="钱七").exists()
+
+
+def test_hidden_and_missing_organization_ids_are_one_422(client, tree, personas):
+    """Creating in B's organization, in an organization street_a only views, or in one
+    that does not exist: the same 422 with the same message; listing too."""
+    headers = bearer(client, personas.street_a)
+    answers = [
+        client.post(
+            "/api/v1/people",
+            {"organization_id": org_id, "name": "赵六", "gender": "F"},
+            content_type="application/json",
+            **headers,
+        )
+        for org_id in (tree.community_b.pk, 999_999)
+    ]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert answers[0].json() == answers[1].json()
+    assert "organization_id" in answers[0].json()["detail"]
+    listed = [
+        client.get(f"/api/v1/people?organization_id={org_id}", **headers)
+        for org_id in (tree.community_b.pk, 999_999)
+    ]
+    assert [a.status_code for a in listed] == [422, 422]
+    assert listed[0].json() == listed[1].json() == answers[0].json()
+
+
+def test_external_person_through_the_api(client, tree, personas):
+    """An external person is recorded and shown with her unit, masked as anyone."""
+    headers = bearer(client, personas.street_a)
+    response = client.post(
+        "/api/v1/people",
+        {
+            "organization_id": tree.community_a.pk,
+            "name": "外聘专家",
+            "gender": "F",
+            "mobile": "13600001234",
+            "is_external": True,
+            "affiliation": "省农科院",
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["is_external"] is True and body["affiliation"] == "省农科院"
+    assert body["mobile"] == "136****1234"
+    listed = client.get("/api/v1/people?external=true", **headers).json()
+    assert [item["name"] for item in listed["items"]] == ["外聘专家"]

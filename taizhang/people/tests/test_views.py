@@ -59,3 +59,81 @@ def test_list_queries_are_bounded(client, tree, personas, django_assert_max_num_
     with django_assert_max_num_queries(10):
         response = client.get("/people/")
     assert response.status_code == 200
+
+
+def test_clerk_records_an_external_person(client, tree, personas):
+    """The form offers her organizations only, records 外部人员 with 所在单位, and the
+    pages show both."""
+    from taizhang.people.models import Person
+
+    client.force_login(personas.street_a)
+    form = client.get("/people/new/")
+    assert form.status_code == 200
+    choices = {org.pk for org in form.context["form"].fields["organization"].queryset}
+    assert choices == {tree.street_a.pk, tree.community_a.pk, tree.grid_a.pk}
+    response = client.post(
+        "/people/new/",
+        {
+            "organization": tree.community_a.pk,
+            "name": "钱讲师",
+            "gender": "F",
+            "mobile": "13500001111",
+            "is_external": "on",
+            "affiliation": "市委党校",
+        },
+    )
+    person = Person.objects.get(name="钱讲师")
+    assert response.status_code == 302 and response["Location"] == f"/people/{person.pk}/"
+    assert person.is_external and person.affiliation == "市委党校"
+    detail = client.get(f"/people/{person.pk}/").content.decode()
+    assert "外部人员" in detail and "所在单位" in detail and "市委党校" in detail
+    assert "135****1111" in detail and "13500001111" not in detail
+    listed = client.get("/people/?external=1").content.decode()
+    assert "钱讲师" in listed
+    refused = client.post(
+        "/people/new/", {"organization": tree.community_b.pk, "name": "x", "gender": "M"}
+    )
+    assert refused.status_code == 200 and refused.context["form"].errors
+    assert not Person.objects.filter(name="x").exists()
+
+
+def test_community_clerk_records_and_ends_a_report_on_the_page(client, tree, personas):
+    """A1's clerk records a member of B's organ by name and mobile, sees them listed
+    (masked), and ends the report; B's clerk gets a 404 on A1's page."""
+    from taizhang.accounts.models import ScopeKind
+    from taizhang.core.testing import make_org, make_user
+    from taizhang.organizations.models import OrgKind
+    from taizhang.people.models import CommunityReport
+
+    organ = make_org(tree.street_b, "BJ", OrgKind.ORGAN)
+    make_person(organ, "林报到", mobile="13700007777")
+    make_person(organ, "林同事", mobile="13700008888")
+    clerk = make_user("clerk_a1", ("clerk", ScopeKind.ORG, tree.community_a))
+    client.force_login(clerk)
+    url = f"/people/reports/{tree.community_a.pk}/"
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["can_record"]
+    response = client.post(
+        url, {"name": "林报到", "mobile": "13700007777", "reported_on": "2020-05-04"}
+    )
+    assert response.status_code == 302
+    body = client.get(url).content.decode()
+    assert "林报到" in body and "137****7777" in body and "13700007777" not in body
+    assert "林同事" not in client.get("/people/").content.decode()
+    wrong = client.post(
+        url, {"name": "林同事", "mobile": "13700000000", "reported_on": "2020-05-04"}
+    )
+    assert wrong.status_code == 200 and wrong.context["form"].errors
+    report = CommunityReport.objects.get()
+    assert client.post(f"/people/reports/end/{report.pk}/").status_code == 302
+    assert "林报到" not in client.get(url).content.decode()
+    client.force_login(personas.street_b)
+    assert client.get(url).status_code == 404
+    assert client.post(f"/people/reports/end/{report.pk}/").status_code == 404
+
+
+def test_organization_page_links_to_its_reports(client, tree, personas):
+    """The tree page leads to the 双报到 list of the unit."""
+    client.force_login(personas.street_a)
+    page = client.get(f"/organizations/?org={tree.community_a.pk}").content.decode()
+    assert f"/people/reports/{tree.community_a.pk}/" in page

@@ -1,0 +1,48 @@
+"""Forms for recording persons and 双报到 reports; choices come from the policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.actors import Actor
+from taizhang.people.models import Gender
+from taizhang.people.permissions import PERSON
+
+
+class PersonForm(forms.Form):
+    """A new person, internal or external (from outside the district), booked on an
+    organization where the viewer keeps the register."""
+
+    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None)
+    name = forms.CharField(label=_("Name"), max_length=60)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
+    id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
+    birth_date = forms.DateField(label=_("Date of birth"), required=False)
+    is_external = forms.BooleanField(
+        label=_("External person"),
+        required=False,
+        help_text=_("From outside the district: an expert, lecturer, talent or judge."),
+    )
+    affiliation = forms.CharField(
+        label=_("Affiliation"),
+        max_length=120,
+        required=False,
+        help_text=_("The external person's own unit."),
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = PERSON.org_choices(viewer)  # type: ignore[attr-defined]
+
+
+class CommunityReportForm(forms.Form):
+    """双报到: the member says who they are; the register finds them."""
+
+    name = forms.CharField(label=_("Name"), max_length=60)
+    mobile = forms.CharField(label=_("Mobile number"), max_length=20)
+    reported_on = forms.DateField(label=_("Reported on"), initial=timezone.localdate)
