@@ -116,13 +116,15 @@ def _grid_login(ctx: Any) -> Any:
     )
     grant_create(
         user=user,
-        role="clerk",
+        role="grid_worker",
         scope_kind=ScopeKind.SUBTREE,
         organization=community,
         acting_user=SYSTEM,
     )
     ctx.users["gridworker"] = user
-    ctx.logins.append(("gridworker", f"{grid.short_name}网格员，登记和回访本社区诉求"))
+    ctx.logins.append(
+        ("gridworker", f"{grid.short_name}网格员，登记本社区诉求（回访办结由街道办理）")
+    )
     return user
 
 
@@ -321,7 +323,12 @@ def load(ctx: Any) -> None:
             if roll < 0.95
             else Satisfaction.UNSATISFIED
         )
-        follower = actor if actor is not None and actor != district_user else district_user
+        # A grid worker records demands but does not conclude them (no demands.follow_up).
+        follower = (
+            actor
+            if actor is not None and actor not in (district_user, gridworker)
+            else street_users.get(street.pk) or district_user
+        )
         demand = services.demand_follow_up(
             demand=demand,
             satisfaction=satisfaction,
