@@ -19,6 +19,7 @@ from taizhang.activities.models import (
     VenueCategory,
 )
 from taizhang.activities.permissions import ACTIVITY, CAMPAIGN_TEAM, VIEW
+from taizhang.activities.selectors import sign_in_base
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
 from taizhang.people.models import Person
@@ -189,11 +190,9 @@ class AttendanceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.activity = activity
-        lower, upper = activity.org.subtree_bounds
-        # The sign-in sheet offers the subtree's persons the viewer may see, no others.
+        # The sign-in sheet offers the persons the viewer may see, no others.
         self.fields["attendees"].queryset = PERSON.queryset(  # type: ignore[attr-defined]
-            viewer,
-            base=Person.objects.filter(organization__path__gte=lower, organization__path__lt=upper),
+            viewer, base=sign_in_base(activity)
         )
 
     def clean(self) -> dict[str, Any]:

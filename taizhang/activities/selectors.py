@@ -29,8 +29,8 @@ from taizhang.activities.permissions import (
 )
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.people.models import Person
-from taizhang.people.permissions import PERSON
+from taizhang.people.models import CommunityReport, Person
+from taizhang.people.permissions import PERSON, current_reports_q
 
 SORTS = {
     "": ("-held_on", "-pk"),
@@ -118,11 +118,21 @@ def members_present(activity: Activity) -> int:
     return Attendance.objects.filter(activity=activity, person__membership__isnull=False).count()
 
 
+def sign_in_base(activity: Activity) -> QuerySet[Person]:
+    """Who may be on an activity's sign-in sheet, before the viewer's scope: persons of
+    the holding organization's subtree and members of organs currently reported there
+    (双报到)."""
+    reported = CommunityReport.objects.filter(
+        current_reports_q(), _subtree_q(activity.org, "community__")
+    ).values("person_id")
+    return Person.objects.filter(_subtree_q(activity.org, "organization__") | Q(pk__in=reported))
+
+
 def attendee_candidates(activity: Activity, *, viewer: Actor, limit: int = 400) -> list[Person]:
-    """Persons of the holding organization's subtree the viewer may see, members first:
-    the sign-in sheet."""
+    """Persons of the sign-in sheet (``sign_in_base``) the viewer may see, members
+    first."""
     return list(
-        visible_persons(viewer, Person.objects.filter(_subtree_q(activity.org, "organization__")))
+        visible_persons(viewer, sign_in_base(activity))
         .select_related("organization", "membership")
         .annotate(non_member=Case(When(membership__isnull=True, then=1), default=0))
         .order_by("non_member", "organization__path", "name", "pk")[:limit]
