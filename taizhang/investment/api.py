@@ -272,7 +272,7 @@ def list_leads(
 ) -> Any:
     """Leads in your scope; filters only narrow it."""
     return lead_list(
-        viewer=request.user,
+        viewer=_viewer(request),
         stage=stage,
         source=source,
         team_id=team_id,
@@ -286,7 +286,7 @@ def list_leads(
 @requires("investment.view")
 def get_lead(request: HttpRequest, lead_id: int) -> Any:
     """One lead; 404 when it does not exist or is outside your scope."""
-    return get_lead_for_viewer(request.user, lead_id)
+    return get_lead_for_viewer(_viewer(request), lead_id)
 
 
 @router.post("/leads", response={201: LeadOut, 403: ErrorOut, 422: ErrorOut})
@@ -296,13 +296,13 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
     team = _team(request, data.pop("team_id"))
-    lead = services.lead_create(org=org, team=team, **data, acting_user=request.user)
+    lead = services.lead_create(org=org, team=team, **data, acting_user=_viewer(request))
     return Status(201, lead)
 
 
 def _lead_for(request: HttpRequest, lead_id: int, action: str) -> Any:
-    lead = get_lead_for_viewer(request.user, lead_id)
-    if not can(request.user, action, lead):
+    lead = get_lead_for_viewer(_viewer(request), lead_id)
+    if not can(_viewer(request), action, lead):
         raise PermissionDenied
     return lead
 
@@ -315,7 +315,7 @@ def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch) -> Any:
     data = payload.dict(exclude_unset=True)
     if "team_id" in data:
         data["team"] = _team(request, data.pop("team_id") or None)
-    return services.lead_update(lead=lead, acting_user=request.user, **data)
+    return services.lead_update(lead=lead, acting_user=_viewer(request), **data)
 
 
 @router.post("/leads/{lead_id}/advance", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
@@ -333,7 +333,7 @@ def advance_lead(request: HttpRequest, lead_id: int, payload: AdvanceIn) -> Any:
         signed_amount=payload.signed_amount,
         event=event,
         reason=payload.reason,
-        acting_user=request.user,
+        acting_user=_viewer(request),
     )
 
 
@@ -343,7 +343,7 @@ def lose_lead(request: HttpRequest, lead_id: int, payload: LostIn) -> Any:
     """Mark a lead as lost, with the reason."""
     lead = _lead_for(request, lead_id, "lose")
     return services.lead_mark_lost(
-        lead=lead, reason=payload.reason, on=payload.on, acting_user=request.user
+        lead=lead, reason=payload.reason, on=payload.on, acting_user=_viewer(request)
     )
 
 
@@ -363,7 +363,7 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
         lead_unit=unit,
         linked_leader=leader,
         responsible=responsible,
-        acting_user=request.user,
+        acting_user=_viewer(request),
     )
     return Status(201, {"project_id": project.pk, "lead_id": lead.pk})
 
@@ -373,13 +373,13 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
 @requires("investment.view")
 def list_events(request: HttpRequest, year: int | None = None) -> Any:
     """Events in your scope with their signings computed from the leads."""
-    return event_list(viewer=request.user, year=year)
+    return event_list(viewer=_viewer(request), year=year)
 
 
 @router.get("/events/{event_id}", response=EventOut)
 @requires("investment.view")
 def get_event(request: HttpRequest, event_id: int) -> Any:
-    return get_event_for_viewer(request.user, event_id)
+    return get_event_for_viewer(_viewer(request), event_id)
 
 
 @router.post("/events", response={201: EventOut, 403: ErrorOut, 422: ErrorOut})
@@ -387,8 +387,8 @@ def get_event(request: HttpRequest, event_id: int) -> Any:
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    event = services.event_create(org=org, **data, acting_user=request.user)
-    return Status(201, get_event_for_viewer(request.user, event.pk))
+    event = services.event_create(org=org, **data, acting_user=_viewer(request))
+    return Status(201, get_event_for_viewer(_viewer(request), event.pk))
 
 
 @router.post("/competitions", response={201: CompetitionOut, 403: ErrorOut, 422: ErrorOut})
@@ -399,7 +399,7 @@ def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
     org = _org(request, data.pop("org_id"))
     points = {key: data.pop(key) for key in list(data) if key.startswith("points_")}
     competition = services.competition_create(
-        org=org, points=points, **data, acting_user=request.user
+        org=org, points=points, **data, acting_user=_viewer(request)
     )
     return Status(201, competition)
 
@@ -411,8 +411,8 @@ def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
 @requires("investment.manage")
 def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> Any:
     """Add a team with its leader and members (persons you may see)."""
-    competition = get_competition_for_viewer(request.user, competition_id)
-    if not can(request.user, "edit", competition):
+    competition = get_competition_for_viewer(_viewer(request), competition_id)
+    if not can(_viewer(request), "edit", competition):
         raise PermissionDenied
     leader = (
         _person(request, payload.leader_id, "leader_id") if payload.leader_id is not None else None
@@ -429,7 +429,7 @@ def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> A
         base=payload.base,
         leader=leader,
         members=members,
-        acting_user=request.user,
+        acting_user=_viewer(request),
     )
     return Status(201, team)
 
@@ -438,7 +438,7 @@ def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> A
 @requires("investment.view")
 def get_scoreboard(request: HttpRequest, competition_id: int) -> Any:
     """Ranked teams and teams below the minimum number of cases."""
-    competition = get_competition_for_viewer(request.user, competition_id)
+    competition = get_competition_for_viewer(_viewer(request), competition_id)
     ranked, unranked = scoreboard(competition)
 
     def rows(scores: list[Any]) -> list[dict[str, Any]]:
@@ -470,14 +470,14 @@ def get_scoreboard(request: HttpRequest, competition_id: int) -> Any:
 @paginate(LimitOffsetPagination)
 @requires("investment.view")
 def list_subsidies(request: HttpRequest, year: int | None = None, q: str = "") -> Any:
-    return subsidy_list(viewer=request.user, year=year, q=q)
+    return subsidy_list(viewer=_viewer(request), year=year, q=q)
 
 
 @router.get("/subsidies/summary", response=SubsidySummaryOut)
 @requires("investment.view")
 def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
     """兑现扶持资金 and 惠及企业(家次) over your scope, computed from the payments."""
-    return subsidy_summary(subsidy_list(viewer=request.user, year=year))
+    return subsidy_summary(subsidy_list(viewer=_viewer(request), year=year))
 
 
 @router.post("/subsidies", response={201: SubsidyOut, 403: ErrorOut, 422: ErrorOut})
@@ -485,5 +485,5 @@ def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
 def create_subsidy(request: HttpRequest, payload: SubsidyIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    subsidy = services.subsidy_create(org=org, **data, acting_user=request.user)
+    subsidy = services.subsidy_create(org=org, **data, acting_user=_viewer(request))
     return Status(201, subsidy)

@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.core.registry import (
     Metric,
     grant_to_roles,
@@ -128,7 +129,7 @@ for _metric in (
     register_metric(_metric)
 
 
-def _source_lead(viewer: Any, project: Any) -> dict[str, Any] | None:
+def _source_lead(viewer: Actor | None, project: Any) -> dict[str, Any] | None:
     """On a key project's page: the investment lead it came from, if the viewer may see it."""
     if viewer is None or not viewer.is_authenticated or not viewer.has_function(LEAD.view):
         return None

@@ -148,13 +148,13 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
 
 @requires(VIEW)
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_lead_for_viewer(request.user, pk)
+    lead = get_lead_for_viewer(_viewer(request), pk)
     return render(request, "investment/lead_detail.html", _lead_context(request, lead))
 
 
 def _lead_for(request: HttpRequest, pk: int, action: str) -> Lead:
-    lead = get_lead_for_viewer(request.user, pk)
-    if not can(request.user, action, lead):
+    lead = get_lead_for_viewer(_viewer(request), pk)
+    if not can(_viewer(request), action, lead):
         raise PermissionDenied
     return lead
 

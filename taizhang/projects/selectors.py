@@ -113,7 +113,7 @@ def project_list(
     if leader_id is not None:
         qs = qs.filter(linked_leader_id=leader_id)
     if overdue:
-        qs = qs.filter(is_overdue=True)
+        qs = qs.filter(_overdue_q(timezone.localdate()))
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(location__icontains=q))
     return qs.order_by(*SORTS.get(sort, SORTS["investment"]))

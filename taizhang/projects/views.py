@@ -163,13 +163,13 @@ def _detail_context(request: HttpRequest, project: Project, **forms: Any) -> dic
 
 @requires(VIEW)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for_viewer(request.user, pk)
+    project = get_project_for_viewer(_viewer(request), pk)
     return render(request, "projects/detail.html", _detail_context(request, project))
 
 
 def _manageable(request: HttpRequest, pk: int, action: str) -> Project:
-    project = get_project_for_viewer(request.user, pk)
-    if not can(request.user, action, project):
+    project = get_project_for_viewer(_viewer(request), pk)
+    if not can(_viewer(request), action, project):
         raise PermissionDenied
     return project
 
@@ -289,5 +289,5 @@ def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, to viewers who can see its project."""
-    evidence = get_evidence_for_viewer(request.user, pk)
+    evidence = get_evidence_for_viewer(_viewer(request), pk)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
