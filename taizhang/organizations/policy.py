@@ -33,6 +33,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor, is_system, require_actor
+from taizhang.core.registry import Label
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import Scope, scope_for
 
@@ -63,7 +64,7 @@ class CrossTreeRule:
     ``covers(viewer, obj, permission)`` says the same of one object in Python."""
 
     name: str
-    description: str
+    description: Label  # a lazy translation: explain() renders it per request
     q: Callable[[Any, str], Q]
     covers: Callable[[Any, Any, str], bool]
 
@@ -237,7 +238,9 @@ class ScopePolicy(Generic[M]):
                 for r in scope.explain(None, owner_id=_follow(obj, f"{self.owner_field}_id"))
                 if r not in reasons
             ]
-        reasons += [rule.description for rule in self.extra if rule.covers(viewer, obj, self.view)]
+        reasons += [
+            str(rule.description) for rule in self.extra if rule.covers(viewer, obj, self.view)
+        ]
         return reasons
 
 
