@@ -1,19 +1,32 @@
-"""Demo: about 5,000 invented persons with memberships and positions."""
+"""Demo: about 5,000 invented persons with memberships and positions, a few external
+persons (lecturers and experts from other units) and 双报到 reports of organ members to
+communities."""
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
+
+from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.people.models import PositionTitle
-from taizhang.people.services import person_import
+from taizhang.people.services import community_report_create, person_create, person_import
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余"
     "于杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
     "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+EXTERNAL_UNITS = (
+    "市委党校",
+    "省农业科学院",
+    "市规划设计研究院",
+    "临海大学",
+    "市律师协会",
+    "邻区文化馆",
 )
 GIVEN = (
     "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国文辉志红春燕玲海东林雪梅晨"
@@ -140,3 +153,26 @@ def load(ctx: Any) -> None:
         source="demo district",
         acting_user=SYSTEM,
     )
+    _external_and_reports(ctx)
+
+
+def _external_and_reports(ctx: Any) -> None:
+    # A stream of its own, so the modules loaded after this one draw what they drew
+    # before these rows existed.
+    rng = random.Random(1211)
+    for unit in EXTERNAL_UNITS:
+        row = _person(rng, ctx.district)
+        person_create(**row, is_external=True, affiliation=unit, acting_user=SYSTEM)
+    today = timezone.localdate()
+    by_org: dict[int, list[Any]] = {}
+    for person in ctx.persons:
+        by_org.setdefault(person.organization_id, []).append(person)
+    for organ in ctx.organs:
+        members = by_org.get(organ.pk, [])
+        for person in rng.sample(members, min(3, len(members))):
+            community_report_create(
+                person=person,
+                community=rng.choice(ctx.communities),
+                reported_on=today - dt.timedelta(days=rng.randint(30, 700)),
+                acting_user=SYSTEM,
+            )
