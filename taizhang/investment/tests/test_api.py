@@ -220,3 +220,69 @@ def test_patch_lead(client, personas, tree):
         **bearer(client, personas.street_b),
     )
     assert response.status_code == 404
+
+
+def test_hidden_and_missing_ids_in_a_payload_get_the_same_422(client, personas, tree):
+    """A team member, an event or a team of B named by A's clerk is as unknown as an id
+    that does not exist: the same 422 and message."""
+    from taizhang.investment.services import event_create
+    from taizhang.organizations.policy import unknown_message
+    from taizhang.projects.tests.factories import make_person
+
+    headers = bearer(client, personas.street_a)
+    hidden_person = make_person(tree.community_b, "望澜队员")
+    hidden_event = event_create(
+        org=tree.street_b, kind="fair", name="望澜投洽会", held_on=days_ago(3), acting_user=SYSTEM
+    )
+    other = competition_create(
+        org=tree.street_b,
+        name="望澜竞赛",
+        starts_on=days_ago(10),
+        ends_on=days_ago(-10),
+        acting_user=SYSTEM,
+    )
+    hidden_team = team_create(competition=other, name="望澜组", acting_user=SYSTEM)
+    own = competition_create(
+        org=tree.street_a,
+        name="临溪竞赛",
+        starts_on=days_ago(10),
+        ends_on=days_ago(-10),
+        acting_user=SYSTEM,
+    )
+    lead = make_lead(tree.street_a, "临溪线索")
+    cases = [
+        (
+            f"{URL}/competitions/{own.pk}/teams",
+            "member_ids",
+            lambda pk: {"name": "x", "member_ids": [pk]},
+        ),
+        (
+            f"{URL}/competitions/{own.pk}/teams",
+            "leader_id",
+            lambda pk: {"name": "y", "leader_id": pk},
+        ),
+        (
+            f"{URL}/leads/{lead.pk}/advance",
+            "event_id",
+            lambda pk: {"to_stage": LeadStage.SIGNED, "event_id": pk},
+        ),
+    ]
+    for url, field, body in cases:
+        hidden_id = {"event_id": hidden_event.pk}.get(field, hidden_person.pk)
+        answers = [
+            client.post(url, data=body(pk), content_type="application/json", **headers)
+            for pk in (hidden_id, 999_999)
+        ]
+        expected = {"detail": {field: [unknown_message()]}}
+        assert [(a.status_code, a.json()) for a in answers] == [(422, expected)] * 2, field
+    answers = [
+        client.patch(
+            f"{URL}/leads/{lead.pk}",
+            data={"team_id": pk},
+            content_type="application/json",
+            **headers,
+        )
+        for pk in (hidden_team.pk, 999_999)
+    ]
+    expected = {"detail": {"team_id": [unknown_message()]}}
+    assert [(a.status_code, a.json()) for a in answers] == [(422, expected)] * 2

@@ -125,3 +125,25 @@ def test_list_query_count_does_not_grow(personas, tree, django_assert_max_num_qu
                 row.responsible,
                 row.is_overdue,
             )
+
+
+def test_form_choices_come_from_the_policies(tree, personas):
+    """A's clerk is offered A's units as owners, persons the person rule shows her as
+    responsible, every leader candidate as linked leader, and any unit as lead unit."""
+    from taizhang.projects.forms import ProjectForm
+    from taizhang.projects.tests.factories import make_person
+
+    own = make_person(tree.community_a, "临溪负责人")
+    hidden = make_person(tree.community_b, "望澜负责人")
+    leader = make_leader_user(tree).person
+    form = ProjectForm(viewer=personas.street_a)
+    owners = set(form.fields["org"].queryset)
+    assert tree.street_a in owners and tree.community_a in owners
+    assert tree.street_b not in owners and tree.district not in owners
+    responsible = set(form.fields["responsible"].queryset)
+    assert own in responsible and hidden not in responsible
+    assert leader in set(form.fields["linked_leader"].queryset)
+    assert tree.street_b in set(form.fields["lead_unit"].queryset)
+    # The district clerk sees both streets' persons.
+    district = set(ProjectForm(viewer=personas.district).fields["responsible"].queryset)
+    assert {own, hidden} <= district
