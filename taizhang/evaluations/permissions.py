@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from taizhang.core.actors import Actor, is_system
 from taizhang.evaluations.models import (
@@ -41,7 +42,7 @@ ACTIONS = {"manage", "score", "review", "publish", "nominate"}
 NOTHING = Q(pk__in=[])
 
 
-def _signed_in(viewer: Any) -> bool:
+def _signed_in(viewer: Actor | None) -> bool:
     return viewer is not None and bool(getattr(viewer, "is_authenticated", False))
 
 
@@ -64,7 +65,7 @@ def ancestor_paths(viewer: Actor | None) -> list[str]:
     )
 
 
-def _above(viewer: Any, org: Organization | None) -> bool:
+def _above(viewer: Actor | None, org: Organization | None) -> bool:
     return org is not None and org.path in ancestor_paths(viewer)
 
 
@@ -75,7 +76,7 @@ def is_judge(viewer: Actor | None, competition: Competition) -> bool:
     return Judge.objects.filter(competition_id=competition.pk, user_id=viewer.pk).exists()
 
 
-def _judging(viewer: Any, competition_ref: str) -> Q:
+def _judging(viewer: Actor, competition_ref: str) -> Q:
     if viewer is None or getattr(viewer, "pk", None) is None:
         return NOTHING
     return Q(Exists(Judge.objects.filter(competition=OuterRef(competition_ref), user_id=viewer.pk)))
@@ -88,13 +89,13 @@ def _view_only(permission: str) -> bool:
 
 JUDGE_SEES_COMPETITION = CrossTreeRule(
     name="evaluations.judge_sees_competition",
-    description=_("You are a judge of this competition."),
+    description=gettext_lazy("You are a judge of this competition."),
     q=lambda viewer, permission: _judging(viewer, "pk") if _view_only(permission) else NOTHING,
     covers=lambda viewer, obj, permission: _view_only(permission) and is_judge(viewer, obj),
 )
 PUBLISHED_COMPETITION_REACHES_DOWN = CrossTreeRule(
     name="evaluations.published_competition_reaches_down",
-    description=_("The results are published to the units below the organizer."),
+    description=gettext_lazy("The results are published to the units below the organizer."),
     q=lambda viewer, permission: (
         Q(status=CompetitionStatus.PUBLISHED, org__path__in=ancestor_paths(viewer))
         if _view_only(permission)
@@ -108,7 +109,7 @@ PUBLISHED_COMPETITION_REACHES_DOWN = CrossTreeRule(
 )
 JUDGE_SEES_ENTRIES = CrossTreeRule(
     name="evaluations.judge_sees_entries",
-    description=_("You are a judge of this entry's competition."),
+    description=gettext_lazy("You are a judge of this entry's competition."),
     q=lambda viewer, permission: (
         _judging(viewer, "competition") if _view_only(permission) else NOTHING
     ),
@@ -118,7 +119,7 @@ JUDGE_SEES_ENTRIES = CrossTreeRule(
 )
 PUBLISHED_ENTRIES_REACH_DOWN = CrossTreeRule(
     name="evaluations.published_entries_reach_down",
-    description=_("The results are published to the units below the organizer."),
+    description=gettext_lazy("The results are published to the units below the organizer."),
     q=lambda viewer, permission: (
         Q(
             competition__status=CompetitionStatus.PUBLISHED,
@@ -135,7 +136,9 @@ PUBLISHED_ENTRIES_REACH_DOWN = CrossTreeRule(
 )
 AWARD_REACHES_DOWN = CrossTreeRule(
     name="evaluations.award_reaches_down",
-    description=_("Units below the awarding body nominate to it and read its honour roll."),
+    description=gettext_lazy(
+        "Units below the awarding body nominate to it and read its honour roll."
+    ),
     q=lambda viewer, permission: (
         Q(org__path__in=ancestor_paths(viewer)) if _view_only(permission) else NOTHING
     ),
@@ -143,7 +146,9 @@ AWARD_REACHES_DOWN = CrossTreeRule(
 )
 HONOUR_ROLL_REACHES_DOWN = CrossTreeRule(
     name="evaluations.honour_roll_reaches_down",
-    description=_("The published honour roll is read by the units below the awarding body."),
+    description=gettext_lazy(
+        "The published honour roll is read by the units below the awarding body."
+    ),
     q=lambda viewer, permission: (
         Q(status=NominationStatus.PUBLISHED, award__org__path__in=ancestor_paths(viewer))
         if _view_only(permission)

@@ -10,6 +10,7 @@ one person rule (``people.permissions.PERSON``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -197,7 +198,7 @@ def resolve_judge_user(
 # Awards -----------------------------------------------------------------------------
 
 
-def _counted(viewer: Actor, *, statuses: list[str] | None = None) -> Any:
+def _counted(viewer: Actor, *, statuses: Sequence[str] | None = None) -> Any:
     """How many nominations of each award the viewer may see (one subquery)."""
     rows = NOMINATION.queryset(viewer).filter(award=OuterRef("pk"))
     if statuses is not None:

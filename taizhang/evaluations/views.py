@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import Actor
-from taizhang.core.forms import int_or_none, submit
+from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.evaluations import services
 from taizhang.evaluations.forms import (
     AwardForm,
@@ -59,6 +59,12 @@ def _viewer(request: HttpRequest) -> Actor:
     return request.user  # type: ignore[return-value]
 
 
+def _created(done: Submission[Any]) -> Any:
+    """The primary key of what a successful submission created."""
+    assert done.result is not None
+    return done.result.pk
+
+
 def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
     for message in exc.messages:
         messages.error(request, message)
@@ -80,7 +86,7 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
             success=_("The competition is set up."),
         )
         if done.ok:
-            return redirect("evaluations:competition_detail", pk=done.result.pk)
+            return redirect("evaluations:competition_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
     competitions = list(competition_list(viewer=viewer, year=int_or_none(request.GET.get("year"))))
@@ -144,14 +150,14 @@ def _competition_context(request: HttpRequest, competition: Competition, **forms
 
 @requires(VIEW)
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    competition = get_competition_for_viewer(request.user, pk)
+    competition = get_competition_for_viewer(_viewer(request), pk)
     context = _competition_context(request, competition)
     return render(request, "evaluations/competition_detail.html", context)
 
 
 def _managed_competition(request: HttpRequest, pk: int) -> Competition:
-    competition = get_competition_for_viewer(request.user, pk)
-    if not can(request.user, "manage", competition):
+    competition = get_competition_for_viewer(_viewer(request), pk)
+    if not can(_viewer(request), "manage", competition):
         raise PermissionDenied
     return competition
 
@@ -225,8 +231,8 @@ def competition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 def _judged(request: HttpRequest, pk: int) -> tuple[Competition, list[Any]]:
-    competition = get_competition_for_viewer(request.user, pk)
-    sheet = judge_sheet(viewer=request.user, competition=competition)
+    competition = get_competition_for_viewer(_viewer(request), pk)
+    sheet = judge_sheet(viewer=_viewer(request), competition=competition)
     if sheet is None:
         raise PermissionDenied
     return competition, sheet
@@ -319,7 +325,7 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
             success=_("The award was set up."),
         )
         if done.ok:
-            return redirect("evaluations:award_detail", pk=done.result.pk)
+            return redirect("evaluations:award_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
     kind = request.GET.get("kind", "")
@@ -363,13 +369,13 @@ def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str
 
 @requires(VIEW)
 def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    award = get_award_for_viewer(request.user, pk)
+    award = get_award_for_viewer(_viewer(request), pk)
     return render(request, "evaluations/award_detail.html", _award_context(request, award))
 
 
 def _managed_award(request: HttpRequest, pk: int) -> Award:
-    award = get_award_for_viewer(request.user, pk)
-    if not can(request.user, "manage", award):
+    award = get_award_for_viewer(_viewer(request), pk)
+    if not can(_viewer(request), "manage", award):
         raise PermissionDenied
     return award
 
@@ -442,7 +448,7 @@ def award_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def award_published_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The published honour roll (表彰名单) of one award."""
-    award = get_award_for_viewer(request.user, pk)
+    award = get_award_for_viewer(_viewer(request), pk)
     if award.published_on is None:
         raise Http404
     return render(

@@ -172,7 +172,9 @@ def _managed_org(request: HttpRequest, org_id: int, field: str) -> Organization:
 @requires(VIEW)
 def list_pairs(request: HttpRequest, year: int | None = None, q: str = "", sort: str = "") -> Any:
     """Pairs whose village or helping organization is in your scope."""
-    return pair_list(viewer=request.user, year=year, q=q, sort=sort if sort in PAIR_SORTS else "")
+    return pair_list(
+        viewer=_viewer(request), year=year, q=q, sort=sort if sort in PAIR_SORTS else ""
+    )
 
 
 @router.get("/pairs/villages-over", response=OverOut)
@@ -182,8 +184,8 @@ def get_villages_over(request: HttpRequest, year: int, threshold: int = 500_000)
     return {
         "year": year,
         "threshold": threshold,
-        "villages_over": villages_over(viewer=request.user, year=year, threshold=threshold),
-        "villages_paired": paired_villages(viewer=request.user, year=year),
+        "villages_over": villages_over(viewer=_viewer(request), year=year, threshold=threshold),
+        "villages_paired": paired_villages(viewer=_viewer(request), year=year),
     }
 
 
@@ -191,7 +193,7 @@ def get_villages_over(request: HttpRequest, year: int, threshold: int = 500_000)
 @requires(VIEW)
 def get_pair(request: HttpRequest, pair_id: int) -> Any:
     """One pair; 404 when it does not exist or is outside your scope."""
-    return get_pair_for_viewer(request.user, pair_id)
+    return get_pair_for_viewer(_viewer(request), pair_id)
 
 
 @router.post("/pairs", response={201: PairOut, 403: ErrorOut, 422: ErrorOut})
@@ -203,7 +205,9 @@ def create_pair(request: HttpRequest, payload: PairIn) -> Any:
     # records, so it is not scoped; the village must be one the caller manages.
     helper = resolve_choice(helper_choices(), data.pop("helper_id"), field="helper_id")
     village = _managed_org(request, data.pop("village_id"), "village_id")
-    pair = services.pair_create(helper=helper, village=village, **data, acting_user=request.user)
+    pair = services.pair_create(
+        helper=helper, village=village, **data, acting_user=_viewer(request)
+    )
     return Status(201, pair)
 
 
@@ -211,16 +215,16 @@ def create_pair(request: HttpRequest, payload: PairIn) -> Any:
 @requires(VIEW)
 def list_values(request: HttpRequest, pair_id: int) -> Any:
     """The village's values for the pair's years, with their correction history."""
-    pair = get_pair_for_viewer(request.user, pair_id)
-    return values_for_pair(viewer=request.user, pair=pair)
+    pair = get_pair_for_viewer(_viewer(request), pair_id)
+    return values_for_pair(viewer=_viewer(request), pair=pair)
 
 
 @router.post("/pairs/{pair_id}/values", response={200: ValueOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
     """Record or revise a value for a year of the pair; 422 once it is confirmed."""
-    pair = get_pair_for_viewer(request.user, pair_id)
-    if not can(request.user, "record", pair):
+    pair = get_pair_for_viewer(_viewer(request), pair_id)
+    if not can(_viewer(request), "record", pair):
         raise PermissionDenied
     if payload.year not in pair.years:
         raise ValidationError({"year": _("Choose a year of the pair's period.")})
@@ -229,7 +233,7 @@ def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
         indicator=payload.indicator,
         year=payload.year,
         value=payload.value,
-        acting_user=request.user,
+        acting_user=_viewer(request),
     )
 
 
@@ -251,7 +255,7 @@ def confirm_value(request: HttpRequest, pair_id: int, value_id: int) -> Any:
     """Confirm a value; it is locked from then on (403 when already confirmed, and for
     whoever recorded it: another person confirms)."""
     value = _value(request, pair_id, value_id, "confirm")
-    return services.indicator_confirm(value=value, acting_user=request.user)
+    return services.indicator_confirm(value=value, acting_user=_viewer(request))
 
 
 @router.post(
@@ -263,7 +267,10 @@ def correct_value(request: HttpRequest, pair_id: int, value_id: int, payload: Co
     """Correct a confirmed value with a reason; the old value stays in the history."""
     value = _value(request, pair_id, value_id, "correct")
     services.indicator_correct(
-        value=value, new_value=payload.new_value, reason=payload.reason, acting_user=request.user
+        value=value,
+        new_value=payload.new_value,
+        reason=payload.reason,
+        acting_user=_viewer(request),
     )
     return _value(request, pair_id, value_id, "correct")
 
@@ -273,14 +280,14 @@ def correct_value(request: HttpRequest, pair_id: int, value_id: int, payload: Co
 @requires(VIEW)
 def list_partnerships(request: HttpRequest, kind: str = "") -> Any:
     return partnership_list(
-        viewer=request.user, kind=kind if kind in PartnershipKind.values else ""
+        viewer=_viewer(request), kind=kind if kind in PartnershipKind.values else ""
     )
 
 
 @router.get("/partnerships/{partnership_id}", response=PartnershipOut)
 @requires(VIEW)
 def get_partnership(request: HttpRequest, partnership_id: int) -> Any:
-    return get_partnership_for_viewer(request.user, partnership_id)
+    return get_partnership_for_viewer(_viewer(request), partnership_id)
 
 
 @router.post("/partnerships", response={201: PartnershipOut, 403: ErrorOut, 422: ErrorOut})
@@ -289,14 +296,14 @@ def create_partnership(request: HttpRequest, payload: PartnershipIn) -> Any:
     """Record an agreement or workstation for an organization you manage."""
     data = payload.dict()
     org = _managed_org(request, data.pop("org_id"), "org_id")
-    partnership = services.partnership_create(org=org, **data, acting_user=request.user)
+    partnership = services.partnership_create(org=org, **data, acting_user=_viewer(request))
     return Status(201, partnership)
 
 
 @router.get("/partnerships/{partnership_id}/ambassadors", response=list[AmbassadorOut])
 @requires(VIEW)
 def list_ambassadors(request: HttpRequest, partnership_id: int) -> Any:
-    partnership = get_partnership_for_viewer(request.user, partnership_id)
+    partnership = get_partnership_for_viewer(_viewer(request), partnership_id)
     return list(partnership_ambassadors(partnership))
 
 
@@ -307,8 +314,8 @@ def list_ambassadors(request: HttpRequest, partnership_id: int) -> Any:
 @requires(MANAGE)
 def appoint_ambassador(request: HttpRequest, partnership_id: int, payload: AmbassadorIn) -> Any:
     """Appoint a person you may see as 招商大使 or 招才引智大使."""
-    partnership = get_partnership_for_viewer(request.user, partnership_id)
-    if not can(request.user, "manage", partnership):
+    partnership = get_partnership_for_viewer(_viewer(request), partnership_id)
+    if not can(_viewer(request), "manage", partnership):
         raise PermissionDenied
     viewer = _viewer(request)
     person = PERSON.resolve(
@@ -320,6 +327,6 @@ def appoint_ambassador(request: HttpRequest, partnership_id: int, payload: Ambas
         role=payload.role,
         appointed_on=payload.appointed_on,
         ends_on=payload.ends_on,
-        acting_user=request.user,
+        acting_user=_viewer(request),
     )
     return Status(201, ambassador)

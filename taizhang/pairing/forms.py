@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.actors import Actor
 from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
 from taizhang.pairing.selectors import (
     helper_choices,
@@ -59,7 +60,7 @@ class PairForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(self, "helper", helper_choices())
         _queryset(self, "village", village_choices(viewer=viewer))
@@ -92,7 +93,7 @@ class PartnershipForm(forms.Form):
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(self, "org", org_choices(viewer=viewer))
 
@@ -107,7 +108,7 @@ class AmbassadorForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args: Any, viewer: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(self, "person", person_choices(viewer=viewer))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from taizhang.core.actors import Actor, is_system
 from taizhang.organizations.models import Organization
@@ -39,7 +40,7 @@ PAIR: ScopePolicy[Pair] = ScopePolicy(
 )
 
 
-def _helped_q(viewer: Any, permission: str) -> Q:
+def _helped_q(viewer: Actor, permission: str) -> Q:
     if permission != VIEW:
         return NOTHING
     pairs = PAIR.queryset(viewer, VIEW).filter(
@@ -50,7 +51,7 @@ def _helped_q(viewer: Any, permission: str) -> Q:
     return Q(Exists(pairs))
 
 
-def _helped_covers(viewer: Any, obj: Any, permission: str) -> bool:
+def _helped_covers(viewer: Actor, obj: Any, permission: str) -> bool:
     if permission != VIEW:
         return False
     return (
@@ -64,7 +65,7 @@ def _helped_covers(viewer: Any, obj: Any, permission: str) -> bool:
 
 HELPER_SEES_VILLAGE_FIGURES = CrossTreeRule(
     name="pairing.helper_sees_village_figures",
-    description=_("Your organization helps this village in that year."),
+    description=gettext_lazy("Your organization helps this village in that year."),
     q=_helped_q,
     covers=_helped_covers,
 )

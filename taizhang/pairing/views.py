@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor
-from taizhang.core.forms import int_or_none, submit
+from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
     AmbassadorForm,
@@ -51,6 +51,12 @@ CONFIRM = "pairing.confirm"
 
 def _viewer(request: HttpRequest) -> Actor:
     return request.user  # type: ignore[return-value]
+
+
+def _created(done: Submission[Any]) -> Any:
+    """The primary key of what a successful submission created."""
+    assert done.result is not None
+    return done.result.pk
 
 
 @requires(VIEW)
@@ -95,7 +101,7 @@ def pair_create_view(request: HttpRequest) -> HttpResponse:
         success=_("The pair was recorded."),
     )
     if done.ok:
-        return redirect("pairing:pair_detail", pk=done.result.pk)
+        return redirect("pairing:pair_detail", pk=_created(done))
     status = 422 if request.method == "POST" else 200
     return render(request, "pairing/pair_form.html", {"form": form}, status=status)
 
@@ -136,7 +142,7 @@ def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, A
 
 @requires(VIEW)
 def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pair = get_pair_for_viewer(request.user, pk)
+    pair = get_pair_for_viewer(_viewer(request), pk)
     return render(request, "pairing/pair_detail.html", _pair_context(request, pair))
 
 
@@ -177,7 +183,7 @@ def _value_of(request: HttpRequest, pk: int, value_pk: int, action: str) -> tupl
 def value_confirm_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResponse:
     pair, value = _value_of(request, pk, value_pk, "confirm")
     try:
-        services.indicator_confirm(value=value, acting_user=request.user)
+        services.indicator_confirm(value=value, acting_user=_viewer(request))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -222,7 +228,7 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
             success=_("The partnership was recorded."),
         )
         if done.ok:
-            return redirect("pairing:partnership_detail", pk=done.result.pk)
+            return redirect("pairing:partnership_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
     kind = request.GET.get("kind", "")
