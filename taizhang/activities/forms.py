@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import QuerySet
@@ -30,8 +30,15 @@ WIDE = {"style": "width:100%"}
 FORM_DEPTH = 4
 
 
-class OrgChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _OrgField = forms.ModelChoiceField[Organization]
+else:
+    _OrgField = forms.ModelChoiceField
+
+
+class OrgChoiceField(_OrgField):
+    def label_from_instance(self, obj: Organization) -> str:
         return "　" * max(obj.depth - 1, 0) + obj.short_name
 
 

@@ -157,7 +157,7 @@ def _campaigns_under_way(viewer: Actor | None, user: Any) -> dict[str, Any] | No
 register_slot("core.home", "activities/_home_campaigns.html", _campaigns_under_way, order=50)
 
 
-def _member_attendance() -> QuerySet:
+def _member_attendance() -> QuerySet[Attendance]:
     return Attendance.objects.filter(
         activity__attendance_mode=AttendanceMode.LIST, person__membership__isnull=False
     )

@@ -310,7 +310,7 @@ def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> Cam
     total = sum(per_category.values())
     return CampaignProgress(
         total=Progress(str(campaign.title), total, campaign.target_count, campaign),
-        teams=[Progress(t.name, t.done, t.quota or None, t) for t in teams],  # type: ignore[attr-defined]
+        teams=[Progress(t.name, t.done, t.quota or None, t) for t in teams],
         venue_categories=[Progress(c.name, per_category.get(c.pk, 0), None, c) for c in targets],
         unassigned=activities.filter(team__isnull=True).count(),
         outside_categories=total - sum(per_category.get(c.pk, 0) for c in targets),

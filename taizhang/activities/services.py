@@ -68,7 +68,7 @@ def _require_function(acting_user: Actor, permission: str) -> None:
 
 
 def _within(org: Organization, outer: Organization) -> bool:
-    return org.path.startswith(outer.path)
+    return bool(org.path.startswith(outer.path))
 
 
 @transaction.atomic

@@ -53,6 +53,11 @@ MANAGE = "activities.manage"
 PAGE_SIZE = 50
 
 
+def _viewer(request: HttpRequest) -> Actor:
+    """The signed-in user as the actor of reads and writes (routes require a login)."""
+    return request.user  # type: ignore[return-value]
+
+
 def _year(request: HttpRequest) -> int:
     try:
         year = int(request.GET.get("year", ""))
@@ -68,7 +73,7 @@ def _choice(model: Any, value: str) -> Any:
 @requires(VIEW)
 def activity_list_view(request: HttpRequest) -> HttpResponse:
     """The ledger of activities with the year's figures for the chosen subtree."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     get = request.GET
     year = _year(request)
     org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
@@ -109,7 +114,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
 @requires(MANAGE)
 def activity_create_view(request: HttpRequest) -> HttpResponse:
     """Record an activity; with a list of attendees the sign-in sheet follows."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     initial: dict[str, Any] = {"held_on": timezone.localdate(), "attendance_mode": "list"}
     form = ActivityForm(request.POST or None, viewer=viewer, initial=initial)
 
@@ -138,8 +143,8 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
         )
 
     done = submit(request, form, record, success=_("The activity is recorded."))
-    if done.ok:
-        activity = done.result
+    activity = done.result
+    if activity is not None:
         if activity.attendance_mode == AttendanceMode.LIST:
             messages.info(request, _("Now tick who attended on the sign-in sheet."))
         return redirect("activities:detail", pk=activity.pk)
@@ -147,7 +152,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     # Persons are named only as the one person rule allows (PERSON): the others count
     # in the figures without a name.
     attendees = list(activity_attendees(activity, viewer=viewer))
@@ -199,14 +204,14 @@ def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[s
 
 @requires(VIEW)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_activity_for_viewer(request.user, pk)
+    activity = get_activity_for_viewer(_viewer(request), pk)
     return render(request, "activities/detail.html", _detail_context(request, activity))
 
 
 @requires(MANAGE)
 def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the details of an activity (not its organization or attendance)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "edit", activity):
         raise PermissionDenied
@@ -240,7 +245,7 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the sign-in sheet (or a headcount) of an activity."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "attendance", activity):
         raise PermissionDenied
@@ -267,7 +272,7 @@ def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a problem found on a 调研 visit on the problem list."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "raise_problem", activity):
         raise PermissionDenied
@@ -284,7 +289,7 @@ def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         success=_("The problem is on the problem list."),
     )
-    if done.ok:
+    if done.result is not None:
         return redirect("problems:detail", pk=done.result.pk)
     context = _detail_context(request, activity, problem_form=form)
     return render(request, "activities/detail.html", context, status=422)
@@ -292,7 +297,7 @@ def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     campaigns = list(campaign_list(viewer=viewer, q=request.GET.get("q", "").strip()[:60])[:200])
     return render(
         request,
@@ -303,7 +308,7 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def campaign_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     form = CampaignForm(request.POST or None, viewer=viewer)
 
     def launch() -> Any:
@@ -321,13 +326,13 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
         )
 
     done = submit(request, form, launch, success=_("The campaign is set up; now form its teams."))
-    if done.ok:
+    if done.result is not None:
         return redirect("activities:campaign", pk=done.result.pk)
     return render(request, "activities/campaign_form.html", {"form": form})
 
 
 def _campaign_context(request: HttpRequest, campaign: Any, team_form: Any = None) -> dict[str, Any]:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     can_manage = can(viewer, "manage", campaign)
     return {
         "campaign": campaign,
@@ -341,14 +346,14 @@ def _campaign_context(request: HttpRequest, campaign: Any, team_form: Any = None
 
 @requires(VIEW)
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_campaign_for_viewer(request.user, pk)
+    campaign = get_campaign_for_viewer(_viewer(request), pk)
     return render(request, "activities/campaign.html", _campaign_context(request, campaign))
 
 
 @requires(MANAGE)
 @require_POST
 def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     campaign = get_campaign_for_viewer(viewer, pk)
     if not can(viewer, "manage", campaign):
         raise PermissionDenied
@@ -376,7 +381,7 @@ def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def volunteer_list_view(request: HttpRequest) -> HttpResponse:
     """双报到: members' service in communities, with the year's person-times and hours."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = _viewer(request)
     year = _year(request)
     org = (
         get_organization_for_viewer(viewer, request.GET["org"]) if request.GET.get("org") else None

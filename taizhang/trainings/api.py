@@ -148,6 +148,11 @@ class RecordOut(Schema):
     graduated: bool | None
 
 
+def _viewer(request: HttpRequest) -> Actor:
+    """The signed-in user as the actor of reads and writes (routes require a login)."""
+    return request.user  # type: ignore[return-value]
+
+
 def _persons(user: Actor, pks: list[int], field: str) -> list[Person]:
     base = Person.objects.select_related("organization")
     return PERSON.resolve_many(user, dict.fromkeys(pks), field=field, base=base)
@@ -171,8 +176,8 @@ def _enrollments(klass: TrainingClass, pks: list[int], field: str) -> list[Enrol
 
 
 def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingClass:
-    klass = get_training_class_for_viewer(request.user, class_id)
-    if not can(request.user, action, klass):
+    klass = get_training_class_for_viewer(_viewer(request), class_id)
+    if not can(_viewer(request), action, klass):
         raise PermissionDenied
     return klass
 
@@ -182,14 +187,14 @@ def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingCla
 @requires(VIEW)
 def list_classes(request: HttpRequest, q: str = "", year: int | None = None) -> Any:
     """Training classes in your scope; filters only narrow."""
-    return training_class_list(viewer=request.user, q=q[:60], year=year)
+    return training_class_list(viewer=_viewer(request), q=q[:60], year=year)
 
 
 @router.get("/trainees/{person_id}", response=list[RecordOut])
 @requires(VIEW)
 def trainee(request: HttpRequest, person_id: int) -> Any:
     """A person's record across the classes you may see."""
-    _person, rows = trainee_record(viewer=request.user, person_pk=person_id)
+    _person, rows = trainee_record(viewer=_viewer(request), person_pk=person_id)
     return [
         {
             "class_id": e.training_class_id,
@@ -207,13 +212,13 @@ def trainee(request: HttpRequest, person_id: int) -> Any:
 @requires(VIEW)
 def get_class(request: HttpRequest, class_id: int) -> Any:
     """One class; 404 when missing or outside your scope."""
-    return get_training_class_for_viewer(request.user, class_id)
+    return get_training_class_for_viewer(_viewer(request), class_id)
 
 
 @router.post("", response={201: ClassOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def create_class(request: HttpRequest, payload: ClassIn) -> Any:
-    user: Actor = request.user  # type: ignore[assignment]
+    user = _viewer(request)
     org = _org(user, payload.org_id, "org_id")
     data = payload.dict(exclude={"org_id"})
     klass = services.training_class_create(org=org, acting_user=user, **data)
@@ -223,7 +228,7 @@ def create_class(request: HttpRequest, payload: ClassIn) -> Any:
 @router.get("/{class_id}/sessions", response=list[SessionOut])
 @requires(VIEW)
 def list_sessions(request: HttpRequest, class_id: int) -> Any:
-    return class_sessions(get_training_class_for_viewer(request.user, class_id))
+    return class_sessions(get_training_class_for_viewer(_viewer(request), class_id))
 
 
 @router.post("/{class_id}/sessions", response={201: SessionOut, 403: ErrorOut, 422: ErrorOut})
@@ -231,14 +236,14 @@ def list_sessions(request: HttpRequest, class_id: int) -> Any:
 def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> Any:
     klass = _for_action(request, class_id, "edit")
     speaker = (
-        PERSON.resolve(request.user, payload.speaker_id, field="speaker_id")
+        PERSON.resolve(_viewer(request), payload.speaker_id, field="speaker_id")
         if payload.speaker_id is not None
         else None
     )
     session = services.training_session_create(
         training_class=klass,
         speaker=speaker,
-        acting_user=request.user,
+        acting_user=_viewer(request),
         **payload.dict(exclude={"speaker_id"}),
     )
     return Status(201, session)
@@ -248,9 +253,9 @@ def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> A
 @requires(MANAGE)
 def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
     klass = _for_action(request, class_id, "edit")
-    org = _org(request.user, payload.org_id, "org_id", VIEW)
+    org = _org(_viewer(request), payload.org_id, "org_id", VIEW)
     row = services.class_quota_set(
-        training_class=klass, org=org, quota=payload.quota, acting_user=request.user
+        training_class=klass, org=org, quota=payload.quota, acting_user=_viewer(request)
     )
     return {"org_id": row.org_id, "quota": row.quota}
 
@@ -258,7 +263,7 @@ def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
 @router.get("/{class_id}/enrollments", response=list[EnrollmentOut])
 @requires(VIEW)
 def list_enrollments(request: HttpRequest, class_id: int) -> Any:
-    return class_roster(get_training_class_for_viewer(request.user, class_id))
+    return class_roster(get_training_class_for_viewer(_viewer(request), class_id))
 
 
 @router.post(
@@ -268,8 +273,8 @@ def list_enrollments(request: HttpRequest, class_id: int) -> Any:
 def enroll(request: HttpRequest, class_id: int, payload: EnrollIn) -> Any:
     """Enroll persons; refused (422) over capacity, over a quota, or twice."""
     klass = _for_action(request, class_id, "enroll")
-    persons = _persons(request.user, payload.person_ids, "person_ids")
-    services.enrollment_create(training_class=klass, persons=persons, acting_user=request.user)
+    persons = _persons(_viewer(request), payload.person_ids, "person_ids")
+    services.enrollment_create(training_class=klass, persons=persons, acting_user=_viewer(request))
     pks = {p.pk for p in persons}
     return Status(201, [e for e in class_roster(klass) if e.person_id in pks])
 
@@ -284,7 +289,9 @@ def check_in(request: HttpRequest, class_id: int, session_id: int, payload: Chec
     klass = _for_action(request, class_id, "check_in")
     session = get_session(klass, session_id)
     enrollments = _enrollments(klass, payload.enrollment_ids, "enrollment_ids")
-    services.session_check_in(session=session, enrollments=enrollments, acting_user=request.user)
+    services.session_check_in(
+        session=session, enrollments=enrollments, acting_user=_viewer(request)
+    )
     return next(s for s in class_sessions(klass) if s.pk == session.pk)
 
 
@@ -299,7 +306,7 @@ def submit_reflection(
     klass = _for_action(request, class_id, "submit_reflection")
     enrollment = get_enrollment(klass, enrollment_id)
     reflection = services.reflection_submit(
-        enrollment=enrollment, title=payload.title, text=payload.text, acting_user=request.user
+        enrollment=enrollment, title=payload.title, text=payload.text, acting_user=_viewer(request)
     )
     return Status(201, {"id": reflection.pk, "submitted_on": str(reflection.submitted_on)})
 
@@ -309,8 +316,8 @@ def submit_reflection(
 def complete(request: HttpRequest, class_id: int) -> Any:
     """结业: apply the class's completion rule; the graduate list becomes final."""
     klass = _for_action(request, class_id, "complete")
-    services.training_class_complete(training_class=klass, acting_user=request.user)
-    return _report(get_training_class_for_viewer(request.user, class_id))
+    services.training_class_complete(training_class=klass, acting_user=_viewer(request))
+    return _report(get_training_class_for_viewer(_viewer(request), class_id))
 
 
 def _report(klass: TrainingClass) -> dict[str, Any]:
@@ -333,4 +340,4 @@ def _report(klass: TrainingClass) -> dict[str, Any]:
 @requires(VIEW)
 def report(request: HttpRequest, class_id: int) -> Any:
     """The figures a press release on the class would use."""
-    return _report(get_training_class_for_viewer(request.user, class_id))
+    return _report(get_training_class_for_viewer(_viewer(request), class_id))

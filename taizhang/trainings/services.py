@@ -438,7 +438,7 @@ def training_class_complete(
     )
     graduates = 0
     for row in rows:
-        pct = row.n * 100 // sessions  # type: ignore[attr-defined]
+        pct = row.n * 100 // sessions
         wrote = hasattr(row, "reflection")
         row.attendance_pct = pct
         row.graduated = pct >= klass.min_attendance_pct and (wrote or not klass.reflection_required)
