@@ -20,7 +20,7 @@ class PasswordChangeForm(forms.Form):
     new_password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
     new_password_again = forms.CharField(label=_("New password again"), widget=forms.PasswordInput)
 
-    def clean(self) -> dict:
+    def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("new_password") != data.get("new_password_again"):
             self.add_error("new_password_again", _("The two new passwords differ."))

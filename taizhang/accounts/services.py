@@ -205,7 +205,9 @@ def grant_create(
         raise PermissionDenied
     # An own-records grant still names the organization it is given on (the grantee's
     # own); without one only the system actor may give it.
-    named = list(listed or []) if scope_kind == ScopeKind.LISTED else [organization]
+    named: list[Organization | None] = (
+        list(listed or []) if scope_kind == ScopeKind.LISTED else [organization]
+    )
     for org in named:
         GRANT.require_org(acting_user, org)
     User.objects.select_for_update().filter(pk=user.pk).first()

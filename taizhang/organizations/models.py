@@ -33,7 +33,7 @@ def subtree_bounds(path: str) -> tuple[str, str]:
     return path, path + PATH_UPPER_SENTINEL
 
 
-class PathField(models.CharField):
+class PathField(models.CharField):  # type: ignore[type-arg]
     """A CharField compared byte by byte on every backend.
 
     PostgreSQL's default collation (e.g. en_US.UTF-8) ignores punctuation at the first

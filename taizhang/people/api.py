@@ -8,12 +8,18 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
+from taizhang.core.actors import Actor
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.people.models import Gender, Person
 from taizhang.people.permissions import PERSON
 from taizhang.people.selectors import get_person_for_viewer, person_list
 from taizhang.people.services import person_create
+
+
+def _viewer(request: HttpRequest) -> Actor:
+    return request.user  # type: ignore[return-value]
+
 
 router = Router(tags=["people"])
 
@@ -62,9 +68,9 @@ def list_people(
     """Persons in your scope; filters only narrow it. An ``organization_id`` that does
     not exist or is outside your scope is one 422."""
     if organization_id is not None:
-        ORGANIZATION.resolve(request.user, organization_id, field="organization_id")
+        ORGANIZATION.resolve(_viewer(request), organization_id, field="organization_id")
     return person_list(
-        viewer=request.user, organization_id=organization_id, q=q, external=external
+        viewer=_viewer(request), organization_id=organization_id, q=q, external=external
     ).order_by("pk")
 
 
@@ -72,7 +78,7 @@ def list_people(
 @requires("people.view")
 def get_person(request: HttpRequest, person_id: int) -> Any:
     """One person; 404 when missing or outside your scope."""
-    return get_person_for_viewer(request.user, person_id)
+    return get_person_for_viewer(_viewer(request), person_id)
 
 
 @router.post("", response={201: PersonOut, 403: ErrorOut, 422: ErrorOut})
@@ -82,11 +88,11 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     district) in an organization where you keep the register: any other id, existing or
     not, is the same 422."""
     org = ORGANIZATION.resolve(
-        request.user,
+        _viewer(request),
         payload.organization_id,
         field="organization_id",
-        base=PERSON.org_choices(request.user),
+        base=PERSON.org_choices(_viewer(request)),
     )
     data = payload.dict(exclude={"organization_id"})
-    person = person_create(organization=org, acting_user=request.user, **data)
+    person = person_create(organization=org, acting_user=_viewer(request), **data)
     return Status(201, person)

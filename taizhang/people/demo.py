@@ -36,7 +36,7 @@ CHECK = "10X98765432"
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
-def _id_number(rng: Any, birth: dt.date, gender: str) -> str:
+def _id_number(rng: random.Random, birth: dt.date, gender: str) -> str:
     """A well-formed but invented ID number (region 990xxx does not exist)."""
     seq = rng.randint(0, 99) * 10 + (
         rng.choice([1, 3, 5, 7, 9]) if gender == "M" else rng.choice([0, 2, 4, 6, 8])
@@ -46,12 +46,12 @@ def _id_number(rng: Any, birth: dt.date, gender: str) -> str:
     return body + CHECK[total % 11]
 
 
-def _name(rng: Any) -> str:
+def _name(rng: random.Random) -> str:
     given = "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2, 2])))
     return rng.choice(SURNAMES) + given
 
 
-def _person(rng: Any, org: Organization) -> dict[str, Any]:
+def _person(rng: random.Random, org: Organization) -> dict[str, Any]:
     gender = rng.choice("MF")
     birth = dt.date(rng.randint(1955, 2002), rng.randint(1, 12), rng.randint(1, 28))
     return {

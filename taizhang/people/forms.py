@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
+from taizhang.organizations.models import Organization
 from taizhang.people.models import Gender
 from taizhang.people.permissions import PERSON
 
@@ -17,7 +18,9 @@ class PersonForm(forms.Form):
     """A new person, internal or external (from outside the district), booked on an
     organization where the viewer keeps the register."""
 
-    organization = forms.ModelChoiceField(label=_("Organization"), queryset=None)
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none()
+    )
     name = forms.CharField(label=_("Name"), max_length=60)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
