@@ -15,8 +15,6 @@ person, see their personal data unmasked, or see anyone else of the organ.
 
 from __future__ import annotations
 
-from typing import cast
-
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -65,7 +63,7 @@ def _reported_covers(viewer: Actor, person: Person, permission: str) -> bool:
 REPORTED_TO_COMMUNITY = CrossTreeRule(
     name="people.reported_to_community",
     # Lazy: the policy is built at import, before a request picks the language.
-    description=cast(str, _("reported to a community whose people you see (双报到)")),
+    description=_("reported to a community whose people you see (双报到)"),
     q=_reported_q,
     covers=_reported_covers,
 )
