@@ -85,9 +85,11 @@ def can(viewer: Actor | None, action: str, obj: Any) -> bool:
             return VOLUNTEER_SERVICE.covers(viewer, obj, MANAGE)
         return ACTIVITY.covers(viewer, obj, MANAGE)
     if action == "raise_problem":
-        return bool(getattr(obj, "is_survey", False)) and ACTIVITY.covers(
-            viewer, obj, "problems.manage"
-        )
+        # The problem is put on the holding organization's list: problems.manage there
+        # (an own-records grant on the visit is not enough).
+        return bool(getattr(obj, "is_survey", False)) and ACTIVITY.scope(
+            viewer, "problems.manage"
+        ).covers(obj.org)
     if action == "configure":
         return bool(viewer.has_function(CONFIGURE))
     return False
