@@ -1,6 +1,6 @@
 import pytest
 
-from taizhang.core.testing import make_personas, make_tree
+from tests.support import make_personas, make_tree
 
 
 @pytest.fixture

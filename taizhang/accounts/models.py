@@ -37,6 +37,18 @@ class User(AbstractUser):
 
         return has_function(self, permission)
 
+    def grant_facts(self) -> list[Any]:
+        """This user's grants as the scope module explains them (home page, ``/me``)."""
+        from taizhang.organizations.scope import grant_facts
+
+        return grant_facts(self)
+
+    def functions(self) -> list[str]:
+        """Every function any of this user's grants carries."""
+        from taizhang.organizations.scope import functions_of
+
+        return functions_of(self)
+
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
 

@@ -10,16 +10,16 @@ from django.views.i18n import set_language as django_set_language
 from taizhang.core.access import login_required, public, requires
 from taizhang.core.models import AuditEvent
 from taizhang.core.registry import NAV_ITEMS, PERMISSIONS
-from taizhang.organizations.scope import functions_of, grant_facts
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """What the user is responsible for and what they may do."""
+    # The user model (accounts) explains its own grants: core imports no module above it.
     user: Any = request.user
-    functions = functions_of(user)
+    functions = user.functions()
     context = {
-        "grants": grant_facts(user),
+        "grants": user.grant_facts(),
         "functions": [PERMISSIONS[code] for code in functions if code in PERMISSIONS],
         "shortcuts": [item for item in NAV_ITEMS if item.permission in functions],
     }

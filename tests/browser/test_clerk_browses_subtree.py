@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.people.models import PositionTitle
 from taizhang.people.tests.factories import make_person
+from tests.support import PASSWORD, make_personas, make_tree
 
 from .conftest import log_in
 

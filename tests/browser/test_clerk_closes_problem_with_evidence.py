@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.problems.models import Problem, ProblemState
 from taizhang.problems.services import problem_create
 from taizhang.problems.tests.factories import PNG, link_person, make_person
+from tests.support import PASSWORD, make_personas, make_tree
 
 from .conftest import log_in
 
@@ -19,12 +19,14 @@ from .conftest import log_in
 @pytest.mark.django_db(transaction=True)
 def test_clerk_closes_problem_with_evidence(live_server, page, settings, tmp_path):
     """street_a opens a problem on her ledger, starts it, is refused when she submits
-    without a file, submits with a photo, signs off and sees it 销号 with a dated history;
-    the neighbouring clerk gets a 404 on it."""
+    without a file, submits with a photo and is offered no sign-off of her own work; the
+    district clerk signs off and sees it 销号 with a dated history; the neighbouring
+    clerk gets a 404 on it."""
     settings.MEDIA_ROOT = tmp_path / "media"
     tree = make_tree()
     personas = make_personas(tree)
     link_person(personas.street_a, tree.street_a, "陈干事")
+    link_person(personas.district, tree.district, "李督查")
     responsible = make_person(tree.community_a, "王责任")
     problem = problem_create(
         org=tree.community_a,
@@ -58,7 +60,12 @@ def test_clerk_closes_problem_with_evidence(live_server, page, settings, tmp_pat
     page.click("button:has-text('提交验收')")
     page.locator(".messages", has_text="等待验收").wait_for()
     assert "整改后照片.png" in page.locator("main").inner_text()
+    # Duties kept apart: who submitted the evidence does not close the item out.
+    assert page.locator("button:has-text('验收通过，销号')").count() == 0
 
+    page.context.clear_cookies()
+    log_in(page, live_server.url, "district", PASSWORD)
+    page.goto(f"{live_server.url}/problems/{problem.pk}/")
     page.fill("#id_note", "经现场核查，整改到位")
     page.click("button:has-text('验收通过，销号')")
     page.locator(".messages", has_text="问题已销号").wait_for()
@@ -67,7 +74,7 @@ def test_clerk_closes_problem_with_evidence(live_server, page, settings, tmp_pat
         assert step in history
     closed = Problem.objects.get(pk=problem.pk)
     assert closed.state == ProblemState.CLOSED
-    assert closed.verifier is not None and closed.verifier.name == "陈干事"
+    assert closed.verifier is not None and closed.verifier.name == "李督查"
 
     page.click("nav.mainnav >> text=问题清单")
     page.click(".tabs >> text=本单位待销号")

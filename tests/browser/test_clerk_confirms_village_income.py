@@ -1,21 +1,23 @@
-"""A subdistrict clerk records a village's collective income, confirms it (locking it),
-is refused when recording over it, and corrects it with a reason that keeps the old value."""
+"""A subdistrict clerk records a village's collective income; she may not confirm her own
+figure, a district clerk confirms it (locking it), is refused when recording over it, and
+corrects it with a reason that keeps the old value."""
 
 from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.pairing.models import IndicatorCorrection, IndicatorValue
 from taizhang.pairing.tests.factories import FIRST_YEAR, make_organ, make_pair
 from tests.browser.conftest import log_in
+from tests.support import PASSWORD, make_personas, make_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_clerk_confirms_village_income(live_server, page):
     """Given a pair of an organ with community A1, when A's clerk records 480,000 yuan for
-    year 2 and confirms it, the value is locked; a correction to 520,000 with a reason shows
+    year 2 she is offered no confirmation; when the district clerk confirms it, the value
+    is locked; a correction to 520,000 with a reason shows
     both values in the history, and the list's headline counts the village."""
     tree = make_tree()
     personas = make_personas(tree)
@@ -33,7 +35,13 @@ def test_clerk_confirms_village_income(live_server, page):
     page.click("#record-value button[type=submit]")
     cell = page.locator(f"#values td[data-year='{year}'][data-indicator='collective_income']")
     assert "48万元" in cell.inner_text() and "待确认" in cell.inner_text()
+    assert cell.locator("button", has_text="确认").count() == 0
 
+    # Duties kept apart: another person confirms.
+    page.context.clear_cookies()
+    log_in(page, live_server.url, personas.district.username, PASSWORD)
+    page.goto(f"{live_server.url}/pairing/pairs/{pair.pk}/")
+    cell = page.locator(f"#values td[data-year='{year}'][data-indicator='collective_income']")
     cell.locator("button", has_text="确认").click()
     cell = page.locator(f"#values td[data-year='{year}'][data-indicator='collective_income']")
     assert "已锁定" in cell.inner_text()

@@ -10,8 +10,8 @@ from django.utils import timezone
 from docx import Document
 
 from taizhang.activities.tests.factories import make_activity, make_person
-from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.statistics import rollups
+from tests.support import PASSWORD, make_personas, make_tree
 
 from .conftest import log_in
 

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.investment.models import EventKind, Lead, LeadStage
 from taizhang.investment.services import event_create
 from taizhang.investment.tests.factories import make_lead
+from tests.support import PASSWORD, make_personas, make_tree
 
 from .conftest import log_in
 

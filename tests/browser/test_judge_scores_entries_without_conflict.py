@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import PASSWORD, make_tree
 from taizhang.evaluations.models import Score
 from taizhang.evaluations.tests.factories import make_competition, make_judge_user
 from tests.browser.conftest import log_in
+from tests.support import PASSWORD, make_tree
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,10 +10,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD, make_tree
 from taizhang.projects.models import Stage
 from taizhang.projects.services import progress_report_create
 from taizhang.projects.tests.factories import make_leader_user, make_project
+from tests.support import PASSWORD, make_tree
 
 from .conftest import log_in
 

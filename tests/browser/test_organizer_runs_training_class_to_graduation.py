@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from taizhang.activities.tests.factories import make_person
-from taizhang.core.testing import PASSWORD, make_personas, make_tree
 from taizhang.trainings.models import Enrollment
+from tests.support import PASSWORD, make_personas, make_tree
 
 from .conftest import log_in
 

@@ -7,7 +7,7 @@ import pytest
 from taizhang.accounts.models import ScopeKind
 from taizhang.activities.models import Activity
 from taizhang.activities.tests.factories import make_person
-from taizhang.core.testing import PASSWORD, make_personas, make_tree, make_user
+from tests.support import PASSWORD, make_personas, make_tree, make_user
 
 from .conftest import log_in
 

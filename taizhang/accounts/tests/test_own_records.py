@@ -8,10 +8,10 @@ import pytest
 from taizhang.accounts.forms import GrantForm
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import bearer, make_user
 from taizhang.organizations.policy import ScopePolicy
 from taizhang.problems.models import Problem
 from taizhang.problems.tests.factories import make_problem
+from tests.support import bearer, make_user
 
 pytestmark = pytest.mark.django_db
 

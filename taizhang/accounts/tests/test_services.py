@@ -21,7 +21,7 @@ from taizhang.accounts.services import (
 )
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import PASSWORD, make_user
+from tests.support import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

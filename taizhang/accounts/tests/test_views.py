@@ -7,7 +7,7 @@ from django.conf import settings
 
 from taizhang.accounts.services import user_create
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +129,7 @@ def test_audit_trail_page_is_for_the_auditor_only(client, tree, personas):
 def test_security_admin_grants_and_unlocks(client, tree, personas):
     """The security administrator adds a grant, revokes it, and unlocks an account."""
     from taizhang.accounts.models import Grant, User
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     security = make_user("sec", ("security_admin", "subtree", tree.district))
     target = personas.nobody
@@ -151,7 +151,7 @@ def test_security_admin_grants_and_unlocks(client, tree, personas):
 
 def test_security_admin_cannot_grant_himself_or_mix_admin_roles(client, tree, personas):
     """No self-grants; an audit admin cannot also receive a clerk role."""
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     security = make_user("sec", ("security_admin", "subtree", tree.district))
     client.force_login(security)
@@ -175,7 +175,7 @@ def test_partial_security_admin_pages_stay_in_her_subtree(client, tree, personas
     """On B's organization the form answers as for an unknown code; B's grant shows no
     revoke button and revoking it is a 404; nothing changes."""
     from taizhang.accounts.models import Grant
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     security = make_user("sec_a", ("security_admin", "subtree", tree.street_a))
     client.force_login(security)

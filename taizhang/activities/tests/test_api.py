@@ -7,7 +7,7 @@ import pytest
 from taizhang.activities.models import Activity
 from taizhang.activities.tests.factories import make_activity, make_campaign, make_person
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import bearer
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/activities"
@@ -151,7 +151,7 @@ def test_volunteer_service_api(client, tree, personas):
 def test_patch_corrects_and_refuses(client, tree, personas):
     """A corrects her activity; B gets 404; a viewer without manage gets 403."""
     from taizhang.accounts.models import ScopeKind
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     activity = make_activity(tree.community_a, headcount=5)
     url = f"{URL}/{activity.pk}"

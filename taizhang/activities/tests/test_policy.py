@@ -32,8 +32,8 @@ from taizhang.activities.tests.factories import (
     make_service,
     make_team,
 )
-from taizhang.core.testing import PASSWORD, bearer, make_user
 from taizhang.organizations.policy import unknown_message
+from tests.support import PASSWORD, bearer, make_user
 
 pytestmark = pytest.mark.django_db
 

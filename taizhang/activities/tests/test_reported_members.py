@@ -19,9 +19,9 @@ from taizhang.activities.models import AttendanceMode, VolunteerService
 from taizhang.activities.selectors import activity_attendees, activity_list, attendee_candidates
 from taizhang.activities.tests.factories import make_activity, make_person
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD, make_org, make_user
 from taizhang.organizations.models import OrgKind
 from taizhang.people.services import community_report_create, community_report_end
+from tests.support import PASSWORD, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -21,7 +21,7 @@ from taizhang.activities.tests.factories import (
 )
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import make_user
+from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from taizhang.activities import services
 from taizhang.activities.models import Activity, AttendanceMode, CampaignTeam, VolunteerService
 from taizhang.activities.tests.factories import kind, make_activity, make_campaign, make_person
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()

@@ -53,4 +53,4 @@ def test_register_listener_is_idempotent(monkeypatch: pytest.MonkeyPatch) -> Non
 
     changes.register_listener(listener)
     changes.register_listener(listener)
-    assert changes._LISTENERS == [listener]
+    assert [listener] == changes._LISTENERS

@@ -27,9 +27,9 @@ from django.http import Http404
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import POLICIES, ROLES
-from taizhang.core.testing import make_tree, make_user
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
+from tests.support import make_tree, make_user
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.core.services import update_with_audit
-from taizhang.core.testing import make_org
+from tests.support import make_org
 
 pytestmark = pytest.mark.django_db
 

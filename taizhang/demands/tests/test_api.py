@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import bearer
 from taizhang.demands.models import Demand
 from taizhang.demands.tests.factories import make_category, make_demand
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/demands"

@@ -14,7 +14,6 @@ from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.core.registry import ROLES
-from taizhang.core.testing import make_user
 from taizhang.demands import services
 from taizhang.demands.models import DemandState
 from taizhang.demands.permissions import DEMAND, ROUTING_RULE, can, reveal_basis
@@ -24,6 +23,7 @@ from taizhang.demands.selectors import (
     get_demand_for_viewer,
 )
 from taizhang.demands.tests.factories import make_category, make_demand, make_replied
+from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
 SUB = ScopeKind.SUBTREE

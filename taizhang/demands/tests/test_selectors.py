@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import METRICS
-from taizhang.core.testing import make_org
 from taizhang.demands import services
 from taizhang.demands.models import Demand
 from taizhang.demands.selectors import (
@@ -24,6 +23,7 @@ from taizhang.demands.selectors import (
 from taizhang.demands.services import RequesterIn
 from taizhang.demands.tests.factories import make_category, make_demand, make_replied
 from taizhang.organizations.models import OrgKind
+from tests.support import make_org
 
 pytestmark = pytest.mark.django_db
 

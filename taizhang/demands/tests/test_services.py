@@ -218,8 +218,8 @@ def test_start_needs_the_handling_unit(tree, personas, category):
 
 def test_enterprise_requester_sets_the_enterprise(tree, category):
     """An enterprise requester marks the demand as serving that enterprise."""
-    from taizhang.core.testing import make_org
     from taizhang.organizations.models import OrgKind
+    from tests.support import make_org
 
     firm = make_org(tree.street_a, "A-E1", OrgKind.ENTERPRISE)
     demand = make_demand(

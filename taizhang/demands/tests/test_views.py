@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import PASSWORD
 from taizhang.demands.models import Demand, DemandState
 from taizhang.demands.tests.factories import make_category, make_demand, make_replied
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

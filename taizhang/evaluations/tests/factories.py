@@ -11,7 +11,6 @@ from django.utils import timezone
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
 from taizhang.evaluations.models import Competition, EntryKind
 from taizhang.evaluations.services import (
     competition_create,
@@ -21,6 +20,7 @@ from taizhang.evaluations.services import (
     judge_add,
 )
 from taizhang.people.services import person_create
+from tests.support import PASSWORD
 
 RUBRIC = [("特色亮点", "30", "30"), ("实际成效", "40", "40"), ("展示效果", "30", "30")]
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import bearer
 from taizhang.evaluations.models import Award, Competition, Score
 from taizhang.evaluations.services import award_create, score_record
 from taizhang.evaluations.tests.factories import make_competition, make_judge_user, scores_for
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.tests.factories import make_person
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/evaluations"

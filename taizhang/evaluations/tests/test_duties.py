@@ -15,11 +15,11 @@ from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create
 from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import ROLES
-from taizhang.core.testing import PASSWORD
 from taizhang.evaluations import services
 from taizhang.evaluations.permissions import can, runs
 from taizhang.evaluations.selectors import judge_user_choices, judging_for, results_visible
 from taizhang.evaluations.tests.factories import make_competition, make_judge_user, scores_for
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

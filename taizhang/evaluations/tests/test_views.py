@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
 from taizhang.evaluations.models import Competition, Nomination, Score
 from taizhang.evaluations.services import (
     award_create,
@@ -15,6 +14,7 @@ from taizhang.evaluations.services import (
     score_record,
 )
 from taizhang.evaluations.tests.factories import make_competition, make_judge_user, scores_for
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +235,7 @@ def test_award_list_query_count(client, personas, tree, django_assert_max_num_qu
 
 def test_award_detail_query_count(client, personas, tree, django_assert_max_num_queries):
     """An award with 40 nominations renders in a bounded number of queries."""
-    from taizhang.core.testing import make_org
+    from tests.support import make_org
 
     award = award_create(
         org=tree.district,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import bearer
 from taizhang.investment.models import Lead, LeadStage
 from taizhang.investment.services import competition_create, subsidy_create, team_create
 from taizhang.investment.tests.factories import days_ago, make_lead
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/investment"

@@ -257,9 +257,9 @@ def test_convert_needs_the_project_ledgers_manage_too(tree, personas, monkeypatc
     leads on A but may not record key projects there is refused, and nothing is written."""
     from taizhang.accounts.models import ScopeKind
     from taizhang.core.registry import ROLES
-    from taizhang.core.testing import make_user
     from taizhang.investment.permissions import can
     from taizhang.projects.models import Project
+    from tests.support import make_user
 
     clerk = ROLES["clerk"]
     monkeypatch.setattr(clerk, "permissions", clerk.permissions - {"projects.manage"})

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
 from taizhang.investment.models import EventKind, Lead, LeadStage
 from taizhang.investment.services import (
     competition_create,
@@ -18,6 +17,7 @@ from taizhang.investment.services import (
 from taizhang.investment.tests.factories import days_ago, make_lead
 from taizhang.projects.models import Project
 from taizhang.projects.tests.factories import make_leader_user
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import bearer
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 

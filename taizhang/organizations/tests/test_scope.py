@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, grant_revoke
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import make_org, make_user
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import clear_cache, scope_for
 from taizhang.organizations.selectors import (
@@ -18,6 +17,7 @@ from taizhang.organizations.selectors import (
     organization_list,
     organization_roots,
 )
+from tests.support import make_org, make_user
 
 pytestmark = pytest.mark.django_db
 

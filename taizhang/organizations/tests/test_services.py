@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import make_org, make_user
 from taizhang.organizations.models import Organization, OrganizationVersion, OrgKind
 from taizhang.organizations.selectors import organization_version_at
 from taizhang.organizations.services import (
@@ -19,6 +18,7 @@ from taizhang.organizations.services import (
     organization_move,
     organization_rename,
 )
+from tests.support import make_org, make_user
 
 pytestmark = pytest.mark.django_db
 

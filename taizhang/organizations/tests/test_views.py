@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import make_org
+from tests.support import make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -68,8 +68,8 @@ def test_tree_queries_do_not_grow_with_the_tree(
 
 def test_system_admin_renames_and_moves(client, tree):
     """The system administrator renames A1 and moves it under B; history records both."""
-    from taizhang.core.testing import make_user
     from taizhang.organizations.models import Organization
+    from tests.support import make_user
 
     admin = make_user("sys", ("system_admin", "subtree", tree.district))
     client.force_login(admin)
@@ -105,8 +105,8 @@ def test_clerk_cannot_move(client, tree, personas):
 
 def test_move_into_own_subtree_reports_error(client, tree):
     """An impossible move is refused with a message and changes nothing."""
-    from taizhang.core.testing import make_user
     from taizhang.organizations.models import Organization
+    from tests.support import make_user
 
     admin = make_user("sys", ("system_admin", "subtree", tree.district))
     client.force_login(admin)
@@ -124,8 +124,8 @@ def test_move_into_own_subtree_reports_error(client, tree):
 def test_partial_admin_cannot_move_out_of_her_part(client, tree):
     """A's administrator names B as the new parent: the form answers as for an unknown
     code and nothing moves; B's nodes are a 404 for her."""
-    from taizhang.core.testing import make_user
     from taizhang.organizations.models import Organization
+    from tests.support import make_user
 
     admin = make_user("sys_a", ("system_admin", "subtree", tree.street_a))
     client.force_login(admin)

@@ -8,10 +8,10 @@ from typing import Any
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import make_org
 from taizhang.organizations.models import OrgKind
 from taizhang.pairing.models import Indicator, IndicatorValue, Pair
 from taizhang.pairing.services import indicator_confirm, indicator_record, pair_create
+from tests.support import make_org
 
 THIS_YEAR = timezone.localdate().year
 FIRST_YEAR = THIS_YEAR - 2

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import bearer
 from taizhang.organizations.policy import unknown_message
 from taizhang.pairing.models import IndicatorValue, Pair, Partnership
 from taizhang.pairing.services import partnership_create
@@ -19,6 +18,7 @@ from taizhang.pairing.tests.factories import (
     make_pair,
 )
 from taizhang.people.tests.factories import make_person
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/pairing"

@@ -10,11 +10,11 @@ from django.urls import reverse
 
 from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import ROLES
-from taizhang.core.testing import PASSWORD, make_user
 from taizhang.pairing.models import Indicator, ValueStatus
 from taizhang.pairing.permissions import can
 from taizhang.pairing.services import indicator_confirm, indicator_correct, indicator_record
 from taizhang.pairing.tests.factories import FIRST_YEAR, make_organ, make_pair
+from tests.support import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ import pytest
 from django.http import Http404
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import make_org
 from taizhang.pairing.selectors import (
     get_pair_for_viewer,
     pair_list,
@@ -24,6 +23,7 @@ from taizhang.pairing.tests.factories import (
     make_organ,
     make_pair,
 )
+from tests.support import make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_street_b_gets_404_and_no_counts_from_a(personas, pairs, tree):
 
 def test_helper_sees_the_pairs_it_helps(tree, pairs):
     """A clerk of the helping organ sees its pairs even though the villages are elsewhere."""
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     organ = pairs["a"].helper
     clerk = make_user("organ_clerk", ("clerk", "subtree", organ))

@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD, make_org
 from taizhang.pairing.models import IndicatorCorrection, IndicatorValue, Pair
 from taizhang.pairing.tests.factories import (
     FIRST_YEAR,
@@ -15,6 +14,7 @@ from taizhang.pairing.tests.factories import (
     make_organ,
     make_pair,
 )
+from tests.support import PASSWORD, make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +131,7 @@ def test_year_outside_the_pair_is_422(client, personas, tree):
 
 def test_leader_reads_but_cannot_confirm(client, tree):
     """A linked leader views pairs; confirming is a 403."""
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     leader = make_user("leader1", ("leader", "subtree", tree.district))
     pair = make_pair(make_organ(tree), tree.community_a)

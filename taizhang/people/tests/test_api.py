@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import bearer
 from taizhang.people.models import Person
 from taizhang.people.tests.factories import make_person
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 

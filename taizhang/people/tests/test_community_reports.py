@@ -13,7 +13,6 @@ from django.utils import timezone
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import make_org, make_user
 from taizhang.organizations.models import OrgKind
 from taizhang.people.models import CommunityReport
 from taizhang.people.permissions import COMMUNITY_REPORT, PERSON, can_view_personal
@@ -24,6 +23,7 @@ from taizhang.people.services import (
     person_update,
 )
 from taizhang.people.tests.factories import make_person
+from tests.support import make_org, make_user
 
 pytestmark = pytest.mark.django_db
 

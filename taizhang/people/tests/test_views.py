@@ -101,9 +101,9 @@ def test_community_clerk_records_and_ends_a_report_on_the_page(client, tree, per
     """A1's clerk records a member of B's organ by name and mobile, sees them listed
     (masked), and ends the report; B's clerk gets a 404 on A1's page."""
     from taizhang.accounts.models import ScopeKind
-    from taizhang.core.testing import make_org, make_user
     from taizhang.organizations.models import OrgKind
     from taizhang.people.models import CommunityReport
+    from tests.support import make_org, make_user
 
     organ = make_org(tree.street_b, "BJ", OrgKind.ORGAN)
     make_person(organ, "林报到", mobile="13700007777")

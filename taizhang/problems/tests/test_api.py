@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import bearer, make_org, make_user
 from taizhang.organizations.models import OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import PositionTitle
 from taizhang.people.tests.factories import make_person
 from taizhang.problems.models import Problem, ProblemState
 from taizhang.problems.tests.factories import link_person, make_pending, make_problem, png
+from tests.support import bearer, make_org, make_user
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/problems"
@@ -124,7 +124,7 @@ def test_neighbour_cannot_verify(client, tree, personas):
 def test_kind_dictionary_over_the_api(client, tree, personas):
     """Clerks read the kinds; only a holder of problems.configure adds one."""
     from taizhang.accounts.models import ScopeKind
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     kinds = client.get(f"{URL}/kinds/", **bearer(client, personas.street_a)).json()
     assert [k["name"] for k in kinds][:2] == ["问题", "攻关事项"]

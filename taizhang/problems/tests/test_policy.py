@@ -11,7 +11,6 @@ from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.core.registry import ROLES
-from taizhang.core.testing import make_org, make_user
 from taizhang.organizations.models import OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.problems import permissions, services
@@ -26,6 +25,7 @@ from taizhang.problems.tests.factories import (
     make_problem,
     png,
 )
+from tests.support import make_org, make_user
 
 pytestmark = pytest.mark.django_db
 SUB = ScopeKind.SUBTREE

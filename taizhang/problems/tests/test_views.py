@@ -10,9 +10,9 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from taizhang.core.registry import METRICS
-from taizhang.core.testing import PASSWORD
 from taizhang.problems.models import Problem, ProblemState
 from taizhang.problems.tests.factories import link_person, make_pending, make_problem, png
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

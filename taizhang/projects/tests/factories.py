@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import make_user
 from taizhang.people.models import Person, PositionTitle
 from taizhang.people.services import person_create, position_assign
 from taizhang.projects.models import Category, Project, Stage
 from taizhang.projects.services import project_create
+from tests.support import make_user
 
 
 def make_person(org: Any, name: str, title: str | None = PositionTitle.DIRECTOR) -> Person:

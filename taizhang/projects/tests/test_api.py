@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import bearer
 from taizhang.organizations.policy import unknown_message
 from taizhang.projects.models import Project, Stage
 from taizhang.projects.tests.factories import make_leader_user, make_person, make_project
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/projects"

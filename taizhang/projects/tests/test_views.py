@@ -10,9 +10,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
 from taizhang.projects.models import Project, Stage
 from taizhang.projects.tests.factories import make_leader_user, make_project
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -66,7 +66,7 @@ def _entry(org: Any) -> IndicatorEntry:
 
 def _briefing(org: Any) -> Briefing:
     from taizhang.accounts.models import ScopeKind
-    from taizhang.core.testing import make_user
+    from tests.support import make_user
 
     author = make_user(f"sample_brief_{org.pk}", ("clerk", ScopeKind.SUBTREE, org))
     return services.briefing_generate(acting_user=author, org=org, period=Period.month(2026, 3))

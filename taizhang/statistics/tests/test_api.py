@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import bearer
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.statistics import api, indicator_api
 from taizhang.statistics.tests.factories import make_indicator, make_manual_indicator
+from tests.support import bearer
 
 
 def test_the_indicator_router_is_mounted_by_the_module_router():

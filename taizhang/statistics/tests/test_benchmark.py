@@ -10,12 +10,12 @@ import pytest
 from django.db import connection
 
 from taizhang.accounts.services import _token_create
-from taizhang.core.testing import make_user
 from taizhang.organizations.models import Organization, encode_segment
 from taizhang.organizations.scope import ScopeKind
 from taizhang.statistics.bench import generate, measure, run
 from taizhang.statistics.bench.report import GOALS, summarize
 from taizhang.statistics.models import MonthlyFigure
+from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -14,12 +14,12 @@ from docx import Document
 from taizhang.activities.tests.factories import make_activity, make_person
 from taizhang.core.models import AuditEvent
 from taizhang.core.registry import METRICS
-from taizhang.core.testing import PASSWORD
 from taizhang.statistics import briefings, services
 from taizhang.statistics.documents import briefing_docx
 from taizhang.statistics.figures import format_figure
 from taizhang.statistics.models import Briefing
 from taizhang.statistics.periods import Period
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -11,11 +11,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from taizhang.activities.tests.factories import make_activity
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import PASSWORD, make_org
 from taizhang.statistics import selectors, services
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.periods import Period
 from taizhang.statistics.tests.factories import make_indicator
+from tests.support import PASSWORD, make_org
 
 YEAR = Period.year(2026)
 
@@ -188,7 +188,7 @@ def test_pages(client, tree, personas, indicator):
 
 @pytest.mark.django_db
 def test_api(client, tree, personas, indicator):
-    from taizhang.core.testing import bearer
+    from tests.support import bearer
 
     make_activity(tree.community_a, headcount=5, held_on=dt.date(2026, 4, 3))
     make_activity(tree.community_a, headcount=5, held_on=dt.date(2026, 4, 4))

@@ -14,11 +14,11 @@ from django.http import Http404
 from taizhang.accounts.models import ScopeKind
 from taizhang.activities.tests.factories import make_activity
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import PASSWORD, bearer, make_user
 from taizhang.statistics import figures, selectors, services
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.periods import Period
 from taizhang.statistics.tests.factories import make_indicator
+from tests.support import PASSWORD, bearer, make_user
 
 YEAR = Period.year(2026)
 Q4 = Period.quarter(2026, 4)

@@ -17,11 +17,11 @@ from django.core.exceptions import PermissionDenied
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import bearer, make_user
 from taizhang.statistics import permissions, selectors, services
 from taizhang.statistics.models import IndicatorEntry, IndicatorTarget
 from taizhang.statistics.periods import Period
 from taizhang.statistics.tests.factories import make_indicator, make_manual_indicator
+from tests.support import bearer, make_user
 
 YEAR = Period.year(2026)
 

@@ -19,13 +19,13 @@ from taizhang.activities.tests.factories import kind, make_activity
 from taizhang.core.actors import SYSTEM
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.registry import METRICS
-from taizhang.core.testing import make_org
 from taizhang.organizations.models import Organization
 from taizhang.organizations.services import organization_move
 from taizhang.statistics import rollups
 from taizhang.statistics.models import MonthlyFigure
 from taizhang.statistics.periods import Period
 from taizhang.statistics.selectors import subtree_total
+from tests.support import make_org
 
 EXAMPLES = itertools.count()
 COUNT = METRICS["activities.count"]

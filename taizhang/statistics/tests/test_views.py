@@ -8,10 +8,10 @@ import datetime as dt
 import pytest
 
 from taizhang.activities.tests.factories import make_activity
-from taizhang.core.testing import PASSWORD, bearer, make_user
 from taizhang.organizations.scope import ScopeKind
 from taizhang.statistics import rollups, selectors
 from taizhang.statistics.periods import Period
+from tests.support import PASSWORD, bearer, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from taizhang.core.testing import bearer
 from taizhang.trainings.models import TrainingClass
 from taizhang.trainings.tests.factories import make_class, make_person, make_sessions
+from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/trainings"

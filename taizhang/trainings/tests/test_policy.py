@@ -13,7 +13,6 @@ from django.http import Http404
 from taizhang.accounts.models import ScopeKind
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
-from taizhang.core.testing import make_user
 from taizhang.organizations.policy import unknown_message
 from taizhang.trainings import services
 from taizhang.trainings.forms import ClassForm, QuotaForm
@@ -24,6 +23,7 @@ from taizhang.trainings.selectors import (
     training_class_list,
 )
 from taizhang.trainings.tests.factories import START, make_class, make_person, make_sessions
+from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
 TEXT = "通过培训，我对支部建设有了更深的认识，回去后要把学到的方法用到工作中。"

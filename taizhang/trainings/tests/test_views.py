@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 
 from taizhang.core.actors import SYSTEM
-from taizhang.core.testing import PASSWORD
 from taizhang.trainings import services
 from taizhang.trainings.models import Enrollment, TrainingClass
 from taizhang.trainings.tests.factories import make_class, make_person, make_sessions
+from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
 TEXT = "通过培训，我对支部建设有了更深的认识，回去后要把学到的方法用到工作中。"

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--if-empty", action="store_true", help="Do nothing when the database already holds data."
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the database already holds data.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
