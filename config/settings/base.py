@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -86,7 +87,7 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str | None) -> dict:
+def database_from_url(url: str | None) -> dict[str, Any]:
     """Translate ``TAIZHANG_DATABASE_URL`` into Django's DATABASES entry."""
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)

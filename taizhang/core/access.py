@@ -31,7 +31,7 @@ def _mark(func: F, permission: str) -> F:
 def route_permission(view: Any) -> str | None:
     """The permission a resolved view declared, looking through class-based views."""
     for candidate in (view, getattr(view, "view_class", None), getattr(view, "__wrapped__", None)):
-        permission = getattr(candidate, "_taizhang_permission", None)
+        permission: str | None = getattr(candidate, "_taizhang_permission", None)
         if permission:
             return permission
     return None
@@ -59,7 +59,7 @@ def requires(permission: str) -> Callable[[F], F]:
         # otherwise look the names up in this module.
         with contextlib.suppress(NameError):
             wrapper.__signature__ = inspect.signature(func, eval_str=True)  # type: ignore[attr-defined]
-        return _mark(wrapper, permission)  # type: ignore[arg-type,return-value]
+        return _mark(wrapper, permission)  # type: ignore[return-value]
 
     return decorator
 

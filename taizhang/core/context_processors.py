@@ -15,7 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items = [
         {"label": item.label, "url": reverse(item.url_name), "active": False}
         for item in NAV_ITEMS
-        if user.has_function(item.permission)  # type: ignore[union-attr]
+        if user.has_function(item.permission)
     ]
     # The longest matching prefix is the current item: /statistics/briefings/ is
     # 工作简报, not also 统计看板 at /statistics/.

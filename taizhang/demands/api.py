@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.demands import services
 from taizhang.demands.models import Demand, DemandCategory
@@ -120,21 +120,23 @@ def list_demands(
     request: HttpRequest, state: str = "", channel: str = "", overdue: bool = False, q: str = ""
 ) -> Any:
     """Demands in your scope, contact data masked; filters only narrow."""
-    return demand_list(viewer=request.user, state=state, channel=channel, overdue=overdue, q=q[:60])
+    return demand_list(
+        viewer=viewer_of(request), state=state, channel=channel, overdue=overdue, q=q[:60]
+    )
 
 
 @router.get("/{demand_id}", response=DemandOut)
 @requires("demands.view")
 def get_demand(request: HttpRequest, demand_id: int) -> Any:
     """One demand; 404 when it does not exist or is outside your scope."""
-    return get_demand_for_viewer(request.user, demand_id)
+    return get_demand_for_viewer(viewer_of(request), demand_id)
 
 
 @router.post("", response={201: DemandOut, 403: ErrorOut, 422: ErrorOut})
 @requires("demands.manage")
 def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
     """受理: record a demand in an organization of your scope."""
-    user: Actor = request.user  # type: ignore[assignment]
+    user = viewer_of(request)
     category = DemandCategory.objects.filter(code=payload.category_code, is_active=True).first()
     if category is None:
         raise ValidationError({"category_code": "Unknown category."})
@@ -162,8 +164,8 @@ def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
 
 
 def _for_action(request: HttpRequest, demand_id: int, action: str) -> Demand:
-    demand = get_demand_for_viewer(request.user, demand_id)
-    if not can(request.user, action, demand):
+    demand = get_demand_for_viewer(viewer_of(request), demand_id)
+    if not can(viewer_of(request), action, demand):
         raise PermissionDenied
     return demand
 
@@ -174,12 +176,12 @@ def assign_demand(request: HttpRequest, demand_id: int, payload: AssignIn) -> An
     """分派 to the routed organization, or reassign (with a reason)."""
     demand = _for_action(request, demand_id, "assign")
     target = _org(
-        handling_org_choices(viewer=request.user), payload.handling_org_id, "handling_org_id"
+        handling_org_choices(viewer=viewer_of(request)), payload.handling_org_id, "handling_org_id"
     )
     services.demand_assign(
-        demand=demand, handling_org=target, reason=payload.reason, acting_user=request.user
+        demand=demand, handling_org=target, reason=payload.reason, acting_user=viewer_of(request)
     )
-    return get_demand_for_viewer(request.user, demand_id)
+    return get_demand_for_viewer(viewer_of(request), demand_id)
 
 
 @router.post("/{demand_id}/start", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
@@ -187,8 +189,8 @@ def assign_demand(request: HttpRequest, demand_id: int, payload: AssignIn) -> An
 def start_demand(request: HttpRequest, demand_id: int) -> Any:
     """办理: the handling organization takes the demand on."""
     demand = _for_action(request, demand_id, "start")
-    services.demand_start(demand=demand, acting_user=request.user)
-    return get_demand_for_viewer(request.user, demand_id)
+    services.demand_start(demand=demand, acting_user=viewer_of(request))
+    return get_demand_for_viewer(viewer_of(request), demand_id)
 
 
 @router.post("/{demand_id}/reply", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
@@ -196,8 +198,10 @@ def start_demand(request: HttpRequest, demand_id: int) -> Any:
 def reply_demand(request: HttpRequest, demand_id: int, payload: ReplyIn) -> Any:
     """答复 to the requester."""
     demand = _for_action(request, demand_id, "reply")
-    services.demand_reply(demand=demand, reply_text=payload.reply_text, acting_user=request.user)
-    return get_demand_for_viewer(request.user, demand_id)
+    services.demand_reply(
+        demand=demand, reply_text=payload.reply_text, acting_user=viewer_of(request)
+    )
+    return get_demand_for_viewer(viewer_of(request), demand_id)
 
 
 @router.post("/{demand_id}/follow-up", response={200: DemandOut, 403: ErrorOut, 422: ErrorOut})
@@ -209,17 +213,17 @@ def follow_up_demand(request: HttpRequest, demand_id: int, payload: FollowUpIn) 
         demand=demand,
         satisfaction=payload.satisfaction,
         note=payload.note,
-        acting_user=request.user,
+        acting_user=viewer_of(request),
     )
-    return get_demand_for_viewer(request.user, demand_id)
+    return get_demand_for_viewer(viewer_of(request), demand_id)
 
 
 @router.post("/{demand_id}/reveal", response={200: list[ContactOut], 403: ErrorOut})
 @requires("demands.view")
 def reveal_demand(request: HttpRequest, demand_id: int) -> Any:
     """The requesters' unmasked contact data; audited, also when refused."""
-    demand = get_demand_for_viewer(request.user, demand_id)
-    rows = services.demand_reveal(demand=demand, acting_user=request.user)
+    demand = get_demand_for_viewer(viewer_of(request), demand_id)
+    rows = services.demand_reveal(demand=demand, acting_user=viewer_of(request))
     if rows is None:
         return Status(403, {"detail": "Permission denied"})
     return rows

@@ -97,7 +97,8 @@ CHANNEL_WEIGHTS = [
 
 
 def _name(rng: Any) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+    name: str = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2])))
+    return name
 
 
 def _grid_login(ctx: Any) -> Any:

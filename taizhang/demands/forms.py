@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -14,12 +14,20 @@ from taizhang.core.actors import Actor
 from taizhang.demands.models import Channel, DemandCategory, RequesterKind, Satisfaction
 from taizhang.demands.selectors import enterprise_choices, handling_org_choices, intake_org_choices
 
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+
+
 WIDE = {"style": "width:100%"}
 
 
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return "　" * max(obj.depth - 1, 0) + obj.short_name
+        label: str = "　" * max(obj.depth - 1, 0) + obj.short_name
+        return label
 
 
 class DateInput(forms.DateInput):

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.demands import services
 from taizhang.demands.exports import demands_workbook
@@ -57,7 +57,7 @@ TABS: dict[str, dict[str, Any]] = {
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     get = request.GET
     state = get.get("state", "")
     channel = get.get("channel", "")
@@ -74,7 +74,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 @requires(VIEW)
 def demand_list_view(request: HttpRequest) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     tab = request.GET.get("tab", "all")
     tab = tab if tab in TABS else "all"
     filters = _filters(request)
@@ -103,7 +103,7 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def demand_export_view(request: HttpRequest) -> FileResponse:
     """The filtered list as Excel; requesters' contact data is always masked here."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     tab = request.GET.get("tab", "all")
     demands = demand_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
     content = demands_workbook(demands)
@@ -116,7 +116,7 @@ def demand_export_view(request: HttpRequest) -> FileResponse:
 
 
 def _detail_context(request: HttpRequest, demand: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     return {
         "demand": demand,
         "steps": list(demand_steps(demand)),
@@ -142,14 +142,14 @@ def _detail_context(request: HttpRequest, demand: Any, **forms: Any) -> dict[str
 
 @requires(VIEW)
 def demand_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    demand = get_demand_for_viewer(request.user, pk)
+    demand = get_demand_for_viewer(viewer_of(request), pk)
     return render(request, "demands/detail.html", _detail_context(request, demand))
 
 
 @requires(MANAGE)
 def demand_create_view(request: HttpRequest) -> HttpResponse:
     """受理: staff record a demand on behalf of a resident or an enterprise."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     initial = {"requester_kind": "person"}
     if request.GET.get("channel") in Channel.values:
         initial["channel"] = request.GET["channel"]
@@ -178,14 +178,14 @@ def demand_create_view(request: HttpRequest) -> HttpResponse:
         )
 
     done = submit(request, form, create, success=_("The demand is received."))
-    if done.ok:
+    if done.ok and done.result is not None:
         return redirect("demands:detail", pk=done.result.pk)
     return render(request, "demands/form.html", {"form": form})
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
     """The demand, if the viewer may see it (404) and take ``action`` on it (403)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     demand = get_demand_for_viewer(viewer, pk)
     if not can(viewer, action, demand):
         raise PermissionDenied
@@ -197,7 +197,7 @@ def _run(
 ) -> HttpResponse:
     done = submit(request, form, lambda: call(form.cleaned_data), success=ok)
     if done.ok:
-        if form_key == "problem_form":
+        if form_key == "problem_form" and done.result is not None:
             return redirect("problems:detail", pk=done.result.pk)
         return redirect("demands:detail", pk=demand.pk)
     context = _detail_context(request, demand, **{form_key: form})
@@ -301,7 +301,7 @@ def demand_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the requesters' contact data in place; the reveal is audited (a refused one
     too). Allowed with the personal-data right or to whoever took the demand and follows
     it up."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     demand = get_demand_for_viewer(viewer, pk)
     revealed = services.demand_reveal(demand=demand, acting_user=viewer)
     if revealed is None:
@@ -317,7 +317,7 @@ def demand_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def demand_stats_view(request: HttpRequest) -> HttpResponse:
     """Time to reply and to close per category and organization; the year's figures."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     try:
         year = int(request.GET.get("year", timezone.localdate().year))
     except ValueError:
@@ -337,7 +337,7 @@ def demand_stats_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def delegated_services_view(request: HttpRequest) -> HttpResponse:
     """Which services each subdistrict now handles itself (下放街道事项清单)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     return render(
         request,
         "demands/delegated.html",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -24,6 +24,13 @@ from taizhang.evaluations.selectors import (
     org_choices,
 )
 from taizhang.organizations.models import OrgKind
+
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+
 
 UNIT_KINDS = [
     OrgKind.DISTRICT_COMMITTEE,
@@ -49,17 +56,18 @@ def _queryset(form: forms.Form, name: str, queryset: Any) -> None:
     field.queryset = queryset
 
 
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.short_name or obj.name
+        label: str = obj.short_name or obj.name
+        return label
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.organization.short_name}）"
 
 
-class UserChoiceField(forms.ModelChoiceField):
+class UserChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.person.name}（{obj.person.organization.short_name}，{obj.username}）"
 

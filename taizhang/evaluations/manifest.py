@@ -30,19 +30,19 @@ for _policy in POLICIES:
 register_nav(_("Evaluations"), "evaluations:competitions", "evaluations.view", order=60)
 
 
-def _published_awards() -> QuerySet:
+def _published_awards() -> QuerySet[Any]:
     from taizhang.evaluations.models import Nomination
 
     return Nomination.objects.filter(status="published")
 
 
-def _competitions() -> QuerySet:
+def _competitions() -> QuerySet[Any]:
     from taizhang.evaluations.models import Competition
 
     return Competition.objects.all()
 
 
-def _winners() -> QuerySet:
+def _winners() -> QuerySet[Any]:
     from taizhang.evaluations.models import Entry
 
     return Entry.objects.filter(is_winner=True, competition__status="published")

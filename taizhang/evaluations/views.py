@@ -97,7 +97,9 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _competition_context(request: HttpRequest, competition: Competition, **forms: Any) -> dict:
+def _competition_context(
+    request: HttpRequest, competition: Competition, **forms: Any
+) -> dict[str, Any]:
     viewer = _viewer(request)
     can_manage = can(viewer, "manage", competition)
     show_results = results_visible(viewer, competition)

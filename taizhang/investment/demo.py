@@ -101,12 +101,13 @@ POLICIES = [
 
 
 def _amount(rng: Any, low: int, high: int) -> int:
-    return rng.randint(low // 100_000, high // 100_000) * 100_000
+    amount: int = rng.randint(low // 100_000, high // 100_000) * 100_000
+    return amount
 
 
 def _enterprise(rng: Any, used: set[str]) -> str:
     while True:
-        name = rng.choice(PREFIX) + rng.choice(WORDS) + rng.choice(SUFFIX)
+        name: str = rng.choice(PREFIX) + rng.choice(WORDS) + rng.choice(SUFFIX)
         if name not in used:
             used.add(name)
             return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -16,6 +16,14 @@ from taizhang.projects.forms import OrgChoiceField, PersonChoiceField, WanYuanFi
 from taizhang.projects.models import Category
 from taizhang.projects.selectors import responsible_choices, unit_choices
 
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
+
 
 def _date(**kwargs: Any) -> forms.DateField:
     return forms.DateField(
@@ -25,7 +33,7 @@ def _date(**kwargs: Any) -> forms.DateField:
     )
 
 
-class TeamChoiceField(forms.ModelChoiceField):
+class TeamChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.competition.name}）"
 
@@ -57,7 +65,7 @@ class AdvanceForm(forms.Form):
     signed_amount = WanYuanField(
         label=_("Signed investment (10k yuan), when signing"), required=False
     )
-    event: forms.ModelChoiceField = forms.ModelChoiceField(
+    event: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Signed at event"), queryset=None, required=False
     )
     reason = forms.CharField(
@@ -140,7 +148,7 @@ class CompetitionForm(forms.Form):
         return data
 
 
-class PersonMultipleChoiceField(forms.ModelMultipleChoiceField):
+class PersonMultipleChoiceField(_ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.organization.short_name}）"
 

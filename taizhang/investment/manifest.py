@@ -28,25 +28,25 @@ for _policy in POLICIES:
 register_nav(_("Investment"), "investment:leads", "investment.view", order=35)
 
 
-def _signed() -> QuerySet:
+def _signed() -> QuerySet[Any]:
     from taizhang.investment.models import Lead
 
     return Lead.objects.filter(signed_on__isnull=False)
 
 
-def _subsidies() -> QuerySet:
+def _subsidies() -> QuerySet[Any]:
     from taizhang.investment.models import Subsidy
 
     return Subsidy.objects.all()
 
 
-def _leads() -> QuerySet:
+def _leads() -> QuerySet[Any]:
     from taizhang.investment.models import Lead
 
     return Lead.objects.all()
 
 
-def _landed() -> QuerySet:
+def _landed() -> QuerySet[Any]:
     from taizhang.investment.models import LeadStage, LeadStageChange
 
     return LeadStageChange.objects.filter(

@@ -47,7 +47,8 @@ class GrantFact:
 
     def covers(self, org: Organization) -> bool:
         if self.kind == ScopeKind.SUBTREE:
-            return org.path.startswith(self.org_path)
+            covered: bool = org.path.startswith(self.org_path)
+            return covered
         if self.kind == ScopeKind.ORG:
             return org.pk == self.org_id
         if self.kind == ScopeKind.LISTED:

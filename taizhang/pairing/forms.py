@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -16,6 +16,12 @@ from taizhang.pairing.selectors import (
     person_choices,
     village_choices,
 )
+
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
 
 
 def _date(**kwargs: Any) -> forms.DateField:
@@ -32,12 +38,13 @@ def _queryset(form: forms.Form, name: str, queryset: Any) -> None:
     field.queryset = queryset
 
 
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.short_name or obj.name
+        label: str = obj.short_name or obj.name
+        return label
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.organization.short_name}）"
 

@@ -1,5 +1,7 @@
 """Permissions, navigation and metrics of pairing (挂钩帮扶)."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -28,26 +30,26 @@ for _policy in POLICIES:
 register_nav(_("Pairing"), "pairing:pairs", "pairing.view", order=65)
 
 
-def _pairs() -> QuerySet:
+def _pairs() -> QuerySet[Any]:
     from taizhang.pairing.models import Pair
 
     return Pair.objects.all()
 
 
-def _pairs_active() -> QuerySet:
+def _pairs_active() -> QuerySet[Any]:
     from taizhang.pairing.models import Pair
 
     today = timezone.localdate()
     return Pair.objects.filter(starts_on__lte=today, ends_on__gte=today)
 
 
-def _income() -> QuerySet:
+def _income() -> QuerySet[Any]:
     from taizhang.pairing.models import IndicatorValue
 
     return IndicatorValue.objects.filter(indicator="collective_income", status="confirmed")
 
 
-def _over_target() -> QuerySet:
+def _over_target() -> QuerySet[Any]:
     from django.db.models import Exists, OuterRef
 
     from taizhang.pairing.models import DEFAULT_TARGET, IndicatorValue, Pair
@@ -65,13 +67,13 @@ def _over_target() -> QuerySet:
     )
 
 
-def _agreements() -> QuerySet:
+def _agreements() -> QuerySet[Any]:
     from taizhang.pairing.models import Partnership
 
     return Partnership.objects.all()
 
 
-def _ambassadors() -> QuerySet:
+def _ambassadors() -> QuerySet[Any]:
     from taizhang.pairing.models import Ambassador
 
     return Ambassador.objects.all()

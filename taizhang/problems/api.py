@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
 from taizhang.people.models import Person
@@ -142,7 +142,7 @@ def list_problems(
 ) -> Any:
     """Problems in your scope; filters only narrow it. ``mine``: you are the linked leader."""
     return problem_list(
-        viewer=request.user,
+        viewer=viewer_of(request),
         state=state,
         source=source,
         category=category,
@@ -157,14 +157,14 @@ def list_problems(
 @requires("problems.view")
 def get_problem(request: HttpRequest, problem_id: int) -> Any:
     """One problem; 404 when it does not exist or is outside your scope."""
-    return get_problem_for_viewer(request.user, problem_id)
+    return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
 @router.post("", response={201: ProblemOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.manage")
 def create_problem(request: HttpRequest, payload: ProblemIn) -> Any:
     """Put a problem on the ledger in an organization of your scope."""
-    user: Actor = request.user  # type: ignore[assignment]
+    user = viewer_of(request)
     kind = ProblemKind.objects.filter(code=payload.kind_code, is_active=True).first()
     if kind is None:
         raise ValidationError({"kind_code": "Unknown kind."})
@@ -192,8 +192,8 @@ def create_problem(request: HttpRequest, payload: ProblemIn) -> Any:
 
 
 def _for_action(request: HttpRequest, problem_id: int, action: str) -> Problem:
-    problem = get_problem_for_viewer(request.user, problem_id)
-    if not can(request.user, action, problem):
+    problem = get_problem_for_viewer(viewer_of(request), problem_id)
+    if not can(viewer_of(request), action, problem):
         raise PermissionDenied
     return problem
 
@@ -203,8 +203,10 @@ def _for_action(request: HttpRequest, problem_id: int, action: str) -> Problem:
 def start_problem(request: HttpRequest, problem_id: int, payload: MeasuresIn) -> Any:
     """挂账 → 整改中."""
     problem = _for_action(request, problem_id, "start")
-    services.problem_start(problem=problem, measures=payload.measures, acting_user=request.user)
-    return get_problem_for_viewer(request.user, problem_id)
+    services.problem_start(
+        problem=problem, measures=payload.measures, acting_user=viewer_of(request)
+    )
+    return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
 @router.post("/{problem_id}/submit", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
@@ -218,19 +220,22 @@ def submit_problem(
     """整改中 → 待验收, multipart: ``evidence_text`` and one or more ``files``."""
     problem = _for_action(request, problem_id, "submit")
     services.problem_submit(
-        problem=problem, evidence_text=evidence_text, files=files or [], acting_user=request.user
+        problem=problem,
+        evidence_text=evidence_text,
+        files=files or [],
+        acting_user=viewer_of(request),
     )
-    return get_problem_for_viewer(request.user, problem_id)
+    return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
 @router.post("/{problem_id}/verify", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.verify")
 def verify_problem(request: HttpRequest, problem_id: int, payload: NoteIn) -> Any:
     """待验收 → 销号, by a verifier who is not the responsible person."""
-    problem = get_problem_for_viewer(request.user, problem_id)
+    problem = get_problem_for_viewer(viewer_of(request), problem_id)
     # The service gives the precise reason (already closed, no evidence, own problem).
-    services.problem_verify(problem=problem, note=payload.note, acting_user=request.user)
-    return get_problem_for_viewer(request.user, problem_id)
+    services.problem_verify(problem=problem, note=payload.note, acting_user=viewer_of(request))
+    return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
 @router.post("/{problem_id}/send-back", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
@@ -238,8 +243,10 @@ def verify_problem(request: HttpRequest, problem_id: int, payload: NoteIn) -> An
 def send_back_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) -> Any:
     """待验收 → 整改中, with a reason."""
     problem = _for_action(request, problem_id, "send_back")
-    services.problem_send_back(problem=problem, reason=payload.reason, acting_user=request.user)
-    return get_problem_for_viewer(request.user, problem_id)
+    services.problem_send_back(
+        problem=problem, reason=payload.reason, acting_user=viewer_of(request)
+    )
+    return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
 @router.post("/{problem_id}/reopen", response={200: ProblemOut, 403: ErrorOut, 422: ErrorOut})
@@ -247,8 +254,8 @@ def send_back_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) 
 def reopen_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) -> Any:
     """销号 → 挂账 (重新挂账), with a reason."""
     problem = _for_action(request, problem_id, "reopen")
-    services.problem_reopen(problem=problem, reason=payload.reason, acting_user=request.user)
-    return get_problem_for_viewer(request.user, problem_id)
+    services.problem_reopen(problem=problem, reason=payload.reason, acting_user=viewer_of(request))
+    return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
 class KindOut(Schema):
@@ -282,6 +289,6 @@ def create_kind(request: HttpRequest, payload: KindIn) -> Any:
         name=payload.name,
         sort_order=payload.sort_order,
         self_close_allowed=payload.self_close_allowed,
-        acting_user=request.user,
+        acting_user=viewer_of(request),
     )
     return Status(201, kind)

@@ -412,7 +412,8 @@ def _raise_blockers(
 
 def _label(org: Any) -> str:
     """How people name a unit in a title: 临溪街道, not 临溪街道党工委."""
-    return org.short_name.removesuffix("党工委")
+    label: str = org.short_name.removesuffix("党工委")
+    return label
 
 
 def _source_text(source: str) -> str:

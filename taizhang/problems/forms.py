@@ -7,7 +7,7 @@ units of the district (``unit_choices``); responsible person: the one rule for p
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -18,20 +18,30 @@ from taizhang.people.selectors import leader_candidates
 from taizhang.problems.models import ProblemCategory, ProblemKind, ProblemSource
 from taizhang.problems.selectors import owner_choices, responsible_candidates, unit_choices
 
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
 
-class PersonChoiceField(forms.ModelChoiceField):
+
+class PersonChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.organization.short_name}）"
 
 
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return "　" * max(obj.depth - 1, 0) + obj.short_name
+        label: str = "　" * max(obj.depth - 1, 0) + obj.short_name
+        return label
 
 
-class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+class OrgMultipleChoiceField(_ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.short_name
+        label: str = obj.short_name
+        return label
 
 
 class DateInput(forms.DateInput):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.problems import services
@@ -58,7 +58,7 @@ TABS: dict[str, dict[str, Any]] = {
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
     """Request parameters → selector filters; each may only narrow the viewer's scope."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     get = request.GET
     filters: dict[str, Any] = {
         "state": get.get("state", "")
@@ -77,7 +77,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 
 def _list(request: HttpRequest, tab: str) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     filters = _filters(request)
     if tab == "mine" and not filters["sort"]:
         filters["sort"] = "urgent"
@@ -124,7 +124,7 @@ def problem_pending_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def problem_export_view(request: HttpRequest) -> FileResponse:
     """The filtered list as an Excel 挂账销号台账."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     tab = request.GET.get("tab", "all")
     problems = problem_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
     content = problems_workbook(problems.prefetch_related("co_units"))
@@ -138,7 +138,7 @@ def problem_export_view(request: HttpRequest) -> FileResponse:
 
 
 def _detail_context(request: HttpRequest, problem: Any, **forms: Any) -> dict[str, Any]:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     actions = available_actions(viewer, problem)
     return {
         "problem": problem,
@@ -186,13 +186,13 @@ def _verify_blocked(viewer: Actor, problem: Any) -> str:
 
 @requires(VIEW)
 def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    problem = get_problem_for_viewer(request.user, pk)
+    problem = get_problem_for_viewer(viewer_of(request), pk)
     return render(request, "problems/detail.html", _detail_context(request, problem))
 
 
 @requires("problems.manage")
 def problem_create_view(request: HttpRequest) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     initial: dict[str, Any] = {"deadline": timezone.localdate() + dt.timedelta(days=30)}
     origin_type = request.GET.get("origin_type", "")[:60]
     origin_id = request.GET.get("origin_id", "")
@@ -220,7 +220,7 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
         )
 
     done = submit(request, form, create, success=_("The problem is on the ledger."))
-    if done.ok:
+    if done.ok and done.result is not None:
         return redirect("problems:detail", pk=done.result.pk)
     return render(
         request,
@@ -264,7 +264,7 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
     """The problem, if the viewer may see it (404) and take ``action`` on it (403)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     problem = get_problem_for_viewer(viewer, pk)
     if not can(viewer, action, problem):
         raise PermissionDenied
@@ -363,7 +363,7 @@ def problem_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
     """An evidence file, served only to viewers who may see its problem."""
-    problem = get_problem_for_viewer(request.user, pk)
+    problem = get_problem_for_viewer(viewer_of(request), pk)
     evidence = get_object_or_404(ProblemEvidence, pk=evidence_id, problem=problem)
     return FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name

@@ -96,7 +96,8 @@ ROUTINE = [
 
 def _amount(rng: Any, low: int, high: int) -> int:
     """A believable amount in yuan, rounded to 10万元."""
-    return rng.randint(low // 100_000, high // 100_000) * 100_000
+    amount: int = rng.randint(low // 100_000, high // 100_000) * 100_000
+    return amount
 
 
 def _plan(rng: Any, category: str) -> tuple[int, list[int]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
@@ -13,6 +13,15 @@ from taizhang.core.actors import Actor
 from taizhang.people.selectors import leader_candidates
 from taizhang.projects.models import Category, Stage
 from taizhang.projects.selectors import org_choices, responsible_choices, unit_choices
+
+# Django's form fields are generic for the type checker only.
+if TYPE_CHECKING:
+    _ModelChoiceField = forms.ModelChoiceField[Any]
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Any]
+else:
+    _ModelChoiceField = forms.ModelChoiceField
+    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
+
 
 WAN = Decimal(10_000)
 
@@ -31,7 +40,7 @@ class WanYuanField(forms.DecimalField):
             return yuan_to_wan(value)
         return value
 
-    def clean(self, value: Any) -> int | None:  # type: ignore[override]
+    def clean(self, value: Any) -> int | None:
         amount = super().clean(value)
         if amount is None:
             return None
@@ -45,17 +54,19 @@ def yuan_to_wan(value: int | None) -> str | None:
     return f"{(Decimal(value) / WAN).normalize():f}"
 
 
-class OrgChoiceField(forms.ModelChoiceField):
+class OrgChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.short_name or obj.name
+        label: str = obj.short_name or obj.name
+        return label
 
 
-class OrgMultipleChoiceField(forms.ModelMultipleChoiceField):
+class OrgMultipleChoiceField(_ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return obj.short_name or obj.name
+        label: str = obj.short_name or obj.name
+        return label
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class PersonChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.organization.short_name}）"
 

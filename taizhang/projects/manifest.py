@@ -1,6 +1,7 @@
 """Permissions, navigation and metrics of the project ledger."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.text import format_lazy
@@ -27,20 +28,20 @@ register_policy(POLICY)
 register_nav(_("Key projects"), "projects:list", "projects.view", order=30)
 
 
-def _projects() -> QuerySet:
+def _projects() -> QuerySet[Any]:
     from taizhang.projects.models import Project
 
     return Project.objects.all()
 
 
-def _months() -> QuerySet:
+def _months() -> QuerySet[Any]:
     from taizhang.projects.models import ProjectMonth
 
     return ProjectMonth.objects.all()
 
 
-def _in_stage(stage: int) -> Callable[[], QuerySet]:
-    def rows() -> QuerySet:
+def _in_stage(stage: int) -> Callable[[], QuerySet[Any]]:
+    def rows() -> QuerySet[Any]:
         from taizhang.projects.models import Project
 
         return Project.objects.filter(stage=stage)
@@ -48,14 +49,14 @@ def _in_stage(stage: int) -> Callable[[], QuerySet]:
     return rows
 
 
-def _started() -> QuerySet:
+def _started() -> QuerySet[Any]:
     from taizhang.projects.models import Stage, StagePlan
 
     # One row per project and stage: a project counts once, on the day it broke ground.
     return StagePlan.objects.filter(stage=Stage.STARTED, actual_on__isnull=False)
 
 
-def _commissioned() -> QuerySet:
+def _commissioned() -> QuerySet[Any]:
     from taizhang.projects.models import Stage, StagePlan
 
     return StagePlan.objects.filter(stage=Stage.OPERATING, actual_on__isnull=False)

@@ -262,7 +262,8 @@ def responsible_choices(*, viewer: Actor | None) -> QuerySet[Person]:
 
 def resolve_unit(pk: Any, *, field: str) -> Organization:
     """A lead or co-unit by id: any unit of the district (see ``unit_choices``)."""
-    return _one(unit_choices(), pk, field)
+    unit: Organization = _one(unit_choices(), pk, field)
+    return unit
 
 
 def resolve_units(pks: list[Any], *, field: str) -> list[Organization]:

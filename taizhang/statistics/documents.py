@@ -71,7 +71,7 @@ def briefing_docx(briefing: Briefing) -> bytes:
         body.paragraph_format.line_spacing = Pt(28)
         _font(body.add_run(paragraph_text(part)), SERIF, 14)
 
-    document.add_page_break()
+    document.add_page_break()  # type: ignore[no-untyped-call]  # python-docx leaves it unannotated
     appendix = document.add_paragraph()
     _font(appendix.add_run(_("Appendix: where each figure comes from")), SANS, 16, bold=True)
     note = document.add_paragraph()

@@ -45,7 +45,7 @@ def visible_metrics(viewer: Actor) -> list[Metric]:
     return [metric for metric in METRICS.values() if not metric_scope(viewer, metric).is_empty]
 
 
-def _final_field(model: type[models.Model], path: str) -> models.Field:
+def _final_field(model: type[models.Model], path: str) -> models.Field[Any, Any]:
     """The model field at the end of a ``a__b__c`` path."""
     parts = path.split("__")
     for part in parts[:-1]:

@@ -61,7 +61,7 @@ def _month(metric: Metric, model: type[models.Model]) -> models.Func:
 def _own_groups(metric: Metric, rows: models.QuerySet[Any]) -> models.QuerySet[Any]:
     """(org id, month, value, rows) of the metric's rows, grouped."""
     value = Count("pk") if metric.value == "count" else Sum(metric.value)
-    return (
+    groups: models.QuerySet[Any] = (
         rows.annotate(
             _org=F(metric.org_field),
             _month=_month(metric, rows.model),
@@ -71,6 +71,7 @@ def _own_groups(metric: Metric, rows: models.QuerySet[Any]) -> models.QuerySet[A
         .annotate(_value=value, _rows=Count("pk"))
         .values_list("_org", "_month", "_value", "_rows")
     )
+    return groups
 
 
 def _parents() -> dict[int, int | None]:

@@ -158,7 +158,9 @@ def _aggregated(
     }
 
 
-def _monthly(names: set[str], org_ids: list[int], start: dt.date, end: dt.date) -> dict:
+def _monthly(
+    names: set[str], org_ids: list[int], start: dt.date, end: dt.date
+) -> dict[tuple[str, int, dt.date], Any]:
     """{(metric, org id, month): value} of the stored figures, in one query."""
     rows = MonthlyFigure.objects.filter(
         metric__in=sorted(names), org_id__in=org_ids, month__gte=start, month__lte=end
@@ -166,7 +168,9 @@ def _monthly(names: set[str], org_ids: list[int], start: dt.date, end: dt.date) 
     return {(metric, org_id, month): value for metric, org_id, month, value in rows}
 
 
-def _sum(stored: dict, name: str, org_id: int, period: Period) -> Decimal:
+def _sum(
+    stored: dict[tuple[str, int, dt.date], Any], name: str, org_id: int, period: Period
+) -> Decimal:
     return figures.plain(
         sum(
             (stored.get((name, org_id, month), Decimal(0)) for month in period.months()),

@@ -43,7 +43,8 @@ def sql(query: str, params: list[Any]) -> Callable[[], list[Any]]:
     def run() -> list[Any]:
         with connection.cursor() as cursor:
             cursor.execute(query, params)
-            return cursor.fetchall()
+            rows: list[Any] = cursor.fetchall()
+            return rows
 
     return run
 
