@@ -251,7 +251,11 @@ def grant_create(
 @transaction.atomic
 def grant_revoke(*, grant: Grant, acting_user: Actor) -> Grant:
     # The check reads the stored organization, not the caller's copy of the grant.
-    locked = Grant.objects.select_for_update().select_related("organization").get(pk=grant.pk)
+    locked = (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("organization")
+        .get(pk=grant.pk)
+    )
     GRANT.require(acting_user, locked)
     Grant.objects.filter(pk=grant.pk).update(is_active=False)
     grant.is_active = False
