@@ -326,9 +326,9 @@ def load(ctx: Any) -> None:
         )
         # A grid worker records demands but does not conclude them (no demands.follow_up).
         follower = (
-            actor
-            if actor is not None and actor not in (district_user, gridworker)
-            else street_users.get(street.pk) or district_user
+            street_users.get(street.pk) or district_user
+            if actor is None or actor is gridworker
+            else actor
         )
         demand = services.demand_follow_up(
             demand=demand,

@@ -264,7 +264,8 @@ def load(ctx: Any) -> None:
         street_pk = org.pk if org.depth == 2 else (org.parent_id if org.depth == 3 else None)
         actor = street_users.get(street_pk or 0) if lead.pk == org.pk and not co_units else None
         actor = actor or district_user
-        verifier = district_user
+        # Duties kept apart: who put an item on the ledger does not close it out.
+        verifier = district_user if actor is not district_user else ctx.users.get("leader")
         raised = year_start + dt.timedelta(
             days=rng.randint(0, max((today - year_start).days - 3, 1))
         )
