@@ -38,7 +38,7 @@ from taizhang.activities.selectors import (
     volunteer_service_list,
 )
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
@@ -223,11 +223,6 @@ class ServiceIn(Schema):
     content: str
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    """The signed-in user as the actor of reads and writes (routes require a login)."""
-    return request.user  # type: ignore[return-value]
-
-
 def _org(user: Actor, pk: int, field: str, permission: str = MANAGE) -> Organization:
     """An organization where the caller holds ``permission`` (the policy's choices)."""
     org = ACTIVITY.org_choices(user, permission).filter(pk=pk).first()
@@ -270,8 +265,8 @@ def list_venue_categories(request: HttpRequest) -> Any:
 @requires(VIEW)
 def coverage(request: HttpRequest, org_id: int, start: dt.date, end: dt.date) -> Any:
     """Distinct Party members reached in an organization's subtree and period."""
-    org = get_organization_for_viewer(_viewer(request), org_id)
-    reached = member_coverage(viewer=_viewer(request), org=org, start=start, end=end)
+    org = get_organization_for_viewer(viewer_of(request), org_id)
+    reached = member_coverage(viewer=viewer_of(request), org=org, start=start, end=end)
     return {"org_id": org.pk, "start": start, "end": end, "members_reached": reached}
 
 
@@ -279,14 +274,14 @@ def coverage(request: HttpRequest, org_id: int, start: dt.date, end: dt.date) ->
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
 def list_campaigns(request: HttpRequest, q: str = "") -> Any:
-    return campaign_list(viewer=_viewer(request), q=q[:60])
+    return campaign_list(viewer=viewer_of(request), q=q[:60])
 
 
 @router.post("/campaigns", response={201: CampaignOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
     """Launch a 专项行动 in an organization of your scope."""
-    user = _viewer(request)
+    user = viewer_of(request)
     campaign = services.campaign_create(
         org=_org(user, payload.org_id, "org_id"),
         title=payload.title,
@@ -310,7 +305,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn) -> Any:
 @requires(MANAGE)
 def create_team(request: HttpRequest, campaign_id: int, payload: TeamIn) -> Any:
     """Form a team of a campaign; its org must lie inside the campaign's org."""
-    user = _viewer(request)
+    user = viewer_of(request)
     campaign = get_campaign_for_viewer(user, campaign_id)
     if not can(user, "manage", campaign):
         raise PermissionDenied
@@ -339,7 +334,7 @@ def set_team_members(
     request: HttpRequest, campaign_id: int, team_id: int, payload: MembersIn
 ) -> Any:
     """Replace a team's members (the leader stays a member)."""
-    user = _viewer(request)
+    user = viewer_of(request)
     campaign = get_campaign_for_viewer(user, campaign_id)
     if not can(user, "manage", campaign):
         raise PermissionDenied
@@ -353,7 +348,7 @@ def set_team_members(
 @requires(VIEW)
 def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
     """A campaign with its progress per team and venue category."""
-    campaign = get_campaign_for_viewer(_viewer(request), campaign_id)
+    campaign = get_campaign_for_viewer(viewer_of(request), campaign_id)
     progress = campaign_progress(campaign)
     return {
         "campaign": campaign,
@@ -371,13 +366,13 @@ def list_services(
     request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
 ) -> Any:
     """双报到 service records in your scope."""
-    return volunteer_service_list(viewer=_viewer(request), start=start, end=end)
+    return volunteer_service_list(viewer=viewer_of(request), start=start, end=end)
 
 
 @router.post("/volunteer-services", response={201: ServiceOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def record_service(request: HttpRequest, payload: ServiceIn) -> Any:
-    user = _viewer(request)
+    user = viewer_of(request)
     record = services.volunteer_service_record(
         org=_org(user, payload.org_id, "org_id"),
         person=PERSON.resolve(user, payload.person_id, field="person_id"),
@@ -402,7 +397,7 @@ def list_activities(
     sort: str = "",
 ) -> Any:
     """Activities in your scope; filters only narrow."""
-    user = _viewer(request)
+    user = viewer_of(request)
     return activity_list(
         viewer=user,
         kind=ActivityKind.objects.filter(code=kind).first() if kind else None,
@@ -418,14 +413,14 @@ def list_activities(
 @requires(VIEW)
 def get_activity(request: HttpRequest, activity_id: int) -> Any:
     """One activity with its attendance; 404 when missing or outside your scope."""
-    return get_activity_for_viewer(_viewer(request), activity_id)
+    return get_activity_for_viewer(viewer_of(request), activity_id)
 
 
 @router.post("", response={201: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
     """Record an activity in an organization of your scope."""
-    user = _viewer(request)
+    user = viewer_of(request)
     team = None
     if payload.team_id is not None:
         team = CAMPAIGN_TEAM.resolve(
@@ -469,7 +464,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
 @requires(MANAGE)
 def set_attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn) -> Any:
     """Replace the attendance: a list of persons, or a headcount only."""
-    user = _viewer(request)
+    user = viewer_of(request)
     activity = get_activity_for_viewer(user, activity_id)
     if not can(user, "attendance", activity):
         raise PermissionDenied
@@ -487,7 +482,7 @@ def set_attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn
 @requires(MANAGE)
 def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
     """Correct an activity's details; fields left out stay as they are."""
-    user = _viewer(request)
+    user = viewer_of(request)
     activity = get_activity_for_viewer(user, activity_id)
     if not can(user, "edit", activity):
         raise PermissionDenied

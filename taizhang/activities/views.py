@@ -43,7 +43,7 @@ from taizhang.activities.selectors import (
     volunteer_service_list,
 )
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.people.permissions import PERSON
@@ -51,11 +51,6 @@ from taizhang.people.permissions import PERSON
 VIEW = "activities.view"
 MANAGE = "activities.manage"
 PAGE_SIZE = 50
-
-
-def _viewer(request: HttpRequest) -> Actor:
-    """The signed-in user as the actor of reads and writes (routes require a login)."""
-    return request.user  # type: ignore[return-value]
 
 
 def _year(request: HttpRequest) -> int:
@@ -73,7 +68,7 @@ def _choice(model: Any, value: str) -> Any:
 @requires(VIEW)
 def activity_list_view(request: HttpRequest) -> HttpResponse:
     """The ledger of activities with the year's figures for the chosen subtree."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     get = request.GET
     year = _year(request)
     org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
@@ -114,7 +109,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
 @requires(MANAGE)
 def activity_create_view(request: HttpRequest) -> HttpResponse:
     """Record an activity; with a list of attendees the sign-in sheet follows."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     initial: dict[str, Any] = {"held_on": timezone.localdate(), "attendance_mode": "list"}
     form = ActivityForm(request.POST or None, viewer=viewer, initial=initial)
 
@@ -152,7 +147,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     # Persons are named only as the one person rule allows (PERSON): the others count
     # in the figures without a name.
     attendees = list(activity_attendees(activity, viewer=viewer))
@@ -204,14 +199,14 @@ def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[s
 
 @requires(VIEW)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    activity = get_activity_for_viewer(_viewer(request), pk)
+    activity = get_activity_for_viewer(viewer_of(request), pk)
     return render(request, "activities/detail.html", _detail_context(request, activity))
 
 
 @requires(MANAGE)
 def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Correct the details of an activity (not its organization or attendance)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "edit", activity):
         raise PermissionDenied
@@ -245,7 +240,7 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Save the sign-in sheet (or a headcount) of an activity."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "attendance", activity):
         raise PermissionDenied
@@ -272,7 +267,7 @@ def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a problem found on a 调研 visit on the problem list."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "raise_problem", activity):
         raise PermissionDenied
@@ -297,7 +292,7 @@ def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     campaigns = list(campaign_list(viewer=viewer, q=request.GET.get("q", "").strip()[:60])[:200])
     return render(
         request,
@@ -308,7 +303,7 @@ def campaign_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def campaign_create_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = CampaignForm(request.POST or None, viewer=viewer)
 
     def launch() -> Any:
@@ -332,7 +327,7 @@ def campaign_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _campaign_context(request: HttpRequest, campaign: Any, team_form: Any = None) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     can_manage = can(viewer, "manage", campaign)
     return {
         "campaign": campaign,
@@ -346,14 +341,14 @@ def _campaign_context(request: HttpRequest, campaign: Any, team_form: Any = None
 
 @requires(VIEW)
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    campaign = get_campaign_for_viewer(_viewer(request), pk)
+    campaign = get_campaign_for_viewer(viewer_of(request), pk)
     return render(request, "activities/campaign.html", _campaign_context(request, campaign))
 
 
 @requires(MANAGE)
 @require_POST
 def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     campaign = get_campaign_for_viewer(viewer, pk)
     if not can(viewer, "manage", campaign):
         raise PermissionDenied
@@ -381,7 +376,7 @@ def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def volunteer_list_view(request: HttpRequest) -> HttpResponse:
     """双报到: members' service in communities, with the year's person-times and hours."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     year = _year(request)
     org = (
         get_organization_for_viewer(viewer, request.GET["org"]) if request.GET.get("org") else None

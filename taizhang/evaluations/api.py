@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import login_required, requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.evaluations import services
 from taizhang.evaluations.models import AwardKind, CompetitionStatus, EntryKind, Normalization
@@ -178,31 +178,27 @@ class ReviewIn(Schema):
     on: dt.date | None = None
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def _org(request: HttpRequest, org_id: int | None, field: str = "org_id") -> Organization | None:
     """An organization where the caller runs competitions and awards: a missing id and
     one outside that scope are the same 422, so ids cannot be probed."""
     if org_id is None:
         return None
-    return ORGANIZATION.resolve(_viewer(request), org_id, field=field, permission=MANAGE)
+    return ORGANIZATION.resolve(viewer_of(request), org_id, field=field, permission=MANAGE)
 
 
 def _person(request: HttpRequest, person_id: int | None) -> Person | None:
     """A nominee or entrant: a person the caller may see, kept by a unit she manages."""
     if person_id is None:
         return None
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     return PERSON.resolve(
         viewer, person_id, field="person_id", base=nominee_person_choices(viewer=viewer)
     )
 
 
 def _managed_competition(request: HttpRequest, competition_id: int) -> Any:
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
-    if not can(_viewer(request), "manage", competition):
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
+    if not can(viewer_of(request), "manage", competition):
         raise PermissionDenied
     return competition
 
@@ -215,14 +211,14 @@ def _managed_competition(request: HttpRequest, competition_id: int) -> Any:
 @requires(VIEW)
 def list_competitions(request: HttpRequest, year: int | None = None) -> Any:
     """Competitions in your scope, published ones above it, and those you judge."""
-    return competition_list(viewer=_viewer(request), year=year)
+    return competition_list(viewer=viewer_of(request), year=year)
 
 
 @router.get("/competitions/{competition_id}", response=CompetitionOut)
 @requires(VIEW)
 def get_competition(request: HttpRequest, competition_id: int) -> Any:
     """One competition; 404 when it does not exist or is outside your scope."""
-    return get_competition_for_viewer(_viewer(request), competition_id)
+    return get_competition_for_viewer(viewer_of(request), competition_id)
 
 
 @router.post("/competitions", response={201: CompetitionOut, 403: ErrorOut, 422: ErrorOut})
@@ -231,14 +227,14 @@ def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
     """Set up a competition for an organization you manage."""
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    competition = services.competition_create(org=org, **data, acting_user=_viewer(request))  # type: ignore[arg-type]
+    competition = services.competition_create(org=org, **data, acting_user=viewer_of(request))  # type: ignore[arg-type]
     return Status(201, competition)
 
 
 @router.get("/competitions/{competition_id}/criteria", response=list[CriterionOut])
 @requires(VIEW)
 def list_criteria(request: HttpRequest, competition_id: int) -> Any:
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
     return list(competition.criteria.all())
 
 
@@ -250,7 +246,7 @@ def list_criteria(request: HttpRequest, competition_id: int) -> Any:
 def add_criterion(request: HttpRequest, competition_id: int, payload: CriterionIn) -> Any:
     competition = _managed_competition(request, competition_id)
     criterion = services.criterion_add(
-        competition=competition, **payload.dict(), acting_user=_viewer(request)
+        competition=competition, **payload.dict(), acting_user=viewer_of(request)
     )
     return Status(201, criterion)
 
@@ -259,9 +255,9 @@ def add_criterion(request: HttpRequest, competition_id: int, payload: CriterionI
 @requires(VIEW)
 def list_entries(request: HttpRequest, competition_id: int) -> Any:
     """Entries; final scores and ranks only where you may see the results."""
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
     entries = list(competition_entries(competition))
-    if not results_visible(_viewer(request), competition):
+    if not results_visible(viewer_of(request), competition):
         for entry in entries:
             entry.final_score, entry.rank, entry.is_winner = None, None, False
     return entries
@@ -282,7 +278,7 @@ def add_entry(request: HttpRequest, competition_id: int, payload: EntryIn) -> An
         org=_org(request, payload.org_id),
         person=_person(request, payload.person_id),
         summary=payload.summary,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
     return Status(201, entry)
 
@@ -297,16 +293,16 @@ def add_judge(request: HttpRequest, competition_id: int, payload: JudgeIn) -> An
     and a hidden user id are the same 422."""
     competition = _managed_competition(request, competition_id)
     user = resolve_judge_user(
-        _viewer(request), payload.user_id, field="user_id", competition=competition
+        viewer_of(request), payload.user_id, field="user_id", competition=competition
     )
-    judge = services.judge_add(competition=competition, user=user, acting_user=_viewer(request))
+    judge = services.judge_add(competition=competition, user=user, acting_user=viewer_of(request))
     return Status(201, judge)
 
 
 def _step(request: HttpRequest, competition_id: int, service: Any, on: Any) -> Any:
     competition = _managed_competition(request, competition_id)
-    service(competition=competition, on=on, acting_user=_viewer(request))
-    return get_competition_for_viewer(_viewer(request), competition_id)
+    service(competition=competition, on=on, acting_user=viewer_of(request))
+    return get_competition_for_viewer(viewer_of(request), competition_id)
 
 
 STEP_RESPONSES = {200: CompetitionOut, 403: ErrorOut, 422: ErrorOut}
@@ -339,8 +335,8 @@ def publish_results(request: HttpRequest, competition_id: int, payload: StepIn) 
 @requires(VIEW)
 def get_results(request: HttpRequest, competition_id: int) -> Any:
     """Ranked results: stored once winners are declared, computed live while scoring."""
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
-    if not results_visible(_viewer(request), competition):
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
+    if not results_visible(viewer_of(request), competition):
         raise PermissionDenied
     if competition.status in (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED):
         entries = sorted(
@@ -380,8 +376,8 @@ def get_results(request: HttpRequest, competition_id: int) -> Any:
 def get_sheet(request: HttpRequest, competition_id: int) -> Any:
     """Your scoring sheet as a judge named to the competition; ``conflict`` says why you
     abstain from an entry. 403 for anyone not named a judge."""
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
-    sheet = judge_sheet(viewer=_viewer(request), competition=competition)
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
+    sheet = judge_sheet(viewer=viewer_of(request), competition=competition)
     if sheet is None:
         raise PermissionDenied
     return [
@@ -404,14 +400,14 @@ def get_sheet(request: HttpRequest, competition_id: int) -> Any:
 @login_required
 def put_scores(request: HttpRequest, competition_id: int, entry_id: int, payload: ScoresIn) -> Any:
     """Record your scores for one entry (every criterion); 403 on a conflict of interest."""
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
-    entry = get_entry(_viewer(request), competition, entry_id)
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
+    entry = get_entry(viewer_of(request), competition, entry_id)
     try:
         saved = services.score_record(
             entry=entry,
-            judge_user=_viewer(request),
+            judge_user=viewer_of(request),
             values=payload.scores,
-            acting_user=_viewer(request),
+            acting_user=viewer_of(request),
         )
     except services.ConflictOfInterest as refused:
         return Status(403, {"detail": refused.reason})
@@ -433,14 +429,14 @@ def put_scores(request: HttpRequest, competition_id: int, entry_id: int, payload
 @requires(VIEW)
 def list_awards(request: HttpRequest, year: int | None = None, kind: str = "") -> Any:
     return award_list(
-        viewer=_viewer(request), year=year, kind=kind if kind in AwardKind.values else ""
+        viewer=viewer_of(request), year=year, kind=kind if kind in AwardKind.values else ""
     )
 
 
 @router.get("/awards/{award_id}", response=AwardOut)
 @requires(VIEW)
 def get_award(request: HttpRequest, award_id: int) -> Any:
-    return get_award_for_viewer(_viewer(request), award_id)
+    return get_award_for_viewer(viewer_of(request), award_id)
 
 
 @router.post("/awards", response={201: AwardOut, 403: ErrorOut, 422: ErrorOut})
@@ -448,7 +444,7 @@ def get_award(request: HttpRequest, award_id: int) -> Any:
 def create_award(request: HttpRequest, payload: AwardIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    award = services.award_create(org=org, **data, acting_user=_viewer(request))  # type: ignore[arg-type]
+    award = services.award_create(org=org, **data, acting_user=viewer_of(request))  # type: ignore[arg-type]
     return Status(201, award)
 
 
@@ -456,22 +452,22 @@ def create_award(request: HttpRequest, payload: AwardIn) -> Any:
 @requires(VIEW)
 def list_nominations(request: HttpRequest, award_id: int) -> Any:
     """Every nomination for the award's organizers; the published list for others."""
-    award = get_award_for_viewer(_viewer(request), award_id)
-    return list(award_nominations(viewer=_viewer(request), award=award))
+    award = get_award_for_viewer(viewer_of(request), award_id)
+    return list(award_nominations(viewer=viewer_of(request), award=award))
 
 
 @router.get("/awards/{award_id}/published", response=list[NominationOut])
 @requires(VIEW)
 def list_published(request: HttpRequest, award_id: int) -> Any:
-    award = get_award_for_viewer(_viewer(request), award_id)
+    award = get_award_for_viewer(viewer_of(request), award_id)
     if award.published_on is None:
         raise Http404
     return list(published_list(award))
 
 
 def _managed_award(request: HttpRequest, award_id: int) -> Any:
-    award = get_award_for_viewer(_viewer(request), award_id)
-    if not can(_viewer(request), "manage", award):
+    award = get_award_for_viewer(viewer_of(request), award_id)
+    if not can(viewer_of(request), "manage", award):
         raise PermissionDenied
     return award
 
@@ -483,8 +479,8 @@ def _managed_award(request: HttpRequest, award_id: int) -> Any:
 @requires(MANAGE)
 def nominate(request: HttpRequest, award_id: int, payload: NominationIn) -> Any:
     """Nominate an organization (org_id) or a person (person_id) you manage."""
-    award = get_award_for_viewer(_viewer(request), award_id)
-    if not can_nominate(_viewer(request), award):
+    award = get_award_for_viewer(viewer_of(request), award_id)
+    if not can_nominate(viewer_of(request), award):
         raise PermissionDenied
     nomination = services.nomination_create(
         award=award,
@@ -492,7 +488,7 @@ def nominate(request: HttpRequest, award_id: int, payload: NominationIn) -> Any:
         person=_person(request, payload.person_id),
         deeds=payload.deeds,
         on=payload.on,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
     return Status(201, nomination)
 
@@ -504,13 +500,13 @@ def nominate(request: HttpRequest, award_id: int, payload: NominationIn) -> Any:
 @requires(MANAGE)
 def review(request: HttpRequest, award_id: int, nomination_id: int, payload: ReviewIn) -> Any:
     award = _managed_award(request, award_id)
-    nomination = get_nomination(_viewer(request), award, nomination_id)
+    nomination = get_nomination(viewer_of(request), award, nomination_id)
     return services.nomination_review(
         nomination=nomination,
         approve=payload.approve,
         note=payload.note,
         on=payload.on,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
 
 
@@ -518,4 +514,4 @@ def review(request: HttpRequest, award_id: int, nomination_id: int, payload: Rev
 @requires(MANAGE)
 def publish_award(request: HttpRequest, award_id: int, payload: StepIn) -> Any:
     award = _managed_award(request, award_id)
-    return services.award_publish(award=award, on=payload.on, acting_user=_viewer(request))
+    return services.award_publish(award=award, on=payload.on, acting_user=viewer_of(request))

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import login_required, requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.evaluations import services
 from taizhang.evaluations.forms import (
@@ -55,10 +55,6 @@ VIEW = "evaluations.view"
 MANAGE = "evaluations.manage"
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def _created(done: Submission[Any]) -> Any:
     """The primary key of what a successful submission created."""
     assert done.result is not None
@@ -75,7 +71,7 @@ def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
 
 @requires(VIEW)
 def competition_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = None
     if viewer.has_function(MANAGE):
         form = CompetitionForm(request.POST or None, viewer=viewer)
@@ -100,7 +96,7 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
 def _competition_context(
     request: HttpRequest, competition: Competition, **forms: Any
 ) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     can_manage = can(viewer, "manage", competition)
     show_results = results_visible(viewer, competition)
     results: dict[int, Any] = {}
@@ -152,14 +148,14 @@ def _competition_context(
 
 @requires(VIEW)
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    competition = get_competition_for_viewer(_viewer(request), pk)
+    competition = get_competition_for_viewer(viewer_of(request), pk)
     context = _competition_context(request, competition)
     return render(request, "evaluations/competition_detail.html", context)
 
 
 def _managed_competition(request: HttpRequest, pk: int) -> Competition:
-    competition = get_competition_for_viewer(_viewer(request), pk)
-    if not can(_viewer(request), "manage", competition):
+    competition = get_competition_for_viewer(viewer_of(request), pk)
+    if not can(viewer_of(request), "manage", competition):
         raise PermissionDenied
     return competition
 
@@ -168,7 +164,7 @@ def _managed_competition(request: HttpRequest, pk: int) -> Competition:
 @require_POST
 def competition_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
     """Add a criterion, an entry or a judge while the competition is being set up."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     competition = _managed_competition(request, pk)
     forms_by_kind: dict[str, Any] = {
         "criterion": lambda: CriterionForm(request.POST, prefix="criterion"),
@@ -211,7 +207,7 @@ def competition_add(request: HttpRequest, pk: int, what: str) -> HttpResponse:
 @require_POST
 def competition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     """Open scoring, declare the winners, or publish the results."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     competition = _managed_competition(request, pk)
     steps = {
         "open": (services.competition_open_scoring, _("Scoring is open.")),
@@ -233,8 +229,8 @@ def competition_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 def _judged(request: HttpRequest, pk: int) -> tuple[Competition, list[Any]]:
-    competition = get_competition_for_viewer(_viewer(request), pk)
-    sheet = judge_sheet(viewer=_viewer(request), competition=competition)
+    competition = get_competition_for_viewer(viewer_of(request), pk)
+    sheet = judge_sheet(viewer=viewer_of(request), competition=competition)
     if sheet is None:
         raise PermissionDenied
     return competition, sheet
@@ -267,7 +263,7 @@ def judge_sheet_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def score_view(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     competition, sheet = _judged(request, pk)
     entry = get_entry(viewer, competition, entry_pk)
     reason = conflict_reason(judge_org_paths(viewer), entry)
@@ -316,7 +312,7 @@ def score_view(request: HttpRequest, pk: int, entry_pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def award_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = None
     if viewer.has_function(MANAGE):
         form = AwardForm(request.POST or None, viewer=viewer)
@@ -346,7 +342,7 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
 
 
 def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     can_manage = can(viewer, "manage", award)
     nominations = list(award_nominations(viewer=viewer, award=award))
     counts = dict.fromkeys(NominationStatus.values, 0)
@@ -371,13 +367,13 @@ def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str
 
 @requires(VIEW)
 def award_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    award = get_award_for_viewer(_viewer(request), pk)
+    award = get_award_for_viewer(viewer_of(request), pk)
     return render(request, "evaluations/award_detail.html", _award_context(request, award))
 
 
 def _managed_award(request: HttpRequest, pk: int) -> Award:
-    award = get_award_for_viewer(_viewer(request), pk)
-    if not can(_viewer(request), "manage", award):
+    award = get_award_for_viewer(viewer_of(request), pk)
+    if not can(viewer_of(request), "manage", award):
         raise PermissionDenied
     return award
 
@@ -385,7 +381,7 @@ def _managed_award(request: HttpRequest, pk: int) -> Award:
 @requires(MANAGE)
 @require_POST
 def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     award = get_award_for_viewer(viewer, pk)
     if not can_nominate(viewer, award):
         raise PermissionDenied
@@ -410,7 +406,7 @@ def nominate_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def review_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     award = _managed_award(request, pk)
     nomination = get_nomination(viewer, award, nomination_pk)
     form = ReviewForm(request.POST, prefix="review")
@@ -434,7 +430,7 @@ def review_view(request: HttpRequest, pk: int, nomination_pk: int) -> HttpRespon
 @requires(MANAGE)
 @require_POST
 def award_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     award = _managed_award(request, pk)
     form = DateForm(request.POST, prefix="step")
     on = form.cleaned_data["on"] if form.is_valid() else None
@@ -450,7 +446,7 @@ def award_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def award_published_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The published honour roll (表彰名单) of one award."""
-    award = get_award_for_viewer(_viewer(request), pk)
+    award = get_award_for_viewer(viewer_of(request), pk)
     if award.published_on is None:
         raise Http404
     return render(

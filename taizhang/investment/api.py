@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.investment import services
 from taizhang.investment.models import EventKind, LeadStage, Source, Team
@@ -227,15 +227,11 @@ class SubsidySummaryOut(Schema):
     enterprises: int
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def _org(request: HttpRequest, org_id: int) -> Organization:
     """A unit where the caller manages investment records. A missing and an existing
     but unmanaged id give the same 422, so ids are not probed."""
     return ORGANIZATION.resolve(
-        _viewer(request),
+        viewer_of(request),
         org_id,
         field="org_id",
         base=Organization.objects.filter(kind__in=UNIT_KINDS),
@@ -247,7 +243,7 @@ def _team(request: HttpRequest, team_id: int | None) -> Team | None:
     """A team of a competition the caller sees (``None`` clears it)."""
     if team_id is None:
         return None
-    team = team_choices(viewer=_viewer(request)).filter(pk=team_id).first()
+    team = team_choices(viewer=viewer_of(request)).filter(pk=team_id).first()
     if team is None:
         raise ValidationError({"team_id": unknown_message()})
     return team
@@ -255,7 +251,7 @@ def _team(request: HttpRequest, team_id: int | None) -> Team | None:
 
 def _person(request: HttpRequest, pk: int, field: str) -> Person:
     """A person the person rule shows the caller, among position holders."""
-    return PERSON.resolve(_viewer(request), pk, field=field, base=responsible_candidates())
+    return PERSON.resolve(viewer_of(request), pk, field=field, base=responsible_candidates())
 
 
 @router.get("/leads", response=list[LeadOut])
@@ -272,7 +268,7 @@ def list_leads(
 ) -> Any:
     """Leads in your scope; filters only narrow it."""
     return lead_list(
-        viewer=_viewer(request),
+        viewer=viewer_of(request),
         stage=stage,
         source=source,
         team_id=team_id,
@@ -286,7 +282,7 @@ def list_leads(
 @requires("investment.view")
 def get_lead(request: HttpRequest, lead_id: int) -> Any:
     """One lead; 404 when it does not exist or is outside your scope."""
-    return get_lead_for_viewer(_viewer(request), lead_id)
+    return get_lead_for_viewer(viewer_of(request), lead_id)
 
 
 @router.post("/leads", response={201: LeadOut, 403: ErrorOut, 422: ErrorOut})
@@ -296,13 +292,13 @@ def create_lead(request: HttpRequest, payload: LeadIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
     team = _team(request, data.pop("team_id"))
-    lead = services.lead_create(org=org, team=team, **data, acting_user=_viewer(request))
+    lead = services.lead_create(org=org, team=team, **data, acting_user=viewer_of(request))
     return Status(201, lead)
 
 
 def _lead_for(request: HttpRequest, lead_id: int, action: str) -> Any:
-    lead = get_lead_for_viewer(_viewer(request), lead_id)
-    if not can(_viewer(request), action, lead):
+    lead = get_lead_for_viewer(viewer_of(request), lead_id)
+    if not can(viewer_of(request), action, lead):
         raise PermissionDenied
     return lead
 
@@ -315,7 +311,7 @@ def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch) -> Any:
     data = payload.dict(exclude_unset=True)
     if "team_id" in data:
         data["team"] = _team(request, data.pop("team_id") or None)
-    return services.lead_update(lead=lead, acting_user=_viewer(request), **data)
+    return services.lead_update(lead=lead, acting_user=viewer_of(request), **data)
 
 
 @router.post("/leads/{lead_id}/advance", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
@@ -325,7 +321,7 @@ def advance_lead(request: HttpRequest, lead_id: int, payload: AdvanceIn) -> Any:
     lead = _lead_for(request, lead_id, "advance")
     event = None
     if payload.event_id is not None:
-        event = EVENT.resolve(_viewer(request), payload.event_id, field="event_id")
+        event = EVENT.resolve(viewer_of(request), payload.event_id, field="event_id")
     return services.lead_advance(
         lead=lead,
         to_stage=int(payload.to_stage),
@@ -333,7 +329,7 @@ def advance_lead(request: HttpRequest, lead_id: int, payload: AdvanceIn) -> Any:
         signed_amount=payload.signed_amount,
         event=event,
         reason=payload.reason,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
 
 
@@ -343,7 +339,7 @@ def lose_lead(request: HttpRequest, lead_id: int, payload: LostIn) -> Any:
     """Mark a lead as lost, with the reason."""
     lead = _lead_for(request, lead_id, "lose")
     return services.lead_mark_lost(
-        lead=lead, reason=payload.reason, on=payload.on, acting_user=_viewer(request)
+        lead=lead, reason=payload.reason, on=payload.on, acting_user=viewer_of(request)
     )
 
 
@@ -355,7 +351,7 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
     unit = resolve_unit(payload.lead_unit_id, field="lead_unit_id")
     leader = resolve_leader(payload.linked_leader_id, field="linked_leader_id")
     responsible = resolve_responsible(
-        _viewer(request), payload.responsible_id, field="responsible_id"
+        viewer_of(request), payload.responsible_id, field="responsible_id"
     )
     project = services.lead_convert_to_project(
         lead=lead,
@@ -363,7 +359,7 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
         lead_unit=unit,
         linked_leader=leader,
         responsible=responsible,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
     return Status(201, {"project_id": project.pk, "lead_id": lead.pk})
 
@@ -373,13 +369,13 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
 @requires("investment.view")
 def list_events(request: HttpRequest, year: int | None = None) -> Any:
     """Events in your scope with their signings computed from the leads."""
-    return event_list(viewer=_viewer(request), year=year)
+    return event_list(viewer=viewer_of(request), year=year)
 
 
 @router.get("/events/{event_id}", response=EventOut)
 @requires("investment.view")
 def get_event(request: HttpRequest, event_id: int) -> Any:
-    return get_event_for_viewer(_viewer(request), event_id)
+    return get_event_for_viewer(viewer_of(request), event_id)
 
 
 @router.post("/events", response={201: EventOut, 403: ErrorOut, 422: ErrorOut})
@@ -387,8 +383,8 @@ def get_event(request: HttpRequest, event_id: int) -> Any:
 def create_event(request: HttpRequest, payload: EventIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    event = services.event_create(org=org, **data, acting_user=_viewer(request))
-    return Status(201, get_event_for_viewer(_viewer(request), event.pk))
+    event = services.event_create(org=org, **data, acting_user=viewer_of(request))
+    return Status(201, get_event_for_viewer(viewer_of(request), event.pk))
 
 
 @router.post("/competitions", response={201: CompetitionOut, 403: ErrorOut, 422: ErrorOut})
@@ -399,7 +395,7 @@ def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
     org = _org(request, data.pop("org_id"))
     points = {key: data.pop(key) for key in list(data) if key.startswith("points_")}
     competition = services.competition_create(
-        org=org, points=points, **data, acting_user=_viewer(request)
+        org=org, points=points, **data, acting_user=viewer_of(request)
     )
     return Status(201, competition)
 
@@ -411,14 +407,14 @@ def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
 @requires("investment.manage")
 def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> Any:
     """Add a team with its leader and members (persons you may see)."""
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
-    if not can(_viewer(request), "edit", competition):
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
+    if not can(viewer_of(request), "edit", competition):
         raise PermissionDenied
     leader = (
         _person(request, payload.leader_id, "leader_id") if payload.leader_id is not None else None
     )
     members = PERSON.resolve_many(
-        _viewer(request),
+        viewer_of(request),
         set(payload.member_ids),
         field="member_ids",
         base=responsible_candidates(),
@@ -429,7 +425,7 @@ def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> A
         base=payload.base,
         leader=leader,
         members=members,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
     return Status(201, team)
 
@@ -438,7 +434,7 @@ def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> A
 @requires("investment.view")
 def get_scoreboard(request: HttpRequest, competition_id: int) -> Any:
     """Ranked teams and teams below the minimum number of cases."""
-    competition = get_competition_for_viewer(_viewer(request), competition_id)
+    competition = get_competition_for_viewer(viewer_of(request), competition_id)
     ranked, unranked = scoreboard(competition)
 
     def rows(scores: list[Any]) -> list[dict[str, Any]]:
@@ -470,14 +466,14 @@ def get_scoreboard(request: HttpRequest, competition_id: int) -> Any:
 @paginate(LimitOffsetPagination)
 @requires("investment.view")
 def list_subsidies(request: HttpRequest, year: int | None = None, q: str = "") -> Any:
-    return subsidy_list(viewer=_viewer(request), year=year, q=q)
+    return subsidy_list(viewer=viewer_of(request), year=year, q=q)
 
 
 @router.get("/subsidies/summary", response=SubsidySummaryOut)
 @requires("investment.view")
 def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
     """兑现扶持资金 and 惠及企业(家次) over your scope, computed from the payments."""
-    return subsidy_summary(subsidy_list(viewer=_viewer(request), year=year))
+    return subsidy_summary(subsidy_list(viewer=viewer_of(request), year=year))
 
 
 @router.post("/subsidies", response={201: SubsidyOut, 403: ErrorOut, 422: ErrorOut})
@@ -485,5 +481,5 @@ def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
 def create_subsidy(request: HttpRequest, payload: SubsidyIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    subsidy = services.subsidy_create(org=org, **data, acting_user=_viewer(request))
+    subsidy = services.subsidy_create(org=org, **data, acting_user=viewer_of(request))
     return Status(201, subsidy)

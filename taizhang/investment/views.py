@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import int_or_none, submit
 from taizhang.investment import services
 from taizhang.investment.forms import (
@@ -48,13 +48,9 @@ from taizhang.investment.selectors import (
 )
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 @requires(VIEW)
 def lead_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     get = request.GET
     stage = int_or_none(get.get("stage"))
     filters: dict[str, Any] = {
@@ -82,7 +78,7 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def lead_create_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = LeadForm(request.POST or None, viewer=viewer)
     done = submit(
         request,
@@ -97,7 +93,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     lead = _lead_for(request, pk, "edit")
     initial = {
         "enterprise": lead.enterprise,
@@ -122,7 +118,7 @@ def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     context: dict[str, Any] = {
         "lead": lead,
         "history": lead_history(lead),
@@ -148,13 +144,13 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
 
 @requires(VIEW)
 def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    lead = get_lead_for_viewer(_viewer(request), pk)
+    lead = get_lead_for_viewer(viewer_of(request), pk)
     return render(request, "investment/lead_detail.html", _lead_context(request, lead))
 
 
 def _lead_for(request: HttpRequest, pk: int, action: str) -> Lead:
-    lead = get_lead_for_viewer(_viewer(request), pk)
-    if not can(_viewer(request), action, lead):
+    lead = get_lead_for_viewer(viewer_of(request), pk)
+    if not can(viewer_of(request), action, lead):
         raise PermissionDenied
     return lead
 
@@ -162,7 +158,7 @@ def _lead_for(request: HttpRequest, pk: int, action: str) -> Lead:
 @requires(MANAGE)
 @require_POST
 def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     lead = _lead_for(request, pk, "advance")
     form = AdvanceForm(request.POST, viewer=viewer)
 
@@ -187,7 +183,7 @@ def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     lead = _lead_for(request, pk, "lose")
     form = LostForm(request.POST)
     done = submit(
@@ -211,7 +207,7 @@ def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Turn a landed lead into a key project in one step."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     lead = _lead_for(request, pk, "convert")
     form = ConvertForm(request.POST, viewer=viewer)
     done = submit(
@@ -230,7 +226,7 @@ def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def event_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     year = int_or_none(request.GET.get("year")) or this_year()
     events = list(event_list(viewer=viewer, year=year))
     totals = {
@@ -260,7 +256,7 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     event = get_event_for_viewer(viewer, pk)
     signings = event_signings(viewer=viewer, event=event)
     return render(request, "investment/event_detail.html", {"event": event, "signings": signings})
@@ -269,7 +265,7 @@ def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def competition_list_view(request: HttpRequest) -> HttpResponse:
     """The latest competition's scoreboard, or the list (``?all=1``) with a form to add one."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     competitions = competition_list(viewer=viewer)
     first = competitions.first()
     if request.method == "GET" and first is not None and not request.GET.get("all"):
@@ -298,7 +294,7 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     competition = get_competition_for_viewer(viewer, pk)
     form = None
     if can(viewer, "edit", competition):
@@ -333,7 +329,7 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def subsidy_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     year = int_or_none(request.GET.get("year")) or this_year()
     q = request.GET.get("q", "").strip()[:60]
     org = None

@@ -7,15 +7,10 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.selectors import get_organization_for_viewer, organization_list
-
-
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
 
 router = Router(tags=["organizations"])
 
@@ -39,12 +34,12 @@ def list_organizations(
     """Organizations in your scope; filters only narrow it. A ``parent_id`` that does not
     exist or is outside your scope is one 422."""
     if parent_id is not None:
-        ORGANIZATION.resolve(_viewer(request), parent_id, field="parent_id")
-    return organization_list(viewer=_viewer(request), parent_id=parent_id, kind=kind, q=q)
+        ORGANIZATION.resolve(viewer_of(request), parent_id, field="parent_id")
+    return organization_list(viewer=viewer_of(request), parent_id=parent_id, kind=kind, q=q)
 
 
 @router.get("/{org_id}", response={200: OrganizationOut, 404: ErrorOut})
 @requires("organizations.view")
 def get_organization(request: HttpRequest, org_id: int) -> Any:
     """One organization; 404 when it does not exist or is outside your scope."""
-    return get_organization_for_viewer(_viewer(request), org_id)
+    return get_organization_for_viewer(viewer_of(request), org_id)

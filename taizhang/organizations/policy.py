@@ -80,6 +80,14 @@ class ScopePolicy(Generic[M]):
     org_fields: tuple[str, ...] = ("org",)
     owner_field: str | None = None
     extra: tuple[CrossTreeRule, ...] = field(default=())
+    # Rows read where they are booked but managed from elsewhere: an indicator's target
+    # is booked on the ranked unit and set from the indicator's owner.
+    manage_fields: tuple[str, ...] = ()
+
+    def _fields(self, permission: str) -> tuple[str, ...]:
+        if permission == self.manage and self.manage_fields:
+            return self.manage_fields
+        return self.org_fields
 
     # --- reads ---------------------------------------------------------------------
 
@@ -98,7 +106,7 @@ class ScopePolicy(Generic[M]):
         if scope.unrestricted:
             return Q()
         q = Q(pk__in=[])
-        for org_field in self.org_fields:
+        for org_field in self._fields(permission):
             q |= self._field_q(scope, org_field)
         if self.owner_field and scope.own_records and scope.user_id is not None:
             q |= Q(**{self.owner_field: scope.user_id})
@@ -184,7 +192,7 @@ class ScopePolicy(Generic[M]):
         scope = self.scope(viewer, permission)
         if scope.unrestricted:
             return True
-        for org_field in self.org_fields:
+        for org_field in self._fields(permission):
             org = obj if org_field == SELF else _follow(obj, org_field)
             if isinstance(org, Organization) and scope.covers(org):
                 return True

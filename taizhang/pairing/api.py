@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
@@ -157,14 +157,10 @@ class AmbassadorIn(Schema):
     ends_on: dt.date | None = None
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def _managed_org(request: HttpRequest, org_id: int, field: str) -> Organization:
     """An organization where the caller holds ``pairing.manage``: a missing id and one
     outside that scope are the same 422, so ids cannot be probed."""
-    return ORGANIZATION.resolve(_viewer(request), org_id, field=field, permission=MANAGE)
+    return ORGANIZATION.resolve(viewer_of(request), org_id, field=field, permission=MANAGE)
 
 
 @router.get("/pairs", response=list[PairOut])
@@ -173,7 +169,7 @@ def _managed_org(request: HttpRequest, org_id: int, field: str) -> Organization:
 def list_pairs(request: HttpRequest, year: int | None = None, q: str = "", sort: str = "") -> Any:
     """Pairs whose village or helping organization is in your scope."""
     return pair_list(
-        viewer=_viewer(request), year=year, q=q, sort=sort if sort in PAIR_SORTS else ""
+        viewer=viewer_of(request), year=year, q=q, sort=sort if sort in PAIR_SORTS else ""
     )
 
 
@@ -184,8 +180,8 @@ def get_villages_over(request: HttpRequest, year: int, threshold: int = 500_000)
     return {
         "year": year,
         "threshold": threshold,
-        "villages_over": villages_over(viewer=_viewer(request), year=year, threshold=threshold),
-        "villages_paired": paired_villages(viewer=_viewer(request), year=year),
+        "villages_over": villages_over(viewer=viewer_of(request), year=year, threshold=threshold),
+        "villages_paired": paired_villages(viewer=viewer_of(request), year=year),
     }
 
 
@@ -193,7 +189,7 @@ def get_villages_over(request: HttpRequest, year: int, threshold: int = 500_000)
 @requires(VIEW)
 def get_pair(request: HttpRequest, pair_id: int) -> Any:
     """One pair; 404 when it does not exist or is outside your scope."""
-    return get_pair_for_viewer(_viewer(request), pair_id)
+    return get_pair_for_viewer(viewer_of(request), pair_id)
 
 
 @router.post("/pairs", response={201: PairOut, 403: ErrorOut, 422: ErrorOut})
@@ -206,7 +202,7 @@ def create_pair(request: HttpRequest, payload: PairIn) -> Any:
     helper = resolve_choice(helper_choices(), data.pop("helper_id"), field="helper_id")
     village = _managed_org(request, data.pop("village_id"), "village_id")
     pair = services.pair_create(
-        helper=helper, village=village, **data, acting_user=_viewer(request)
+        helper=helper, village=village, **data, acting_user=viewer_of(request)
     )
     return Status(201, pair)
 
@@ -215,16 +211,16 @@ def create_pair(request: HttpRequest, payload: PairIn) -> Any:
 @requires(VIEW)
 def list_values(request: HttpRequest, pair_id: int) -> Any:
     """The village's values for the pair's years, with their correction history."""
-    pair = get_pair_for_viewer(_viewer(request), pair_id)
-    return values_for_pair(viewer=_viewer(request), pair=pair)
+    pair = get_pair_for_viewer(viewer_of(request), pair_id)
+    return values_for_pair(viewer=viewer_of(request), pair=pair)
 
 
 @router.post("/pairs/{pair_id}/values", response={200: ValueOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
     """Record or revise a value for a year of the pair; 422 once it is confirmed."""
-    pair = get_pair_for_viewer(_viewer(request), pair_id)
-    if not can(_viewer(request), "record", pair):
+    pair = get_pair_for_viewer(viewer_of(request), pair_id)
+    if not can(viewer_of(request), "record", pair):
         raise PermissionDenied
     if payload.year not in pair.years:
         raise ValidationError({"year": _("Choose a year of the pair's period.")})
@@ -233,12 +229,12 @@ def record_value(request: HttpRequest, pair_id: int, payload: ValueIn) -> Any:
         indicator=payload.indicator,
         year=payload.year,
         value=payload.value,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
 
 
 def _value(request: HttpRequest, pair_id: int, value_id: int, action: str) -> Any:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     pair = get_pair_for_viewer(viewer, pair_id)
     value = get_pair_value(viewer, pair, value_id)
     if not can(viewer, action, value):
@@ -255,7 +251,7 @@ def confirm_value(request: HttpRequest, pair_id: int, value_id: int) -> Any:
     """Confirm a value; it is locked from then on (403 when already confirmed, and for
     whoever recorded it: another person confirms)."""
     value = _value(request, pair_id, value_id, "confirm")
-    return services.indicator_confirm(value=value, acting_user=_viewer(request))
+    return services.indicator_confirm(value=value, acting_user=viewer_of(request))
 
 
 @router.post(
@@ -270,7 +266,7 @@ def correct_value(request: HttpRequest, pair_id: int, value_id: int, payload: Co
         value=value,
         new_value=payload.new_value,
         reason=payload.reason,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
     return _value(request, pair_id, value_id, "correct")
 
@@ -280,14 +276,14 @@ def correct_value(request: HttpRequest, pair_id: int, value_id: int, payload: Co
 @requires(VIEW)
 def list_partnerships(request: HttpRequest, kind: str = "") -> Any:
     return partnership_list(
-        viewer=_viewer(request), kind=kind if kind in PartnershipKind.values else ""
+        viewer=viewer_of(request), kind=kind if kind in PartnershipKind.values else ""
     )
 
 
 @router.get("/partnerships/{partnership_id}", response=PartnershipOut)
 @requires(VIEW)
 def get_partnership(request: HttpRequest, partnership_id: int) -> Any:
-    return get_partnership_for_viewer(_viewer(request), partnership_id)
+    return get_partnership_for_viewer(viewer_of(request), partnership_id)
 
 
 @router.post("/partnerships", response={201: PartnershipOut, 403: ErrorOut, 422: ErrorOut})
@@ -296,14 +292,14 @@ def create_partnership(request: HttpRequest, payload: PartnershipIn) -> Any:
     """Record an agreement or workstation for an organization you manage."""
     data = payload.dict()
     org = _managed_org(request, data.pop("org_id"), "org_id")
-    partnership = services.partnership_create(org=org, **data, acting_user=_viewer(request))
+    partnership = services.partnership_create(org=org, **data, acting_user=viewer_of(request))
     return Status(201, partnership)
 
 
 @router.get("/partnerships/{partnership_id}/ambassadors", response=list[AmbassadorOut])
 @requires(VIEW)
 def list_ambassadors(request: HttpRequest, partnership_id: int) -> Any:
-    partnership = get_partnership_for_viewer(_viewer(request), partnership_id)
+    partnership = get_partnership_for_viewer(viewer_of(request), partnership_id)
     return list(partnership_ambassadors(partnership))
 
 
@@ -314,10 +310,10 @@ def list_ambassadors(request: HttpRequest, partnership_id: int) -> Any:
 @requires(MANAGE)
 def appoint_ambassador(request: HttpRequest, partnership_id: int, payload: AmbassadorIn) -> Any:
     """Appoint a person you may see as 招商大使 or 招才引智大使."""
-    partnership = get_partnership_for_viewer(_viewer(request), partnership_id)
-    if not can(_viewer(request), "manage", partnership):
+    partnership = get_partnership_for_viewer(viewer_of(request), partnership_id)
+    if not can(viewer_of(request), "manage", partnership):
         raise PermissionDenied
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     person = PERSON.resolve(
         viewer, payload.person_id, field="person_id", base=person_choices(viewer=viewer)
     )
@@ -327,6 +323,6 @@ def appoint_ambassador(request: HttpRequest, partnership_id: int, payload: Ambas
         role=payload.role,
         appointed_on=payload.appointed_on,
         ends_on=payload.ends_on,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
     return Status(201, ambassador)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
@@ -49,10 +49,6 @@ MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def _created(done: Submission[Any]) -> Any:
     """The primary key of what a successful submission created."""
     assert done.result is not None
@@ -62,7 +58,7 @@ def _created(done: Submission[Any]) -> Any:
 @requires(VIEW)
 def pair_list_view(request: HttpRequest) -> HttpResponse:
     """The pairs with their villages' income per year and the headline figure."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     this_year = timezone.localdate().year
     year = int_or_none(request.GET.get("year"))
     if year is None or not 2000 <= year <= this_year:
@@ -92,7 +88,7 @@ def pair_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def pair_create_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = PairForm(request.POST or None, viewer=viewer)
     done = submit(
         request,
@@ -107,7 +103,7 @@ def pair_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     values = values_for_pair(viewer=viewer, pair=pair)
     grid: dict[str, dict[int, IndicatorValue]] = {}
     for value in values:
@@ -142,7 +138,7 @@ def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, A
 
 @requires(VIEW)
 def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    pair = get_pair_for_viewer(_viewer(request), pk)
+    pair = get_pair_for_viewer(viewer_of(request), pk)
     return render(request, "pairing/pair_detail.html", _pair_context(request, pair))
 
 
@@ -150,7 +146,7 @@ def pair_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a value of the pair's village for a year of the pair; refused once locked."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     pair = get_pair_for_viewer(viewer, pk)
     if not can(viewer, "record", pair):
         raise PermissionDenied
@@ -170,7 +166,7 @@ def value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _value_of(request: HttpRequest, pk: int, value_pk: int, action: str) -> tuple[Pair, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     pair = get_pair_for_viewer(viewer, pk)
     value = get_pair_value(viewer, pair, value_pk)
     if not can(viewer, action, value):
@@ -183,7 +179,7 @@ def _value_of(request: HttpRequest, pk: int, value_pk: int, action: str) -> tupl
 def value_confirm_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResponse:
     pair, value = _value_of(request, pk, value_pk, "confirm")
     try:
-        services.indicator_confirm(value=value, acting_user=_viewer(request))
+        services.indicator_confirm(value=value, acting_user=viewer_of(request))
     except ValidationError as exc:
         for message in exc.messages:
             messages.error(request, message)
@@ -205,7 +201,7 @@ def value_correct_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResp
         request,
         form,
         lambda: services.indicator_correct(
-            value=value, **form.cleaned_data, acting_user=_viewer(request)
+            value=value, **form.cleaned_data, acting_user=viewer_of(request)
         ),
         success=_("The correction was recorded; the old value is kept."),
     )
@@ -217,7 +213,7 @@ def value_correct_view(request: HttpRequest, pk: int, value_pk: int) -> HttpResp
 
 @requires(VIEW)
 def partnership_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = None
     if viewer.has_function(MANAGE):
         form = PartnershipForm(request.POST or None, viewer=viewer)
@@ -250,7 +246,7 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     partnership = get_partnership_for_viewer(viewer, pk)
     can_manage = can(viewer, "manage", partnership)
     form = None
@@ -285,7 +281,7 @@ def partnership_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def ambassador_end_view(request: HttpRequest, pk: int, ambassador_pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     partnership = get_partnership_for_viewer(viewer, pk)
     if not can(viewer, "manage", partnership):
         raise PermissionDenied

@@ -8,18 +8,13 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.people.models import Gender, Person
 from taizhang.people.permissions import PERSON
 from taizhang.people.selectors import get_person_for_viewer, person_list
 from taizhang.people.services import person_create
-
-
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
 
 router = Router(tags=["people"])
 
@@ -68,9 +63,9 @@ def list_people(
     """Persons in your scope; filters only narrow it. An ``organization_id`` that does
     not exist or is outside your scope is one 422."""
     if organization_id is not None:
-        ORGANIZATION.resolve(_viewer(request), organization_id, field="organization_id")
+        ORGANIZATION.resolve(viewer_of(request), organization_id, field="organization_id")
     return person_list(
-        viewer=_viewer(request), organization_id=organization_id, q=q, external=external
+        viewer=viewer_of(request), organization_id=organization_id, q=q, external=external
     ).order_by("pk")
 
 
@@ -78,7 +73,7 @@ def list_people(
 @requires("people.view")
 def get_person(request: HttpRequest, person_id: int) -> Any:
     """One person; 404 when missing or outside your scope."""
-    return get_person_for_viewer(_viewer(request), person_id)
+    return get_person_for_viewer(viewer_of(request), person_id)
 
 
 @router.post("", response={201: PersonOut, 403: ErrorOut, 422: ErrorOut})
@@ -88,11 +83,11 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Any:
     district) in an organization where you keep the register: any other id, existing or
     not, is the same 422."""
     org = ORGANIZATION.resolve(
-        _viewer(request),
+        viewer_of(request),
         payload.organization_id,
         field="organization_id",
-        base=PERSON.org_choices(_viewer(request)),
+        base=PERSON.org_choices(viewer_of(request)),
     )
     data = payload.dict(exclude={"organization_id"})
-    person = person_create(organization=org, acting_user=_viewer(request), **data)
+    person = person_create(organization=org, acting_user=viewer_of(request), **data)
     return Status(201, person)

@@ -86,8 +86,8 @@ def get_community_report_for_viewer(viewer: Actor, pk: Any) -> CommunityReport:
 
 
 # Who may be a linked leader (挂钩领导), one rule for every module: the current holder of
-# a leading position in the district committee, a working committee or a government
-# organ. They hold public office, so every clerk may pick them whatever her data scope.
+# a leading position in the district committee, a working committee, a subdistrict
+# office or a government organ. They hold public office, so every clerk may pick them whatever her data scope.
 LEADER_TITLES = (
     PositionTitle.SECRETARY,
     PositionTitle.DEPUTY_SECRETARY,
@@ -95,7 +95,12 @@ LEADER_TITLES = (
     PositionTitle.DIRECTOR,
     PositionTitle.DEPUTY_DIRECTOR,
 )
-LEADER_ORG_KINDS = (OrgKind.DISTRICT_COMMITTEE, OrgKind.WORKING_COMMITTEE, OrgKind.ORGAN)
+LEADER_ORG_KINDS = (
+    OrgKind.DISTRICT_COMMITTEE,
+    OrgKind.WORKING_COMMITTEE,
+    OrgKind.SUBDISTRICT,
+    OrgKind.ORGAN,
+)
 
 
 def leader_candidates() -> QuerySet[Person]:

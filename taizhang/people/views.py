@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.people.forms import CommunityReportForm, PersonForm
@@ -30,13 +30,9 @@ from taizhang.people.services import (
 )
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 @requires("people.view")
 def person_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     q = request.GET.get("q", "").strip()[:60]
     org = None
     if request.GET.get("org"):
@@ -62,7 +58,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
 @requires("people.manage")
 def person_create_view(request: HttpRequest) -> HttpResponse:
     """Record a person, internal or external, where the clerk keeps the register."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = PersonForm(request.POST or None, viewer=viewer)
     done = submit(
         request,
@@ -77,7 +73,7 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
 
 @requires("people.view")
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     person = get_person_for_viewer(viewer, pk)
     return render(
         request,
@@ -90,7 +86,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Show the unmasked personal data in place; the reveal is audited."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     person = get_person_for_viewer(viewer, pk)
     revealed = person_reveal(person=person, acting_user=viewer)
     if revealed is None:
@@ -102,7 +98,7 @@ def person_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
 def community_report_list(request: HttpRequest, org_id: int) -> HttpResponse:
     """双报到 at one community: who reported and is serving now, and the form that
     records a new report (for whoever keeps the community's people)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     community = get_organization_for_viewer(viewer, org_id)
     can_record = COMMUNITY_REPORT.scope(viewer, COMMUNITY_REPORT.manage).covers(community)
     form = CommunityReportForm(request.POST or None)
@@ -136,7 +132,7 @@ def community_report_list(request: HttpRequest, org_id: int) -> HttpResponse:
 @require_POST
 def community_report_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     """End a report today: from now on the community no longer sees the member."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     report = get_community_report_for_viewer(viewer, pk)
     community_report_end(report=report, ended_on=timezone.localdate(), acting_user=viewer)
     messages.success(request, _("The report has been ended."))

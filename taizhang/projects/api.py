@@ -12,7 +12,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
@@ -123,10 +123,6 @@ class ProgressOut(Schema):
     stage_change_id: int | None
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def resolve_org(viewer: Actor, pk: Any, *, field: str = "org_id") -> Organization:
     """An owning organization by id: a unit where the caller manages projects. A missing
     and an existing but unmanaged id give the same 422, so ids are not probed."""
@@ -141,7 +137,7 @@ def resolve_org(viewer: Actor, pk: Any, *, field: str = "org_id") -> Organizatio
 
 def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """Turn ids into objects; a missing and a hidden id are the same 422."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     out: dict[str, Any] = {}
     for key, value in data.items():
         if key == "org_id":
@@ -173,7 +169,7 @@ def list_projects(
 ) -> Any:
     """Projects in your scope; filters only narrow it."""
     return project_list(
-        viewer=_viewer(request),
+        viewer=viewer_of(request),
         stage=stage,
         category=category,
         leader_id=leader_id,
@@ -187,14 +183,14 @@ def list_projects(
 @requires("projects.view")
 def list_linked_projects(request: HttpRequest) -> Any:
     """Projects whose linked leader is you."""
-    return linked_projects(viewer=_viewer(request)).prefetch_related("co_units")
+    return linked_projects(viewer=viewer_of(request)).prefetch_related("co_units")
 
 
 @router.get("/{project_id}", response=ProjectOut)
 @requires("projects.view")
 def get_project(request: HttpRequest, project_id: int) -> Any:
     """One project; 404 when it does not exist or is outside your scope."""
-    return get_project_for_viewer(_viewer(request), project_id)
+    return get_project_for_viewer(viewer_of(request), project_id)
 
 
 @router.post("", response={201: ProjectOut, 403: ErrorOut, 422: ErrorOut})
@@ -202,44 +198,44 @@ def get_project(request: HttpRequest, project_id: int) -> Any:
 def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
     """Put a project on the ledger of an organization you manage."""
     data = _resolve(request, payload.dict())
-    project = services.project_create(**data, acting_user=_viewer(request))
-    return Status(201, get_project_for_viewer(_viewer(request), project.pk))
+    project = services.project_create(**data, acting_user=viewer_of(request))
+    return Status(201, get_project_for_viewer(viewer_of(request), project.pk))
 
 
 @router.patch("/{project_id}", response={200: ProjectOut, 403: ErrorOut, 422: ErrorOut})
 @requires("projects.manage")
 def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Any:
     """Change ledger columns; only the fields you send."""
-    project = get_project_for_viewer(_viewer(request), project_id)
-    if not can(_viewer(request), "edit", project):
+    project = get_project_for_viewer(viewer_of(request), project_id)
+    if not can(viewer_of(request), "edit", project):
         raise PermissionDenied
     data = _resolve(request, payload.dict(exclude_unset=True))
-    services.project_update(project=project, acting_user=_viewer(request), **data)
-    return Status(200, get_project_for_viewer(_viewer(request), project_id))
+    services.project_update(project=project, acting_user=viewer_of(request), **data)
+    return Status(200, get_project_for_viewer(viewer_of(request), project_id))
 
 
 @router.post("/{project_id}/stage", response={200: ProjectOut, 403: ErrorOut, 422: ErrorOut})
 @requires("projects.manage")
 def move_stage(request: HttpRequest, project_id: int, payload: StageMoveIn) -> Any:
     """Move the project to another stage; going back needs a reason."""
-    project = get_project_for_viewer(_viewer(request), project_id)
-    if not can(_viewer(request), "move_stage", project):
+    project = get_project_for_viewer(viewer_of(request), project_id)
+    if not can(viewer_of(request), "move_stage", project):
         raise PermissionDenied
     services.project_stage_move(
         project=project,
         to_stage=int(payload.to_stage),
         on=payload.on,
         reason=payload.reason,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
     )
-    return Status(200, get_project_for_viewer(_viewer(request), project_id))
+    return Status(200, get_project_for_viewer(viewer_of(request), project_id))
 
 
 @router.post("/{project_id}/progress", response={201: ProgressOut, 403: ErrorOut, 422: ErrorOut})
 @requires("projects.manage")
 def report_progress(request: HttpRequest, project_id: int, payload: ProgressIn) -> Any:
     """Record a progress entry (evidence files are uploaded through the page)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     project = get_project_for_viewer(viewer, project_id)
     if not can(viewer, "report", project):
         raise PermissionDenied

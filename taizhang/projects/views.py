@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.projects import services
 from taizhang.projects.excel import project_workbook
@@ -41,13 +41,9 @@ from taizhang.projects.selectors import (
 )
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    return request.user  # type: ignore[return-value]
-
-
 def _filters(request: HttpRequest) -> dict[str, Any]:
     """Read the list filters; unknown values are dropped, an unseen org is a 404."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     get = request.GET
     filters: dict[str, Any] = {"q": get.get("q", "").strip()[:60]}
     try:
@@ -76,7 +72,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 
 @requires(VIEW)
 def project_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     filters = _filters(request)
     projects = project_list(viewer=viewer, **filters)
     page = Paginator(projects, 30).get_page(request.GET.get("page"))
@@ -97,7 +93,7 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def project_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as an .xlsx 台账, one row per project."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     projects = export_rows(project_list(viewer=viewer, **_filters(request)))
     today = timezone.localdate()
     title = _("Key project ledger")
@@ -114,7 +110,7 @@ def project_export(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def project_mine(request: HttpRequest) -> HttpResponse:
     """我挂钩的项目: the viewer's linked projects; other modules add their blockers."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     projects = list(linked_projects(viewer=viewer))
     totals = {
         "count": len(projects),
@@ -129,7 +125,7 @@ def project_mine(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, project: Project, **forms: Any) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     may_manage = can(viewer, "edit", project)
     plans = {p.stage: p for p in project.plans.all()}
     context: dict[str, Any] = {
@@ -163,20 +159,20 @@ def _detail_context(request: HttpRequest, project: Project, **forms: Any) -> dic
 
 @requires(VIEW)
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    project = get_project_for_viewer(_viewer(request), pk)
+    project = get_project_for_viewer(viewer_of(request), pk)
     return render(request, "projects/detail.html", _detail_context(request, project))
 
 
 def _manageable(request: HttpRequest, pk: int, action: str) -> Project:
-    project = get_project_for_viewer(_viewer(request), pk)
-    if not can(_viewer(request), action, project):
+    project = get_project_for_viewer(viewer_of(request), pk)
+    if not can(viewer_of(request), action, project):
         raise PermissionDenied
     return project
 
 
 @requires(MANAGE)
 def project_create_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = ProjectForm(request.POST or None, viewer=viewer)
     done = submit(
         request,
@@ -191,7 +187,7 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     project = _manageable(request, pk, "edit")
     initial = {
         field: getattr(project, field)
@@ -218,7 +214,7 @@ def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     project = _manageable(request, pk, "move_stage")
     form = StageMoveForm(request.POST)
     done = submit(
@@ -242,7 +238,7 @@ def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     project = _manageable(request, pk, "report")
     form = ProgressForm(request.POST, request.FILES, viewer=viewer)
 
@@ -269,7 +265,7 @@ def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     project = _manageable(request, pk, "schedule")
     form = ScheduleForm(request.POST)
     done = submit(
@@ -289,5 +285,5 @@ def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, to viewers who can see its project."""
-    evidence = get_evidence_for_viewer(_viewer(request), pk)
+    evidence = get_evidence_for_viewer(viewer_of(request), pk)
     return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)

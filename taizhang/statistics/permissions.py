@@ -18,7 +18,6 @@ metric's function (``figures.metric_scope``), the module's one special read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import models
@@ -83,35 +82,7 @@ INDICATOR: ScopePolicy[Indicator] = ScopePolicy(
 )
 
 
-@dataclass(frozen=True)
-class ManagedElsewherePolicy(ScopePolicy[M]):
-    """Rows read where they are booked (``org_fields``) but managed through other
-    organization fields (``manage_fields``): a target is booked on the ranked unit and
-    managed from the indicator's owner."""
-
-    manage_fields: tuple[str, ...] = ()
-
-    def _managing(self) -> ScopePolicy[M]:
-        return ScopePolicy(
-            name=self.name,
-            model=self.model,
-            view=self.view,
-            manage=self.manage,
-            org_fields=self.manage_fields,
-        )
-
-    def q(self, viewer: Actor | None, permission: str | None = None) -> Q:
-        if permission == self.manage:
-            return self._managing().q(viewer, permission)
-        return super().q(viewer, permission)
-
-    def covers(self, viewer: Actor | None, obj: M, permission: str | None = None) -> bool:
-        if permission == self.manage:
-            return self._managing().covers(viewer, obj, permission)
-        return super().covers(viewer, obj, permission)
-
-
-INDICATOR_TARGET: ManagedElsewherePolicy[IndicatorTarget] = ManagedElsewherePolicy(
+INDICATOR_TARGET: ScopePolicy[IndicatorTarget] = ScopePolicy(
     name="statistics.indicator_target",
     model=IndicatorTarget,
     view=VIEW,

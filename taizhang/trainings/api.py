@@ -17,7 +17,7 @@ from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
@@ -148,11 +148,6 @@ class RecordOut(Schema):
     graduated: bool | None
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    """The signed-in user as the actor of reads and writes (routes require a login)."""
-    return request.user  # type: ignore[return-value]
-
-
 def _persons(user: Actor, pks: list[int], field: str) -> list[Person]:
     base = Person.objects.select_related("organization")
     return PERSON.resolve_many(user, dict.fromkeys(pks), field=field, base=base)
@@ -176,8 +171,8 @@ def _enrollments(klass: TrainingClass, pks: list[int], field: str) -> list[Enrol
 
 
 def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingClass:
-    klass = get_training_class_for_viewer(_viewer(request), class_id)
-    if not can(_viewer(request), action, klass):
+    klass = get_training_class_for_viewer(viewer_of(request), class_id)
+    if not can(viewer_of(request), action, klass):
         raise PermissionDenied
     return klass
 
@@ -187,14 +182,14 @@ def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingCla
 @requires(VIEW)
 def list_classes(request: HttpRequest, q: str = "", year: int | None = None) -> Any:
     """Training classes in your scope; filters only narrow."""
-    return training_class_list(viewer=_viewer(request), q=q[:60], year=year)
+    return training_class_list(viewer=viewer_of(request), q=q[:60], year=year)
 
 
 @router.get("/trainees/{person_id}", response=list[RecordOut])
 @requires(VIEW)
 def trainee(request: HttpRequest, person_id: int) -> Any:
     """A person's record across the classes you may see."""
-    _person, rows = trainee_record(viewer=_viewer(request), person_pk=person_id)
+    _person, rows = trainee_record(viewer=viewer_of(request), person_pk=person_id)
     return [
         {
             "class_id": e.training_class_id,
@@ -212,13 +207,13 @@ def trainee(request: HttpRequest, person_id: int) -> Any:
 @requires(VIEW)
 def get_class(request: HttpRequest, class_id: int) -> Any:
     """One class; 404 when missing or outside your scope."""
-    return get_training_class_for_viewer(_viewer(request), class_id)
+    return get_training_class_for_viewer(viewer_of(request), class_id)
 
 
 @router.post("", response={201: ClassOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def create_class(request: HttpRequest, payload: ClassIn) -> Any:
-    user = _viewer(request)
+    user = viewer_of(request)
     org = _org(user, payload.org_id, "org_id")
     data = payload.dict(exclude={"org_id"})
     klass = services.training_class_create(org=org, acting_user=user, **data)
@@ -228,7 +223,7 @@ def create_class(request: HttpRequest, payload: ClassIn) -> Any:
 @router.get("/{class_id}/sessions", response=list[SessionOut])
 @requires(VIEW)
 def list_sessions(request: HttpRequest, class_id: int) -> Any:
-    return class_sessions(get_training_class_for_viewer(_viewer(request), class_id))
+    return class_sessions(get_training_class_for_viewer(viewer_of(request), class_id))
 
 
 @router.post("/{class_id}/sessions", response={201: SessionOut, 403: ErrorOut, 422: ErrorOut})
@@ -236,14 +231,14 @@ def list_sessions(request: HttpRequest, class_id: int) -> Any:
 def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> Any:
     klass = _for_action(request, class_id, "edit")
     speaker = (
-        PERSON.resolve(_viewer(request), payload.speaker_id, field="speaker_id")
+        PERSON.resolve(viewer_of(request), payload.speaker_id, field="speaker_id")
         if payload.speaker_id is not None
         else None
     )
     session = services.training_session_create(
         training_class=klass,
         speaker=speaker,
-        acting_user=_viewer(request),
+        acting_user=viewer_of(request),
         **payload.dict(exclude={"speaker_id"}),
     )
     return Status(201, session)
@@ -253,9 +248,9 @@ def create_session(request: HttpRequest, class_id: int, payload: SessionIn) -> A
 @requires(MANAGE)
 def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
     klass = _for_action(request, class_id, "edit")
-    org = _org(_viewer(request), payload.org_id, "org_id", VIEW)
+    org = _org(viewer_of(request), payload.org_id, "org_id", VIEW)
     row = services.class_quota_set(
-        training_class=klass, org=org, quota=payload.quota, acting_user=_viewer(request)
+        training_class=klass, org=org, quota=payload.quota, acting_user=viewer_of(request)
     )
     return {"org_id": row.org_id, "quota": row.quota}
 
@@ -263,7 +258,7 @@ def set_quota(request: HttpRequest, class_id: int, payload: QuotaIn) -> Any:
 @router.get("/{class_id}/enrollments", response=list[EnrollmentOut])
 @requires(VIEW)
 def list_enrollments(request: HttpRequest, class_id: int) -> Any:
-    return class_roster(get_training_class_for_viewer(_viewer(request), class_id))
+    return class_roster(get_training_class_for_viewer(viewer_of(request), class_id))
 
 
 @router.post(
@@ -273,8 +268,10 @@ def list_enrollments(request: HttpRequest, class_id: int) -> Any:
 def enroll(request: HttpRequest, class_id: int, payload: EnrollIn) -> Any:
     """Enroll persons; refused (422) over capacity, over a quota, or twice."""
     klass = _for_action(request, class_id, "enroll")
-    persons = _persons(_viewer(request), payload.person_ids, "person_ids")
-    services.enrollment_create(training_class=klass, persons=persons, acting_user=_viewer(request))
+    persons = _persons(viewer_of(request), payload.person_ids, "person_ids")
+    services.enrollment_create(
+        training_class=klass, persons=persons, acting_user=viewer_of(request)
+    )
     pks = {p.pk for p in persons}
     return Status(201, [e for e in class_roster(klass) if e.person_id in pks])
 
@@ -290,7 +287,7 @@ def check_in(request: HttpRequest, class_id: int, session_id: int, payload: Chec
     session = get_session(klass, session_id)
     enrollments = _enrollments(klass, payload.enrollment_ids, "enrollment_ids")
     services.session_check_in(
-        session=session, enrollments=enrollments, acting_user=_viewer(request)
+        session=session, enrollments=enrollments, acting_user=viewer_of(request)
     )
     return next(s for s in class_sessions(klass) if s.pk == session.pk)
 
@@ -306,7 +303,10 @@ def submit_reflection(
     klass = _for_action(request, class_id, "submit_reflection")
     enrollment = get_enrollment(klass, enrollment_id)
     reflection = services.reflection_submit(
-        enrollment=enrollment, title=payload.title, text=payload.text, acting_user=_viewer(request)
+        enrollment=enrollment,
+        title=payload.title,
+        text=payload.text,
+        acting_user=viewer_of(request),
     )
     return Status(201, {"id": reflection.pk, "submitted_on": str(reflection.submitted_on)})
 
@@ -316,8 +316,8 @@ def submit_reflection(
 def complete(request: HttpRequest, class_id: int) -> Any:
     """结业: apply the class's completion rule; the graduate list becomes final."""
     klass = _for_action(request, class_id, "complete")
-    services.training_class_complete(training_class=klass, acting_user=_viewer(request))
-    return _report(get_training_class_for_viewer(_viewer(request), class_id))
+    services.training_class_complete(training_class=klass, acting_user=viewer_of(request))
+    return _report(get_training_class_for_viewer(viewer_of(request), class_id))
 
 
 def _report(klass: TrainingClass) -> dict[str, Any]:
@@ -340,4 +340,4 @@ def _report(klass: TrainingClass) -> dict[str, Any]:
 @requires(VIEW)
 def report(request: HttpRequest, class_id: int) -> Any:
     """The figures a press release on the class would use."""
-    return _report(get_training_class_for_viewer(_viewer(request), class_id))
+    return _report(get_training_class_for_viewer(viewer_of(request), class_id))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.forms import submit
 from taizhang.trainings import services
 from taizhang.trainings.forms import (
@@ -46,14 +46,9 @@ VIEW = "trainings.view"
 MANAGE = "trainings.manage"
 
 
-def _viewer(request: HttpRequest) -> Actor:
-    """The signed-in user as the actor of reads and writes (routes require a login)."""
-    return request.user  # type: ignore[return-value]
-
-
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Actor, Any]:
     """The class, if the viewer may see it (404) and take ``action`` on it (403)."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     klass = get_training_class_for_viewer(viewer, pk)
     if not can(viewer, action, klass):
         raise PermissionDenied
@@ -62,7 +57,7 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Actor, Any]:
 
 @requires(VIEW)
 def class_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     sort = request.GET.get("sort", "")
     classes = list(
         training_class_list(
@@ -80,7 +75,7 @@ def class_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(MANAGE)
 def class_create_view(request: HttpRequest) -> HttpResponse:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     form = ClassForm(request.POST or None, viewer=viewer)
     done = submit(
         request,
@@ -94,7 +89,7 @@ def class_create_view(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, klass: Any, **forms: Any) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     roster = class_roster(klass)
     context: dict[str, Any] = {
         "klass": klass,
@@ -115,7 +110,7 @@ def _detail_context(request: HttpRequest, klass: Any, **forms: Any) -> dict[str,
 
 @requires(VIEW)
 def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    klass = get_training_class_for_viewer(_viewer(request), pk)
+    klass = get_training_class_for_viewer(viewer_of(request), pk)
     return render(request, "trainings/detail.html", _detail_context(request, klass))
 
 
@@ -188,7 +183,7 @@ def enroll_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def session_sheet_view(request: HttpRequest, pk: int, session_pk: int) -> HttpResponse:
     """A session's sign-in sheet; the organizer ticks who came."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     klass = get_training_class_for_viewer(viewer, pk)
     session = get_session(klass, session_pk)
     can_check = can(viewer, "check_in", klass)
@@ -224,7 +219,7 @@ def session_sheet_view(request: HttpRequest, pk: int, session_pk: int) -> HttpRe
 
 
 def _reflections_context(request: HttpRequest, klass: Any, form: Any = None) -> dict[str, Any]:
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     can_submit = can(viewer, "submit_reflection", klass)
     return {
         "klass": klass,
@@ -237,7 +232,7 @@ def _reflections_context(request: HttpRequest, klass: Any, form: Any = None) -> 
 @requires(VIEW)
 def reflections_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Written reflections: hand one in for a trainee, read and comment."""
-    viewer = _viewer(request)
+    viewer = viewer_of(request)
     klass = get_training_class_for_viewer(viewer, pk)
     if request.method == "POST":
         if not can(viewer, "submit_reflection", klass):
@@ -296,7 +291,7 @@ def complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def report_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The class report: the figures a press release would use, and the graduates."""
-    klass = get_training_class_for_viewer(_viewer(request), pk)
+    klass = get_training_class_for_viewer(viewer_of(request), pk)
     report = class_report(klass)
     graduates = [row for row in class_roster(klass) if row.graduated] if klass.completed_on else []
     return render(
@@ -307,7 +302,7 @@ def report_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def trainee_view(request: HttpRequest, person_pk: int) -> HttpResponse:
     """A trainee's record across classes."""
-    person, rows = trainee_record(viewer=_viewer(request), person_pk=person_pk)
+    person, rows = trainee_record(viewer=viewer_of(request), person_pk=person_pk)
     return render(request, "trainings/trainee.html", {"person": person, "rows": rows})
 
 
