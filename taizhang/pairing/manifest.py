@@ -22,7 +22,9 @@ register_permission("pairing.confirm", _("Confirm and correct village indicator 
 grant_to_roles("pairing.view", "clerk", "secretary", "leader", "viewer", "grid_worker")
 # A grid worker records village figures on the ground; confirming them stays with the
 # clerk, and whoever recorded a figure never confirms it (duties kept apart).
-grant_to_roles("pairing.manage", "clerk", "secretary", "grid_worker")
+# Grid workers read pairing work but neither record nor confirm it: pairing.manage also
+# sets up pairs and partnerships, which is not a grid's duty.
+grant_to_roles("pairing.manage", "clerk", "secretary")
 grant_to_roles("pairing.confirm", "clerk")
 for _policy in POLICIES:
     register_policy(_policy)
