@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TAIZHANG_VAR_DIR", BASE_DIR / "var"))
@@ -87,26 +87,43 @@ TEMPLATES = [
 ]
 
 
-def database_from_url(url: str | None) -> dict[str, Any]:
-    """Translate ``TAIZHANG_DATABASE_URL`` into Django's DATABASES entry."""
+# WAL lets readers go on while one writer commits (gunicorn workers, timers, a backup);
+# the timeout is SQLite's busy timeout in seconds: a writer waits for the lock, not fails.
+SQLITE_OPTIONS: dict[str, Any] = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+}
+
+
+def database_from_url(
+    url: str | None, *, conn_max_age: int = 0, health_checks: bool = False
+) -> dict[str, Any]:
+    """Translate ``TAIZHANG_DATABASE_URL`` into Django's DATABASES entry.
+
+    ``postgresql://user:password@host:port/name?sslmode=require&connect_timeout=5``: the
+    query string becomes the driver's OPTIONS. ``sqlite:////path/file.sqlite3`` or no URL
+    at all gives SQLite (under ``var/`` by default), always with the WAL options above.
+    """
+    import dj_database_url
+
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(VAR_DIR / "taizhang.sqlite3"),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
-        }
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql"}:
-        raise ValueError(f"Unsupported database URL scheme: {parsed.scheme!r}")
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": parsed.path.lstrip("/") or "taizhang",
-        "USER": unquote(parsed.username or ""),
-        "PASSWORD": unquote(parsed.password or ""),
-        "HOST": parsed.hostname or "",
-        "PORT": str(parsed.port or ""),
-    }
+        url = f"sqlite:///{VAR_DIR / 'taizhang.sqlite3'}"
+    scheme = urlparse(url).scheme
+    if scheme not in {"postgres", "postgresql", "sqlite"}:
+        raise ValueError(f"Unsupported database URL scheme: {scheme!r}")
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=conn_max_age, conn_health_checks=health_checks)
+    )
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Persistent SQLite connections gain nothing and keep the WAL files open.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+    else:
+        config["ENGINE"] = "django.db.backends.postgresql"
+        config["NAME"] = config["NAME"] or "taizhang"
+    return config
 
 
 DATABASES = {"default": database_from_url(os.environ.get("TAIZHANG_DATABASE_URL"))}
@@ -145,6 +162,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Deployment facts that prod.py reads from the environment (docs/deploy.md); these are
+# the development values. No proxy is trusted: the audit trail records the direct peer.
+TAIZHANG_HTTPS = False
+TAIZHANG_TRUSTED_PROXIES: list[str] = []
+TAIZHANG_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

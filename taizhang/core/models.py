@@ -115,3 +115,24 @@ class Accountable(models.Model):
 
     class Meta:
         abstract = True
+
+
+class WorkdayOverride(models.Model):
+    """One day whose working-day status the district sets itself (节假日与调休).
+
+    It wins over the published State Council schedule (``chinesecalendar``) and carries
+    the calendar past the years that package knows; see ``core/calendar.py``.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("holiday or make-up day"), max_length=60, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {'workday' if self.is_workday else 'rest day'}"

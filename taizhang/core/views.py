@@ -2,13 +2,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from taizhang.core.access import login_required, public, requires
-from taizhang.core.models import AuditEvent
+from taizhang.core.actors import viewer_of
+from taizhang.core.calendar import published_years, special_days
+from taizhang.core.calendar_forms import WorkdayOverrideForm
+from taizhang.core.calendar_services import (
+    CONFIGURE_CALENDAR,
+    workday_override_create,
+    workday_override_delete,
+)
+from taizhang.core.forms import int_or_none, submit
+from taizhang.core.models import AuditEvent, WorkdayOverride
 from taizhang.core.registry import NAV_ITEMS, PERMISSIONS
 
 
@@ -38,3 +52,44 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 
 set_language = public(django_set_language)
+
+
+@requires(CONFIGURE_CALENDAR)
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    """The year's holidays and make-up working days, and the overrides kept here."""
+    today = timezone.localdate()
+    year = int_or_none(request.GET.get("year") or request.POST.get("year")) or today.year
+    year = min(max(year, 2000), 2100)
+    form = WorkdayOverrideForm(request.POST or None, initial={"is_workday": "0"})
+    done = submit(
+        request,
+        form,
+        lambda: workday_override_create(
+            date=form.cleaned_data["date"],
+            is_workday=form.cleaned_data["is_workday"] == "1",
+            name=form.cleaned_data["name"],
+            note=form.cleaned_data["note"],
+            acting_user=viewer_of(request),
+        ),
+        success=_("Override saved: deadlines computed from now on follow it."),
+    )
+    if done.ok and done.result is not None:
+        return redirect(f"{reverse('core:calendar')}?year={done.result.date.year}")
+    context = {
+        "year": year,
+        "days": special_days(year),
+        "published": year in published_years(),
+        "published_years": published_years(),
+        "form": form,
+    }
+    return render(request, "core/calendar.html", context)
+
+
+@requires(CONFIGURE_CALENDAR)
+@require_POST
+def calendar_override_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    override = get_object_or_404(WorkdayOverride, pk=pk)
+    year = override.date.year
+    workday_override_delete(override=override, acting_user=viewer_of(request))
+    messages.success(request, _("Override removed."))
+    return redirect(f"{reverse('core:calendar')}?year={year}")

@@ -18,11 +18,11 @@ from django.utils import timezone
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
 from taizhang.core.actors import SYSTEM
+from taizhang.core.calendar import add_workdays
 from taizhang.core.demo import DEMO_PASSWORD, working_moment
 from taizhang.demands import services
 from taizhang.demands.models import Channel, RequesterKind, Satisfaction
 from taizhang.demands.services import RequesterIn
-from taizhang.demands.workdays import add_working_days
 from taizhang.people.models import Person
 
 SEED = 20260402
@@ -307,9 +307,7 @@ def load(ctx: Any) -> None:
             continue
         limit = demand.category.time_limit_days
         late = rng.random() < 0.12
-        reply_day = min(
-            add_working_days(received, rng.randint(1, limit + (6 if late else 0))), today
-        )
+        reply_day = min(add_workdays(received, rng.randint(1, limit + (6 if late else 0))), today)
         demand = services.demand_reply(
             demand=demand, reply_text=rng.choice(REPLIES), when=at(reply_day), acting_user=handler
         )

@@ -17,6 +17,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM, Actor
+from taizhang.core.calendar import WorkCalendar
 from taizhang.demands.models import (
     OPEN_STATES,
     DelegatedService,
@@ -35,7 +36,6 @@ from taizhang.demands.permissions import (
     VIEW,
     reveal_basis,
 )
-from taizhang.demands.workdays import working_days_between
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.permissions import ORGANIZATION
 
@@ -144,8 +144,8 @@ def demand_timings(
 ) -> list[dict[str, Any]]:
     """Time to reply and to close, in working days, per category or handling organization.
 
-    One query for the rows; working days are counted in Python (the weekend and holiday
-    rules live in ``workdays.py``, not in SQL).
+    One query for the rows (and one per year for the calendar's overrides); working days
+    are counted in Python by ``core.calendar``, not in SQL.
     """
     qs = DEMAND.queryset(viewer).exclude(state=DemandState.MERGED)
     if year:
@@ -166,18 +166,19 @@ def demand_timings(
         }
     )
     today = timezone.localdate()
+    calendar = WorkCalendar()
     for key, received, replied_at, closed_on, due_on, state, satisfaction in rows:
         group = groups[key or "—"]
         group["count"] += 1
         if replied_at is not None:
             replied = timezone.localtime(replied_at).date()
-            group["reply"].append(working_days_between(received, replied))
+            group["reply"].append(calendar.workdays_between(received, replied))
             if replied > due_on:
                 group["late"] += 1
         elif due_on < today:
             group["late"] += 1
         if closed_on is not None:
-            group["close"].append(working_days_between(received, closed_on))
+            group["close"].append(calendar.workdays_between(received, closed_on))
         if state in OPEN_STATES:
             group["open"] += 1
         if satisfaction and state == DemandState.CLOSED:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.access import require
 from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.calendar import add_workdays
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.lifecycle import record_step
 from taizhang.demands import permissions
@@ -39,7 +40,6 @@ from taizhang.demands.models import (
     Satisfaction,
 )
 from taizhang.demands.permissions import DELEGATED_SERVICE, DEMAND, ROUTING_RULE, VIEW
-from taizhang.demands.workdays import add_working_days
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.people.models import Person
 from taizhang.problems.models import Problem
@@ -305,7 +305,7 @@ def demand_create(
         enterprise=enterprise,
         received_at=moment,
         received_on=received_on,
-        due_on=add_working_days(received_on, category.time_limit_days),
+        due_on=add_workdays(received_on, category.time_limit_days),
         created_by=user_of(acting_user),
     )
     demand.full_clean()

@@ -6,12 +6,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from taizhang.core.actors import SYSTEM
+from taizhang.core.calendar import add_workdays
 from taizhang.core.models import AuditEvent
 from taizhang.demands import services
 from taizhang.demands.models import Demand, DemandState
 from taizhang.demands.services import RequesterIn
 from taizhang.demands.tests.factories import make_category, make_demand, make_replied, resident
-from taizhang.demands.workdays import add_working_days
 from taizhang.problems.models import Problem
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +28,7 @@ def test_create_sets_due_day_in_working_days_and_audits_without_personal_data(
     """受理 computes the due day from the category's limit; the trail holds no mobile."""
     demand = make_demand(tree.community_a, category, acting_user=personas.street_a)
     assert demand.state == DemandState.RECEIVED
-    assert demand.due_on == add_working_days(demand.received_on, 5)
+    assert demand.due_on == add_workdays(demand.received_on, 5)
     event = AuditEvent.objects.get(action="demand.create")
     assert "13812345678" not in str(event.changes)
     assert event.changes["requesters"] == [None, ["person:张大妈"]]
