@@ -1,6 +1,23 @@
-import os
+"""The WSGI entry point for gunicorn (``config.wsgi:application``).
 
+It runs the production settings unless told otherwise, and refuses settings with DEBUG on
+unless ``TAIZHANG_DEV=1``: a server that shows tracebacks and serves files from the source
+tree must never be started by an environment file that names the wrong module.
+``runserver`` goes through ``config/dev_wsgi.py`` (the dev settings' WSGI_APPLICATION).
+"""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+from config.settings.selection import choose_settings, dev_requested
+
+choose_settings()
 application = get_wsgi_application()
+
+if settings.DEBUG and not dev_requested():
+    raise ImproperlyConfigured(
+        "config.wsgi refuses to serve settings with DEBUG on "
+        f"({settings.SETTINGS_MODULE}). Use config.settings.prod, or set TAIZHANG_DEV=1 "
+        "to serve the development settings on purpose."
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -17,12 +19,57 @@ from taizhang.core.access import PUBLIC, route_permission
 logger = logging.getLogger("taizhang.access")
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _is_trusted(address: str, networks: Iterable[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address of the person at the keyboard, as far as it can be known.
+
+    X-Forwarded-For is a list anyone can write; only the entries appended by proxies we
+    run can be believed. So it is read only when the direct peer is a trusted proxy, from
+    the right, skipping trusted proxies: the first address that is not one of ours is the
+    client. Without trusted proxies (the default) the direct peer is the answer.
+    """
+    peer = request.META.get("REMOTE_ADDR") or None
+    networks = _networks(tuple(settings.TAIZHANG_TRUSTED_PROXIES))
+    if peer is None or not networks or not _is_trusted(peer, networks):
+        return peer
+    forwarded = [
+        hop.strip()
+        for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(forwarded):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # a malformed chain proves nothing; keep what the socket says
+        if not _is_trusted(hop, networks):
+            return hop
+    return forwarded[0] if forwarded else peer
+
+
 class RequestContextMiddleware:
+    """Puts the client IP where the audit trail reads it (``request_context``)."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = request_context.set_ip(request.META.get("REMOTE_ADDR"))
+        token = request_context.set_ip(client_ip(request))
         try:
             return self.get_response(request)
         finally:
