@@ -175,3 +175,59 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"taizhang": {"handlers": ["console"], "level": "INFO"}},
 }
+
+# --- audit keys ---
+# The audit chain's HMAC keys, versioned so a rotation keeps old events verifiable
+# (ADR 0003, docs/backup.md). TAIZHANG_AUDIT_KEYS="2:newkey,1:oldkey": the first is the
+# current key, the others only verify what they sealed. TAIZHANG_AUDIT_KEY="key" is
+# shorthand for "1:key". They are never derived from SECRET_KEY, so rotating the secret key
+# does not read as tampering. Only the dev and test settings fall back to a fixed,
+# published development key; every other settings module (config.settings.prod, a site's
+# own module) refuses to start without a key, whatever its DEBUG says.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+# The text the development secret key had, so chains sealed before key versions existed
+# in a development database still verify. Never valid outside the modules below.
+AUDIT_DEVELOPMENT_KEY = "dev-only-insecure-key-change-me"
+AUDIT_DEVELOPMENT_SETTINGS = ("config.settings.dev", "config.settings.test")
+AUDIT_KEY_MIN_LENGTH = 16
+
+
+def audit_keys_from_text(text: str) -> dict[int, str]:
+    """Parse ``"2:key,1:oldkey"`` into ``{2: "key", 1: "oldkey"}``, current first."""
+    keys: dict[int, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        version_text, sep, key = item.partition(":")
+        if not sep or not version_text.strip().isdigit() or int(version_text) < 1:
+            raise ImproperlyConfigured(
+                "TAIZHANG_AUDIT_KEYS entries are 'version:key' with a version from 1 up"
+            )
+        version = int(version_text)
+        if version in keys:
+            raise ImproperlyConfigured(f"TAIZHANG_AUDIT_KEYS names version {version} twice")
+        if len(key) < AUDIT_KEY_MIN_LENGTH:
+            raise ImproperlyConfigured(
+                f"Audit key version {version} is shorter than {AUDIT_KEY_MIN_LENGTH} characters"
+            )
+        if key in keys.values():
+            raise ImproperlyConfigured("Two audit key versions share the same key")
+        keys[version] = key
+    if not keys:
+        raise ImproperlyConfigured("TAIZHANG_AUDIT_KEYS is set but names no key")
+    return keys
+
+
+def audit_keys_from_environment(settings_module: str) -> dict[int, str]:
+    if os.environ.get("TAIZHANG_AUDIT_KEYS", "").strip():
+        return audit_keys_from_text(os.environ["TAIZHANG_AUDIT_KEYS"])
+    if os.environ.get("TAIZHANG_AUDIT_KEY", "").strip():
+        return audit_keys_from_text(f"1:{os.environ['TAIZHANG_AUDIT_KEY'].strip()}")
+    if settings_module in AUDIT_DEVELOPMENT_SETTINGS:
+        return {1: AUDIT_DEVELOPMENT_KEY}
+    raise ImproperlyConfigured(
+        f"No audit key for {settings_module or 'these settings'}: set TAIZHANG_AUDIT_KEYS "
+        "(or TAIZHANG_AUDIT_KEY) and keep a copy in escrow; see docs/backup.md"
+    )
+
+
+AUDIT_KEYS = audit_keys_from_environment(os.environ.get("DJANGO_SETTINGS_MODULE", ""))

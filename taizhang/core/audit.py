@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -61,7 +62,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
-def _canonical(event: AuditEvent) -> bytes:
+def _canonical(event: AuditEvent, *, legacy: bool = False) -> bytes:
     payload = {
         "id": event.pk,
         "occurred_at": event.occurred_at.isoformat(),
@@ -76,12 +77,41 @@ def _canonical(event: AuditEvent) -> bytes:
         "outcome": event.outcome,
         "previous": event.previous_digest,
     }
+    if not legacy:
+        payload["key_version"] = event.key_version
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
 
 
-def compute_digest(event: AuditEvent) -> str:
-    key = settings.AUDIT_CHAIN_KEY.encode()
-    return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
+class UnknownKeyVersion(LookupError):
+    """A row names an audit key version that settings.AUDIT_KEYS does not hold."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(version)
+        self.version = version
+
+
+def audit_keys() -> dict[int, str]:
+    """The configured keys, current first (``TAIZHANG_AUDIT_KEYS``; see config/settings)."""
+    keys: dict[int, str] = dict(getattr(settings, "AUDIT_KEYS", {}) or {})
+    if not keys:
+        raise ImproperlyConfigured("No audit key: set TAIZHANG_AUDIT_KEYS (docs/backup.md)")
+    return keys
+
+
+def current_key_version() -> int:
+    return next(iter(audit_keys()))
+
+
+def compute_digest(event: AuditEvent, *, legacy: bool = False) -> str:
+    """HMAC-SHA256 of the row with the key of its own ``key_version``.
+
+    ``legacy`` reads a row sealed before key versions existed (its digest leaves the
+    version out); only rows up to ``AuditHead.legacy_through`` are read that way.
+    """
+    key = audit_keys().get(event.key_version)
+    if key is None:
+        raise UnknownKeyVersion(event.key_version)
+    return hmac.new(key.encode(), _canonical(event, legacy=legacy), hashlib.sha256).hexdigest()
 
 
 def _lock_head() -> AuditHead:
@@ -123,6 +153,7 @@ def audit_record(
         ip=current_ip(),
         outcome=outcome,
         previous_digest=head.last_digest or GENESIS,
+        key_version=current_key_version(),
         # The id is part of the digest, so insert first and seal the row right after.
         digest=f"pending-{head.count + 1}-{head.last_event_id}",
     )
@@ -142,25 +173,64 @@ class VerifyResult:
     checked: int
     broken_id: int | None = None
     reason: str = ""
+    # Set when the break looks like a missing or wrong key rather than a changed row: a
+    # row names a key version that is not configured, or the first row sealed with a
+    # version already fails (every row of that version would).
+    key_problem: bool = False
 
 
 def audit_verify(batch_size: int = 2000) -> VerifyResult:
-    """Walk the chain in id order and name the first row that does not fit."""
+    """Walk the chain in id order and name the first row that does not fit.
+
+    Each row is checked with the key of its own version, so rows sealed before a
+    rotation stay verifiable as long as their key stays configured.
+    """
+    audit_keys()
     previous = GENESIS
     checked = 0
     last_id = 0
+    head = AuditHead.objects.filter(pk=1).first()
+    legacy_through = head.legacy_through if head else 0
+    seen_versions: set[int] = set()
     rows = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
     for event in rows:
         if event.previous_digest != previous:
             return VerifyResult(
                 False, checked, event.pk, "previous digest does not match the row before it"
             )
-        if compute_digest(event) != event.digest:
-            return VerifyResult(False, checked, event.pk, "content does not match its digest")
+        legacy = event.pk <= legacy_through
+        if legacy and event.key_version != 1:
+            return VerifyResult(
+                False,
+                checked,
+                event.pk,
+                f"sealed before key versions existed but names key version {event.key_version}",
+            )
+        try:
+            digest = compute_digest(event, legacy=legacy)
+        except UnknownKeyVersion as unknown:
+            configured = ", ".join(str(v) for v in audit_keys())
+            return VerifyResult(
+                False,
+                checked,
+                event.pk,
+                f"sealed with audit key version {unknown.version}, which is not configured "
+                f"(configured: {configured})",
+                key_problem=True,
+            )
+        if digest != event.digest:
+            first_of_version = event.key_version not in seen_versions
+            reason = "content does not match its digest"
+            if first_of_version:
+                reason += (
+                    f" (it is the first row sealed with key version {event.key_version}:"
+                    " a wrong key for that version reads the same way)"
+                )
+            return VerifyResult(False, checked, event.pk, reason, key_problem=first_of_version)
+        seen_versions.add(event.key_version)
         previous = event.digest
         last_id = event.pk
         checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
     expected = head.count if head else 0
     if head and (
         head.last_event_id != last_id or head.last_digest != (previous if checked else "")

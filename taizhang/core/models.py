@@ -44,6 +44,9 @@ class AuditEvent(models.Model):
     )
     previous_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
+    # Which of the configured audit keys sealed this row (settings.AUDIT_KEYS). The digest
+    # covers it, so re-labelling a row with another version breaks the chain too.
+    key_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["id"]
@@ -73,6 +76,9 @@ class AuditHead(models.Model):
     last_event_id = models.BigIntegerField(default=0)
     last_digest = models.CharField(max_length=64, default="")
     count = models.BigIntegerField(default=0)
+    # Events up to this id were sealed before key versions existed: their digest does not
+    # cover ``key_version``. Moving the boundary either way breaks verification.
+    legacy_through = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"audit head #{self.last_event_id}"
