@@ -1,16 +1,29 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
-from taizhang.organizations.permissions import ORGANIZATION
-from taizhang.organizations.selectors import get_organization_for_viewer, organization_list
+from taizhang.organizations.models import GroupingMembership
+from taizhang.organizations.permissions import GROUPING, MANAGE, ORGANIZATION, VIEW
+from taizhang.organizations.selectors import (
+    get_grouping_for_viewer,
+    get_organization_for_viewer,
+    grouping_list,
+    grouping_memberships,
+    organization_list,
+)
+from taizhang.organizations.services import (
+    grouping_create,
+    grouping_member_add,
+    grouping_member_end,
+)
 
 router = Router(tags=["organizations"])
 
@@ -23,6 +36,111 @@ class OrganizationOut(Schema):
     name: str
     short_name: str
     depth: int
+    closed_on: dt.date | None
+
+
+class GroupingOut(Schema):
+    id: int
+    name: str
+    kind: str
+    owner_id: int
+    description: str
+
+
+class GroupingIn(Schema):
+    name: str
+    kind: str = ""
+    owner_id: int
+    description: str = ""
+
+
+class MemberOut(Schema):
+    id: int
+    organization_id: int
+    joined_on: dt.date | None
+    left_on: dt.date | None
+
+
+class MemberIn(Schema):
+    organization_id: int
+    joined_on: dt.date
+
+
+class MemberEndIn(Schema):
+    left_on: dt.date
+
+
+@router.get("/groupings", response=list[GroupingOut])
+@paginate(LimitOffsetPagination)
+@requires(VIEW)
+def list_groupings(request: HttpRequest) -> Any:
+    """Groupings whose owner is in your scope."""
+    return grouping_list(viewer=viewer_of(request))
+
+
+@router.post("/groupings", response={201: GroupingOut, 403: ErrorOut, 422: ErrorOut})
+@requires(MANAGE)
+def create_grouping(request: HttpRequest, payload: GroupingIn) -> Any:
+    """Create a grouping owned by an organization you manage (any other id: one 422)."""
+    viewer = viewer_of(request)
+    owner = ORGANIZATION.resolve(
+        viewer, payload.owner_id, field="owner_id", base=GROUPING.org_choices(viewer)
+    )
+    grouping = grouping_create(
+        name=payload.name,
+        kind=payload.kind,
+        owner=owner,
+        members=[],
+        description=payload.description,
+        acting_user=viewer,
+    )
+    return 201, grouping
+
+
+@router.get("/groupings/{grouping_id}", response={200: GroupingOut, 404: ErrorOut})
+@requires(VIEW)
+def get_grouping(request: HttpRequest, grouping_id: int) -> Any:
+    """One grouping; 404 when it does not exist or its owner is outside your scope."""
+    return get_grouping_for_viewer(viewer_of(request), grouping_id)
+
+
+@router.get("/groupings/{grouping_id}/members", response={200: list[MemberOut], 404: ErrorOut})
+@requires(VIEW)
+def list_members(request: HttpRequest, grouping_id: int) -> Any:
+    """Current and past members that you may see."""
+    viewer = viewer_of(request)
+    grouping = get_grouping_for_viewer(viewer, grouping_id)
+    return grouping_memberships(viewer=viewer, grouping=grouping)
+
+
+@router.post(
+    "/groupings/{grouping_id}/members",
+    response={201: MemberOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+@requires(MANAGE)
+def add_member(request: HttpRequest, grouping_id: int, payload: MemberIn) -> Any:
+    """Add a unit you can see to a grouping you manage, from ``joined_on``."""
+    viewer = viewer_of(request)
+    grouping = get_grouping_for_viewer(viewer, grouping_id)
+    org = ORGANIZATION.resolve(viewer, payload.organization_id, field="organization_id")
+    return 201, grouping_member_add(
+        grouping=grouping, organization=org, joined_on=payload.joined_on, acting_user=viewer
+    )
+
+
+@router.post(
+    "/groupings/{grouping_id}/members/{member_id}/end",
+    response={200: MemberOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+@requires(MANAGE)
+def end_member(request: HttpRequest, grouping_id: int, member_id: int, payload: MemberEndIn) -> Any:
+    """End a membership on ``left_on`` (exclusive): the unit is no member from then."""
+    viewer = viewer_of(request)
+    grouping = get_grouping_for_viewer(viewer, grouping_id)
+    membership = GroupingMembership.objects.filter(grouping=grouping, pk=member_id).first()
+    if membership is None:
+        raise Http404
+    return grouping_member_end(membership=membership, left_on=payload.left_on, acting_user=viewer)
 
 
 @router.get("", response=list[OrganizationOut])

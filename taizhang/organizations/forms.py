@@ -7,8 +7,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
-from taizhang.organizations.models import Organization
-from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.organizations.models import PARENT_KINDS, ROOT_ONLY_KINDS, OrgKind
+from taizhang.organizations.permissions import MANAGE, VIEW
+from taizhang.organizations.widgets import OrganizationPickField, bind_viewer
 
 
 class RenameForm(forms.Form):
@@ -18,21 +19,72 @@ class RenameForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
-class MoveForm(forms.Form):
-    """The new parent is named by its code and looked up among the organizations the
-    viewer manages: an unknown code and one outside her part read the same."""
-
-    new_parent_code = forms.CharField(label=_("New parent (code)"), max_length=32)
-    effective = forms.DateField(label=_("Effective from"), initial=timezone.localdate)
-    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
-
+class _ViewerForm(forms.Form):
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
+        bind_viewer(self, viewer)
 
-    def clean_new_parent_code(self) -> Organization:
-        code = self.cleaned_data["new_parent_code"]
-        target = ORGANIZATION.org_choices(self.viewer).filter(code=code).first()
-        if target is None:
-            raise forms.ValidationError(_("No organization with this code in your scope."))
-        return target
+
+class MoveForm(_ViewerForm):
+    """The new parent is picked (or its code or exact name typed) among the open
+    organizations the viewer manages: unknown and outside her part read the same."""
+
+    new_parent = OrganizationPickField(label=_("New parent"), purpose=MANAGE)
+    effective = forms.DateField(label=_("Effective from"), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+def child_kind_choices(parent_kind: str) -> list[tuple[str, Any]]:
+    """The kinds a child of ``parent_kind`` may have (models.PARENT_KINDS)."""
+    return [
+        (value, label)
+        for value, label in OrgKind.choices
+        if value not in ROOT_ONLY_KINDS
+        and (value not in PARENT_KINDS or parent_kind in PARENT_KINDS[value])
+    ]
+
+
+class CreateChildForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=120)
+    short_name = forms.CharField(label=_("Short name"), max_length=40, required=False)
+    valid_from = forms.DateField(label=_("Effective from"), initial=timezone.localdate)
+
+    def __init__(self, *args: Any, parent_kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = child_kind_choices(parent_kind)  # type: ignore[attr-defined]
+
+
+class CloseForm(forms.Form):
+    closed_on = forms.DateField(label=_("Closed on"), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class MergeForm(_ViewerForm):
+    into = OrganizationPickField(label=_("Merge into"), purpose=MANAGE)
+    merged_on = forms.DateField(label=_("Effective from"), initial=timezone.localdate)
+
+
+class ReorderForm(forms.Form):
+    child = forms.IntegerField(widget=forms.HiddenInput)
+    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
+
+
+class GroupingForm(_ViewerForm):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.CharField(
+        label=_("Kind"), max_length=60, required=False, help_text=_("e.g. 联创协作组")
+    )
+    owner = OrganizationPickField(label=_("Owning organization"), purpose=MANAGE)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+
+
+class MemberAddForm(_ViewerForm):
+    organization = OrganizationPickField(label=_("Member unit"), purpose=VIEW)
+    joined_on = forms.DateField(label=_("Joined on"), initial=timezone.localdate)
+
+
+class MemberEndForm(forms.Form):
+    left_on = forms.DateField(label=_("Left on"), initial=timezone.localdate)

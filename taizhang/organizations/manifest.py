@@ -6,10 +6,12 @@ from taizhang.core.registry import (
     register_permission,
     register_policy,
 )
-from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.organizations.permissions import GROUPING, ORGANIZATION
 
 register_permission("organizations.view", _("View organizations"))
-register_permission("organizations.manage", _("Create, rename and move organizations"))
+register_permission(
+    "organizations.manage", _("Create, rename, move, close and merge organizations; keep groupings")
+)
 grant_to_roles(
     "organizations.view",
     "clerk",
@@ -25,3 +27,4 @@ grant_to_roles("organizations.manage", "system_admin")
 register_nav(_("Organizations"), "organizations:tree", "organizations.view", order=10)
 
 register_policy(ORGANIZATION)
+register_policy(GROUPING)

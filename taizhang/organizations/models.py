@@ -14,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 SEGMENT_WIDTH = 6
 SEGMENT_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Kinds that only a root may have, and kinds whose parent must be of a given kind: a
+# city committee stands above districts, never inside them. Other kinds nest freely,
+# as real trees do (an organ's branch, a village's general branch).
+ROOT_ONLY_KINDS = frozenset({"city_committee"})
+PARENT_KINDS: dict[str, frozenset[str]] = {
+    "district_committee": frozenset({"city_committee"}),
+}
+
 # Sorts after every character of the alphabet, in SQLite's BINARY and PostgreSQL's "C".
 PATH_UPPER_SENTINEL = "~"
 
@@ -49,6 +57,7 @@ class PathField(models.CharField):  # type: ignore[type-arg]
 
 
 class OrgKind(models.TextChoices):
+    CITY_COMMITTEE = "city_committee", _("City committee")
     DISTRICT_COMMITTEE = "district_committee", _("District committee")
     WORKING_COMMITTEE = "working_committee", _("Working committee")
     COMMITTEE = "committee", _("Party committee")
@@ -80,6 +89,10 @@ class Organization(models.Model):
     short_name = models.CharField(_("short name"), max_length=40)
     sort_order = models.IntegerField(_("sort order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
+    # A closed organization keeps its row, its history and every record booked on it;
+    # it only stops taking children and new records.
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_reason = models.CharField(_("reason for closing"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["path"]
@@ -159,12 +172,18 @@ class Grouping(models.Model):
 class GroupingMembership(models.Model):
     grouping = models.ForeignKey(Grouping, on_delete=models.CASCADE)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT)
-    joined_on = models.DateField(null=True, blank=True)
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    # Exclusive, like OrganizationVersion.valid_to: a member on ``left_on`` is gone.
+    left_on = models.DateField(_("left on"), null=True, blank=True)
 
     class Meta:
+        ordering = ["joined_on", "pk"]
         constraints = [
+            # A unit may leave and join again, but is a current member once at most.
             models.UniqueConstraint(
-                fields=["grouping", "organization"], name="unique_grouping_member"
+                fields=["grouping", "organization"],
+                condition=models.Q(left_on__isnull=True),
+                name="unique_current_grouping_member",
             )
         ]
 

@@ -8,7 +8,7 @@ the new parent. The services enforce it (``organization_rename``, ``organization
 
 from __future__ import annotations
 
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.policy import SELF, ScopePolicy
 
 VIEW = "organizations.view"
@@ -20,4 +20,14 @@ ORGANIZATION: ScopePolicy[Organization] = ScopePolicy(
     view=VIEW,
     manage=MANAGE,
     org_fields=(SELF,),
+)
+
+# A grouping is booked on its owner: seen with organizations.view on the owner and
+# changed (members added and ended) with organizations.manage on it.
+GROUPING: ScopePolicy[Grouping] = ScopePolicy(
+    name="organizations.grouping",
+    model=Grouping,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("owner",),
 )

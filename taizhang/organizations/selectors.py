@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from taizhang.core.actors import Actor
-from taizhang.organizations.models import Organization
-from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.organizations.models import Grouping, GroupingMembership, Organization
+from taizhang.organizations.permissions import GROUPING, ORGANIZATION, VIEW
+
+PICK_LIMIT = 20
 
 
 def organization_list(
@@ -72,3 +76,112 @@ def organization_version_at(org: Organization, on: Any) -> Any:
         .order_by("-valid_from")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class Found:
+    """One search hit, with the names of its visible ancestors (root first) so units of
+    the same name can be told apart."""
+
+    org: Organization
+    ancestors: tuple[str, ...]
+
+    @property
+    def path_label(self) -> str:
+        return " › ".join(self.ancestors)
+
+
+def organization_search(
+    *,
+    viewer: Actor,
+    q: str,
+    permission: str = VIEW,
+    open_only: bool = False,
+    limit: int = PICK_LIMIT,
+) -> list[Found]:
+    """Organizations where ``viewer`` holds ``permission``, matching ``q`` in name, short
+    name or code; exact code matches first. Two queries, whatever the number of hits."""
+    q = q.strip()
+    if not q:
+        return []
+    qs = ORGANIZATION.queryset(viewer, permission).filter(
+        Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__iexact=q)
+    )
+    if open_only:
+        qs = qs.filter(closed_on__isnull=True)
+    hits = sorted(
+        qs.order_by("depth", "path")[: limit * 2],
+        key=lambda o: (o.code.lower() != q.lower(), o.name != q, o.depth, o.path),
+    )[:limit]
+    wanted = {p for org in hits for p in org.ancestor_paths()}
+    names = dict(
+        organization_list(viewer=viewer).filter(path__in=wanted).values_list("path", "short_name")
+    )
+    return [Found(org, tuple(names[p] for p in org.ancestor_paths() if p in names)) for org in hits]
+
+
+def organization_pick_one(
+    *, viewer: Actor, text: str, permission: str, open_only: bool = True
+) -> list[Organization]:
+    """What a typed value names without JavaScript: the organization with that code, or
+    else those with exactly that name or short name (several: the caller asks to choose)."""
+    text = text.strip()
+    if not text:
+        return []
+    qs = ORGANIZATION.queryset(viewer, permission)
+    if open_only:
+        qs = qs.filter(closed_on__isnull=True)
+    by_code = list(qs.filter(code=text))
+    if by_code:
+        return by_code
+    return list(qs.filter(Q(name=text) | Q(short_name=text)).order_by("path")[:PICK_LIMIT])
+
+
+# --- groupings -----------------------------------------------------------------------
+
+
+def grouping_list(*, viewer: Actor, owner: Organization | None = None) -> QuerySet[Grouping]:
+    qs = GROUPING.queryset(viewer).select_related("owner")
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    return qs.order_by("name", "pk")
+
+
+def get_grouping_for_viewer(viewer: Actor, pk: Any) -> Grouping:
+    return GROUPING.get(viewer, pk, base=Grouping.objects.select_related("owner"))
+
+
+def _current_q(on: dt.date) -> Q:
+    return (Q(joined_on__isnull=True) | Q(joined_on__lte=on)) & (
+        Q(left_on__isnull=True) | Q(left_on__gt=on)
+    )
+
+
+def grouping_memberships(*, viewer: Actor, grouping: Grouping) -> list[GroupingMembership]:
+    """Every membership, current and past, of units ``viewer`` may see: a grouping
+    never reveals an organization outside the viewer's scope."""
+    visible = organization_list(viewer=viewer).values("pk")
+    return list(
+        GroupingMembership.objects.filter(grouping=grouping, organization__in=visible)
+        .select_related("organization")
+        .order_by("left_on", "joined_on", "pk")
+    )
+
+
+def grouping_member_ids(grouping: Grouping | int, *, on: dt.date) -> list[int]:
+    """The ids of the organizations that were members on ``on`` (joined on or before
+    it, not yet left). For other modules attributing work or figures to a grouping:
+    the caller has already read the grouping through ``GROUPING`` and scopes its own
+    rows through its own policy."""
+    grouping_id = grouping if isinstance(grouping, int) else grouping.pk
+    return sorted(
+        GroupingMembership.objects.filter(_current_q(on), grouping_id=grouping_id).values_list(
+            "organization_id", flat=True
+        )
+    )
+
+
+def groupings_of(*, viewer: Actor, organization: Organization, on: dt.date) -> list[Grouping]:
+    """The groupings ``organization`` belongs to on ``on``, among those ``viewer`` sees."""
+    member_of = GroupingMembership.objects.filter(_current_q(on), organization=organization)
+    return list(grouping_list(viewer=viewer).filter(pk__in=member_of.values("grouping_id")))

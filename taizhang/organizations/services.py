@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import (
+    PARENT_KINDS,
+    ROOT_ONLY_KINDS,
     SEGMENT_WIDTH,
     Grouping,
     GroupingMembership,
@@ -22,10 +24,20 @@ from taizhang.organizations.models import (
     TreeLock,
     encode_segment,
 )
-from taizhang.organizations.permissions import ORGANIZATION, VIEW
+from taizhang.organizations.permissions import GROUPING, ORGANIZATION, VIEW
 from taizhang.organizations.signals import organization_moved
 
-AUDITED_FIELDS = ["parent", "kind", "code", "name", "short_name", "sort_order", "is_active"]
+AUDITED_FIELDS = [
+    "parent",
+    "kind",
+    "code",
+    "name",
+    "short_name",
+    "sort_order",
+    "is_active",
+    "closed_on",
+    "closed_reason",
+]
 
 
 def _today() -> dt.date:
@@ -34,6 +46,22 @@ def _today() -> dt.date:
 
 def _lock_tree() -> None:
     TreeLock.objects.select_for_update().get_or_create(pk=1)
+
+
+def check_kind(kind: str, parent: Organization | None) -> None:
+    """Refuse a kind that may not sit under ``parent`` (see ``models.PARENT_KINDS``)."""
+    if parent is not None and kind in ROOT_ONLY_KINDS:
+        raise ValidationError({"kind": _("This kind can only be the root organization.")})
+    allowed = PARENT_KINDS.get(kind)
+    if parent is not None and allowed is not None and parent.kind not in allowed:
+        raise ValidationError({"kind": _("This kind cannot be placed under that organization.")})
+
+
+def _require_open(org: Organization, field: str = "parent") -> None:
+    if org.closed_on is not None:
+        raise ValidationError(
+            {field: _("%(name)s is closed and takes no new units.") % {"name": org.name}}
+        )
 
 
 @transaction.atomic
@@ -53,6 +81,9 @@ def organization_create(
     ORGANIZATION.require_org(acting_user, parent)
     if parent is None and Organization.objects.exists():
         raise ValidationError(_("Only one root organization is allowed."))
+    if parent is not None:
+        _require_open(parent)
+    check_kind(kind, parent)
     org = Organization(
         parent=parent,
         kind=kind,
@@ -169,6 +200,8 @@ def organization_move(
         raise ValidationError(_("An organization cannot be moved into its own subtree."))
     if org.parent_id == target.pk:
         return org
+    _require_open(target, "new_parent")
+    check_kind(org.kind, target)
     before = snapshot(org, AUDITED_FIELDS)
     old_prefix = org.path
     new_prefix = target.path + encode_segment(org.pk)
@@ -208,11 +241,11 @@ def grouping_create(
     joined_on: dt.date | None = None,
     acting_user: Actor,
 ) -> Grouping:
-    # The owner keeps the grouping; members may sit in other branches, but the acting
-    # user must at least see each of them (a grouping never reveals an organization).
-    ORGANIZATION.require_org(acting_user, owner)
+    # The owner keeps the grouping (manage on it); each member is checked as when added.
+    GROUPING.require_org(acting_user, owner)
+    _require_open(owner, "owner")
     for org in members:
-        ORGANIZATION.require(acting_user, org, VIEW)
+        _grouping_member_check(acting_user, org)
     grouping = Grouping.objects.create(name=name, kind=kind, owner=owner, description=description)
     GroupingMembership.objects.bulk_create(
         GroupingMembership(grouping=grouping, organization=org, joined_on=joined_on)
@@ -230,3 +263,198 @@ def grouping_create(
         },
     )
     return grouping
+
+
+@transaction.atomic
+def organization_close(
+    *,
+    organization: Organization,
+    closed_on: dt.date,
+    reason: str,
+    acting_user: Actor,
+    action: str = "organization.close",
+) -> Organization:
+    """Close an organization from ``closed_on``: its row, history and records stay; it
+    takes no children and no new records. Refused while it has open children."""
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    ORGANIZATION.require(acting_user, org)
+    if org.parent_id is None:
+        raise ValidationError(_("The root organization cannot be closed."))
+    if org.closed_on is not None:
+        raise ValidationError(_("This organization is already closed."))
+    open_children = list(
+        Organization.objects.filter(parent=org, closed_on__isnull=True).values_list(
+            "name", flat=True
+        )[:5]
+    )
+    if open_children:
+        raise ValidationError(
+            _("Close or move its subordinate units first: %(names)s.")
+            % {"names": "、".join(open_children)}
+        )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason for closing.")})
+    before = snapshot(org, AUDITED_FIELDS)
+    current = (
+        OrganizationVersion.objects.select_for_update()
+        .filter(organization=org, valid_to__isnull=True)
+        .first()
+    )
+    if current is not None:
+        if closed_on <= current.valid_from:
+            raise ValidationError(
+                {
+                    "closed_on": _(
+                        "The closing date must be after the current version began (%(date)s)."
+                    )
+                    % {"date": current.valid_from}
+                }
+            )
+        current.valid_to = closed_on
+        current.save(update_fields=["valid_to"])
+    org.closed_on = closed_on
+    org.closed_reason = reason.strip()
+    org.is_active = False
+    org.save(update_fields=["closed_on", "closed_reason", "is_active"])
+    audit_record(
+        actor=acting_user,
+        action=action,
+        obj=org,
+        changes=diff(before, snapshot(org, AUDITED_FIELDS)),
+    )
+    return org
+
+
+@transaction.atomic
+def organization_reorder(
+    *, parent: Organization, order: list[Organization], acting_user: Actor
+) -> list[Organization]:
+    """Put ``parent``'s children in ``order`` (every child once): the tree lists
+    siblings by ``sort_order``. One audit event on the parent with both orders."""
+    ORGANIZATION.require(acting_user, parent)
+    children = list(
+        Organization.objects.select_for_update()
+        .filter(parent=parent)
+        .order_by("sort_order", "path")
+    )
+    wanted = [o.pk for o in order]
+    if sorted(wanted) != sorted(c.pk for c in children) or len(set(wanted)) != len(wanted):
+        raise ValidationError(_("The new order must name every subordinate unit once."))
+    before = [c.pk for c in children]
+    by_pk = {c.pk: c for c in children}
+    for index, pk in enumerate(wanted):
+        child = by_pk[pk]
+        if child.sort_order != (index + 1) * 10:
+            child.sort_order = (index + 1) * 10
+            child.save(update_fields=["sort_order"])
+    audit_record(
+        actor=acting_user,
+        action="organization.reorder",
+        obj=parent,
+        changes={"children": [before, wanted]},
+    )
+    return [by_pk[pk] for pk in wanted]
+
+
+@transaction.atomic
+def organization_merge(
+    *,
+    organization: Organization,
+    into: Organization,
+    merged_on: dt.date,
+    acting_user: Actor,
+) -> Organization:
+    """Merge ``organization`` into ``into``: its children move under ``into`` and it is
+    closed with the reason "merged into …". Ledger rows keep their ``org_id``: other
+    modules read figures through the tree and the history, never copy an org."""
+    source = Organization.objects.get(pk=organization.pk)
+    target = Organization.objects.get(pk=into.pk)
+    ORGANIZATION.require(acting_user, source)
+    ORGANIZATION.require(acting_user, target)
+    if source.pk == target.pk:
+        raise ValidationError({"into": _("An organization cannot be merged into itself.")})
+    if target.path.startswith(source.path):
+        raise ValidationError({"into": _("An organization cannot be merged into its own subtree.")})
+    _require_open(target, "into")
+    moved = []
+    for child in Organization.objects.filter(parent=source).order_by("sort_order", "path"):
+        organization_move(
+            organization=child,
+            new_parent=target,
+            effective=merged_on,
+            reason=f"merged: {source.code} → {target.code}",
+            acting_user=acting_user,
+        )
+        moved.append(child.pk)
+    source.refresh_from_db()
+    if source.closed_on is None:
+        organization_close(
+            organization=source,
+            closed_on=merged_on,
+            reason=f"merged into {target.name} ({target.code})",
+            acting_user=acting_user,
+            action="organization.merge",
+        )
+    source.refresh_from_db()
+    return source
+
+
+def _grouping_member_check(acting_user: Actor, org: Organization) -> None:
+    # Members may sit in other branches, but the acting user must see each of them: a
+    # grouping never reveals an organization. A closed unit joins nothing.
+    ORGANIZATION.require(acting_user, org, VIEW)
+    _require_open(org, "organization")
+
+
+@transaction.atomic
+def grouping_member_add(
+    *,
+    grouping: Grouping,
+    organization: Organization,
+    joined_on: dt.date,
+    acting_user: Actor,
+) -> GroupingMembership:
+    GROUPING.require(acting_user, grouping)
+    _grouping_member_check(acting_user, organization)
+    if GroupingMembership.objects.filter(
+        grouping=grouping, organization=organization, left_on__isnull=True
+    ).exists():
+        raise ValidationError({"organization": _("This unit is already a member.")})
+    membership = GroupingMembership.objects.create(
+        grouping=grouping, organization=organization, joined_on=joined_on
+    )
+    audit_record(
+        actor=acting_user,
+        action="grouping.member_add",
+        obj=grouping,
+        changes={"member": [None, organization.pk], "joined_on": [None, str(joined_on)]},
+    )
+    return membership
+
+
+@transaction.atomic
+def grouping_member_end(
+    *, membership: GroupingMembership, left_on: dt.date, acting_user: Actor
+) -> GroupingMembership:
+    row = (
+        GroupingMembership.objects.select_for_update()
+        .select_related("grouping")
+        .get(pk=membership.pk)
+    )
+    GROUPING.require(acting_user, row.grouping)
+    if row.left_on is not None:
+        raise ValidationError(_("This membership has already ended."))
+    if row.joined_on is not None and left_on <= row.joined_on:
+        raise ValidationError({"left_on": _("A member leaves after the day it joined.")})
+    row.left_on = left_on
+    row.save(update_fields=["left_on"])
+    audit_record(
+        actor=acting_user,
+        action="grouping.member_end",
+        obj=row.grouping,
+        changes={
+            "member": [row.organization_id, row.organization_id],
+            "left_on": [None, str(left_on)],
+        },
+    )
+    return row

@@ -3,25 +3,54 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taizhang.core.access import requires
+from taizhang.core.access import login_required, requires
 from taizhang.core.actors import Actor
 from taizhang.core.forms import submit
-from taizhang.organizations.forms import MoveForm, RenameForm
-from taizhang.organizations.models import Organization
-from taizhang.organizations.permissions import MANAGE, ORGANIZATION, VIEW
+from taizhang.core.registry import PERMISSIONS
+from taizhang.organizations.forms import (
+    CloseForm,
+    CreateChildForm,
+    GroupingForm,
+    MemberAddForm,
+    MemberEndForm,
+    MergeForm,
+    MoveForm,
+    RenameForm,
+    ReorderForm,
+)
+from taizhang.organizations.models import GroupingMembership, Organization
+from taizhang.organizations.permissions import GROUPING, MANAGE, ORGANIZATION, VIEW
+from taizhang.organizations.scope import has_function
 from taizhang.organizations.selectors import (
+    get_grouping_for_viewer,
     get_organization_for_viewer,
+    grouping_list,
+    grouping_memberships,
+    groupings_of,
     organization_breadcrumbs,
     organization_children,
     organization_roots,
+    organization_search,
 )
-from taizhang.organizations.services import organization_move, organization_rename
+from taizhang.organizations.services import (
+    grouping_create,
+    grouping_member_add,
+    grouping_member_end,
+    organization_close,
+    organization_create,
+    organization_merge,
+    organization_move,
+    organization_rename,
+    organization_reorder,
+)
 from taizhang.people.permissions import PERSON
 from taizhang.people.selectors import current_positions
 
@@ -34,13 +63,16 @@ def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
         "children": organization_children(viewer=viewer, parent=org),
         "positions": list(current_positions(viewer=viewer, organization=org)),
         "sees_people": PERSON.scope(viewer).covers(org),
-        "groupings": list(org.groupings.all()),
+        "groupings": groupings_of(viewer=viewer, organization=org, on=timezone.localdate()),
         "why": ORGANIZATION.explain(viewer, org),
         "can_manage": ORGANIZATION.can_manage(viewer, org),
         "rename_form": RenameForm(
             prefix="rename", initial={"name": org.name, "short_name": org.short_name}
         ),
         "move_form": MoveForm(prefix="move", viewer=viewer),
+        "child_form": CreateChildForm(prefix="child", parent_kind=org.kind),
+        "close_form": CloseForm(prefix="close"),
+        "merge_form": MergeForm(prefix="merge", viewer=viewer),
     }
 
 
@@ -53,7 +85,12 @@ def tree(request: HttpRequest) -> HttpResponse:
     selected = get_organization_for_viewer(viewer, selected_id) if selected_id else None
     if selected is None and roots:
         selected = roots[0]
-    context: dict[str, Any] = {"roots": roots}
+    q = request.GET.get("q", "").strip()[:60]
+    context: dict[str, Any] = {
+        "roots": roots,
+        "q": q,
+        "found": organization_search(viewer=viewer, q=q) if q else None,
+    }
     if selected is not None:
         context.update(_detail_context(request, selected))
     return render(request, "organizations/tree.html", context)
@@ -126,7 +163,7 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         lambda: organization_move(
             organization=org,
-            new_parent=form.cleaned_data["new_parent_code"],
+            new_parent=form.cleaned_data["new_parent"],
             effective=form.cleaned_data["effective"],
             reason=form.cleaned_data["reason"],
             acting_user=viewer,
@@ -136,3 +173,216 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
     if not done.ok:
         _report(request, form)
     return _back_to(org)
+
+
+@login_required
+def pick(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the organization picker: at most 20 organizations matching the
+    typed text where the viewer holds ``purpose`` (a registered function), open ones
+    only, each with its path. Holding no such function anywhere is a 403."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    purpose = request.GET.get("purpose", "")
+    if purpose not in PERMISSIONS or not has_function(viewer, purpose):
+        raise PermissionDenied
+    field = request.GET.get("field", "")
+    text = request.GET.get("q") or (request.GET.get(field, "") if field else "")
+    found = organization_search(viewer=viewer, q=text[:60], permission=purpose, open_only=True)
+    return render(
+        request,
+        "organizations/_pick.html",
+        {"found": found, "target": request.GET.get("target", ""), "q": text},
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def create_child(request: HttpRequest, pk: int) -> HttpResponse:
+    """Create a subordinate unit; the service refuses a parent outside the manager's
+    part of the tree, a closed parent and a kind that may not sit there."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    parent = get_organization_for_viewer(viewer, pk)
+    form = CreateChildForm(request.POST, prefix="child", parent_kind=parent.kind)
+    done = submit(
+        request,
+        form,
+        lambda: organization_create(
+            parent=parent,
+            kind=form.cleaned_data["kind"],
+            code=form.cleaned_data["code"],
+            name=form.cleaned_data["name"],
+            short_name=form.cleaned_data["short_name"],
+            valid_from=form.cleaned_data["valid_from"],
+            acting_user=viewer,
+        ),
+        success=_("The organization has been created."),
+    )
+    if not done.ok:
+        _report(request, form)
+        return _back_to(parent)
+    assert done.result is not None
+    return _back_to(done.result)
+
+
+@requires(MANAGE)
+@require_POST
+def close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Close an organization from a date, with a reason; its records and history stay."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    org = get_organization_for_viewer(viewer, pk)
+    form = CloseForm(request.POST, prefix="close")
+    done = submit(
+        request,
+        form,
+        lambda: organization_close(
+            organization=org,
+            closed_on=form.cleaned_data["closed_on"],
+            reason=form.cleaned_data["reason"],
+            acting_user=viewer,
+        ),
+        success=_("The organization has been closed."),
+    )
+    if not done.ok:
+        _report(request, form)
+    return _back_to(org)
+
+
+@requires(MANAGE)
+@require_POST
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    """Merge an organization into another: children move, the merged one is closed."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    org = get_organization_for_viewer(viewer, pk)
+    form = MergeForm(request.POST, prefix="merge", viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: organization_merge(
+            organization=org,
+            into=form.cleaned_data["into"],
+            merged_on=form.cleaned_data["merged_on"],
+            acting_user=viewer,
+        ),
+        success=_("The organization has been merged."),
+    )
+    if not done.ok:
+        _report(request, form)
+        return _back_to(org)
+    return _back_to(form.cleaned_data["into"])
+
+
+@requires(MANAGE)
+@require_POST
+def reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one subordinate unit up or down among its siblings."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    parent = get_organization_for_viewer(viewer, pk)
+    form = ReorderForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    order = list(Organization.objects.filter(parent=parent).order_by("sort_order", "path"))
+    index = next((i for i, o in enumerate(order) if o.pk == form.cleaned_data["child"]), None)
+    if index is None:
+        raise Http404
+    swap = index - 1 if form.cleaned_data["direction"] == "up" else index + 1
+    if 0 <= swap < len(order):
+        order[index], order[swap] = order[swap], order[index]
+        organization_reorder(parent=parent, order=order, acting_user=viewer)
+    return _back_to(parent)
+
+
+# --- groupings -----------------------------------------------------------------------
+
+
+@requires(VIEW)
+def groupings(request: HttpRequest) -> HttpResponse:
+    """The groupings the viewer sees (through their owners), and a form to create one."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    form = GroupingForm(request.POST or None, viewer=viewer)
+    can_create = has_function(viewer, MANAGE)
+    if request.method == "POST":
+        if not can_create:
+            raise PermissionDenied
+        done = submit(
+            request,
+            form,
+            lambda: grouping_create(
+                name=form.cleaned_data["name"],
+                kind=form.cleaned_data["kind"],
+                owner=form.cleaned_data["owner"],
+                members=[],
+                description=form.cleaned_data["description"],
+                acting_user=viewer,
+            ),
+            success=_("The grouping has been created."),
+        )
+        if done.ok and done.result is not None:
+            return redirect("organizations:grouping", done.result.pk)
+    return render(
+        request,
+        "organizations/groupings.html",
+        {"groupings": grouping_list(viewer=viewer), "form": form, "can_create": can_create},
+    )
+
+
+@requires(VIEW)
+def grouping(request: HttpRequest, pk: int) -> HttpResponse:
+    """One grouping: its current and past members (those the viewer may see)."""
+    viewer: Actor = request.user  # type: ignore[assignment]
+    group = get_grouping_for_viewer(viewer, pk)
+    memberships = grouping_memberships(viewer=viewer, grouping=group)
+    return render(
+        request,
+        "organizations/grouping.html",
+        {
+            "grouping": group,
+            "current": [m for m in memberships if m.left_on is None],
+            "past": [m for m in memberships if m.left_on is not None],
+            "can_manage": GROUPING.can_manage(viewer, group),
+            "add_form": MemberAddForm(prefix="add", viewer=viewer),
+            "end_form": MemberEndForm(prefix="end"),
+        },
+    )
+
+
+@requires(MANAGE)
+@require_POST
+def member_add(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer: Actor = request.user  # type: ignore[assignment]
+    group = get_grouping_for_viewer(viewer, pk)
+    form = MemberAddForm(request.POST, prefix="add", viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: grouping_member_add(
+            grouping=group,
+            organization=form.cleaned_data["organization"],
+            joined_on=form.cleaned_data["joined_on"],
+            acting_user=viewer,
+        ),
+        success=_("The unit has joined the grouping."),
+    )
+    if not done.ok:
+        _report(request, form)
+    return redirect("organizations:grouping", group.pk)
+
+
+@requires(MANAGE)
+@require_POST
+def member_end(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
+    viewer: Actor = request.user  # type: ignore[assignment]
+    group = get_grouping_for_viewer(viewer, pk)
+    membership = GroupingMembership.objects.filter(grouping=group, pk=member_pk).first()
+    if membership is None:
+        raise Http404
+    form = MemberEndForm(request.POST, prefix="end")
+    done = submit(
+        request,
+        form,
+        lambda: grouping_member_end(
+            membership=membership, left_on=form.cleaned_data["left_on"], acting_user=viewer
+        ),
+        success=_("The membership has ended."),
+    )
+    if not done.ok:
+        _report(request, form)
+    return redirect("organizations:grouping", group.pk)

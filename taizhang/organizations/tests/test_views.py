@@ -85,7 +85,7 @@ def test_system_admin_renames_and_moves(client, tree):
     )
     client.post(
         f"/organizations/{tree.community_a.pk}/move/",
-        {"move-new_parent_code": tree.street_b.code, "move-effective": "2030-02-01"},
+        {"move-new_parent": tree.street_b.code, "move-effective": "2030-02-01"},
     )
     moved = Organization.objects.get(pk=tree.community_a.pk)
     assert moved.name == "新名社区党委" and moved.parent_id == tree.street_b.pk
@@ -98,7 +98,7 @@ def test_clerk_cannot_move(client, tree, personas):
     page = client.get(f"/organizations/?org={tree.community_a.pk}").content.decode()
     assert "/move/" not in page
     response = client.post(
-        f"/organizations/{tree.community_a.pk}/move/", {"move-new_parent_code": tree.street_b.code}
+        f"/organizations/{tree.community_a.pk}/move/", {"move-new_parent": tree.street_b.code}
     )
     assert response.status_code == 403
 
@@ -112,7 +112,7 @@ def test_move_into_own_subtree_reports_error(client, tree):
     client.force_login(admin)
     response = client.post(
         f"/organizations/{tree.street_a.pk}/move/",
-        {"move-new_parent_code": tree.grid_a.code, "move-effective": "2030-01-01"},
+        {"move-new_parent": tree.grid_a.code, "move-effective": "2030-01-01"},
         follow=True,
     )
     assert (
@@ -132,7 +132,7 @@ def test_partial_admin_cannot_move_out_of_her_part(client, tree):
     for code in (tree.street_b.code, "NO-SUCH"):
         response = client.post(
             f"/organizations/{tree.community_a.pk}/move/",
-            {"move-new_parent_code": code, "move-effective": "2030-01-01"},
+            {"move-new_parent": code, "move-effective": "2030-01-01"},
             follow=True,
         )
         assert "范围" in response.content.decode() or response.status_code == 200
