@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.people.models import Gender
+from taizhang.people.models import Gender, PositionTitle
 from taizhang.people.permissions import PERSON
 
 
@@ -49,3 +49,47 @@ class CommunityReportForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=60)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20)
     reported_on = forms.DateField(label=_("Reported on"), initial=timezone.localdate)
+
+
+class PositionAssignForm(forms.Form):
+    """任免: a position in an organization where the viewer keeps the register."""
+
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
+        label=_("Organization"), queryset=Organization.objects.none()
+    )
+    title = forms.ChoiceField(label=_("Position"), choices=PositionTitle.choices)
+    start_date = forms.DateField(label=_("From"), initial=timezone.localdate)
+    document_number = forms.CharField(
+        label=_("Document number"),
+        max_length=60,
+        required=False,
+        help_text=_("The appointment's 任免文号, if any."),
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = PERSON.org_choices(viewer)  # type: ignore[attr-defined]
+
+
+class PositionEndForm(forms.Form):
+    end_date = forms.DateField(label=_("Last day"), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+
+
+class PersonTransferForm(forms.Form):
+    """调动: the new organization, among those where the viewer keeps the register."""
+
+    organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
+        label=_("New organization"), queryset=Organization.objects.none()
+    )
+    transferred_on = forms.DateField(label=_("Transferred on"), initial=timezone.localdate)
+    reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    end_positions = forms.BooleanField(
+        label=_("End the positions held in the old organization"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, exclude: Organization, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = PERSON.org_choices(viewer).exclude(pk=exclude.pk)  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from taizhang.core.registry import (
     register_permission,
     register_policy,
 )
-from taizhang.people.permissions import COMMUNITY_REPORT, PERSON
+from taizhang.people.permissions import COMMUNITY_REPORT, PERSON, PERSON_TRANSFER
 
 register_permission("people.view", _("View persons and positions"))
 register_permission("people.manage", _("Record persons and positions"))
@@ -21,3 +21,4 @@ register_nav(_("People"), "people:list", "people.view", order=20)
 
 register_policy(PERSON)
 register_policy(COMMUNITY_REPORT)
+register_policy(PERSON_TRANSFER)

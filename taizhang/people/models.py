@@ -97,7 +97,9 @@ class PositionTitle(models.TextChoices):
 
 
 class Position(models.Model):
-    """A position held in an organization from ``start_date`` until ``end_date`` (open)."""
+    """A position held in an organization from ``start_date`` until ``end_date`` (open;
+    the end date is the last day held). ``document_number`` is the appointment's 任免文号;
+    ``end_reason`` says why it ended (term over, transferred, removed…)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="positions")
     organization = models.ForeignKey(
@@ -109,6 +111,8 @@ class Position(models.Model):
     title = models.CharField(_("position"), max_length=32, choices=PositionTitle.choices)
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
+    document_number = models.CharField(_("appointment document number"), max_length=60, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["organization_id", "title", "start_date"]
@@ -123,6 +127,43 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.title}@{self.organization_id}"
+
+
+class PersonTransfer(models.Model):
+    """调动: ``person``'s record moved from ``from_org`` to ``to_org`` on ``transferred_on``.
+
+    Both ends keep the history: whoever sees the people of either organization sees
+    the move (``permissions.PERSON_TRANSFER``)."""
+
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="transfers"
+    )
+    from_org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("from"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    to_org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("to"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    transferred_on = models.DateField(_("transferred on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-transferred_on", "-pk"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.from_org_id} → {self.to_org_id}"
 
 
 class CommunityReport(models.Model):

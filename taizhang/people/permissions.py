@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.policy import CrossTreeRule, ScopePolicy
-from taizhang.people.models import CommunityReport, Person
+from taizhang.people.models import CommunityReport, Person, PersonTransfer
 
 VIEW = "people.view"
 MANAGE = "people.manage"
@@ -76,6 +76,15 @@ PERSON: ScopePolicy[Person] = ScopePolicy(
     org_fields=("organization",),
     extra=(REPORTED_TO_COMMUNITY,),
 )
+
+PERSON_TRANSFER: ScopePolicy[PersonTransfer] = ScopePolicy(
+    name="people.person_transfer",
+    model=PersonTransfer,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("from_org", "to_org"),
+)
+"""调动 history: seen by whoever sees the people of the old or the new organization."""
 
 
 def can_view_personal(viewer: Actor | None, person: Person) -> bool:

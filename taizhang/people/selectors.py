@@ -10,10 +10,17 @@ from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization, OrgKind
-from taizhang.people.models import CommunityReport, Person, Position, PositionTitle
+from taizhang.people.models import (
+    CommunityReport,
+    Person,
+    PersonTransfer,
+    Position,
+    PositionTitle,
+)
 from taizhang.people.permissions import (
     COMMUNITY_REPORT,
     PERSON,
+    PERSON_TRANSFER,
     can_view_personal,
     current_reports_q,
 )
@@ -55,6 +62,25 @@ def get_person_for_viewer(viewer: Actor, pk: Any) -> Person:
     return PERSON.get(viewer, pk, base=base)
 
 
+def person_positions(*, viewer: Actor, person: Person) -> QuerySet[Position]:
+    """All positions of a person the viewer sees, past and present, newest first."""
+    return (
+        Position.objects.filter(person__in=PERSON.queryset(viewer).filter(pk=person.pk))
+        .select_related("organization")
+        .order_by("-start_date", "-pk")
+    )
+
+
+def person_transfers(*, viewer: Actor, person: Person) -> QuerySet[PersonTransfer]:
+    """The person's 调动 history, as far as the viewer sees either end."""
+    return (
+        PERSON_TRANSFER.queryset(viewer)
+        .filter(person=person)
+        .select_related("from_org", "to_org")
+        .order_by("-transferred_on", "-pk")
+    )
+
+
 def current_positions(*, viewer: Actor, organization: Organization) -> QuerySet[Position]:
     """Positions held now in ``organization``, when the viewer may see its people."""
     today = timezone.localdate()
@@ -87,7 +113,8 @@ def get_community_report_for_viewer(viewer: Actor, pk: Any) -> CommunityReport:
 
 # Who may be a linked leader (挂钩领导), one rule for every module: the current holder of
 # a leading position in the district committee, a working committee, a subdistrict
-# office or a government organ. They hold public office, so every clerk may pick them whatever her data scope.
+# office or a government organ. They hold public office, so every clerk may pick them
+# whatever her data scope.
 LEADER_TITLES = (
     PositionTitle.SECRETARY,
     PositionTitle.DEPUTY_SECRETARY,

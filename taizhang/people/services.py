@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.organizations.models import Organization
-from taizhang.people.models import CommunityReport, PartyMembership, Person, Position
+from taizhang.people.models import (
+    CommunityReport,
+    PartyMembership,
+    Person,
+    PersonTransfer,
+    Position,
+)
 from taizhang.people.permissions import (
     COMMUNITY_REPORT,
     PERSON,
@@ -128,6 +134,34 @@ def membership_set(
     return membership
 
 
+POSITION_FIELDS = [
+    "person",
+    "organization",
+    "title",
+    "start_date",
+    "end_date",
+    "document_number",
+    "end_reason",
+]
+
+
+def _overlapping(
+    person: Person,
+    organization: Organization,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date | None,
+) -> bool:
+    """Whether the person already holds ``title`` in ``organization`` on a day of the
+    new term (end dates are the last day held)."""
+    rows = Position.objects.filter(person=person, organization=organization, title=title).exclude(
+        end_date__lt=start_date
+    )
+    if end_date is not None:
+        rows = rows.filter(start_date__lte=end_date)
+    return rows.exists()
+
+
 @transaction.atomic
 def position_assign(
     *,
@@ -136,47 +170,127 @@ def position_assign(
     title: str,
     start_date: dt.date,
     end_date: dt.date | None = None,
+    document_number: str = "",
     acting_user: Actor,
 ) -> Position:
-    """Record a position; one person may hold several at once. The position's
+    """任免: appoint ``person`` to ``title`` in ``organization`` from ``start_date``.
+
+    One person may hold several positions at once, in several units; the same title
+    twice in the same unit on overlapping dates is refused. The position's
     organization must be managed, and the person (kept elsewhere, maybe) seen."""
     PERSON.require_org(acting_user, organization)
     PERSON.require(acting_user, person, VIEW)
+    # Serialise appointments of one person so two clerks cannot both pass the check.
+    Person.objects.select_for_update().filter(pk=person.pk).first()
     position = Position(
         person=person,
         organization=organization,
         title=title,
         start_date=start_date,
         end_date=end_date,
+        document_number=document_number.strip(),
     )
     position.full_clean()
+    if _overlapping(person, organization, title, start_date, end_date):
+        raise ValidationError(
+            {"title": _("This person already holds this position in this organization then.")}
+        )
     position.save()
     audit_record(
         actor=acting_user,
         action="position.assign",
         obj=position,
         object_repr=f"{person.name} {position.get_title_display()}",
-        changes=diff(
-            {}, snapshot(position, ["person", "organization", "title", "start_date", "end_date"])
-        ),
+        changes=diff({}, snapshot(position, POSITION_FIELDS)),
+    )
+    return position
+
+
+def _end_position(position: Position, end_date: dt.date, reason: str) -> None:
+    if position.end_date is not None:
+        raise ValidationError({"end_date": _("This position has already ended.")})
+    if end_date < position.start_date:
+        raise ValidationError({"end_date": _("A position cannot end before it began.")})
+    position.end_date = end_date
+    position.end_reason = reason.strip()
+    position.full_clean()
+    position.save(update_fields=["end_date", "end_reason"])
+
+
+@transaction.atomic
+def position_end(
+    *, position: Position, end_date: dt.date, reason: str = "", acting_user: Actor
+) -> Position:
+    """End a position on ``end_date`` (the last day held), with the reason."""
+    position = (
+        Position.objects.select_for_update()
+        .select_related("organization", "person__organization")
+        .get(pk=position.pk)
+    )
+    PERSON.require_org(acting_user, position.organization)
+    PERSON.require(acting_user, position.person, VIEW)
+    _end_position(position, end_date, reason)
+    audit_record(
+        actor=acting_user,
+        action="position.end",
+        obj=position,
+        object_repr=f"{position.person.name} {position.get_title_display()}",
+        changes={"end_date": [None, end_date], "end_reason": ["", position.end_reason]},
     )
     return position
 
 
 @transaction.atomic
-def position_end(*, position: Position, end_date: dt.date, acting_user: Actor) -> Position:
-    PERSON.require_org(acting_user, position.organization)
-    before = position.end_date
-    position.end_date = end_date
-    position.full_clean()
-    position.save(update_fields=["end_date"])
+def person_transfer(
+    *,
+    person: Person,
+    organization: Organization,
+    transferred_on: dt.date,
+    reason: str = "",
+    end_positions: bool = False,
+    acting_user: Actor,
+) -> PersonTransfer:
+    """调动: move ``person``'s record to ``organization`` (``people.manage`` on both the
+    old and the new one). With ``end_positions``, the positions held in the old
+    organization end the day before the transfer (when they began before it)."""
+    person = Person.objects.select_for_update().select_related("organization").get(pk=person.pk)
+    PERSON.require(acting_user, person)
+    PERSON.require_org(acting_user, organization)
+    old = person.organization
+    if organization.pk == old.pk:
+        raise ValidationError({"organization": _("The person already belongs here.")})
+    ended: list[int] = []
+    if end_positions:
+        last_day = transferred_on - dt.timedelta(days=1)
+        for position in Position.objects.select_for_update().filter(
+            person=person, organization=old, end_date__isnull=True
+        ):
+            _end_position(position, max(last_day, position.start_date), _("Transferred"))
+            ended.append(position.pk)
+    transfer = PersonTransfer(
+        person=person,
+        from_org=old,
+        to_org=organization,
+        transferred_on=transferred_on,
+        reason=reason.strip(),
+        created_by=user_of(acting_user),
+    )
+    transfer.full_clean()
+    transfer.save()
+    person.organization = organization
+    person.save(update_fields=["organization"])
     audit_record(
         actor=acting_user,
-        action="position.end",
-        obj=position,
-        changes={"end_date": [before, end_date]},
+        action="person.transfer",
+        obj=person,
+        changes={
+            "organization": [old.pk, organization.pk],
+            "transferred_on": [None, transferred_on],
+            "reason": ["", transfer.reason],
+            "positions_ended": [None, ended],
+        },
     )
-    return position
+    return transfer
 
 
 @transaction.atomic

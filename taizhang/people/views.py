@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,19 +14,31 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
-from taizhang.people.forms import CommunityReportForm, PersonForm
+from taizhang.people.forms import (
+    CommunityReportForm,
+    PersonForm,
+    PersonTransferForm,
+    PositionAssignForm,
+    PositionEndForm,
+)
+from taizhang.people.models import Person, Position
 from taizhang.people.permissions import COMMUNITY_REPORT, PERSON, can_view_personal
 from taizhang.people.selectors import (
     community_reports,
     get_community_report_for_viewer,
     get_person_for_viewer,
     person_list,
+    person_positions,
+    person_transfers,
 )
 from taizhang.people.services import (
     community_report_create,
     community_report_end,
     person_create,
     person_reveal,
+    person_transfer,
+    position_assign,
+    position_end,
 )
 
 
@@ -71,15 +83,105 @@ def person_create_view(request: HttpRequest) -> HttpResponse:
     return render(request, "people/form.html", {"form": form})
 
 
-@requires("people.view")
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def _render_detail(
+    request: HttpRequest,
+    person: Person,
+    *,
+    assign_form: PositionAssignForm | None = None,
+    end_form: PositionEndForm | None = None,
+    end_pk: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
     viewer = viewer_of(request)
-    person = get_person_for_viewer(viewer, pk)
+    positions = list(person_positions(viewer=viewer, person=person))
+    manage = PERSON.scope(viewer, PERSON.manage)
+    for position in positions:
+        position.can_end = position.end_date is None and manage.covers(position.organization)  # type: ignore[attr-defined]
+        if position.can_end:  # type: ignore[attr-defined]
+            # One small form per open position; distinct ids keep the labels apart.
+            position.end_form = (  # type: ignore[attr-defined]
+                end_form
+                if end_form is not None and position.pk == end_pk
+                else PositionEndForm(auto_id=f"id_pos{position.pk}_%s")
+            )
+    can_appoint = PERSON.org_choices(viewer).exists()
     return render(
         request,
         "people/detail.html",
-        {"person": person, "can_reveal": can_view_personal(viewer, person)},
+        {
+            "person": person,
+            "can_reveal": can_view_personal(viewer, person),
+            "positions": positions,
+            "transfers": list(person_transfers(viewer=viewer, person=person)),
+            "can_appoint": can_appoint,
+            "can_transfer": PERSON.can_manage(viewer, person),
+            "assign_form": assign_form
+            or (PositionAssignForm(viewer=viewer) if can_appoint else None),
+            "end_pk": end_pk,
+        },
+        status=status,
     )
+
+
+@requires("people.view")
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, get_person_for_viewer(viewer_of(request), pk))
+
+
+@requires("people.manage")
+@require_POST
+def position_assign_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """任免: appoint the person to a position in an organization the clerk manages."""
+    viewer = viewer_of(request)
+    person = get_person_for_viewer(viewer, pk)
+    form = PositionAssignForm(request.POST, viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: position_assign(person=person, acting_user=viewer, **form.cleaned_data),
+        success=_("The appointment has been recorded."),
+    )
+    if done.ok:
+        return redirect("people:detail", pk=person.pk)
+    return _render_detail(request, person, assign_form=form, status=422)
+
+
+@requires("people.manage")
+@require_POST
+def position_end_view(request: HttpRequest, pk: int, position_pk: int) -> HttpResponse:
+    """End one of the person's positions (in an organization the clerk manages)."""
+    viewer = viewer_of(request)
+    person = get_person_for_viewer(viewer, pk)
+    position = get_object_or_404(Position, pk=position_pk, person=person)
+    form = PositionEndForm(request.POST, auto_id=f"id_pos{position.pk}_%s")
+    done = submit(
+        request,
+        form,
+        lambda: position_end(position=position, acting_user=viewer, **form.cleaned_data),
+        success=_("The position has been ended."),
+    )
+    if done.ok:
+        return redirect("people:detail", pk=person.pk)
+    return _render_detail(request, person, end_form=form, end_pk=position.pk, status=422)
+
+
+@requires("people.manage")
+def person_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """调动: move the record to another organization the clerk also manages."""
+    viewer = viewer_of(request)
+    person = get_person_for_viewer(viewer, pk)
+    if not PERSON.can_manage(viewer, person):
+        raise PermissionDenied
+    form = PersonTransferForm(request.POST or None, viewer=viewer, exclude=person.organization)
+    done = submit(
+        request,
+        form,
+        lambda: person_transfer(person=person, acting_user=viewer, **form.cleaned_data),
+        success=_("The person has been transferred."),
+    )
+    if done.ok:
+        return redirect("people:detail", pk=person.pk)
+    return render(request, "people/transfer.html", {"person": person, "form": form})
 
 
 @requires("people.view_personal")

@@ -6,7 +6,7 @@ from typing import Any
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
-from taizhang.people.models import CommunityReport, Person, PositionTitle
+from taizhang.people.models import CommunityReport, Person, PersonTransfer, PositionTitle
 from taizhang.people.services import (
     community_report_create,
     membership_set,
@@ -77,5 +77,12 @@ def policy_samples() -> dict[str, Any]:
         "people.person": lambda org: make_person(org, "样本人员"),
         "people.community_report": lambda org: make_report(
             make_person(org.parent or org, "报到人员"), org
+        ),
+        # Booked on the one org at both ends, so each end answers like the matrix.
+        "people.person_transfer": lambda org: PersonTransfer.objects.create(
+            person=make_person(org, "调动人员"),
+            from_org=org,
+            to_org=org,
+            transferred_on=dt.date(2025, 1, 1),
         ),
     }

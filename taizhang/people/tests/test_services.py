@@ -221,3 +221,157 @@ def test_external_person_is_kept_by_the_recording_organization(tree, personas):
         )
     person_update(person=lecturer, is_external=False, affiliation="", acting_user=personas.street_a)
     assert _latest().changes["is_external"] == [True, False]
+
+
+# --- 任免 and 调动 -------------------------------------------------------------------
+
+
+def _viewer_a(tree):
+    """A leader of A: sees A's people, keeps no register (no people.manage)."""
+    from taizhang.accounts.models import ScopeKind
+    from tests.support import make_user
+
+    return make_user("leader_a", ("leader", ScopeKind.SUBTREE, tree.street_a))
+
+
+def test_appoint_allowed_in_a_refused_in_b_and_without_manage(tree, personas):
+    """street_a appoints in A (audited ``position.assign`` with the document number);
+    she cannot appoint in B, nor can a leader of A without people.manage."""
+    person = make_person(tree.community_a)
+    position = position_assign(
+        person=person,
+        organization=tree.community_a,
+        title=PositionTitle.SECRETARY,
+        start_date=dt.date(2024, 1, 1),
+        document_number="A委〔2024〕3号",
+        acting_user=personas.street_a,
+    )
+    event = AuditEvent.objects.filter(action="position.assign").latest("pk")
+    assert event.object_id == str(position.pk)
+    assert event.changes["document_number"] == [None, "A委〔2024〕3号"]
+    with pytest.raises(PermissionDenied):
+        position_assign(
+            person=person,
+            organization=tree.community_b,
+            title=PositionTitle.DIRECTOR,
+            start_date=dt.date(2024, 1, 1),
+            acting_user=personas.street_a,
+        )
+    with pytest.raises(PermissionDenied):
+        position_assign(
+            person=person,
+            organization=tree.community_a,
+            title=PositionTitle.DIRECTOR,
+            start_date=dt.date(2024, 1, 1),
+            acting_user=_viewer_a(tree),
+        )
+    assert person.positions.count() == 1
+
+
+def test_concurrent_positions_in_several_units_but_not_the_same_title_twice(tree, personas):
+    """Secretary of A1 and committee member of A at once is fine; a second secretary
+    term in A1 overlapping the first is refused, one after it ended is allowed."""
+    person = make_person(tree.community_a, title=PositionTitle.SECRETARY)  # from 2021-01-01
+    position_assign(
+        person=person,
+        organization=tree.street_a,
+        title=PositionTitle.COMMITTEE_MEMBER,
+        start_date=dt.date(2022, 1, 1),
+        acting_user=personas.street_a,
+    )
+    with pytest.raises(ValidationError):
+        position_assign(
+            person=person,
+            organization=tree.community_a,
+            title=PositionTitle.SECRETARY,
+            start_date=dt.date(2023, 1, 1),
+            acting_user=personas.street_a,
+        )
+    first = person.positions.get(organization=tree.community_a)
+    position_end(position=first, end_date=dt.date(2023, 12, 31), acting_user=personas.street_a)
+    position_assign(
+        person=person,
+        organization=tree.community_a,
+        title=PositionTitle.SECRETARY,
+        start_date=dt.date(2024, 1, 1),
+        acting_user=personas.street_a,
+    )
+    assert person.positions.count() == 3
+
+
+def test_end_position_scoped_and_audited(tree, personas):
+    """Ending records the date and reason (``position.end``); street_b and a clerk
+    without people.manage are refused; an ended position cannot end again."""
+    person = make_person(tree.community_a, title=PositionTitle.DIRECTOR)
+    position = person.positions.get()
+    with pytest.raises(PermissionDenied):
+        position_end(position=position, end_date=dt.date(2024, 1, 1), acting_user=personas.street_b)
+    with pytest.raises(PermissionDenied):
+        position_end(position=position, end_date=dt.date(2024, 1, 1), acting_user=_viewer_a(tree))
+    position_end(
+        position=position,
+        end_date=dt.date(2024, 6, 30),
+        reason="换届",
+        acting_user=personas.street_a,
+    )
+    position.refresh_from_db()
+    assert (position.end_date, position.end_reason) == (dt.date(2024, 6, 30), "换届")
+    event = AuditEvent.objects.filter(action="position.end").latest("pk")
+    assert event.changes["end_reason"] == ["", "换届"]
+    with pytest.raises(ValidationError):
+        position_end(position=position, end_date=dt.date(2024, 7, 1), acting_user=personas.street_a)
+
+
+def test_transfer_within_scope_ends_old_positions_and_keeps_history(tree, personas):
+    """street_a moves a person from A1 to A: the A1 positions end the day before, the
+    transfer is kept and audited as ``person.transfer``."""
+    from taizhang.people.services import person_transfer
+
+    person = make_person(tree.community_a, title=PositionTitle.SECRETARY)
+    transfer = person_transfer(
+        person=person,
+        organization=tree.street_a,
+        transferred_on=dt.date(2025, 3, 1),
+        reason="工作需要",
+        end_positions=True,
+        acting_user=personas.street_a,
+    )
+    person.refresh_from_db()
+    assert person.organization == tree.street_a
+    old = person.positions.get()
+    assert old.end_date == dt.date(2025, 2, 28)
+    assert (transfer.from_org, transfer.to_org) == (tree.community_a, tree.street_a)
+    event = AuditEvent.objects.filter(action="person.transfer").latest("pk")
+    assert event.changes["organization"] == [tree.community_a.pk, tree.street_a.pk]
+    assert event.changes["positions_ended"] == [None, [old.pk]]
+
+
+def test_transfer_needs_manage_on_both_ends(tree, personas):
+    """street_a cannot send her person to B, nor take B's; a leader of A moves nobody;
+    the district clerk, who keeps both, may; positions stay open unless asked."""
+    from taizhang.people.services import person_transfer
+
+    mine = make_person(tree.community_a, title=PositionTitle.SECRETARY)
+    theirs = make_person(tree.community_b, "赵六")
+    for person, actor in (
+        (mine, personas.street_a),
+        (theirs, personas.street_a),
+        (mine, _viewer_a(tree)),
+    ):
+        with pytest.raises(PermissionDenied):
+            person_transfer(
+                person=person,
+                organization=tree.community_b if person is mine else tree.community_a,
+                transferred_on=dt.date(2025, 3, 1),
+                acting_user=actor,
+            )
+    person_transfer(
+        person=mine,
+        organization=tree.community_b,
+        transferred_on=dt.date(2025, 3, 1),
+        acting_user=personas.district,
+    )
+    mine.refresh_from_db()
+    assert mine.organization == tree.community_b
+    assert mine.positions.get().end_date is None
+    assert not AuditEvent.objects.filter(action="person.transfer", actor=personas.street_a).exists()

@@ -137,3 +137,66 @@ def test_organization_page_links_to_its_reports(client, tree, personas):
     client.force_login(personas.street_a)
     page = client.get(f"/organizations/?org={tree.community_a.pk}").content.decode()
     assert f"/people/reports/{tree.community_a.pk}/" in page
+
+
+def test_person_page_appoints_and_ends_positions(client, tree, personas, people):
+    """street_a appoints 张三 in A1 from the person page, sees the position with its
+    document number, then ends it with a reason; both are audited."""
+    client.force_login(personas.street_a)
+    person = people["a"]
+    response = client.post(
+        f"/people/{person.pk}/positions/",
+        {
+            "organization": tree.community_a.pk,
+            "title": "secretary",
+            "start_date": "2024-01-01",
+            "document_number": "A委〔2024〕3号",
+        },
+    )
+    assert response.status_code == 302
+    body = client.get(f"/people/{person.pk}/").content.decode()
+    assert "A委〔2024〕3号" in body
+    position = person.positions.get()
+    response = client.post(
+        f"/people/{person.pk}/positions/{position.pk}/end/",
+        {"end_date": "2024-12-31", "reason": "换届"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(action="position.assign").count() == 1
+    assert AuditEvent.objects.filter(action="position.end").count() == 1
+
+
+def test_appoint_outside_scope_is_a_form_error_and_hidden_person_404(
+    client, tree, personas, people
+):
+    """An organization in B is not a choice for street_a (form error, nothing written);
+    B's person is a 404 for appointing and ending alike."""
+    client.force_login(personas.street_a)
+    response = client.post(
+        f"/people/{people['a'].pk}/positions/",
+        {"organization": tree.community_b.pk, "title": "secretary", "start_date": "2024-01-01"},
+    )
+    assert response.status_code == 422
+    assert not people["a"].positions.exists()
+    response = client.post(
+        f"/people/{people['b'].pk}/positions/",
+        {"organization": tree.community_a.pk, "title": "secretary", "start_date": "2024-01-01"},
+    )
+    assert response.status_code == 404
+
+
+def test_transfer_page(client, tree, personas, people):
+    """The transfer page offers only organizations street_a manages; the move shows in
+    the history on the person page; street_b gets 404."""
+    client.force_login(personas.street_b)
+    assert client.get(f"/people/{people['a'].pk}/transfer/").status_code == 404
+    client.force_login(personas.street_a)
+    page = client.get(f"/people/{people['a'].pk}/transfer/").content.decode()
+    assert tree.community_b.name not in page
+    response = client.post(
+        f"/people/{people['a'].pk}/transfer/",
+        {"organization": tree.street_a.pk, "transferred_on": "2025-03-01", "reason": "工作需要"},
+    )
+    assert response.status_code == 302
+    body = client.get(f"/people/{people['a'].pk}/").content.decode()
+    assert "工作需要" in body and 'id="transfers"' in body
