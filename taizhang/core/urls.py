@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.core import views
+from taizhang.core import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -8,4 +8,5 @@ urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/<int:pk>/delete/", views.calendar_override_delete, name="calendar_delete"),
     path("setlang/", views.set_language, name="set_language"),
+    path("healthz", health.healthz, name="healthz"),
 ]
