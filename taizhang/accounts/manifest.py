@@ -8,9 +8,14 @@ from taizhang.core.registry import (
     register_policy,
 )
 
-register_permission("accounts.manage", _("Create and deactivate user accounts"))
+register_permission(
+    "accounts.manage",
+    _("Create, disable and enable accounts, reset passwords, issue service tokens"),
+)
 register_permission("grants.manage", _("Grant roles and unlock accounts"))
-grant_to_roles("accounts.manage", "system_admin")
+# Accounts and their roles are the security administrator's duty (三员分立): the
+# system administrator builds the tree and the dictionaries, and holds no account.
+grant_to_roles("accounts.manage", "security_admin")
 grant_to_roles("grants.manage", "security_admin")
 
 register_nav(_("Accounts and grants"), "accounts:user_list", "grants.manage", order=800)

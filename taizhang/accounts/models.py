@@ -5,15 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import ROLES
 
+NO_SUPERUSER = (
+    "createsuperuser is disabled: a superuser holds no role in taizhang. On an empty "
+    "database run `taizhang setup` to create the root organization and the system, "
+    "security and audit administrators; after that the security administrator creates "
+    "accounts and grants roles on the accounts pages."
+)
+
+
+class AccountManager(UserManager["User"]):
+    """Django's user manager without its superuser path (see ``NO_SUPERUSER``)."""
+
+    def create_superuser(self, *args: Any, **kwargs: Any) -> User:
+        raise ValidationError(NO_SUPERUSER)
+
+
+class AccountKind(models.TextChoices):
+    PERSON = "person", _("Person")
+    SERVICE = "service", _("Service (integration)")
+
 
 class User(AbstractUser):
+    """An account. A person's account logs in with a password; a service account
+    (``kind=service``, for an integration) has no usable password and reaches the API
+    only with its named, revocable tokens. ``first_name`` holds the display name of an
+    account with no linked person. ``is_superuser`` and ``is_staff`` mean nothing here:
+    every function comes from a grant."""
+
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=AccountKind.choices, default=AccountKind.PERSON
+    )
+    created_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     person = models.OneToOneField(
         "people.Person",
         verbose_name=_("person"),
@@ -26,6 +58,8 @@ class User(AbstractUser):
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
     password_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccountManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")
@@ -48,6 +82,10 @@ class User(AbstractUser):
         from taizhang.organizations.scope import functions_of
 
         return functions_of(self)
+
+    @property
+    def is_service(self) -> bool:
+        return self.kind == AccountKind.SERVICE
 
     def is_locked(self) -> bool:
         return self.locked_until is not None and self.locked_until > timezone.now()
@@ -114,7 +152,11 @@ class Grant(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token. Only its SHA-256 is stored; the token is shown once."""
+    """A bearer token. Only its SHA-256 is stored; the token is shown once.
+
+    Tokens from the login endpoint are short-lived and nameless. A service account's
+    tokens are issued by the security administrator, named, long-lived and revoked by
+    setting ``revoked_at``."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -123,6 +165,19 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user_id}"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

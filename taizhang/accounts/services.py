@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from taizhang.accounts.models import ApiToken, Grant, ScopeKind, User
-from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS
+from taizhang.accounts.models import AccountKind, ApiToken, Grant, ScopeKind, User
+from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS, require_account
 from taizhang.core.actors import ANONYMOUS, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
 from taizhang.core.models import AuditOutcome
@@ -77,6 +77,17 @@ def _login_attempt(
             changes={"reason": "unknown or inactive user"},
         )
         return None, LoginRefused(str(GENERIC_FAILURE))
+    if user.is_service:
+        # A service account has no password; its way in is a token the security
+        # administrator issued. The answer is the generic one, like a wrong password.
+        audit_record(
+            actor=user,
+            action=f"login.{channel}",
+            obj=user,
+            outcome=AuditOutcome.DENIED,
+            changes={"reason": "service account"},
+        )
+        return None, LoginRefused(str(GENERIC_FAILURE))
     now = timezone.now()
     if user.is_locked():
         audit_record(
@@ -114,28 +125,111 @@ def _login_attempt(
     return user, None
 
 
+def generate_password() -> str:
+    """A strong random password (about 95 bits), readable aloud: for the initial
+    passwords of ``taizhang setup`` and for resets, shown once."""
+    alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
+    groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+    return "-".join(groups)
+
+
 @transaction.atomic
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str = "",
     person: Any = None,
+    display_name: str = "",
+    kind: str = AccountKind.PERSON,
     must_change_password: bool = True,
     acting_user: Actor,
 ) -> User:
+    """A new account. A person's account gets ``password`` (checked by the password
+    validators unless the system creates it) and must change it at first login, unless
+    told otherwise; a service account gets no usable password at all."""
     _require_function(acting_user, MANAGE_ACCOUNTS)
-    user = User(username=username, person=person, must_change_password=must_change_password)
+    if kind not in AccountKind.values:
+        raise ValidationError({"kind": _("Unknown kind of account.")})
+    service = kind == AccountKind.SERVICE
+    user = User(
+        username=username,
+        person=person,
+        first_name=display_name[:150],
+        kind=kind,
+        must_change_password=must_change_password and not service,
+        created_by=user_of(acting_user),
+    )
     user.full_clean(exclude=["password"])
-    user.set_password(password)
-    user.password_changed_at = timezone.now()
+    if service:
+        user.set_unusable_password()
+    else:
+        if not password:
+            raise ValidationError({"password": _("Give an initial password.")})
+        if not is_system(acting_user):
+            validate_password(password, user)
+        user.set_password(password)
+        user.password_changed_at = timezone.now()
     user.save()
     audit_record(
         actor=acting_user,
         action="user.create",
         obj=user,
-        changes={"username": [None, username], "person": [None, getattr(person, "pk", None)]},
+        changes={
+            "username": [None, username],
+            "person": [None, getattr(person, "pk", None)],
+            "kind": [None, kind],
+        },
     )
     return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, acting_user: Actor) -> User:
+    """Disable an account (it can no longer log in, and its tokens stop working) or
+    enable it again. Grants are kept: enabling gives the account back as it was."""
+    require_account(acting_user, user)
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = locked.is_active
+    User.objects.filter(pk=user.pk).update(is_active=active)
+    user.is_active = active
+    audit_record(
+        actor=acting_user,
+        action="user.enable" if active else "user.disable",
+        obj=user,
+        changes={"is_active": [before, active]},
+    )
+    return user
+
+
+@transaction.atomic
+def user_reset_password(*, user: User, acting_user: Actor) -> str:
+    """Give a person's account a new generated password, returned to be shown once;
+    the holder must change it at the next login. Failures and a lock are cleared."""
+    require_account(acting_user, user)
+    if user.is_service:
+        raise ValidationError(_("A service account has no password; issue it a token."))
+    password = generate_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.password_changed_at = timezone.now()
+    user.failed_logins = 0
+    user.locked_until = None
+    user.save(
+        update_fields=[
+            "password",
+            "must_change_password",
+            "password_changed_at",
+            "failed_logins",
+            "locked_until",
+        ]
+    )
+    audit_record(
+        actor=acting_user,
+        action="user.reset_password",
+        obj=user,
+        changes={"password": ["***", "***"], "must_change_password": [None, True]},
+    )
+    return password
 
 
 @transaction.atomic
@@ -166,6 +260,7 @@ def user_change_password(
 @transaction.atomic
 def user_unlock(*, user: User, acting_user: Actor) -> User:
     _require_function(acting_user, MANAGE_GRANTS)
+    require_account(acting_user, user)
     before = user.locked_until
     User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
     user.refresh_from_db()
@@ -292,12 +387,71 @@ def _token_create(*, user: User) -> str:
 
 
 def token_user(token: str) -> User | None:
-    """The active, unlocked user behind a bearer token, or None."""
+    """The active, unlocked user behind a live (unexpired, unrevoked) bearer token, or
+    None. Records when the token was last used, at most once a minute."""
+    now = timezone.now()
     record = (
         ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(token), expires_at__gt=timezone.now())
+        .filter(key_hash=_hash_token(token), expires_at__gt=now, revoked_at__isnull=True)
         .first()
     )
     if record is None or not record.user.is_active or record.user.is_locked():
         return None
+    if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=1):
+        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
     return record.user
+
+
+@transaction.atomic
+def service_token_create(
+    *, user: User, name: str, days: int | None = None, acting_user: Actor
+) -> tuple[ApiToken, str]:
+    """A named, long-lived token for a service account; the token itself is returned
+    once and only its hash is kept."""
+    require_account(acting_user, user)
+    if not user.is_service:
+        raise ValidationError(_("Only a service account gets tokens issued here."))
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": _("Name the token (what uses it).")})
+    default_days: int = getattr(settings, "TAIZHANG_SERVICE_TOKEN_DAYS", 365)
+    days = days or default_days
+    if not 1 <= days <= 3660:
+        raise ValidationError({"days": _("Choose between 1 and 3660 days.")})
+    token = secrets.token_urlsafe(32)
+    expires = timezone.now() + dt.timedelta(days=days)
+    record = ApiToken.objects.create(
+        user=user,
+        key_hash=_hash_token(token),
+        expires_at=expires,
+        name=name,
+        created_by=user_of(acting_user),
+    )
+    audit_record(
+        actor=acting_user,
+        action="token.create",
+        obj=record,
+        object_repr=f"{user.username}: {name}",
+        changes={"name": [None, name], "expires_at": [None, expires]},
+    )
+    return record, token
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, acting_user: Actor) -> ApiToken:
+    """Revoke a service account's token: from now on it authenticates nothing."""
+    require_account(acting_user, token.user)
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is not None:
+        return locked
+    now = timezone.now()
+    ApiToken.objects.filter(pk=token.pk).update(revoked_at=now)
+    token.revoked_at = now
+    audit_record(
+        actor=acting_user,
+        action="token.revoke",
+        obj=token,
+        object_repr=f"{token.user.username}: {token.name}",
+        changes={"revoked_at": [None, now]},
+    )
+    return token

@@ -185,7 +185,7 @@ def test_only_the_auditor_reads_the_audit_trail(tree, personas):
 
 def test_account_services_audit_by_name(tree, personas):
     """Each account service leaves its own audit action."""
-    admin = make_user("sysadm", ("system_admin", ScopeKind.SUBTREE, tree.district))
+    admin = make_user("secadm", ("security_admin", ScopeKind.SUBTREE, tree.district))
     user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=admin)
     assert _latest().action == "user.create" and _latest().actor_id == admin.pk
     user_change_password(
@@ -212,13 +212,17 @@ def test_account_services_audit_by_name(tree, personas):
     assert event.action == "grant.revoke" and event.changes == {"is_active": [True, False]}
 
 
-def test_accounts_are_created_by_the_system_administrator(tree, personas):
-    """Creating an account is accounts.manage: a clerk or a security admin is refused."""
-    security = make_user("sec", ("security_admin", ScopeKind.SUBTREE, tree.district))
-    for actor in (personas.district, security):
+def test_accounts_are_created_by_the_security_administrator(tree, personas):
+    """Creating an account is accounts.manage (the security administrator's): a clerk,
+    the system administrator and the audit administrator are refused."""
+    system = make_user("sys", ("system_admin", ScopeKind.SUBTREE, tree.district))
+    for actor in (personas.district, system, personas.auditor):
         with pytest.raises(PermissionDenied):
             user_create(username="intruder", password="Initial-Pass-2026", acting_user=actor)
     assert not User.objects.filter(username="intruder").exists()
+    security = make_user("sec", ("security_admin", ScopeKind.SUBTREE, tree.district))
+    user = user_create(username="newcomer", password="Initial-Pass-2026", acting_user=security)
+    assert user.created_by == security and user.must_change_password
 
 
 def test_password_is_changed_by_its_holder_only(tree, personas):
