@@ -182,3 +182,25 @@ register_metric(
         ),
     )
 )
+
+
+def _person_activities(viewer: Actor | None, person: Any) -> dict[str, Any] | None:
+    """On the person page: the newest activities the person attended or spoke at,
+    only those the viewer may see."""
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function("activities.view"):
+        return None
+    from django.db.models import Q
+
+    from taizhang.activities.permissions import ACTIVITY
+
+    attended = Attendance.objects.filter(person=person).values("activity_id")
+    activities = list(
+        ACTIVITY.queryset(viewer)
+        .filter(Q(pk__in=attended) | Q(speaker=person))
+        .select_related("org", "kind")
+        .order_by("-held_on", "-pk")[:10]
+    )
+    return {"activities": activities} if activities else None
+
+
+register_slot("people.person_detail", "activities/_person_activities.html", _person_activities)

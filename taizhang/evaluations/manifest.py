@@ -103,3 +103,29 @@ def _my_judging(viewer: Any, user: Any) -> dict[str, Any] | None:
 
 
 register_slot("core.home", "evaluations/_my_judging.html", _my_judging, order=40)
+
+
+def _person_honours(viewer: Any, person: Any) -> dict[str, Any] | None:
+    """On the person page: published honours the person received and winning entries
+    of published competitions, only those the viewer may see."""
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function("evaluations.view"):
+        return None
+    from taizhang.evaluations.models import CompetitionStatus, NominationStatus
+    from taizhang.evaluations.permissions import ENTRY, NOMINATION
+
+    honours = list(
+        NOMINATION.queryset(viewer)
+        .filter(person=person, status=NominationStatus.PUBLISHED)
+        .select_related("award__org")
+        .order_by("-award__year", "-pk")[:10]
+    )
+    wins = list(
+        ENTRY.queryset(viewer)
+        .filter(person=person, is_winner=True, competition__status=CompetitionStatus.PUBLISHED)
+        .select_related("competition__org")
+        .order_by("-competition__published_on", "-pk")[:10]
+    )
+    return {"honours": honours, "wins": wins} if honours or wins else None
+
+
+register_slot("people.person_detail", "evaluations/_person_honours.html", _person_honours)

@@ -90,3 +90,23 @@ def _classes_to_run(viewer: Actor | None, user: Any) -> dict[str, Any] | None:
 
 
 register_slot("core.home", "trainings/_home_classes.html", _classes_to_run, order=55)
+
+
+def _person_trainings(viewer: Actor | None, person: Any) -> dict[str, Any] | None:
+    """On the person page: the classes the person enrolled in, with the outcome, only
+    those whose organizer the viewer sees."""
+    from taizhang.trainings.permissions import ENROLLMENT, VIEW
+
+    if viewer is None or not viewer.is_authenticated or not viewer.has_function(VIEW):
+        return None
+
+    enrollments = list(
+        ENROLLMENT.queryset(viewer)
+        .filter(person=person)
+        .select_related("training_class__org")
+        .order_by("-training_class__start_date", "-pk")[:10]
+    )
+    return {"enrollments": enrollments} if enrollments else None
+
+
+register_slot("people.person_detail", "trainings/_person_trainings.html", _person_trainings)
