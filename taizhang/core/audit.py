@@ -241,3 +241,19 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
     if checked != expected:
         return VerifyResult(False, checked, last_id, f"expected {expected} rows, found {checked}")
     return VerifyResult(True, checked)
+
+
+KEY_HINT = (
+    "This looks like a missing or wrong audit key, not necessarily a changed row: the key "
+    "is not in the database or in backups. Set TAIZHANG_AUDIT_KEYS with every version the "
+    "chain uses, from escrow (docs/backup.md)."
+)
+
+
+def verify_message(result: VerifyResult) -> str:
+    """The one-line failure text of ``audit verify`` (restore prints it too)."""
+    message = (
+        f"Audit chain broken at event #{result.broken_id}: {result.reason} "
+        f"({result.checked} events verified before it)."
+    )
+    return f"{message} {KEY_HINT}" if result.key_problem else message

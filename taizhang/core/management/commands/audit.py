@@ -5,23 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count
 
-from taizhang.core.audit import audit_keys, audit_verify
+from taizhang.core.audit import KEY_HINT, audit_keys, audit_verify, verify_message
 from taizhang.core.models import AuditEvent
-
-KEY_HINT = (
-    "This looks like a missing or wrong audit key, not necessarily a changed row: the key "
-    "is not in the database or in backups. Set TAIZHANG_AUDIT_KEYS with every version the "
-    "chain uses, from escrow (docs/backup.md)."
-)
-
-
-def verify_message(result: Any) -> str:
-    """The one-line failure text of ``audit verify`` (restore prints it too)."""
-    message = (
-        f"Audit chain broken at event #{result.broken_id}: {result.reason} "
-        f"({result.checked} events verified before it)."
-    )
-    return f"{message} {KEY_HINT}" if result.key_problem else message
 
 
 class Command(BaseCommand):
