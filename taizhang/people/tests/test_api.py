@@ -124,3 +124,105 @@ def test_external_person_through_the_api(client, tree, personas):
     assert body["mobile"] == "136****1234"
     listed = client.get("/api/v1/people?external=true", **headers).json()
     assert [item["name"] for item in listed["items"]] == ["外聘专家"]
+
+
+# --- positions and transfers ----------------------------------------------------------
+
+
+def test_positions_api_appoint_list_end(client, tree, personas):
+    """street_a appoints, lists and ends through the API; each write is audited; values
+    come back as stored."""
+    person = make_person(tree.community_a)
+    headers = bearer(client, personas.street_a)
+    response = client.post(
+        f"/api/v1/people/{person.pk}/positions",
+        {
+            "organization_id": tree.community_a.pk,
+            "title": "secretary",
+            "start_date": "2024-01-01",
+            "document_number": "A委〔2024〕3号",
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
+    position_id = response.json()["id"]
+    listed = client.get(f"/api/v1/people/{person.pk}/positions", **headers).json()
+    assert [row["document_number"] for row in listed] == ["A委〔2024〕3号"]
+    response = client.post(
+        f"/api/v1/people/{person.pk}/positions/{position_id}/end",
+        {"end_date": "2024-12-31", "reason": "换届"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200
+    assert response.json()["end_date"] == "2024-12-31"
+    assert AuditEvent.objects.filter(action="position.assign", actor=personas.street_a).exists()
+    assert AuditEvent.objects.filter(action="position.end", actor=personas.street_a).exists()
+
+
+def test_positions_api_same_422_for_missing_and_hidden_org(client, tree, personas):
+    """An organization in B and one that does not exist give the same 422; B's person
+    is a 404; nothing is written."""
+    person = make_person(tree.community_a)
+    headers = bearer(client, personas.street_a)
+    answers = []
+    for org_id in (tree.community_b.pk, 999999):
+        response = client.post(
+            f"/api/v1/people/{person.pk}/positions",
+            {"organization_id": org_id, "title": "secretary", "start_date": "2024-01-01"},
+            content_type="application/json",
+            **headers,
+        )
+        assert response.status_code == 422
+        answers.append(response.json())
+    assert answers[0] == answers[1]
+    other = make_person(tree.community_b, "李四")
+    assert client.get(f"/api/v1/people/{other.pk}/positions", **headers).status_code == 404
+    assert not person.positions.exists()
+
+
+def test_positions_api_refused_without_manage(client, tree, personas):
+    """A leader of A, who keeps no register, gets 403 on appointing."""
+    from taizhang.accounts.models import ScopeKind
+    from tests.support import make_user
+
+    leader = make_user("leader_a", ("leader", ScopeKind.SUBTREE, tree.street_a))
+    person = make_person(tree.community_a)
+    response = client.post(
+        f"/api/v1/people/{person.pk}/positions",
+        {"organization_id": tree.community_a.pk, "title": "secretary", "start_date": "2024-01-01"},
+        content_type="application/json",
+        **bearer(client, leader),
+    )
+    assert response.status_code == 403
+
+
+def test_transfer_api_and_list_filters(client, tree, personas):
+    """street_a transfers a person to A (audited); a transfer to B is the 422; the list
+    filters by subtree (``within_id``) and by the external flag."""
+    person = make_person(tree.grid_a, "张三")
+    make_person(tree.street_a, "外聘专家", is_external=True, affiliation="某大学")
+    headers = bearer(client, personas.street_a)
+    response = client.post(
+        f"/api/v1/people/{person.pk}/transfer",
+        {"organization_id": tree.community_b.pk, "transferred_on": "2025-03-01"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 422
+    response = client.post(
+        f"/api/v1/people/{person.pk}/transfer",
+        {"organization_id": tree.community_a.pk, "transferred_on": "2025-03-01"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200
+    assert response.json()["organization_id"] == tree.community_a.pk
+    assert AuditEvent.objects.filter(action="person.transfer").count() == 1
+    names = lambda query: [  # noqa: E731
+        row["name"] for row in client.get(f"/api/v1/people?{query}", **headers).json()["items"]
+    ]
+    assert names(f"within_id={tree.community_a.pk}") == ["张三"]
+    assert names("external=true") == ["外聘专家"]
+    assert client.get(f"/api/v1/people?within_id={tree.street_b.pk}", **headers).status_code == 422
