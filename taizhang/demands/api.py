@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -19,9 +20,12 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.demands import services
+from taizhang.demands.forms import SUBDISTRICT_KINDS
 from taizhang.demands.models import Demand, DemandCategory
-from taizhang.demands.permissions import FOLLOW_UP, can
+from taizhang.demands.permissions import CONFIGURE, DELEGATED_SERVICE, FOLLOW_UP, ROUTING_RULE, can
 from taizhang.demands.selectors import (
+    categories_with_rules,
+    configure_org_choices,
     demand_list,
     enterprise_choices,
     get_demand_for_viewer,
@@ -227,3 +231,228 @@ def reveal_demand(request: HttpRequest, demand_id: int) -> Any:
     if rows is None:
         return Status(403, {"detail": "Permission denied"})
     return rows
+
+
+# --- Dictionaries (system administrator, ``demands.configure``) -------------------------
+
+
+class RoutingRuleOut(Schema):
+    id: int
+    area_id: int
+    handling_org_id: int
+
+
+class CategoryOut(Schema):
+    id: int
+    code: str
+    name: str
+    default_org_id: int
+    time_limit_days: int
+    for_enterprises: bool
+    sort_order: int
+    is_active: bool
+    rules: list[RoutingRuleOut]
+
+    @staticmethod
+    def resolve_rules(obj: DemandCategory) -> list[Any]:
+        return list(getattr(obj, "visible_rules", []))
+
+
+class CategoryIn(Schema):
+    code: str
+    name: str
+    default_org_id: int
+    time_limit_days: int
+    for_enterprises: bool = False
+    sort_order: int = 0
+
+
+class CategoryPatch(Schema):
+    name: str | None = None
+    default_org_id: int | None = None
+    time_limit_days: int | None = None
+    for_enterprises: bool | None = None
+    sort_order: int | None = None
+
+
+class RoutingRuleIn(Schema):
+    area_id: int
+    handling_org_id: int
+
+
+class DelegatedServiceOut(Schema):
+    id: int
+    org_id: int
+    name: str
+    category_id: int | None
+    delegated_by: str
+    delegated_on: dt.date
+
+
+class DelegatedServiceIn(Schema):
+    org_id: int
+    name: str
+    category_id: int | None = None
+    delegated_by: str = ""
+    delegated_on: dt.date
+
+
+def _category_out(viewer: Any, pk: int) -> DemandCategory:
+    return next(
+        c for c in categories_with_rules(viewer=viewer, include_inactive=True) if c.pk == pk
+    )
+
+
+def _active_category(pk: int | None, *, keep: int | None = None) -> DemandCategory | None:
+    """A category named in a payload: active ones only (or the one the row already has)."""
+    if pk is None:
+        return None
+    category = DemandCategory.objects.filter(pk=pk).first()
+    if category is None or (not category.is_active and category.pk != keep):
+        raise ValidationError({"category_id": "Unknown category."})
+    return category
+
+
+@router.get("/dictionaries/categories", response=list[CategoryOut])
+@requires(CONFIGURE)
+def list_categories(request: HttpRequest) -> Any:
+    """Every demand category, deactivated ones too, with the routing rules in your scope."""
+    return categories_with_rules(viewer=viewer_of(request), include_inactive=True)
+
+
+@router.post("/dictionaries/categories", response={201: CategoryOut, 403: ErrorOut, 422: ErrorOut})
+@requires(CONFIGURE)
+def create_category(request: HttpRequest, payload: CategoryIn) -> Any:
+    viewer = viewer_of(request)
+    data = payload.dict()
+    data["default_org"] = pick(
+        configure_org_choices(viewer=viewer), data.pop("default_org_id"), field="default_org_id"
+    )
+    category = services.demand_category_create(**data, acting_user=viewer)
+    return Status(201, _category_out(viewer, category.pk))
+
+
+@router.patch(
+    "/dictionaries/categories/{category_id}",
+    response={200: CategoryOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIGURE)
+def update_category(request: HttpRequest, category_id: int, payload: CategoryPatch) -> Any:
+    viewer = viewer_of(request)
+    category = get_object_or_404(DemandCategory, pk=category_id)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    if "default_org_id" in changes:
+        changes["default_org"] = pick(
+            configure_org_choices(viewer=viewer),
+            changes.pop("default_org_id"),
+            field="default_org_id",
+        )
+    services.demand_category_update(category=category, changes=changes, acting_user=viewer)
+    return _category_out(viewer, category.pk)
+
+
+@router.post(
+    "/dictionaries/categories/{category_id}/deactivate", response={200: CategoryOut, 403: ErrorOut}
+)
+@requires(CONFIGURE)
+def deactivate_category(request: HttpRequest, category_id: int) -> Any:
+    """No longer offered for new demands; demands filed under it keep it."""
+    viewer = viewer_of(request)
+    category = get_object_or_404(DemandCategory, pk=category_id)
+    services.demand_category_deactivate(category=category, acting_user=viewer)
+    return _category_out(viewer, category.pk)
+
+
+@router.post(
+    "/dictionaries/categories/{category_id}/reactivate", response={200: CategoryOut, 403: ErrorOut}
+)
+@requires(CONFIGURE)
+def reactivate_category(request: HttpRequest, category_id: int) -> Any:
+    viewer = viewer_of(request)
+    category = get_object_or_404(DemandCategory, pk=category_id)
+    services.demand_category_reactivate(category=category, acting_user=viewer)
+    return _category_out(viewer, category.pk)
+
+
+@router.put(
+    "/dictionaries/categories/{category_id}/rules",
+    response={200: RoutingRuleOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIGURE)
+def set_routing_rule(request: HttpRequest, category_id: int, payload: RoutingRuleIn) -> Any:
+    """Route the category's demands arising in ``area_id`` (and below) to ``handling_org_id``."""
+    viewer = viewer_of(request)
+    category = get_object_or_404(DemandCategory, pk=category_id)
+    choices = configure_org_choices(viewer=viewer)
+    return services.routing_rule_set(
+        category=category,
+        area=pick(choices, payload.area_id, field="area_id"),
+        handling_org=pick(choices, payload.handling_org_id, field="handling_org_id"),
+        acting_user=viewer,
+    )
+
+
+@router.delete("/dictionaries/rules/{rule_id}", response={204: None, 403: ErrorOut})
+@requires(CONFIGURE)
+def delete_routing_rule(request: HttpRequest, rule_id: int) -> Any:
+    viewer = viewer_of(request)
+    rule = ROUTING_RULE.get(viewer, rule_id, permission=CONFIGURE)
+    services.routing_rule_delete(rule=rule, acting_user=viewer)
+    return Status(204, None)
+
+
+@router.get("/dictionaries/delegated-services", response=list[DelegatedServiceOut])
+@requires(CONFIGURE)
+def list_delegated_services(request: HttpRequest) -> Any:
+    """The delegated services booked on subdistricts in your ``demands.configure`` scope."""
+    return list(DELEGATED_SERVICE.queryset(viewer_of(request), CONFIGURE))
+
+
+def _delegated_fields(viewer: Any, payload: DelegatedServiceIn, keep: int | None) -> dict[str, Any]:
+    data = payload.dict()
+    data["org"] = pick(
+        DELEGATED_SERVICE.org_choices(viewer).filter(kind__in=SUBDISTRICT_KINDS),
+        data.pop("org_id"),
+        field="org_id",
+    )
+    data["category"] = _active_category(data.pop("category_id"), keep=keep)
+    return data
+
+
+@router.post(
+    "/dictionaries/delegated-services",
+    response={201: DelegatedServiceOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIGURE)
+def create_delegated_service(request: HttpRequest, payload: DelegatedServiceIn) -> Any:
+    viewer = viewer_of(request)
+    service = services.delegated_service_create(
+        **_delegated_fields(viewer, payload, None), acting_user=viewer
+    )
+    return Status(201, service)
+
+
+@router.put(
+    "/dictionaries/delegated-services/{service_id}",
+    response={200: DelegatedServiceOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIGURE)
+def update_delegated_service(
+    request: HttpRequest, service_id: int, payload: DelegatedServiceIn
+) -> Any:
+    viewer = viewer_of(request)
+    service = DELEGATED_SERVICE.get(viewer, service_id, permission=CONFIGURE)
+    return services.delegated_service_update(
+        service=service,
+        changes=_delegated_fields(viewer, payload, service.category_id),
+        acting_user=viewer,
+    )
+
+
+@router.delete("/dictionaries/delegated-services/{service_id}", response={204: None, 403: ErrorOut})
+@requires(CONFIGURE)
+def delete_delegated_service(request: HttpRequest, service_id: int) -> Any:
+    viewer = viewer_of(request)
+    service = DELEGATED_SERVICE.get(viewer, service_id, permission=CONFIGURE)
+    services.delegated_service_delete(service=service, acting_user=viewer)
+    return Status(204, None)

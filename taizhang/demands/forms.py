@@ -7,12 +7,26 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
-from taizhang.demands.models import Channel, DemandCategory, RequesterKind, Satisfaction
-from taizhang.demands.selectors import enterprise_choices, handling_org_choices, intake_org_choices
+from taizhang.demands.models import (
+    Channel,
+    DelegatedService,
+    DemandCategory,
+    RequesterKind,
+    Satisfaction,
+)
+from taizhang.demands.permissions import DELEGATED_SERVICE
+from taizhang.demands.selectors import (
+    configure_org_choices,
+    enterprise_choices,
+    handling_org_choices,
+    intake_org_choices,
+)
+from taizhang.organizations.models import OrgKind
 
 # Django's form fields are generic for the type checker only.
 if TYPE_CHECKING:
@@ -22,6 +36,8 @@ else:
 
 
 WIDE = {"style": "width:100%"}
+# Where services are delegated to: subdistricts and the working committees that run them.
+SUBDISTRICT_KINDS = (OrgKind.SUBDISTRICT, OrgKind.WORKING_COMMITTEE)
 
 
 class OrgChoiceField(_ModelChoiceField):
@@ -137,3 +153,92 @@ class RaiseProblemForm(forms.Form):
         if deadline < timezone.localdate():
             raise forms.ValidationError(_("The deadline cannot be in the past."))
         return deadline
+
+
+class CategoryForm(forms.Form):
+    """A demand category: ``code`` only when created (demands and rules name it)."""
+
+    code = forms.SlugField(
+        label=_("Category code"),
+        max_length=40,
+        help_text=_("Letters, digits and hyphens; used by the API. Cannot be changed later."),
+    )
+    name = forms.CharField(label=_("Category name"), max_length=40)
+    default_org = OrgChoiceField(
+        label=_("Default handling organization"), queryset=DemandCategory.objects.none()
+    )
+    time_limit_days = forms.IntegerField(
+        label=_("Time limit (working days)"), min_value=1, max_value=365
+    )
+    for_enterprises = forms.BooleanField(label=_("Enterprise matter"), required=False)
+    sort_order = forms.IntegerField(label=_("Order in lists"), initial=0)
+
+    def __init__(
+        self, *args: Any, viewer: Actor, category: DemandCategory | None = None, **kwargs: Any
+    ) -> None:
+        if category is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": category.name,
+                    "default_org": category.default_org_id,
+                    "time_limit_days": category.time_limit_days,
+                    "for_enterprises": category.for_enterprises,
+                    "sort_order": category.sort_order,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["default_org"].queryset = configure_org_choices(viewer=viewer)  # type: ignore[attr-defined]
+        if category is not None:
+            del self.fields["code"]
+
+
+class RoutingRuleForm(forms.Form):
+    area = OrgChoiceField(
+        label=_("Area"),
+        queryset=DemandCategory.objects.none(),
+        help_text=_("Demands arising in this area or below it."),
+    )
+    handling_org = OrgChoiceField(label=_("Handled by"), queryset=DemandCategory.objects.none())
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        orgs = configure_org_choices(viewer=viewer)
+        self.fields["area"].queryset = orgs  # type: ignore[attr-defined]
+        self.fields["handling_org"].queryset = orgs  # type: ignore[attr-defined]
+
+
+class DelegatedServiceForm(forms.Form):
+    org = OrgChoiceField(label=_("Subdistrict"), queryset=DemandCategory.objects.none())
+    name = forms.CharField(
+        label=_("Delegated service"), max_length=120, widget=forms.TextInput(attrs=WIDE)
+    )
+    category = forms.ModelChoiceField(
+        label=_("Demand category"), queryset=DemandCategory.objects.none(), required=False
+    )
+    delegated_by = forms.CharField(label=_("Delegated by"), max_length=60, required=False)
+    delegated_on = forms.DateField(label=_("Delegated on"), widget=DateInput())
+
+    def __init__(
+        self, *args: Any, viewer: Actor, service: DelegatedService | None = None, **kwargs: Any
+    ) -> None:
+        if service is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "org": service.org_id,
+                    "name": service.name,
+                    "category": service.category_id,
+                    "delegated_by": service.delegated_by,
+                    "delegated_on": service.delegated_on,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = DELEGATED_SERVICE.org_choices(viewer).filter(  # type: ignore[attr-defined]
+            kind__in=SUBDISTRICT_KINDS
+        )
+        # A deactivated category is not offered, except the one this row already has.
+        active = Q(is_active=True)
+        if service is not None and service.category_id is not None:
+            active |= Q(pk=service.category_id)
+        self.fields["category"].queryset = DemandCategory.objects.filter(active)  # type: ignore[attr-defined]

@@ -36,6 +36,8 @@ register_policy(DELEGATED_SERVICE)
 register_policy(ROUTING_RULE)
 
 register_nav(_("Demands"), "demands:list", "demands.view", order=45)
+# The hub of every module's dictionaries: the system administrator alone holds this.
+register_nav(_("Dictionaries"), "demands:dictionaries", "demands.configure", order=870)
 
 register_metric(
     Metric(

@@ -26,9 +26,11 @@ from taizhang.demands.models import (
     DemandRequester,
     DemandState,
     DemandStep,
+    RoutingRule,
     Satisfaction,
 )
 from taizhang.demands.permissions import (
+    CONFIGURE,
     DELEGATED_SERVICE,
     DEMAND,
     MANAGE,
@@ -232,22 +234,37 @@ def first_demand_per_enterprise_and_year() -> QuerySet[Demand]:
     return Demand.objects.filter(pk__in=firsts)
 
 
+def delegated_service_rows(*, viewer: Actor) -> QuerySet[DelegatedService]:
+    """Delegated services seen with ``demands.view`` or set with ``demands.configure``:
+    the list is public knowledge inside the district, and its keeper reads what he keeps."""
+    return DelegatedService.objects.filter(
+        DELEGATED_SERVICE.q(viewer) | DELEGATED_SERVICE.q(viewer, CONFIGURE)
+    )
+
+
+def configure_org_choices(*, viewer: Actor) -> QuerySet[Organization]:
+    """Where the administrator may route demands or book delegated services."""
+    return ROUTING_RULE.org_choices(viewer).exclude(kind__in=(OrgKind.BRANCH, OrgKind.BUILDING))
+
+
 def delegated_services(*, viewer: Actor) -> dict[Organization, list[DelegatedService]]:
     """Services each subdistrict in scope now handles, grouped by subdistrict."""
     grouped: dict[Organization, list[DelegatedService]] = defaultdict(list)
-    rows = DELEGATED_SERVICE.queryset(viewer).select_related("org", "category")
+    rows = delegated_service_rows(viewer=viewer).select_related("org", "category")
     for service in rows.order_by("org__path", "delegated_on", "name"):
         grouped[service.org].append(service)
     return dict(grouped)
 
 
-def categories_with_rules(*, viewer: Actor) -> list[DemandCategory]:
-    """The category dictionary, each with the routing rules on areas the viewer sees."""
-    rules = ROUTING_RULE.queryset(viewer)
+def categories_with_rules(*, viewer: Actor, include_inactive: bool = False) -> list[DemandCategory]:
+    """The category dictionary, each with the routing rules on areas the viewer sees
+    (with ``demands.view``, or ``demands.configure`` for the administrator)."""
+    rules = RoutingRule.objects.filter(ROUTING_RULE.q(viewer) | ROUTING_RULE.q(viewer, CONFIGURE))
+    categories = DemandCategory.objects.all()
+    if not include_inactive:
+        categories = categories.filter(is_active=True)
     return list(
-        DemandCategory.objects.filter(is_active=True)
-        .select_related("default_org")
-        .prefetch_related(
+        categories.select_related("default_org").prefetch_related(
             Prefetch(
                 "rules",
                 queryset=rules.select_related("area", "handling_org").order_by("area__path"),

@@ -25,6 +25,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.calendar import add_workdays
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.lifecycle import record_step
+from taizhang.core.services import update_with_audit
 from taizhang.demands import permissions
 from taizhang.demands.models import (
     OPEN_STATES,
@@ -184,6 +185,7 @@ def demand_category_create(
 ) -> DemandCategory:
     """Extend the category dictionary with a default handler and a time limit."""
     _ensure_configure(acting_user)
+    ROUTING_RULE.require_org(acting_user, default_org)
     category = DemandCategory(
         code=code,
         name=name,
@@ -258,6 +260,114 @@ def delegated_service_create(
         ),
     )
     return service
+
+
+CATEGORY_FIELDS = [
+    "code",
+    "name",
+    "default_org",
+    "time_limit_days",
+    "for_enterprises",
+    "sort_order",
+]
+DELEGATED_FIELDS = ["org", "name", "category", "delegated_by", "delegated_on"]
+
+
+@transaction.atomic
+def demand_category_update(
+    *, category: DemandCategory, changes: dict[str, Any], acting_user: Actor
+) -> DemandCategory:
+    """Change a category's name, default handler, time limit or order. A new time limit
+    applies to demands received from then on; due days already set stay."""
+    _ensure_configure(acting_user)
+    if "default_org" in changes:
+        ROUTING_RULE.require_org(acting_user, changes["default_org"])
+    update_with_audit(
+        category,
+        changes=changes,
+        editable=[f for f in CATEGORY_FIELDS if f != "code"],
+        audited=CATEGORY_FIELDS,
+        action="demand_category.update",
+        acting_user=acting_user,
+    )
+    return category
+
+
+def _set_category_active(category: DemandCategory, active: bool, acting_user: Actor) -> None:
+    _ensure_configure(acting_user)
+    update_with_audit(
+        category,
+        changes={"is_active": active},
+        editable=["is_active"],
+        audited=["is_active"],
+        action="demand_category.reactivate" if active else "demand_category.deactivate",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def demand_category_deactivate(*, category: DemandCategory, acting_user: Actor) -> DemandCategory:
+    """Stop offering a category for new demands; demands already filed under it keep it
+    (categories are never deleted: demands point to them)."""
+    _set_category_active(category, False, acting_user)
+    return category
+
+
+@transaction.atomic
+def demand_category_reactivate(*, category: DemandCategory, acting_user: Actor) -> DemandCategory:
+    _set_category_active(category, True, acting_user)
+    return category
+
+
+@transaction.atomic
+def routing_rule_delete(*, rule: RoutingRule, acting_user: Actor) -> None:
+    """Drop a routing rule: the area's demands of that category go to the category's
+    default again (demands already assigned stay where they are)."""
+    ROUTING_RULE.require(acting_user, rule)
+    audit_record(
+        actor=acting_user,
+        action="routing_rule.delete",
+        obj=rule,
+        changes={
+            "category": rule.category_id,
+            "area": rule.area_id,
+            "handling_org": [rule.handling_org_id, None],
+        },
+    )
+    rule.delete()
+
+
+@transaction.atomic
+def delegated_service_update(
+    *, service: DelegatedService, changes: dict[str, Any], acting_user: Actor
+) -> DelegatedService:
+    """Correct a delegated service; moving it to another subdistrict needs the right
+    on both."""
+    DELEGATED_SERVICE.require(acting_user, service)
+    if "org" in changes:
+        DELEGATED_SERVICE.require_org(acting_user, changes["org"])
+    update_with_audit(
+        service,
+        changes=changes,
+        editable=DELEGATED_FIELDS,
+        audited=DELEGATED_FIELDS,
+        action="delegated_service.update",
+        acting_user=acting_user,
+    )
+    return service
+
+
+@transaction.atomic
+def delegated_service_delete(*, service: DelegatedService, acting_user: Actor) -> None:
+    """Take a service off the delegated list (no record points to the list's rows)."""
+    DELEGATED_SERVICE.require(acting_user, service)
+    audit_record(
+        actor=acting_user,
+        action="delegated_service.delete",
+        obj=service,
+        changes=diff(snapshot(service, DELEGATED_FIELDS), {}),
+    )
+    service.delete()
 
 
 @transaction.atomic

@@ -33,8 +33,6 @@ from taizhang.demands.permissions import DEMAND, FOLLOW_UP, available_actions, c
 from taizhang.demands.selectors import (
     SORTS,
     can_view_personal,
-    categories_with_rules,
-    delegated_services,
     demand_counts,
     demand_list,
     demand_steps,
@@ -330,19 +328,5 @@ def demand_stats_view(request: HttpRequest) -> HttpResponse:
             "figures": service_figures(viewer=viewer, year=year),
             "by_category": demand_timings(viewer=viewer, by="category", year=year),
             "by_org": demand_timings(viewer=viewer, by="org", year=year),
-        },
-    )
-
-
-@requires(VIEW)
-def delegated_services_view(request: HttpRequest) -> HttpResponse:
-    """Which services each subdistrict now handles itself (下放街道事项清单)."""
-    viewer = viewer_of(request)
-    return render(
-        request,
-        "demands/delegated.html",
-        {
-            "groups": delegated_services(viewer=viewer),
-            "categories": categories_with_rules(viewer=viewer),
         },
     )
