@@ -82,6 +82,8 @@ def organization_create(
     if parent is None and Organization.objects.exists():
         raise ValidationError(_("Only one root organization is allowed."))
     if parent is not None:
+        # Decide on the stored row: the caller's copy may predate a close.
+        parent = Organization.objects.get(pk=parent.pk)
         _require_open(parent)
     check_kind(kind, parent)
     org = Organization(
@@ -243,7 +245,7 @@ def grouping_create(
 ) -> Grouping:
     # The owner keeps the grouping (manage on it); each member is checked as when added.
     GROUPING.require_org(acting_user, owner)
-    _require_open(owner, "owner")
+    _require_open(Organization.objects.get(pk=owner.pk), "owner")
     for org in members:
         _grouping_member_check(acting_user, org)
     grouping = Grouping.objects.create(name=name, kind=kind, owner=owner, description=description)
@@ -403,7 +405,7 @@ def _grouping_member_check(acting_user: Actor, org: Organization) -> None:
     # Members may sit in other branches, but the acting user must see each of them: a
     # grouping never reveals an organization. A closed unit joins nothing.
     ORGANIZATION.require(acting_user, org, VIEW)
-    _require_open(org, "organization")
+    _require_open(Organization.objects.get(pk=org.pk), "organization")
 
 
 @transaction.atomic
