@@ -59,3 +59,53 @@ class GrantForm(forms.Form):
         if org is None:
             raise forms.ValidationError(_("No organization with this code in your scope."))
         return org
+
+
+class AccountForm(forms.Form):
+    """A new account. A person's account may be linked to a person kept by an
+    organization the security administrator manages (the ``PERSON`` policy's booking,
+    read with ``accounts.manage``) who has no account yet."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)
+    kind = forms.ChoiceField(label=_("Kind"))
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=None,
+        required=False,
+        help_text=_("Optional: the person this account belongs to."),
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        from taizhang.accounts.models import AccountKind
+        from taizhang.accounts.permissions import MANAGE_ACCOUNTS
+        from taizhang.people.permissions import PERSON
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = AccountKind.choices  # type: ignore[attr-defined]
+        self.fields["person"].queryset = (  # type: ignore[attr-defined]
+            PERSON.queryset(viewer, MANAGE_ACCOUNTS)
+            .filter(user__isnull=True)
+            .select_related("organization")
+            .order_by("organization__path", "name")
+        )
+        self.fields["person"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda p: f"{p.name} · {p.organization.short_name}"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        from taizhang.accounts.models import AccountKind
+
+        data = super().clean() or {}
+        if data.get("kind") == AccountKind.SERVICE and data.get("person"):
+            self.add_error("person", _("A service account belongs to no person."))
+        return data
+
+
+class ServiceTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Token name"),
+        max_length=80,
+        help_text=_("What uses it, e.g. the data exchange with the city platform."),
+    )
+    days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=3660, initial=365)

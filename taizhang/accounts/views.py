@@ -4,25 +4,44 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taizhang.accounts.forms import GrantForm, LoginForm, PasswordChangeForm
-from taizhang.accounts.models import User
-from taizhang.accounts.permissions import GRANT, MANAGE_GRANTS
+from taizhang.accounts.forms import (
+    AccountForm,
+    GrantForm,
+    LoginForm,
+    PasswordChangeForm,
+    ServiceTokenForm,
+)
+from taizhang.accounts.models import AccountKind, ApiToken, User
+from taizhang.accounts.permissions import (
+    GRANT,
+    MANAGE_ACCOUNTS,
+    MANAGE_GRANTS,
+    accounts_managed,
+    get_account,
+)
 from taizhang.accounts.services import (
     LoginRefused,
+    generate_password,
     grant_create,
     grant_revoke,
+    service_token_create,
+    token_revoke,
     user_authenticate,
     user_change_password,
+    user_create,
+    user_reset_password,
+    user_set_active,
     user_unlock,
 )
 from taizhang.core.access import login_required, public, requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.forms import submit
 
 
@@ -78,18 +97,80 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 def _manageable_user(viewer: Actor, pk: int) -> User:
-    """A user the security administrator may manage: not themselves (no self-grants)."""
-    user = get_object_or_404(User.objects.prefetch_related("grants__organization"), pk=pk)
-    if user.pk == viewer.pk:
-        raise Http404
-    return user
+    """An account the security administrator manages (``permissions.account_q``): never
+    her own, and the same 404 for a missing account and one that is not hers."""
+    return get_account(viewer, pk)
+
+
+def _shown_once(request: HttpRequest, context: dict[str, Any]) -> HttpResponse:
+    """A page with a secret on it (a password, a token): never cached anywhere."""
+    response = render(request, "accounts/secret_shown.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @requires(MANAGE_GRANTS)
 def user_list(request: HttpRequest) -> HttpResponse:
-    """Accounts with their grants and lock state, for the security administrator."""
-    users = User.objects.prefetch_related("grants__organization").order_by("username")
-    return render(request, "accounts/user_list.html", {"users": users})
+    """The accounts the security administrator manages, with their grants and state;
+    ``q`` searches usernames, display names and linked persons' names."""
+    viewer = viewer_of(request)
+    query = request.GET.get("q", "").strip()
+    users = accounts_managed(viewer).select_related("person")
+    if query:
+        users = users.filter(
+            Q(username__icontains=query)
+            | Q(first_name__icontains=query)
+            | Q(person__name__icontains=query)
+        )
+    users = users.prefetch_related("grants__organization").order_by("username")
+    return render(
+        request,
+        "accounts/user_list.html",
+        {
+            "users": users[:200],
+            "query": query,
+            "can_create": viewer.has_function(MANAGE_ACCOUNTS),
+        },
+    )
+
+
+@requires(MANAGE_ACCOUNTS)
+def user_new(request: HttpRequest) -> HttpResponse:
+    """Create an account: a person's gets a generated initial password, shown once, to
+    change at first login; a service account gets none (issue it a token)."""
+    viewer = viewer_of(request)
+    form = AccountForm(request.POST or None, viewer=viewer)
+    password = generate_password()
+    done = submit(
+        request,
+        form,
+        lambda: user_create(
+            username=form.cleaned_data["username"],
+            display_name=form.cleaned_data["display_name"],
+            kind=form.cleaned_data["kind"],
+            person=form.cleaned_data["person"],
+            password=password,
+            acting_user=viewer,
+        ),
+        success=_("The account has been created."),
+    )
+    if done.ok:
+        user: User = done.result
+        if user.is_service:
+            return redirect("accounts:user_detail", pk=user.pk)
+        return _shown_once(
+            request,
+            {
+                "account": user,
+                "title": _("Initial password"),
+                "secret": password,
+                "explanation": _(
+                    "Give this password to the account holder. It is shown this once; "
+                    "they must change it at first login."
+                ),
+            },
+        )
+    return render(request, "accounts/user_new.html", {"form": form})
 
 
 @requires(MANAGE_GRANTS)
@@ -113,12 +194,19 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done.ok:
         return redirect("accounts:user_detail", pk=user.pk)
-    grants = [g for g in user.grants.all() if g.is_active]
+    grants = [g for g in user.grants.select_related("organization") if g.is_active]
     for grant in grants:
         grant.can_revoke = GRANT.can_manage(viewer, grant)  # type: ignore[attr-defined]
-    return render(
-        request, "accounts/user_detail.html", {"account": user, "grants": grants, "form": form}
-    )
+    context: dict[str, Any] = {
+        "account": user,
+        "grants": grants,
+        "form": form,
+        "can_manage_account": viewer.has_function(MANAGE_ACCOUNTS),
+    }
+    if user.is_service:
+        context["tokens"] = user.api_tokens.order_by("-created_at")
+        context["token_form"] = ServiceTokenForm()
+    return render(request, "accounts/user_detail.html", context)
 
 
 @requires(MANAGE_GRANTS)
@@ -141,4 +229,97 @@ def grant_revoke_view(request: HttpRequest, pk: int, grant_id: int) -> HttpRespo
     grant = GRANT.get(viewer, grant_id, base=user.grants.filter(is_active=True))
     grant_revoke(grant=grant, acting_user=viewer)
     messages.success(request, _("The grant has been revoked."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    user_set_active(user=user, active=False, acting_user=viewer)
+    messages.success(request, _("The account has been disabled."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def user_enable_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    user_set_active(user=user, active=True, acting_user=viewer)
+    messages.success(request, _("The account has been enabled."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def user_reset_password_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A new generated password, shown once; the holder changes it at next login."""
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    if user.is_service:
+        raise Http404
+    password = user_reset_password(user=user, acting_user=viewer)
+    return _shown_once(
+        request,
+        {
+            "account": user,
+            "title": _("New password"),
+            "secret": password,
+            "explanation": _(
+                "Give this password to the account holder. It is shown this once; they "
+                "must change it at the next login."
+            ),
+        },
+    )
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def token_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a named token to a service account; the token is shown once."""
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    if user.kind != AccountKind.SERVICE:
+        raise Http404
+    form = ServiceTokenForm(request.POST)
+    done = submit(
+        request,
+        form,
+        lambda: service_token_create(
+            user=user,
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+            acting_user=viewer,
+        ),
+        success=_("The token has been issued."),
+    )
+    if not done.ok:
+        for error in form.errors.values():
+            messages.error(request, " ".join(error))
+        return redirect("accounts:user_detail", pk=user.pk)
+    record, token = done.result
+    return _shown_once(
+        request,
+        {
+            "account": user,
+            "title": _("Token %(name)s") % {"name": record.name},
+            "secret": token,
+            "explanation": _(
+                "Copy this token into the integration now: it is shown this once and "
+                "only its fingerprint is kept. Send it as Authorization: Bearer <token>."
+            ),
+        },
+    )
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def token_revoke_view(request: HttpRequest, pk: int, token_id: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    token = get_object_or_404(ApiToken.objects.filter(user=user), pk=token_id)
+    token_revoke(token=token, acting_user=viewer)
+    messages.success(request, _("The token has been revoked."))
     return redirect("accounts:user_detail", pk=user.pk)

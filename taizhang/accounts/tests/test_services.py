@@ -17,6 +17,8 @@ from taizhang.accounts.services import (
     user_authenticate,
     user_change_password,
     user_create,
+    user_reset_password,
+    user_set_active,
     user_unlock,
 )
 from taizhang.core.actors import SYSTEM
@@ -333,3 +335,72 @@ def test_services_refuse_a_missing_actor(tree, personas):
         grant_revoke(grant=personas.street_a.grants.get(), acting_user=None)
     with pytest.raises(TypeError):
         user_unlock(user=personas.street_a, acting_user=None)
+
+
+# --- accounts: the security administrator's writes ----------------------------
+
+
+@pytest.fixture
+def sec_district(tree):
+    return make_user("sec_d", ("security_admin", "subtree", tree.district))
+
+
+@pytest.fixture
+def sec_a(tree):
+    return make_user("sec_a", ("security_admin", "subtree", tree.street_a))
+
+
+# --- services ------------------------------------------------------------------------
+
+
+def test_disable_and_enable_are_audited_and_stop_logins(tree, personas, sec_a):
+    """A disabled account cannot log in; enabled again it can, grants intact."""
+    user_set_active(user=personas.street_a, active=False, acting_user=sec_a)
+    assert _latest().action == "user.disable" and _latest().actor_id == sec_a.pk
+    with pytest.raises(LoginRefused):
+        user_authenticate(username="street_a", password=PASSWORD, channel="form")
+    user_set_active(user=personas.street_a, active=True, acting_user=sec_a)
+    assert _latest().action == "user.enable"
+    assert user_authenticate(username="street_a", password=PASSWORD, channel="form")
+    assert personas.street_a.grants.filter(is_active=True).count() == 1
+
+
+def test_subdistrict_security_admin_cannot_touch_b(tree, personas, sec_a):
+    """Every account write on B's account is refused for A's security administrator."""
+    target = personas.street_b
+    for call in (
+        lambda: user_set_active(user=target, active=False, acting_user=sec_a),
+        lambda: user_reset_password(user=target, acting_user=sec_a),
+        lambda: user_unlock(user=target, acting_user=sec_a),
+    ):
+        with pytest.raises(PermissionDenied):
+            call()
+    target.refresh_from_db()
+    assert target.is_active and target.check_password(PASSWORD)
+
+
+def test_reset_password_forces_a_change_and_clears_the_lock(tree, personas, sec_a):
+    User.objects.filter(pk=personas.street_a.pk).update(
+        locked_until="2999-01-01T00:00:00Z", failed_logins=3
+    )
+    password = user_reset_password(user=personas.street_a, acting_user=sec_a)
+    user = User.objects.get(pk=personas.street_a.pk)
+    assert user.check_password(password) and not user.check_password(PASSWORD)
+    assert user.must_change_password and not user.is_locked() and user.failed_logins == 0
+    event = _latest()
+    assert event.action == "user.reset_password" and password not in str(event.changes)
+
+
+def test_security_admin_cannot_disable_herself(tree, sec_a):
+    with pytest.raises(PermissionDenied):
+        user_set_active(user=sec_a, active=False, acting_user=sec_a)
+
+
+def test_created_account_is_validated_and_records_its_creator(tree, sec_a):
+    """A weak initial password given by a person is refused (the generated ones pass)."""
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        user_create(username="weak", password="12345678", acting_user=sec_a)
+    user = user_create(username="strong", password="Initial-Pass-2026", acting_user=sec_a)
+    assert user.created_by == sec_a

@@ -5,9 +5,16 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-from taizhang.accounts.services import user_create
+from taizhang.accounts.models import User
+from taizhang.accounts.permissions import accounts_managed
+from taizhang.accounts.services import (
+    grant_create,
+    user_create,
+)
 from taizhang.core.actors import SYSTEM
-from tests.support import PASSWORD
+from taizhang.core.models import AuditEvent
+from taizhang.people.tests.factories import make_person
+from tests.support import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -172,16 +179,17 @@ def test_clerk_cannot_manage_grants(client, tree, personas):
 
 
 def test_partial_security_admin_pages_stay_in_her_subtree(client, tree, personas):
-    """On B's organization the form answers as for an unknown code; B's grant shows no
-    revoke button and revoking it is a 404; nothing changes."""
+    """On B's organization the form answers as for an unknown code; an account working
+    in B is a 404 for her (page and revoke), and nothing changes."""
     from taizhang.accounts.models import Grant
     from tests.support import make_user
 
     security = make_user("sec_a", ("security_admin", "subtree", tree.street_a))
+    newcomer = user_create(username="newcomer", password="Initial-Pass-2026", acting_user=security)
     client.force_login(security)
     answers = [
         client.post(
-            f"/accounts/users/{personas.nobody.pk}/",
+            f"/accounts/users/{newcomer.pk}/",
             {"role": "clerk", "scope_kind": "subtree", "organization_code": code},
         )
         for code in (tree.street_b.code, "NO-SUCH-CODE")
@@ -189,13 +197,125 @@ def test_partial_security_admin_pages_stay_in_her_subtree(client, tree, personas
     assert [a.status_code for a in answers] == [200, 200]
     assert "不在您的" in answers[0].content.decode() or answers[0].context["form"].errors
     assert answers[0].context["form"].errors == answers[1].context["form"].errors
-    assert not personas.nobody.grants.exists()
+    assert not newcomer.grants.exists()
     theirs = personas.street_b.grants.get()
-    page = client.get(f"/accounts/users/{personas.street_b.pk}/").content.decode()
-    assert f"/grants/{theirs.pk}/revoke/" not in page
+    assert client.get(f"/accounts/users/{personas.street_b.pk}/").status_code == 404
     response = client.post(f"/accounts/users/{personas.street_b.pk}/grants/{theirs.pk}/revoke/")
     assert response.status_code == 404
     assert Grant.objects.get(pk=theirs.pk).is_active
     mine = personas.street_a.grants.get()
     page = client.get(f"/accounts/users/{personas.street_a.pk}/").content.decode()
     assert f"/grants/{mine.pk}/revoke/" in page
+
+
+# --- accounts: the security administrator's pages -----------------------------
+
+
+@pytest.fixture
+def sec_a(tree):
+    return make_user("sec_a", ("security_admin", "subtree", tree.street_a))
+
+
+def _latest() -> AuditEvent:
+    return AuditEvent.objects.order_by("-pk").first()
+
+
+# --- pages ---------------------------------------------------------------------------
+
+
+def test_list_searches_in_her_scope(client, tree, personas, sec_a):
+    client.force_login(sec_a)
+    page = client.get("/accounts/users/").content.decode()
+    assert "street_a" in page and "street_b" not in page and "district" not in page
+    page = client.get("/accounts/users/?q=street").content.decode()
+    assert "street_a" in page and "street_b" not in page
+    assert "street_a" not in client.get("/accounts/users/?q=zzz").content.decode()
+
+
+def test_create_a_person_account_shows_the_password_once(client, tree, sec_a):
+    """The new account is linked to a person of A, its password is shown once (not
+    cached), and it must change it at first login."""
+    person = make_person(tree.community_a, "张三")
+    client.force_login(sec_a)
+    form = client.get("/accounts/users/new/")
+    assert form.status_code == 200 and "张三" in form.content.decode()
+    response = client.post(
+        "/accounts/users/new/",
+        {"username": "zhangsan", "display_name": "", "kind": "person", "person": person.pk},
+    )
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    password = response.context["secret"]
+    user = User.objects.get(username="zhangsan")
+    assert user.person == person and user.must_change_password and user.created_by == sec_a
+    assert user.check_password(password)
+    assert _latest().action == "user.create"
+    client.logout()
+    client.post("/accounts/login/", {"username": "zhangsan", "password": password})
+    assert client.get("/")["Location"] == "/accounts/password/"
+
+
+def test_person_choices_stay_in_her_subtree(client, tree, sec_a):
+    """A person of B is not offered, and posting its id is a form error."""
+    person_b = make_person(tree.community_b, "赵六")
+    client.force_login(sec_a)
+    assert "赵六" not in client.get("/accounts/users/new/").content.decode()
+    response = client.post(
+        "/accounts/users/new/", {"username": "zhao", "kind": "person", "person": person_b.pk}
+    )
+    assert response.status_code == 200 and response.context["form"].errors["person"]
+    assert not User.objects.filter(username="zhao").exists()
+
+
+def test_disable_enable_reset_unlock_pages(client, tree, personas, sec_a):
+    client.force_login(sec_a)
+    target = personas.street_a
+    assert client.post(f"/accounts/users/{target.pk}/disable/").status_code == 302
+    assert not User.objects.get(pk=target.pk).is_active
+    assert client.post(f"/accounts/users/{target.pk}/enable/").status_code == 302
+    assert User.objects.get(pk=target.pk).is_active
+    response = client.post(f"/accounts/users/{target.pk}/reset-password/")
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    assert User.objects.get(pk=target.pk).check_password(response.context["secret"])
+    User.objects.filter(pk=target.pk).update(locked_until="2999-01-01T00:00:00Z")
+    assert client.post(f"/accounts/users/{target.pk}/unlock/").status_code == 302
+    assert not User.objects.get(pk=target.pk).is_locked()
+    actions = list(
+        AuditEvent.objects.filter(object_id=str(target.pk), actor=sec_a)
+        .order_by("pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["user.disable", "user.enable", "user.reset_password", "user.unlock"]
+
+
+def test_refusals_per_persona(client, tree, personas, sec_a):
+    """A clerk gets 403 on every account page; A's security administrator gets 404 on
+    B's account, and nothing changes."""
+    target = personas.street_b
+    urls = [
+        "/accounts/users/new/",
+        f"/accounts/users/{target.pk}/disable/",
+        f"/accounts/users/{target.pk}/enable/",
+        f"/accounts/users/{target.pk}/reset-password/",
+        f"/accounts/users/{target.pk}/unlock/",
+    ]
+    client.force_login(personas.district)
+    assert client.get("/accounts/users/").status_code == 403
+    for url in urls:
+        assert client.post(url).status_code == 403, url
+    client.force_login(sec_a)
+    for url in urls[1:]:
+        assert client.post(url).status_code == 404, url
+    target.refresh_from_db()
+    assert target.is_active and target.check_password(PASSWORD)
+    client.force_login(personas.auditor)
+    assert client.post(urls[0], {"username": "x", "kind": "person"}).status_code == 403
+
+
+def test_a_grant_to_a_new_account_keeps_it_hers(tree, sec_a):
+    """After she grants a role in A, the account stays in her scope by its grant."""
+    user = user_create(username="newbie", password="Initial-Pass-2026", acting_user=sec_a)
+    grant_create(
+        user=user, role="clerk", scope_kind="org", organization=tree.community_a, acting_user=sec_a
+    )
+    User.objects.filter(pk=user.pk).update(created_by=None)
+    assert accounts_managed(sec_a).filter(pk=user.pk).exists()
