@@ -69,7 +69,7 @@ class AccountForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
     display_name = forms.CharField(label=_("Display name"), max_length=150, required=False)
     kind = forms.ChoiceField(label=_("Kind"))
-    person = forms.ModelChoiceField(
+    person: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         label=_("Person"),
         queryset=None,
         required=False,

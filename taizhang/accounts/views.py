@@ -155,7 +155,8 @@ def user_new(request: HttpRequest) -> HttpResponse:
         success=_("The account has been created."),
     )
     if done.ok:
-        user: User = done.result
+        user = done.result
+        assert user is not None
         if user.is_service:
             return redirect("accounts:user_detail", pk=user.pk)
         return _shown_once(
@@ -296,9 +297,10 @@ def token_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         success=_("The token has been issued."),
     )
     if not done.ok:
-        for error in form.errors.values():
-            messages.error(request, " ".join(error))
+        for errors in form.errors.values():
+            messages.error(request, " ".join(str(e) for e in errors))
         return redirect("accounts:user_detail", pk=user.pk)
+    assert done.result is not None
     record, token = done.result
     return _shown_once(
         request,
