@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -84,8 +85,8 @@ if TAIZHANG_HTTPS:
 # scheme (X-Forwarded-Proto) is trusted from the same peers only.
 TAIZHANG_TRUSTED_PROXIES = env_list("TAIZHANG_TRUSTED_PROXIES")
 
-MEDIA_ROOT = env_str("TAIZHANG_MEDIA_ROOT") or str(VAR_DIR / "media")
-STATIC_ROOT = env_str("TAIZHANG_STATIC_ROOT") or str(VAR_DIR / "static")
+MEDIA_ROOT = Path(env_str("TAIZHANG_MEDIA_ROOT") or VAR_DIR / "media")
+STATIC_ROOT = Path(env_str("TAIZHANG_STATIC_ROOT") or VAR_DIR / "static")
 TAIZHANG_UPLOAD_MAX_BYTES = env_int("TAIZHANG_UPLOAD_MAX_MB", 25) * 1024 * 1024
 
 MIDDLEWARE = [

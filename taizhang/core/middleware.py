@@ -43,11 +43,11 @@ def client_ip(request: HttpRequest) -> str | None:
     the right, skipping trusted proxies: the first address that is not one of ours is the
     client. Without trusted proxies (the default) the direct peer is the answer.
     """
-    peer = request.META.get("REMOTE_ADDR") or None
+    peer: str | None = request.META.get("REMOTE_ADDR") or None
     networks = _networks(tuple(settings.TAIZHANG_TRUSTED_PROXIES))
     if peer is None or not networks or not _is_trusted(peer, networks):
         return peer
-    forwarded = [
+    forwarded: list[str] = [
         hop.strip()
         for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
         if hop.strip()

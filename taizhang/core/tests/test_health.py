@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from taizhang.core import health
-from taizhang.core.audit import audit_record
 from taizhang.core.actors import SYSTEM
+from taizhang.core.audit import audit_record
 from taizhang.core.models import AuditEvent
 
 
