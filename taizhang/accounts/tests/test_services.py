@@ -404,3 +404,66 @@ def test_created_account_is_validated_and_records_its_creator(tree, sec_a):
         user_create(username="weak", password="12345678", acting_user=sec_a)
     user = user_create(username="strong", password="Initial-Pass-2026", acting_user=sec_a)
     assert user.created_by == sec_a
+
+
+# --- service accounts and their tokens -----------------------------------------------
+
+
+def _service(acting_user, username: str = "city_sync"):
+    from taizhang.accounts.models import AccountKind
+
+    return user_create(username=username, kind=AccountKind.SERVICE, acting_user=acting_user)
+
+
+def test_service_account_has_no_password_login(tree, sec_a):
+    """Neither the form nor the token endpoint lets a service account in, whatever
+    password is tried; the refusal is audited as such."""
+    service = _service(sec_a)
+    assert not service.has_usable_password() and not service.must_change_password
+    for channel in ("form", "token"):
+        with pytest.raises(LoginRefused):
+            user_authenticate(username="city_sync", password="", channel=channel)
+    assert _latest().changes == {"reason": "service account"}
+
+
+def test_service_token_is_stored_hashed_and_audited(tree, sec_a):
+    from taizhang.accounts.models import ApiToken
+    from taizhang.accounts.services import service_token_create, token_user
+
+    service = _service(sec_a)
+    record, token = service_token_create(
+        user=service, name="city platform", days=30, acting_user=sec_a
+    )
+    stored = ApiToken.objects.get(pk=record.pk)
+    assert token not in stored.key_hash and stored.name == "city platform"
+    assert (stored.expires_at - timezone.now()).days in (29, 30)
+    event = _latest()
+    assert event.action == "token.create" and token not in str(event.changes)
+    assert token_user(token) == service
+    assert ApiToken.objects.get(pk=record.pk).last_used_at is not None
+
+
+def test_revoked_token_authenticates_nothing(tree, sec_a):
+    from taizhang.accounts.services import service_token_create, token_revoke, token_user
+
+    service = _service(sec_a)
+    record, token = service_token_create(user=service, name="sync", acting_user=sec_a)
+    token_revoke(token=record, acting_user=sec_a)
+    assert _latest().action == "token.revoke"
+    assert token_user(token) is None
+
+
+def test_service_tokens_are_refused_outside_her_accounts(tree, personas, sec_a):
+    """Only a service account gets tokens here, only from a security administrator
+    who manages it; a clerk or B's administrator is refused."""
+    from taizhang.accounts.services import service_token_create
+
+    sec_b = make_user("sec_b", ("security_admin", "subtree", tree.street_b))
+    service = _service(sec_a)
+    for actor in (personas.district, sec_b):
+        with pytest.raises(PermissionDenied):
+            service_token_create(user=service, name="x", acting_user=actor)
+    with pytest.raises(ValidationError):
+        service_token_create(user=personas.street_a, name="x", acting_user=sec_a)
+    with pytest.raises(ValidationError):
+        service_token_create(user=service, name="  ", acting_user=sec_a)

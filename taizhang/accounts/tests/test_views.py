@@ -319,3 +319,90 @@ def test_a_grant_to_a_new_account_keeps_it_hers(tree, sec_a):
     )
     User.objects.filter(pk=user.pk).update(created_by=None)
     assert accounts_managed(sec_a).filter(pk=user.pk).exists()
+
+
+# --- service accounts: pages and the API ---------------------------------------------
+
+
+def _service_with_token(client, sec) -> tuple[User, str]:
+    """Through the pages: a service account and one token, as the integration gets it."""
+    client.force_login(sec)
+    response = client.post("/accounts/users/new/", {"username": "city_sync", "kind": "service"})
+    service = User.objects.get(username="city_sync")
+    assert response.status_code == 302 and response["Location"] == f"/accounts/users/{service.pk}/"
+    response = client.post(
+        f"/accounts/users/{service.pk}/tokens/", {"name": "city platform", "days": 365}
+    )
+    assert response.status_code == 200 and response["Cache-Control"] == "no-store"
+    return service, response.context["secret"]
+
+
+def test_service_token_authenticates_on_the_api(client, tree, sec_a):
+    """The token works as a bearer token; the page lists it with its last use."""
+    from taizhang.accounts.services import grant_create as give
+
+    service, token = _service_with_token(client, sec_a)
+    give(
+        user=service,
+        role="viewer",
+        scope_kind="subtree",
+        organization=tree.street_a,
+        acting_user=sec_a,
+    )
+    client.logout()
+    response = client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == 200 and response.json()["username"] == "city_sync"
+    client.force_login(sec_a)
+    page = client.get(f"/accounts/users/{service.pk}/").content.decode()
+    assert "city platform" in page and token not in page
+    assert service.api_tokens.get().last_used_at is not None
+
+
+def test_revoked_service_token_is_refused_on_the_api(client, tree, sec_a):
+    service, token = _service_with_token(client, sec_a)
+    record = service.api_tokens.get()
+    assert (
+        client.post(f"/accounts/users/{service.pk}/tokens/{record.pk}/revoke/").status_code == 302
+    )
+    client.logout()
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_disabled_service_account_token_is_refused(client, tree, sec_a):
+    service, token = _service_with_token(client, sec_a)
+    client.post(f"/accounts/users/{service.pk}/disable/")
+    client.logout()
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_service_account_cannot_log_in_on_the_form(client, tree, sec_a):
+    _service_with_token(client, sec_a)
+    client.logout()
+    response = client.post("/accounts/login/", {"username": "city_sync", "password": ""})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post("/accounts/login/", {"username": "city_sync", "password": "anything"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "city_sync", "password": "anything"},
+        content_type="application/json",
+    )
+    assert response.status_code == 401
+
+
+def test_service_token_pages_refuse_per_persona(client, tree, personas, sec_a):
+    """A clerk gets 403; B's security administrator 404; a person's account has no
+    token form (404)."""
+    service, _token = _service_with_token(client, sec_a)
+    record = service.api_tokens.get()
+    client.force_login(personas.district)
+    assert client.post(f"/accounts/users/{service.pk}/tokens/", {"name": "x"}).status_code == 403
+    sec_b = make_user("sec_b", ("security_admin", "subtree", tree.street_b))
+    client.force_login(sec_b)
+    assert client.post(f"/accounts/users/{service.pk}/tokens/", {"name": "x"}).status_code == 404
+    url = f"/accounts/users/{service.pk}/tokens/{record.pk}/revoke/"
+    assert client.post(url).status_code == 404
+    assert service.api_tokens.get().revoked_at is None
+    client.force_login(sec_a)
+    response = client.post(f"/accounts/users/{personas.street_a.pk}/tokens/", {"name": "x"})
+    assert response.status_code == 404
