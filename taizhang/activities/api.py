@@ -13,7 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -25,7 +26,14 @@ from taizhang.activities.models import (
     CampaignTeam,
     VenueCategory,
 )
-from taizhang.activities.permissions import ACTIVITY, CAMPAIGN_TEAM, MANAGE, VIEW, can
+from taizhang.activities.permissions import (
+    ACTIVITY,
+    CAMPAIGN_TEAM,
+    CONFIGURE,
+    MANAGE,
+    VIEW,
+    can,
+)
 from taizhang.activities.selectors import (
     activity_list,
     campaign_list,
@@ -500,3 +508,90 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
         fields["speaker"] = _person(user, payload.speaker_id, "speaker_id")
     services.activity_update(activity=activity, acting_user=user, **fields)
     return get_activity_for_viewer(user, activity_id)
+
+
+# --- Dictionaries (system administrator, ``activities.configure``) ----------------------
+
+
+class DictionaryEntryOut(Schema):
+    id: int
+    code: str
+    name: str
+    sort_order: int
+    is_active: bool
+
+
+class DictionaryEntryIn(Schema):
+    code: str
+    name: str
+    sort_order: int = 100
+
+
+class DictionaryEntryPatch(Schema):
+    name: str | None = None
+    sort_order: int | None = None
+
+
+_DICTIONARIES: dict[str, Any] = {"kinds": ActivityKind, "venue-categories": VenueCategory}
+
+
+def _dictionary(which: str) -> Any:
+    if which not in _DICTIONARIES:
+        raise Http404
+    return _DICTIONARIES[which]
+
+
+@router.get("/dictionaries/{which}", response=list[DictionaryEntryOut])
+@requires(CONFIGURE)
+def list_dictionary(request: HttpRequest, which: str) -> Any:
+    """``kinds`` or ``venue-categories``, deactivated entries too."""
+    return _dictionary(which).objects.all()
+
+
+@router.post(
+    "/dictionaries/{which}", response={201: DictionaryEntryOut, 403: ErrorOut, 422: ErrorOut}
+)
+@requires(CONFIGURE)
+def create_dictionary_entry(request: HttpRequest, which: str, payload: DictionaryEntryIn) -> Any:
+    data = payload.dict()
+    if _dictionary(which) is ActivityKind:
+        return Status(201, services.activity_kind_create(**data, acting_user=viewer_of(request)))
+    return Status(201, services.venue_category_create(**data, acting_user=viewer_of(request)))
+
+
+@router.patch(
+    "/dictionaries/{which}/{entry_id}",
+    response={200: DictionaryEntryOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIGURE)
+def update_dictionary_entry(
+    request: HttpRequest, which: str, entry_id: int, payload: DictionaryEntryPatch
+) -> Any:
+    entry = get_object_or_404(_dictionary(which), pk=entry_id)
+    changes = payload.dict(exclude_unset=True, exclude_none=True)
+    if isinstance(entry, ActivityKind):
+        return services.activity_kind_update(
+            kind=entry, changes=changes, acting_user=viewer_of(request)
+        )
+    return services.venue_category_update(
+        category=entry, changes=changes, acting_user=viewer_of(request)
+    )
+
+
+@router.post(
+    "/dictionaries/{which}/{entry_id}/{state}", response={200: DictionaryEntryOut, 403: ErrorOut}
+)
+@requires(CONFIGURE)
+def set_dictionary_entry_active(request: HttpRequest, which: str, entry_id: int, state: str) -> Any:
+    """``state`` is ``deactivate`` (kept on old records, no longer offered) or ``reactivate``."""
+    if state not in {"deactivate", "reactivate"}:
+        raise Http404
+    entry = get_object_or_404(_dictionary(which), pk=entry_id)
+    active = state == "reactivate"
+    if isinstance(entry, ActivityKind):
+        return services.activity_kind_set_active(
+            kind=entry, active=active, acting_user=viewer_of(request)
+        )
+    return services.venue_category_set_active(
+        category=entry, active=active, acting_user=viewer_of(request)
+    )

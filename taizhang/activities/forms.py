@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import (
@@ -356,8 +356,11 @@ class ActivityEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.activity = activity
-        self.fields["kind"].queryset = ActivityKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
-        self.fields["venue_category"].queryset = VenueCategory.objects.filter(is_active=True)  # type: ignore[attr-defined]
+        # A deactivated kind or venue category is not offered, but the activity keeps its own.
+        kinds = ActivityKind.objects.filter(Q(is_active=True) | Q(pk=activity.kind_id))
+        venues = VenueCategory.objects.filter(Q(is_active=True) | Q(pk=activity.venue_category_id))
+        self.fields["kind"].queryset = kinds  # type: ignore[attr-defined]
+        self.fields["venue_category"].queryset = venues  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -373,3 +376,22 @@ class ActivityEditForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("speaker", error)
         return data
+
+
+class DictionaryEntryForm(forms.Form):
+    """An activity kind or a venue category; ``code`` only when created."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Letters, digits and hyphens; used by the API. Cannot be changed later."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=40)
+    sort_order = forms.IntegerField(label=_("Order in lists"), initial=100)
+
+    def __init__(self, *args: Any, entry: Any = None, **kwargs: Any) -> None:
+        if entry is not None:
+            kwargs.setdefault("initial", {"name": entry.name, "sort_order": entry.sort_order})
+        super().__init__(*args, **kwargs)
+        if entry is not None:
+            del self.fields["code"]

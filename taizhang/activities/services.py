@@ -34,6 +34,7 @@ from taizhang.core.access import require
 from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.services import update_with_audit
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -104,6 +105,73 @@ def venue_category_create(
         obj=category,
         changes=diff({}, snapshot(category, ["code", "name", "sort_order"])),
     )
+    return category
+
+
+DICTIONARY_FIELDS = ["code", "name", "sort_order"]
+
+
+def _dictionary_update(
+    row: ActivityKind | VenueCategory, changes: dict[str, Any], action: str, acting_user: Actor
+) -> None:
+    _require_function(acting_user, CONFIGURE)
+    update_with_audit(
+        row,
+        changes=changes,
+        editable=["name", "sort_order"],
+        audited=DICTIONARY_FIELDS,
+        action=action,
+        acting_user=acting_user,
+    )
+
+
+def _dictionary_set_active(
+    row: ActivityKind | VenueCategory, active: bool, prefix: str, acting_user: Actor
+) -> None:
+    _require_function(acting_user, CONFIGURE)
+    update_with_audit(
+        row,
+        changes={"is_active": active},
+        editable=["is_active"],
+        audited=["is_active"],
+        action=f"{prefix}.reactivate" if active else f"{prefix}.deactivate",
+        acting_user=acting_user,
+    )
+
+
+@transaction.atomic
+def activity_kind_update(
+    *, kind: ActivityKind, changes: dict[str, Any], acting_user: Actor
+) -> ActivityKind:
+    """Rename or reorder a kind; its code stays (the API and the figures name it)."""
+    _dictionary_update(kind, changes, "activity_kind.update", acting_user)
+    return kind
+
+
+@transaction.atomic
+def activity_kind_set_active(
+    *, kind: ActivityKind, active: bool, acting_user: Actor
+) -> ActivityKind:
+    """Deactivate (no longer offered for new activities; recorded ones keep it) or
+    reactivate a kind. Kinds are never deleted: activities point to them."""
+    _dictionary_set_active(kind, active, "activity_kind", acting_user)
+    return kind
+
+
+@transaction.atomic
+def venue_category_update(
+    *, category: VenueCategory, changes: dict[str, Any], acting_user: Actor
+) -> VenueCategory:
+    _dictionary_update(category, changes, "venue_category.update", acting_user)
+    return category
+
+
+@transaction.atomic
+def venue_category_set_active(
+    *, category: VenueCategory, active: bool, acting_user: Actor
+) -> VenueCategory:
+    """Deactivate or reactivate a venue category; activities and campaigns keep theirs."""
+    _dictionary_set_active(category, active, "venue_category", acting_user)
     return category
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.activities import views
+from taizhang.activities import dictionary_views, views
 
 urlpatterns = [
     path("", views.activity_list_view, name="list"),
@@ -14,4 +14,15 @@ urlpatterns = [
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/teams/", views.campaign_team_create_view, name="team_create"),
     path("volunteer/", views.volunteer_list_view, name="volunteer"),
+    path("dictionaries/", dictionary_views.dictionaries_view, name="dictionaries"),
+    path(
+        "dictionaries/<str:which>/<int:pk>/",
+        dictionary_views.dictionary_edit_view,
+        name="dictionary_edit",
+    ),
+    path(
+        "dictionaries/<str:which>/<int:pk>/active/",
+        dictionary_views.dictionary_active_view,
+        name="dictionary_active",
+    ),
 ]
