@@ -7,7 +7,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
-.PHONY: help install run test test-fast lint bench messages clean
+.PHONY: help install run serve test test-fast lint bench messages clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ run: install ## Migrate the SQLite database under var/, load the demo when empty
 	$(PY) -m taizhang load_demo --if-empty
 	@echo "taizhang: http://127.0.0.1:$(PORT)/  (demo password: Taizhang@2026)"
 	$(PY) -m taizhang runserver 127.0.0.1:$(PORT)
+
+serve: install ## Production settings under gunicorn (deploy/gunicorn.conf.py); needs the env of docs/deploy.md
+	DJANGO_SETTINGS_MODULE=config.settings.prod $(PY) -m taizhang collectstatic --no-input -v 0
+	DJANGO_SETTINGS_MODULE=config.settings.prod $(VENV)/bin/gunicorn -c deploy/gunicorn.conf.py
 
 test: install ## Run the whole test suite, browser journeys included
 	@bash scripts/ensure-chromium.sh
