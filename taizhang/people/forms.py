@@ -51,6 +51,10 @@ class CommunityReportForm(forms.Form):
     reported_on = forms.DateField(label=_("Reported on"), initial=timezone.localdate)
 
 
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PositionAssignForm(forms.Form):
     """任免: a position in an organization where the viewer keeps the register."""
 
@@ -58,7 +62,7 @@ class PositionAssignForm(forms.Form):
         label=_("Organization"), queryset=Organization.objects.none()
     )
     title = forms.ChoiceField(label=_("Position"), choices=PositionTitle.choices)
-    start_date = forms.DateField(label=_("From"), initial=timezone.localdate)
+    start_date = forms.DateField(label=_("From"), initial=timezone.localdate, widget=_date_input())
     document_number = forms.CharField(
         label=_("Document number"),
         max_length=60,
@@ -72,7 +76,9 @@ class PositionAssignForm(forms.Form):
 
 
 class PositionEndForm(forms.Form):
-    end_date = forms.DateField(label=_("Last day"), initial=timezone.localdate)
+    end_date = forms.DateField(
+        label=_("Last day"), initial=timezone.localdate, widget=_date_input()
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
 
@@ -82,7 +88,9 @@ class PersonTransferForm(forms.Form):
     organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label=_("New organization"), queryset=Organization.objects.none()
     )
-    transferred_on = forms.DateField(label=_("Transferred on"), initial=timezone.localdate)
+    transferred_on = forms.DateField(
+        label=_("Transferred on"), initial=timezone.localdate, widget=_date_input()
+    )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
     end_positions = forms.BooleanField(
         label=_("End the positions held in the old organization"),
