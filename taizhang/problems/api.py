@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -292,3 +293,36 @@ def create_kind(request: HttpRequest, payload: KindIn) -> Any:
         acting_user=viewer_of(request),
     )
     return Status(201, kind)
+
+
+class KindPatch(Schema):
+    name: str | None = None
+    sort_order: int | None = None
+    self_close_allowed: bool | None = None
+
+
+@router.patch("/kinds/{kind_id}/", response={200: KindOut, 403: ErrorOut, 422: ErrorOut})
+@requires("problems.configure")
+def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
+    """Rename, reorder or change a kind's self-close rule (the code stays)."""
+    kind = get_object_or_404(ProblemKind, pk=kind_id)
+    return services.problem_kind_update(
+        kind=kind,
+        changes=payload.dict(exclude_unset=True, exclude_none=True),
+        acting_user=viewer_of(request),
+    )
+
+
+@router.post("/kinds/{kind_id}/deactivate/", response={200: KindOut, 403: ErrorOut})
+@requires("problems.configure")
+def deactivate_kind(request: HttpRequest, kind_id: int) -> Any:
+    """No longer offered for new items; items of the kind keep it."""
+    kind = get_object_or_404(ProblemKind, pk=kind_id)
+    return services.problem_kind_set_active(kind=kind, active=False, acting_user=viewer_of(request))
+
+
+@router.post("/kinds/{kind_id}/reactivate/", response={200: KindOut, 403: ErrorOut})
+@requires("problems.configure")
+def reactivate_kind(request: HttpRequest, kind_id: int) -> Any:
+    kind = get_object_or_404(ProblemKind, pk=kind_id)
+    return services.problem_kind_set_active(kind=kind, active=True, acting_user=viewer_of(request))

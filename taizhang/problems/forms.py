@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -111,6 +112,11 @@ class ProblemEditForm(ProblemForm):
         super().__init__(*args, viewer=viewer, **kwargs)
         for name in ("org", "source", "origin_type", "origin_id"):
             del self.fields[name]
+        # A deactivated kind is not offered, but the problem keeps its own.
+        current = self.initial.get("kind")
+        self.fields["kind"].queryset = ProblemKind.objects.filter(  # type: ignore[attr-defined]
+            Q(is_active=True) | Q(pk=current)
+        )
 
     def clean_deadline(self) -> Any:
         return self.cleaned_data["deadline"]
@@ -162,3 +168,34 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason given"), widget=forms.Textarea(attrs={"rows": 2, "style": "width:100%"})
     )
+
+
+class ProblemKindForm(forms.Form):
+    """A problem kind; ``code`` only when created."""
+
+    code = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Letters, digits and hyphens; used by the API. Cannot be changed later."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=40)
+    sort_order = forms.IntegerField(label=_("Order in lists"), initial=100)
+    self_close_allowed = forms.BooleanField(
+        label=_("Whoever raised an item or submitted its evidence may also close it out"),
+        required=False,
+        help_text=_("Off by default: duties kept apart. Turn on for a unit's own tasks."),
+    )
+
+    def __init__(self, *args: Any, kind: ProblemKind | None = None, **kwargs: Any) -> None:
+        if kind is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": kind.name,
+                    "sort_order": kind.sort_order,
+                    "self_close_allowed": kind.self_close_allowed,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        if kind is not None:
+            del self.fields["code"]

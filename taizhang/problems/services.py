@@ -26,6 +26,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.lifecycle import record_step, step_fields
 from taizhang.core.registry import POLICIES
+from taizhang.core.services import update_with_audit
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -235,6 +236,48 @@ def problem_kind_create(
         action="problem_kind.create",
         obj=kind,
         changes=diff({}, snapshot(kind, ["code", "name", "sort_order", "self_close_allowed"])),
+    )
+    return kind
+
+
+KIND_FIELDS = ["code", "name", "sort_order", "self_close_allowed"]
+
+
+def _require_configure(acting_user: Actor) -> None:
+    require_actor(acting_user)
+    require(acting_user.has_function("problems.configure"))
+
+
+@transaction.atomic
+def problem_kind_update(
+    *, kind: ProblemKind, changes: dict[str, Any], acting_user: Actor
+) -> ProblemKind:
+    """Rename, reorder or change the self-close rule of a kind; the code stays. The rule
+    applies to every item of the kind from then on, open ones included."""
+    _require_configure(acting_user)
+    update_with_audit(
+        kind,
+        changes=changes,
+        editable=["name", "sort_order", "self_close_allowed"],
+        audited=KIND_FIELDS,
+        action="problem_kind.update",
+        acting_user=acting_user,
+    )
+    return kind
+
+
+@transaction.atomic
+def problem_kind_set_active(*, kind: ProblemKind, active: bool, acting_user: Actor) -> ProblemKind:
+    """Deactivate (no longer offered for new items; items of the kind keep it) or
+    reactivate. Kinds are never deleted: problems point to them."""
+    _require_configure(acting_user)
+    update_with_audit(
+        kind,
+        changes={"is_active": active},
+        editable=["is_active"],
+        audited=["is_active"],
+        action="problem_kind.reactivate" if active else "problem_kind.deactivate",
+        acting_user=acting_user,
     )
     return kind
 

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from taizhang.problems import views
+from taizhang.problems import dictionary_views, views
 
 urlpatterns = [
     path("", views.problem_list_view, name="list"),
     path("mine/", views.problem_mine_view, name="mine"),
     path("pending/", views.problem_pending_view, name="pending"),
+    path("kinds/", dictionary_views.kind_list_view, name="kinds"),
+    path("kinds/<int:pk>/", dictionary_views.kind_edit_view, name="kind_edit"),
+    path("kinds/<int:pk>/active/", dictionary_views.kind_active_view, name="kind_active"),
     path("export.xlsx", views.problem_export_view, name="export"),
     path("new/", views.problem_create_view, name="create"),
     path("<int:pk>/", views.problem_detail, name="detail"),
