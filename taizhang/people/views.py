@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.organizations.models import OrgKind
+from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.people.forms import (
     CommunityReportForm,
@@ -63,6 +65,12 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             "org": org,
             "external": external,
             "can_create": PERSON.org_choices(viewer).exists(),
+            # Units to narrow the list to (their whole subtree); branches are left out to
+            # keep the picker short, their people show under the unit above.
+            "org_options": ORGANIZATION.queryset(viewer)
+            .exclude(kind=OrgKind.BRANCH)
+            .order_by("path")
+            .only("pk", "short_name", "depth"),
         },
     )
 

@@ -200,3 +200,18 @@ def test_transfer_page(client, tree, personas, people):
     assert response.status_code == 302
     body = client.get(f"/people/{people['a'].pk}/").content.decode()
     assert "工作需要" in body and 'id="transfers"' in body
+
+
+def test_list_filters_by_subtree_and_external(client, tree, personas, people):
+    """The organization picker narrows to a subtree and offers only units street_a
+    sees; the external flag keeps external persons; a hidden unit is a 404."""
+    make_person(tree.street_a, "外聘专家", is_external=True, affiliation="某大学")
+    client.force_login(personas.street_a)
+    page = client.get("/people/").content.decode()
+    assert f'value="{tree.community_a.pk}"' in page
+    assert f'value="{tree.community_b.pk}"' not in page
+    body = client.get(f"/people/?org={tree.community_a.pk}").content.decode()
+    assert "张三" in body and "外聘专家" not in body
+    body = client.get("/people/?external=1").content.decode()
+    assert "外聘专家" in body and "张三" not in body
+    assert client.get(f"/people/?org={tree.community_b.pk}").status_code == 404
