@@ -78,7 +78,9 @@ class GroupingForm(_ViewerForm):
         label=_("Kind"), max_length=60, required=False, help_text=_("e.g. 联创协作组")
     )
     owner = OrganizationPickField(label=_("Owning organization"), purpose=MANAGE)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
 
 class MemberAddForm(_ViewerForm):
