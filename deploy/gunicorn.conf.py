@@ -34,3 +34,6 @@ errorlog = os.environ.get("TAIZHANG_GUNICORN_LOG", "-")
 loglevel = os.environ.get("TAIZHANG_GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
 proc_name = "taizhang"
+# gunicorn >= 25 opens a control socket under $HOME by default; the service is managed by
+# systemd (ExecReload sends HUP), and ProtectHome= would refuse the directory anyway.
+control_socket_disable = True
