@@ -182,3 +182,26 @@ def test_a_superuser_flag_grants_nothing(client, tree):
     client.force_login(user)
     for url in ("/accounts/users/", "/audit/", "/organizations/"):
         assert client.get(url).status_code == 403, url
+
+
+def test_interactive_answers(monkeypatch):
+    """Asked on a terminal: empty answers take the defaults, passwords are generated."""
+    from taizhang.accounts.management.commands.setup import Command
+
+    answers = iter(["中共问答区委员会", "", "WD", "", "", "", "", "", "", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt: next(answers))
+    monkeypatch.setattr(Command, "stdin_is_interactive", lambda self: True)
+    out = io.StringIO()
+    call_command("setup", stdout=out)
+    root = Organization.objects.get()
+    assert (root.code, root.short_name) == ("WD", "中共问答区委员会")
+    assert root.kind == "district_committee"
+    assert User.objects.count() == 3 and "shown this once" in out.getvalue()
+
+
+def test_without_a_terminal_setup_asks_for_a_file(monkeypatch):
+    from taizhang.accounts.management.commands.setup import Command
+
+    monkeypatch.setattr(Command, "stdin_is_interactive", lambda self: False)
+    with pytest.raises(CommandError, match="--from"):
+        call_command("setup")
