@@ -48,6 +48,12 @@ def _lock_tree() -> None:
     TreeLock.objects.select_for_update().get_or_create(pk=1)
 
 
+def _refuse_closed(org: Organization) -> None:
+    # A closed unit's history ends on its closing date; a later version would reopen it.
+    if org.closed_on is not None:
+        raise ValidationError(_("A closed organization cannot be changed."))
+
+
 def check_kind(kind: str, parent: Organization | None) -> None:
     """Refuse a kind that may not sit under ``parent`` (see ``models.PARENT_KINDS``)."""
     if parent is not None and kind in ROOT_ONLY_KINDS:
@@ -159,6 +165,7 @@ def organization_rename(
 ) -> Organization:
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     ORGANIZATION.require(acting_user, org)
+    _refuse_closed(org)
     before = snapshot(org, AUDITED_FIELDS)
     org.name = name
     org.short_name = short_name or name
@@ -198,6 +205,7 @@ def organization_move(
     ORGANIZATION.require_org(acting_user, target)
     if org.parent_id is None:
         raise ValidationError(_("The root organization cannot be moved."))
+    _refuse_closed(org)
     if target.path.startswith(org.path):
         raise ValidationError(_("An organization cannot be moved into its own subtree."))
     if org.parent_id == target.pk:

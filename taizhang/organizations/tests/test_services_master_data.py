@@ -19,6 +19,8 @@ from taizhang.organizations.services import (
     organization_close,
     organization_create,
     organization_merge,
+    organization_move,
+    organization_rename,
     organization_reorder,
 )
 from tests.support import make_org, make_user
@@ -53,6 +55,10 @@ def test_close_keeps_row_and_history_and_refuses_children(tree, admin):
     assert event.actor_id == admin.pk and event.changes["closed_on"][1] == str(DAY)
     with pytest.raises(ValidationError):
         make_org(org, "UNDER-CLOSED")
+    with pytest.raises(ValidationError):
+        organization_rename(organization=org, name="x", short_name="x", acting_user=admin)
+    with pytest.raises(ValidationError):
+        organization_move(organization=org, new_parent=tree.community_b, acting_user=admin)
 
 
 def test_close_with_open_children_is_refused_with_their_names(tree, admin):
