@@ -4,7 +4,7 @@ import datetime as dt
 from typing import Any
 
 from django.http import Http404, HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
@@ -94,7 +94,7 @@ def create_grouping(request: HttpRequest, payload: GroupingIn) -> Any:
         description=payload.description,
         acting_user=viewer,
     )
-    return 201, grouping
+    return Status(201, grouping)
 
 
 @router.get("/groupings/{grouping_id}", response={200: GroupingOut, 404: ErrorOut})
@@ -123,9 +123,10 @@ def add_member(request: HttpRequest, grouping_id: int, payload: MemberIn) -> Any
     viewer = viewer_of(request)
     grouping = get_grouping_for_viewer(viewer, grouping_id)
     org = ORGANIZATION.resolve(viewer, payload.organization_id, field="organization_id")
-    return 201, grouping_member_add(
+    membership = grouping_member_add(
         grouping=grouping, organization=org, joined_on=payload.joined_on, acting_user=viewer
     )
+    return Status(201, membership)
 
 
 @router.post(
