@@ -228,9 +228,10 @@ class ScopePolicy(Generic[M]):
     def org_choices(
         self, viewer: Actor | None, permission: str | None = None
     ) -> QuerySet[Organization]:
-        """The organizations where ``viewer`` may create or move rows (tree order)."""
+        """The open organizations where ``viewer`` may create or move rows (tree order):
+        a closed organization keeps its records but takes no new ones."""
         scope = scope_for(viewer, permission or self.manage)
-        return Organization.objects.filter(scope.org_q()).order_by("path")
+        return Organization.objects.filter(scope.org_q(), is_active=True).order_by("path")
 
     def explain(self, viewer: Actor | None, obj: M) -> list[str]:
         """Why ``viewer`` sees ``obj``: the grants and cross-tree rules that let them."""
