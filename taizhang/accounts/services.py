@@ -183,11 +183,28 @@ def user_create(
     return user
 
 
+def _refuse_for_administrators(user: User, acting_user: Actor) -> None:
+    """The three administrators watch each other (三员分立): the security administrator
+    must not take over, or shut out, the system or audit administrator (nor a peer) by
+    resetting or disabling the account. Those are done on the server's console
+    (``taizhang reset_password``), by the system actor, and audited."""
+    if is_system(acting_user):
+        return
+    if any(g.admin_kind for g in Grant.objects.filter(user=user, is_active=True)):
+        raise ValidationError(
+            _(
+                "This account holds an administrator role; reset or disable it on the "
+                "server's console (taizhang reset_password)."
+            )
+        )
+
+
 @transaction.atomic
 def user_set_active(*, user: User, active: bool, acting_user: Actor) -> User:
     """Disable an account (it can no longer log in, and its tokens stop working) or
     enable it again. Grants are kept: enabling gives the account back as it was."""
     require_account(acting_user, user)
+    _refuse_for_administrators(user, acting_user)
     locked = User.objects.select_for_update().get(pk=user.pk)
     before = locked.is_active
     User.objects.filter(pk=user.pk).update(is_active=active)
@@ -208,6 +225,7 @@ def user_reset_password(*, user: User, acting_user: Actor) -> str:
     require_account(acting_user, user)
     if user.is_service:
         raise ValidationError(_("A service account has no password; issue it a token."))
+    _refuse_for_administrators(user, acting_user)
     password = generate_password()
     user.set_password(password)
     user.must_change_password = True

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -238,8 +239,12 @@ def grant_revoke_view(request: HttpRequest, pk: int, grant_id: int) -> HttpRespo
 def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     user = _manageable_user(viewer, pk)
-    user_set_active(user=user, active=False, acting_user=viewer)
-    messages.success(request, _("The account has been disabled."))
+    try:
+        user_set_active(user=user, active=False, acting_user=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The account has been disabled."))
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -248,8 +253,12 @@ def user_disable_view(request: HttpRequest, pk: int) -> HttpResponse:
 def user_enable_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     user = _manageable_user(viewer, pk)
-    user_set_active(user=user, active=True, acting_user=viewer)
-    messages.success(request, _("The account has been enabled."))
+    try:
+        user_set_active(user=user, active=True, acting_user=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The account has been enabled."))
     return redirect("accounts:user_detail", pk=user.pk)
 
 
@@ -261,7 +270,11 @@ def user_reset_password_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _manageable_user(viewer, pk)
     if user.is_service:
         raise Http404
-    password = user_reset_password(user=user, acting_user=viewer)
+    try:
+        password = user_reset_password(user=user, acting_user=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("accounts:user_detail", pk=user.pk)
     return _shown_once(
         request,
         {

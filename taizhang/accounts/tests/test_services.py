@@ -467,3 +467,28 @@ def test_service_tokens_are_refused_outside_her_accounts(tree, personas, sec_a):
         service_token_create(user=personas.street_a, name="x", acting_user=sec_a)
     with pytest.raises(ValidationError):
         service_token_create(user=service, name="  ", acting_user=sec_a)
+
+
+def test_administrators_are_reset_on_the_console_only(tree, personas, sec_district):
+    """The security administrator cannot reset or disable the audit administrator (nor
+    take over the system administrator); the console command, as the system, can."""
+    import io
+
+    from django.core.management import call_command
+
+    from taizhang.accounts.services import user_reset_password, user_set_active
+
+    system = make_user("sys", ("system_admin", "subtree", tree.district))
+    for target in (personas.auditor, system):
+        with pytest.raises(ValidationError):
+            user_reset_password(user=target, acting_user=sec_district)
+        with pytest.raises(ValidationError):
+            user_set_active(user=target, active=False, acting_user=sec_district)
+        target.refresh_from_db()
+        assert target.is_active and target.check_password(PASSWORD)
+    out = io.StringIO()
+    call_command("reset_password", "auditor", stdout=out)
+    password = out.getvalue().split("(shown once): ")[1].split()[0]
+    auditor = User.objects.get(pk=personas.auditor.pk)
+    assert auditor.check_password(password) and auditor.must_change_password
+    assert _latest().action == "user.reset_password" and _latest().actor_id is None

@@ -136,10 +136,12 @@ def test_unreadable_file_is_refused(tmp_path):
 def test_each_administrator_logs_in_and_must_change_the_password(tmp_path, client):
     """Each administrator logs in with the initial password, is sent to change it,
     and then reaches the home page."""
-    _run(tmp_path)
+    out = _run(tmp_path)
+    printed = next(line for line in out.splitlines() if " aud " in f" {line} ").split()[-1]
     for username, password in (
         ("sys", "Sys-Admin-Initial-2026"),
         ("sec", "Sec-Admin-Initial-2026"),
+        ("aud", printed),
     ):
         client.post("/accounts/login/", {"username": username, "password": password})
         response = client.get("/")

@@ -406,3 +406,14 @@ def test_service_token_pages_refuse_per_persona(client, tree, personas, sec_a):
     client.force_login(sec_a)
     response = client.post(f"/accounts/users/{personas.street_a.pk}/tokens/", {"name": "x"})
     assert response.status_code == 404
+
+
+def test_reset_of_an_administrator_is_refused_on_the_page(client, tree, personas):
+    """The page says to use the console, and the auditor's password is unchanged."""
+    sec = make_user("sec_d", ("security_admin", "subtree", tree.district))
+    client.force_login(sec)
+    response = client.post(f"/accounts/users/{personas.auditor.pk}/reset-password/", follow=True)
+    assert response.status_code == 200 and "reset_password" in response.content.decode()
+    assert User.objects.get(pk=personas.auditor.pk).check_password(PASSWORD)
+    client.post(f"/accounts/users/{personas.auditor.pk}/disable/")
+    assert User.objects.get(pk=personas.auditor.pk).is_active
