@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -14,8 +15,8 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.investment import services
-from taizhang.investment.models import EventKind, LeadStage, Source, Team
-from taizhang.investment.permissions import EVENT, MANAGE, can
+from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy, Team
+from taizhang.investment.permissions import CONFIGURE, EVENT, MANAGE, can
 from taizhang.investment.selectors import (
     LEAD_SORTS,
     UNIT_KINDS,
@@ -207,15 +208,20 @@ class TeamOut(Schema):
 class SubsidyOut(Schema):
     id: int
     org_id: int
+    policy_id: int
     policy: str
     enterprise: str
     amount: int
     paid_on: dt.date
 
+    @staticmethod
+    def resolve_policy(obj: Any) -> str:
+        return str(obj.policy.name)
+
 
 class SubsidyIn(Schema):
     org_id: int
-    policy: str
+    policy: str = Field(..., description="name of an active subsidy policy")
     enterprise: str
     amount: int = Field(..., gt=0, description="integer yuan")
     paid_on: dt.date
@@ -481,5 +487,94 @@ def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
 def create_subsidy(request: HttpRequest, payload: SubsidyIn) -> Any:
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
-    subsidy = services.subsidy_create(org=org, **data, acting_user=viewer_of(request))
+    policy = SubsidyPolicy.objects.filter(name=data.pop("policy"), is_active=True).first()
+    if policy is None:
+        raise ValidationError({"policy": "Unknown or deactivated policy."})
+    subsidy = services.subsidy_create(
+        org=org, policy=policy, **data, acting_user=viewer_of(request)
+    )
     return Status(201, subsidy)
+
+
+# --- Subsidy policies (system administrator, ``investment.configure``) ------------------
+
+
+class SubsidyPolicyOut(Schema):
+    id: int
+    name: str
+    issued_by: str
+    note: str
+    sort_order: int
+    is_active: bool
+
+
+class SubsidyPolicyIn(Schema):
+    name: str
+    issued_by: str = ""
+    note: str = ""
+    sort_order: int = 100
+
+
+class SubsidyPolicyPatch(Schema):
+    name: str | None = None
+    issued_by: str | None = None
+    note: str | None = None
+    sort_order: int | None = None
+
+
+@router.get("/subsidy-policies", response=list[SubsidyPolicyOut])
+@requires("investment.view")
+def list_subsidy_policies(request: HttpRequest) -> Any:
+    """The active policies payments may be recorded under."""
+    return SubsidyPolicy.objects.filter(is_active=True)
+
+
+@router.get("/subsidy-policies/all", response=list[SubsidyPolicyOut])
+@requires(CONFIGURE)
+def list_all_subsidy_policies(request: HttpRequest) -> Any:
+    """Every policy, deactivated ones too (the administrator's view)."""
+    return SubsidyPolicy.objects.all()
+
+
+@router.post("/subsidy-policies", response={201: SubsidyPolicyOut, 403: ErrorOut, 422: ErrorOut})
+@requires(CONFIGURE)
+def create_subsidy_policy(request: HttpRequest, payload: SubsidyPolicyIn) -> Any:
+    policy = services.subsidy_policy_create(**payload.dict(), acting_user=viewer_of(request))
+    return Status(201, policy)
+
+
+@router.patch(
+    "/subsidy-policies/{policy_id}",
+    response={200: SubsidyPolicyOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(CONFIGURE)
+def update_subsidy_policy(request: HttpRequest, policy_id: int, payload: SubsidyPolicyPatch) -> Any:
+    policy = get_object_or_404(SubsidyPolicy, pk=policy_id)
+    return services.subsidy_policy_update(
+        policy=policy,
+        changes=payload.dict(exclude_unset=True, exclude_none=True),
+        acting_user=viewer_of(request),
+    )
+
+
+@router.post(
+    "/subsidy-policies/{policy_id}/deactivate", response={200: SubsidyPolicyOut, 403: ErrorOut}
+)
+@requires(CONFIGURE)
+def deactivate_subsidy_policy(request: HttpRequest, policy_id: int) -> Any:
+    """No new payments under it; payments already made keep it."""
+    policy = get_object_or_404(SubsidyPolicy, pk=policy_id)
+    return services.subsidy_policy_set_active(
+        policy=policy, active=False, acting_user=viewer_of(request)
+    )
+
+
+@router.post(
+    "/subsidy-policies/{policy_id}/reactivate", response={200: SubsidyPolicyOut, 403: ErrorOut}
+)
+@requires(CONFIGURE)
+def reactivate_subsidy_policy(request: HttpRequest, policy_id: int) -> Any:
+    policy = get_object_or_404(SubsidyPolicy, pk=policy_id)
+    return services.subsidy_policy_set_active(
+        policy=policy, active=True, acting_user=viewer_of(request)
+    )

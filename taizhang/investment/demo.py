@@ -21,6 +21,7 @@ from taizhang.investment.services import (
     lead_create,
     lead_mark_lost,
     subsidy_create,
+    subsidy_policy_create,
     team_create,
 )
 from taizhang.people.models import Person
@@ -304,11 +305,15 @@ def load(ctx: Any) -> None:
     firms = [_enterprise(rng, used) for _ in range(220)]
     start = dt.date(year, 1, 10)
     span = max(1, (today - start).days)
+    policies = {
+        name: subsidy_policy_create(name=name, sort_order=i * 10, acting_user=SYSTEM)
+        for i, (name, _low, _high) in enumerate(POLICIES, start=1)
+    }
     for _ in range(460):
         policy, low, high = rng.choice(POLICIES)
         subsidy_create(
             org=rng.choice(payers[:2]) if rng.random() < 0.6 else rng.choice(payers),
-            policy=policy,
+            policy=policies[policy],
             enterprise=rng.choice(firms),
             amount=rng.randint(low // 1000, high // 1000) * 1000,
             paid_on=start + dt.timedelta(days=rng.randint(0, span)),

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
-from taizhang.investment.models import EventKind, LeadStage, Source
+from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy
 from taizhang.investment.selectors import event_choices, org_choices, team_choices
 from taizhang.people.selectors import leader_candidates
 from taizhang.projects.forms import OrgChoiceField, PersonChoiceField, WanYuanField
@@ -111,7 +111,7 @@ class EventForm(forms.Form):
 
 
 class SubsidyForm(forms.Form):
-    policy = forms.CharField(label=_("Policy"), max_length=120)
+    policy = forms.ModelChoiceField(label=_("Policy"), queryset=SubsidyPolicy.objects.none())
     enterprise = forms.CharField(label=_("Enterprise"), max_length=120)
     amount = WanYuanField(label=_("Amount (10k yuan)"))
     paid_on = _date(label=_("Paid on"))
@@ -120,6 +120,8 @@ class SubsidyForm(forms.Form):
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+        # Deactivated policies pay no more: only active ones are offered.
+        self.fields["policy"].queryset = SubsidyPolicy.objects.filter(is_active=True)  # type: ignore[attr-defined]
 
 
 class CompetitionForm(forms.Form):
@@ -169,3 +171,23 @@ class TeamForm(forms.Form):
         people = responsible_choices(viewer=viewer).select_related("organization")
         self.fields["leader"].queryset = people  # type: ignore[attr-defined]
         self.fields["members"].queryset = people  # type: ignore[attr-defined]
+
+
+class SubsidyPolicyForm(forms.Form):
+    name = forms.CharField(label=_("Policy name"), max_length=120)
+    issued_by = forms.CharField(label=_("Issued by"), max_length=120, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    sort_order = forms.IntegerField(label=_("Order in lists"), initial=100)
+
+    def __init__(self, *args: Any, policy: SubsidyPolicy | None = None, **kwargs: Any) -> None:
+        if policy is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "name": policy.name,
+                    "issued_by": policy.issued_by,
+                    "note": policy.note,
+                    "sort_order": policy.sort_order,
+                },
+            )
+        super().__init__(*args, **kwargs)

@@ -15,13 +15,15 @@ from taizhang.core.registry import (
     register_policy,
     register_slot,
 )
-from taizhang.investment.permissions import LEAD, MANAGE, POLICIES, VIEW
+from taizhang.investment.permissions import CONFIGURE, LEAD, MANAGE, POLICIES, VIEW
 
 register_permission(VIEW, _("View investment leads, events and subsidies"))
 register_permission(MANAGE, _("Record investment leads, signings and subsidies"))
 # The grid worker (网格员) gets nothing here: investment is kept by unit clerks.
 grant_to_roles(VIEW, "clerk", "secretary", "leader", "viewer")
 grant_to_roles(MANAGE, "clerk")
+register_permission(CONFIGURE, _("Keep the subsidy policies"))
+grant_to_roles(CONFIGURE, "system_admin")
 for _policy in POLICIES:
     register_policy(_policy)
 

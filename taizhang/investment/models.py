@@ -226,6 +226,25 @@ class LeadStageChange(models.Model):
         return f"{self.lead_id}:{self.from_stage}->{self.to_stage}"
 
 
+class SubsidyPolicy(models.Model):
+    """An enterprise-support policy payments are made under (惠企政策): a district-wide
+    dictionary the system administrator keeps. Deactivated, never deleted, once paid."""
+
+    name = models.CharField(_("policy name"), max_length=120, unique=True)
+    issued_by = models.CharField(_("issued by"), max_length=120, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    sort_order = models.IntegerField(_("sort order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("subsidy policy")
+        verbose_name_plural = _("subsidy policies")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Subsidy(models.Model):
     """One payment under an enterprise-support policy (惠企政策兑现)."""
 
@@ -235,7 +254,9 @@ class Subsidy(models.Model):
         on_delete=models.PROTECT,
         related_name="subsidies",
     )
-    policy = models.CharField(_("policy"), max_length=120)
+    policy = models.ForeignKey(
+        SubsidyPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="subsidies"
+    )
     enterprise = models.CharField(_("enterprise"), max_length=120)
     amount = models.BigIntegerField(_("amount (yuan)"))
     paid_on = models.DateField(_("paid on"))
@@ -250,4 +271,4 @@ class Subsidy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.enterprise} {self.policy}"
+        return f"{self.enterprise} {self.policy.name}"

@@ -21,6 +21,8 @@ from taizhang.projects.permissions import POLICY as PROJECTS
 
 VIEW = "investment.view"
 MANAGE = "investment.manage"
+# The subsidy-policy dictionary is district-wide, not booked on an organization.
+CONFIGURE = "investment.configure"
 ACTIONS = {"edit", "advance", "lose", "convert", "add_subsidy", "add_event"}
 
 LEAD: ScopePolicy[Lead] = ScopePolicy(

@@ -211,10 +211,10 @@ def subsidy_list(
         lower, upper = org.subtree_bounds
         qs = qs.filter(org__path__gte=lower, org__path__lt=upper)
     if policy:
-        qs = qs.filter(policy=policy)
+        qs = qs.filter(policy__name=policy)
     if q:
         qs = qs.filter(enterprise__icontains=q)
-    return qs.select_related("org").order_by("-paid_on", "pk")
+    return qs.select_related("org", "policy").order_by("-paid_on", "pk")
 
 
 def subsidy_summary(qs: QuerySet[Subsidy]) -> dict[str, int]:
@@ -230,7 +230,7 @@ def subsidy_summary(qs: QuerySet[Subsidy]) -> dict[str, int]:
 def subsidy_policies(qs: QuerySet[Subsidy]) -> list[dict[str, Any]]:
     return list(
         qs.order_by()
-        .values("policy")
+        .values("policy__name")
         .annotate(amount=Sum("amount"), payments=Count("pk"))
         .order_by("-amount")
     )

@@ -13,9 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.actors import Actor, is_system, user_of
+from taizhang.core.access import require
+from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.services import update_with_audit
 from taizhang.investment.models import (
     Competition,
     Event,
@@ -23,9 +25,10 @@ from taizhang.investment.models import (
     LeadStage,
     LeadStageChange,
     Subsidy,
+    SubsidyPolicy,
     Team,
 )
-from taizhang.investment.permissions import COMPETITION, EVENT, LEAD, SUBSIDY
+from taizhang.investment.permissions import COMPETITION, CONFIGURE, EVENT, LEAD, SUBSIDY
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -396,14 +399,17 @@ def team_create(
 def subsidy_create(
     *,
     org: Organization,
-    policy: str,
+    policy: SubsidyPolicy,
     enterprise: str,
     amount: int,
     paid_on: dt.date,
     acting_user: Actor,
 ) -> Subsidy:
-    """Record one payment made under an enterprise-support policy."""
+    """Record one payment made under an enterprise-support policy of the dictionary
+    (an active one: a deactivated policy pays no more)."""
     SUBSIDY.require_org(acting_user, org)
+    if not policy.is_active:
+        raise ValidationError({"policy": _("This policy has been deactivated.")})
     if amount <= 0:
         raise ValidationError({"amount": _("The amount must be positive.")})
     _check_not_future(paid_on)
@@ -418,3 +424,69 @@ def subsidy_create(
         changes=diff({}, snapshot(subsidy, ["org", "policy", "enterprise", "amount", "paid_on"])),
     )
     return subsidy
+
+
+POLICY_FIELDS = ["name", "issued_by", "note", "sort_order"]
+
+
+def _require_configure(acting_user: Actor) -> None:
+    require_actor(acting_user)
+    if not is_system(acting_user):
+        require(acting_user.has_function(CONFIGURE))
+
+
+@transaction.atomic
+def subsidy_policy_create(
+    *,
+    name: str,
+    issued_by: str = "",
+    note: str = "",
+    sort_order: int = 100,
+    acting_user: Actor,
+) -> SubsidyPolicy:
+    """Add an enterprise-support policy payments may be recorded under (系统管理员)."""
+    _require_configure(acting_user)
+    policy = SubsidyPolicy(name=name, issued_by=issued_by, note=note, sort_order=sort_order)
+    policy.full_clean()
+    policy.save()
+    audit_record(
+        actor=acting_user,
+        action="subsidy_policy.create",
+        obj=policy,
+        changes=diff({}, snapshot(policy, POLICY_FIELDS)),
+    )
+    return policy
+
+
+@transaction.atomic
+def subsidy_policy_update(
+    *, policy: SubsidyPolicy, changes: dict[str, Any], acting_user: Actor
+) -> SubsidyPolicy:
+    """Correct a policy's name or details; payments under it follow the new name."""
+    _require_configure(acting_user)
+    update_with_audit(
+        policy,
+        changes=changes,
+        editable=POLICY_FIELDS,
+        audited=POLICY_FIELDS,
+        action="subsidy_policy.update",
+        acting_user=acting_user,
+    )
+    return policy
+
+
+@transaction.atomic
+def subsidy_policy_set_active(
+    *, policy: SubsidyPolicy, active: bool, acting_user: Actor
+) -> SubsidyPolicy:
+    """Deactivate (no new payments under it; those made keep it) or reactivate."""
+    _require_configure(acting_user)
+    update_with_audit(
+        policy,
+        changes={"is_active": active},
+        editable=["is_active"],
+        audited=["is_active"],
+        action="subsidy_policy.reactivate" if active else "subsidy_policy.deactivate",
+        acting_user=acting_user,
+    )
+    return policy

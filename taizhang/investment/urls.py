@@ -1,9 +1,12 @@
 from django.urls import path
 
-from taizhang.investment import views
+from taizhang.investment import dictionary_views, views
 
 urlpatterns = [
     path("", views.lead_list_view, name="leads"),
+    path("policies/", dictionary_views.policy_list_view, name="policies"),
+    path("policies/<int:pk>/", dictionary_views.policy_edit_view, name="policy_edit"),
+    path("policies/<int:pk>/active/", dictionary_views.policy_active_view, name="policy_active"),
     path("leads/new/", views.lead_create_view, name="lead_create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", views.lead_edit_view, name="lead_edit"),

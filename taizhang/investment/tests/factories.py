@@ -41,6 +41,15 @@ def make_lead(org: Any, name: str = "", *, stage: int = LeadStage.CONTACT, **kwa
     return lead
 
 
+def subsidy_policy(name: str = "样本政策") -> Any:
+    """The dictionary entry ``name``, added through the service the first time."""
+    from taizhang.investment.models import SubsidyPolicy
+    from taizhang.investment.services import subsidy_policy_create
+
+    existing = SubsidyPolicy.objects.filter(name=name).first()
+    return existing or subsidy_policy_create(name=name, acting_user=SYSTEM)
+
+
 def policy_samples() -> dict[str, Any]:
     """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
     return {
@@ -61,7 +70,7 @@ def policy_samples() -> dict[str, Any]:
         ),
         "investment.subsidy": lambda org: subsidy_create(
             org=org,
-            policy="样本政策",
+            policy=subsidy_policy("样本政策"),
             enterprise=f"{org.short_name}样本企业",
             amount=100_000,
             paid_on=days_ago(3),

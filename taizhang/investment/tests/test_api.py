@@ -7,7 +7,7 @@ import pytest
 from taizhang.core.actors import SYSTEM
 from taizhang.investment.models import Lead, LeadStage
 from taizhang.investment.services import competition_create, subsidy_create, team_create
-from taizhang.investment.tests.factories import days_ago, make_lead
+from taizhang.investment.tests.factories import days_ago, make_lead, subsidy_policy
 from tests.support import bearer
 
 pytestmark = pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_scoreboard_and_subsidy_summary(client, personas, tree):
     team_create(competition=competition, name="驻深圳组", acting_user=SYSTEM)
     subsidy_create(
         org=tree.street_a,
-        policy="技改补助",
+        policy=subsidy_policy("技改补助"),
         enterprise="甲",
         amount=840_000_000,
         paid_on=days_ago(1),

@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from taizhang.investment import services
 from taizhang.investment.models import LeadStage
-from taizhang.investment.tests.factories import days_ago, make_lead
+from taizhang.investment.tests.factories import days_ago, make_lead, subsidy_policy
 from taizhang.statistics import rollups
 from taizhang.statistics.models import MonthlyFigure
 
@@ -73,7 +73,7 @@ def test_figures_follow_every_service(tree, personas):
     services.lead_mark_lost(lead=other, reason="外迁", acting_user=clerk)
     services.subsidy_create(
         org=tree.street_a,
-        policy="稳岗补贴",
+        policy=subsidy_policy("稳岗补贴"),
         enterprise="临溪制造",
         amount=120_000,
         paid_on=days_ago(2),

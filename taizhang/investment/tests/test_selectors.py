@@ -24,7 +24,7 @@ from taizhang.investment.services import (
     subsidy_create,
     team_create,
 )
-from taizhang.investment.tests.factories import days_ago, make_lead
+from taizhang.investment.tests.factories import days_ago, make_lead, subsidy_policy
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +134,7 @@ def test_subsidy_summary_counts_enterprise_times(tree, personas):
     for enterprise, amount in (("甲公司", 500_000), ("甲公司", 300_000), ("乙公司", 200_000)):
         subsidy_create(
             org=tree.street_a,
-            policy="技改补助",
+            policy=subsidy_policy("技改补助"),
             enterprise=enterprise,
             amount=amount,
             paid_on=days_ago(2),
@@ -142,7 +142,7 @@ def test_subsidy_summary_counts_enterprise_times(tree, personas):
         )
     subsidy_create(
         org=tree.street_b,
-        policy="技改补助",
+        policy=subsidy_policy("技改补助"),
         enterprise="丙公司",
         amount=9_000_000,
         paid_on=days_ago(2),

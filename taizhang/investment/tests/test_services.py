@@ -19,7 +19,7 @@ from taizhang.investment.services import (
     subsidy_create,
     team_create,
 )
-from taizhang.investment.tests.factories import days_ago, make_lead
+from taizhang.investment.tests.factories import days_ago, make_lead, subsidy_policy
 from taizhang.projects.models import Stage
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +170,7 @@ def test_subsidy_must_be_positive_and_in_scope(tree, personas):
     """A payment must be positive, not in the future, and on an organization in scope."""
     subsidy = subsidy_create(
         org=tree.street_a,
-        policy="稳岗补贴",
+        policy=subsidy_policy("稳岗补贴"),
         enterprise="临溪食品",
         amount=85_000,
         paid_on=days_ago(1),
@@ -180,7 +180,7 @@ def test_subsidy_must_be_positive_and_in_scope(tree, personas):
     with pytest.raises(ValidationError):
         subsidy_create(
             org=tree.street_a,
-            policy="x",
+            policy=subsidy_policy("x"),
             enterprise="x",
             amount=0,
             paid_on=days_ago(1),
@@ -189,7 +189,7 @@ def test_subsidy_must_be_positive_and_in_scope(tree, personas):
     with pytest.raises(PermissionDenied):
         subsidy_create(
             org=tree.street_a,
-            policy="x",
+            policy=subsidy_policy("x"),
             enterprise="x",
             amount=1,
             paid_on=days_ago(1),
@@ -239,7 +239,7 @@ def test_every_service_records_its_audit_action(tree, personas):
             "subsidy.create",
             lambda: subsidy_create(
                 org=tree.street_a,
-                policy="稳岗补贴",
+                policy=subsidy_policy("稳岗补贴"),
                 enterprise="审计企业",
                 amount=1_000,
                 paid_on=days_ago(1),

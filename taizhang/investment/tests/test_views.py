@@ -14,7 +14,7 @@ from taizhang.investment.services import (
     subsidy_create,
     team_create,
 )
-from taizhang.investment.tests.factories import days_ago, make_lead
+from taizhang.investment.tests.factories import days_ago, make_lead, subsidy_policy
 from taizhang.projects.models import Project
 from taizhang.projects.tests.factories import make_leader_user
 from tests.support import PASSWORD
@@ -172,7 +172,7 @@ def test_subsidy_page_and_form(client, personas, tree):
     """The subsidy page sums the payments; the form records one in 万元."""
     subsidy_create(
         org=tree.street_a,
-        policy="技改补助",
+        policy=subsidy_policy("技改补助"),
         enterprise="甲公司",
         amount=84_000_000,
         paid_on=days_ago(1),
@@ -184,7 +184,7 @@ def test_subsidy_page_and_form(client, personas, tree):
     response = client.post(
         url,
         {
-            "policy": "稳岗补贴",
+            "policy": subsidy_policy("稳岗补贴").pk,
             "enterprise": "乙公司",
             "amount": "8.5",
             "paid_on": days_ago(1).isoformat(),
