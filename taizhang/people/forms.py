@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
@@ -21,7 +22,7 @@ class PersonForm(forms.Form):
     organization: forms.ModelChoiceField[Organization] = forms.ModelChoiceField(
         label=_("Organization"), queryset=Organization.objects.none()
     )
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20, required=False)
     id_number = forms.CharField(label=_("ID number"), max_length=18, required=False)
@@ -46,7 +47,7 @@ class PersonForm(forms.Form):
 class CommunityReportForm(forms.Form):
     """双报到: the member says who they are; the register finds them."""
 
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=pgettext_lazy("person", "Name"), max_length=60)
     mobile = forms.CharField(label=_("Mobile number"), max_length=20)
     reported_on = forms.DateField(label=_("Reported on"), initial=timezone.localdate)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.masking import mask_id_number, mask_mobile
 
@@ -32,7 +33,7 @@ class Person(models.Model):
         on_delete=models.PROTECT,
         related_name="persons",
     )
-    name = models.CharField(_("name"), max_length=60, db_index=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=60, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
     mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
     id_number = models.CharField(_("ID number"), max_length=18, blank=True)
