@@ -214,6 +214,21 @@ for e in AuditEvent.objects.order_by('id'):
   $PY -m taizhang audit verify
 )
 
+step "backup, drop the database, restore (taizhang backup / taizhang restore)"
+(
+  load_env off
+  $PY -m taizhang backup -o "$WORK/data/backups/try.tar.gz"
+  if [ -n "$db_url" ]; then
+    psql -h 127.0.0.1 -U postgres -q -v ON_ERROR_STOP=1 \
+      -c 'DROP DATABASE taizhang_try' -c 'CREATE DATABASE taizhang_try OWNER taizhang_try'
+  else
+    rm -f "$WORK/data/taizhang.sqlite3"*
+  fi
+  echo "database dropped and created empty"
+  $PY -m taizhang restore "$WORK/data/backups/try.tar.gz"
+  $PY -m taizhang audit verify
+)
+
 step "logs"
 ls -l "$WORK/log"
 tail -n 3 "$WORK/log/access.log"
