@@ -28,4 +28,3 @@ register_nav(_("Audit trail"), "core:audit_list", "audit.view", order=900)
 
 register_permission("core.configure_calendar", _("Keep the holiday calendar"))
 grant_to_roles("core.configure_calendar", "system_admin")
-register_nav(_("Working-day calendar"), "core:calendar", "core.configure_calendar", order=880)

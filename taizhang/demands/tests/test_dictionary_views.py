@@ -279,3 +279,23 @@ def test_dictionaries_api(client, tree, sysadmin, personas, category):
     assert {"demand_category.create", "demand_category.update", "routing_rule.delete"} <= set(
         actions()
     )
+
+
+def test_the_hub_links_every_dictionary(client, sysadmin, personas):
+    """字典管理: one nav entry for the system administrator, one page linking the
+    demand, calendar, activity, problem and subsidy-policy dictionaries."""
+    page = login(client, sysadmin).get(reverse("demands:dictionaries")).content.decode()
+    for name in [
+        "demands:categories",
+        "demands:delegated",
+        "core:calendar",
+        "activities:dictionaries",
+        "problems:kinds",
+        "investment:policies",
+    ]:
+        assert reverse(name) in page
+    home = client.get(reverse("core:home")).content.decode()
+    assert reverse("demands:dictionaries") in home
+    client.logout()
+    home = login(client, personas.district).get(reverse("core:home")).content.decode()
+    assert reverse("demands:dictionaries") not in home
