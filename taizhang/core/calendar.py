@@ -16,6 +16,7 @@ as overrides until the package is upgraded.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -25,6 +26,7 @@ from taizhang.core.models import WorkdayOverride
 ONE_DAY = dt.timedelta(days=1)
 
 
+@functools.cache
 def published_years() -> range:
     """The years the packaged State Council schedule covers."""
     years = [day.year for day in chinese_calendar.constants.holidays]
