@@ -39,6 +39,7 @@ class Server:
             **env,
             "DJANGO_SETTINGS_MODULE": settings,
             "TAIZHANG_SECRET_KEY": "bench-" + os.urandom(16).hex(),
+            "TAIZHANG_AUDIT_KEY": env.get("TAIZHANG_AUDIT_KEY") or "bench-" + os.urandom(16).hex(),
             "TAIZHANG_ALLOWED_HOSTS": "127.0.0.1,localhost",
         }
         self.command = [

@@ -44,6 +44,7 @@ class Command(BaseCommand):
         # Production settings (DEBUG off) for the measuring process as for the server.
         env["DJANGO_SETTINGS_MODULE"] = "config.settings.prod"
         env["TAIZHANG_SECRET_KEY"] = "bench-" + os.urandom(16).hex()
+        env["TAIZHANG_AUDIT_KEY"] = "bench-" + os.urandom(16).hex()
         env["TAIZHANG_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
         scale = options["scale"]
         if options["database_url"]:
