@@ -126,6 +126,9 @@ def _sqlite_snapshot(conn: BaseDatabaseWrapper, target: Path) -> Snapshot:
     is a committed state even while other processes write (WAL lets them go on). A plain
     ``cp`` of the file can interleave with a commit and copy a torn database.
     """
+    if conn.in_atomic_block:
+        # SQLite would wait for this connection's own write transaction forever.
+        raise BackupError("A backup takes its own snapshot; run it outside a transaction")
     conn.ensure_connection()
     # The test database lives in memory: only its own connection can read it.
     if getattr(conn, "is_in_memory_db", lambda: False)():
@@ -464,23 +467,23 @@ def restore_backup(
             f"{manifest['created_at']}, {db['vendor']}, {manifest['media']['files']} media "
             f"files; all {len(manifest['files'])} checksums match."
         )
-        if db["vendor"] != conn.vendor:
-            raise BackupError(
-                f"The archive holds a {db['vendor']} database but this site is configured "
-                f"for {conn.vendor}"
-            )
         busy, seeded = _data_tables(conn)
         if busy:
             raise BackupError(
                 f"Refusing to restore into a database that holds data ({', '.join(busy)}). "
                 "Restore into a new, empty database."
             )
-        if seeded:
-            step(f"Replacing the defaults migrate seeded in {', '.join(seeded)}.")
         if _media_present():
             raise BackupError(
                 f"Refusing to restore: the media directory {settings.MEDIA_ROOT} is not empty."
             )
+        if db["vendor"] != conn.vendor:
+            raise BackupError(
+                f"The archive holds a {db['vendor']} database but this site is configured "
+                f"for {conn.vendor}"
+            )
+        if seeded:
+            step(f"Replacing the defaults migrate seeded in {', '.join(seeded)}.")
         if conn.vendor == "sqlite":
             _restore_sqlite(conn, staged / db["file"])
         else:
