@@ -266,7 +266,9 @@ def create_backup(output: Path | None = None, *, using: str = DEFAULT_DB_ALIAS) 
     output = Path(output or default_output())
     output.parent.mkdir(parents=True, exist_ok=True)
     partial = output.with_name(output.name + ".partial")
-    with tempfile.TemporaryDirectory(prefix="taizhang-backup-") as work:
+    # The database copy is staged next to the archive, not in /tmp: it may be large, and
+    # the systemd unit gives the job a small private /tmp.
+    with tempfile.TemporaryDirectory(prefix=".taizhang-backup-", dir=output.parent) as work:
         if conn.vendor == "sqlite":
             db_name = "database/taizhang.sqlite3"
             db_file = Path(work) / "taizhang.sqlite3"
