@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import PARENT_KINDS, ROOT_ONLY_KINDS, OrgKind
@@ -77,7 +78,7 @@ class GroupingForm(_ViewerForm):
     kind = forms.CharField(
         label=_("Kind"), max_length=60, required=False, help_text=_("e.g. 联创协作组")
     )
-    owner = OrganizationPickField(label=_("Owning organization"), purpose=MANAGE)
+    owner = OrganizationPickField(label=pgettext_lazy("grouping", "Lead organization"), purpose=MANAGE)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
