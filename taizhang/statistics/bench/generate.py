@@ -97,8 +97,8 @@ def generate(scale: float = 1.0, seed: int = 2026) -> Sizes:
     with transaction.atomic():
         _executemany(
             "INSERT INTO organizations_organization (id, parent_id, path, depth, kind, code, "
-            "name, short_name, sort_order, is_active) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s)",
+            "name, short_name, sort_order, is_active, closed_reason) VALUES (%s, %s, %s, %s, "
+            "%s, %s, %s, %s, %s, %s, %s)",
             (
                 (
                     pk,
@@ -111,6 +111,7 @@ def generate(scale: float = 1.0, seed: int = 2026) -> Sizes:
                     f"U{pk}",
                     0,
                     True,
+                    "",
                 )
                 for pk, parent, path, depth in orgs
             ),
