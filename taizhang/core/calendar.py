@@ -20,6 +20,7 @@ import functools
 from dataclasses import dataclass
 
 import chinese_calendar
+from django.utils import translation
 
 from taizhang.core.models import WorkdayOverride
 
@@ -51,7 +52,15 @@ def published_name(day: dt.date) -> str:
         _on_holiday, name = chinese_calendar.get_holiday_detail(day)
     except NotImplementedError:
         return ""
-    return str(name or "")
+    if not name:
+        return ""
+    # The package names holidays in English; each of its holidays carries the Chinese
+    # name too, which is what a Chinese office reads (春节, not Spring Festival).
+    by_english = {holiday.value: holiday for holiday in chinese_calendar.Holiday}
+    holiday = by_english.get(str(name))
+    if holiday is not None and (translation.get_language() or "").startswith("zh"):
+        return str(holiday.chinese)
+    return str(name)
 
 
 class WorkCalendar:

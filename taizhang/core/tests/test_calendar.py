@@ -138,3 +138,14 @@ def test_calendar_page_for_the_system_administrator(client, sysadmin, personas):
     client.login(username="district", password=PASSWORD)
     assert client.get("/calendar/").status_code == 403
     assert client.post(f"/calendar/{override.pk}/delete/").status_code == 403
+
+
+def test_published_holidays_are_named_in_the_reader_s_language() -> None:
+    from django.utils import translation
+
+    from taizhang.core.calendar import published_name
+
+    with translation.override("zh-hans"):
+        assert published_name(dt.date(2026, 2, 16)) == "春节"
+    with translation.override("en"):
+        assert published_name(dt.date(2026, 2, 16)) == "Spring Festival"
