@@ -15,8 +15,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("TAIZHANG_VAR_DIR", BASE_DIR / "var"))
 
 SECRET_KEY = os.environ.get("TAIZHANG_SECRET_KEY", "dev-only-insecure-key-change-me")
-# Keyed hashes make the audit chain impossible to recompute without this key.
-AUDIT_CHAIN_KEY = os.environ.get("TAIZHANG_AUDIT_KEY", SECRET_KEY)
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
