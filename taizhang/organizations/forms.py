@@ -78,7 +78,9 @@ class GroupingForm(_ViewerForm):
     kind = forms.CharField(
         label=_("Kind"), max_length=60, required=False, help_text=_("e.g. 联创协作组")
     )
-    owner = OrganizationPickField(label=pgettext_lazy("grouping", "Lead organization"), purpose=MANAGE)
+    owner = OrganizationPickField(
+        label=pgettext_lazy("grouping", "Lead organization"), purpose=MANAGE
+    )
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )

@@ -78,7 +78,9 @@ class PositionAssignForm(forms.Form):
 
 class PositionEndForm(forms.Form):
     end_date = forms.DateField(
-        label=_("Last day"), initial=timezone.localdate, widget=_date_input()
+        label=pgettext_lazy("position", "Last day"),
+        initial=timezone.localdate,
+        widget=_date_input(),
     )
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 

@@ -72,7 +72,7 @@ class PartyMembership(models.Model):
         on_delete=models.PROTECT,
         related_name="members",
     )
-    joined_on = models.DateField(_("joined on"))
+    joined_on = models.DateField(pgettext_lazy("party", "joined on"))
     status = models.CharField(
         _("status"), max_length=16, choices=MembershipStatus.choices, default=MembershipStatus.FULL
     )
@@ -141,7 +141,7 @@ class PersonTransfer(models.Model):
     )
     from_org = models.ForeignKey(
         "organizations.Organization",
-        verbose_name=_("from"),
+        verbose_name=pgettext_lazy("transfer", "from"),
         on_delete=models.PROTECT,
         related_name="+",
     )

@@ -13,6 +13,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.models import Accountable
 
@@ -204,14 +205,16 @@ class ProblemEvidence(models.Model):
     step = models.ForeignKey(
         ProblemStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
     )
-    file = models.FileField(_("evidence file"), upload_to=evidence_path, max_length=200)
+    file = models.FileField(
+        pgettext_lazy("evidence", "evidence file"), upload_to=evidence_path, max_length=200
+    )
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("file size"))
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
-        verbose_name = _("evidence file")
+        verbose_name = pgettext_lazy("evidence", "evidence file")
 
     def __str__(self) -> str:
         return self.original_name

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.people.selectors import leader_candidates
@@ -109,7 +110,9 @@ class ProjectForm(forms.Form):
     )
     expected_jobs = forms.IntegerField(label=_("Expected jobs"), min_value=0, required=False)
     description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("project", "Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.models import Accountable
 
@@ -67,7 +68,7 @@ class Project(Accountable):
     )
     capacity_unit = models.CharField(_("capacity unit"), max_length=20, blank=True)
     expected_jobs = models.PositiveIntegerField(_("expected jobs"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("project", "description"), blank=True)
     stage = models.PositiveSmallIntegerField(
         _("stage"), choices=Stage.choices, default=Stage.PLANNING, editable=False
     )

@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor
@@ -37,7 +37,7 @@ SECTION_TITLES = {
     "problems": gettext_lazy("Problem lists"),
     "demands": gettext_lazy("Residents' and enterprises' demands"),
     "activities": gettext_lazy("Study and outreach"),
-    "trainings": gettext_lazy("Training classes"),
+    "trainings": pgettext_lazy("briefing", "Training classes"),
     "evaluations": gettext_lazy("Competitions and awards"),
     "pairing": gettext_lazy("Paired assistance"),
 }

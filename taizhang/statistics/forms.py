@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
@@ -63,7 +64,9 @@ class IndicatorForm(forms.Form):
     name = forms.CharField(label=_("Indicator"), max_length=120)
     unit = forms.CharField(label=_("Unit of measure"), max_length=20, required=False)
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices)
-    source = forms.ChoiceField(label=_("Source"), choices=IndicatorSource.choices)
+    source = forms.ChoiceField(
+        label=pgettext_lazy("indicator", "Source"), choices=IndicatorSource.choices
+    )
     metric = forms.ChoiceField(label=_("Metric"), required=False)
     min_cases = forms.IntegerField(
         label=_("Minimum cases to be ranked"),
@@ -100,13 +103,15 @@ class IndicatorEditForm(IndicatorForm):
 
 
 class TargetForm(forms.Form):
-    target = forms.DecimalField(label=_("Target"), min_value=0, max_digits=22, decimal_places=2)
+    target = forms.DecimalField(
+        label=pgettext_lazy("indicator", "Target"), min_value=0, max_digits=22, decimal_places=2
+    )
 
 
 class ActualForm(forms.Form):
     value = forms.DecimalField(
         label=_("Actual value"), min_value=0, max_digits=22, decimal_places=2
     )
-    cases = forms.IntegerField(label=_("Cases"), min_value=0, initial=1)
+    cases = forms.IntegerField(label=pgettext_lazy("indicator", "Cases"), min_value=0, initial=1)
     evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}))
     attachment = forms.FileField(label=_("Evidence file"), required=False)

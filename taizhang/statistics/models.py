@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.organizations.models import Organization
 
@@ -77,7 +78,10 @@ class Indicator(models.Model):
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.HIGHER
     )
     source = models.CharField(
-        _("source"), max_length=10, choices=IndicatorSource.choices, default=IndicatorSource.METRIC
+        pgettext_lazy("indicator", "source"),
+        max_length=10,
+        choices=IndicatorSource.choices,
+        default=IndicatorSource.METRIC,
     )
     metric = models.CharField(_("metric"), max_length=80, blank=True)
     min_cases = models.PositiveIntegerField(
@@ -165,7 +169,7 @@ class Briefing(models.Model):
     period_kind = models.CharField(max_length=10)
     period_start = models.DateField()
     period_end = models.DateField()
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("briefing", "title"), max_length=200)
     figures = models.JSONField(default=list)
     digest = models.CharField(max_length=64)
     created_by = models.ForeignKey(

@@ -95,3 +95,25 @@ def test_compiled_catalogue_is_current(po):
 
 def _unescape(text: str) -> str:
     return text.encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def test_no_msgid_has_two_translations_across_modules():
+    """Django merges every module's catalogue into one table, so a msgid translated
+    differently in two modules shows one module's wording in both: give the
+    module-specific meaning a message context (pgettext, {% translate … context … %})
+    or use one wording everywhere."""
+    translations: dict[str, dict[str, str]] = {}
+    for po in CATALOGUES:
+        module = po.parents[3].name
+        for msgid, msgstr, fuzzy, plural, context in _entries(po):
+            if context or fuzzy or not msgstr:
+                continue
+            key = f"{msgid} (plural)" if plural else msgid
+            translations.setdefault(key, {})[module] = msgstr
+    collisions = [
+        f"{msgid!r}: "
+        + ", ".join(f"{module} {_unescape(msgstr)}" for module, msgstr in sorted(by_module.items()))
+        for msgid, by_module in sorted(translations.items())
+        if len(set(by_module.values())) > 1
+    ]
+    assert not collisions, "translated differently in two modules:\n" + "\n".join(collisions)
