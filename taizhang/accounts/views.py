@@ -179,7 +179,7 @@ def user_new(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One account's grants, and the form that adds one. The organization is looked up
     among those the security administrator manages; ``grant_create`` checks it again."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     user = _manageable_user(viewer, pk)
     form = GrantForm(request.POST or None, viewer=viewer)
     done = submit(
@@ -214,7 +214,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE_GRANTS)
 @require_POST
 def user_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     user = _manageable_user(viewer, pk)
     user_unlock(user=user, acting_user=viewer)
     messages.success(request, _("The account has been unlocked."))
@@ -226,7 +226,7 @@ def user_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
 def grant_revoke_view(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
     """Revoke one active grant: a grant outside the viewer's part of the tree is a 404
     here, and ``grant_revoke`` refuses it whoever calls."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     user = _manageable_user(viewer, pk)
     grant = GRANT.get(viewer, grant_id, base=user.grants.filter(is_active=True))
     grant_revoke(grant=grant, acting_user=viewer)

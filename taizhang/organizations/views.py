@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import login_required, requires
-from taizhang.core.actors import Actor
+from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.core.registry import PERMISSIONS
 from taizhang.organizations.forms import (
@@ -56,7 +56,7 @@ from taizhang.people.selectors import current_positions
 
 
 def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     return {
         "org": org,
         "breadcrumbs": organization_breadcrumbs(viewer=viewer, org=org),
@@ -79,7 +79,7 @@ def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
 @requires(VIEW)
 def tree(request: HttpRequest) -> HttpResponse:
     """The tree browser: the viewer's top organizations, one of them opened on the right."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     roots = organization_roots(viewer=viewer)
     selected_id = request.GET.get("org")
     selected = get_organization_for_viewer(viewer, selected_id) if selected_id else None
@@ -99,7 +99,7 @@ def tree(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def children(request: HttpRequest, pk: int) -> HttpResponse:
     """The children of one node, as a nested list for htmx to expand in place."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     parent = get_organization_for_viewer(viewer, pk)
     nodes = organization_children(viewer=viewer, parent=parent)
     return render(request, "organizations/_nodes.html", {"nodes": nodes})
@@ -107,7 +107,7 @@ def children(request: HttpRequest, pk: int) -> HttpResponse:
 
 @requires(VIEW)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect(f"{reverse('organizations:tree')}?org={org.pk}")
@@ -130,7 +130,7 @@ def _back_to(org: Organization) -> HttpResponse:
 def rename(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename an organization from a date; the old name stays in its history. The
     service refuses an organization outside the manager's part of the tree."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
     form = RenameForm(request.POST, prefix="rename")
     done = submit(
@@ -155,7 +155,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move an organization and its subtree under another parent in the manager's scope."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
     form = MoveForm(request.POST, prefix="move", viewer=viewer)
     done = submit(
@@ -180,7 +180,7 @@ def pick(request: HttpRequest) -> HttpResponse:
     """Suggestions for the organization picker: at most 20 organizations matching the
     typed text where the viewer holds ``purpose`` (a registered function), open ones
     only, each with its path. Holding no such function anywhere is a 403."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     purpose = request.GET.get("purpose", "")
     if purpose not in PERMISSIONS or not has_function(viewer, purpose):
         raise PermissionDenied
@@ -199,7 +199,7 @@ def pick(request: HttpRequest) -> HttpResponse:
 def create_child(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a subordinate unit; the service refuses a parent outside the manager's
     part of the tree, a closed parent and a kind that may not sit there."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     parent = get_organization_for_viewer(viewer, pk)
     form = CreateChildForm(request.POST, prefix="child", parent_kind=parent.kind)
     done = submit(
@@ -227,7 +227,7 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def close(request: HttpRequest, pk: int) -> HttpResponse:
     """Close an organization from a date, with a reason; its records and history stay."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
     form = CloseForm(request.POST, prefix="close")
     done = submit(
@@ -250,7 +250,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def merge(request: HttpRequest, pk: int) -> HttpResponse:
     """Merge an organization into another: children move, the merged one is closed."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
     form = MergeForm(request.POST, prefix="merge", viewer=viewer)
     done = submit(
@@ -274,7 +274,7 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reorder(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one subordinate unit up or down among its siblings."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     parent = get_organization_for_viewer(viewer, pk)
     form = ReorderForm(request.POST)
     if not form.is_valid():
@@ -296,7 +296,7 @@ def reorder(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def groupings(request: HttpRequest) -> HttpResponse:
     """The groupings the viewer sees (through their owners), and a form to create one."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     form = GroupingForm(request.POST or None, viewer=viewer)
     can_create = has_function(viewer, MANAGE)
     if request.method == "POST":
@@ -327,7 +327,7 @@ def groupings(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def grouping(request: HttpRequest, pk: int) -> HttpResponse:
     """One grouping: its current and past members (those the viewer may see)."""
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     group = get_grouping_for_viewer(viewer, pk)
     memberships = grouping_memberships(viewer=viewer, grouping=group)
     return render(
@@ -347,7 +347,7 @@ def grouping(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def member_add(request: HttpRequest, pk: int) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     group = get_grouping_for_viewer(viewer, pk)
     form = MemberAddForm(request.POST, prefix="add", viewer=viewer)
     done = submit(
@@ -369,7 +369,7 @@ def member_add(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(MANAGE)
 @require_POST
 def member_end(request: HttpRequest, pk: int, member_pk: int) -> HttpResponse:
-    viewer: Actor = request.user  # type: ignore[assignment]
+    viewer = viewer_of(request)
     group = get_grouping_for_viewer(viewer, pk)
     membership = GroupingMembership.objects.filter(grouping=group, pk=member_pk).first()
     if membership is None:
