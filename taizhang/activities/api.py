@@ -48,9 +48,10 @@ from taizhang.activities.selectors import (
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Grouping, Organization
+from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
-from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.organizations.selectors import get_grouping_for_viewer, get_organization_for_viewer
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 
@@ -79,6 +80,7 @@ class ActivityOut(Schema):
     summary: str
     campaign_id: int | None
     team_id: int | None
+    grouping_id: int | None
     attendance_mode: str
     participants: int
 
@@ -124,6 +126,7 @@ class ActivityIn(Schema):
     materials: str = ""
     summary: str = ""
     team_id: int | None = None
+    grouping_id: int | None = None
     co_org_ids: list[int] = []
     attendance_mode: str = AttendanceMode.HEADCOUNT
     attendee_ids: list[int] = []
@@ -142,6 +145,7 @@ class ActivityPatch(Schema):
     speaker_id: int | None = None
     materials: str | None = None
     summary: str | None = None
+    grouping_id: int | None = None
 
 
 class AttendanceIn(Schema):
@@ -245,6 +249,11 @@ def _persons(user: Actor, pks: list[int], field: str) -> list[Person]:
 
 def _person(user: Actor, pk: int | None, field: str) -> Person | None:
     return PERSON.resolve(user, pk, field=field) if pk is not None else None
+
+
+def _grouping(user: Actor, pk: int | None, field: str = "grouping_id") -> Grouping | None:
+    """A grouping named in a body: the same 422 for a missing and a hidden one."""
+    return GROUPING.resolve(user, pk, field=field) if pk is not None else None
 
 
 def _by_code(model: Any, code: str | None, field: str) -> Any:
@@ -401,15 +410,17 @@ def list_activities(
     start: dt.date | None = None,
     end: dt.date | None = None,
     org_id: int | None = None,
+    grouping_id: int | None = None,
     q: str = "",
     sort: str = "",
 ) -> Any:
-    """Activities in your scope; filters only narrow."""
+    """Activities in your scope; filters only narrow (a hidden grouping: 404)."""
     user = viewer_of(request)
     return activity_list(
         viewer=user,
         kind=ActivityKind.objects.filter(code=kind).first() if kind else None,
         subtree_of=get_organization_for_viewer(user, org_id) if org_id else None,
+        grouping=get_grouping_for_viewer(user, grouping_id) if grouping_id else None,
         start=start,
         end=end,
         q=q[:60],
@@ -456,6 +467,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
             summary=payload.summary,
             team=team,
             campaign=team.campaign if team else None,
+            grouping=_grouping(user, payload.grouping_id),
             co_orgs=[_org(user, pk, "co_org_ids") for pk in payload.co_org_ids],
             attendance_mode=payload.attendance_mode,
             attendees=_persons(user, payload.attendee_ids, "attendee_ids"),
@@ -495,7 +507,8 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
     if not can(user, "edit", activity):
         raise PermissionDenied
     fields: dict[str, Any] = payload.dict(
-        exclude_unset=True, exclude={"kind_code", "venue_category_code", "speaker_id"}
+        exclude_unset=True,
+        exclude={"kind_code", "venue_category_code", "speaker_id", "grouping_id"},
     )
     given = payload.dict(exclude_unset=True)
     if "kind_code" in given:
@@ -506,6 +519,8 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
         )
     if "speaker_id" in given:
         fields["speaker"] = _person(user, payload.speaker_id, "speaker_id")
+    if "grouping_id" in given:
+        fields["grouping"] = _grouping(user, payload.grouping_id)
     services.activity_update(activity=activity, acting_user=user, **fields)
     return get_activity_for_viewer(user, activity_id)
 

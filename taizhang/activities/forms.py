@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.activities.models import (
@@ -21,7 +23,9 @@ from taizhang.activities.models import (
 from taizhang.activities.permissions import ACTIVITY, CAMPAIGN_TEAM, VIEW
 from taizhang.activities.selectors import sign_in_base
 from taizhang.core.actors import Actor
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Grouping, GroupingMembership, Organization
+from taizhang.organizations.permissions import GROUPING
+from taizhang.organizations.selectors import groupings_of
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 
@@ -59,6 +63,24 @@ class TimeInput(forms.TimeInput):
 def managed_orgs(viewer: Actor) -> QuerySet[Organization]:
     """Where the viewer may record activities (the policy's ``org_choices``)."""
     return ACTIVITY.org_choices(viewer).filter(depth__lte=FORM_DEPTH, is_active=True)
+
+
+def grouping_choices(viewer: Actor, *, members_of: QuerySet[Organization]) -> QuerySet[Grouping]:
+    """Groupings the viewer may see (``GROUPING``) that one of ``members_of`` belongs to
+    today; the service checks the holding organization's membership on the day held."""
+    today = timezone.localdate()
+    current = GroupingMembership.objects.filter(
+        Q(joined_on__isnull=True) | Q(joined_on__lte=today),
+        Q(left_on__isnull=True) | Q(left_on__gt=today),
+        organization__in=members_of.values("pk"),
+    )
+    return GROUPING.queryset(viewer).filter(pk__in=current.values("grouping_id")).order_by("name")
+
+
+def groupings_of_org(viewer: Actor, org: Organization, on: dt.date) -> QuerySet[Grouping]:
+    """The groupings ``org`` belongs to on ``on`` among those the viewer sees."""
+    ids = [g.pk for g in groupings_of(viewer=viewer, organization=org, on=on)]
+    return GROUPING.queryset(viewer).filter(pk__in=ids).order_by("name")
 
 
 def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = None) -> list[Person]:
@@ -135,6 +157,12 @@ class ActivityForm(forms.Form):
         required=False,
         help_text=_("When the activity counts for a campaign."),
     )
+    grouping = forms.ModelChoiceField(
+        label=_("Grouping"),
+        queryset=Grouping.objects.none(),
+        required=False,
+        help_text=_("When the activity is work of a grouping the holding organization is in."),
+    )
     attendance_mode = forms.ChoiceField(
         label=_("Attendance recorded as"),
         choices=AttendanceMode.choices,
@@ -158,6 +186,9 @@ class ActivityForm(forms.Form):
             CAMPAIGN_TEAM.queryset(viewer).select_related("campaign").order_by("campaign_id", "pk")
         )
         self.fields["team"].label_from_instance = lambda t: f"{t.campaign.title} · {t.name}"  # type: ignore[attr-defined]
+        self.fields["grouping"].queryset = grouping_choices(  # type: ignore[attr-defined]
+            viewer, members_of=managed_orgs(viewer)
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -351,11 +382,23 @@ class ActivityEditForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"), required=False, widget=forms.Textarea(attrs={"rows": 3, **WIDE})
     )
+    grouping = forms.ModelChoiceField(
+        label=_("Grouping"), queryset=Grouping.objects.none(), required=False
+    )
 
     def __init__(self, *args: Any, viewer: Actor, activity: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         self.activity = activity
+        kept = activity.grouping
+        if kept is not None and not GROUPING.covers(viewer, kept):
+            # A grouping the viewer may not see was never shown: it stays as it is.
+            del self.fields["grouping"]
+        else:
+            choices = groupings_of_org(viewer, activity.org, activity.held_on)
+            if kept is not None:
+                choices = choices | GROUPING.queryset(viewer).filter(pk=kept.pk)
+            self.fields["grouping"].queryset = choices.distinct()  # type: ignore[attr-defined]
         # A deactivated kind or venue category is not offered, but the activity keeps its own.
         kinds = ActivityKind.objects.filter(Q(is_active=True) | Q(pk=activity.kind_id))
         venues = VenueCategory.objects.filter(Q(is_active=True) | Q(pk=activity.venue_category_id))

@@ -194,6 +194,16 @@ class Activity(models.Model):
         blank=True,
         related_name="activities",
     )
+    # Work done for a grouping across the tree (联创协作组): the holding organization
+    # was a member on the day held (the services check it).
+    grouping = models.ForeignKey(
+        "organizations.Grouping",
+        verbose_name=_("grouping"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="activities",
+    )
     attendance_mode = models.CharField(
         _("attendance recorded as"),
         max_length=10,

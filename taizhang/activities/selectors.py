@@ -28,7 +28,7 @@ from taizhang.activities.permissions import (
     VOLUNTEER_SERVICE,
 )
 from taizhang.core.actors import Actor
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Grouping, Organization
 from taizhang.people.models import CommunityReport, Person
 from taizhang.people.permissions import PERSON, current_reports_q
 
@@ -38,7 +38,7 @@ SORTS = {
     "participants": ("-participants", "-held_on"),
     "org": ("org__path", "-held_on"),
 }
-ACTIVITY_RELATED = ("org", "kind", "venue_category", "speaker", "campaign", "team")
+ACTIVITY_RELATED = ("org", "kind", "venue_category", "speaker", "campaign", "team", "grouping")
 
 
 def _subtree_q(org: Organization, prefix: str = "org__") -> Q:
@@ -53,6 +53,7 @@ def activity_list(
     venue_category: VenueCategory | None = None,
     campaign: Campaign | None = None,
     subtree_of: Organization | None = None,
+    grouping: Grouping | None = None,
     start: dt.date | None = None,
     end: dt.date | None = None,
     q: str = "",
@@ -68,6 +69,8 @@ def activity_list(
         qs = qs.filter(campaign=campaign)
     if subtree_of is not None:
         qs = qs.filter(_subtree_q(subtree_of))
+    if grouping is not None:
+        qs = qs.filter(grouping=grouping)
     if start is not None:
         qs = qs.filter(held_on__gte=start)
     if end is not None:

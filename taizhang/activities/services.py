@@ -35,8 +35,10 @@ from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.services import update_with_audit
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Grouping, Organization
+from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
+from taizhang.organizations.selectors import grouping_member_ids
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 
@@ -55,6 +57,7 @@ ACTIVITY_FIELDS = [
     "summary",
     "campaign",
     "team",
+    "grouping",
     "attendance_mode",
     "participants",
 ]
@@ -197,6 +200,7 @@ class ActivityIn:
     campaign: Campaign | None = None
     team: CampaignTeam | None = None
     co_orgs: Sequence[Organization] = field(default_factory=tuple)
+    grouping: Grouping | None = None
 
 
 def _check_attendance(mode: str, attendees: set[int], headcount: int) -> int:
@@ -219,7 +223,7 @@ def _check_attendance(mode: str, attendees: set[int], headcount: int) -> int:
     raise ValidationError({"attendance_mode": _("Unknown attendance mode.")})
 
 
-RELATED = ["org", "kind", "venue_category", "speaker", "campaign", "team"]
+RELATED = ["org", "kind", "venue_category", "speaker", "campaign", "team", "grouping"]
 
 
 def _build(row: ActivityIn, acting_user: Actor) -> Activity:
@@ -250,6 +254,7 @@ def _build(row: ActivityIn, acting_user: Actor) -> Activity:
         summary=row.summary.strip(),
         campaign=campaign,
         team=row.team,
+        grouping=row.grouping,
         attendance_mode=row.attendance_mode,
         participants=participants,
         created_by=user_of(acting_user),
@@ -279,6 +284,24 @@ def _ensure_campaign_visible(acting_user: Actor, row: ActivityIn) -> None:
         raise ValidationError({"campaign": unknown_message()})
 
 
+def _check_grouping(
+    acting_user: Actor, grouping: Grouping | None, org: Organization, held_on: dt.date
+) -> None:
+    """An activity is attributed only to a grouping its recorder may see, and only when
+    the holding organization was a member on the day held."""
+    if grouping is None:
+        return
+    GROUPING.resolve(acting_user, grouping.pk, field="grouping")
+    if org.pk not in grouping_member_ids(grouping, on=held_on):
+        raise ValidationError(
+            {
+                "grouping": _(
+                    "The holding organization was not a member of this grouping on the day held."
+                )
+            }
+        )
+
+
 def _require_hosts(acting_user: Actor, orgs: Sequence[Organization]) -> None:
     """``activities.manage`` on every holding and co-hosting organization."""
     for org in {org.pk: org for org in orgs}.values():
@@ -293,6 +316,7 @@ def activity_create(*, data: ActivityIn, acting_user: Actor) -> Activity:
     if data.speaker is not None:
         _ensure_persons_visible(acting_user, [data.speaker], "speaker")
     _ensure_campaign_visible(acting_user, data)
+    _check_grouping(acting_user, data.grouping, data.org, data.held_on)
     activity = _build(data, acting_user)
     activity.save()
     if data.co_orgs:
@@ -322,6 +346,7 @@ def activity_import(
     _require_hosts(acting_user, [org for row in rows for org in (row.org, *row.co_orgs)])
     for row in rows:
         _ensure_campaign_visible(acting_user, row)
+        _check_grouping(acting_user, row.grouping, row.org, row.held_on)
     _ensure_persons_visible(
         acting_user, [p for row in rows for p in (*row.attendees, *filter(None, [row.speaker]))]
     )
@@ -372,6 +397,7 @@ EDITABLE = {
     "speaker",
     "materials",
     "summary",
+    "grouping",
 }
 
 
@@ -386,6 +412,7 @@ def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) ->
     if fields.get("speaker") is not None:
         _ensure_persons_visible(acting_user, [fields["speaker"]], "speaker")
     before = snapshot(activity, ACTIVITY_FIELDS)
+    old_grouping, old_held_on = activity.grouping_id, activity.held_on
     for key, value in fields.items():
         setattr(activity, key, value.strip() if isinstance(value, str) else value)
     if activity.start_time and activity.end_time and activity.end_time < activity.start_time:
@@ -393,6 +420,12 @@ def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) ->
     campaign = activity.campaign
     if campaign is not None and not (campaign.start_date <= activity.held_on <= campaign.end_date):
         raise ValidationError({"held_on": _("The activity falls outside the campaign's period.")})
+    # A new grouping, or a new day held, must meet the membership rule again; a grouping
+    # kept on an unchanged day stays even if the recorder no longer sees it.
+    if activity.grouping_id is not None and (
+        activity.grouping_id != old_grouping or activity.held_on != old_held_on
+    ):
+        _check_grouping(acting_user, activity.grouping, activity.org, activity.held_on)
     activity.full_clean(exclude=["created_by"])
     # The day held (month) and kind decide where the activity is counted.
     with rows_changing(Activity, [activity.pk]):

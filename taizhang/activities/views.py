@@ -45,7 +45,8 @@ from taizhang.activities.selectors import (
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
-from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.organizations.permissions import GROUPING
+from taizhang.organizations.selectors import get_grouping_for_viewer, get_organization_for_viewer
 from taizhang.people.permissions import PERSON
 
 VIEW = "activities.view"
@@ -72,6 +73,8 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     get = request.GET
     year = _year(request)
     org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
+    # A grouping outside the viewer's scope is the same 404 as a missing one.
+    grouping = get_grouping_for_viewer(viewer, get["grouping"]) if get.get("grouping") else None
     kind = _choice(ActivityKind, get.get("kind", ""))
     venue = _choice(VenueCategory, get.get("venue", ""))
     sort = get.get("sort", "")
@@ -83,6 +86,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
         kind=kind,
         venue_category=venue,
         subtree_of=org,
+        grouping=grouping,
         start=start,
         end=end,
         q=q,
@@ -97,7 +101,8 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": range(timezone.localdate().year, timezone.localdate().year - 4, -1),
             "org": org,
-            "filters": {"kind": kind, "venue": venue, "sort": sort, "q": q},
+            "filters": {"kind": kind, "venue": venue, "sort": sort, "q": q, "grouping": grouping},
+            "groupings": list(GROUPING.queryset(viewer).order_by("name")),
             "kinds": list(ActivityKind.objects.filter(is_active=True)),
             "venues": list(VenueCategory.objects.filter(is_active=True)),
             "figures": activity_figures(viewer=viewer, org=org, start=start, end=end),
@@ -131,6 +136,7 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
                 summary=d["summary"],
                 team=d["team"],
                 campaign=d["team"].campaign if d["team"] else None,
+                grouping=d["grouping"],
                 attendance_mode=d["attendance_mode"],
                 headcount=d["headcount"] or 0,
             ),
@@ -161,6 +167,8 @@ def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[s
         "speaker": speaker if speaker is not None and PERSON.covers(viewer, speaker) else None,
         "speaker_hidden": speaker is not None and not PERSON.covers(viewer, speaker),
         "co_orgs": list(activity.co_orgs.all()),
+        "grouping_visible": activity.grouping is not None
+        and GROUPING.covers(viewer, activity.grouping),
         "can_attend": can_attend,
         "can_raise": can(viewer, "raise_problem", activity),
         "problems": [],
@@ -221,6 +229,7 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         else "",
         materials=activity.materials,
         summary=activity.summary,
+        grouping=activity.grouping,
     )
     form = ActivityEditForm(request.POST or None, viewer=viewer, activity=activity, initial=initial)
     done = submit(
