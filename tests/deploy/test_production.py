@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _env(var_dir: Path, **extra: str) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("TAIZHANG_")}
     env.pop("DJANGO_SETTINGS_MODULE", None)  # the production default must apply by itself
+    # The browser journeys' conftest sets this for Playwright's event loop in the test
+    # process; a server an operator starts never has it (check --deploy refuses it).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     env.update(
         TAIZHANG_SECRET_KEY="probe-secret-" + "x" * 60,
         TAIZHANG_AUDIT_KEY="probe-audit-key-0123456789",
