@@ -132,5 +132,53 @@ def figure(request: HttpRequest, metric: str, org_id: int | None = None, period:
     }
 
 
+class MemberFigureOut(Schema):
+    org_id: int
+    value: str
+
+
+class GroupingFigureOut(Schema):
+    metric: str
+    label: str
+    value: str
+    attributed: str | None
+    members: list[MemberFigureOut]
+
+
+class GroupingBoardOut(Schema):
+    grouping_id: int
+    grouping: str
+    period: str
+    member_ids: list[int]
+    figures: list[GroupingFigureOut]
+
+
+@router.get("/groupings/{grouping_id}", response=GroupingBoardOut)
+@requires(VIEW)
+def grouping(request: HttpRequest, grouping_id: int, period: str = "") -> Any:
+    """A grouping's additive figures for the period: its members (at the period's end)
+    together and one by one, and the rows attributed to it, all from the records in the
+    caller's scope; 404 for a missing or hidden grouping."""
+    viewer = viewer_of(request)
+    chosen = selectors.get_grouping_for_viewer(viewer, grouping_id)
+    board = selectors.grouping_board(viewer, chosen, _period(period))
+    return {
+        "grouping_id": chosen.pk,
+        "grouping": chosen.name,
+        "period": board.period.key,
+        "member_ids": [org.pk for org in board.members],
+        "figures": [
+            {
+                "metric": item.metric.name,
+                "label": str(item.metric.label),
+                "value": str(item.total),
+                "attributed": None if item.attributed is None else str(item.attributed),
+                "members": [{"org_id": org.pk, "value": str(v)} for org, v in item.members],
+            }
+            for item in board.figures
+        ],
+    }
+
+
 # The indicator operations (reads and writes) live in their own router, mounted here.
 router.add_router("", indicator_api.router)

@@ -19,15 +19,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet, Sum
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.core.registry import Metric
-from taizhang.organizations.models import Organization
-from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.organizations.models import Grouping, Organization
+from taizhang.organizations.permissions import GROUPING, ORGANIZATION
+from taizhang.organizations.selectors import grouping_member_ids
 from taizhang.statistics import figures
 from taizhang.statistics.indicators import Standing, rank
 from taizhang.statistics.models import (
@@ -276,6 +277,134 @@ def subtree_total(metric_name: str, org: Organization, period: Period) -> Decima
     return MonthlyFigure.objects.filter(
         metric=metric_name, org=org, month__gte=period.start, month__lte=period.end
     ).aggregate(total=Sum("value"))["total"] or Decimal(0)
+
+
+# --- groupings -----------------------------------------------------------------------
+#
+# A grouping (联创协作组) is read through ``GROUPING`` with the statistics function on its
+# owner; its members are the units that belonged to it at the period's end, among those
+# the viewer's statistics scope holds. Every figure is computed from the metric's rows in
+# the viewer's scope (as the drill-down is), never from stored subtree totals: a member
+# contributes only the records the viewer may see.
+
+
+def groupings_for(viewer: Actor) -> QuerySet[Grouping]:
+    """The groupings whose figures the viewer may read."""
+    return GROUPING.queryset(viewer, VIEW).select_related("owner").order_by("name", "pk")
+
+
+def get_grouping_for_viewer(viewer: Actor, pk: Any) -> Grouping:
+    """One grouping of ``groupings_for``; the same 404 when missing or hidden."""
+    return GROUPING.get(viewer, pk, permission=VIEW, base=Grouping.objects.select_related("owner"))
+
+
+def grouping_field(metric: Metric) -> str | None:
+    """``"grouping"`` when the metric's rows can be attributed to a grouping (an activity
+    of a 联创协作组), read from the model so that no ledger module is imported."""
+    model = metric.queryset().model
+    try:
+        found = model._meta.get_field("grouping")
+    except FieldDoesNotExist:
+        return None
+    return "grouping" if getattr(found, "related_model", None) is Grouping else None
+
+
+def attributed_rows(
+    viewer: Actor, metric: Metric, grouping: Grouping, period: Period
+) -> QuerySet[Any]:
+    """The metric's rows attributed to ``grouping`` in ``period``, in the viewer's scope
+    for the metric, wherever they are booked; none for a metric without groupings."""
+    name = grouping_field(metric)
+    if name is None:
+        return metric.queryset().none()
+    scope = figures.metric_scope(viewer, metric)
+    return metric.queryset().filter(
+        scope.records_q(org_field=metric.org_field),
+        figures.period_q(metric, period),
+        **{f"{name}_id": grouping.pk},
+    )
+
+
+@dataclass
+class GroupingFigure:
+    """One metric for a grouping: the members' subtrees together (a unit below two
+    members counts once), each member's own subtree, and the rows attributed to the
+    grouping (``None`` when the metric's rows cannot be attributed)."""
+
+    metric: Metric
+    total: Decimal
+    members: list[tuple[Organization, Decimal]]
+    attributed: Decimal | None
+
+
+@dataclass
+class GroupingBoard:
+    grouping: Grouping
+    period: Period
+    members: list[Organization]
+    figures: list[GroupingFigure] = field(default_factory=list)
+
+
+def grouping_members(viewer: Actor, grouping: Grouping, period: Period) -> list[Organization]:
+    """The members at the period's end that the viewer's statistics scope holds."""
+    ids = grouping_member_ids(grouping, on=period.end)
+    base = Organization.objects.filter(pk__in=ids)
+    return list(ORGANIZATION.queryset(viewer, VIEW, base=base).order_by("path"))
+
+
+def _grouping_figure(
+    viewer: Actor,
+    metric: Metric,
+    grouping: Grouping,
+    members: list[Organization],
+    period: Period,
+) -> GroupingFigure:
+    """One query whatever the number of members: a filtered aggregate per member."""
+    scope = figures.metric_scope(viewer, metric)
+    subtrees = {org.pk: figures.subtree_q(metric, org) for org in members}
+    union = Q(pk__in=[])
+    for q in subtrees.values():
+        union |= q
+    name = grouping_field(metric)
+    attributed = Q(**{f"{name}_id": grouping.pk}) if name else Q(pk__in=[])
+
+    def total(condition: Q) -> Any:
+        if metric.value == "count":
+            return Count("pk", filter=condition)
+        return Sum(metric.value, filter=condition)
+
+    columns: dict[str, Any] = {"total": total(union)}
+    columns.update({f"m{pk}": total(q) for pk, q in subtrees.items()})
+    if name:
+        columns["attributed"] = total(attributed)
+    if not members and not name:
+        result: dict[str, Any] = {}
+    else:
+        result = (
+            metric.queryset()
+            .filter(
+                scope.records_q(org_field=metric.org_field),
+                figures.period_q(metric, period),
+                union | attributed,
+            )
+            .aggregate(**columns)
+        )
+    return GroupingFigure(
+        metric,
+        figures.plain(result.get("total")),
+        [(org, figures.plain(result.get(f"m{org.pk}"))) for org in members],
+        figures.plain(result.get("attributed")) if name else None,
+    )
+
+
+def grouping_board(viewer: Actor, grouping: Grouping, period: Period) -> GroupingBoard:
+    """The additive metrics the viewer may see, for the grouping's members and period."""
+    members = grouping_members(viewer, grouping, period)
+    board = GroupingBoard(grouping=grouping, period=period, members=members)
+    for metric in figures.visible_metrics(viewer):
+        if metric.additive:
+            board.figures.append(_grouping_figure(viewer, metric, grouping, members, period))
+    return board
 
 
 # --- indicators ----------------------------------------------------------------------

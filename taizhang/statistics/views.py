@@ -49,6 +49,12 @@ def figure_url(metric: Metric | str, org: Organization, period: Period) -> str:
     return f"{reverse('statistics:figure', args=[name])}?{query}"
 
 
+def attributed_url(metric: Metric, grouping: Any, period: Period) -> str:
+    """The drill-down of the rows attributed to a grouping."""
+    query = urlencode({"grouping": grouping.pk, "period": period.key})
+    return f"{reverse('statistics:figure', args=[metric.name])}?{query}"
+
+
 def dashboard_url(org: Organization, period: Period, metric: str = "") -> str:
     params = {"org": org.pk, "period": period.key}
     if metric:
@@ -182,11 +188,72 @@ def live_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(VIEW)
+def grouping_list_view(request: HttpRequest) -> HttpResponse:
+    """The groupings (联创协作组) whose figures the viewer may read."""
+    viewer = viewer_of(request)
+    period = _period(request)
+    return render(
+        request,
+        "statistics/grouping_list.html",
+        {"groupings": list(selectors.groupings_for(viewer)), "period": period},
+    )
+
+
+@requires(VIEW)
+def grouping_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """A grouping's figures for the period: its members' subtrees together and one by
+    one, and what was attributed to it, each computed from the records in the viewer's
+    scope and linked to them."""
+    viewer = viewer_of(request)
+    grouping = selectors.get_grouping_for_viewer(viewer, pk)
+    period = _period(request)
+    board = selectors.grouping_board(viewer, grouping, period)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    quiet: dict[str, list[dict[str, Any]]] = {}
+    for item in board.figures:
+        metric = item.metric
+        nothing = not (item.total or item.attributed)
+        (quiet if nothing else groups).setdefault(_module_of(metric), []).append(
+            {
+                "metric": metric,
+                "text": show(metric, item.total),
+                "attributed": None if item.attributed is None else show(metric, item.attributed),
+                "attributed_href": attributed_url(metric, grouping, period),
+                "members": [
+                    {
+                        "org": org,
+                        "text": show(metric, value),
+                        "href": figure_url(metric, org, period),
+                    }
+                    for org, value in item.members
+                ],
+            }
+        )
+    base = reverse("statistics:grouping", args=[grouping.pk])
+    context: dict[str, Any] = {
+        "grouping": grouping,
+        "period": period,
+        "members": board.members,
+        "groups": [
+            (module_label(name), groups.get(name, []), quiet.get(name, []))
+            for name in dict.fromkeys([*groups, *quiet])
+        ],
+        "base": base,
+        "previous": period.previous(),
+        "next": _next(period),
+    }
+    return render(request, "statistics/grouping.html", context)
+
+
+@requires(VIEW)
 def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
     """The records behind a figure, in the viewer's scope, with its definition and the
-    grants that let the viewer see them."""
+    grants that let the viewer see them. With ``grouping=<id>``: the rows attributed to
+    that grouping, wherever they are booked in the viewer's scope."""
     viewer = viewer_of(request)
     chosen = selectors.get_metric_for_viewer(viewer, metric)
+    if request.GET.get("grouping"):
+        return _attributed_view(request, chosen)
     org = selectors.get_org_for_viewer(viewer, request.GET.get("org"))
     period = _period(request)
     counted = selectors.effective_period(chosen, period)
@@ -219,6 +286,46 @@ def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
         "reasons": scope.explain(org),
         "partial": not figures.covers_subtree(scope, org),
         "back": dashboard_url(org, period, chosen.name),
+    }
+    return render(request, "statistics/figure.html", context)
+
+
+def _entries(chosen: Metric, rows: Any, page: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "row": row,
+            "org": _org_of(row, chosen.org_field),
+            "date": _resolve(row, chosen.date_field),
+            "contribution": _contribution(chosen, row),
+            "url": getattr(row, "get_absolute_url", lambda: "")(),
+        }
+        for row in page
+    ]
+
+
+def _attributed_view(request: HttpRequest, chosen: Metric) -> HttpResponse:
+    viewer = viewer_of(request)
+    grouping = selectors.get_grouping_for_viewer(viewer, request.GET.get("grouping"))
+    if selectors.grouping_field(chosen) is None:
+        raise Http404
+    period = _period(request)
+    rows = selectors.attributed_rows(viewer, chosen, grouping, period)
+    value, count = figures.aggregate(chosen, rows)
+    listing = rows.select_related(chosen.org_field).order_by(
+        f"-{figures.date_lookup(chosen)}", "-pk"
+    )
+    page = Paginator(listing, 50).get_page(request.GET.get("page"))
+    back = f"{reverse('statistics:grouping', args=[grouping.pk])}?period={period.key}"
+    context = {
+        "metric": chosen,
+        "grouping": grouping,
+        "period": period,
+        "counted": period,
+        "value": show(chosen, value),
+        "count": count,
+        "page": page,
+        "entries": _entries(chosen, rows, page),
+        "back": back,
     }
     return render(request, "statistics/figure.html", context)
 
