@@ -192,7 +192,7 @@ def test_create_page_shows_the_membership_error(client, tree, personas, grouping
         },
     )
     assert response.status_code == 200
-    assert "not a member" in response.content.decode()
+    assert "不是该协作组的成员" in response.content.decode()
     assert not Activity.objects.exists()
 
 
