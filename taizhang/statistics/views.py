@@ -259,19 +259,11 @@ def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
     counted = selectors.effective_period(chosen, period)
     rows = figures.metric_rows(viewer, chosen, org, counted)
     value, count = figures.aggregate(chosen, rows)
-    org_path = chosen.org_field
-    listing = rows.select_related(org_path).order_by(f"-{figures.date_lookup(chosen)}", "-pk")
+    listing = rows.select_related(chosen.org_field).order_by(
+        f"-{figures.date_lookup(chosen)}", "-pk"
+    )
     page = Paginator(listing, 50).get_page(request.GET.get("page"))
-    entries = [
-        {
-            "row": row,
-            "org": _org_of(row, org_path),
-            "date": _resolve(row, chosen.date_field),
-            "contribution": _contribution(chosen, row),
-            "url": getattr(row, "get_absolute_url", lambda: "")(),
-        }
-        for row in page
-    ]
+    entries = _entries(chosen, page)
     scope = figures.metric_scope(viewer, chosen)
     context = {
         "metric": chosen,
@@ -290,7 +282,7 @@ def figure_view(request: HttpRequest, metric: str) -> HttpResponse:
     return render(request, "statistics/figure.html", context)
 
 
-def _entries(chosen: Metric, rows: Any, page: Any) -> list[dict[str, Any]]:
+def _entries(chosen: Metric, page: Any) -> list[dict[str, Any]]:
     return [
         {
             "row": row,
@@ -324,7 +316,7 @@ def _attributed_view(request: HttpRequest, chosen: Metric) -> HttpResponse:
         "value": show(chosen, value),
         "count": count,
         "page": page,
-        "entries": _entries(chosen, rows, page),
+        "entries": _entries(chosen, page),
         "back": back,
     }
     return render(request, "statistics/figure.html", context)

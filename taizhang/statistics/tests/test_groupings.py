@@ -117,7 +117,8 @@ def test_grouping_page_links_to_the_records(client, ledger, personas, grouping):
     assert page.status_code == 200
     html = page.content.decode()
     assert f"/statistics/figures/activities.count/?org={ledger.community_b.pk}" in html
-    assert f"/statistics/figures/activities.count/?grouping={grouping.pk}&amp;period=2026-03" in html
+    attributed = f"/statistics/figures/activities.count/?grouping={grouping.pk}&amp;period=2026-03"
+    assert attributed in html
     assert f"/organizations/groupings/{grouping.pk}/" in html
 
 
