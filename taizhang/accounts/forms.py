@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.accounts.permissions import GRANT
+from taizhang.accounts.permissions import MANAGE_GRANTS
 from taizhang.core.actors import Actor
-from taizhang.organizations.models import Organization
+from taizhang.organizations.widgets import OrganizationPickField, bind_viewer
 
 
 class LoginForm(forms.Form):
@@ -28,9 +28,9 @@ class PasswordChangeForm(forms.Form):
 
 
 class GrantForm(forms.Form):
-    """A new grant; the organization is chosen by its code among those the security
-    administrator manages (``GRANT`` policy), so an unknown code and one outside her
-    part of the tree read the same."""
+    """A new grant; the organization is picked (or typed: code or exact name) among
+    those where the security administrator holds the grant function, so an unknown one
+    and one outside her part of the tree read the same."""
 
     role = forms.ChoiceField(label=_("Role"))
     scope_kind = forms.ChoiceField(
@@ -40,7 +40,8 @@ class GrantForm(forms.Form):
             "ledgers that keep who created a record; the organization is the user's own."
         ),
     )
-    organization_code = forms.CharField(label=_("Organization code"), max_length=32)
+    # The field keeps its old name: API clients and scripts post a code under it.
+    organization_code = OrganizationPickField(label=_("Organization"), purpose=MANAGE_GRANTS)
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         from taizhang.accounts.models import ScopeKind
@@ -48,17 +49,11 @@ class GrantForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.viewer = viewer
+        bind_viewer(self, viewer)
         self.fields["role"].choices = role_choices()  # type: ignore[attr-defined]
         self.fields["scope_kind"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in ScopeKind.choices if value != ScopeKind.LISTED
         ]
-
-    def clean_organization_code(self) -> Organization:
-        code = self.cleaned_data["organization_code"]
-        org = GRANT.org_choices(self.viewer).filter(code=code).first()
-        if org is None:
-            raise forms.ValidationError(_("No organization with this code in your scope."))
-        return org
 
 
 class AccountForm(forms.Form):
