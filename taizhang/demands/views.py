@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_filename, export_filters, export_record, xlsx_response
 from taizhang.core.forms import submit
 from taizhang.demands import services
-from taizhang.demands.exports import demands_workbook
+from taizhang.demands.exports import demands_workbook, scope_name
 from taizhang.demands.forms import (
     AssignForm,
     DemandForm,
@@ -99,17 +99,21 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(VIEW)
-def demand_export_view(request: HttpRequest) -> FileResponse:
+def demand_export_view(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel; requesters' contact data is always masked here."""
     viewer = viewer_of(request)
     tab = request.GET.get("tab", "all")
-    demands = demand_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
-    content = demands_workbook(demands)
-    return FileResponse(
-        io.BytesIO(content),
-        as_attachment=True,
-        filename=f"demands-{timezone.localdate():%Y%m%d}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    filters = _filters(request)
+    demands = demand_list(viewer=viewer, **filters, **TABS.get(tab, {}))
+    today = timezone.localdate()
+    org_name = scope_name(viewer, VIEW, filters.get("subtree_of"))
+    written = demands_workbook(demands, organization_name=org_name, as_of=today)
+    export_record(
+        actor=viewer, action="demands.export", rows=written.rows, filters=export_filters(request)
+    )
+    filename = export_filename(ledger=_("Demand ledger"), organization_name=org_name, as_of=today)
+    return xlsx_response(
+        written.content, filename=filename, ascii_filename=f"demands-{today:%Y-%m-%d}.xlsx"
     )
 
 

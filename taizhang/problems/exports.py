@@ -1,91 +1,90 @@
-"""The problem list as an Excel 挂账销号台账 (openpyxl)."""
+"""The problem list as an Excel 挂账销号台账, through core's shared writer."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from taizhang.core.exports import DATE, INTEGER, Column, Written, write_workbook
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
 from taizhang.problems.models import Problem
 
-WIDTHS = [6, 14, 36, 12, 10, 10, 18, 18, 20, 10, 10, 12, 36, 10, 12, 12, 10, 36, 8]
+
+def scope_name(viewer: Any, permission: str, org: Organization | None = None) -> str:
+    """The organization a file is about: the filtered one, else the viewer's granted ones."""
+    if org is not None:
+        return org.short_name
+    ids = [fact.org_id for fact in scope_for(viewer, permission).grants if fact.org_id]
+    names = Organization.objects.filter(pk__in=ids).order_by("path")
+    return "、".join(names.values_list("short_name", flat=True))
 
 
-def headers() -> list[str]:
+def columns() -> list[Column]:
     return [
-        _("Row no."),
-        _("Ledger number"),
-        _("Problem"),
-        _("Problem kind"),
-        _("Where it came from"),
-        _("Problem category"),
-        _("Owning unit"),
-        _("Lead unit"),
-        _("Co-units"),
-        _("Linked leader"),
-        _("Responsible person"),
-        _("Rectification deadline"),
-        _("Rectification measures"),
-        _("Ledger state"),
-        _("Put on the ledger on"),
-        _("Closed out on"),
-        _("Verifier"),
-        _("Rectification evidence"),
-        _("Overdue"),
+        Column(_("Row no."), INTEGER, width=6),
+        Column(_("Ledger number"), width=14),
+        Column(_("Problem"), width=36, wrap=True),
+        Column(_("Problem kind"), width=12),
+        Column(_("Where it came from"), width=10),
+        Column(_("Problem category"), width=10),
+        Column(_("Owning unit"), width=18),
+        Column(_("Lead unit"), width=18),
+        Column(_("Co-units"), width=20, wrap=True),
+        Column(_("Linked leader"), width=10),
+        Column(_("Responsible person"), width=10),
+        Column(_("Rectification deadline"), DATE, width=12),
+        Column(_("Rectification measures"), width=36, wrap=True),
+        Column(_("Ledger state"), width=10),
+        Column(_("Put on the ledger on"), DATE, width=12),
+        Column(_("Closed out on"), DATE, width=12),
+        Column(_("Verifier"), width=10),
+        Column(_("Rectification evidence"), width=36, wrap=True),
+        Column(_("Overdue"), width=8),
     ]
 
 
-def problems_workbook(problems: Iterable[Problem]) -> bytes:
-    """One sheet, one row per problem, the columns of a 挂账销号台账."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = _("Problem ledger")[:31]
-    title = _("Problem ledger (put on the ledger, closed out with evidence)")
-    sheet.append([f"{title} · {timezone.localdate():%Y-%m-%d}"])
-    sheet.append(headers())
-    sheet["A1"].font = Font(bold=True, size=14)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F0F2F5")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+def headers() -> list[str]:
+    return [column.title for column in columns()]
+
+
+def _rows(problems: Iterable[Problem]) -> Iterator[list[Any]]:
     yes, no = _("Yes"), _("No")
     for index, p in enumerate(problems, start=1):
-        sheet.append(
-            [
-                index,
-                p.number,
-                p.title,
-                p.kind.name,
-                p.get_source_display(),
-                p.get_category_display(),
-                p.org.short_name,
-                p.lead_unit.short_name,
-                "、".join(u.short_name for u in p.co_units.all()),
-                p.linked_leader.name if p.linked_leader else "",
-                p.responsible.name if p.responsible else "",
-                p.deadline,
-                p.measures,
-                p.get_state_display(),
-                p.raised_on,
-                p.closed_on,
-                p.verifier.name if p.verifier else "",
-                p.evidence_text,
-                yes if p.is_overdue else no,
-            ]
-        )
-    for column, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = width
-    for row in sheet.iter_rows(min_row=3, min_col=12, max_col=16):
-        for cell in row:
-            if cell.value is not None and cell.column in (12, 15, 16):
-                cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "D3"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        yield [
+            index,
+            p.number,
+            p.title,
+            p.kind.name,
+            p.get_source_display(),
+            p.get_category_display(),
+            p.org.short_name,
+            p.lead_unit.short_name,
+            "、".join(u.short_name for u in p.co_units.all()),
+            p.linked_leader.name if p.linked_leader else "",
+            p.responsible.name if p.responsible else "",
+            p.deadline,
+            p.measures,
+            p.get_state_display(),
+            p.raised_on,
+            p.closed_on,
+            p.verifier.name if p.verifier else "",
+            p.evidence_text,
+            yes if p.is_overdue else no,
+        ]
+
+
+def problems_workbook(
+    problems: Iterable[Problem], *, organization_name: str, as_of: dt.date
+) -> Written:
+    """One sheet, one row per problem, the columns of a 挂账销号台账."""
+    return write_workbook(
+        title=_("Problem ledger"),
+        organization_name=organization_name,
+        as_of=as_of,
+        columns=columns(),
+        rows=_rows(problems),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -18,10 +17,11 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
+from taizhang.core.exports import export_filename, export_filters, export_record, xlsx_response
 from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.problems import services
-from taizhang.problems.exports import problems_workbook
+from taizhang.problems.exports import problems_workbook, scope_name
 from taizhang.problems.forms import (
     ProblemEditForm,
     ProblemForm,
@@ -122,18 +122,23 @@ def problem_pending_view(request: HttpRequest) -> HttpResponse:
 
 
 @requires(VIEW)
-def problem_export_view(request: HttpRequest) -> FileResponse:
-    """The filtered list as an Excel 挂账销号台账."""
+def problem_export_view(request: HttpRequest) -> HttpResponse:
+    """The filtered list as an Excel 挂账销号台账, named after the ledger and organization."""
     viewer = viewer_of(request)
     tab = request.GET.get("tab", "all")
-    problems = problem_list(viewer=viewer, **_filters(request), **TABS.get(tab, {}))
-    content = problems_workbook(problems.prefetch_related("co_units"))
-    filename = f"problems-{timezone.localdate():%Y%m%d}.xlsx"
-    return FileResponse(
-        io.BytesIO(content),
-        as_attachment=True,
-        filename=filename,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    filters = _filters(request)
+    problems = problem_list(viewer=viewer, **filters, **TABS.get(tab, {}))
+    today = timezone.localdate()
+    org_name = scope_name(viewer, VIEW, filters.get("subtree_of"))
+    written = problems_workbook(
+        problems.prefetch_related("co_units"), organization_name=org_name, as_of=today
+    )
+    export_record(
+        actor=viewer, action="problems.export", rows=written.rows, filters=export_filters(request)
+    )
+    filename = export_filename(ledger=_("Problem ledger"), organization_name=org_name, as_of=today)
+    return xlsx_response(
+        written.content, filename=filename, ascii_filename=f"problems-{today:%Y-%m-%d}.xlsx"
     )
 
 

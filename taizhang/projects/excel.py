@@ -1,17 +1,26 @@
-"""The project list as the Excel 台账 clerks keep: one row per project."""
+"""The project list as the Excel 台账 clerks keep: one row per project, core's writer."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable
+import datetime as dt
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
+from taizhang.core.exports import (
+    DATE,
+    DECIMAL,
+    INTEGER,
+    MONEY,
+    YEAR,
+    Column,
+    Written,
+    write_workbook,
+)
+from taizhang.organizations.models import Organization
+from taizhang.organizations.scope import scope_for
 from taizhang.projects.models import Project, Stage
 
 WAN = Decimal(10_000)
@@ -22,33 +31,46 @@ def _wan(value: int | None) -> Decimal | None:
     return None if value is None else Decimal(value) / WAN
 
 
-def headers() -> list[str]:
-    columns = [
-        _("No."),
-        _("Project name"),
-        _("Category"),
-        _("Owning organization"),
-        _("Lead unit"),
-        _("Co-units"),
-        _("Linked leader"),
-        _("Responsible person"),
-        _("Location"),
-        _("Total investment (10k yuan)"),
-        _("Plan year"),
-        _("Planned investment this year (10k yuan)"),
-        _("Completed investment (10k yuan)"),
-        _("Building area (m²)"),
-        _("Land (mu)"),
-        _("Capacity"),
-        _("Expected jobs"),
-        _("Current stage"),
-        _("In this stage since"),
+def columns() -> list[Column]:
+    result = [
+        Column(_("No."), INTEGER, width=6),
+        Column(_("Project name"), width=30, wrap=True),
+        Column(_("Category"), width=10),
+        Column(_("Owning organization"), width=16),
+        Column(_("Lead unit"), width=14),
+        Column(_("Co-units"), width=16, wrap=True),
+        Column(_("Linked leader"), width=10),
+        Column(_("Responsible person"), width=10),
+        Column(_("Location"), width=16, wrap=True),
+        Column(_("Total investment (10k yuan)"), MONEY, width=14, summed=True),
+        Column(_("Plan year"), YEAR, width=8),
+        Column(_("Planned investment this year (10k yuan)"), MONEY, width=14, summed=True),
+        Column(_("Completed investment (10k yuan)"), MONEY, width=14, summed=True),
+        Column(_("Building area (m²)"), DECIMAL, width=12, summed=True),
+        Column(_("Land (mu)"), DECIMAL, width=10, summed=True),
+        Column(_("Capacity"), width=12),
+        Column(_("Expected jobs"), INTEGER, width=10, summed=True),
+        Column(_("Current stage"), width=10),
+        Column(_("In this stage since"), DATE),
     ]
     for stage in DATED_STAGES:
-        columns.append(_("%(stage)s planned") % {"stage": stage.label})
-        columns.append(_("%(stage)s actual") % {"stage": stage.label})
-    columns += [_("Overdue"), _("Latest progress")]
-    return columns
+        result.append(Column(_("%(stage)s planned") % {"stage": stage.label}, DATE))
+        result.append(Column(_("%(stage)s actual") % {"stage": stage.label}, DATE))
+    result += [Column(_("Overdue"), width=6), Column(_("Latest progress"), width=30, wrap=True)]
+    return result
+
+
+def headers() -> list[str]:
+    return [column.title for column in columns()]
+
+
+def scope_name(viewer: Any, permission: str, org: Organization | None = None) -> str:
+    """The organization a file is about: the filtered one, else the viewer's granted ones."""
+    if org is not None:
+        return org.short_name
+    ids = [fact.org_id for fact in scope_for(viewer, permission).grants if fact.org_id]
+    names = Organization.objects.filter(pk__in=ids).order_by("path")
+    return "、".join(names.values_list("short_name", flat=True))
 
 
 def _row(number: int, project: Any) -> list[Any]:
@@ -88,34 +110,20 @@ def _row(number: int, project: Any) -> list[Any]:
     return row
 
 
-def project_workbook(projects: Iterable[Project], *, title: str) -> bytes:
-    """Build the workbook in memory and return its bytes."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = _("Key projects")
-    columns = headers()
-    ws.append(columns)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="F0F2F5")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    count = 0
-    for count, project in enumerate(projects, start=1):
-        ws.append(_row(count, project))
-    for index, header in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        ws.column_dimensions[letter].width = (
-            30 if index in (2, len(columns)) else max(10, min(len(header) * 2, 22))
-        )
-        for cell in ws[letter][1:]:
-            if hasattr(cell.value, "isoformat"):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(cell.value, Decimal):
-                cell.number_format = "#,##0.00"
-    ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
-    wb.properties.title = title
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def _rows(projects: Iterable[Project]) -> Iterator[list[Any]]:
+    for number, project in enumerate(projects, start=1):
+        yield _row(number, project)
+
+
+def project_workbook(
+    projects: Iterable[Project], *, title: str, organization_name: str, as_of: dt.date
+) -> Written:
+    """Stream the projects into the shared 台账 layout, with a 合计 row for the money."""
+    return write_workbook(
+        title=title,
+        sheet_title=_("Key projects"),
+        organization_name=organization_name,
+        as_of=as_of,
+        columns=columns(),
+        rows=_rows(projects),
+    )

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_filename, export_filters, export_record, xlsx_response
 from taizhang.core.forms import submit
 from taizhang.projects import services
-from taizhang.projects.excel import project_workbook
+from taizhang.projects.excel import project_workbook, scope_name
 from taizhang.projects.forms import (
     ProgressForm,
     ProjectForm,
@@ -94,17 +95,19 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 def project_export(request: HttpRequest) -> HttpResponse:
     """The filtered list as an .xlsx 台账, one row per project."""
     viewer = viewer_of(request)
-    projects = export_rows(project_list(viewer=viewer, **_filters(request)))
+    filters = _filters(request)
+    projects = export_rows(project_list(viewer=viewer, **filters))
     today = timezone.localdate()
     title = _("Key project ledger")
-    content = project_workbook(projects, title=title)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    org_name = scope_name(viewer, VIEW, filters.get("org"))
+    written = project_workbook(projects, title=title, organization_name=org_name, as_of=today)
+    export_record(
+        actor=viewer, action="projects.export", rows=written.rows, filters=export_filters(request)
     )
-    filename = f"projects-{today:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    filename = export_filename(ledger=title, organization_name=org_name, as_of=today)
+    return xlsx_response(
+        written.content, filename=filename, ascii_filename=f"projects-{today:%Y-%m-%d}.xlsx"
+    )
 
 
 @requires(VIEW)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from taizhang.core.registry import METRICS
@@ -168,19 +168,29 @@ def test_mine_and_pending_pages(client, tree, personas):
 
 def test_export_has_ledger_columns_and_only_scoped_rows(client, tree, personas):
     """The Excel export carries the 挂账销号台账 header and only the viewer's rows."""
+    from urllib.parse import quote
+
+    from taizhang.core.models import AuditEvent
+
     make_problem(tree.community_a, title="A的问题")
     make_problem(tree.community_b, title="B的问题")
     login(client, personas.street_a)
     with translation.override("zh-hans"):
         response = client.get(reverse("problems:export"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    book = load_workbook(io.BytesIO(response.content))
     sheet = book.active
+    assert str(sheet["A1"].value).startswith("问题清单 · ")
     header = [c.value for c in sheet[2]]
     assert header[:3] == ["序号", "台账编号", "问题（事项）"]
     assert "整改时限" in header and "销号日期" in header
     titles = [row[2] for row in sheet.iter_rows(min_row=3, values_only=True)]
     assert titles == ["A的问题"]
+    today = timezone.localdate()
+    name = quote(f"问题清单_{tree.street_a.short_name}_{today:%Y-%m-%d}.xlsx")
+    assert f"filename*=UTF-8''{name}" in response["Content-Disposition"]
+    event = AuditEvent.objects.filter(action="problems.export").latest("pk")
+    assert event.changes["rows"] == 1
 
 
 def test_metrics_are_registered_with_real_fields():

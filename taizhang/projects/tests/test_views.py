@@ -164,16 +164,34 @@ def test_excel_export_has_the_ledger_columns(client, personas, project_a, tree):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    header = [cell.value for cell in sheet[1]]
+    assert str(sheet["A1"].value).startswith("重点项目台账 · ")
+    assert "截至日期" in sheet["A1"].value
+    header = [cell.value for cell in sheet[2]]
     assert header[:4] == ["序号", "项目名称", "类别", "所属组织"]
     assert "挂钩领导" in header
     assert "总投资（万元）" in header
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
-    assert len(rows) == 1
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 2  # the project and the 合计 row
     row = dict(zip(header, rows[0], strict=True))
     assert row["项目名称"] == "临溪锂电材料项目"
     assert row["总投资（万元）"] == 137700
     assert row["产能"] == "3万吨/年"
+    total = dict(zip(header, rows[1], strict=True))
+    assert total["序号"] == "合计"
+    assert total["总投资（万元）"] == 137700
+
+
+def test_excel_export_is_named_in_chinese_and_audited(client, personas, project_a):
+    """The file is named after the ledger, organization and date; the trail keeps the count."""
+    from taizhang.core.models import AuditEvent
+
+    login(client, personas.street_a)
+    response = client.get(reverse("projects:export"), {"q": "锂电"})
+    disposition = response["Content-Disposition"]
+    assert "filename*=UTF-8''%E9%87%8D%E7%82%B9%E9%A1%B9%E7%9B%AE%E5%8F%B0%E8%B4%A6_" in disposition
+    assert 'filename="projects-' in disposition
+    event = AuditEvent.objects.filter(action="projects.export").latest("pk")
+    assert event.changes == {"rows": 1, "filters": {"q": "锂电"}}
 
 
 def test_evidence_download_is_scoped(client, personas, project_a, settings, tmp_path):

@@ -1,0 +1,231 @@
+"""One Excel writer for every ledger's export: the 台账 a clerk prints and hands up.
+
+A module declares its columns and streams its rows; the writer gives every file the same
+layout: a title row (ledger, organization, 截至日期), a frozen header row with an
+autofilter, widths that fit, number formats, a 合计 row for the summed columns, and a
+landscape A4 print layout fit to width with the two top rows repeated on every page.
+The sheet is written in openpyxl's write-only mode so large exports stream.
+
+Values are never live formulas: text that Excel would read as one (= + - @, a leading tab
+or CR) is written as text with a quote prefix, and control characters the file format
+refuses are dropped rather than failing the whole export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+from django.db import transaction
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from taizhang.core.audit import audit_record
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+TEXT = "text"
+DATE = "date"
+MONEY = "money"  # a Decimal in 万元, two decimals
+INTEGER = "integer"
+YEAR = "year"  # 2026, never 2,026
+DECIMAL = "decimal"  # a measured quantity (m², 亩): up to two decimals
+
+FORMATS = {
+    DATE: "yyyy-mm-dd",
+    MONEY: "#,##0.00",
+    INTEGER: "#,##0",
+    YEAR: "0",
+    DECIMAL: "#,##0.##",
+}
+# A date needs about 11 character widths; below that Excel prints ###.
+MIN_WIDTHS = {DATE: 12, MONEY: 12, INTEGER: 6, YEAR: 6, DECIMAL: 10, TEXT: 6}
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
+THIN = Side(style="thin", color="999999")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its Chinese header (a lazy translation), unit, width and format."""
+
+    header: Any
+    kind: str = TEXT
+    unit: Any = ""
+    width: int | None = None
+    summed: bool = False
+    wrap: bool = False
+
+    @property
+    def title(self) -> str:
+        header = str(self.header)
+        return f"{header}（{self.unit}）" if self.unit else header
+
+    @property
+    def fitted_width(self) -> float:
+        """Wide enough for its header (a Chinese character is two widths) and its format."""
+        header = sum(2 if ord(char) > 0x2E7F else 1 for char in self.title) + 2
+        floor = MIN_WIDTHS.get(self.kind, 6)
+        if self.width is not None:
+            return max(self.width, floor)
+        return max(floor, min(header, 24))
+
+
+@dataclass(frozen=True)
+class Written:
+    """The bytes of the file and how many data rows it holds."""
+
+    content: bytes
+    rows: int
+
+
+def clean_text(value: str) -> str:
+    """Drop the control characters an .xlsx cannot hold."""
+    cleaned: str = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return cleaned
+
+
+def _cell(sheet: Any, value: Any, column: Column) -> WriteOnlyCell:
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        value = value.replace(tzinfo=None)
+    elif isinstance(value, float):
+        value = Decimal(str(value))
+    elif value is not None and not isinstance(value, (str, int, Decimal, dt.date)):
+        value = str(value)
+    quoted = False
+    if isinstance(value, str):
+        value = clean_text(value)
+        quoted = value.startswith(FORMULA_START)
+    cell = WriteOnlyCell(sheet, value=value)
+    if quoted:
+        # Stored as a string, shown as typed, and kept text if someone edits the cell.
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if column.kind in FORMATS and not isinstance(value, str):
+        cell.number_format = FORMATS[column.kind]
+    if column.wrap:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    cell.border = BOX
+    return cell
+
+
+def write_workbook(
+    *,
+    title: Any,
+    organization_name: str,
+    as_of: dt.date,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Any]],
+    sheet_title: Any = None,
+) -> Written:
+    """Stream ``rows`` (one value per column) into a print-ready workbook."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(clean_text(str(sheet_title or title))[:31] or "Sheet1")
+    last = get_column_letter(len(columns))
+    for index, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = column.fitted_width
+    sheet.freeze_panes = "A3"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.print_title_rows = "1:2"
+
+    heading = _("%(ledger)s · %(organization)s · as of %(date)s") % {
+        "ledger": title,
+        "organization": organization_name,
+        "date": f"{as_of:%Y-%m-%d}",
+    }
+    title_cell = WriteOnlyCell(sheet, value=clean_text(heading))
+    title_cell.font = Font(bold=True, size=14)
+    sheet.append([title_cell])
+    header_cells = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=clean_text(column.title))
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        cell.border = BOX
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
+
+    sums: dict[int, Decimal] = {i: Decimal(0) for i, c in enumerate(columns) if c.summed}
+    count = 0
+    for row in rows:
+        count += 1
+        values = list(row)
+        if len(values) != len(columns):
+            raise ValueError(f"row {count} has {len(values)} values for {len(columns)} columns")
+        for index in sums:
+            amount = values[index]
+            if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool):
+                sums[index] += amount
+        sheet.append([_cell(sheet, v, c) for v, c in zip(values, columns, strict=True)])
+    if sums:
+        total_row: list[Any] = []
+        for index, column in enumerate(columns):
+            total: Any = None
+            if index == 0:
+                total = pgettext("sum row of an export", "Total")
+            if index in sums:
+                total = sums[index] if column.kind != INTEGER else int(sums[index])
+            cell = _cell(sheet, total, column)
+            cell.font = Font(bold=True)
+            total_row.append(cell)
+        sheet.append(total_row)
+    sheet.auto_filter.ref = f"A2:{last}{count + 2}"
+    book.properties.title = clean_text(str(title))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Written(content=buffer.getvalue(), rows=count)
+
+
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
+
+
+def export_filename(*, ledger: Any, organization_name: str, as_of: dt.date) -> str:
+    """``问题清单_临溪街道_2026-12-01.xlsx``: what a clerk saves and sends up."""
+    parts = [str(ledger), organization_name, f"{as_of:%Y-%m-%d}"]
+    name = "_".join(_UNSAFE_IN_NAME.sub("", part).strip() for part in parts if part)
+    return f"{name}.xlsx"
+
+
+def xlsx_response(content: bytes, *, filename: str, ascii_filename: str) -> HttpResponse:
+    """An attachment named in Chinese (RFC 6266 ``filename*``) with an ASCII fallback."""
+    response = HttpResponse(content, content_type=XLSX)
+    fallback = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_filename)
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+    return response
+
+
+def export_record(*, actor: Any, action: str, rows: int, filters: dict[str, Any]) -> None:
+    """Leave the export in the audit trail: who took how many rows, with which filters."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=action, changes={"rows": rows, "filters": filters})
+
+
+def export_filters(request: Any) -> dict[str, str]:
+    """The list filters an export was taken with, as the audit trail keeps them."""
+    return {key: value[:80] for key, value in request.GET.items() if value}

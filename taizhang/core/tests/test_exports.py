@@ -1,0 +1,130 @@
+"""The shared Excel writer: safe cells, the 台账 layout, print setup and file names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from decimal import Decimal
+from urllib.parse import quote
+
+import pytest
+from django.utils import translation
+from openpyxl import load_workbook
+
+from taizhang.core.exports import (
+    DATE,
+    INTEGER,
+    MONEY,
+    Column,
+    export_filename,
+    write_workbook,
+    xlsx_response,
+)
+
+AS_OF = dt.date(2026, 12, 1)
+COLUMNS = [
+    Column("序号", INTEGER),
+    Column("名称", width=30),
+    Column("日期", DATE),
+    Column("总投资", MONEY, unit="万元", summed=True),
+    Column("人数", INTEGER, summed=True),
+]
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
+
+
+def _sheet(rows, columns=COLUMNS):
+    written = write_workbook(
+        title="测试台账", organization_name="临溪街道", as_of=AS_OF, columns=columns, rows=rows
+    )
+    return written, load_workbook(io.BytesIO(written.content)).active
+
+
+def test_title_row_and_headers_with_units():
+    """Row 1 names the ledger, organization and 截至日期; row 2 the headers with units."""
+    written, sheet = _sheet([[1, "甲", AS_OF, Decimal("1.5"), 3]])
+    assert written.rows == 1
+    assert sheet["A1"].value == "测试台账 · 临溪街道 · 截至日期 2026-12-01"
+    assert [c.value for c in sheet[2]] == ["序号", "名称", "日期", "总投资（万元）", "人数"]
+    assert sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref == "A2:E3"  # the 合计 row stays out of the filter
+
+
+def test_formula_looking_values_are_text():
+    """= + - @ and a leading tab stay text: never a live formula."""
+    values = ['=HYPERLINK("http://x","y")', "+1+1", "-2", "@SUM(A1)", "\tcmd"]
+    _written, sheet = _sheet([[i, v, None, None, None] for i, v in enumerate(values)])
+    cells = [sheet.cell(row=3 + i, column=2) for i in range(len(values))]
+    assert [c.value for c in cells] == values
+    assert all(c.data_type == "s" for c in cells)
+    assert all(c.quotePrefix for c in cells)
+
+
+def test_control_character_is_stripped_not_fatal():
+    """A control character in a name is dropped; the export still answers."""
+    _written, sheet = _sheet([[1, "临溪\x01街道\x1f项目", None, None, None]])
+    assert sheet["B3"].value == "临溪街道项目"
+
+
+def test_widths_and_number_formats():
+    """Dates get yyyy-mm-dd and room enough to avoid ###; money two decimals."""
+    _written, sheet = _sheet([[1, "甲", AS_OF, Decimal("13.77"), 3]])
+    assert sheet.column_dimensions["B"].width == 30
+    assert sheet.column_dimensions["C"].width >= 12
+    assert sheet["C3"].number_format == "yyyy-mm-dd"
+    assert sheet["C3"].value == dt.datetime(2026, 12, 1)
+    assert sheet["D3"].number_format == "#,##0.00"
+    assert sheet["E3"].number_format == "#,##0"
+
+
+def test_print_layout_landscape_fit_to_width_with_titles():
+    """A4 landscape, one page wide, the title and header rows on every printed page."""
+    _written, sheet = _sheet([[1, "甲", AS_OF, Decimal(1), 1]])
+    assert sheet.page_setup.orientation == "landscape"
+    assert str(sheet.page_setup.paperSize) == "9"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$2"
+
+
+def test_sum_row_adds_the_summed_columns():
+    """合计 adds money and counts; unsummed columns stay empty; None is skipped."""
+    rows = [
+        [1, "甲", AS_OF, Decimal("1.25"), 3],
+        [2, "乙", None, None, 4],
+        [3, "丙", None, Decimal("2.50"), None],
+    ]
+    written, sheet = _sheet(rows)
+    assert written.rows == 3
+    total = [c.value for c in sheet[6]]
+    assert total == ["合计", None, None, 3.75, 7]
+    assert sheet.auto_filter.ref == "A2:E5"
+
+
+def test_no_sum_row_without_summed_columns():
+    columns = [Column("名称"), Column("日期", DATE)]
+    _written, sheet = _sheet([["甲", AS_OF]], columns=columns)
+    assert sheet.max_row == 3
+
+
+def test_aware_datetimes_are_written_in_local_time():
+    moment = dt.datetime(2026, 12, 1, 0, 30, tzinfo=dt.UTC)
+    columns = [Column("时间", DATE)]
+    _written, sheet = _sheet([[moment]], columns=columns)
+    assert sheet["A3"].value == dt.datetime(2026, 12, 1, 8, 30)
+
+
+def test_chinese_file_name_with_ascii_fallback():
+    """RFC 6266: filename*=UTF-8'' for the Chinese name, a plain ASCII name beside it."""
+    name = export_filename(ledger="问题清单", organization_name="临溪/街道", as_of=AS_OF)
+    assert name == "问题清单_临溪街道_2026-12-01.xlsx"
+    response = xlsx_response(b"x", filename=name, ascii_filename="problems-2026-12-01.xlsx")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="problems-2026-12-01.xlsx"; ')
+    assert f"filename*=UTF-8''{quote(name)}" in disposition
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
