@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
@@ -58,6 +59,9 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="F0F2F5")
 THIN = Side(style="thin", color="999999")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+MIDDLE = Alignment(vertical="center")
+LINE_HEIGHT = 14.5  # points per line of 11 pt text
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,12 @@ class Column:
     unit: Any = ""
     width: int | None = None
     summed: bool = False
-    wrap: bool = False
+    # Text wraps unless told otherwise: a clipped name on paper is a name lost.
+    wrap: bool | None = None
+
+    @property
+    def wraps(self) -> bool:
+        return self.kind == TEXT if self.wrap is None else self.wrap
 
     @property
     def title(self) -> str:
@@ -79,7 +88,7 @@ class Column:
     @property
     def fitted_width(self) -> float:
         """Wide enough for its header (a Chinese character is two widths) and its format."""
-        header = sum(2 if ord(char) > 0x2E7F else 1 for char in self.title) + 2
+        header = _display_width(self.title) + 2
         floor = MIN_WIDTHS.get(self.kind, 6)
         if self.width is not None:
             return max(self.width, floor)
@@ -92,6 +101,34 @@ class Written:
 
     content: bytes
     rows: int
+
+
+def _display_width(text: str) -> int:
+    """Excel's width units: a Chinese character takes two."""
+    return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+def _lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` wide (measured in LibreOffice:
+    a Chinese character prints about 1.8 units wide)."""
+    room = max(1.0, width - 0.5)
+    weights = (
+        sum(1.8 if ord(char) > 0x2E7F else 1.0 for char in part) for part in text.split("\n")
+    )
+    return sum(max(1, math.ceil(weight / room)) for weight in weights)
+
+
+def _height(values: Sequence[Any], columns: Sequence[Column]) -> float | None:
+    """A row height for wrapped text; LibreOffice does not grow rows on opening a file."""
+    lines = max(
+        (
+            _lines(value, column.fitted_width)
+            for value, column in zip(values, columns, strict=True)
+            if column.wraps and isinstance(value, str) and value
+        ),
+        default=1,
+    )
+    return LINE_HEIGHT * lines + 2 if lines > 1 else None
 
 
 def clean_text(value: str) -> str:
@@ -120,10 +157,20 @@ def _cell(sheet: Any, value: Any, column: Column) -> WriteOnlyCell:
         cell.quotePrefix = True
     if column.kind in FORMATS and not isinstance(value, str):
         cell.number_format = FORMATS[column.kind]
-    if column.wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    cell.alignment = WRAP if column.wraps else MIDDLE
     cell.border = BOX
     return cell
+
+
+def _append(
+    sheet: Any, index: int, cells: list[Any], values: Sequence[Any], columns: Sequence[Column]
+) -> None:
+    """Append row ``index``, tall enough for its wrapped text; forget the height once written."""
+    height = _height(values, columns)
+    if height is not None:
+        sheet.row_dimensions[index].height = height
+    sheet.append(cells)
+    sheet.row_dimensions.pop(index, None)
 
 
 def write_workbook(
@@ -167,7 +214,8 @@ def write_workbook(
         cell.border = BOX
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         header_cells.append(cell)
-    sheet.append(header_cells)
+    wrapped = [replace(c, wrap=True) for c in columns]
+    _append(sheet, 2, header_cells, [c.title for c in columns], wrapped)
 
     sums: dict[int, Decimal] = {i: Decimal(0) for i, c in enumerate(columns) if c.summed}
     count = 0
@@ -180,7 +228,8 @@ def write_workbook(
             amount = values[index]
             if isinstance(amount, (int, Decimal)) and not isinstance(amount, bool):
                 sums[index] += amount
-        sheet.append([_cell(sheet, v, c) for v, c in zip(values, columns, strict=True)])
+        cells = [_cell(sheet, v, c) for v, c in zip(values, columns, strict=True)]
+        _append(sheet, count + 2, cells, [cell.value for cell in cells], columns)
     if sums:
         total_row: list[Any] = []
         for index, column in enumerate(columns):

@@ -128,3 +128,12 @@ def test_chinese_file_name_with_ascii_fallback():
     assert disposition.startswith('attachment; filename="problems-2026-12-01.xlsx"; ')
     assert f"filename*=UTF-8''{quote(name)}" in disposition
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_wrapped_text_gets_a_row_tall_enough():
+    """A long name wraps and its row grows; LibreOffice would otherwise clip it on paper."""
+    long_name = "临溪街道" * 12
+    _written, sheet = _sheet([[1, long_name, None, None, None], [2, "短", None, None, None]])
+    assert sheet["B3"].alignment.wrap_text is True
+    assert sheet.row_dimensions[3].height > 3 * 14
+    assert sheet.row_dimensions[4].height is None

@@ -245,3 +245,16 @@ def test_project_slots_render_through_the_template_tag(rf, tree, personas):
     assert html.count("阻点一") == 2
     assert "B的阻点" not in html
     assert "origin_type=organizations.organization" in html
+
+
+def test_export_survives_a_control_character_and_keeps_formulas_as_text(client, tree, personas):
+    """A control character in a title no longer answers 500; =… stays text."""
+    make_problem(tree.community_a, title="坏\x01字符")
+    make_problem(tree.community_a, title='=HYPERLINK("http://x")')
+    login(client, personas.street_a)
+    response = client.get(reverse("problems:export"))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    titles = {row[2].value: row[2] for row in sheet.iter_rows(min_row=3)}
+    assert "坏字符" in titles
+    assert titles['=HYPERLINK("http://x")'].data_type == "s"
