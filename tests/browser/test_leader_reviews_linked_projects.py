@@ -64,7 +64,12 @@ def test_leader_reviews_linked_projects(page, live_server):
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
     sheet = load_workbook(io.BytesIO(Path(download.path()).read_bytes())).active
-    header = [cell.value for cell in sheet[1]]
+    # Row 1 is the title (ledger, organization, 截至日期), row 2 the header, then the
+    # projects numbered 1, 2, … and a 合计 row.
+    assert str(sheet["A1"].value).startswith("重点项目台账")
+    header = [cell.value for cell in sheet[2]]
     assert header[:3] == ["序号", "项目名称", "类别"]
-    names = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert rows[-1][0] == "合计"
+    names = [row[1] for row in rows if isinstance(row[0], int)]
     assert set(names) == {"望澜别人挂钩的项目", "临溪年产3万吨电池材料项目"}
