@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.exports import DATE, Column, Written, write_workbook
 from taizhang.demands.models import Demand
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import scope_title
 
 
 def columns() -> list[Column]:
@@ -37,12 +37,8 @@ def headers() -> list[str]:
 
 
 def scope_name(viewer: Any, permission: str, org: Organization | None = None) -> str:
-    """The organization a file is about: the filtered one, else the viewer's granted ones."""
-    if org is not None:
-        return org.short_name
-    ids = [fact.org_id for fact in scope_for(viewer, permission).grants if fact.org_id]
-    names = Organization.objects.filter(pk__in=ids).order_by("path")
-    return "、".join(names.values_list("short_name", flat=True))
+    """The organization a file is about (``organizations.policy.scope_title``)."""
+    return scope_title(viewer, permission, org)
 
 
 def _rows(demands: Iterable[Demand]) -> Iterator[list[Any]]:

@@ -262,3 +262,13 @@ def _as_pk(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def scope_title(viewer: Actor | None, permission: str, org: Organization | None = None) -> str:
+    """What a file or page is about, in words: the chosen organization, else the
+    organizations the viewer's grants for ``permission`` name (an export's title)."""
+    if org is not None:
+        return org.short_name or org.name
+    ids = [fact.org_id for fact in scope_for(viewer, permission).grants if fact.org_id]
+    names = Organization.objects.filter(pk__in=ids).order_by("path")
+    return "、".join(names.values_list("short_name", flat=True))

@@ -10,17 +10,13 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.exports import DATE, INTEGER, Column, Written, write_workbook
 from taizhang.organizations.models import Organization
-from taizhang.organizations.scope import scope_for
+from taizhang.organizations.policy import scope_title
 from taizhang.problems.models import Problem
 
 
 def scope_name(viewer: Any, permission: str, org: Organization | None = None) -> str:
-    """The organization a file is about: the filtered one, else the viewer's granted ones."""
-    if org is not None:
-        return org.short_name
-    ids = [fact.org_id for fact in scope_for(viewer, permission).grants if fact.org_id]
-    names = Organization.objects.filter(pk__in=ids).order_by("path")
-    return "、".join(names.values_list("short_name", flat=True))
+    """The organization a file is about (``organizations.policy.scope_title``)."""
+    return scope_title(viewer, permission, org)
 
 
 def columns() -> list[Column]:
