@@ -34,6 +34,7 @@ TAIZHANG_MODULES = [
     "evaluations",
     "pairing",
     "statistics",
+    "ingest",
 ]
 
 INSTALLED_APPS = [
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "ninja",
+    "django_tasks",
+    "django_tasks_db",
     *[f"taizhang.{name}" for name in TAIZHANG_MODULES],
     "taizhang.api",
 ]
@@ -160,6 +163,19 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = VAR_DIR / "media"
+
+# Background tasks (imports, large exports): django-tasks with its database backend, so
+# no broker is needed; ``taizhang worker`` runs them (``make run`` starts one).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The progress of a running task lives outside the database (core/jobs.py), in files
+# under var/ that the worker writes and the web process reads.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "progress"),
+    },
+}
 
 # Deployment facts that prod.py reads from the environment (docs/deploy.md); these are
 # the development values. No proxy is trusted: the audit trail records the direct peer.

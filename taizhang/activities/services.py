@@ -385,6 +385,32 @@ def activity_import(
     return built
 
 
+@transaction.atomic
+def activity_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the activities an import created (its batch is being undone): one audit event.
+
+    The ingest module calls this only while no later event touched those activities.
+    """
+    activities = list(Activity.objects.select_for_update().filter(pk__in=ids))
+    _require_hosts(acting_user, [a.org for a in activities])
+    attendance = list(
+        Attendance.objects.filter(activity__in=activities).values_list("pk", flat=True)
+    )
+    with rows_changing(Attendance, attendance), rows_changing(Activity, activities):
+        Attendance.objects.filter(pk__in=attendance).delete()
+        through: Any = Activity.co_orgs.through
+        through.objects.filter(activity_id__in=[a.pk for a in activities]).delete()
+        Activity.objects.filter(pk__in=[a.pk for a in activities]).delete()
+    audit_record(
+        actor=acting_user,
+        action="activity.import_undo",
+        object_type=Activity._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(activities), "source": source},
+    )
+    return len(activities)
+
+
 EDITABLE = {
     "kind",
     "title",

@@ -5,6 +5,7 @@ from taizhang.activities import dictionary_views, views
 urlpatterns = [
     path("", views.activity_list_view, name="list"),
     path("new/", views.activity_create_view, name="create"),
+    path("export/", views.activity_export, name="export"),
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit_view, name="edit"),
     path("<int:pk>/attendance/", views.activity_attendance_view, name="attendance"),

@@ -44,6 +44,7 @@ from taizhang.activities.selectors import (
 )
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import get_grouping_for_viewer, get_organization_for_viewer
@@ -54,12 +55,38 @@ MANAGE = "activities.manage"
 PAGE_SIZE = 50
 
 
-def _year(request: HttpRequest) -> int:
+def _year(get: Any) -> int:
     try:
-        year = int(request.GET.get("year", ""))
+        year = int(get.get("year", ""))
     except ValueError:
         return timezone.localdate().year
     return year if 2000 <= year <= 2100 else timezone.localdate().year
+
+
+def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The list's filters from the query string; the export reads the same ones."""
+    year = _year(get)
+    org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
+    # A grouping outside the viewer's scope is the same 404 as a missing one.
+    grouping = get_grouping_for_viewer(viewer, get["grouping"]) if get.get("grouping") else None
+    sort = get.get("sort", "")
+    return {
+        "year": year,
+        "kind": _choice(ActivityKind, get.get("kind", "")),
+        "venue_category": _choice(VenueCategory, get.get("venue", "")),
+        "subtree_of": org,
+        "grouping": grouping,
+        "start": dt.date(year, 1, 1),
+        "end": dt.date(year, 12, 31),
+        "q": get.get("q", "").strip()[:60],
+        "sort": sort if sort in SORTS else "",
+    }
+
+
+@requires(VIEW)
+def activity_export(request: HttpRequest) -> HttpResponse:
+    """The filtered ledger as an .xlsx (a background task when it is large)."""
+    return export_respond(request, "activities.activity")
 
 
 def _choice(model: Any, value: str) -> Any:
@@ -71,27 +98,11 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     """The ledger of activities with the year's figures for the chosen subtree."""
     viewer = viewer_of(request)
     get = request.GET
-    year = _year(request)
-    org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
-    # A grouping outside the viewer's scope is the same 404 as a missing one.
-    grouping = get_grouping_for_viewer(viewer, get["grouping"]) if get.get("grouping") else None
-    kind = _choice(ActivityKind, get.get("kind", ""))
-    venue = _choice(VenueCategory, get.get("venue", ""))
-    sort = get.get("sort", "")
-    sort = sort if sort in SORTS else ""
-    q = get.get("q", "").strip()[:60]
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    activities = activity_list(
-        viewer=viewer,
-        kind=kind,
-        venue_category=venue,
-        subtree_of=org,
-        grouping=grouping,
-        start=start,
-        end=end,
-        q=q,
-        sort=sort,
-    )
+    filters = list_filters(viewer, get)
+    year, org, grouping = filters["year"], filters["subtree_of"], filters["grouping"]
+    kind, venue, sort, q = filters["kind"], filters["venue_category"], filters["sort"], filters["q"]
+    start, end = filters["start"], filters["end"]
+    activities = activity_list(viewer=viewer, **{k: v for k, v in filters.items() if k != "year"})
     page = Paginator(activities, PAGE_SIZE).get_page(get.get("page"))
     return render(
         request,
@@ -386,7 +397,7 @@ def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def volunteer_list_view(request: HttpRequest) -> HttpResponse:
     """双报到: members' service in communities, with the year's person-times and hours."""
     viewer = viewer_of(request)
-    year = _year(request)
+    year = _year(request.GET)
     org = (
         get_organization_for_viewer(viewer, request.GET["org"]) if request.GET.get("org") else None
     )

@@ -17,7 +17,7 @@ import datetime as dt
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -181,6 +181,7 @@ def write_workbook(
     columns: Sequence[Column],
     rows: Iterable[Sequence[Any]],
     sheet_title: Any = None,
+    progress: Callable[[int], None] | None = None,
 ) -> Written:
     """Stream ``rows`` (one value per column) into a print-ready workbook."""
     book = Workbook(write_only=True)
@@ -230,6 +231,8 @@ def write_workbook(
                 sums[index] += amount
         cells = [_cell(sheet, v, c) for v, c in zip(values, columns, strict=True)]
         _append(sheet, count + 2, cells, [cell.value for cell in cells], columns)
+        if progress is not None and count % 1000 == 0:
+            progress(count)
     if sums:
         total_row: list[Any] = []
         for index, column in enumerate(columns):
@@ -278,3 +281,109 @@ def export_record(*, actor: Any, action: str, rows: int, filters: dict[str, Any]
 def export_filters(request: Any) -> dict[str, str]:
     """The list filters an export was taken with, as the audit trail keeps them."""
     return {key: value[:80] for key, value in request.GET.items() if value}
+
+
+# --- registered exports, inline or in the background -----------------------------------
+
+# Above this many rows an export runs as a background task and is downloaded when ready.
+BACKGROUND_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What a module's export builds for a viewer and the list's filters."""
+
+    columns: Sequence[Column]
+    rows: Iterable[Sequence[Any]]  # lazy: streamed into the sheet
+    count: int
+    organization_name: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """A ledger's export, registered from the module's manifest.
+
+    ``build(viewer, params)`` reads the list's filters from ``params`` (the query string,
+    as strings) exactly as the list page does, and scopes the rows to the viewer.
+    """
+
+    kind: str
+    title: Any
+    permission: str
+    ascii_name: str
+    build: Callable[[Any, Mapping[str, str]], Sheet]
+
+
+EXPORTS: dict[str, Export] = {}
+
+
+def register_export(export: Export) -> Export:
+    EXPORTS[export.kind] = export
+    return export
+
+
+def _write(
+    export: Export, viewer: Any, params: Mapping[str, str], progress: Any = None
+) -> tuple[Written, str]:
+    sheet = export.build(viewer, params)
+    today = timezone.localdate()
+    written = write_workbook(
+        title=export.title,
+        organization_name=sheet.organization_name,
+        as_of=today,
+        columns=sheet.columns,
+        rows=sheet.rows,
+        progress=None if progress is None else (lambda done: progress(done, sheet.count)),
+    )
+    export_record(
+        actor=viewer,
+        action=f"{export.kind.split('.')[0]}.export",
+        rows=written.rows,
+        filters=dict(params),
+    )
+    name = export_filename(
+        ledger=export.title, organization_name=sheet.organization_name, as_of=today
+    )
+    return written, name
+
+
+def export_respond(request: Any, kind: str) -> HttpResponse:
+    """Answer an export: the file at once, or a background task for a large one."""
+    from django.shortcuts import redirect
+
+    from taizhang.core.actors import viewer_of
+    from taizhang.core.jobs import job_start
+
+    export = EXPORTS[kind]
+    viewer = viewer_of(request)
+    params = export_filters(request)
+    sheet = export.build(viewer, params)
+    if sheet.count > BACKGROUND_ROWS:
+        job = job_start(
+            kind=EXPORT_JOB,
+            label=_("Export %(ledger)s") % {"ledger": export.title},
+            params={"export": kind, "filters": params},
+            acting_user=viewer,
+        )
+        return redirect("core:job", pk=job.pk)
+    written, name = _write(export, viewer, params)
+    today = timezone.localdate()
+    return xlsx_response(
+        written.content, filename=name, ascii_filename=f"{export.ascii_name}-{today:%Y-%m-%d}.xlsx"
+    )
+
+
+EXPORT_JOB = "core.export"
+
+
+def _export_job(job: Any, progress: Any) -> dict[str, Any]:
+    from django.core.files.base import ContentFile
+
+    export = EXPORTS[job.params["export"]]
+    viewer = job.created_by
+    if not viewer.has_function(export.permission):
+        raise PermissionError("The export's owner no longer holds its permission")
+    written, name = _write(export, viewer, job.params.get("filters", {}), progress)
+    job.file.save(f"export-{job.pk}.xlsx", ContentFile(written.content), save=False)
+    type(job).objects.filter(pk=job.pk).update(file=job.file.name, file_name=name)
+    return {"total": written.rows, "rows": written.rows}

@@ -28,3 +28,9 @@ register_nav(_("Audit trail"), "core:audit_list", "audit.view", order=900)
 
 register_permission("core.configure_calendar", _("Keep the holiday calendar"))
 grant_to_roles("core.configure_calendar", "system_admin")
+
+# Large exports run as background jobs (core/exports.py).
+from taizhang.core.exports import EXPORT_JOB, _export_job  # noqa: E402
+from taizhang.core.jobs import register_job_handler  # noqa: E402
+
+register_job_handler(EXPORT_JOB, _export_job)

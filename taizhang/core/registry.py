@@ -165,3 +165,15 @@ def register_policy(policy: Any) -> Any:
         raise ValueError(f"Policy {policy.name!r} registered twice")
     POLICIES[policy.name] = policy
     return policy
+
+
+# Excel imports (``core.imports.Importer`` subclasses), one per ledger or master list, by
+# kind ("projects.project"). The ingest module runs them; core only keeps them.
+IMPORTERS: dict[str, Any] = {}
+
+
+def register_importer(importer: Any) -> Any:
+    if importer.kind in IMPORTERS and type(IMPORTERS[importer.kind]) is not type(importer):
+        raise ValueError(f"Importer {importer.kind!r} registered twice")
+    IMPORTERS[importer.kind] = importer
+    return importer

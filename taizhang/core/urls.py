@@ -8,5 +8,7 @@ urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/<int:pk>/delete/", views.calendar_override_delete, name="calendar_delete"),
     path("setlang/", views.set_language, name="set_language"),
+    path("tasks/<int:pk>/", views.job_detail, name="job"),
+    path("tasks/<int:pk>/download/", views.job_download, name="job_download"),
     path("healthz", health.healthz, name="healthz"),
 ]

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from taizhang.core.access import login_required, public, requires
+from taizhang.core.access import AUTHENTICATED, login_required, public, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.calendar import published_years, special_days
 from taizhang.core.calendar_forms import WorkdayOverrideForm
@@ -21,8 +21,10 @@ from taizhang.core.calendar_services import (
     workday_override_create,
     workday_override_delete,
 )
+from taizhang.core.exports import xlsx_response
 from taizhang.core.forms import int_or_none, submit
-from taizhang.core.models import AuditEvent, WorkdayOverride
+from taizhang.core.jobs import job_reap, job_snapshot
+from taizhang.core.models import AuditEvent, Job, JobStatus, WorkdayOverride
 from taizhang.core.registry import NAV_ITEMS, PERMISSIONS
 
 
@@ -93,3 +95,30 @@ def calendar_override_delete(request: HttpRequest, pk: int) -> HttpResponse:
     workday_override_delete(override=override, acting_user=viewer_of(request))
     messages.success(request, _("Override removed."))
     return redirect(f"{reverse('core:calendar')}?year={year}")
+
+
+def _own_job(request: HttpRequest, pk: int) -> Job:
+    """The viewer's own background task; another person's answers 404 like a missing one."""
+    job = Job.objects.filter(pk=pk, created_by_id=request.user.pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+@requires(AUTHENTICATED)
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background task: its progress while it runs, then its result or its file."""
+    job = job_reap(_own_job(request, pk))
+    context = {"job": job, "snapshot": job_snapshot(job)}
+    name = "core/_job.html" if getattr(request, "htmx", False) else "core/job.html"
+    return render(request, name, context)
+
+
+@requires(AUTHENTICATED)
+def job_download(request: HttpRequest, pk: int) -> HttpResponse:
+    job = _own_job(request, pk)
+    if job.status != JobStatus.SUCCEEDED or not job.file:
+        raise Http404
+    with job.file.open("rb") as handle:
+        content = handle.read()
+    return xlsx_response(content, filename=job.file_name, ascii_filename=f"export-{job.pk}.xlsx")
