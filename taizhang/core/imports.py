@@ -537,9 +537,10 @@ def _read(
         header: list[Any] | None = None
         header_row = 0
         for index, values, _types in rows:
-            texts = [_header_key(shown(v)) for v in values]
+            texts = [t for t in (_header_key(shown(v)) for v in values) if t]
             hits = sum(1 for t in texts if t in known)
-            if hits >= max(1, min(3, len(importer.fields))):
+            # The header: several known titles, or a short row of nothing but known titles.
+            if hits >= min(3, len(importer.fields)) or (hits and hits == len(texts)):
                 header, header_row = values, index
                 break
             if index >= HEADER_SEARCH_ROWS:

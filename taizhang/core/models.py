@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditOutcome(models.TextChoices):
@@ -147,7 +148,7 @@ class WorkdayOverride(models.Model):
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")
     RUNNING = "running", _("Running")
-    SUCCEEDED = "succeeded", _("Done")
+    SUCCEEDED = "succeeded", pgettext_lazy("task status", "Done")
     FAILED = "failed", _("Failed")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BatchStatus(models.TextChoices):
@@ -48,7 +49,7 @@ class ImportBatch(models.Model):
     rows = models.PositiveIntegerField(_("rows"), default=0)
     to_create = models.PositiveIntegerField(_("new"), default=0)
     to_update = models.PositiveIntegerField(_("changed"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    unchanged = models.PositiveIntegerField(pgettext_lazy("import rows", "unchanged"), default=0)
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     errors = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
