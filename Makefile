@@ -20,10 +20,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install taizhang with its development tools
 
-run: install ## Migrate the SQLite database under var/, load the demo when empty, serve on PORT
+run: install ## Migrate the SQLite database under var/, load the demo when empty, serve on PORT with a background worker
 	$(PY) -m taizhang migrate --no-input -v 0
 	$(PY) -m taizhang load_demo --if-empty
 	@echo "taizhang: http://127.0.0.1:$(PORT)/  (demo password: Taizhang@2026)"
+	@# The worker runs imports and large exports; it stops when the server stops.
+	@$(PY) -m taizhang worker -v 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) -m taizhang runserver 127.0.0.1:$(PORT)
 
 serve: install ## Production settings under gunicorn (deploy/gunicorn.conf.py); needs the env of docs/deploy.md

@@ -32,9 +32,10 @@ from taizhang.core.models import Job, JobStatus
 logger = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 3.0
-STALE_SECONDS = 45.0
+STALE_SECONDS = 45.0  # settings.TAIZHANG_JOB_STALE_SECONDS overrides it
 
-Progress = Callable[[int, int], None]
+# ``progress(done, total)`` or ``progress(done, total, stage)``: what the page shows.
+Progress = Callable[..., None]
 Handler = Callable[[Job, Progress], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {}
@@ -121,7 +122,8 @@ def job_reap(job: Job) -> Job:
     if job.status != JobStatus.RUNNING:
         return job
     beat = _cache().get(f"job:{job.pk}:beat") or 0
-    if time.time() - float(beat) < STALE_SECONDS:
+    stale = float(getattr(settings, "TAIZHANG_JOB_STALE_SECONDS", STALE_SECONDS))
+    if time.time() - float(beat) < stale:
         return job
     message = _("The worker stopped while running this task; nothing of it was kept.")
     if Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(
@@ -130,6 +132,15 @@ def job_reap(job: Job) -> Job:
         _on_failed(job)
     job.refresh_from_db()
     return job
+
+
+def job_reap_stale() -> int:
+    """Mark every running job whose worker stopped as failed (a worker does this on start)."""
+    reaped = 0
+    for job in Job.objects.filter(status=JobStatus.RUNNING):
+        if job_reap(job).status == JobStatus.FAILED:
+            reaped += 1
+    return reaped
 
 
 FAILURE_LISTENERS: list[Callable[[Job], None]] = []
@@ -163,7 +174,10 @@ def job_run(job_pk: int) -> None:
     try:
         handler = HANDLERS[job.kind]
         with translation.override(job.params.get("language") or settings.LANGUAGE_CODE):
-            result = handler(job, lambda done, total: report_progress(job_pk, done, total))
+            result = handler(
+                job,
+                lambda done, total, stage="": report_progress(job_pk, done, total, stage),
+            )
         status = JobStatus.SUCCEEDED
     except JobFailed as failure:
         message, result = failure.message, failure.result

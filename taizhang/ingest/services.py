@@ -192,6 +192,7 @@ def _import(job: Job, progress: Any) -> dict[str, Any]:
             importer, ctx, plan, rows = _analyse(batch, progress)
             if plan is None or ctx.errors:
                 raise ImportRefused(ctx.errors)
+            progress(0, rows, "writing")
             try:
                 written = importer.commit(plan, ctx)
             except ValidationError as error:

@@ -31,7 +31,7 @@ class PersonMatcher:
 
     def preload(self, values: set[str]) -> None:
         names = {self._split(v)[0] for v in values if v and v.strip()}
-        wanted = names - set(self._by_name)
+        wanted = {name for name in names if name not in self._by_name}
         if not wanted:
             return
         qs: Any = PERSON.queryset(self.viewer, self.permission).filter(name__in=wanted)
@@ -52,7 +52,8 @@ class PersonMatcher:
         name, hint = self._split(value or "")
         if not name:
             raise Unmatched(_("Name a person."))
-        self.preload({name})
+        if name not in self._by_name:
+            self.preload({name})
         found = self._by_name.get(name, [])
         if hint:
             found = [

@@ -84,6 +84,19 @@ def test_web_unit_runs_gunicorn_with_the_repository_config():
     assert service["User"] == "taizhang"
 
 
+def test_worker_unit_runs_the_worker_command_with_the_same_environment():
+    """Background tasks need a worker beside gunicorn, as the same user with the same env."""
+    from django.core.management import get_commands
+
+    service = _unit(DEPLOY / "systemd/taizhang-worker.service")["Service"]
+    program, name = service["ExecStart"].split()
+    assert program == "/opt/taizhang/.venv/bin/taizhang"
+    assert name == "worker" and name in get_commands()
+    web = _unit(DEPLOY / "systemd/taizhang.service")["Service"]
+    for key in ("EnvironmentFile", "User", "WorkingDirectory", "ReadWritePaths"):
+        assert service[key] == web[key], key
+
+
 def test_gunicorn_config_loads_and_stays_on_localhost(monkeypatch):
     """gunicorn accepts deploy/gunicorn.conf.py; it binds 127.0.0.1 and trusts loopback."""
     from gunicorn.app.base import Application

@@ -22,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--max-tasks", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from taizhang.core.jobs import job_reap_stale
+
+        # Jobs left running by a worker that died (killed, machine restarted) are failed;
+        # their transactions were rolled back by the database.
+        reaped = job_reap_stale()
+        if reaped and options["verbosity"]:
+            self.stderr.write(f"taizhang worker: {reaped} interrupted task(s) marked failed")
         extra: dict[str, Any] = {}
         if options["max_tasks"]:
             extra["max_tasks"] = options["max_tasks"]
