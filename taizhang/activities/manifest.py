@@ -206,10 +206,16 @@ def _person_activities(viewer: Actor | None, person: Any) -> dict[str, Any] | No
 register_slot("people.person_detail", "activities/_person_activities.html", _person_activities)
 
 # Excel: the ledger's export and its import read the same columns (activities/imports.py).
-from taizhang.activities.exports import EXPORT  # noqa: E402
-from taizhang.activities.imports import IMPORTER  # noqa: E402
+from taizhang.activities.exports import CAMPAIGN_EXPORT, EXPORT, SERVICE_EXPORT  # noqa: E402
+from taizhang.activities.imports import (  # noqa: E402
+    CAMPAIGN_IMPORTER,
+    IMPORTER,
+    SERVICE_IMPORTER,
+)
 from taizhang.core.exports import register_export  # noqa: E402
 from taizhang.core.registry import register_importer  # noqa: E402
 
-register_export(EXPORT)
-register_importer(IMPORTER)
+for _export in (EXPORT, CAMPAIGN_EXPORT, SERVICE_EXPORT):
+    register_export(_export)
+for _importer in (IMPORTER, CAMPAIGN_IMPORTER, SERVICE_IMPORTER):
+    register_importer(_importer)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from taizhang.activities.models import (
@@ -552,6 +553,166 @@ def campaign_create(
     return campaign
 
 
+@dataclass
+class CampaignIn:
+    """One campaign to launch (a row of an imported campaign ledger)."""
+
+    org: Organization
+    title: str
+    target_count: int
+    start_date: dt.date
+    end_date: dt.date
+    kind: ActivityKind | None = None
+    venue_categories: Sequence[VenueCategory] = ()
+    description: str = ""
+
+
+def _build_campaign(row: CampaignIn) -> Campaign:
+    if row.end_date < row.start_date:
+        raise ValidationError({"end_date": _("The campaign cannot end before it starts.")})
+    if row.target_count < 1:
+        raise ValidationError({"target_count": _("The target must be at least one activity.")})
+    campaign = Campaign(
+        org=row.org,
+        title=row.title.strip(),
+        kind=row.kind,
+        target_count=row.target_count,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        description=row.description.strip(),
+    )
+    campaign.full_clean(exclude=["org", "kind"])
+    return campaign
+
+
+@transaction.atomic
+def campaign_import(
+    *, rows: Sequence[CampaignIn], source: str, acting_user: Actor
+) -> list[Campaign]:
+    """Launch many campaigns at once (last year's 专项行动 ledger): one audit event.
+
+    Every row is validated before anything is written, so one bad row writes nothing.
+    """
+    for org in {row.org.pk: row.org for row in rows}.values():
+        CAMPAIGN.require_org(acting_user, org)
+    built = [_build_campaign(row) for row in rows]
+    Campaign.objects.bulk_create(built, batch_size=500)
+    if not all(c.pk for c in built):
+        raise RuntimeError("The database did not return the new ids")
+    through: Any = Campaign.venue_categories.through
+    through.objects.bulk_create(
+        [
+            through(campaign_id=campaign.pk, venuecategory_id=category.pk)
+            for campaign, row in zip(built, rows, strict=True)
+            for category in {c.pk: c for c in row.venue_categories}.values()
+        ]
+    )
+    audit_record(
+        actor=acting_user,
+        action="campaign.import",
+        object_type=Campaign._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(built), "source": source, "ids": [c.pk for c in built]},
+    )
+    return built
+
+
+@transaction.atomic
+def campaign_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the campaigns an import launched (its batch is being undone): one audit event.
+
+    A campaign that has teams or activities counting for it since is kept: the undo is
+    refused as a whole.
+    """
+    campaigns = list(Campaign.objects.select_for_update().filter(pk__in=ids))
+    for campaign in campaigns:
+        CAMPAIGN.require(acting_user, campaign)
+    used = (
+        Campaign.objects.filter(pk__in=[c.pk for c in campaigns])
+        .filter(Q(teams__isnull=False) | Q(activities__isnull=False))
+        .distinct()
+        .count()
+    )
+    if used:
+        raise ValidationError(
+            _("%(count)d of the campaigns have teams or activities now; they are kept.")
+            % {"count": used}
+        )
+    through: Any = Campaign.venue_categories.through
+    through.objects.filter(campaign_id__in=[c.pk for c in campaigns]).delete()
+    Campaign.objects.filter(pk__in=[c.pk for c in campaigns]).delete()
+    audit_record(
+        actor=acting_user,
+        action="campaign.import_undo",
+        object_type=Campaign._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(campaigns), "source": source},
+    )
+    return len(campaigns)
+
+
+CAMPAIGN_EDITABLE = {
+    "title",
+    "kind",
+    "target_count",
+    "start_date",
+    "end_date",
+    "description",
+    "venue_categories",
+}
+
+
+@transaction.atomic
+def campaign_update(*, campaign: Campaign, acting_user: Actor, **fields: Any) -> Campaign:
+    """Correct a campaign: its title, kind, target, period, description, venue categories.
+
+    The target stays at least the teams' quotas together, and the period keeps every
+    activity that counts for the campaign.
+    """
+    unknown = set(fields) - CAMPAIGN_EDITABLE
+    if unknown:
+        raise TypeError(f"Unknown campaign fields: {sorted(unknown)}")
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    CAMPAIGN.require(acting_user, campaign)
+    start = fields.get("start_date", campaign.start_date)
+    end = fields.get("end_date", campaign.end_date)
+    if end < start:
+        raise ValidationError({"end_date": _("The campaign cannot end before it starts.")})
+    target = fields.get("target_count", campaign.target_count)
+    if target < 1:
+        raise ValidationError({"target_count": _("The target must be at least one activity.")})
+    allotted = sum(t.quota for t in campaign.teams.all())
+    if allotted > target:
+        raise ValidationError(
+            {
+                "target_count": _(
+                    "The teams' quotas (%(total)s) would exceed the campaign target (%(target)s)."
+                )
+                % {"total": allotted, "target": target}
+            }
+        )
+    outside = campaign.activities.filter(Q(held_on__lt=start) | Q(held_on__gt=end)).count()
+    if outside:
+        raise ValidationError(
+            {
+                "start_date": _(
+                    "%(count)d activities counted for the campaign fall outside the new period."
+                )
+                % {"count": outside}
+            }
+        )
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    update_with_audit(
+        campaign,
+        changes=changes,
+        editable=CAMPAIGN_EDITABLE,
+        audited=[*CAMPAIGN_FIELDS, "venue_categories"],
+        action="campaign.update",
+        acting_user=acting_user,
+    )
+    return campaign
+
+
 @transaction.atomic
 def campaign_team_create(
     *,
@@ -698,9 +859,61 @@ def volunteer_service_import(
         action="volunteer_service.import",
         object_type=VolunteerService._meta.label_lower,
         object_repr=source[:200],
-        changes={"count": len(built), "source": source},
+        changes={"count": len(built), "source": source, "ids": [r.pk for r in built]},
     )
     return built
+
+
+SERVICE_FIELDS = ["org", "person", "served_on", "hours", "content", "activity"]
+
+
+@transaction.atomic
+def volunteer_service_update(
+    *, service: VolunteerService, acting_user: Actor, **fields: Any
+) -> VolunteerService:
+    """Correct a 双报到 record: the day served, the hours or the content (the community
+    and the volunteer stay; record the service again for another)."""
+    unknown = set(fields) - {"served_on", "hours", "content"}
+    if unknown:
+        raise TypeError(f"Unknown service fields: {sorted(unknown)}")
+    record = VolunteerService.objects.select_for_update().select_related("org").get(pk=service.pk)
+    # The volunteer stays, so only the community's scope is checked again.
+    VOLUNTEER_SERVICE.require(acting_user, record)
+    hours = Decimal(fields.get("hours", record.hours))
+    if not Decimal(0) < hours <= Decimal(24):
+        raise ValidationError({"hours": _("Hours of one service are more than 0 and at most 24.")})
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    # The day served (month) decides where the person-time and the hours count.
+    with rows_changing(VolunteerService, [record.pk]):
+        update_with_audit(
+            record,
+            changes=changes,
+            editable={"served_on", "hours", "content"},
+            audited=SERVICE_FIELDS,
+            action="volunteer_service.update",
+            acting_user=acting_user,
+        )
+    return record
+
+
+@transaction.atomic
+def volunteer_service_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the 双报到 records an import created (its batch is being undone)."""
+    records = list(
+        VolunteerService.objects.select_for_update().select_related("org").filter(pk__in=ids)
+    )
+    for org in {r.org_id: r.org for r in records}.values():
+        VOLUNTEER_SERVICE.require_org(acting_user, org)
+    with rows_changing(VolunteerService, records):
+        VolunteerService.objects.filter(pk__in=[r.pk for r in records]).delete()
+    audit_record(
+        actor=acting_user,
+        action="volunteer_service.import_undo",
+        object_type=VolunteerService._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(records), "source": source},
+    )
+    return len(records)
 
 
 @transaction.atomic

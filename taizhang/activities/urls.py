@@ -11,10 +11,12 @@ urlpatterns = [
     path("<int:pk>/attendance/", views.activity_attendance_view, name="attendance"),
     path("<int:pk>/raise-problem/", views.activity_raise_problem_view, name="raise_problem"),
     path("campaigns/", views.campaign_list_view, name="campaigns"),
+    path("campaigns/export/", views.campaign_export, name="campaign_export"),
     path("campaigns/new/", views.campaign_create_view, name="campaign_create"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/teams/", views.campaign_team_create_view, name="team_create"),
     path("volunteer/", views.volunteer_list_view, name="volunteer"),
+    path("volunteer/export/", views.volunteer_export, name="volunteer_export"),
     path("dictionaries/", dictionary_views.dictionaries_view, name="dictionaries"),
     path(
         "dictionaries/<str:which>/<int:pk>/",

@@ -89,6 +89,36 @@ def activity_export(request: HttpRequest) -> HttpResponse:
     return export_respond(request, "activities.activity")
 
 
+def campaign_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The campaign list's filters; its export reads the same ones."""
+    return {"q": get.get("q", "").strip()[:60]}
+
+
+@requires(VIEW)
+def campaign_export(request: HttpRequest) -> HttpResponse:
+    """The campaigns of the list as an .xlsx, with their teams and progress."""
+    return export_respond(request, "activities.campaign")
+
+
+def volunteer_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The 双报到 ledger's filters; its export reads the same ones."""
+    year = _year(get)
+    org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
+    return {
+        "year": year,
+        "subtree_of": org,
+        "start": dt.date(year, 1, 1),
+        "end": dt.date(year, 12, 31),
+        "q": get.get("q", "").strip()[:60],
+    }
+
+
+@requires(VIEW)
+def volunteer_export(request: HttpRequest) -> HttpResponse:
+    """The filtered 双报到 ledger as an .xlsx."""
+    return export_respond(request, "activities.volunteer_service")
+
+
 def _choice(model: Any, value: str) -> Any:
     return model.objects.filter(pk=int(value)).first() if value.isdigit() else None
 
@@ -313,7 +343,7 @@ def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    campaigns = list(campaign_list(viewer=viewer, q=request.GET.get("q", "").strip()[:60])[:200])
+    campaigns = list(campaign_list(viewer=viewer, **campaign_filters(viewer, request.GET))[:200])
     return render(
         request,
         "activities/campaigns.html",
@@ -397,18 +427,9 @@ def campaign_team_create_view(request: HttpRequest, pk: int) -> HttpResponse:
 def volunteer_list_view(request: HttpRequest) -> HttpResponse:
     """双报到: members' service in communities, with the year's person-times and hours."""
     viewer = viewer_of(request)
-    year = _year(request.GET)
-    org = (
-        get_organization_for_viewer(viewer, request.GET["org"]) if request.GET.get("org") else None
-    )
-    q = request.GET.get("q", "").strip()[:60]
-    records = volunteer_service_list(
-        viewer=viewer,
-        subtree_of=org,
-        start=dt.date(year, 1, 1),
-        end=dt.date(year, 12, 31),
-        q=q,
-    )
+    filters = volunteer_filters(viewer, request.GET)
+    year, org, q = filters.pop("year"), filters["subtree_of"], filters["q"]
+    records = volunteer_service_list(viewer=viewer, **filters)
     can_record = viewer.has_function(MANAGE)
     form = None
     if can_record:
