@@ -28,3 +28,12 @@ register_nav(_("Organizations"), "organizations:tree", "organizations.view", ord
 
 register_policy(ORGANIZATION)
 register_policy(GROUPING)
+
+# Excel: the tree's export and its import read the same columns (organizations/imports.py).
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.organizations.exports import EXPORT  # noqa: E402
+from taizhang.organizations.imports import IMPORTER  # noqa: E402
+
+register_export(EXPORT)
+register_importer(IMPORTER)

@@ -29,6 +29,20 @@ def organization_list(
     return qs.order_by("path")
 
 
+def organization_table(
+    *, viewer: Actor, subtree_of: Organization | None = None, q: str = ""
+) -> QuerySet[Organization]:
+    """The units of the tree page's export: the viewer's scope, within the chosen unit's
+    subtree, matching the search box (name, short name or code), in tree order."""
+    qs = ORGANIZATION.queryset(viewer)
+    if subtree_of is not None:
+        lower, upper = subtree_of.subtree_bounds
+        qs = qs.filter(path__gte=lower, path__lt=upper)
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__iexact=q))
+    return qs.order_by("path")
+
+
 def get_organization_for_viewer(viewer: Actor, pk: Any) -> Organization:
     """The organization, or the same 404 whether it is missing or out of scope."""
     return ORGANIZATION.get(viewer, pk)

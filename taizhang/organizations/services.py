@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -13,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.organizations.models import (
     PARENT_KINDS,
     ROOT_ONLY_KINDS,
@@ -21,6 +27,7 @@ from taizhang.organizations.models import (
     GroupingMembership,
     Organization,
     OrganizationVersion,
+    OrgKind,
     TreeLock,
     encode_segment,
 )
@@ -468,3 +475,316 @@ def grouping_member_end(
         },
     )
     return row
+
+
+# --- a whole tree from a file ----------------------------------------------------------
+
+# Rows per INSERT and ids per IN (...): below SQLite's oldest variable limit (999).
+IMPORT_BATCH = 900
+
+
+@dataclass(frozen=True)
+class OrganizationIn:
+    """A new unit of an imported tree. Its parent is an existing unit (``parent``) or a
+    unit created earlier in the same rows (``parent_code``); neither means the root."""
+
+    code: str
+    name: str
+    kind: str
+    short_name: str = ""
+    parent: Organization | None = None
+    parent_code: str = ""
+
+
+@functools.cache
+def _max_length(name: str) -> int:
+    field = Organization._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return int(field.max_length)
+
+
+def field_problems(*, code: str, name: str, short_name: str, kind: str) -> dict[str, str]:
+    """What ``full_clean`` would refuse in a unit's own fields, keyed by field, without
+    a query: an import checks 50,000 rows with it before anything is written."""
+    problems: dict[str, str] = {}
+    limits = {"code": code, "name": name, "short_name": short_name or name}
+    for key, value in limits.items():
+        limit = _max_length(key)
+        if len(value) > limit:
+            problems[key] = _("Write at most %(limit)d characters.") % {"limit": limit}
+    if not code:
+        problems["code"] = _("Give the organization a code.")
+    if not name:
+        problems["name"] = _("Give the organization a name.")
+    if kind not in OrgKind.values:
+        problems["kind"] = _("Pick one of the organization kinds.")
+    return problems
+
+
+def _chunks(values: Sequence[Any], size: int = IMPORT_BATCH) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _allocate_ids(count: int) -> list[int]:
+    """Ids for ``count`` new organizations, taken before they are inserted: a path is
+    made of ids (ADR 0001), so knowing them first lets every path be computed in memory
+    and written by one bulk insert. Called under the tree lock."""
+    if count == 0:
+        return []
+    table = Organization._meta.db_table
+    pk_column = Organization._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The sequence hands out the ids, so a unit created meanwhile takes none of them.
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk_column, count],
+            )
+            return sorted(int(row[0]) for row in cursor.fetchall())
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"SELECT COALESCE(MAX({pk_column}), 0) FROM {quoted}")  # noqa: S608
+        top = int(cursor.fetchone()[0])
+        if connection.vendor == "sqlite":
+            # AUTOINCREMENT never reuses the id of a deleted unit; neither does an import
+            # (its audit history stays its own). The IMMEDIATE transaction holds the write
+            # lock, so no other writer takes these ids meanwhile.
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            if row is not None:
+                top = max(top, int(row[0]))
+    return list(range(top + 1, top + 1 + count))
+
+
+@transaction.atomic
+def organization_import(
+    *, rows: Sequence[OrganizationIn], source: str, acting_user: Actor
+) -> list[int]:
+    """Create a tree of units at once (an imported org chart): one audit event.
+
+    ``rows`` come parent first. Every row is checked as ``organization_create`` checks
+    it (manage on an existing parent, an open parent, the kind rules, unique codes, the
+    root by the system actor only) before anything is written; then the paths and
+    depths are computed in memory from ids taken in advance, and the units and their
+    first versions are bulk inserted. Returns the new ids in the order of ``rows``.
+    """
+    _lock_tree()
+    parents: dict[int, Organization] = {}
+    wanted = sorted({row.parent.pk for row in rows if row.parent is not None})
+    for chunk in _chunks(wanted):
+        parents.update(Organization.objects.in_bulk(list(chunk)))
+    for parent in parents.values():
+        ORGANIZATION.require_org(acting_user, parent)
+        _require_open(parent)
+    codes = [row.code for row in rows]
+    repeated = sorted(code for code, times in Counter(codes).items() if times > 1)
+    if repeated:
+        raise ValidationError(
+            _("These codes appear more than once: %(codes)s.") % {"codes": "、".join(repeated[:5])}
+        )
+    taken: list[str] = []
+    for chunk in _chunks(codes):
+        taken += Organization.objects.filter(code__in=chunk).values_list("code", flat=True)
+    if taken:
+        raise ValidationError(
+            _("These codes are already in use: %(codes)s.") % {"codes": "、".join(taken[:5])}
+        )
+    roots = [row for row in rows if row.parent is None and not row.parent_code]
+    if roots:
+        ORGANIZATION.require_org(acting_user, None)
+        if len(roots) > 1 or Organization.objects.exists():
+            raise ValidationError(_("Only one root organization is allowed."))
+    ids = _allocate_ids(len(rows))
+    today = _today()
+    # What a later row needs of a new parent: its id, path and kind (not the instance,
+    # so 50,000 new units do not stay in memory at once).
+    placed: dict[str, tuple[int, str, str]] = {}
+    for start in range(0, len(rows), IMPORT_BATCH):
+        batch: list[Organization] = []
+        for row, pk in zip(rows[start : start + IMPORT_BATCH], ids[start:], strict=False):
+            batch.append(_place(row, pk, parents, placed))
+        Organization.objects.bulk_create(batch)
+        OrganizationVersion.objects.bulk_create(
+            OrganizationVersion(
+                organization_id=org.pk,
+                parent_id=org.parent_id,
+                name=org.name,
+                short_name=org.short_name,
+                valid_from=today,
+                reason="imported",
+            )
+            for org in batch
+        )
+    # No metric counts organizations today; the report keeps roll-ups right if one does.
+    rows_written(Organization, ids)
+    audit_record(
+        actor=acting_user,
+        action="organization.import",
+        object_type=Organization._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(ids), "source": source, "ids": [ids[0], ids[-1]]}
+        if ids
+        else {"count": 0, "source": source},
+    )
+    return ids
+
+
+def _place(
+    row: OrganizationIn,
+    pk: int,
+    parents: dict[int, Organization],
+    placed: dict[str, tuple[int, str, str]],
+) -> Organization:
+    """The unsaved unit of ``row`` with its final path and depth."""
+    problems = field_problems(
+        code=row.code, name=row.name, short_name=row.short_name, kind=row.kind
+    )
+    if problems:
+        raise ValidationError({key: f"{row.code}：{message}" for key, message in problems.items()})
+    parent_id: int | None = None
+    parent_path = ""
+    if row.parent is not None:
+        parent = parents[row.parent.pk]
+        parent_id, parent_path = parent.pk, parent.path
+        check_kind(row.kind, parent)
+    elif row.parent_code:
+        found = placed.get(row.parent_code)
+        if found is None:
+            raise ValidationError(
+                _("%(code)s: its parent %(parent)s must come before it.")
+                % {"code": row.code, "parent": row.parent_code}
+            )
+        parent_id, parent_path, parent_kind = found
+        check_kind(row.kind, Organization(kind=parent_kind))
+    path = parent_path + encode_segment(pk)
+    placed[row.code] = (pk, path, row.kind)
+    return Organization(
+        pk=pk,
+        parent_id=parent_id,
+        path=path,
+        depth=len(path) // SEGMENT_WIDTH,
+        kind=row.kind,
+        code=row.code,
+        name=row.name,
+        short_name=row.short_name or row.name,
+    )
+
+
+def _own_references(model: type[models.Model], field: str) -> str | None:
+    """For the tree's own relations: the column naming the referring unit, whose
+    reference does not count when that unit goes too (None: always goes with it)."""
+    if model is Organization and field == "parent":
+        return "pk"
+    if model is OrganizationVersion and field == "parent":
+        return "organization_id"
+    if model is OrganizationVersion and field == "organization":
+        return None
+    return ""
+
+
+def organization_references(ids: Sequence[int]) -> list[tuple[str, int]]:
+    """What else refers to the units ``ids`` (persons, grants, ledger rows, units
+    outside ``ids`` below them…), as (what, how many), found through every relation
+    to ``Organization``: organizations imports no ledger, so it asks the models."""
+    wanted = set(ids)
+    ordered = sorted(wanted)
+    found: list[tuple[str, int]] = []
+    relations = [
+        f
+        for f in Organization._meta.get_fields(include_hidden=True)
+        if f.auto_created and not f.concrete and (f.one_to_many or f.one_to_one)
+    ]
+    for relation in relations:
+        model: Any = relation.related_model
+        field_name = relation.field.name  # type: ignore[union-attr]
+        own = _own_references(model, field_name)
+        if own is None:
+            continue
+        count = 0
+        for chunk in _chunks(ordered):
+            rows = model._base_manager.filter(**{f"{field_name}__in": chunk})
+            if own:
+                count += sum(1 for ref in rows.values_list(own, flat=True) if ref not in wanted)
+            else:
+                count += rows.count()
+        if count:
+            found.append((str(model._meta.verbose_name_plural), count))
+    return found
+
+
+@transaction.atomic
+def organization_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the units an import created (its batch is being undone): one audit event.
+
+    Refused while anything refers to them (a person, a grant, a ledger row, a unit put
+    under them since): removing them would take that record's organization away.
+    """
+    _lock_tree()
+    units: list[Organization] = []
+    for chunk in _chunks(sorted(set(ids))):
+        units += Organization.objects.filter(pk__in=chunk).only("pk", "path", "depth")
+    for unit in units:
+        ORGANIZATION.require(acting_user, unit)
+    present = [unit.pk for unit in units]
+    references = organization_references(present)
+    if references:
+        uses = "、".join(f"{what} {count}" for what, count in references)
+        raise ValidationError(
+            _(
+                "The imported organizations are in use (%(uses)s) and cannot be removed. "
+                "Move or remove those records first, or keep the organizations."
+            )
+            % {"uses": uses}
+        )
+    with rows_changing(Organization, present):
+        for chunk in _chunks(present):
+            OrganizationVersion.objects.filter(organization_id__in=chunk).delete()
+        # Children first: a parent is protected while a unit below it remains.
+        for depth in sorted({unit.depth for unit in units}, reverse=True):
+            level = [unit.pk for unit in units if unit.depth == depth]
+            for chunk in _chunks(level):
+                Organization.objects.filter(pk__in=chunk).delete()
+    audit_record(
+        actor=acting_user,
+        action="organization.import_undo",
+        object_type=Organization._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(present), "source": source},
+    )
+    return len(present)
+
+
+@transaction.atomic
+def organization_change_kind(
+    *, organization: Organization, kind: str, acting_user: Actor
+) -> Organization:
+    """Correct a unit's kind (a 党总支 recorded as a 党支部): the kind rules must hold
+    for it under its parent and for its children under it."""
+    org = Organization.objects.select_for_update().get(pk=organization.pk)
+    ORGANIZATION.require(acting_user, org)
+    _refuse_closed(org)
+    if org.kind == kind:
+        return org
+    check_kind(kind, org.parent)
+    refuse_kind_for_children(
+        kind, Organization.objects.filter(parent=org).values_list("kind", flat=True)
+    )
+    before = snapshot(org, AUDITED_FIELDS)
+    org.kind = kind
+    org.full_clean(exclude=["path", "depth"])
+    org.save(update_fields=["kind"])
+    audit_record(
+        actor=acting_user,
+        action="organization.change_kind",
+        obj=org,
+        changes=diff(before, snapshot(org, AUDITED_FIELDS)),
+    )
+    return org
+
+
+def refuse_kind_for_children(kind: str, child_kinds: Any) -> None:
+    """Refuse ``kind`` for a unit whose children's kinds need another parent kind."""
+    for child_kind in set(child_kinds):
+        allowed = PARENT_KINDS.get(child_kind)
+        if allowed is not None and kind not in allowed:
+            raise ValidationError({"kind": _("Its subordinate units cannot sit under this kind.")})

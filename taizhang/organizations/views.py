@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.core.registry import PERMISSIONS
 from taizhang.organizations.forms import (
@@ -76,24 +77,41 @@ def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
     }
 
 
+def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The tree page's filters from the query string (the opened unit, the search box);
+    the export reads the same ones. A unit outside the scope is the same 404 as none."""
+    org = get.get("org")
+    return {
+        "subtree_of": get_organization_for_viewer(viewer, org) if org else None,
+        "q": get.get("q", "").strip()[:60],
+    }
+
+
 @requires(VIEW)
 def tree(request: HttpRequest) -> HttpResponse:
     """The tree browser: the viewer's top organizations, one of them opened on the right."""
     viewer = viewer_of(request)
     roots = organization_roots(viewer=viewer)
-    selected_id = request.GET.get("org")
-    selected = get_organization_for_viewer(viewer, selected_id) if selected_id else None
+    filters = list_filters(viewer, request.GET)
+    selected = filters["subtree_of"]
     if selected is None and roots:
         selected = roots[0]
-    q = request.GET.get("q", "").strip()[:60]
+    q = filters["q"]
     context: dict[str, Any] = {
         "roots": roots,
         "q": q,
         "found": organization_search(viewer=viewer, q=q) if q else None,
+        "can_import": has_function(viewer, MANAGE),
     }
     if selected is not None:
         context.update(_detail_context(request, selected))
     return render(request, "organizations/tree.html", context)
+
+
+@requires(VIEW)
+def organization_export(request: HttpRequest) -> HttpResponse:
+    """The units the page shows (the opened unit's subtree, the search) as an .xlsx."""
+    return export_respond(request, "organizations.organization")
 
 
 @requires(VIEW)
