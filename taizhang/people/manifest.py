@@ -22,3 +22,11 @@ register_nav(_("People"), "people:list", "people.view", order=20)
 register_policy(PERSON)
 register_policy(COMMUNITY_REPORT)
 register_policy(PERSON_TRANSFER)
+
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.people.exports import EXPORT  # noqa: E402
+from taizhang.people.imports import IMPORTER  # noqa: E402
+
+register_export(EXPORT)
+register_importer(IMPORTER)

@@ -5,15 +5,18 @@ reports) in the service itself."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.organizations.models import Organization
 from taizhang.people.models import (
     CommunityReport,
@@ -312,6 +315,11 @@ def person_reveal(*, person: Person, acting_user: Actor) -> dict[str, str] | Non
     return {"mobile": person.mobile, "id_number": person.id_number}
 
 
+def _overlaps(a: tuple[dt.date, dt.date | None], b: tuple[dt.date, dt.date | None]) -> bool:
+    """Whether two terms share a day (end dates are the last day held; None is open)."""
+    return (b[1] is None or a[0] <= b[1]) and (a[1] is None or b[0] <= a[1])
+
+
 @transaction.atomic
 def person_import(
     *,
@@ -324,16 +332,12 @@ def person_import(
     """Create many persons with their memberships and positions in one audited import.
 
     ``memberships`` and ``positions`` refer to persons by their index in ``persons``.
-    Every row is validated before anything is written, so a bad row writes nothing.
+    Every row is validated before anything is written, so a bad row writes nothing; the
+    persons' organizations, the branches and the positions' organizations must all be
+    managed by ``acting_user``, as ``person_create``, ``membership_set`` and
+    ``position_assign`` require one by one.
     """
     built = [Person(**row) for row in persons]
-    for org in {person.organization for person in built}:
-        PERSON.require_org(acting_user, org)
-    for person in built:
-        person.full_clean(exclude=["organization"])
-    Person.objects.bulk_create(built, batch_size=500)
-    if not all(p.pk for p in built):  # SQLite < 3.35 cannot return ids from bulk inserts
-        raise RuntimeError("The database did not return the new ids")
     member_rows = [
         PartyMembership(
             person=built[row["person"]], **{k: v for k, v in row.items() if k != "person"}
@@ -344,10 +348,36 @@ def person_import(
         Position(person=built[row["person"]], **{k: v for k, v in row.items() if k != "person"})
         for row in positions or []
     ]
-    for position in position_rows:
+    orgs = {person.organization for person in built}
+    orgs |= {m.branch for m in member_rows} | {p.organization for p in position_rows}
+    for org in orgs:
+        PERSON.require_org(acting_user, org)
+    for person in built:
+        person.full_clean(exclude=["organization"])
+    for membership in member_rows:
+        membership.full_clean(exclude=["person", "branch"])
+    terms: dict[tuple[int, int, str], list[tuple[dt.date, dt.date | None]]] = {}
+    for row, position in zip(positions or [], position_rows, strict=True):
         position.full_clean(exclude=["person", "organization"])
+        term = (position.start_date, position.end_date)
+        held = terms.setdefault((row["person"], position.organization.pk, position.title), [])
+        if any(_overlaps(term, other) for other in held):
+            raise ValidationError(
+                {"title": _("This person already holds this position in this organization then.")}
+            )
+        held.append(term)
+    Person.objects.bulk_create(built, batch_size=500)
+    if not all(p.pk for p in built):  # SQLite < 3.35 cannot return ids from bulk inserts
+        raise RuntimeError("The database did not return the new ids")
+    for membership in member_rows:
+        membership.person_id = membership.person.pk
+    for position in position_rows:
+        position.person_id = position.person.pk
     PartyMembership.objects.bulk_create(member_rows, batch_size=500)
     Position.objects.bulk_create(position_rows, batch_size=500)
+    rows_written(Person, built)
+    rows_written(PartyMembership, [m for m in member_rows if m.pk])
+    rows_written(Position, [p for p in position_rows if p.pk])
     audit_record(
         actor=acting_user,
         action="person.import",
@@ -361,6 +391,104 @@ def person_import(
         },
     )
     return built
+
+
+# What a person created by an import may have and still be removed with it: the
+# positions and the membership the same import created.
+_OWN_RELATIONS = {Position, PartyMembership}
+
+
+def _references(persons: list[Person]) -> dict[int, list[str]]:
+    """Per person, the kinds of other records that name them (attendance lists, linked
+    leaders, rosters, transfers…), found through every relation to ``Person``."""
+    found: dict[int, list[str]] = {}
+    ids = [p.pk for p in persons]
+    for relation in Person._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete or not relation.is_relation:
+            continue
+        model: Any = relation.related_model
+        if model in _OWN_RELATIONS or model is None:
+            continue
+        name = relation.field.name  # type: ignore[union-attr]
+        rows = model._base_manager.filter(**{f"{name}__in": ids}).values_list(name, flat=True)
+        label = str(model._meta.verbose_name_plural)
+        for pk in set(rows):
+            if label not in found.setdefault(pk, []):
+                found[pk].append(label)
+    return found
+
+
+@transaction.atomic
+def person_import_undo(
+    *,
+    ids: Sequence[int],
+    position_ids: Sequence[int] = (),
+    membership_ids: Sequence[int] = (),
+    source: str,
+    acting_user: Actor,
+) -> int:
+    """Remove what an import created: the persons ``ids`` with their positions and
+    membership, and the positions and memberships it gave persons recorded before.
+
+    Refused (ValidationError) while anything else names one of those persons: an
+    attendance list, a roster, a linked leader, a position or membership recorded
+    later. The ingest module calls this only while no later event touched the rows.
+    """
+    persons = list(
+        Person.objects.select_for_update().select_related("organization").filter(pk__in=ids)
+    )
+    for person in persons:
+        PERSON.require(acting_user, person)
+    positions = list(
+        Position.objects.select_for_update()
+        .select_related("organization")
+        .filter(Q(pk__in=position_ids) | Q(person__in=persons))
+    )
+    memberships = list(
+        PartyMembership.objects.select_for_update()
+        .select_related("branch")
+        .filter(Q(pk__in=membership_ids) | Q(person__in=persons))
+    )
+    later = {p.person_id for p in positions if p.pk not in set(position_ids)}
+    later |= {m.person_id for m in memberships if m.pk not in set(membership_ids)}
+    references = _references(persons)
+    for person in persons:
+        kinds = references.get(person.pk, [])
+        if person.pk in later:
+            kinds = [str(Position._meta.verbose_name_plural), *kinds]
+        if kinds:
+            raise ValidationError(
+                _(
+                    "%(name)s is named in other records since the import (%(kinds)s); "
+                    "the batch cannot be undone."
+                )
+                % {"name": person.name, "kinds": "、".join(kinds)}
+            )
+    for position in positions:
+        PERSON.require_org(acting_user, position.organization)
+    for membership in memberships:
+        PERSON.require_org(acting_user, membership.branch)
+    with (
+        rows_changing(Position, positions),
+        rows_changing(PartyMembership, memberships),
+        rows_changing(Person, persons),
+    ):
+        Position.objects.filter(pk__in=[p.pk for p in positions]).delete()
+        PartyMembership.objects.filter(pk__in=[m.pk for m in memberships]).delete()
+        Person.objects.filter(pk__in=[p.pk for p in persons]).delete()
+    audit_record(
+        actor=acting_user,
+        action="person.import_undo",
+        object_type="people.person",
+        object_repr=source[:200],
+        changes={
+            "persons": len(persons),
+            "positions": len(positions),
+            "memberships": len(memberships),
+            "source": source,
+        },
+    )
+    return len(persons)
 
 
 # --- 双报到: members of organs who report to a community ----------------------------

@@ -4,6 +4,7 @@ from taizhang.people import views
 
 urlpatterns = [
     path("", views.person_list_view, name="list"),
+    path("export/", views.person_export, name="export"),
     path("new/", views.person_create_view, name="create"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/reveal/", views.person_reveal_view, name="reveal"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.organizations.models import OrgKind
 from taizhang.organizations.permissions import ORGANIZATION
@@ -23,8 +26,9 @@ from taizhang.people.forms import (
     PositionAssignForm,
     PositionEndForm,
 )
+from taizhang.people.imports import KIND
 from taizhang.people.models import Person, Position
-from taizhang.people.permissions import COMMUNITY_REPORT, PERSON, can_view_personal
+from taizhang.people.permissions import COMMUNITY_REPORT, MANAGE, PERSON, can_view_personal
 from taizhang.people.selectors import (
     community_reports,
     get_community_report_for_viewer,
@@ -44,17 +48,22 @@ from taizhang.people.services import (
 )
 
 
+def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The list's filters from the query string; the export reads the same ones."""
+    org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
+    return {
+        "q": get.get("q", "").strip()[:60],
+        "subtree_of": org,
+        "external": True if get.get("external") == "1" else None,
+    }
+
+
 @requires("people.view")
 def person_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    q = request.GET.get("q", "").strip()[:60]
-    org = None
-    if request.GET.get("org"):
-        org = get_organization_for_viewer(viewer, request.GET["org"])
-    external = True if request.GET.get("external") == "1" else None
-    persons = person_list(viewer=viewer, q=q, subtree_of=org, external=external).order_by(
-        "organization__path", "name"
-    )
+    filters = list_filters(viewer, request.GET)
+    q, org, external = filters["q"], filters["subtree_of"], filters["external"]
+    persons = person_list(viewer=viewer, **filters).order_by("organization__path", "name")
     page = Paginator(persons, 50).get_page(request.GET.get("page"))
     return render(
         request,
@@ -65,6 +74,7 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             "org": org,
             "external": external,
             "can_create": PERSON.org_choices(viewer).exists(),
+            "can_import": viewer.has_function(MANAGE),
             # Units to narrow the list to (their whole subtree); branches are left out to
             # keep the picker short, their people show under the unit above.
             "org_options": ORGANIZATION.queryset(viewer)
@@ -73,6 +83,13 @@ def person_list_view(request: HttpRequest) -> HttpResponse:
             .only("pk", "short_name", "depth"),
         },
     )
+
+
+@requires("people.view")
+def person_export(request: HttpRequest) -> HttpResponse:
+    """The filtered register as an .xlsx (a background task when it is large); personal
+    data masked unless the viewer may see it, and then audited as a reveal."""
+    return export_respond(request, KIND)
 
 
 @requires("people.manage")
