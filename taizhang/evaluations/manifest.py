@@ -129,3 +129,14 @@ def _person_honours(viewer: Any, person: Any) -> dict[str, Any] | None:
 
 
 register_slot("people.person_detail", "evaluations/_person_honours.html", _person_honours)
+
+
+# Excel: the nominations' export and import read the same columns (evaluations/imports.py).
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.evaluations.exports import EXPORTS  # noqa: E402
+from taizhang.evaluations.imports import IMPORTER  # noqa: E402
+
+for _export in EXPORTS:
+    register_export(_export)
+register_importer(IMPORTER)

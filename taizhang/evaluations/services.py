@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -33,6 +35,7 @@ from taizhang.evaluations.permissions import (
     COMPETITION,
     ENTRY,
     NOMINATION,
+    can,
     conflict_reason,
     is_judge,
     judge_org_paths,
@@ -503,6 +506,158 @@ def nomination_create(
         changes=diff({}, snapshot(nomination, ["award", "org", "person", "nominated_on"])),
     )
     return nomination
+
+
+NOMINATION_FIELDS = ["award", "org", "person", "deeds", "nominated_on"]
+
+
+@transaction.atomic
+def nomination_update(
+    *,
+    nomination: Nomination,
+    deeds: str | None = None,
+    nominated_on: dt.date | None = None,
+    acting_user: Actor,
+) -> Nomination:
+    """Correct the deeds or the date of a nomination still waiting for review."""
+    nomination = (
+        Nomination.objects.select_for_update(of=("self",))
+        .select_related("award__org", "org")
+        .get(pk=nomination.pk)
+    )
+    NOMINATION.require_org(acting_user, nomination.org)
+    if nomination.status != NominationStatus.NOMINATED:
+        raise ValidationError(
+            _("A nomination already reviewed cannot be changed; this one is “%(status)s”.")
+            % {"status": nomination.get_status_display()}
+        )
+    before = snapshot(nomination, ["deeds", "nominated_on"])
+    if deeds is not None:
+        nomination.deeds = deeds.strip()
+    if nominated_on is not None:
+        if nominated_on > _today():
+            raise ValidationError({"nominated_on": _("A nomination is dated today or earlier.")})
+        nomination.nominated_on = nominated_on
+    nomination.full_clean()
+    nomination.save(update_fields=["deeds", "nominated_on"])
+    rows_written(Nomination, [nomination])
+    audit_record(
+        actor=acting_user,
+        action="nomination.update",
+        obj=nomination,
+        changes=diff(before, snapshot(nomination, ["deeds", "nominated_on"])),
+    )
+    return nomination
+
+
+@dataclass(frozen=True)
+class NominationIn:
+    """One nominee for an award: the input of ``nomination_import``."""
+
+    award: Award
+    org: Organization
+    person: Any = None
+    deeds: str = ""
+    nominated_on: dt.date | None = None
+
+
+@transaction.atomic
+def nomination_import(
+    *, rows: Sequence[NominationIn], source: str, acting_user: Actor
+) -> list[Nomination]:
+    """Record many nominations at once (a unit's list brought in): one audit event.
+
+    Every row is checked as ``nomination_create`` checks it before anything is written:
+    the award still open and within the nominator's reach, an organization or a person
+    as the award takes, manage on the nominee's unit, the person visible, no nominee
+    twice. A nomination keeps the date it was made (never a day to come).
+    """
+    today = _today()
+    awards = {row.award.pk: row.award for row in rows}
+    for award in Award.objects.select_for_update(of=("self",)).filter(pk__in=awards):
+        if award.published_on is not None:
+            raise ValidationError(_("The list of this award is already published."))
+        if not is_system(acting_user) and not can(acting_user, "nominate", award):
+            raise PermissionDenied
+    for org in {row.org.pk: row.org for row in rows}.values():
+        NOMINATION.require_org(acting_user, org)
+    keys: set[tuple[int, str, int]] = set()
+    for row in rows:
+        takes_orgs = row.award.takes_organizations
+        if takes_orgs and row.person is not None:
+            raise ValidationError({"person": _("This award honours organizations.")})
+        if not takes_orgs and row.person is None:
+            raise ValidationError({"person": _("This award honours persons.")})
+        if row.person is not None:
+            if row.person.organization_id != row.org.pk:
+                raise ValidationError({"org": _("A person is nominated with their own unit.")})
+            _ensure_sees_person(acting_user, row.person)
+        if row.nominated_on is not None and row.nominated_on > today:
+            raise ValidationError({"nominated_on": _("A nomination is dated today or earlier.")})
+        key = (row.award.pk, "p", row.person.pk) if row.person else (row.award.pk, "o", row.org.pk)
+        if key in keys:
+            raise ValidationError(_("This nominee is already on the list."))
+        keys.add(key)
+    existing = Nomination.objects.filter(award_id__in=awards).values_list(
+        "award_id", "org_id", "person_id"
+    )
+    for award_id, org_id, person_id in existing:
+        key = (award_id, "p", person_id) if person_id else (award_id, "o", org_id)
+        if key in keys:
+            raise ValidationError(_("This nominee is already on the list."))
+    built = [
+        Nomination(
+            award=row.award,
+            org=row.org,
+            person=row.person,
+            deeds=row.deeds.strip(),
+            nominated_on=row.nominated_on or today,
+        )
+        for row in rows
+    ]
+    for nomination in built:
+        # The related rows were resolved above; checking them again costs a query each.
+        nomination.clean_fields(exclude=["award", "org", "person"])
+    Nomination.objects.bulk_create(built, batch_size=1000)
+    if not all(n.pk for n in built):  # SQLite < 3.35 cannot return ids from bulk inserts
+        raise RuntimeError("The database did not return the new ids")
+    # Bulk inserts send no signal: the roll-ups learn of the rows from this report.
+    rows_written(Nomination, built)
+    changes: dict[str, Any] = {"count": len(built), "source": source}
+    if built:
+        changes["ids"] = [built[0].pk, built[-1].pk]
+    audit_record(
+        actor=acting_user,
+        action="nomination.import",
+        object_type=Nomination._meta.label_lower,
+        object_repr=source[:200],
+        changes=changes,
+    )
+    return built
+
+
+@transaction.atomic
+def nomination_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the nominations an import recorded (its batch is being undone): one audit
+    event. The ingest module calls this only while no later event touched them; one
+    reviewed since is refused all the same."""
+    nominations = list(
+        Nomination.objects.select_for_update(of=("self",)).select_related("org").filter(pk__in=ids)
+    )
+    for org in {n.org_id: n.org for n in nominations}.values():
+        NOMINATION.require_org(acting_user, org)
+    if any(n.status != NominationStatus.NOMINATED for n in nominations):
+        raise ValidationError(_("A nomination of this import has been reviewed since."))
+    with rows_changing(Nomination, nominations):
+        Nomination.objects.filter(pk__in=[n.pk for n in nominations]).delete()
+    audit_record(
+        actor=acting_user,
+        action="nomination.import_undo",
+        object_type=Nomination._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(nominations), "source": source},
+    )
+    return len(nominations)
 
 
 @transaction.atomic

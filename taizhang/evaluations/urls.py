@@ -4,6 +4,7 @@ from taizhang.evaluations import views
 
 urlpatterns = [
     path("", views.competition_list_view, name="competitions"),
+    path("export/", views.competition_export, name="competition_export"),
     path("competitions/<int:pk>/", views.competition_detail, name="competition_detail"),
     path(
         "competitions/<int:pk>/add/<str:what>/",
@@ -22,6 +23,7 @@ urlpatterns = [
         name="score",
     ),
     path("awards/", views.award_list_view, name="awards"),
+    path("awards/export/", views.nomination_export, name="nomination_export"),
     path("awards/<int:pk>/", views.award_detail, name="award_detail"),
     path("awards/<int:pk>/nominate/", views.nominate_view, name="nominate"),
     path(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.evaluations import services
 from taizhang.evaluations.forms import (
@@ -69,6 +71,40 @@ def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
 # Competitions ---------------------------------------------------------------------
 
 
+def competition_filters(get: Mapping[str, str]) -> dict[str, Any]:
+    """The competition list's filters; its export reads the same ones (and one
+    competition, from its page)."""
+    return {
+        "year": int_or_none(get.get("year")),
+        "competition": int_or_none(get.get("competition")),
+    }
+
+
+def award_filters(get: Mapping[str, str]) -> dict[str, Any]:
+    """The award list's filters; its export reads the same ones (and one award's list,
+    or its honour roll alone, from the award's pages)."""
+    kind = get.get("kind", "")
+    status = get.get("status", "")
+    return {
+        "year": int_or_none(get.get("year")),
+        "kind": kind if kind in AwardKind.values else "",
+        "award": int_or_none(get.get("award")),
+        "status": status if status in NominationStatus.values else "",
+    }
+
+
+@requires(VIEW)
+def competition_export(request: HttpRequest) -> HttpResponse:
+    """The competitions' entries with each criterion's score and the total, as an .xlsx."""
+    return export_respond(request, "evaluations.competition")
+
+
+@requires(VIEW)
+def nomination_export(request: HttpRequest) -> HttpResponse:
+    """The awards' nominations and honour roll, in the columns their import reads back."""
+    return export_respond(request, "evaluations.nomination")
+
+
 @requires(VIEW)
 def competition_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -85,7 +121,9 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("evaluations:competition_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
-    competitions = list(competition_list(viewer=viewer, year=int_or_none(request.GET.get("year"))))
+    competitions = list(
+        competition_list(viewer=viewer, year=competition_filters(request.GET)["year"])
+    )
     return render(
         request,
         "evaluations/competition_list.html",
@@ -326,18 +364,19 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("evaluations:award_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
-    kind = request.GET.get("kind", "")
-    awards = list(
-        award_list(
-            viewer=viewer,
-            year=int_or_none(request.GET.get("year")),
-            kind=kind if kind in AwardKind.values else "",
-        )
-    )
+    filters = award_filters(request.GET)
+    kind = filters["kind"]
+    awards = list(award_list(viewer=viewer, year=filters["year"], kind=kind))
     return render(
         request,
         "evaluations/award_list.html",
-        {"awards": awards, "form": form, "kinds": AwardKind.choices, "kind": kind},
+        {
+            "awards": awards,
+            "form": form,
+            "kinds": AwardKind.choices,
+            "kind": kind,
+            "can_import": viewer.has_function(MANAGE),
+        },
     )
 
 

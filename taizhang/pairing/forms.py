@@ -77,6 +77,11 @@ class ValueForm(forms.Form):
     indicator = forms.ChoiceField(label=_("Indicator"), choices=Indicator.choices)
     year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
     value = forms.IntegerField(label=_("Value (yuan, or a count for projects)"), min_value=0)
+    late_reason = forms.CharField(
+        label=_("Late entry (补录): why a past year's value is entered now"),
+        max_length=200,
+        required=False,
+    )
 
 
 class CorrectionForm(forms.Form):

@@ -160,3 +160,14 @@ for _metric in (
     ),
 ):
     register_metric(_metric)
+
+
+# Excel: the village figures' export and import read the same columns (pairing/imports.py).
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.pairing.exports import EXPORTS  # noqa: E402
+from taizhang.pairing.imports import IMPORTER  # noqa: E402
+
+for _export in EXPORTS:
+    register_export(_export)
+register_importer(IMPORTER)

@@ -119,6 +119,8 @@ class IndicatorValue(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # 补录: a past year's value entered afterwards (an imported ledger), and why.
+    late_reason = models.CharField(_("late entry reason"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["village_id", "indicator", "year"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
-from taizhang.core.changes import rows_written
+from taizhang.core.changes import rows_changing, rows_written
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.pairing.models import (
     DEFAULT_TARGET,
@@ -100,6 +102,17 @@ def _check_value(indicator: str, year: int, value: int) -> None:
         raise ValidationError({"year": _("A year that has not begun has no value yet.")})
 
 
+def _late(year: int, late_reason: str) -> str:
+    """The 补录 reason kept on a value: only a past year's value is entered late."""
+    return late_reason.strip()[:200] if year < _today().year else ""
+
+
+def _late_entry(year: int, reason: str) -> dict[str, Any]:
+    if not reason:
+        return {}
+    return {"late_entry": {"year": year, "reason": reason, "entered_on": _today()}}
+
+
 @transaction.atomic
 def indicator_record(
     *,
@@ -108,11 +121,18 @@ def indicator_record(
     year: int,
     value: int,
     on: dt.date | None = None,
+    late_reason: str = "",
     acting_user: Actor,
 ) -> IndicatorValue:
-    """Record (or revise) a village's value for a year, until it is confirmed."""
+    """Record (or revise) a village's value for a year, until it is confirmed.
+
+    ``late_reason`` marks a past year's value entered afterwards (补录: a ledger kept
+    elsewhere); the value keeps the reason and the audit event the year and the day of
+    entry.
+    """
     VALUE.require_org(acting_user, village)
     _check_value(indicator, year, value)
+    late = _late(year, late_reason)
     row = (
         IndicatorValue.objects.select_for_update()
         .filter(village=village, indicator=indicator, year=year)
@@ -133,11 +153,13 @@ def indicator_record(
             value=value,
             recorded_on=on or _today(),
             recorded_by=user_of(acting_user),
+            late_reason=late,
         )
     else:
         row.value = value
         row.recorded_on = on or _today()
         row.recorded_by = user_of(acting_user)
+        row.late_reason = late or row.late_reason
     row.full_clean()
     row.save()
     rows_written(IndicatorValue, [row])
@@ -150,9 +172,107 @@ def indicator_record(
             "indicator": indicator,
             "year": year,
             **diff(before, snapshot(row, ["value"])),
+            **_late_entry(year, late),
         },
     )
     return row
+
+
+@dataclass(frozen=True)
+class ValueIn:
+    """One village figure to record: the input of ``indicator_import``."""
+
+    village: Organization
+    indicator: str
+    year: int
+    value: int
+
+
+@transaction.atomic
+def indicator_import(
+    *, rows: Sequence[ValueIn], source: str, late_reason: str = "", acting_user: Actor
+) -> list[IndicatorValue]:
+    """Record many village figures at once (a ledger brought in): one audit event.
+
+    Every row is checked as ``indicator_record`` checks it before anything is written; a
+    figure already recorded for the village, indicator and year is refused here (it is
+    revised through ``indicator_record``). Past years' figures keep ``late_reason`` (补录).
+    """
+    for village in {row.village.pk: row.village for row in rows}.values():
+        VALUE.require_org(acting_user, village)
+    for row in rows:
+        _check_value(row.indicator, row.year, row.value)
+    keys = {(row.village.pk, row.indicator, row.year) for row in rows}
+    if len(keys) != len(rows):
+        raise ValidationError(_("The same figure appears twice."))
+    if keys:
+        recorded = IndicatorValue.objects.filter(
+            village_id__in={k[0] for k in keys},
+            indicator__in={k[1] for k in keys},
+            year__in={k[2] for k in keys},
+        ).values_list("village_id", "indicator", "year")
+        if any(tuple(k) in keys for k in recorded):
+            raise ValidationError(_("A figure of these is already recorded; revise it instead."))
+    today, recorder = _today(), user_of(acting_user)
+    built = [
+        IndicatorValue(
+            village=row.village,
+            indicator=row.indicator,
+            year=row.year,
+            year_end=dt.date(row.year, 12, 31),
+            value=row.value,
+            recorded_on=today,
+            recorded_by=recorder,
+            late_reason=_late(row.year, late_reason),
+        )
+        for row in rows
+    ]
+    IndicatorValue.objects.bulk_create(built, batch_size=1000)
+    if not all(v.pk for v in built):  # SQLite < 3.35 cannot return ids from bulk inserts
+        raise RuntimeError("The database did not return the new ids")
+    # Bulk inserts send no signal: the roll-ups learn of the rows from this report.
+    rows_written(IndicatorValue, built)
+    late_years = sorted({v.year for v in built if v.late_reason})
+    changes: dict[str, Any] = {"count": len(built), "source": source}
+    if built:
+        changes["ids"] = [built[0].pk, built[-1].pk]
+    if late_years:
+        changes["late_entry"] = {"years": late_years, "reason": late_reason, "entered_on": today}
+    audit_record(
+        actor=acting_user,
+        action="indicator.import",
+        object_type=IndicatorValue._meta.label_lower,
+        object_repr=source[:200],
+        changes=changes,
+    )
+    return built
+
+
+@transaction.atomic
+def indicator_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the figures an import recorded (its batch is being undone): one audit event.
+
+    A figure confirmed since, or corrected, stays: it is no longer the import's alone.
+    """
+    values = list(
+        IndicatorValue.objects.select_for_update(of=("self",))
+        .select_related("village")
+        .filter(pk__in=ids)
+    )
+    for village in {v.village_id: v.village for v in values}.values():
+        VALUE.require_org(acting_user, village)
+    if any(v.is_locked for v in values):
+        raise ValidationError(_("A figure of this import has been confirmed since."))
+    with rows_changing(IndicatorValue, values):
+        IndicatorValue.objects.filter(pk__in=[v.pk for v in values]).delete()
+    audit_record(
+        actor=acting_user,
+        action="indicator.import_undo",
+        object_type=IndicatorValue._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(values), "source": source},
+    )
+    return len(values)
 
 
 @transaction.atomic

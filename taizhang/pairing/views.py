@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
@@ -55,21 +57,72 @@ def _created(done: Submission[Any]) -> Any:
     return done.result.pk
 
 
+def _year(get: Mapping[str, str]) -> int | None:
+    year = int_or_none(get.get("year"))
+    return year if year is not None and 2000 <= year <= timezone.localdate().year else None
+
+
+def pair_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
+    """The pair list's filters from the query string; its export reads the same ones.
+
+    ``years`` are the three income columns the list shows."""
+    year = _year(get) or headline_year(viewer=viewer)
+    sort = get.get("sort", "")
+    last = min(year + 1, timezone.localdate().year)
+    return {
+        "year": year,
+        "q": get.get("q", "").strip()[:60],
+        "sort": sort if sort in PAIR_SORTS else "",
+        "years": [last - 2, last - 1, last],
+    }
+
+
+def value_filters(get: Mapping[str, str]) -> dict[str, Any]:
+    """The village figures export: every year unless the query string names one."""
+    indicator = get.get("indicator", "")
+    return {
+        "year": _year(get),
+        "indicator": indicator if indicator in Indicator.values else "",
+        "q": get.get("q", "").strip()[:60],
+    }
+
+
+def partnership_filters(get: Mapping[str, str]) -> dict[str, Any]:
+    kind = get.get("kind", "")
+    return {"kind": kind if kind in PartnershipKind.values else ""}
+
+
+@requires(VIEW)
+def pair_export(request: HttpRequest) -> HttpResponse:
+    """The filtered pairs as an .xlsx (a background task when it is large)."""
+    return export_respond(request, "pairing.pair")
+
+
+@requires(VIEW)
+def value_export(request: HttpRequest) -> HttpResponse:
+    """The village figures as an .xlsx in the columns their import reads back."""
+    return export_respond(request, "pairing.value")
+
+
+@requires(VIEW)
+def partnership_export(request: HttpRequest) -> HttpResponse:
+    return export_respond(request, "pairing.partnership")
+
+
+@requires(VIEW)
+def ambassador_export(request: HttpRequest) -> HttpResponse:
+    return export_respond(request, "pairing.ambassador")
+
+
 @requires(VIEW)
 def pair_list_view(request: HttpRequest) -> HttpResponse:
     """The pairs with their villages' income per year and the headline figure."""
     viewer = viewer_of(request)
     this_year = timezone.localdate().year
-    year = int_or_none(request.GET.get("year"))
-    if year is None or not 2000 <= year <= this_year:
-        year = headline_year(viewer=viewer)
-    q = request.GET.get("q", "").strip()[:60]
-    sort = request.GET.get("sort", "")
-    sort = sort if sort in PAIR_SORTS else ""
+    filters = pair_filters(viewer, request.GET)
+    year, q, sort, years = filters["year"], filters["q"], filters["sort"], filters["years"]
     pairs = pair_list(viewer=viewer, year=year, q=q, sort=sort)
     page = Paginator(pairs, 50).get_page(request.GET.get("page"))
-    last = min(year + 1, this_year)
-    years = [last - 2, last - 1, last]
     context = {
         "page": page,
         "rows": pair_rows(list(page), years),
@@ -82,6 +135,7 @@ def pair_list_view(request: HttpRequest) -> HttpResponse:
         "paired": paired_villages(viewer=viewer, year=year),
         "threshold": DEFAULT_TARGET,
         "can_manage": viewer.has_function(MANAGE),
+        "export_query": request.GET.urlencode(),
     }
     return render(request, "pairing/pair_list.html", context)
 
@@ -227,8 +281,7 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("pairing:partnership_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
-    kind = request.GET.get("kind", "")
-    kind = kind if kind in PartnershipKind.values else ""
+    kind = partnership_filters(request.GET)["kind"]
     partnerships = list(partnership_list(viewer=viewer, kind=kind))
     return render(
         request,
@@ -238,6 +291,7 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "kinds": PartnershipKind.choices,
             "kind": kind,
+            "can_import": viewer.has_function(MANAGE),
             "ambassadors": sum(p.ambassador_count for p in partnerships),  # type: ignore[attr-defined]
         },
         status=422 if request.method == "POST" else 200,
