@@ -52,6 +52,53 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+def _check_late(form: forms.Form, data: dict[str, Any], date_field: str) -> None:
+    """A 补录 needs the day the step was taken (before today) and a reason."""
+    if not data.get("late"):
+        return
+    day = data.get(date_field)
+    if not day:
+        form.add_error(date_field, _("Give the date the step was taken."))
+    elif day >= timezone.localdate():
+        form.add_error(date_field, _("A late entry is for a step taken before today."))
+    if not (data.get("late_reason") or "").strip():
+        form.add_error("late_reason", _("Say why the step is entered late."))
+
+
+def _late_field() -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Late entry (补录)"),
+        required=False,
+        help_text=_("The step was taken before today and is recorded now."),
+    )
+
+
+def _reason_field() -> forms.CharField:
+    return forms.CharField(label=_("Why it is entered late"), required=False, max_length=200)
+
+
+class LateEntryForm(forms.Form):
+    """A lifecycle step, optionally recorded late (补录) with its real date and a reason."""
+
+    late = _late_field()
+    occurred_on = forms.DateField(
+        label=_("Date the step was taken"), required=False, widget=DateInput()
+    )
+    late_reason = _reason_field()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_late(self, data, "occurred_on")
+        return data
+
+    def late_entry(self) -> tuple[Any, str] | None:
+        """(the day, the reason) of a late entry, or ``None`` for a step taken now."""
+        data = self.cleaned_data
+        if not data.get("late"):
+            return None
+        return data["occurred_on"], data["late_reason"].strip()
+
+
 class ProblemForm(forms.Form):
     title = forms.CharField(label=_("Problem title"), max_length=200)
     description = forms.CharField(
@@ -87,6 +134,14 @@ class ProblemForm(forms.Form):
     deadline = forms.DateField(label=_("Rectification deadline"), widget=DateInput())
     origin_type = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
     origin_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    late = _late_field()
+    raised_on = forms.DateField(
+        label=_("Put on the ledger on"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Only for a late entry: the day it was put on the ledger."),
+    )
+    late_reason = _reason_field()
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,11 +153,20 @@ class ProblemForm(forms.Form):
         self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
         self.fields["responsible"].queryset = responsible_candidates(viewer=viewer)  # type: ignore[attr-defined]
 
-    def clean_deadline(self) -> Any:
-        deadline = self.cleaned_data["deadline"]
-        if deadline < timezone.localdate():
-            raise forms.ValidationError(_("The deadline cannot be in the past."))
-        return deadline
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        _check_late(self, data, "raised_on")
+        deadline = data.get("deadline")
+        # A late entry may carry a deadline already past: the item is overdue at once.
+        if deadline and not data.get("late") and deadline < timezone.localdate():
+            self.add_error("deadline", _("The deadline cannot be in the past."))
+        return data
+
+    def late_entry(self) -> tuple[Any, str] | None:
+        data = self.cleaned_data
+        if not data.get("late"):
+            return None
+        return data["raised_on"], data["late_reason"].strip()
 
 
 class ProblemEditForm(ProblemForm):
@@ -110,7 +174,15 @@ class ProblemEditForm(ProblemForm):
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, viewer=viewer, **kwargs)
-        for name in ("org", "source", "origin_type", "origin_id"):
+        for name in (
+            "org",
+            "source",
+            "origin_type",
+            "origin_id",
+            "late",
+            "raised_on",
+            "late_reason",
+        ):
             del self.fields[name]
         # A deactivated kind is not offered, but the problem keeps its own.
         current = self.initial.get("kind")
@@ -118,11 +190,11 @@ class ProblemEditForm(ProblemForm):
             Q(is_active=True) | Q(pk=current)
         )
 
-    def clean_deadline(self) -> Any:
-        return self.cleaned_data["deadline"]
+    def clean(self) -> dict[str, Any]:
+        return forms.Form.clean(self) or {}
 
 
-class StartForm(forms.Form):
+class StartForm(LateEntryForm):
     measures = forms.CharField(
         label=_("Rectification measures"),
         required=False,
@@ -149,14 +221,14 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class SubmitForm(forms.Form):
+class SubmitForm(LateEntryForm):
     evidence_text = forms.CharField(
         label=_("What was done"), widget=forms.Textarea(attrs={"rows": 4, "style": "width:100%"})
     )
     attachments = MultipleFileField(label=_("Evidence files"), required=False)
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(LateEntryForm):
     note = forms.CharField(
         label=_("Sign-off note"),
         required=False,

@@ -132,3 +132,12 @@ register_metric(
         ),
     )
 )
+
+# Excel: the ledger's export and its import read the same columns (problems/imports.py).
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.problems.exports import EXPORT  # noqa: E402
+from taizhang.problems.imports import IMPORTER  # noqa: E402
+
+register_export(EXPORT)
+register_importer(IMPORTER)

@@ -182,6 +182,10 @@ class ProblemStep(models.Model):
     )
     actor_name = models.CharField(_("done by"), max_length=60, blank=True)
     note = models.TextField(_("step note"), blank=True)
+    # 补录: a step taken in the past and entered later (an import, a clerk catching up).
+    # ``occurred_at`` is when it happened; these say why and when it was typed in.
+    late_reason = models.CharField(_("late entry reason"), max_length=200, blank=True)
+    entered_at = models.DateTimeField(_("entered on"), null=True, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "pk"]
@@ -189,6 +193,10 @@ class ProblemStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.problem_id} {self.action} {self.occurred_at:%Y-%m-%d}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        return bool(self.late_reason)
 
 
 def evidence_path(instance: ProblemEvidence, filename: str) -> str:

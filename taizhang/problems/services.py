@@ -4,16 +4,28 @@ Every service is atomic, checks the acting user's right through the scope policy
 (``permissions.POLICY``), records a dated ``ProblemStep`` (``core.lifecycle``) and
 exactly one audit event with the field diff, and reports the problem rows it wrote for
 the monthly roll-ups (``core.changes``). ``acting_user=SYSTEM`` is reserved for system
-jobs (demo loader, imports, escalation). ``when`` lets imports and the demo back-date a
-step; it defaults to now.
+jobs (demo loader, escalation). ``when`` lets the demo replay a year as it happened; it
+defaults to now.
+
+补录 (late entry): a step taken in the past and entered now (``problem_import``, or a
+clerk catching up) passes its real moment as ``when`` and ``late_reason``. The step keeps
+the real moment, the reason and the moment of entry; the audit event records both
+(``"late_entry": {"occurred_on", "reason", "entered_at"}``). A late entry may be dated
+only before today and not before the step that brought the problem to its state; it may
+carry what today's rules refuse for a step taken now: a deadline already past (the item
+is overdue at once) and, since the files of past work are on paper, a submission
+without files (the written account is still required). The duties kept apart are not
+relaxed: a late sign-off obeys the same rules as the button (``SignOffRules``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -31,7 +43,7 @@ from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
-from taizhang.people.selectors import is_leader_candidate
+from taizhang.people.selectors import is_leader_candidate, leader_candidates
 from taizhang.problems import permissions
 from taizhang.problems.models import (
     OPEN_STATES,
@@ -42,7 +54,7 @@ from taizhang.problems.models import (
     ProblemStep,
     StepAction,
 )
-from taizhang.problems.permissions import POLICY
+from taizhang.problems.permissions import POLICY, VERIFY
 from taizhang.problems.selectors import unit_choices
 
 AUDITED_FIELDS = [
@@ -94,8 +106,66 @@ EVIDENCE_TYPES: dict[str, tuple[bytes, ...]] = {
 }
 
 
+# The steps that move a problem between states: a late step is dated after the last one.
+MOVES = (
+    StepAction.RAISE,
+    StepAction.START,
+    StepAction.SUBMIT,
+    StepAction.VERIFY,
+    StepAction.SEND_BACK,
+    StepAction.REOPEN,
+)
+MAX_REASON = 200
+
+
 def _now(when: dt.datetime | None) -> dt.datetime:
     return when or timezone.now()
+
+
+def late_moment(day: dt.date) -> dt.datetime:
+    """The moment a past step known only by its day is recorded at: that day's start."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+def _late_entry(moment: dt.datetime, reason: str, entered: dt.datetime) -> dict[str, str]:
+    return {
+        "occurred_on": _day(moment).isoformat(),
+        "reason": reason,
+        "entered_at": entered.isoformat(),
+    }
+
+
+def _late_when(
+    problem: Problem, when: dt.datetime | None, late_reason: str
+) -> tuple[dt.datetime, str]:
+    """The moment of a step and its late-entry reason ("" for a step taken now).
+
+    A late step needs its date, lies before today, and does not precede the step that
+    brought the problem to its current state; on that same day it follows it."""
+    reason = late_reason.strip()[:MAX_REASON]
+    if not reason:
+        return _now(when), ""
+    if when is None:
+        raise ValidationError({"occurred_on": _("A late entry needs the date the step was taken.")})
+    day = _day(when)
+    if day >= timezone.localdate():
+        raise ValidationError({"occurred_on": _("A late entry is for a step taken before today.")})
+    since = problem.steps.filter(action__in=MOVES).order_by("-occurred_at", "-pk").first()
+    if since is not None:
+        since_day = _day(since.occurred_at)
+        if day < since_day:
+            raise ValidationError(
+                {
+                    "occurred_on": _(
+                        "This step cannot be dated before %(date)s, when the problem "
+                        "reached its current state."
+                    )
+                    % {"date": f"{since_day:%Y-%m-%d}"}
+                }
+            )
+        if day == since_day:
+            when = max(when, since.occurred_at)
+    return when, reason
 
 
 def _day(moment: dt.datetime) -> dt.date:
@@ -140,6 +210,8 @@ def _step(
     acting_user: Actor,
     when: dt.datetime,
     note: str = "",
+    late_reason: str = "",
+    entered_at: dt.datetime | None = None,
 ) -> ProblemStep:
     return record_step(
         ProblemStep,
@@ -151,6 +223,8 @@ def _step(
         acting_user=acting_user,
         when=when,
         note=note,
+        late_reason=late_reason,
+        entered_at=entered_at if late_reason else None,
     )
 
 
@@ -301,6 +375,7 @@ def problem_create(
     origin_id: int | None = None,
     raised_on: dt.date | None = None,
     when: dt.datetime | None = None,
+    late_reason: str = "",
     acting_user: Actor,
 ) -> Problem:
     """Put a problem on the ledger (挂账).
@@ -309,6 +384,8 @@ def problem_create(
     co-units may also be units of the district (a bureau), which then see the item.
     ``origin`` is the record it came from (a project, demand, activity); pass the
     instance, or ``origin_type``/``origin_id`` when only those are known (a form).
+    A late entry (``late_reason``, with ``raised_on`` before today) is marked 补录; its
+    deadline may be past already (the form refuses that otherwise): it is overdue at once.
     """
     lead = lead_unit or org
     POLICY.require_org(acting_user, org)
@@ -316,7 +393,22 @@ def problem_create(
     _ensure_person(acting_user, linked_leader, "linked_leader")
     _ensure_person(acting_user, responsible, "responsible")
     o_type, o_id, o_label = _resolve_origin(acting_user, origin, origin_type, origin_id)
-    moment = _now(when)
+    entered = timezone.now()
+    reason = late_reason.strip()[:MAX_REASON]
+    if reason:
+        day = raised_on or (_day(when) if when else None)
+        if day is None:
+            raise ValidationError(
+                {"raised_on": _("A late entry needs the date the step was taken.")}
+            )
+        if day >= timezone.localdate():
+            raise ValidationError(
+                {"raised_on": _("A late entry is for a step taken before today.")}
+            )
+        moment = when or late_moment(day)
+        raised_on = day
+    else:
+        moment = _now(when)
     problem = Problem(
         org=org,
         title=title.strip(),
@@ -333,7 +425,7 @@ def problem_create(
         deadline=deadline,
         raised_on=raised_on or _day(moment),
         created_by=user_of(acting_user),
-        created_at=moment,
+        created_at=entered if reason else moment,
     )
     problem.full_clean()
     if problem.deadline < problem.raised_on:
@@ -343,17 +435,23 @@ def problem_create(
     problem.save()
     if co_units:
         problem.co_units.set(co_units)
-    _step(problem, action=StepAction.RAISE, from_state="", acting_user=acting_user, when=moment)
-    rows_written(Problem, [problem])
-    audit_record(
-        actor=acting_user,
-        action="problem.create",
-        obj=problem,
-        changes={
-            **diff({}, snapshot(problem, AUDITED_FIELDS)),
-            "co_units": [[], sorted(u.pk for u in co_units)],
-        },
+    _step(
+        problem,
+        action=StepAction.RAISE,
+        from_state="",
+        acting_user=acting_user,
+        when=moment,
+        late_reason=reason,
+        entered_at=entered,
     )
+    rows_written(Problem, [problem])
+    changes: dict[str, Any] = {
+        **diff({}, snapshot(problem, AUDITED_FIELDS)),
+        "co_units": [[], sorted(u.pk for u in co_units)],
+    }
+    if reason:
+        changes["late_entry"] = _late_entry(moment, reason, entered)
+    audit_record(actor=acting_user, action="problem.create", obj=problem, changes=changes)
     return problem
 
 
@@ -419,8 +517,10 @@ def _move(
     when: dt.datetime,
     note: str = "",
     extra: dict[str, Any] | None = None,
+    late_reason: str = "",
 ) -> Problem:
     before = snapshot(problem, AUDITED_FIELDS)
+    entered = timezone.now()
     from_state = problem.state
     problem.state = to
     for key, value in (extra or {}).items():
@@ -429,34 +529,50 @@ def _move(
     with rows_changing(Problem, [problem.pk]):
         problem.save()
     step = _step(
-        problem, action=action, from_state=from_state, acting_user=acting_user, when=when, note=note
+        problem,
+        action=action,
+        from_state=from_state,
+        acting_user=acting_user,
+        when=when,
+        note=note,
+        late_reason=late_reason,
+        entered_at=entered,
     )
     problem._last_step = step  # type: ignore[attr-defined]
-    changes = diff(before, snapshot(problem, AUDITED_FIELDS))
+    changes: dict[str, Any] = diff(before, snapshot(problem, AUDITED_FIELDS))
     if note:
         changes["note"] = [None, note]
+    if late_reason:
+        changes["late_entry"] = _late_entry(when, late_reason, entered)
     audit_record(actor=acting_user, action=f"problem.{action}", obj=problem, changes=changes)
     return problem
 
 
 @transaction.atomic
 def problem_start(
-    *, problem: Problem, measures: str = "", when: dt.datetime | None = None, acting_user: Actor
+    *,
+    problem: Problem,
+    measures: str = "",
+    when: dt.datetime | None = None,
+    late_reason: str = "",
+    acting_user: Actor,
 ) -> Problem:
     """挂账 → 整改中: the lead unit starts work, optionally stating its measures."""
     problem = _locked(problem)
     _require_action(acting_user, "start", problem)
     if problem.state != ProblemState.OPEN:
         raise ValidationError(_("Only a problem on the ledger can be started."))
+    moment, reason = _late_when(problem, when, late_reason)
     extra = {"measures": measures.strip()} if measures.strip() else {}
     return _move(
         problem,
         to=ProblemState.IN_PROGRESS,
         action=StepAction.START,
         acting_user=acting_user,
-        when=_now(when),
+        when=moment,
         note=measures.strip(),
         extra=extra,
+        late_reason=reason,
     )
 
 
@@ -467,9 +583,11 @@ def problem_submit(
     evidence_text: str,
     files: Iterable[UploadedFile] = (),
     when: dt.datetime | None = None,
+    late_reason: str = "",
     acting_user: Actor,
 ) -> Problem:
-    """整改中 → 待验收: submit the evidence (a written account and at least one file)."""
+    """整改中 → 待验收: submit the evidence (a written account and at least one file;
+    a late entry may come without files, which are then kept on paper)."""
     problem = _locked(problem)
     _require_action(acting_user, "submit", problem)
     if problem.state != ProblemState.IN_PROGRESS:
@@ -482,9 +600,9 @@ def problem_submit(
     uploads = list(files)
     for upload in uploads:
         validate_evidence_file(upload)
-    if not uploads and not problem.evidence.exists():
+    moment, reason = _late_when(problem, when, late_reason)
+    if not uploads and not reason and not problem.evidence.exists():
         raise ValidationError({"files": _("Attach at least one file as evidence.")})
-    moment = _now(when)
     problem = _move(
         problem,
         to=ProblemState.PENDING,
@@ -493,6 +611,7 @@ def problem_submit(
         when=moment,
         note=text,
         extra={"evidence_text": text, "submitted_on": _day(moment)},
+        late_reason=reason,
     )
     step = problem._last_step  # type: ignore[attr-defined]
     for upload in uploads:
@@ -502,26 +621,142 @@ def problem_submit(
             file=upload,
             original_name=(upload.name or "")[:200],
             size=upload.size or 0,
-            uploaded_at=moment,
+            uploaded_at=timezone.now() if reason else moment,
         )
     return problem
 
 
+def _late_submission(problem: Problem) -> bool:
+    """Whether the evidence awaiting sign-off was submitted as a late entry (files on paper)."""
+    last = (
+        problem.steps.filter(action=StepAction.SUBMIT)
+        .order_by("-occurred_at", "-pk")
+        .values_list("late_reason", flat=True)
+        .first()
+    )
+    return bool(last)
+
+
+class SignOffRules:
+    """Who may be recorded as closing out a problem (销号): one set of rules for a late
+    sign-off, an imported one, and the answer an import gives before writing.
+
+    The acting user records the sign-off, so she needs ``problems.verify`` on the lead
+    unit. The verifier is a person: herself, or (a late entry) someone named, who then
+    must have an account that may sign off for the lead unit. The verifier is never the
+    responsible person, and, unless the kind allows it, never the user who put the item
+    on the ledger or submitted its evidence (duties kept apart).
+    """
+
+    def __init__(self, acting_user: Actor) -> None:
+        self.acting_user = acting_user
+        self._users: dict[int, Any] = {}
+
+    def _user_of(self, person: Person) -> Any:
+        if person.pk not in self._users:
+            self._users[person.pk] = (
+                get_user_model().objects.filter(person_id=person.pk, is_active=True).first()
+            )
+        return self._users[person.pk]
+
+    def refusal(
+        self,
+        *,
+        lead_unit: Organization,
+        responsible_id: int | None,
+        kind: ProblemKind,
+        raised_by_id: int | None,
+        submitted_by_id: int | None,
+        verifier: Person | None = None,
+    ) -> str:
+        """Why this sign-off cannot be recorded, or ``""``."""
+        actor = self.acting_user
+        if is_system(actor):
+            return ""
+        if not POLICY.scope(actor, VERIFY).covers(lead_unit):
+            return _("Signing off needs the sign-off function on the lead unit.")
+        own_person = getattr(actor, "person_id", None)
+        if verifier is None or verifier.pk == own_person:
+            if own_person is None:
+                return _(
+                    "Your account is not linked to a person; a sign-off needs a named verifier."
+                )
+            if own_person == responsible_id:
+                return _("The responsible person cannot sign off their own problem.")
+            user_id = actor.pk
+            raised = _("You put this problem on the ledger; someone else must close it out.")
+            submitted = _(
+                "You submitted the evidence of this problem; someone else must close it out."
+            )
+        else:
+            if verifier.pk == responsible_id:
+                return _("The responsible person cannot sign off their own problem.")
+            user = self._user_of(verifier)
+            if user is None or not POLICY.scope(user, VERIFY).covers(lead_unit):
+                return _("%(name)s has no account that may sign off for %(unit)s.") % {
+                    "name": verifier.name,
+                    "unit": lead_unit.short_name or lead_unit.name,
+                }
+            user_id = user.pk
+            raised = _(
+                "%(name)s put this problem on the ledger; someone else must close it out."
+            ) % {"name": verifier.name}
+            submitted = _(
+                "%(name)s submitted the evidence of this problem; someone else must close it out."
+            ) % {"name": verifier.name}
+        if kind.self_close_allowed:
+            return ""
+        if user_id is not None and user_id == raised_by_id:
+            return raised
+        if user_id is not None and user_id == submitted_by_id:
+            return submitted
+        return ""
+
+
 @transaction.atomic
 def problem_verify(
-    *, problem: Problem, note: str = "", when: dt.datetime | None = None, acting_user: Actor
+    *,
+    problem: Problem,
+    note: str = "",
+    when: dt.datetime | None = None,
+    late_reason: str = "",
+    verifier: Person | None = None,
+    acting_user: Actor,
 ) -> Problem:
-    """待验收 → 销号: a verifier who is not the responsible person signs off."""
+    """待验收 → 销号: a verifier who is not the responsible person signs off.
+
+    The verifier is the acting user's person; a late entry may name the person who
+    signed off then (``verifier``), under the same rules (``SignOffRules``)."""
     problem = _locked(problem)
     if problem.state == ProblemState.CLOSED:
         raise ValidationError(_("This problem is already closed out."))
     if problem.state != ProblemState.PENDING:
         raise ValidationError(_("Only a problem awaiting sign-off can be closed out."))
-    if not problem.evidence_text.strip() or not problem.evidence.exists():
+    moment, reason = _late_when(problem, when, late_reason)
+    if not problem.evidence_text.strip() or not (
+        problem.evidence.exists() or _late_submission(problem)
+    ):
         raise ValidationError(_("A problem cannot be closed out without evidence."))
     require_actor(acting_user)
-    verifier = getattr(acting_user, "person", None)
-    if not is_system(acting_user):
+    named = verifier is not None and verifier.pk != getattr(acting_user, "person_id", None)
+    if named and not is_system(acting_user):
+        assert verifier is not None
+        if not reason:
+            raise ValidationError(
+                {"verifier": _("A sign-off by someone else can only be recorded as a late entry.")}
+            )
+        refusal = SignOffRules(acting_user).refusal(
+            lead_unit=problem.lead_unit,
+            responsible_id=problem.responsible_id,
+            kind=problem.kind,
+            raised_by_id=problem.created_by_id,
+            submitted_by_id=permissions.submitter_id(problem),
+            verifier=verifier,
+        )
+        if refusal:
+            raise ValidationError({"verifier": refusal})
+    elif not is_system(acting_user):
+        verifier = getattr(acting_user, "person", None)
         if verifier is None:
             raise ValidationError(
                 _("Your account is not linked to a person; a sign-off needs a named verifier.")
@@ -540,7 +775,8 @@ def problem_verify(
                 _("You submitted the evidence of this problem; someone else must close it out.")
             )
         require(permissions.can(acting_user, "verify", problem))
-    moment = _now(when)
+    elif verifier is None:
+        verifier = getattr(acting_user, "person", None)
     return _move(
         problem,
         to=ProblemState.CLOSED,
@@ -549,6 +785,7 @@ def problem_verify(
         when=moment,
         note=note.strip(),
         extra={"verifier": verifier, "closed_on": _day(moment)},
+        late_reason=reason,
     )
 
 
@@ -646,3 +883,324 @@ def problem_escalate_overdue(
         changes={"escalated_on": [None, day], "problem_ids": [None, ids]},
     )
     return ids
+
+
+# --- imports: last year's ledger brought in, every step a late entry --------------------
+
+
+@dataclass
+class ProblemIn:
+    """One problem of an imported ledger, with the state it reached and its step dates."""
+
+    org: Organization
+    title: str
+    deadline: dt.date
+    source: str
+    raised_on: dt.date
+    kind: ProblemKind | None = None
+    category: str = "other"
+    description: str = ""
+    lead_unit: Organization | None = None
+    co_units: Sequence[Organization] = ()
+    linked_leader: Person | None = None
+    responsible: Person | None = None
+    state: str = ProblemState.OPEN
+    started_on: dt.date | None = None
+    measures: str = ""
+    submitted_on: dt.date | None = None
+    evidence_text: str = ""
+    closed_on: dt.date | None = None
+    verifier: Person | None = None
+
+    def step_days(self) -> list[tuple[str, dt.date, bool]]:
+        """The moves this problem made, each with its day and whether the day was given:
+        a step the file leaves undated took place on the day of the step before."""
+        order = [ProblemState.OPEN, ProblemState.IN_PROGRESS, ProblemState.PENDING]
+        reached = order.index(ProblemState(self.state)) if self.state in order else 3
+        days: list[tuple[str, dt.date, bool]] = [(StepAction.RAISE, self.raised_on, True)]
+        for index, (action, day) in enumerate(
+            [
+                (StepAction.START, self.started_on),
+                (StepAction.SUBMIT, self.submitted_on),
+                (StepAction.VERIFY, self.closed_on),
+            ],
+            start=1,
+        ):
+            if index > reached:
+                break
+            days.append((action, day or days[-1][1], day is not None))
+        return days
+
+
+# Which step date belongs to which state: a state's later step dates must be empty.
+STEP_DATES = {
+    "started_on": ProblemState.IN_PROGRESS,
+    "submitted_on": ProblemState.PENDING,
+    "closed_on": ProblemState.CLOSED,
+}
+STATE_ORDER = [
+    ProblemState.OPEN,
+    ProblemState.IN_PROGRESS,
+    ProblemState.PENDING,
+    ProblemState.CLOSED,
+]
+
+
+def problem_in_errors(
+    data: ProblemIn, *, today: dt.date, rules: SignOffRules, acting_user: Actor
+) -> dict[str, list[str]]:
+    """The checks the step services make, answered for one imported problem at once
+    (field → messages; empty when it may be written). Scope is checked by the caller."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if not data.title.strip():
+        add("title", _("This column is required."))
+    if data.state not in STATE_ORDER:
+        add("state", _("Unknown ledger state."))
+        return errors
+    reached = STATE_ORDER.index(ProblemState(data.state))
+    if data.raised_on > today:
+        add("raised_on", _("A past step cannot be dated after today."))
+    if data.deadline < data.raised_on:
+        add("deadline", _("The deadline cannot be before the problem was raised."))
+    for field, state in STEP_DATES.items():
+        if getattr(data, field) is not None and STATE_ORDER.index(state) > reached:
+            add(
+                field,
+                _("Leave this empty: the problem has not reached this step (%(state)s).")
+                % {"state": ProblemState(data.state).label},
+            )
+    if errors:
+        return errors
+    previous = data.raised_on
+    fields = {
+        StepAction.START: "started_on",
+        StepAction.SUBMIT: "submitted_on",
+        StepAction.VERIFY: "closed_on",
+    }
+    for action, day, given in data.step_days()[1:]:
+        field = fields[StepAction(action)]
+        if given and day > today:
+            add(field, _("A past step cannot be dated after today."))
+        elif given and day < previous:
+            add(
+                field,
+                _("This date is before the step before it (%(date)s).")
+                % {"date": f"{previous:%Y-%m-%d}"},
+            )
+        previous = day
+    pending = STATE_ORDER.index(ProblemState.PENDING)
+    if reached >= pending and len(data.evidence_text.strip()) < MIN_EVIDENCE_TEXT:
+        add("evidence_text", _("Describe what was done in at least 10 characters."))
+    if data.state == ProblemState.CLOSED:
+        if data.closed_on is None:
+            add("closed_on", _("Give the day the problem was closed out."))
+        refusal = rules.refusal(
+            lead_unit=data.lead_unit or data.org,
+            responsible_id=data.responsible.pk if data.responsible else None,
+            kind=data.kind or default_kind(),
+            raised_by_id=getattr(user_of(acting_user), "pk", None),
+            submitted_by_id=getattr(user_of(acting_user), "pk", None),
+            verifier=data.verifier,
+        )
+        if refusal:
+            add("verifier", refusal)
+    return errors
+
+
+FK_FIELDS = ["org", "kind", "lead_unit", "linked_leader", "responsible", "verifier", "created_by"]
+
+
+@transaction.atomic
+def problem_import(
+    *, rows: Sequence[ProblemIn], source: str, late_reason: str, acting_user: Actor
+) -> list[Problem]:
+    """Put many past problems on the ledger with the steps they went through: one audit
+    event. Every step is a late entry (``late_reason``) dated by its real day; the
+    checks of the step services and the duties kept apart apply to every row, and one
+    row refused writes nothing."""
+    require_actor(acting_user)
+    reason = late_reason.strip()[:MAX_REASON]
+    if not reason:
+        raise ValidationError(_("A late entry needs a reason."))
+    today = timezone.localdate()
+    entered = timezone.now()
+    kind = default_kind()
+    for org in {row.org.pk: row.org for row in rows}.values():
+        POLICY.require_org(acting_user, org)
+    units = {
+        u.pk: u
+        for row in rows
+        for u in [row.lead_unit or row.org, *row.co_units]
+        if u.pk != row.org.pk
+    }
+    _ensure_units(acting_user, *units.values())
+    if not is_system(acting_user):
+        leaders = {row.linked_leader.pk for row in rows if row.linked_leader}
+        offered = set(leader_candidates().filter(pk__in=leaders).values_list("pk", flat=True))
+        if leaders - offered:
+            raise ValidationError({"linked_leader": _("This person cannot be a linked leader.")})
+        for person in {r.responsible.pk: r.responsible for r in rows if r.responsible}.values():
+            _ensure_person(acting_user, person, "responsible")
+    rules = SignOffRules(acting_user)
+    for number, row in enumerate(rows, start=1):
+        errors = problem_in_errors(row, today=today, rules=rules, acting_user=acting_user)
+        if errors:
+            raise ValidationError(
+                _("Problem %(number)d (%(title)s): %(errors)s")
+                % {
+                    "number": number,
+                    "title": row.title[:40],
+                    "errors": "；".join(m for ms in errors.values() for m in ms),
+                }
+            )
+    user = user_of(acting_user)
+    built: list[Problem] = []
+    for row in rows:
+        closed = row.state == ProblemState.CLOSED
+        days = {action: day for action, day, _given in row.step_days()}
+        problem = Problem(
+            org=row.org,
+            title=row.title.strip(),
+            description=row.description.strip(),
+            kind=row.kind or kind,
+            source=row.source,
+            category=row.category,
+            lead_unit=row.lead_unit or row.org,
+            linked_leader=row.linked_leader,
+            responsible=row.responsible,
+            deadline=row.deadline,
+            state=row.state,
+            raised_on=row.raised_on,
+            measures=row.measures.strip(),
+            evidence_text=row.evidence_text.strip()
+            if row.state in (ProblemState.PENDING, ProblemState.CLOSED)
+            else "",
+            submitted_on=days.get(StepAction.SUBMIT),
+            verifier=row.verifier if closed else None,
+            closed_on=row.closed_on if closed else None,
+            created_by=user,
+            created_at=entered,
+        )
+        problem.clean_fields(exclude=FK_FIELDS)
+        built.append(problem)
+    Problem.objects.bulk_create(built, batch_size=500)
+    if not all(p.pk for p in built):  # SQLite < 3.35 cannot return ids from bulk inserts
+        raise RuntimeError("The database did not return the new ids")
+    through: Any = Problem.co_units.through
+    through.objects.bulk_create(
+        [
+            through(problem_id=problem.pk, organization_id=unit.pk)
+            for problem, row in zip(built, rows, strict=True)
+            for unit in {u.pk: u for u in row.co_units}.values()
+        ],
+        batch_size=2000,
+    )
+    ProblemStep.objects.bulk_create(
+        [
+            ProblemStep(**fields)
+            for problem, row in zip(built, rows, strict=True)
+            for fields in _imported_steps(problem, row, acting_user, reason, entered)
+        ],
+        batch_size=2000,
+    )
+    # Bulk inserts send no signal: the roll-ups learn of the rows from this report.
+    rows_written(Problem, built)
+    states: dict[str, int] = {}
+    for problem in built:
+        states[problem.state] = states.get(problem.state, 0) + 1
+    days_seen = [day for row in rows for _a, day, _g in row.step_days()]
+    audit_record(
+        actor=acting_user,
+        action="problem.import",
+        object_type=Problem._meta.label_lower,
+        object_repr=source[:200],
+        changes={
+            "count": len(built),
+            "source": source,
+            "ids": [built[0].pk, built[-1].pk] if built else [],
+            "states": states,
+            "late_entry": {
+                "occurred_on": [min(days_seen).isoformat(), max(days_seen).isoformat()]
+                if days_seen
+                else [],
+                "reason": reason,
+                "entered_at": entered.isoformat(),
+            },
+        },
+    )
+    return built
+
+
+def _imported_steps(
+    problem: Problem, row: ProblemIn, acting_user: Actor, reason: str, entered: dt.datetime
+) -> list[dict[str, Any]]:
+    """The dated steps of an imported problem, each a late entry."""
+    moves = {
+        StepAction.RAISE: ("", ProblemState.OPEN, ""),
+        StepAction.START: (ProblemState.OPEN, ProblemState.IN_PROGRESS, row.measures.strip()),
+        StepAction.SUBMIT: (
+            ProblemState.IN_PROGRESS,
+            ProblemState.PENDING,
+            row.evidence_text.strip(),
+        ),
+        StepAction.VERIFY: (
+            ProblemState.PENDING,
+            ProblemState.CLOSED,
+            _("Signed off by %(name)s") % {"name": row.verifier.name} if row.verifier else "",
+        ),
+    }
+    undated = _("The file gives no date for this step; the day of the step before is used.")
+    steps = []
+    for action, day, given in row.step_days():
+        from_state, to_state, note = moves[StepAction(action)]
+        if not given:
+            note = f"{note}\n{undated}".strip()
+        steps.append(
+            step_fields(
+                subject_field="problem",
+                subject=problem,
+                action=action,
+                from_state=from_state,
+                to_state=to_state,
+                acting_user=acting_user,
+                when=late_moment(day),
+                note=note,
+                late_reason=reason,
+                entered_at=entered,
+            )
+        )
+    return steps
+
+
+@transaction.atomic
+def problem_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the problems an import created (its batch is being undone): one audit event.
+
+    The ingest module calls this only while no later event touched those problems."""
+    require_actor(acting_user)
+    problems = list(
+        Problem.objects.select_for_update(of=("self",))
+        .select_related("org", "lead_unit")
+        .filter(pk__in=ids)
+    )
+    for problem in problems:
+        POLICY.require(acting_user, problem)
+    pks = [p.pk for p in problems]
+    with rows_changing(Problem, pks):
+        ProblemEvidence.objects.filter(problem_id__in=pks).delete()
+        ProblemStep.objects.filter(problem_id__in=pks).delete()
+        through: Any = Problem.co_units.through
+        through.objects.filter(problem_id__in=pks).delete()
+        Problem.objects.filter(pk__in=pks).delete()
+    audit_record(
+        actor=acting_user,
+        action="problem.import_undo",
+        object_type=Problem._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(pks), "source": source},
+    )
+    return len(pks)

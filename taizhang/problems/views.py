@@ -17,11 +17,10 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
-from taizhang.core.exports import export_filename, export_filters, export_record, xlsx_response
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.problems import services
-from taizhang.problems.exports import problems_workbook, scope_name
 from taizhang.problems.forms import (
     ProblemEditForm,
     ProblemForm,
@@ -36,6 +35,7 @@ from taizhang.problems.models import (
     ProblemKind,
     ProblemSource,
     ProblemState,
+    StepAction,
 )
 from taizhang.problems.permissions import available_actions, can, own_work, verifies_lead_unit
 from taizhang.problems.selectors import (
@@ -58,8 +58,20 @@ TABS: dict[str, dict[str, Any]] = {
 
 def _filters(request: HttpRequest) -> dict[str, Any]:
     """Request parameters → selector filters; each may only narrow the viewer's scope."""
-    viewer = viewer_of(request)
-    get = request.GET
+    return _query_filters(viewer_of(request), request.GET)
+
+
+def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The list's filters and tab from the query string; the export reads the same ones."""
+    tab = get.get("tab", "all")
+    tab = tab if tab in TABS else "all"
+    filters = _query_filters(viewer, get)
+    if tab == "mine" and not filters["sort"]:
+        filters["sort"] = "urgent"
+    return {**filters, **TABS[tab]}
+
+
+def _query_filters(viewer: Any, get: Any) -> dict[str, Any]:
     filters: dict[str, Any] = {
         "state": get.get("state", "")
         if get.get("state", "") in {*ProblemState.values, "active"}
@@ -123,31 +135,19 @@ def problem_pending_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def problem_export_view(request: HttpRequest) -> HttpResponse:
-    """The filtered list as an Excel 挂账销号台账, named after the ledger and organization."""
-    viewer = viewer_of(request)
-    tab = request.GET.get("tab", "all")
-    filters = _filters(request)
-    problems = problem_list(viewer=viewer, **filters, **TABS.get(tab, {}))
-    today = timezone.localdate()
-    org_name = scope_name(viewer, VIEW, filters.get("subtree_of"))
-    written = problems_workbook(
-        problems.prefetch_related("co_units"), organization_name=org_name, as_of=today
-    )
-    export_record(
-        actor=viewer, action="problems.export", rows=written.rows, filters=export_filters(request)
-    )
-    filename = export_filename(ledger=_("Problem ledger"), organization_name=org_name, as_of=today)
-    return xlsx_response(
-        written.content, filename=filename, ascii_filename=f"problems-{today:%Y-%m-%d}.xlsx"
-    )
+    """The filtered list as an Excel 挂账销号台账 (a background task when it is large)."""
+    return export_respond(request, "problems.problem")
 
 
 def _detail_context(request: HttpRequest, problem: Any, **forms: Any) -> dict[str, Any]:
     viewer = viewer_of(request)
     actions = available_actions(viewer, problem)
+    steps = list(problem_steps(problem))
+    raised = next((s for s in steps if s.action == StepAction.RAISE), None)
     return {
         "problem": problem,
-        "steps": list(problem_steps(problem)),
+        "steps": steps,
+        "raised_late": raised if raised is not None and raised.late_reason else None,
         "evidence": list(problem.evidence.all()),
         "actions": actions,
         "start_form": forms.get("start_form") or StartForm(),
@@ -207,6 +207,7 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
 
     def create() -> Any:
         data = form.cleaned_data
+        late = form.late_entry()
         return services.problem_create(
             org=data["org"],
             title=data["title"],
@@ -221,6 +222,8 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
             deadline=data["deadline"],
             origin_type=data["origin_type"] or "",
             origin_id=data["origin_id"],
+            raised_on=late[0] if late else None,
+            late_reason=late[1] if late else "",
             acting_user=viewer,
         )
 
@@ -276,10 +279,18 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:
     return viewer, problem
 
 
+def _late(form: Any) -> dict[str, Any]:
+    """A step the clerk marked 补录: its real moment and reason for the service."""
+    late = form.late_entry()
+    if late is None:
+        return {}
+    return {"when": services.late_moment(late[0]), "late_reason": late[1]}
+
+
 def _run(
     request: HttpRequest, problem: Any, form_key: str, form: Any, call: Any, ok: str
 ) -> HttpResponse:
-    if submit(request, form, lambda: call(form.cleaned_data), success=ok).ok:
+    if submit(request, form, lambda: call(form), success=ok).ok:
         return redirect("problems:detail", pk=problem.pk)
     context = _detail_context(request, problem, **{form_key: form})
     context["action_errors"] = [str(e) for errors in form.errors.values() for e in errors]
@@ -295,8 +306,11 @@ def problem_start_view(request: HttpRequest, pk: int) -> HttpResponse:
         problem,
         "start_form",
         StartForm(request.POST),
-        lambda d: services.problem_start(
-            problem=problem, measures=d["measures"], acting_user=viewer
+        lambda form: services.problem_start(
+            problem=problem,
+            measures=form.cleaned_data["measures"],
+            acting_user=viewer,
+            **_late(form),
         ),
         _("Work on the problem has started."),
     )
@@ -311,11 +325,12 @@ def problem_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
         problem,
         "submit_form",
         SubmitForm(request.POST, request.FILES),
-        lambda d: services.problem_submit(
+        lambda form: services.problem_submit(
             problem=problem,
-            evidence_text=d["evidence_text"],
-            files=d["attachments"],
+            evidence_text=form.cleaned_data["evidence_text"],
+            files=form.cleaned_data["attachments"],
             acting_user=viewer,
+            **_late(form),
         ),
         _("The evidence is submitted for sign-off."),
     )
@@ -330,7 +345,9 @@ def problem_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
         problem,
         "verify_form",
         VerifyForm(request.POST),
-        lambda d: services.problem_verify(problem=problem, note=d["note"], acting_user=viewer),
+        lambda form: services.problem_verify(
+            problem=problem, note=form.cleaned_data["note"], acting_user=viewer, **_late(form)
+        ),
         _("The problem is closed out."),
     )
 
@@ -344,8 +361,8 @@ def problem_send_back_view(request: HttpRequest, pk: int) -> HttpResponse:
         problem,
         "send_back_form",
         ReasonForm(request.POST, prefix="back"),
-        lambda d: services.problem_send_back(
-            problem=problem, reason=d["reason"], acting_user=viewer
+        lambda form: services.problem_send_back(
+            problem=problem, reason=form.cleaned_data["reason"], acting_user=viewer
         ),
         _("The problem is sent back for more work."),
     )
@@ -360,7 +377,9 @@ def problem_reopen_view(request: HttpRequest, pk: int) -> HttpResponse:
         problem,
         "reopen_form",
         ReasonForm(request.POST, prefix="reopen"),
-        lambda d: services.problem_reopen(problem=problem, reason=d["reason"], acting_user=viewer),
+        lambda form: services.problem_reopen(
+            problem=problem, reason=form.cleaned_data["reason"], acting_user=viewer
+        ),
         _("The problem is back on the ledger."),
     )
 
