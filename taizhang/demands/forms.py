@@ -116,19 +116,57 @@ class AssignForm(forms.Form):
         self.fields["handling_org"].queryset = handling_org_choices(viewer=viewer)  # type: ignore[attr-defined]
 
 
-class ReplyForm(forms.Form):
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class LateEntryForm(forms.Form):
+    """补录: a step that took place earlier, entered with its real moment and a reason."""
+
+    late = forms.BooleanField(label=_("Late entry (补录)"), required=False)
+    occurred_at = forms.DateTimeField(
+        label=_("When it really took place"), required=False, widget=DateTimeInput()
+    )
+    late_reason = forms.CharField(
+        label=_("Reason for the late entry"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs=WIDE),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("late"):
+            data["occurred_at"], data["late_reason"] = None, ""
+            return data
+        occurred_at = data.get("occurred_at")
+        if occurred_at is None and "occurred_at" not in self.errors:
+            self.add_error("occurred_at", _("Give the date and time the step really took place."))
+        elif occurred_at is not None and occurred_at > timezone.now():
+            self.add_error("occurred_at", _("A step cannot be dated in the future."))
+        if not (data.get("late_reason") or "").strip():
+            self.add_error("late_reason", _("Say why the step is entered only now."))
+        return data
+
+
+class ReplyForm(LateEntryForm):
     reply_text = forms.CharField(
         label=_("Reply to the requester"), widget=forms.Textarea(attrs={"rows": 3, **WIDE})
     )
+    field_order = ["reply_text"]
 
 
-class FollowUpForm(forms.Form):
+class FollowUpForm(LateEntryForm):
     satisfaction = forms.ChoiceField(
         label=_("Requester's satisfaction"), choices=Satisfaction.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
         label=_("Follow-up note"), required=False, widget=forms.TextInput(attrs=WIDE)
     )
+    field_order = ["satisfaction", "note"]
 
 
 class MergeForm(forms.Form):

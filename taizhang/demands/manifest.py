@@ -125,3 +125,11 @@ register_metric(
         ),
     )
 )
+
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.demands.exports import EXPORT  # noqa: E402
+from taizhang.demands.imports import IMPORTER  # noqa: E402
+
+register_export(EXPORT)
+register_importer(IMPORTER)

@@ -179,6 +179,8 @@ class Demand(models.Model):
     replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_on = models.DateField(_("concluded on"), null=True, blank=True)
+    # The day of the last follow-up call (回访), also when it reopened the demand.
+    followed_up_on = models.DateField(_("followed up on"), null=True, blank=True)
     reply_text = models.TextField(_("reply"), blank=True)
     satisfaction = models.CharField(
         _("satisfaction"), max_length=16, choices=Satisfaction.choices, blank=True
@@ -289,6 +291,10 @@ class DemandStep(models.Model):
     )
     actor_name = models.CharField(max_length=60, blank=True)
     note = models.TextField(blank=True)
+    # 补录: a step entered after it took place. ``occurred_at`` is the real moment,
+    # ``entered_at`` the moment it was typed or imported, ``late_reason`` why.
+    late_reason = models.CharField(_("reason for the late entry"), max_length=200, blank=True)
+    entered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["occurred_at", "pk"]
@@ -296,3 +302,7 @@ class DemandStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.demand_id} {self.action}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        return bool(self.late_reason)

@@ -4,7 +4,7 @@ from taizhang.demands import dictionary_views, views
 
 urlpatterns = [
     path("", views.demand_list_view, name="list"),
-    path("export.xlsx", views.demand_export_view, name="export"),
+    path("export/", views.demand_export_view, name="export"),
     path("new/", views.demand_create_view, name="create"),
     path("stats/", views.demand_stats_view, name="stats"),
     path("dictionaries/", dictionary_views.dictionaries_view, name="dictionaries"),

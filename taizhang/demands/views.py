@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
@@ -16,10 +17,9 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
-from taizhang.core.exports import export_filename, export_filters, export_record, xlsx_response
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.demands import services
-from taizhang.demands.exports import demands_workbook, scope_name
 from taizhang.demands.forms import (
     AssignForm,
     DemandForm,
@@ -54,12 +54,13 @@ TABS: dict[str, dict[str, Any]] = {
 }
 
 
-def _filters(request: HttpRequest) -> dict[str, Any]:
-    viewer = viewer_of(request)
-    get = request.GET
+def list_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
+    """The list's query string as ``demand_list`` arguments (the tab included): the
+    list page and its Excel export read the same filters."""
     state = get.get("state", "")
     channel = get.get("channel", "")
     sort = get.get("sort", "")
+    tab = get.get("tab", "all")
     return {
         "state": state if state in {*DemandState.values, "active"} else "",
         "channel": channel if channel in Channel.values else "",
@@ -67,6 +68,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
         "q": get.get("q", "").strip()[:60],
         "sort": sort if sort in SORTS else "",
         "subtree_of": get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None,
+        **TABS.get(tab, {}),
     }
 
 
@@ -75,12 +77,9 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     tab = request.GET.get("tab", "all")
     tab = tab if tab in TABS else "all"
-    filters = _filters(request)
-    demands = demand_list(viewer=viewer, **filters, **TABS[tab])
+    filters = list_filters(viewer, request.GET)
+    demands = demand_list(viewer=viewer, **filters)
     page = Paginator(demands, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("tab", None)
     return render(
         request,
         "demands/list.html",
@@ -92,7 +91,6 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
             "categories": list(DemandCategory.objects.filter(is_active=True)),
             "states": DemandState.choices,
             "channels": Channel.choices,
-            "export_query": query.urlencode(),
             "can_create": viewer.has_function(MANAGE),
         },
     )
@@ -101,27 +99,16 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
 @requires(VIEW)
 def demand_export_view(request: HttpRequest) -> HttpResponse:
     """The filtered list as Excel; requesters' contact data is always masked here."""
-    viewer = viewer_of(request)
-    tab = request.GET.get("tab", "all")
-    filters = _filters(request)
-    demands = demand_list(viewer=viewer, **filters, **TABS.get(tab, {}))
-    today = timezone.localdate()
-    org_name = scope_name(viewer, VIEW, filters.get("subtree_of"))
-    written = demands_workbook(demands, organization_name=org_name, as_of=today)
-    export_record(
-        actor=viewer, action="demands.export", rows=written.rows, filters=export_filters(request)
-    )
-    filename = export_filename(ledger=_("Demand ledger"), organization_name=org_name, as_of=today)
-    return xlsx_response(
-        written.content, filename=filename, ascii_filename=f"demands-{today:%Y-%m-%d}.xlsx"
-    )
+    return export_respond(request, "demands.demand")
 
 
 def _detail_context(request: HttpRequest, demand: Any, **forms: Any) -> dict[str, Any]:
     viewer = viewer_of(request)
+    steps = list(demand_steps(demand))
     return {
         "demand": demand,
-        "steps": list(demand_steps(demand)),
+        "steps": steps,
+        "late_steps": [s for s in steps if s.late_reason],
         "requesters": list(demand.requesters.all()),
         "actions": available_actions(viewer, demand),
         "can_reveal": can_view_personal(viewer, demand),
@@ -246,7 +233,11 @@ def demand_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
         "reply_form",
         ReplyForm(request.POST),
         lambda d: services.demand_reply(
-            demand=demand, reply_text=d["reply_text"], acting_user=viewer
+            demand=demand,
+            reply_text=d["reply_text"],
+            when=d["occurred_at"],
+            late_reason=d["late_reason"],
+            acting_user=viewer,
         ),
         _("The reply is recorded."),
     )
@@ -262,7 +253,12 @@ def demand_follow_up_view(request: HttpRequest, pk: int) -> HttpResponse:
         "follow_up_form",
         FollowUpForm(request.POST),
         lambda d: services.demand_follow_up(
-            demand=demand, satisfaction=d["satisfaction"], note=d["note"], acting_user=viewer
+            demand=demand,
+            satisfaction=d["satisfaction"],
+            note=d["note"],
+            when=d["occurred_at"],
+            late_reason=d["late_reason"],
+            acting_user=viewer,
         ),
         _("The follow-up is recorded."),
     )
