@@ -33,12 +33,47 @@ def _date(**kwargs: Any) -> forms.DateField:
     )
 
 
+class LateEntryForm(forms.Form):
+    """A form for a dated step that a clerk may enter late (补录), saying why: the step
+    keeps its real date and the record shows 补录 with the reason."""
+
+    late_date_field = "on"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["late"] = forms.BooleanField(
+            label=_("Late entry (补录): this happened on the date above, before today"),
+            required=False,
+        )
+        self.fields["late_reason"] = forms.CharField(
+            label=_("Why it is entered late"), max_length=200, required=False
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("late"):
+            if not (data.get("late_reason") or "").strip():
+                self.add_error("late_reason", _("Say why this is entered late."))
+            day = data.get(self.late_date_field)
+            if day is not None and day >= timezone.localdate():
+                self.add_error(self.late_date_field, _("A late entry is dated before today."))
+        return data
+
+    def service_kwargs(self) -> dict[str, Any]:
+        """The cleaned data for the service: ``late_reason`` only for a late entry."""
+        data = dict(self.cleaned_data)
+        late = data.pop("late", False)
+        reason = data.pop("late_reason", "")
+        data["late_reason"] = reason.strip() if late else ""
+        return data
+
+
 class TeamChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.competition.name}）"
 
 
-class LeadForm(forms.Form):
+class LeadForm(LateEntryForm):
     enterprise = forms.CharField(label=_("Enterprise"), max_length=120)
     project_name = forms.CharField(label=_("Project"), max_length=120)
     sector = forms.CharField(label=_("Sector"), max_length=40)
@@ -55,11 +90,14 @@ class LeadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
         self.fields["team"].queryset = team_choices(viewer=viewer)  # type: ignore[attr-defined]
+        self.late_date_field = "contacted_on"
         if editing:
-            del self.fields["contacted_on"]  # the first contact is history, not a column
+            # The first contact is history, not a column.
+            for name in ("contacted_on", "late", "late_reason"):
+                del self.fields[name]
 
 
-class AdvanceForm(forms.Form):
+class AdvanceForm(LateEntryForm):
     to_stage = forms.TypedChoiceField(label=_("Move to"), choices=LeadStage.choices, coerce=int)
     on = _date(label=_("Date"))
     signed_amount = WanYuanField(
@@ -77,7 +115,7 @@ class AdvanceForm(forms.Form):
         self.fields["event"].queryset = event_choices(viewer=viewer)  # type: ignore[attr-defined]
 
 
-class LostForm(forms.Form):
+class LostForm(LateEntryForm):
     reason = forms.CharField(label=_("Why was it lost?"), max_length=200)
     on = _date(label=_("Date"))
 

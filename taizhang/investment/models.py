@@ -175,6 +175,10 @@ class Lead(models.Model):
     is_lost = models.BooleanField(_("lost"), default=False, editable=False)
     lost_on = models.DateField(_("lost on"), null=True, blank=True, editable=False)
     lost_reason = models.CharField(_("why it was lost"), max_length=200, blank=True, editable=False)
+    # 补录: the loss was recorded after the day it happened, and why.
+    lost_late_reason = models.CharField(
+        _("late entry of the loss"), max_length=200, blank=True, editable=False
+    )
     project = models.OneToOneField(
         "projects.Project",
         verbose_name=_("key project"),
@@ -214,6 +218,9 @@ class LeadStageChange(models.Model):
     to_stage = models.PositiveSmallIntegerField(choices=LeadStage.choices)
     changed_on = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # 补录: the move was recorded after ``changed_on`` (an import, a clerk catching up);
+    # the audit event keeps the moment it was entered.
+    late_reason = models.CharField(_("late entry"), max_length=200, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,7 +5,8 @@ roll-ups (``core.changes``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -76,6 +77,17 @@ def _check_not_future(day: dt.date) -> None:
         raise ValidationError(_("The date cannot be in the future."))
 
 
+def _late(day: dt.date, late_reason: str) -> str:
+    """The 补录 reason kept for a step dated before today; a step of today is not late."""
+    return late_reason.strip()[:200] if day < _today() else ""
+
+
+def _late_entry(day: dt.date, reason: str) -> dict[str, Any]:
+    """What the audit event adds for a late entry: the real date beside the moment of entry
+    (the event's own time)."""
+    return {"late_entry": {"occurred_on": day.isoformat(), "reason": reason}} if reason else {}
+
+
 @transaction.atomic
 def lead_create(
     *,
@@ -89,12 +101,15 @@ def lead_create(
     event: Event | None = None,
     note: str = "",
     contacted_on: dt.date | None = None,
+    late_reason: str = "",
     acting_user: Actor,
 ) -> Lead:
-    """Record a lead at first contact (接洽)."""
+    """Record a lead at first contact (接洽); a contact dated before today may be marked
+    as entered late (补录) with ``late_reason``."""
     LEAD.require_org(acting_user, org)
     day = contacted_on or _today()
     _check_not_future(day)
+    late = _late(day, late_reason)
     lead = Lead(
         org=org,
         enterprise=enterprise,
@@ -115,6 +130,7 @@ def lead_create(
         from_stage=None,
         to_stage=LeadStage.CONTACT,
         changed_on=day,
+        late_reason=late,
         actor=user_of(acting_user),
     )
     rows_written(Lead, [lead])
@@ -123,7 +139,10 @@ def lead_create(
         actor=acting_user,
         action="lead.create",
         obj=lead,
-        changes=diff({}, snapshot(lead, [*LEAD_FIELDS, "stage", "stage_since"])),
+        changes={
+            **diff({}, snapshot(lead, [*LEAD_FIELDS, "stage", "stage_since"])),
+            **_late_entry(day, late),
+        },
     )
     return lead
 
@@ -164,12 +183,14 @@ def lead_advance(
     signed_amount: int | None = None,
     event: Event | None = None,
     reason: str = "",
+    late_reason: str = "",
     acting_user: Actor,
 ) -> Lead:
     """Move a lead between 接洽 → 洽谈 → 签约 → 落地 → 开工.
 
     Reaching 签约 records the signing date and amount (and the event it was signed at);
-    going back needs a reason, and going back below 签约 undoes the signing.
+    going back needs a reason, and going back below 签约 undoes the signing. A move dated
+    before today may be marked as entered late (补录) with ``late_reason``.
     """
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
     LEAD.require(acting_user, lead)
@@ -207,6 +228,7 @@ def lead_advance(
         to_stage=to_stage,
         changed_on=day,
         reason=reason,
+        late_reason=_late(day, late_reason),
         actor=user_of(acting_user),
     )
     lead.stage = LeadStage(to_stage)
@@ -219,15 +241,22 @@ def lead_advance(
     )
     if reason:
         changes["reason"] = [None, reason]
+    changes.update(_late_entry(day, move.late_reason))
     audit_record(actor=acting_user, action="lead.advance", obj=lead, changes=changes)
     return lead
 
 
 @transaction.atomic
 def lead_mark_lost(
-    *, lead: Lead, reason: str, on: dt.date | None = None, acting_user: Actor
+    *,
+    lead: Lead,
+    reason: str,
+    on: dt.date | None = None,
+    late_reason: str = "",
+    acting_user: Actor,
 ) -> Lead:
-    """Close a lead that will not come (流失), with the reason."""
+    """Close a lead that will not come (流失), with the reason; a loss dated before today
+    may be marked as entered late (补录) with ``late_reason``."""
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
     LEAD.require(acting_user, lead)
     reason = reason.strip()
@@ -242,13 +271,19 @@ def lead_mark_lost(
     lead.is_lost = True
     lead.lost_on = day
     lead.lost_reason = reason
+    lead.lost_late_reason = _late(day, late_reason)
     lead.save()
     rows_written(Lead, [lead])
     audit_record(
         actor=acting_user,
         action="lead.lost",
         obj=lead,
-        changes={"is_lost": [False, True], "lost_on": [None, day], "lost_reason": [None, reason]},
+        changes={
+            "is_lost": [False, True],
+            "lost_on": [None, day],
+            "lost_reason": [None, reason],
+            **_late_entry(day, lead.lost_late_reason),
+        },
     )
     return lead
 
@@ -490,3 +525,444 @@ def subsidy_policy_set_active(
         acting_user=acting_user,
     )
     return policy
+
+
+# --- Excel imports: many rows in one audited write, and their undo -------------------
+
+# The columns that carry the date a lead reached each stage after first contact.
+STEP_KEYS: dict[int, str] = {
+    LeadStage.NEGOTIATING: "negotiating_on",
+    LeadStage.SIGNED: "signed_on",
+    LeadStage.LANDED: "landed_on",
+    LeadStage.STARTED: "started_on",
+}
+EVENT_FIELDS = ["org", "kind", "name", "held_on", "place", "organizer"]
+SUBSIDY_FIELDS = ["org", "policy", "enterprise", "amount", "paid_on"]
+
+
+@dataclass
+class LeadIn:
+    """A lead as a ledger row brings it: its details and the dates of its history.
+
+    ``stage_dates`` holds the stages reached after first contact with their dates; the
+    lead stands in the highest. ``late_reason`` marks every step dated before today as
+    entered late (补录).
+    """
+
+    org: Organization
+    enterprise: str
+    project_name: str
+    sector: str
+    source: str
+    contacted_on: dt.date
+    amount: int = 0
+    team: Team | None = None
+    event: Event | None = None
+    note: str = ""
+    stage_dates: dict[int, dt.date] = field(default_factory=dict)
+    signed_amount: int | None = None
+    lost_on: dt.date | None = None
+    lost_reason: str = ""
+    late_reason: str = ""
+
+    @property
+    def stage(self) -> int:
+        return max(self.stage_dates, default=LeadStage.CONTACT)
+
+
+def lead_in_problems(row: LeadIn, *, today: dt.date) -> dict[str, str]:
+    """What ``lead_import`` refuses in ``row``, by column key (the importer asks first)."""
+    problems: dict[str, str] = {}
+    future = _("The date cannot be in the future.")
+    if row.contacted_on > today:
+        problems["contacted_on"] = future
+    previous = row.contacted_on
+    for stage in sorted(row.stage_dates):
+        day = row.stage_dates[stage]
+        key = STEP_KEYS.get(stage, "stage")
+        if day > today:
+            problems[key] = future
+        elif day < previous:
+            problems[key] = _("This stage cannot be dated before the one before it (%(date)s).") % {
+                "date": previous.isoformat()
+            }
+        previous = max(previous, day)
+    if row.lost_on is not None or row.lost_reason.strip():
+        if not row.lost_reason.strip():
+            problems["lost_reason"] = _("Say why the lead was lost.")
+        if row.lost_on is None:
+            problems["lost_on"] = _("Give the date the lead was lost.")
+        elif row.lost_on > today:
+            problems["lost_on"] = future
+    lead = Lead(
+        enterprise=row.enterprise,
+        project_name=row.project_name,
+        sector=row.sector,
+        source=row.source,
+        amount=row.amount,
+        note=row.note,
+        stage=row.stage,
+        stage_since=row.contacted_on,
+        lost_reason=row.lost_reason.strip(),
+    )
+    try:
+        lead.clean_fields(exclude=["org", "team", "event", "project"])
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            problems.setdefault(key, "；".join(messages))
+    return problems
+
+
+def _build_lead(row: LeadIn, acting_user: Actor) -> tuple[Lead, list[LeadStageChange]]:
+    actor = user_of(acting_user)
+    stages = sorted(row.stage_dates)
+    signed_at = next((s for s in stages if s >= LeadStage.SIGNED), None)
+    lead = Lead(
+        org=row.org,
+        enterprise=row.enterprise.strip(),
+        project_name=row.project_name.strip(),
+        sector=row.sector.strip(),
+        source=row.source,
+        amount=row.amount,
+        team=row.team,
+        event=row.event,
+        note=row.note,
+        stage=row.stage,
+        stage_since=row.stage_dates[stages[-1]] if stages else row.contacted_on,
+    )
+    if signed_at is not None:
+        lead.signed_on = row.stage_dates[signed_at]
+        lead.signed_amount = row.signed_amount if row.signed_amount is not None else row.amount
+    if row.lost_on is not None:
+        lead.is_lost = True
+        lead.lost_on = row.lost_on
+        lead.lost_reason = row.lost_reason.strip()
+        lead.lost_late_reason = _late(row.lost_on, row.late_reason)
+    moves = [
+        LeadStageChange(
+            from_stage=None,
+            to_stage=LeadStage.CONTACT,
+            changed_on=row.contacted_on,
+            late_reason=_late(row.contacted_on, row.late_reason),
+            actor=actor,
+        )
+    ]
+    previous: int = LeadStage.CONTACT
+    for stage in stages:
+        day = row.stage_dates[stage]
+        moves.append(
+            LeadStageChange(
+                from_stage=previous,
+                to_stage=stage,
+                changed_on=day,
+                late_reason=_late(day, row.late_reason),
+                actor=actor,
+            )
+        )
+        previous = stage
+    return lead, moves
+
+
+@transaction.atomic
+def lead_import(*, rows: Sequence[LeadIn], source: str, acting_user: Actor) -> list[Lead]:
+    """Record many leads with their past stage moves (last year's ledger): one audit event.
+
+    Every row is validated before anything is written, so one bad row writes nothing.
+    The event lists each step entered late (补录) with its real date.
+    """
+    require_actor(acting_user)
+    for org in {row.org.pk: row.org for row in rows}.values():
+        LEAD.require_org(acting_user, org)
+    today = _today()
+    for number, row in enumerate(rows, start=1):
+        problems = lead_in_problems(row, today=today)
+        if problems:
+            raise ValidationError(
+                _("Lead %(number)d: %(problems)s")
+                % {"number": number, "problems": "；".join(problems.values())}
+            )
+    built = [_build_lead(row, acting_user) for row in rows]
+    leads = [lead for lead, _moves in built]
+    Lead.objects.bulk_create(leads, batch_size=500)
+    if not all(lead.pk for lead in leads):  # SQLite < 3.35 cannot return ids from bulk inserts
+        raise RuntimeError("The database did not return the new ids")
+    moves: list[LeadStageChange] = []
+    for lead, lead_moves in built:
+        for move in lead_moves:
+            move.lead = lead
+        moves.extend(lead_moves)
+    LeadStageChange.objects.bulk_create(moves, batch_size=2000)
+    # Bulk inserts send no signal: the roll-ups learn of the rows from this report.
+    rows_written(Lead, leads)
+    rows_written(LeadStageChange, moves)
+    late = [
+        [move.lead.pk, move.to_stage, move.changed_on.isoformat()]
+        for move in moves
+        if move.late_reason
+    ] + [
+        [lead.pk, "lost", lead.lost_on.isoformat()]
+        for lead in leads
+        if lead.lost_on is not None and lead.lost_late_reason
+    ]
+    changes: dict[str, Any] = {"count": len(leads), "source": source}
+    if leads:
+        changes["ids"] = [leads[0].pk, leads[-1].pk]
+    if late:
+        reason = next(r.late_reason.strip() for r in rows if r.late_reason.strip())
+        changes["late_entry"] = {"reason": reason, "steps": late}
+    audit_record(
+        actor=acting_user,
+        action="lead.import",
+        object_type=Lead._meta.label_lower,
+        object_repr=source[:200],
+        changes=changes,
+    )
+    return leads
+
+
+@transaction.atomic
+def lead_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the leads an import created (its batch is being undone): one audit event.
+
+    The ingest module calls this only while no later event touched those leads.
+    """
+    require_actor(acting_user)
+    leads = list(Lead.objects.select_for_update().select_related("org").filter(pk__in=ids))
+    for lead in leads:
+        LEAD.require(acting_user, lead)
+    if any(lead.project_id for lead in leads):
+        raise ValidationError(_("A lead of this batch became a key project; it cannot be undone."))
+    moves = list(LeadStageChange.objects.filter(lead__in=leads).values_list("pk", flat=True))
+    with rows_changing(LeadStageChange, moves), rows_changing(Lead, leads):
+        LeadStageChange.objects.filter(pk__in=moves).delete()
+        Lead.objects.filter(pk__in=[lead.pk for lead in leads]).delete()
+    audit_record(
+        actor=acting_user,
+        action="lead.import_undo",
+        object_type=Lead._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(leads), "source": source},
+    )
+    return len(leads)
+
+
+@dataclass
+class EventIn:
+    org: Organization
+    kind: str
+    name: str
+    held_on: dt.date
+    place: str = ""
+    organizer: str = ""
+
+
+def event_in_problems(row: EventIn) -> dict[str, str]:
+    """What ``event_import`` refuses in ``row``, by column key."""
+    event = Event(
+        kind=row.kind,
+        name=row.name,
+        held_on=row.held_on,
+        place=row.place,
+        organizer=row.organizer,
+    )
+    try:
+        event.clean_fields(exclude=["org"])
+    except ValidationError as error:
+        return {key: "；".join(messages) for key, messages in error.message_dict.items()}
+    return {}
+
+
+@transaction.atomic
+def event_update(*, event: Event, acting_user: Actor, **fields: Any) -> Event:
+    """Correct an event's details; a move to another organization needs manage there."""
+    unknown = set(fields) - set(EVENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown event fields: {sorted(unknown)}")
+    event = Event.objects.select_for_update().select_related("org").get(pk=event.pk)
+    EVENT.require(acting_user, event)
+    if "org" in fields and fields["org"] != event.org:
+        EVENT.require_org(acting_user, fields["org"])
+    update_with_audit(
+        event,
+        changes=fields,
+        editable=EVENT_FIELDS,
+        audited=EVENT_FIELDS,
+        action="event.update",
+        acting_user=acting_user,
+    )
+    return event
+
+
+@transaction.atomic
+def event_import(*, rows: Sequence[EventIn], source: str, acting_user: Actor) -> list[Event]:
+    """Record many events at once: one audit event; one bad row writes nothing."""
+    require_actor(acting_user)
+    for org in {row.org.pk: row.org for row in rows}.values():
+        EVENT.require_org(acting_user, org)
+    for number, row in enumerate(rows, start=1):
+        problems = event_in_problems(row)
+        if problems:
+            raise ValidationError(
+                _("Event %(number)d: %(problems)s")
+                % {"number": number, "problems": "；".join(problems.values())}
+            )
+    built = [
+        Event(
+            org=row.org,
+            kind=row.kind,
+            name=row.name.strip(),
+            held_on=row.held_on,
+            place=row.place.strip(),
+            organizer=row.organizer.strip(),
+        )
+        for row in rows
+    ]
+    Event.objects.bulk_create(built, batch_size=500)
+    rows_written(Event, built)
+    audit_record(
+        actor=acting_user,
+        action="event.import",
+        object_type=Event._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(built), "source": source, "ids": [e.pk for e in built][:1000]},
+    )
+    return built
+
+
+@transaction.atomic
+def event_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the events an import created, unless a lead has been signed at one since."""
+    require_actor(acting_user)
+    events = list(Event.objects.select_for_update().select_related("org").filter(pk__in=ids))
+    for event in events:
+        EVENT.require(acting_user, event)
+    signed = Lead.objects.filter(event__in=events).count()
+    if signed:
+        raise ValidationError(
+            _("%(count)d leads name these events; undo is no longer possible.") % {"count": signed}
+        )
+    with rows_changing(Event, events):
+        Event.objects.filter(pk__in=[e.pk for e in events]).delete()
+    audit_record(
+        actor=acting_user,
+        action="event.import_undo",
+        object_type=Event._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(events), "source": source},
+    )
+    return len(events)
+
+
+@dataclass
+class SubsidyIn:
+    org: Organization
+    policy: SubsidyPolicy
+    enterprise: str
+    amount: int
+    paid_on: dt.date
+
+
+def subsidy_in_problems(row: SubsidyIn, *, today: dt.date) -> dict[str, str]:
+    """What ``subsidy_import`` (and ``subsidy_create``) refuse in ``row``, by column key."""
+    problems: dict[str, str] = {}
+    if not row.policy.is_active:
+        problems["policy"] = _("This policy has been deactivated.")
+    if row.amount <= 0:
+        problems["amount"] = _("The amount must be positive.")
+    if row.paid_on > today:
+        problems["paid_on"] = _("The date cannot be in the future.")
+    subsidy = Subsidy(enterprise=row.enterprise, amount=row.amount, paid_on=row.paid_on)
+    try:
+        subsidy.clean_fields(exclude=["org", "policy"])
+    except ValidationError as error:
+        for key, messages in error.message_dict.items():
+            problems.setdefault(key, "；".join(messages))
+    return problems
+
+
+@transaction.atomic
+def subsidy_update(*, subsidy: Subsidy, acting_user: Actor, **fields: Any) -> Subsidy:
+    """Correct a payment; a new policy must be an active one, a new organization one
+    where the acting user records payments."""
+    unknown = set(fields) - set(SUBSIDY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown subsidy fields: {sorted(unknown)}")
+    subsidy = Subsidy.objects.select_for_update().select_related("org", "policy").get(pk=subsidy.pk)
+    SUBSIDY.require(acting_user, subsidy)
+    if "org" in fields and fields["org"] != subsidy.org:
+        SUBSIDY.require_org(acting_user, fields["org"])
+    if "policy" in fields and fields["policy"] != subsidy.policy and not fields["policy"].is_active:
+        raise ValidationError({"policy": _("This policy has been deactivated.")})
+    if "amount" in fields and fields["amount"] <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    if "paid_on" in fields:
+        _check_not_future(fields["paid_on"])
+    # The day paid and the paying organization decide where the payment is counted.
+    with rows_changing(Subsidy, [subsidy.pk]):
+        update_with_audit(
+            subsidy,
+            changes=fields,
+            editable=SUBSIDY_FIELDS,
+            audited=SUBSIDY_FIELDS,
+            action="subsidy.update",
+            acting_user=acting_user,
+        )
+    return subsidy
+
+
+@transaction.atomic
+def subsidy_import(*, rows: Sequence[SubsidyIn], source: str, acting_user: Actor) -> list[Subsidy]:
+    """Record many payments at once (a year's 兑现 ledger): one audit event; one bad row
+    writes nothing."""
+    require_actor(acting_user)
+    for org in {row.org.pk: row.org for row in rows}.values():
+        SUBSIDY.require_org(acting_user, org)
+    today = _today()
+    for number, row in enumerate(rows, start=1):
+        problems = subsidy_in_problems(row, today=today)
+        if problems:
+            raise ValidationError(
+                _("Payment %(number)d: %(problems)s")
+                % {"number": number, "problems": "；".join(problems.values())}
+            )
+    built = [
+        Subsidy(
+            org=row.org,
+            policy=row.policy,
+            enterprise=row.enterprise.strip(),
+            amount=row.amount,
+            paid_on=row.paid_on,
+        )
+        for row in rows
+    ]
+    Subsidy.objects.bulk_create(built, batch_size=1000)
+    if not all(s.pk for s in built):
+        raise RuntimeError("The database did not return the new ids")
+    rows_written(Subsidy, built)
+    audit_record(
+        actor=acting_user,
+        action="subsidy.import",
+        object_type=Subsidy._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(built), "source": source, "amount": sum(s.amount for s in built)},
+    )
+    return built
+
+
+@transaction.atomic
+def subsidy_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the payments an import created (its batch is being undone): one audit event."""
+    require_actor(acting_user)
+    subsidies = list(Subsidy.objects.select_for_update().select_related("org").filter(pk__in=ids))
+    for subsidy in subsidies:
+        SUBSIDY.require(acting_user, subsidy)
+    with rows_changing(Subsidy, subsidies):
+        Subsidy.objects.filter(pk__in=[s.pk for s in subsidies]).delete()
+    audit_record(
+        actor=acting_user,
+        action="subsidy.import_undo",
+        object_type=Subsidy._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(subsidies), "source": source},
+    )
+    return len(subsidies)

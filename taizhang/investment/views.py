@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
 from taizhang.investment import services
 from taizhang.investment.forms import (
@@ -48,12 +49,10 @@ from taizhang.investment.selectors import (
 )
 
 
-@requires(VIEW)
-def lead_list_view(request: HttpRequest) -> HttpResponse:
-    viewer = viewer_of(request)
-    get = request.GET
+def lead_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The lead list's filters from the query string; the export reads the same ones."""
     stage = int_or_none(get.get("stage"))
-    filters: dict[str, Any] = {
+    return {
         "stage": stage if stage in LeadStage.values else None,
         "source": get.get("source", "") if get.get("source") in Source.values else "",
         "team_id": int_or_none(get.get("team")),
@@ -61,6 +60,50 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
         "q": get.get("q", "").strip()[:60],
         "sort": get.get("sort", "") if get.get("sort") in LEAD_SORTS else "",
     }
+
+
+def event_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The event list's filters (the year); the export reads the same ones."""
+    return {"year": int_or_none(get.get("year")) or this_year()}
+
+
+def subsidy_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The payment list's filters; an organization outside the viewer's scope is a 404."""
+    org = None
+    if get.get("org"):
+        org = filter_org_choices(viewer=viewer).filter(pk=int_or_none(get["org"]) or 0).first()
+        if org is None:
+            raise Http404
+    return {
+        "year": int_or_none(get.get("year")) or this_year(),
+        "org": org,
+        "q": get.get("q", "").strip()[:60],
+    }
+
+
+@requires(VIEW)
+def lead_export(request: HttpRequest) -> HttpResponse:
+    """The filtered lead ledger as an .xlsx (a background task when it is large)."""
+    return export_respond(request, "investment.lead")
+
+
+@requires(VIEW)
+def event_export(request: HttpRequest) -> HttpResponse:
+    """The year's events with their signings as an .xlsx."""
+    return export_respond(request, "investment.event")
+
+
+@requires(VIEW)
+def subsidy_export(request: HttpRequest) -> HttpResponse:
+    """The filtered payments as an .xlsx."""
+    return export_respond(request, "investment.subsidy")
+
+
+@requires(VIEW)
+def lead_list_view(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    get = request.GET
+    filters = lead_filters(viewer, get)
     leads = lead_list(viewer=viewer, **filters)
     page = Paginator(leads, 30).get_page(get.get("page"))
     context = {
@@ -83,7 +126,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
     done = submit(
         request,
         form,
-        lambda: services.lead_create(**form.cleaned_data, acting_user=viewer),
+        lambda: services.lead_create(**form.service_kwargs(), acting_user=viewer),
         success=_("The lead was recorded."),
     )
     if done.ok and done.result is not None:
@@ -171,6 +214,7 @@ def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
             signed_amount=data.get("signed_amount"),
             event=data.get("event"),
             reason=data.get("reason", ""),
+            late_reason=form.service_kwargs()["late_reason"],
             acting_user=viewer,
         )
 
@@ -193,6 +237,7 @@ def lead_lost_view(request: HttpRequest, pk: int) -> HttpResponse:
             lead=lead,
             reason=form.cleaned_data["reason"],
             on=form.cleaned_data["on"],
+            late_reason=form.service_kwargs()["late_reason"],
             acting_user=viewer,
         ),
         success=_("The lead was marked as lost."),
@@ -227,7 +272,7 @@ def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def event_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    year = int_or_none(request.GET.get("year")) or this_year()
+    year = event_filters(viewer, request.GET)["year"]
     events = list(event_list(viewer=viewer, year=year))
     totals = {
         "events": len(events),
@@ -250,7 +295,13 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "investment/event_list.html",
-        {"events": events, "totals": totals, "year": year, "form": form},
+        {
+            "events": events,
+            "totals": totals,
+            "year": year,
+            "form": form,
+            "can_manage": viewer.has_function(MANAGE),
+        },
     )
 
 
@@ -330,17 +381,8 @@ def competition_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def subsidy_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    year = int_or_none(request.GET.get("year")) or this_year()
-    q = request.GET.get("q", "").strip()[:60]
-    org = None
-    if request.GET.get("org"):
-        org = (
-            filter_org_choices(viewer=viewer)
-            .filter(pk=int_or_none(request.GET["org"]) or 0)
-            .first()
-        )
-        if org is None:
-            raise Http404
+    filters = subsidy_filters(viewer, request.GET)
+    year, org, q = filters["year"], filters["org"], filters["q"]
     subsidies = subsidy_list(viewer=viewer, year=year, org=org, q=q)
     form = None
     if viewer.has_function(MANAGE):
@@ -364,5 +406,6 @@ def subsidy_list_view(request: HttpRequest) -> HttpResponse:
         "org": org,
         "orgs": filter_org_choices(viewer=viewer),
         "form": form,
+        "can_manage": viewer.has_function(MANAGE),
     }
     return render(request, "investment/subsidy_list.html", context)

@@ -1,0 +1,113 @@
+"""Investment ledgers as Excel 台账, in the columns their imports read back.
+
+Each export reads the list page's own filters (``views.lead_filters`` and the others) and
+starts from the module's selectors, so a file holds exactly the rows the page lists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.exports import Column, Export, Sheet
+from taizhang.core.imports import Field
+from taizhang.investment.imports import (
+    EVENT_FIELDS,
+    LEAD_FIELDS,
+    SUBSIDY_FIELDS,
+    event_names,
+    event_row,
+    lead_row,
+    subsidy_row,
+    team_names,
+)
+from taizhang.investment.permissions import VIEW
+from taizhang.investment.selectors import event_list, lead_list, subsidy_list
+from taizhang.organizations.policy import scope_title
+
+CHUNK = 2000
+
+
+def _columns(fields: Sequence[Field], summed: set[str]) -> list[Column]:
+    """The importer's columns; money and counts add up where a sum means something."""
+    return [replace(f.column, summed=True) if f.key in summed else f.column for f in fields]
+
+
+def build_leads(viewer: Any, params: Mapping[str, str]) -> Sheet:
+    from taizhang.investment.views import lead_filters
+
+    filters = lead_filters(viewer, params)
+    qs = lead_list(viewer=viewer, **filters).prefetch_related("changes")
+    teams, events = team_names(viewer), event_names(viewer)
+
+    def rows() -> Iterator[list[Any]]:
+        for lead in qs.iterator(chunk_size=CHUNK):
+            yield lead_row(lead, teams, events)
+
+    return Sheet(
+        columns=_columns(LEAD_FIELDS, {"amount", "signed_amount"}),
+        rows=rows(),
+        count=qs.count(),
+        organization_name=scope_title(viewer, VIEW),
+    )
+
+
+def build_events(viewer: Any, params: Mapping[str, str]) -> Sheet:
+    from taizhang.investment.views import event_filters
+
+    qs = event_list(viewer=viewer, **event_filters(viewer, params))
+
+    def rows() -> Iterator[list[Any]]:
+        for event in qs.iterator(chunk_size=CHUNK):
+            yield event_row(event)
+
+    return Sheet(
+        columns=_columns(EVENT_FIELDS, {"signings", "signed_amount"}),
+        rows=rows(),
+        count=qs.count(),
+        organization_name=scope_title(viewer, VIEW),
+    )
+
+
+def build_subsidies(viewer: Any, params: Mapping[str, str]) -> Sheet:
+    from taizhang.investment.views import subsidy_filters
+
+    filters = subsidy_filters(viewer, params)
+    qs = subsidy_list(viewer=viewer, **filters)
+
+    def rows() -> Iterator[list[Any]]:
+        for subsidy in qs.iterator(chunk_size=CHUNK):
+            yield subsidy_row(subsidy)
+
+    return Sheet(
+        columns=_columns(SUBSIDY_FIELDS, {"amount"}),
+        rows=rows(),
+        count=qs.count(),
+        organization_name=scope_title(viewer, VIEW, filters["org"]),
+    )
+
+
+LEAD_EXPORT = Export(
+    kind="investment.lead",
+    title=_("Investment lead ledger"),
+    permission=VIEW,
+    ascii_name="investment-leads",
+    build=build_leads,
+)
+EVENT_EXPORT = Export(
+    kind="investment.event",
+    title=_("Promotion events and fairs ledger"),
+    permission=VIEW,
+    ascii_name="investment-events",
+    build=build_events,
+)
+SUBSIDY_EXPORT = Export(
+    kind="investment.subsidy",
+    title=_("Subsidy payment ledger"),
+    permission=VIEW,
+    ascii_name="subsidies",
+    build=build_subsidies,
+)
