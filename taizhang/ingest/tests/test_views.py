@@ -138,3 +138,10 @@ def test_the_batch_page_polls_while_the_worker_has_not_run(client, personas, set
     assert batch.status == BatchStatus.CHECKING
     assert 'hx-trigger="every 1s"' in page
     assert "等待后台进程处理" in page
+
+
+def test_the_home_page_offers_the_imports_to_whoever_may_import(client, personas):
+    client.force_login(personas.street_a)
+    assert f"/ingest/{KIND}/" in client.get("/").content.decode()
+    client.force_login(personas.auditor)
+    assert "/ingest/" not in client.get("/").content.decode()
