@@ -110,3 +110,14 @@ def _person_trainings(viewer: Actor | None, person: Any) -> dict[str, Any] | Non
 
 
 register_slot("people.person_detail", "trainings/_person_trainings.html", _person_trainings)
+
+# Excel: the class ledger and the rosters; each export writes the columns its import reads.
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.trainings.exports import CLASS_EXPORT, ROSTER_EXPORT  # noqa: E402
+from taizhang.trainings.imports import CLASS_IMPORTER, ROSTER_IMPORTER  # noqa: E402
+
+for _export in (CLASS_EXPORT, ROSTER_EXPORT):
+    register_export(_export)
+for _importer in (CLASS_IMPORTER, ROSTER_IMPORTER):
+    register_importer(_importer)

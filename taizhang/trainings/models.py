@@ -30,6 +30,9 @@ class TrainingClass(models.Model):
     min_attendance_pct = models.PositiveSmallIntegerField(_("minimum attendance (%)"), default=80)
     reflection_required = models.BooleanField(_("reflection required"), default=True)
     completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    # A 结业 entered afterwards (补录): its graduate list was decided outside taizhang,
+    # on ``completed_on``; the reason says where it comes from.
+    completion_late_reason = models.CharField(_("late entry reason"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -61,6 +61,30 @@ def training_class_list(
     return qs.order_by(*SORTS.get(sort, SORTS[""]))
 
 
+def roster_list(
+    *, viewer: Actor, q: str = "", year: int | None = None, klass: TrainingClass | None = None
+) -> QuerySet[Enrollment]:
+    """The trainees of the classes the list shows (or of one class), class by class."""
+    classes = TRAINING_CLASS.queryset(viewer)
+    if q:
+        classes = classes.filter(title__icontains=q)
+    if year is not None:
+        classes = classes.filter(start_date__year=year)
+    if klass is not None:
+        classes = classes.filter(pk=klass.pk)
+    return (
+        Enrollment.objects.filter(training_class__in=classes.values("pk"))
+        .select_related("training_class__org", "person__organization")
+        .order_by(
+            "-training_class__start_date",
+            "training_class__number",
+            "person__organization__path",
+            "person__name",
+            "pk",
+        )
+    )
+
+
 def get_training_class_for_viewer(viewer: Actor, pk: Any) -> TrainingClass:
     """The class, or the same 404 whether it is missing or out of scope."""
     return TRAINING_CLASS.get(viewer, pk, base=_classes())

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.services import update_with_audit
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -163,13 +166,6 @@ def _enrolled_under(klass: TrainingClass, org: Organization) -> int:
     ).count()
 
 
-def _quota_for(klass: TrainingClass, person: Person) -> ClassQuota | None:
-    """The quota covering the person's organization: the deepest quota org above it."""
-    path = person.organization.path
-    covering = [q for q in klass.quotas.select_related("org") if path.startswith(q.org.path)]
-    return max(covering, key=lambda q: len(q.org.path), default=None)
-
-
 @transaction.atomic
 def training_session_create(
     *,
@@ -216,6 +212,90 @@ def training_session_create(
     return session
 
 
+def _quota_for(quotas: Sequence[ClassQuota], person: Person) -> ClassQuota | None:
+    """The quota covering the person's organization: the deepest quota org above it."""
+    path = person.organization.path
+    covering = [q for q in quotas if path.startswith(q.org.path)]
+    return max(covering, key=lambda q: len(q.org.path), default=None)
+
+
+@dataclass(frozen=True)
+class EnrollmentProblem:
+    """One reason persons cannot be enrolled; ``person`` None concerns the whole class."""
+
+    person: Person | None
+    message: str
+    # "enrolled" (already in the class) or "twice" (named twice), else "".
+    duplicate: str = ""
+
+
+def enrollment_problems(klass: TrainingClass, persons: Sequence[Person]) -> list[EnrollmentProblem]:
+    """Why ``persons`` cannot all be enrolled: duplicates, a full class, a missing or
+    exhausted quota, each with the person it concerns.
+
+    ``enrollment_create`` and ``enrollment_import`` refuse on any; an import asks first
+    so it can name the row. A handful of queries per class, none per person.
+    """
+    problems: list[EnrollmentProblem] = []
+    unique = list({p.pk: p for p in persons}.values())
+    already = set(klass.enrollments.filter(person__in=unique).values_list("person_id", flat=True))
+    counted: set[int] = set()
+    for person in persons:
+        if person.pk in already:
+            message = _("Already enrolled: %(names)s") % {"names": person.name}
+            problems.append(EnrollmentProblem(person, message, duplicate="enrolled"))
+        elif person.pk in counted:
+            problems.append(
+                EnrollmentProblem(person, _("The same person appears twice."), duplicate="twice")
+            )
+        counted.add(person.pk)
+    taken = klass.enrollments.count()
+    new = [p for p in unique if p.pk not in already]
+    if taken + len(new) > klass.capacity:
+        message = _("The class is full: %(capacity)s places, %(taken)s taken.") % {
+            "capacity": klass.capacity,
+            "taken": taken,
+        }
+        problems.append(EnrollmentProblem(None, message))
+    quotas = list(klass.quotas.select_related("org"))
+    if quotas:
+        used: dict[int, int] = {}
+        for person in new:
+            quota = _quota_for(quotas, person)
+            if quota is None:
+                message = _("%(name)s's organization has no places in this class.") % {
+                    "name": person.name
+                }
+                problems.append(EnrollmentProblem(person, message))
+                continue
+            if quota.pk not in used:
+                used[quota.pk] = _enrolled_under(klass, quota.org)
+            used[quota.pk] += 1
+            if used[quota.pk] > quota.quota:
+                message = _("%(org)s has used all its %(n)s places.") % {
+                    "org": quota.org.short_name,
+                    "n": quota.quota,
+                }
+                problems.append(EnrollmentProblem(person, message))
+    return problems
+
+
+def _refuse_enrollment(klass: TrainingClass, persons: Sequence[Person]) -> None:
+    """Every reason in one error, duplicates named together as the form shows them."""
+    problems = enrollment_problems(klass, persons)
+    if not problems:
+        return
+    messages = [p.message for p in problems if not p.duplicate]
+    duplicates = [p for p in problems if p.duplicate]
+    if duplicates:
+        enrolled = sorted(
+            {p.person.name for p in duplicates if p.person and p.duplicate == "enrolled"}
+        )
+        names = "、".join(enrolled) or _("the same person twice")
+        messages.insert(0, _("Already enrolled: %(names)s") % {"names": names})
+    raise ValidationError(list(dict.fromkeys(messages)))
+
+
 @transaction.atomic
 def enrollment_create(
     *,
@@ -232,41 +312,8 @@ def enrollment_create(
     TRAINING_CLASS.require(acting_user, klass)
     _ensure_open(klass)
     _ensure_persons_visible(acting_user, persons, "persons")
+    _refuse_enrollment(klass, persons)
     unique = list({p.pk: p for p in persons}.values())
-    already = set(
-        klass.enrollments.filter(person__in=unique).values_list("person__name", flat=True)
-    )
-    errors: list[str] = []
-    if already or len(unique) != len(persons):
-        names = "、".join(sorted(already)) or _("the same person twice")
-        errors.append(_("Already enrolled: %(names)s") % {"names": names})
-    taken = klass.enrollments.count()
-    if taken + len(unique) > klass.capacity:
-        errors.append(
-            _("The class is full: %(capacity)s places, %(taken)s taken.")
-            % {"capacity": klass.capacity, "taken": taken}
-        )
-    quotas = list(klass.quotas.select_related("org"))
-    if quotas:
-        used: dict[int, int] = {}
-        for person in unique:
-            quota = _quota_for(klass, person)
-            if quota is None:
-                errors.append(
-                    _("%(name)s's organization has no places in this class.")
-                    % {"name": person.name}
-                )
-                continue
-            if quota.pk not in used:
-                used[quota.pk] = _enrolled_under(klass, quota.org)
-            used[quota.pk] += 1
-            if used[quota.pk] > quota.quota:
-                errors.append(
-                    _("%(org)s has used all its %(n)s places.")
-                    % {"org": quota.org.short_name, "n": quota.quota}
-                )
-    if errors:
-        raise ValidationError(list(dict.fromkeys(errors)))
     day = enrolled_on or timezone.localdate()
     rows = [Enrollment(training_class=klass, person=p, enrolled_on=day) for p in unique]
     Enrollment.objects.bulk_create(rows)
@@ -461,6 +508,352 @@ def training_class_complete(
             },
             "trainees": len(rows),
             "graduates": graduates,
+        },
+    )
+    return klass
+
+
+# --- imports (issue 13): many rows in one audited write, and their undo ------------------
+
+
+@dataclass
+class ClassIn:
+    """One class to open (a row of an imported class ledger)."""
+
+    org: Organization
+    number: int
+    title: str
+    start_date: dt.date
+    end_date: dt.date
+    capacity: int
+    venue: str = ""
+    min_attendance_pct: int = 80
+    reflection_required: bool = True
+
+
+def class_problems(row: ClassIn) -> dict[str, str]:
+    """The checks ``training_class_create`` makes on a class's own values, by field."""
+    problems: dict[str, str] = {}
+    if row.end_date < row.start_date:
+        problems["end_date"] = _("The class cannot end before it starts.")
+    if row.capacity < 1:
+        problems["capacity"] = _("The capacity must be at least one trainee.")
+    if not 0 <= row.min_attendance_pct <= 100:
+        problems["min_attendance_pct"] = _("Attendance is a percentage, 0 to 100.")
+    return problems
+
+
+def _build_class(row: ClassIn) -> TrainingClass:
+    problems = class_problems(row)
+    if problems:
+        raise ValidationError(problems)
+    klass = TrainingClass(
+        org=row.org,
+        number=row.number,
+        title=row.title.strip(),
+        start_date=row.start_date,
+        end_date=row.end_date,
+        venue=row.venue.strip(),
+        capacity=row.capacity,
+        min_attendance_pct=row.min_attendance_pct,
+        reflection_required=row.reflection_required,
+    )
+    klass.full_clean(exclude=["org"], validate_unique=False, validate_constraints=False)
+    return klass
+
+
+@transaction.atomic
+def training_class_import(
+    *, rows: Sequence[ClassIn], source: str, acting_user: Actor
+) -> list[TrainingClass]:
+    """Open many classes at once (last year's class ledger): one audit event.
+
+    Every row is validated before anything is written; a number an organizer already
+    uses, or uses twice in the rows, is refused.
+    """
+    for org in {row.org.pk: row.org for row in rows}.values():
+        TRAINING_CLASS.require_org(acting_user, org)
+    keys = [(row.org.pk, row.number) for row in rows]
+    taken = set(
+        TrainingClass.objects.filter(
+            org_id__in={k[0] for k in keys}, number__in={k[1] for k in keys}
+        ).values_list("org_id", "number")
+    )
+    if len(set(keys)) != len(keys) or taken & set(keys):
+        raise ValidationError({"number": _("This organizer already has a class with this number.")})
+    built = [_build_class(row) for row in rows]
+    TrainingClass.objects.bulk_create(built, batch_size=500)
+    if not all(k.pk for k in built):
+        raise RuntimeError("The database did not return the new ids")
+    rows_written(TrainingClass, built)
+    audit_record(
+        actor=acting_user,
+        action="training_class.import",
+        object_type=TrainingClass._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(built), "source": source, "ids": [k.pk for k in built]},
+    )
+    return built
+
+
+@transaction.atomic
+def training_class_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the classes an import opened (its batch is being undone): one audit event.
+
+    A class that has sessions, quotas or trainees since is kept and the undo refused.
+    """
+    classes = list(
+        TrainingClass.objects.select_for_update().select_related("org").filter(pk__in=ids)
+    )
+    for klass in classes:
+        TRAINING_CLASS.require(acting_user, klass)
+    used = (
+        TrainingClass.objects.filter(pk__in=[k.pk for k in classes])
+        .filter(Q(sessions__isnull=False) | Q(quotas__isnull=False) | Q(enrollments__isnull=False))
+        .distinct()
+        .count()
+    )
+    if used:
+        raise ValidationError(
+            _("%(count)d of the classes have sessions, places or trainees now; they are kept.")
+            % {"count": used}
+        )
+    with rows_changing(TrainingClass, classes):
+        TrainingClass.objects.filter(pk__in=[k.pk for k in classes]).delete()
+    audit_record(
+        actor=acting_user,
+        action="training_class.import_undo",
+        object_type=TrainingClass._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(classes), "source": source},
+    )
+    return len(classes)
+
+
+CLASS_EDITABLE = {
+    "title",
+    "start_date",
+    "end_date",
+    "venue",
+    "capacity",
+    "min_attendance_pct",
+    "reflection_required",
+}
+
+
+@transaction.atomic
+def training_class_update(
+    *, training_class: TrainingClass, acting_user: Actor, **fields: Any
+) -> TrainingClass:
+    """Correct an open class: title, dates, venue, capacity and its completion rule.
+
+    The capacity keeps the trainees enrolled and the places allotted; the dates keep
+    every session of the curriculum.
+    """
+    unknown = set(fields) - CLASS_EDITABLE
+    if unknown:
+        raise TypeError(f"Unknown class fields: {sorted(unknown)}")
+    klass = _locked(training_class)
+    TRAINING_CLASS.require(acting_user, klass)
+    _ensure_open(klass)
+    values = {name: fields.get(name, getattr(klass, name)) for name in CLASS_FIELDS}
+    problems = class_problems(
+        ClassIn(**{k: v for k, v in values.items() if k in ClassIn.__dataclass_fields__})
+    )
+    if problems:
+        raise ValidationError(problems)
+    capacity = values["capacity"]
+    enrolled = klass.enrollments.count()
+    allotted = sum(q.quota for q in klass.quotas.all())
+    if capacity < max(enrolled, allotted):
+        raise ValidationError(
+            {
+                "capacity": _(
+                    "%(enrolled)s trainees are enrolled and %(allotted)s places allotted; the "
+                    "capacity cannot be lower."
+                )
+                % {"enrolled": enrolled, "allotted": allotted}
+            }
+        )
+    outside = klass.sessions.filter(
+        Q(day__lt=values["start_date"]) | Q(day__gt=values["end_date"])
+    ).count()
+    if outside:
+        raise ValidationError(
+            {
+                "start_date": _("%(count)d sessions would fall outside the class dates.")
+                % {"count": outside}
+            }
+        )
+    changes = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+    # The first day dates the class and its trainees in the figures.
+    with (
+        rows_changing(TrainingClass, [klass.pk]),
+        rows_changing(Enrollment, list(klass.enrollments.values_list("pk", flat=True))),
+    ):
+        update_with_audit(
+            klass,
+            changes=changes,
+            editable=CLASS_EDITABLE,
+            audited=CLASS_FIELDS,
+            action="training_class.update",
+            acting_user=acting_user,
+        )
+    return klass
+
+
+@dataclass
+class EnrollmentIn:
+    """One trainee of a class, enrolled on a real (possibly past) day."""
+
+    training_class: TrainingClass
+    person: Person
+    enrolled_on: dt.date
+
+
+@transaction.atomic
+def enrollment_import(
+    *, rows: Sequence[EnrollmentIn], source: str, acting_user: Actor
+) -> list[Enrollment]:
+    """Enroll the trainees of a roster (one or several classes) at once: one audit event.
+
+    The same rules as ``enrollment_create`` hold per class (open, capacity, quotas, no
+    one twice); an enrollment day after today is refused.
+    """
+    by_class: dict[int, list[EnrollmentIn]] = {}
+    for row in rows:
+        by_class.setdefault(row.training_class.pk, []).append(row)
+    today = timezone.localdate()
+    if any(row.enrolled_on > today for row in rows):
+        raise ValidationError({"enrolled_on": _("A trainee cannot be enrolled in the future.")})
+    _ensure_persons_visible(acting_user, [row.person for row in rows], "persons")
+    built: list[Enrollment] = []
+    for class_rows in by_class.values():
+        klass = _locked(class_rows[0].training_class)
+        TRAINING_CLASS.require(acting_user, klass)
+        _ensure_open(klass)
+        _refuse_enrollment(klass, [row.person for row in class_rows])
+        built.extend(
+            Enrollment(training_class=klass, person=row.person, enrolled_on=row.enrolled_on)
+            for row in class_rows
+        )
+    Enrollment.objects.bulk_create(built, batch_size=1000)
+    if not all(e.pk for e in built):
+        raise RuntimeError("The database did not return the new ids")
+    rows_written(Enrollment, built)
+    audit_record(
+        actor=acting_user,
+        action="enrollment.import",
+        object_type=Enrollment._meta.label_lower,
+        object_repr=source[:200],
+        changes={
+            "count": len(built),
+            "source": source,
+            "classes": sorted(by_class),
+            "ids": [e.pk for e in built],
+        },
+    )
+    return built
+
+
+@transaction.atomic
+def enrollment_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Take the trainees an import enrolled off their classes again: one audit event.
+
+    Refused when a class is completed since, or a trainee has check-ins or a reflection.
+    """
+    rows = list(Enrollment.objects.select_related("training_class__org").filter(pk__in=ids))
+    for klass in {r.training_class_id: r.training_class for r in rows}.values():
+        TRAINING_CLASS.require(acting_user, klass)
+        _ensure_open(klass)
+    busy = (
+        Enrollment.objects.filter(pk__in=[r.pk for r in rows])
+        .filter(Q(checkins__isnull=False) | Q(reflection__isnull=False))
+        .distinct()
+        .count()
+    )
+    if busy:
+        raise ValidationError(
+            _("%(count)d of the trainees have check-ins or a reflection now; they are kept.")
+            % {"count": busy}
+        )
+    with rows_changing(Enrollment, rows):
+        Enrollment.objects.filter(pk__in=[r.pk for r in rows]).delete()
+    audit_record(
+        actor=acting_user,
+        action="enrollment.import_undo",
+        object_type=Enrollment._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(rows), "source": source},
+    )
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A trainee's 结业 as it was decided: graduated or not, and the attendance (%)."""
+
+    graduated: bool
+    attendance_pct: int | None = None
+
+
+@transaction.atomic
+def training_class_graduates_record(
+    *,
+    training_class: TrainingClass,
+    outcomes: Mapping[int, Outcome],
+    completed_on: dt.date,
+    late_reason: str,
+    acting_user: Actor,
+) -> TrainingClass:
+    """补录 of a 结业 decided outside taizhang (last year's class, on paper).
+
+    ``outcomes`` names every trainee of the class by enrollment id. The graduate list is
+    stored as given, on its real day ``completed_on`` (not after today, not before the
+    class began), and the class is closed as ``training_class_complete`` closes it; the
+    audit event keeps the real day and the reason beside the moment of entry, and the
+    class shows 补录 with the reason.
+    """
+    klass = _locked(training_class)
+    TRAINING_CLASS.require(acting_user, klass)
+    _ensure_open(klass)
+    reason = late_reason.strip()
+    if not reason:
+        raise ValidationError(
+            {"late_reason": _("Say where the graduate list comes from (补录 reason).")}
+        )
+    if completed_on > timezone.localdate():
+        raise ValidationError({"completed_on": _("A class cannot be completed in the future.")})
+    if completed_on < klass.start_date:
+        raise ValidationError(_("A class cannot be completed before it starts."))
+    rows = list(klass.enrollments.all())
+    missing = [r.pk for r in rows if r.pk not in outcomes]
+    foreign = set(outcomes) - {r.pk for r in rows}
+    if missing or foreign:
+        raise ValidationError(
+            _("The graduate list must name every trainee of the class (%(count)d missing).")
+            % {"count": len(missing) + len(foreign)}
+        )
+    for row in rows:
+        outcome = outcomes[row.pk]
+        if outcome.attendance_pct is not None and not 0 <= outcome.attendance_pct <= 100:
+            raise ValidationError({"attendance_pct": _("Attendance is a percentage, 0 to 100.")})
+        row.graduated = outcome.graduated
+        row.attendance_pct = outcome.attendance_pct
+    with rows_changing(Enrollment, [row.pk for row in rows]):
+        Enrollment.objects.bulk_update(rows, ["attendance_pct", "graduated"])
+        klass.completed_on = completed_on
+        klass.completion_late_reason = reason[:200]
+        klass.save(update_fields=["completed_on", "completion_late_reason"])
+    audit_record(
+        actor=acting_user,
+        action="training_class.complete",
+        obj=klass,
+        changes={
+            "completed_on": [None, completed_on],
+            "late_entry": {"occurred_on": completed_on, "reason": reason},
+            "trainees": len(rows),
+            "graduates": sum(1 for row in rows if row.graduated),
         },
     )
     return klass

@@ -5,6 +5,8 @@ from taizhang.trainings import views
 urlpatterns = [
     path("", views.class_list_view, name="list"),
     path("new/", views.class_create_view, name="create"),
+    path("export/", views.class_export, name="export"),
+    path("export/roster/", views.roster_export, name="roster_export"),
     path("trainees/<int:person_pk>/", views.trainee_view, name="trainee"),
     path("<int:pk>/", views.class_detail, name="detail"),
     path("<int:pk>/sessions/", views.session_create_view, name="session_create"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
+from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.trainings import services
 from taizhang.trainings.forms import (
@@ -55,22 +56,41 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Actor, Any]:
     return viewer, klass
 
 
+def class_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The class list's filters (and ``class``, one class's roster); the exports read
+    the same ones. A class outside the scope is the same 404 as a missing one."""
+    sort = get.get("sort", "")
+    klass = get_training_class_for_viewer(viewer, get["class"]) if get.get("class") else None
+    return {
+        "q": get.get("q", "").strip()[:60],
+        "sort": sort if sort in SORTS else "",
+        "klass": klass,
+    }
+
+
 @requires(VIEW)
 def class_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    sort = request.GET.get("sort", "")
-    classes = list(
-        training_class_list(
-            viewer=viewer,
-            q=request.GET.get("q", "").strip()[:60],
-            sort=sort if sort in SORTS else "",
-        )[:200]
-    )
+    filters = class_filters(viewer, request.GET)
+    filters.pop("klass")
+    classes = list(training_class_list(viewer=viewer, **filters)[:200])
     return render(
         request,
         "trainings/list.html",
         {"classes": classes, "can_create": viewer.has_function(MANAGE)},
     )
+
+
+@requires(VIEW)
+def class_export(request: HttpRequest) -> HttpResponse:
+    """The classes of the list as an .xlsx (a background task when it is large)."""
+    return export_respond(request, "trainings.training_class")
+
+
+@requires(VIEW)
+def roster_export(request: HttpRequest) -> HttpResponse:
+    """The trainees of the listed classes (or of ``?class=``) with their 结业."""
+    return export_respond(request, "trainings.enrollment")
 
 
 @requires(MANAGE)
