@@ -355,6 +355,7 @@ class _Rows:
         verifiers = _Persons(ctx.actor, _verifiers)
         verifiers.preload({r.get("verifier") or "" for r in rows})
         kinds = {k.code: k for k in ProblemKind.objects.all()}
+        self._default = kinds.get("problem") or default_kind()
         self._owners, self._units, self._persons = owners, units, persons
         self._leaders, self._verifiers, self._kinds = leaders, verifiers, kinds
         self._rules = SignOffRules(ctx.actor)
@@ -516,7 +517,7 @@ class _Rows:
             deadline=row.get("deadline"),
             source=row.get("source"),
             raised_on=row.get("raised_on"),
-            kind=kind,
+            kind=kind or self._default,
             category=row.get("category") or ProblemCategory.OTHER,
             lead_unit=lead,
             co_units=[u for u in co_units if u.pk != org.pk],
@@ -538,7 +539,7 @@ class _Rows:
                 else self._rules.refusal(
                     lead_unit=lead or org,
                     responsible_id=responsible.pk if responsible else None,
-                    kind=kind or default_kind(),
+                    kind=kind or self._default,
                     raised_by_id=getattr(ctx.actor, "pk", None),
                     submitted_by_id=getattr(ctx.actor, "pk", None),
                     verifier=verifier,

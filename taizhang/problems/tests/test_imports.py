@@ -629,3 +629,34 @@ def test_template_download_is_offered_to_the_clerk(tree, personas, client):
     client.force_login(personas.street_a)
     body = client.get(reverse("problems:list")).content.decode()
     assert reverse("ingest:start", args=[KIND]) in body
+
+
+def test_checking_a_file_does_not_query_per_row(tree, personas, verifier):
+    """Names, units, verifiers and existing records are read for all rows at once."""
+    from taizhang.core.imports import Context, read_table
+    from taizhang.core.registry import IMPORTERS
+
+    importer = IMPORTERS[KIND]
+
+    def queries(count: int) -> int:
+        rows = [
+            _closed(f"问题{i}", co_units=["A"], responsible="王书记", verifier_name="王书记")
+            if i % 2
+            else _closed(f"问题{i}", co_units=["A"])
+            for i in range(count)
+        ]
+        table, cell_errors = read_table(fill(KIND, rows), importer)
+        assert not cell_errors
+        ctx = Context(
+            actor=personas.street_a,
+            source="x.xlsx",
+            fields={f.key: f for f in importer.fields},
+            today=timezone.localdate(),
+        )
+        with CaptureQueriesContext(connection) as captured:
+            plan = importer.prepare(table.rows, ctx)
+        assert not ctx.errors and len(plan.create) == count
+        return len(captured)
+
+    queries(2)  # the viewer's grants are read once and kept
+    assert queries(4) == queries(24)
