@@ -616,6 +616,10 @@ def _read_sheet(
         )
     total = max((sheet.max_row or 0) - header_row, 0)
     maps = {f.key: choice_map(f) for f in positions.values() if f.kind == CHOICE}
+    totals = set()
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            totals.add(pgettext("sum row of an export", "Total"))
     parsed: list[Row] = []
     for index, values, types in rows:
         if not any(v is not None and shown(v) != "" for v in values):
@@ -623,7 +627,7 @@ def _read_sheet(
         first = shown(values[0]) if values else ""
         if first.startswith(INSTRUCTION_MARK):
             continue
-        if first == pgettext("sum row of an export", "Total"):
+        if first in totals:
             continue
         row = Row(number=index, values={}, raw={})
         for position, field_ in positions.items():

@@ -214,3 +214,10 @@ def _zip(parts: dict[str, bytes]) -> bytes:
         for name, data in parts.items():
             archive.writestr(name, data)
     return buffer.getvalue()
+
+
+def test_the_total_row_of_an_export_is_skipped_in_either_language():
+    content = _book([HEADER, ["甲", None, 5], ["合计", None, 5], ["Total", None, 5]])
+    table, errors = read_table(content, Toy())
+    assert errors == []
+    assert [r.values["name"] for r in table.rows] == ["甲"]
