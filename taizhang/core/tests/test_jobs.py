@@ -15,8 +15,8 @@ from taizhang.core.exports import Column, Export, Sheet, register_export
 from taizhang.core.jobs import (
     HANDLERS,
     job_reap,
-    job_start,
     job_snapshot,
+    job_start,
     register_job_handler,
 )
 from taizhang.core.models import Job, JobStatus
@@ -36,7 +36,10 @@ def _build(viewer, params):
 def toy_export():
     export = register_export(
         Export(
-            kind="core.toy", title="玩具台账", permission="audit.view", ascii_name="toy",
+            kind="core.toy",
+            title="玩具台账",
+            permission="audit.view",
+            ascii_name="toy",
             build=_build,
         )
     )
@@ -46,7 +49,6 @@ def toy_export():
 
 @pytest.fixture
 def view(toy_export):
-    from django.urls import path
 
     from taizhang.core.access import requires
     from taizhang.core.exports import export_respond
@@ -99,7 +101,9 @@ def test_a_failing_handler_fails_its_job_with_the_reason(personas):
     register_job_handler("core.broken", broken)
     try:
         with TestCase.captureOnCommitCallbacks(execute=True):
-            job = job_start(kind="core.broken", label="坏任务", params={}, acting_user=personas.auditor)
+            job = job_start(
+                kind="core.broken", label="坏任务", params={}, acting_user=personas.auditor
+            )
     finally:
         HANDLERS.pop("core.broken")
     job.refresh_from_db()
