@@ -439,21 +439,26 @@ def _check_container(content: bytes) -> None:
                     raise FileRefused(_("The file contains XML declarations that are refused."))
 
 
-def _merged_ranges(content: bytes, sheet_index: int) -> list[str]:
-    """The merged ranges of a sheet, found by streaming its XML (read-only mode has none)."""
-    pattern = re.compile(rb'<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
+def _sheet_facts(content: bytes, path: str) -> tuple[list[str], int]:
+    """The merged ranges and the number of rows of a sheet, by streaming its XML: read-only
+    mode keeps no merged cells, and a file written in write-only mode has no size."""
+    merge = re.compile(rb'<mergeCell\s+ref="([A-Z]+\d+:[A-Z]+\d+)"')
     found: list[str] = []
+    rows = 0
     with zipfile.ZipFile(io.BytesIO(content)) as archive:
-        name = f"xl/worksheets/sheet{sheet_index + 1}.xml"
+        name = path.lstrip("/")
         if name not in archive.namelist():
-            return found
+            return found, rows
         tail = b""
         with archive.open(name) as part:
             while chunk := part.read(1 << 20):
                 data = tail + chunk
-                found.extend(m.decode() for m in pattern.findall(data))
+                found.extend(m.decode() for m in merge.findall(data))
+                # The tail was counted with the previous chunk; a tag split across the
+                # boundary is in ``data`` but not in ``tail``.
+                rows += sum(data.count(tag) - tail.count(tag) for tag in (b"<row ", b"<row>"))
                 tail = data[-64:]
-    return sorted(set(found))
+    return sorted(set(found)), rows
 
 
 def _header_key(text: str) -> str:
@@ -583,7 +588,8 @@ def _read_sheet(
     errors: list[RowError],
     progress: Callable[[int, int], None] | None,
 ) -> tuple[Table, list[RowError]]:
-    for merged in _merged_ranges(content, sheet_index):
+    merged_ranges, sheet_rows = _sheet_facts(content, getattr(sheet, "_worksheet_path", ""))
+    for merged in merged_ranges:
         first, last = merged.split(":")
         top = int(re.sub(r"[A-Z]+", "", first))
         bottom = int(re.sub(r"[A-Z]+", "", last))
@@ -614,7 +620,7 @@ def _read_sheet(
             _("Columns missing: %(columns)s. Download the template to see every column.")
             % {"columns": "、".join(missing)}
         )
-    total = max((sheet.max_row or 0) - header_row, 0)
+    total = max((sheet.max_row or sheet_rows) - header_row, 0)
     maps = {f.key: choice_map(f) for f in positions.values() if f.kind == CHOICE}
     totals = set()
     for language, _name in settings.LANGUAGES:

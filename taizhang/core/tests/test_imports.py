@@ -221,3 +221,18 @@ def test_the_total_row_of_an_export_is_skipped_in_either_language():
     table, errors = read_table(content, Toy())
     assert errors == []
     assert [r.values["name"] for r in table.rows] == ["甲"]
+
+
+def test_progress_knows_the_size_of_a_sheet_written_without_dimensions():
+    """A write-only workbook (our exports) has no size; the reader counts its rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("x")
+    sheet.append(HEADER)
+    for i in range(2500):
+        sheet.append([f"名{i}"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    seen: list[tuple[int, int]] = []
+    table, _errors = read_table(buffer.getvalue(), Toy(), progress=lambda d, t: seen.append((d, t)))
+    assert len(table.rows) == 2500
+    assert seen == [(1000, 2500), (2000, 2500)]
