@@ -170,46 +170,18 @@ def step_activities(rows: int) -> dict[str, Any]:
 
 def step_organizations(rows: int) -> dict[str, Any]:
     from taizhang.organizations.models import Organization
+    from taizhang.organizations.tests.tree_file import tree_rows
 
     root, _units = _tree(0)
     user = _user(root)
-
-    def generate() -> Any:
-        # A tree 5 levels deep under the ten streets: every parent comes before its children.
-        made = 0
-        parents = [f"B{s:02d}" for s in range(10)]
-        level = 0
-        while made < rows:
-            children = []
-            for parent in parents:
-                for c in range(5 if level < 3 else 10):
-                    if made >= rows:
-                        break
-                    code = f"{parent}-{c}"
-                    children.append(code)
-                    made += 1
-                    yield {
-                        "code": code,
-                        "parent_code": parent,
-                        "name": f"组织{code}",
-                        "short_name": f"组织{code}"[-20:],
-                        "kind": _org_kind_label(level),
-                    }
-            parents = children
-            level += 1
-
-    content = _sheet("organizations.organization", generate)
+    content = _sheet(
+        "organizations.organization", lambda: iter(tree_rows(rows, parent_code="B00", fanout=8))
+    )
     base = _rss_mb()
     result = _run_import("organizations.organization", content, user)
     result["organizations"] = Organization.objects.count()
     result["rss_after_setup_mb"] = base
     return result
-
-
-def _org_kind_label(level: int) -> str:
-    from taizhang.organizations.models import OrgKind
-
-    return str(OrgKind.COMMITTEE.label if level < 2 else OrgKind.BRANCH.label)
 
 
 def step_export(rows: int) -> dict[str, Any]:
