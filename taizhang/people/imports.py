@@ -213,28 +213,45 @@ class _Known:
     """The persons a file may name, loaded in a few queries for the whole file."""
 
     def __init__(self, actor: Any, rows: Sequence[Row]) -> None:
-        ids = {r.get("id") for r in rows if r.get("id")}
-        numbers = {n for r in rows if (n := _id_number(r)) and ID_NUMBER.match(n)}
-        names = {(r.get("name") or "").strip() for r in rows if not r.get("id")} - {""}
         related = ("organization", "membership__branch")
+        ids = {r.get("id") for r in rows if r.get("id")}
         self.by_pk: dict[int, Person] = {}
         for chunk in _chunks(ids):
             for person in (
                 PERSON.queryset(actor, VIEW).filter(pk__in=chunk).select_related(*related)
             ):
                 self.by_pk[person.pk] = person
-        managed = PERSON.queryset(actor, MANAGE).select_related(*related)
-        self.by_number: dict[str, list[Person]] = {}
+        # Candidates first as bare keys: a file matched by ID number needs no lookup by
+        # name, and only the candidates are loaded whole.
+        managed = PERSON.queryset(actor, MANAGE)
+        numbers = {n for r in rows if (n := _id_number(r)) and ID_NUMBER.match(n)}
+        number_pks: dict[str, list[int]] = {}
         for chunk in _chunks(numbers):
-            for person in managed.filter(id_number__in=chunk).order_by("pk"):
-                self.by_number.setdefault(person.id_number.upper(), []).append(person)
-        self.by_name: dict[tuple[str, int], list[Person]] = {}
+            for pk, number in managed.filter(id_number__in=chunk).values_list("pk", "id_number"):
+                number_pks.setdefault(number.upper(), []).append(pk)
+        names = {
+            (r.get("name") or "").strip()
+            for r in rows
+            if not r.get("id") and _id_number(r) not in number_pks
+        } - {""}
+        name_pks: dict[tuple[str, int], list[int]] = {}
         for chunk in _chunks(names):
-            for person in managed.filter(name__in=chunk).order_by("pk"):
-                self.by_name.setdefault((person.name, person.organization_id), []).append(person)
-        everyone = {p.pk: p for p in self.by_pk.values()}
-        for group in (*self.by_number.values(), *self.by_name.values()):
-            everyone.update({p.pk: p for p in group})
+            for pk, name, org_id in managed.filter(name__in=chunk).values_list(
+                "pk", "name", "organization_id"
+            ):
+                name_pks.setdefault((name, org_id), []).append(pk)
+        wanted = {pk for pks in (*number_pks.values(), *name_pks.values()) for pk in pks}
+        loaded: dict[int, Person] = {}
+        for chunk in _chunks(wanted):
+            for person in Person.objects.filter(pk__in=chunk).select_related(*related):
+                loaded[person.pk] = person
+        self.by_number: dict[str, list[Person]] = {
+            number: [loaded[pk] for pk in sorted(pks)] for number, pks in number_pks.items()
+        }
+        self.by_name: dict[tuple[str, int], list[Person]] = {
+            key: [loaded[pk] for pk in sorted(pks)] for key, pks in name_pks.items()
+        }
+        everyone = {**loaded, **self.by_pk}
         self.positions: dict[int, list[Position]] = {}
         for chunk in _chunks(everyone):
             for position in Position.objects.filter(person_id__in=chunk).select_related(

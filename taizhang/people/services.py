@@ -358,7 +358,10 @@ def person_import(
         membership.full_clean(exclude=["person", "branch"])
     terms: dict[tuple[int, int, str], list[tuple[dt.date, dt.date | None]]] = {}
     for row, position in zip(positions or [], position_rows, strict=True):
-        position.full_clean(exclude=["person", "organization"])
+        # The end-after-start constraint is checked here, not by a query per row.
+        position.full_clean(exclude=["person", "organization"], validate_constraints=False)
+        if position.end_date is not None and position.end_date < position.start_date:
+            raise ValidationError({"end_date": _("A position cannot end before it began.")})
         term = (position.start_date, position.end_date)
         held = terms.setdefault((row["person"], position.organization.pk, position.title), [])
         if any(_overlaps(term, other) for other in held):

@@ -439,3 +439,22 @@ def test_undo_is_refused_when_an_activity_names_the_person(tree, personas):
             ids=batch.written["created"]["people.person"], source="x", acting_user=personas.street_a
         )
     assert Person.objects.count() == 1
+
+
+def test_a_reported_member_reads_back_unchanged_but_cannot_be_changed(tree, personas, client):
+    """双报到: street A's clerk sees B's member in her export (kept by B, outside her
+    management); the row reads back unchanged, and an edit of it is refused by name."""
+    from taizhang.people.tests.factories import make_report
+
+    member = make_person(tree.street_b, "报到人", member=True, title=PositionTitle.DIRECTOR)
+    make_report(member, tree.community_a)
+    content = _export(client, personas.street_a)
+    rows = _sheet_rows(content)
+    assert [r["姓名"] for r in rows] == ["报到人"]
+    batch = run(KIND, content, personas.street_a, commit=False)
+    assert (batch.to_update, batch.unchanged) == (0, 1), errors(batch)
+    batch = run(KIND, _edit(content, {(0, "工作单位"): "改"}), personas.street_a)
+    assert batch.status == BatchStatus.REFUSED
+    assert "由B 组织登记" in batch.errors[0]["message"]
+    member.refresh_from_db()
+    assert member.affiliation == ""
