@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from taizhang.core.exports import Column, Export, Sheet
+from taizhang.core.exports import INTEGER, MONEY, TEXT, Column, Export, Sheet
 from taizhang.core.imports import Field
 from taizhang.investment.imports import (
     EVENT_FIELDS,
@@ -23,9 +23,16 @@ from taizhang.investment.imports import (
     lead_row,
     subsidy_row,
     team_names,
+    wan,
 )
 from taizhang.investment.permissions import VIEW
-from taizhang.investment.selectors import event_list, lead_list, subsidy_list
+from taizhang.investment.selectors import (
+    event_list,
+    get_competition_for_viewer,
+    lead_list,
+    scoreboard,
+    subsidy_list,
+)
 from taizhang.organizations.policy import scope_title
 
 CHUNK = 2000
@@ -90,6 +97,46 @@ def build_subsidies(viewer: Any, params: Mapping[str, str]) -> Sheet:
     )
 
 
+SCOREBOARD_COLUMNS = [
+    Column(_("Rank"), INTEGER, width=6),
+    Column(_("Team"), TEXT, width=16),
+    Column(_("Stationed in"), TEXT, width=14),
+    Column(_("Team leader"), TEXT, width=10),
+    Column(_("Members"), TEXT, width=24),
+    Column(_("Points"), INTEGER, summed=True),
+    Column(_("Cases"), INTEGER, summed=True),
+    Column(_("Signed"), INTEGER, summed=True),
+    Column(_("Signed investment"), MONEY, unit="万元", summed=True),
+]
+
+
+def build_scoreboard(viewer: Any, params: Mapping[str, str]) -> Sheet:
+    """A competition's scoreboard (the one named by ``competition``): ranked teams first,
+    then the teams with too few cases to be ranked, as the page lists them."""
+    competition = get_competition_for_viewer(viewer, params.get("competition"))
+    ranked, unranked = scoreboard(competition)
+    rows = [
+        [
+            score.rank,
+            score.team.name,
+            score.team.base,
+            score.team.leader.name if score.team.leader else "",
+            "、".join(m.name for m in score.team.members.all()),
+            score.points,
+            score.cases,
+            score.signings,
+            wan(score.signed_amount),
+        ]
+        for score in [*ranked, *unranked]
+    ]
+    return Sheet(
+        columns=SCOREBOARD_COLUMNS,
+        rows=rows,
+        count=len(rows),
+        organization_name=f"{competition.org.short_name} {competition.name}".strip(),
+    )
+
+
 LEAD_EXPORT = Export(
     kind="investment.lead",
     title=_("Investment lead ledger"),
@@ -110,4 +157,11 @@ SUBSIDY_EXPORT = Export(
     permission=VIEW,
     ascii_name="subsidies",
     build=build_subsidies,
+)
+SCOREBOARD_EXPORT = Export(
+    kind="investment.competition",
+    title=_("Resident-team competition scoreboard"),
+    permission=VIEW,
+    ascii_name="competition-scoreboard",
+    build=build_scoreboard,
 )

@@ -147,14 +147,19 @@ register_slot("projects.project_detail", "investment/_source_lead.html", _source
 # Excel: each ledger's export and its import read the same columns (investment/imports.py).
 from taizhang.core.exports import register_export  # noqa: E402
 from taizhang.core.registry import register_importer  # noqa: E402
-from taizhang.investment.exports import EVENT_EXPORT, LEAD_EXPORT, SUBSIDY_EXPORT  # noqa: E402
+from taizhang.investment.exports import (  # noqa: E402
+    EVENT_EXPORT,
+    LEAD_EXPORT,
+    SCOREBOARD_EXPORT,
+    SUBSIDY_EXPORT,
+)
 from taizhang.investment.imports import (  # noqa: E402
     EVENT_IMPORTER,
     LEAD_IMPORTER,
     SUBSIDY_IMPORTER,
 )
 
-for _export in (LEAD_EXPORT, EVENT_EXPORT, SUBSIDY_EXPORT):
+for _export in (LEAD_EXPORT, EVENT_EXPORT, SUBSIDY_EXPORT, SCOREBOARD_EXPORT):
     register_export(_export)
 for _importer in (LEAD_IMPORTER, EVENT_IMPORTER, SUBSIDY_IMPORTER):
     register_importer(_importer)

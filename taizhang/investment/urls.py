@@ -7,6 +7,7 @@ urlpatterns = [
     path("export/", views.lead_export, name="lead_export"),
     path("events/export/", views.event_export, name="event_export"),
     path("subsidies/export/", views.subsidy_export, name="subsidy_export"),
+    path("competitions/export/", views.competition_export, name="competition_export"),
     path("policies/", dictionary_views.policy_list_view, name="policies"),
     path("policies/<int:pk>/", dictionary_views.policy_edit_view, name="policy_edit"),
     path("policies/<int:pk>/active/", dictionary_views.policy_active_view, name="policy_active"),

@@ -100,6 +100,12 @@ def subsidy_export(request: HttpRequest) -> HttpResponse:
 
 
 @requires(VIEW)
+def competition_export(request: HttpRequest) -> HttpResponse:
+    """A competition's scoreboard (``?competition=<id>``) as an .xlsx."""
+    return export_respond(request, "investment.competition")
+
+
+@requires(VIEW)
 def lead_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     get = request.GET

@@ -157,3 +157,30 @@ def test_the_list_pages_offer_export_with_their_filters_and_import_to_managers(
     assert "/ingest/investment.subsidy/" in body
     body = _get(client, personas.street_a, "/investment/events/").content.decode()
     assert "/ingest/investment.event/" in body
+
+
+def test_the_scoreboard_exports_ranked_teams_with_their_points(client, personas, tree):
+    """The competition's teams in the page's order with points and signed money summed;
+    another street's competition is a 404."""
+    from taizhang.investment.services import competition_create, team_create
+
+    competition = competition_create(
+        org=tree.street_a,
+        name="驻点竞赛",
+        starts_on=days_ago(200),
+        ends_on=days_ago(0),
+        min_cases=1,
+        acting_user=SYSTEM,
+    )
+    first = team_create(competition=competition, name="一组", base="深圳", acting_user=SYSTEM)
+    team_create(competition=competition, name="二组", acting_user=SYSTEM)
+    make_lead(tree.street_a, "签约线索", stage=LeadStage.SIGNED, team=first)
+    path = f"/investment/competitions/export/?competition={competition.pk}"
+    sheet = _sheet(_get(client, personas.street_a, path))
+    assert "驻点竞赛" in sheet["A1"].value
+    assert _column(sheet, "招商小组")[:-1] == ["一组", "二组"]
+    assert _column(sheet, "积分") == [8, 0, 8]
+    assert _column(sheet, "签约投资额（万元）") == [97000, 0, 97000]
+    assert _get(client, personas.street_b, path).status_code == 404
+    page = _get(client, personas.street_a, f"/investment/competitions/{competition.pk}/")
+    assert path in page.content.decode()

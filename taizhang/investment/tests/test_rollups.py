@@ -82,3 +82,43 @@ def test_figures_follow_every_service(tree, personas):
     assert _total("investment.subsidy_amount", tree.district) == 120_000
     assert _total("investment.subsidy_enterprises", tree.district) == 1
     assert rollups.check() == []
+
+
+def test_figures_follow_the_import_services(tree, personas):
+    """Bulk imports, the updates an edited file makes, and their undo keep the stored
+    figures equal to the records."""
+    clerk = personas.street_a
+    rollups.refresh_all()
+    lead_in = services.LeadIn(
+        org=tree.street_a,
+        enterprise="导入企业",
+        project_name="导入项目",
+        sector="新能源",
+        source="resident",
+        contacted_on=days_ago(90),
+        amount=100_000_000,
+        stage_dates={LeadStage.SIGNED: days_ago(60), LeadStage.LANDED: days_ago(30)},
+        late_reason="导入",
+    )
+    leads = services.lead_import(rows=[lead_in], source="线索.xlsx", acting_user=clerk)
+    assert _total("investment.signings", tree.district) == 1
+    assert _total("investment.signed_amount", tree.district) == 100_000_000
+    assert _total("investment.landed", tree.district) == 1
+    policy = subsidy_policy("稳岗补贴")
+    paid = services.subsidy_import(
+        rows=[
+            services.SubsidyIn(tree.street_a, policy, "甲", 50_000, days_ago(40)),
+            services.SubsidyIn(tree.community_a, policy, "乙", 70_000, days_ago(3)),
+        ],
+        source="兑现.xlsx",
+        acting_user=clerk,
+    )
+    assert _total("investment.subsidy_amount", tree.district) == 120_000
+    services.subsidy_update(subsidy=paid[0], amount=60_000, paid_on=days_ago(1), acting_user=clerk)
+    assert _total("investment.subsidy_amount", tree.district) == 130_000
+    assert rollups.check() == []
+    services.subsidy_import_undo(ids=[s.pk for s in paid], source="兑现.xlsx", acting_user=clerk)
+    services.lead_import_undo(ids=[leads[0].pk], source="线索.xlsx", acting_user=clerk)
+    assert _total("investment.subsidy_amount", tree.district) == 0
+    assert _total("investment.landed", tree.district) == 0
+    assert rollups.check() == []

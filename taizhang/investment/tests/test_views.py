@@ -245,3 +245,80 @@ def test_edit_lead_through_the_form(client, personas, tree):
     assert response.status_code == 302, response.content.decode()[:1500]
     lead.refresh_from_db()
     assert (lead.project_name, lead.amount) == ("临溪储能二期", 1_200_000_000)
+
+
+def test_a_clerk_enters_a_past_signing_as_a_late_entry(client, personas, tree):
+    """Ticking 补录 with a reason keeps the real date, stores the reason on the move,
+    audits both dates and shows 补录 on the lead's page; without a reason, or for a step
+    of today, the form answers 422 and nothing moves."""
+    from taizhang.core.models import AuditEvent
+
+    lead = make_lead(tree.street_a, stage=LeadStage.NEGOTIATING)
+    login(client, personas.street_a)
+    url = reverse("investment:lead_advance", args=[lead.pk])
+    refused = client.post(url, {"to_stage": 30, "on": days_ago(20).isoformat(), "late": "on"})
+    assert refused.status_code == 422
+    today = client.post(
+        url,
+        {"to_stage": 30, "on": days_ago(0).isoformat(), "late": "on", "late_reason": "补"},
+    )
+    assert today.status_code == 422
+    lead.refresh_from_db()
+    assert lead.stage == LeadStage.NEGOTIATING
+    response = client.post(
+        url,
+        {
+            "to_stage": 30,
+            "on": days_ago(20).isoformat(),
+            "late": "on",
+            "late_reason": "上月签约，台账后补",
+        },
+    )
+    assert response.status_code == 302
+    move = lead.changes.get(to_stage=LeadStage.SIGNED)
+    assert (move.changed_on, move.late_reason) == (days_ago(20), "上月签约，台账后补")
+    event = AuditEvent.objects.filter(action="lead.advance", object_id=str(lead.pk)).last()
+    assert event.changes["late_entry"] == {
+        "occurred_on": days_ago(20).isoformat(),
+        "reason": "上月签约，台账后补",
+    }
+    page = client.get(lead.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'class="tag" title="上月签约，台账后补">补录</span>' in page
+
+
+def test_a_past_step_without_the_late_box_is_not_marked(client, personas, tree):
+    """A past date typed without ticking 补录 is recorded as before, with no mark."""
+    lead = make_lead(tree.street_a)
+    login(client, personas.street_a)
+    client.post(
+        reverse("investment:lead_advance", args=[lead.pk]),
+        {"to_stage": 20, "on": days_ago(2).isoformat(), "late_reason": "未勾选"},
+    )
+    assert lead.changes.get(to_stage=LeadStage.NEGOTIATING).late_reason == ""
+
+
+def test_a_loss_and_a_first_contact_may_be_entered_late(client, personas, tree):
+    login(client, personas.street_a)
+    response = client.post(
+        reverse("investment:lead_create"),
+        {
+            "enterprise": "补录企业",
+            "project_name": "补录项目",
+            "sector": "制造",
+            "source": "visit",
+            "amount": "100",
+            "org": tree.street_a.pk,
+            "contacted_on": days_ago(60).isoformat(),
+            "late": "on",
+            "late_reason": "年初接洽未登记",
+        },
+    )
+    assert response.status_code == 302
+    lead = Lead.objects.get(project_name="补录项目")
+    assert lead.changes.get().late_reason == "年初接洽未登记"
+    client.post(
+        reverse("investment:lead_lost", args=[lead.pk]),
+        {"reason": "外迁", "on": days_ago(10).isoformat(), "late": "on", "late_reason": "补记"},
+    )
+    lead.refresh_from_db()
+    assert (lead.is_lost, lead.lost_on, lead.lost_late_reason) == (True, days_ago(10), "补记")
