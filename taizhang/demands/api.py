@@ -98,11 +98,18 @@ class AssignIn(Schema):
     reason: str = ""
 
 
-class ReplyIn(Schema):
+class LateEntryIn(Schema):
+    """补录: a step that took place earlier, with its real moment and the reason."""
+
+    occurred_at: dt.datetime | None = None
+    late_reason: str = ""
+
+
+class ReplyIn(LateEntryIn):
     reply_text: str
 
 
-class FollowUpIn(Schema):
+class FollowUpIn(LateEntryIn):
     satisfaction: str
     note: str = ""
 
@@ -203,7 +210,11 @@ def reply_demand(request: HttpRequest, demand_id: int, payload: ReplyIn) -> Any:
     """答复 to the requester."""
     demand = _for_action(request, demand_id, "reply")
     services.demand_reply(
-        demand=demand, reply_text=payload.reply_text, acting_user=viewer_of(request)
+        demand=demand,
+        reply_text=payload.reply_text,
+        when=payload.occurred_at,
+        late_reason=payload.late_reason,
+        acting_user=viewer_of(request),
     )
     return get_demand_for_viewer(viewer_of(request), demand_id)
 
@@ -217,6 +228,8 @@ def follow_up_demand(request: HttpRequest, demand_id: int, payload: FollowUpIn) 
         demand=demand,
         satisfaction=payload.satisfaction,
         note=payload.note,
+        when=payload.occurred_at,
+        late_reason=payload.late_reason,
         acting_user=viewer_of(request),
     )
     return get_demand_for_viewer(viewer_of(request), demand_id)

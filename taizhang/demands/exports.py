@@ -6,7 +6,6 @@ Requesters' contact data is always masked in the file, whoever takes it (ADR 002
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -19,8 +18,7 @@ from taizhang.organizations.policy import scope_title
 
 
 def columns() -> list[Column]:
-    # The summary wraps at a readable width; the rest fit their headers and formats.
-    return [replace(f.column, wrap=True) if f.key == "title" else f.column for f in FIELDS]
+    return [f.column for f in FIELDS]
 
 
 def headers() -> list[str]:

@@ -78,6 +78,31 @@ def test_lifecycle_over_the_api(client, tree, personas, category):
     assert post("follow-up", {"satisfaction": "satisfied"}).status_code == 422  # already concluded
 
 
+def test_a_late_reply_over_the_api_keeps_its_real_moment(client, tree, personas, category):
+    """补录 over the API: the real moment and a reason; a reason without a moment is 422."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from taizhang.core.actors import SYSTEM
+    from taizhang.demands import services
+
+    then = timezone.now() - dt.timedelta(days=6)
+    demand = make_demand(tree.community_a, category, when=then, late_reason="纸质台账补登")
+    late_then = {"when": then, "late_reason": "纸质台账补登", "acting_user": SYSTEM}
+    demand = services.demand_assign(demand=demand, handling_org=tree.community_a, **late_then)
+    demand = services.demand_start(demand=demand, **late_then)
+    headers = bearer(client, personas.street_a)
+    post = lambda path, body=None: client.post(  # noqa: E731
+        f"{URL}/{demand.pk}/{path}", body or {}, content_type="application/json", **headers
+    )
+    late = {"reply_text": "已联系维保单位。", "late_reason": "电话答复后补登"}
+    assert post("reply", late).status_code == 422
+    assert post("reply", {**late, "occurred_at": then.isoformat()}).status_code == 200
+    step = demand.steps.get(action="reply")
+    assert step.occurred_at == then and step.late_reason == "电话答复后补登"
+
+
 def test_reveal_refused_and_allowed_both_audited(client, tree, personas, category):
     demand = make_demand(tree.community_a, category)
     refused = client.post(f"{URL}/{demand.pk}/reveal", **bearer(client, personas.street_a))
