@@ -133,7 +133,29 @@ class ProjectForm(forms.Form):
         return data
 
 
-class StageMoveForm(forms.Form):
+class LateEntryForm(forms.Form):
+    """补录: a past step entered afterwards is marked, with the reason, by the clerk."""
+
+    late = forms.BooleanField(
+        label=_("Late entry (补录): this happened earlier and is recorded now"), required=False
+    )
+    late_reason = forms.CharField(label=_("Why it is entered late"), max_length=200, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("late") and not (data.get("late_reason") or "").strip():
+            self.add_error("late_reason", _("Say why this is entered late."))
+        return data
+
+    def late_entry_reason(self) -> str:
+        """The reason handed to the service: empty unless the entry is marked 补录."""
+        if not self.cleaned_data.get("late"):
+            return ""
+        reason: str = self.cleaned_data.get("late_reason") or ""
+        return reason.strip()
+
+
+class StageMoveForm(LateEntryForm):
     to_stage = forms.TypedChoiceField(label=_("Move to"), choices=Stage.choices, coerce=int)
     on = forms.DateField(
         label=_("Date"),
@@ -143,6 +165,7 @@ class StageMoveForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (needed when moving back)"), max_length=200, required=False
     )
+    field_order = ["to_stage", "on", "reason", "late", "late_reason"]
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -161,7 +184,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(LateEntryForm):
     reported_on = forms.DateField(
         label=_("Date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
@@ -180,6 +203,16 @@ class ProgressForm(forms.Form):
     )
     reason = forms.CharField(label=_("Reason for moving back"), max_length=200, required=False)
     attachments = MultipleFileField(label=_("Evidence"), required=False)
+    field_order = [
+        "reported_on",
+        "text",
+        "completed_investment",
+        "to_stage",
+        "reason",
+        "attachments",
+        "late",
+        "late_reason",
+    ]
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -152,3 +152,13 @@ for _stage in Stage:
             ),
         )
     )
+
+
+# The ledger in Excel: its export and the import that reads it back.
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.core.registry import register_importer  # noqa: E402
+from taizhang.projects.exports import EXPORT  # noqa: E402
+from taizhang.projects.imports import IMPORTER  # noqa: E402
+
+register_export(EXPORT)
+register_importer(IMPORTER)

@@ -127,6 +127,8 @@ class StageChange(models.Model):
     to_stage = models.PositiveSmallIntegerField(choices=Stage.choices)
     changed_on = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # 补录: a past move entered afterwards (an imported ledger, a clerk catching up), and why.
+    late_reason = models.CharField(_("late entry reason"), max_length=200, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -178,6 +180,8 @@ class ProgressReport(models.Model):
     stage_change = models.OneToOneField(
         StageChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="report"
     )
+    # 补录: progress of a past day entered afterwards, and why.
+    late_reason = models.CharField(_("late entry reason"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

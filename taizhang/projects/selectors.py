@@ -211,7 +211,9 @@ def latest_report_text() -> Subquery:
 def export_rows(qs: QuerySet[Project]) -> QuerySet[Project]:
     """The list with what the Excel 台账 needs, without a query per row."""
     return qs.annotate(latest_progress=latest_report_text()).prefetch_related(
-        "co_units", Prefetch("plans", queryset=StagePlan.objects.order_by("stage"))
+        "co_units",
+        Prefetch("plans", queryset=StagePlan.objects.order_by("stage")),
+        Prefetch("months", queryset=ProjectMonth.objects.order_by("period")),
     )
 
 

@@ -4,13 +4,13 @@ validates, audits once and reports the rows it wrote for the roll-ups (``core.ch
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, ProtectedError, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -82,6 +82,25 @@ def _month(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
+def _late(on: dt.date, late_reason: str) -> str:
+    """The 补录 reason kept on a step: only a step dated before today is entered late."""
+    return late_reason.strip()[:200] if on < _today() else ""
+
+
+def _late_entry(on: dt.date, reason: str, **extra: Any) -> dict[str, Any]:
+    """What the audit event adds for a late entry: the real date and the moment of entry."""
+    if not reason:
+        return {}
+    return {
+        "late_entry": {"occurred_on": on, "reason": reason, "entered_at": timezone.now(), **extra}
+    }
+
+
+def listed_on(project: Project) -> dt.date:
+    """The day the project was put on this ledger."""
+    return timezone.localdate(project.created_at)
+
+
 def _full_snapshot(project: Project) -> dict[str, Any]:
     data = snapshot(project, [*PROJECT_FIELDS, "stage"])
     data["co_units"] = sorted(project.co_units.values_list("pk", flat=True)) if project.pk else []
@@ -111,12 +130,14 @@ def project_create(
     stage: int = Stage.PLANNING,
     stage_since: dt.date | None = None,
     when: dt.datetime | None = None,
+    late_reason: str = "",
     acting_user: Actor,
 ) -> Project:
     """Put a project on the ledger, in ``stage`` (策划生成 unless it arrives later).
 
     ``when`` is the moment it was put on the ledger, for imports of a ledger kept
     elsewhere (and the demo); it defaults to now and cannot be in the future.
+    ``late_reason`` marks a past ``stage_since`` as entered afterwards (补录).
     """
     POLICY.require_org(acting_user, org)
     _check_people(acting_user, linked_leader=linked_leader, responsible=responsible)
@@ -150,11 +171,13 @@ def project_create(
     project.full_clean()
     project.save()
     project.co_units.set(list(co_units))
+    late = _late(since, late_reason)
     StageChange.objects.create(
         project=project,
         from_stage=None,
         to_stage=project.stage,
         changed_on=since,
+        late_reason=late,
         actor=user_of(acting_user),
     )
     plan = StagePlan.objects.create(project=project, stage=project.stage, actual_on=since)
@@ -164,7 +187,7 @@ def project_create(
         actor=acting_user,
         action="project.create",
         obj=project,
-        changes=diff({}, _full_snapshot(project)),
+        changes={**diff({}, _full_snapshot(project)), **_late_entry(since, late)},
     )
     return project
 
@@ -209,37 +232,79 @@ def project_update(*, project: Project, acting_user: Actor, **fields: Any) -> Pr
     return project
 
 
-def _move(
-    project: Project, *, to_stage: int, on: dt.date, reason: str, acting_user: Actor
-) -> StageChange:
-    """Validate and apply one stage move and report it for the roll-ups; the caller
-    audits it."""
+def has_moved(project: Project) -> bool:
+    """Whether the project moved since it was put on the ledger."""
+    return project.stage_changes.exclude(from_stage=None).exists()
+
+
+def check_move(
+    project: Project,
+    *,
+    to_stage: int,
+    on: dt.date,
+    reason: str = "",
+    late_reason: str = "",
+    moved: bool | None = None,
+) -> None:
+    """Refuse a move the ledger cannot take (the importer asks before writing).
+
+    A move is not dated in the future nor before the current stage began, except a
+    forward 补录 (``late_reason``) of a project that has not moved since it was listed:
+    its real history may begin before the day it was put on this ledger. ``moved``
+    saves the query when the caller knows.
+    """
     if to_stage not in Stage.values:
         raise ValidationError(_("Unknown stage."))
     if to_stage == project.stage:
         raise ValidationError(_("The project is already in this stage."))
     if on > _today():
         raise ValidationError(_("A stage cannot be reached in the future."))
+    backward = to_stage < project.stage
     if on < project.stage_since:
-        raise ValidationError(
-            _("The move cannot be dated before the current stage began (%(date)s).")
-            % {"date": project.stage_since.isoformat()}
-        )
+        if moved is None:
+            moved = has_moved(project)
+        if not late_reason.strip() or backward or moved:
+            raise ValidationError(
+                _("The move cannot be dated before the current stage began (%(date)s).")
+                % {"date": project.stage_since.isoformat()}
+            )
+    if backward and not reason.strip():
+        raise ValidationError(_("Moving a project back to an earlier stage needs a reason."))
+
+
+def _move(
+    project: Project,
+    *,
+    to_stage: int,
+    on: dt.date,
+    reason: str,
+    late_reason: str = "",
+    acting_user: Actor,
+) -> StageChange:
+    """Validate and apply one stage move and report it for the roll-ups; the caller
+    audits it."""
+    late = _late(on, late_reason)
+    check_move(project, to_stage=to_stage, on=on, reason=reason, late_reason=late)
     backward = to_stage < project.stage
     reason = reason.strip()
-    if backward and not reason:
-        raise ValidationError(_("Moving a project back to an earlier stage needs a reason."))
     change = StageChange.objects.create(
         project=project,
         from_stage=project.stage,
         to_stage=to_stage,
         changed_on=on,
         reason=reason,
+        late_reason=late,
         actor=user_of(acting_user),
     )
     if backward:
         # The later stages were not really reached: clear their actual dates.
         StagePlan.objects.filter(project=project, stage__gt=to_stage).update(actual_on=None)
+    elif on < project.stage_since:
+        # A 补录 move before the listing stage's date: when that stage was really
+        # reached is not known, only that it was before this one.
+        StagePlan.objects.filter(project=project, stage__lt=to_stage, actual_on__gt=on).update(
+            actual_on=None
+        )
     plan, _created = StagePlan.objects.get_or_create(project=project, stage=to_stage)
     plan.actual_on = on
     plan.save(update_fields=["actual_on"])
@@ -259,14 +324,23 @@ def project_stage_move(
     to_stage: int,
     on: dt.date | None = None,
     reason: str = "",
+    late_reason: str = "",
     acting_user: Actor,
 ) -> StageChange:
-    """Move a project to another stage on a date; going back needs a reason."""
+    """Move a project to another stage on a date; going back needs a reason.
+
+    ``late_reason`` marks a past move entered afterwards (补录); see ``check_move``.
+    """
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
     POLICY.require(acting_user, project)
     before = project.stage
     change = _move(
-        project, to_stage=to_stage, on=on or _today(), reason=reason, acting_user=acting_user
+        project,
+        to_stage=to_stage,
+        on=on or _today(),
+        reason=reason,
+        late_reason=late_reason,
+        acting_user=acting_user,
     )
     audit_record(
         actor=acting_user,
@@ -276,22 +350,16 @@ def project_stage_move(
             "stage": [before, to_stage],
             "on": [None, change.changed_on],
             "reason": [None, change.reason],
+            **_late_entry(change.changed_on, change.late_reason),
         },
     )
     return change
 
 
-@transaction.atomic
-def project_schedule_set(
-    *, project: Project, planned: dict[int, dt.date | None], acting_user: Actor
-) -> Project:
-    """Set the planned date of each stage (计划节点); ``None`` clears one."""
-    project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
-    POLICY.require(acting_user, project)
+def check_schedule(planned: Mapping[int, dt.date | None]) -> None:
+    """Planned dates follow the stage order (a past one is allowed: it is overdue at once)."""
     if set(planned) - set(Stage.values):
         raise ValidationError(_("Unknown stage."))
-    existing = {p.stage: p for p in StagePlan.objects.filter(project=project)}
-    before = {str(s): p.planned_on for s, p in existing.items() if p.planned_on}
     last: tuple[int, dt.date] | None = None
     for stage in sorted(planned):
         day = planned[stage]
@@ -303,6 +371,18 @@ def project_schedule_set(
                 % {"stage": Stage(stage).label, "prev": Stage(last[0]).label}
             )
         last = (stage, day)
+
+
+@transaction.atomic
+def project_schedule_set(
+    *, project: Project, planned: dict[int, dt.date | None], acting_user: Actor
+) -> Project:
+    """Set the planned date of each stage (计划节点); ``None`` clears one."""
+    project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
+    POLICY.require(acting_user, project)
+    check_schedule(planned)
+    existing = {p.stage: p for p in StagePlan.objects.filter(project=project)}
+    before = {str(s): p.planned_on for s, p in existing.items() if p.planned_on}
     written = []
     for stage, day in planned.items():
         plan = existing.get(stage)
@@ -337,13 +417,15 @@ def progress_report_create(
     completed_investment: int = 0,
     to_stage: int | None = None,
     reason: str = "",
+    late_reason: str = "",
     files: Iterable[UploadedFile] = (),
     acting_user: Actor,
 ) -> ProgressReport:
     """Record progress: the text, investment completed since the last report, maybe a stage move.
 
     The investment is added to the report's month (``ProjectMonth``), and the project's
-    cumulative figure is recomputed from the months.
+    cumulative figure is recomputed from the months. ``late_reason`` marks progress of a
+    past day entered afterwards (补录); its stage move may then predate the listing.
     """
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
     POLICY.require(acting_user, project)
@@ -361,11 +443,17 @@ def progress_report_create(
     for upload in files:
         if upload.size and upload.size > MAX_EVIDENCE_BYTES:
             raise ValidationError(_("An evidence file may not exceed 20 MB."))
+    late = _late(reported_on, late_reason)
     before_stage = project.stage
     change = None
     if to_stage is not None and to_stage != project.stage:
         change = _move(
-            project, to_stage=to_stage, on=reported_on, reason=reason, acting_user=acting_user
+            project,
+            to_stage=to_stage,
+            on=reported_on,
+            reason=reason,
+            late_reason=late,
+            acting_user=acting_user,
         )
     report = ProgressReport.objects.create(
         project=project,
@@ -374,6 +462,7 @@ def progress_report_create(
         text=text,
         completed_investment=completed_investment,
         stage_change=change,
+        late_reason=late,
         created_by=user_of(acting_user),
     )
     if completed_investment:
@@ -397,6 +486,7 @@ def progress_report_create(
     }
     if change is not None:
         changes["stage"] = [before_stage, change.to_stage]
+    changes.update(_late_entry(reported_on, late))
     audit_record(
         actor=acting_user,
         action="project.progress_report",
@@ -404,3 +494,118 @@ def progress_report_create(
         changes=changes,
     )
     return report
+
+
+def check_months(
+    project: Project, months: Mapping[dt.date, int | None], *, late_reason: str = ""
+) -> None:
+    """Refuse monthly figures the ledger cannot take: a future month, a negative amount,
+    a month before the project was listed without a 补录 reason."""
+    this_month = _month(_today())
+    first = _month(listed_on(project)) if project.pk else this_month
+    for period, amount in months.items():
+        if _month(period) > this_month:
+            raise ValidationError(
+                _("Investment cannot be recorded for a future month (%(month)s).")
+                % {"month": f"{period:%Y-%m}"}
+            )
+        if amount is not None and amount < 0:
+            raise ValidationError(_("Completed investment cannot be negative."))
+        if _month(period) < first and not late_reason.strip():
+            raise ValidationError(
+                _(
+                    "%(month)s is before the project was put on the ledger; mark it as a late "
+                    "entry (补录) and give a reason."
+                )
+                % {"month": f"{period:%Y-%m}"}
+            )
+
+
+@transaction.atomic
+def project_months_set(
+    *,
+    project: Project,
+    months: Mapping[dt.date, int | None],
+    late_reason: str = "",
+    acting_user: Actor,
+) -> Project:
+    """Set the investment completed in given months (a ledger's 1月…12月 columns).
+
+    Each amount replaces the month's figure (``None`` leaves it); the cumulative figure is
+    recomputed. Months before the project was listed are 补录 and need ``late_reason``.
+    """
+    project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
+    POLICY.require(acting_user, project)
+    wanted = {_month(p): a for p, a in months.items() if a is not None}
+    first = _month(listed_on(project))
+    late = late_reason.strip()[:200] if any(p < first for p in wanted) else ""
+    check_months(project, wanted, late_reason=late)
+    existing = {m.period: m for m in ProjectMonth.objects.filter(project=project)}
+    changed = {
+        p: a for p, a in wanted.items() if (existing[p].completed if p in existing else 0) != a
+    }
+    recorded = {
+        f"{p:%Y-%m}": [existing[p].completed if p in existing else 0, a] for p, a in changed.items()
+    }
+    kept = [existing[p] for p in changed if p in existing]
+    with rows_changing(ProjectMonth, [m.pk for m in kept]):
+        for month in kept:
+            ProjectMonth.objects.filter(pk=month.pk).update(completed=changed[month.period])
+    new = ProjectMonth.objects.bulk_create(
+        [
+            ProjectMonth(project=project, period=p, completed=a)
+            for p, a in changed.items()
+            if p not in existing
+        ]
+    )
+    rows_written(
+        ProjectMonth,
+        ProjectMonth.objects.filter(
+            project=project, period__in=[m.period for m in new]
+        ).values_list("pk", flat=True),
+    )
+    total = ProjectMonth.objects.filter(project=project).aggregate(s=Sum("completed"))["s"]
+    with rows_changing(Project, [project.pk]):
+        project.completed_investment = total or 0
+        project.save(update_fields=["completed_investment", "updated_at"])
+    late_periods = sorted(p for p in changed if p < first)
+    changes: dict[str, Any] = {"months": recorded}
+    if late_periods:
+        changes.update(
+            _late_entry(late_periods[0], late, months=[f"{p:%Y-%m}" for p in late_periods])
+        )
+    audit_record(actor=acting_user, action="project.months_set", obj=project, changes=changes)
+    return project
+
+
+@transaction.atomic
+def project_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> int:
+    """Remove the projects an import created (its batch is being undone): one audit event.
+
+    The ingest module calls this only while no later event touched those projects.
+    """
+    projects = list(Project.objects.select_for_update().select_related("org").filter(pk__in=ids))
+    for project in projects:
+        POLICY.require(acting_user, project)
+    pks = [p.pk for p in projects]
+    months = list(ProjectMonth.objects.filter(project_id__in=pks).values_list("pk", flat=True))
+    plans = list(StagePlan.objects.filter(project_id__in=pks).values_list("pk", flat=True))
+    try:
+        with (
+            rows_changing(ProjectMonth, months),
+            rows_changing(StagePlan, plans),
+            rows_changing(Project, pks),
+        ):
+            Project.objects.filter(pk__in=pks).delete()
+    except ProtectedError as error:
+        raise ValidationError(
+            _("Another ledger refers to an imported project; undo is no longer possible.")
+        ) from error
+    audit_record(
+        actor=acting_user,
+        action="project.import_undo",
+        object_type=Project._meta.label_lower,
+        object_repr=source[:200],
+        changes={"count": len(pks), "source": source, "ids": sorted(pks)},
+    )
+    return len(pks)

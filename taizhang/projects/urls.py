@@ -4,7 +4,7 @@ from taizhang.projects import views
 
 urlpatterns = [
     path("", views.project_list_view, name="list"),
-    path("export.xlsx", views.project_export, name="export"),
+    path("export/", views.project_export, name="export"),
     path("mine/", views.project_mine, name="mine"),
     path("new/", views.project_create_view, name="create"),
     path("<int:pk>/", views.project_detail, name="detail"),

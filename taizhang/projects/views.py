@@ -14,10 +14,9 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
-from taizhang.core.exports import export_filename, export_filters, export_record, xlsx_response
 from taizhang.core.forms import submit
 from taizhang.projects import services
-from taizhang.projects.excel import project_workbook, scope_name
+from taizhang.projects.exports import export_projects
 from taizhang.projects.forms import (
     ProgressForm,
     ProjectForm,
@@ -29,7 +28,6 @@ from taizhang.projects.models import Category, Project, Stage
 from taizhang.projects.permissions import MANAGE, VIEW, can
 from taizhang.projects.selectors import (
     SORTS,
-    export_rows,
     filter_org_choices,
     get_evidence_for_viewer,
     get_project_for_viewer,
@@ -42,10 +40,11 @@ from taizhang.projects.selectors import (
 )
 
 
-def _filters(request: HttpRequest) -> dict[str, Any]:
-    """Read the list filters; unknown values are dropped, an unseen org is a 404."""
-    viewer = viewer_of(request)
-    get = request.GET
+def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
+    """The list's filters from the query string (the export reads the same ones).
+
+    Unknown values are dropped; an organization outside the scope is a 404.
+    """
     filters: dict[str, Any] = {"q": get.get("q", "").strip()[:60]}
     try:
         stage = int(get.get("stage", ""))
@@ -74,7 +73,7 @@ def _filters(request: HttpRequest) -> dict[str, Any]:
 @requires(VIEW)
 def project_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    filters = _filters(request)
+    filters = list_filters(viewer, request.GET)
     projects = project_list(viewer=viewer, **filters)
     page = Paginator(projects, 30).get_page(request.GET.get("page"))
     context = {
@@ -93,21 +92,8 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def project_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as an .xlsx 台账, one row per project."""
-    viewer = viewer_of(request)
-    filters = _filters(request)
-    projects = export_rows(project_list(viewer=viewer, **filters))
-    today = timezone.localdate()
-    title = _("Key project ledger")
-    org_name = scope_name(viewer, VIEW, filters.get("org"))
-    written = project_workbook(projects, title=title, organization_name=org_name, as_of=today)
-    export_record(
-        actor=viewer, action="projects.export", rows=written.rows, filters=export_filters(request)
-    )
-    filename = export_filename(ledger=title, organization_name=org_name, as_of=today)
-    return xlsx_response(
-        written.content, filename=filename, ascii_filename=f"projects-{today:%Y-%m-%d}.xlsx"
-    )
+    """The filtered list as an .xlsx 台账 laid out for print (a background task when large)."""
+    return export_projects(request)
 
 
 @requires(VIEW)
@@ -149,11 +135,20 @@ def _detail_context(request: HttpRequest, project: Project, **forms: Any) -> dic
             initial={f"planned_{s}": p.planned_on for s, p in plans.items()}
         )
     schedule_form = context.get("schedule_form")
+    # The 补录 reason of the move that set each stage's actual date, if it was one.
+    late: dict[int, str] = {}
+    for entry in sorted(
+        (e.change or (e.report.stage_change if e.report else None) for e in context["timeline"]),
+        key=lambda c: (c.changed_on, c.pk) if c else (timezone.localdate(), 0),
+    ):
+        if entry is not None:
+            late[entry.to_stage] = entry.late_reason
     context["schedule"] = [
         (
             stage,
             plans.get(stage.value),
             schedule_form[f"planned_{stage.value}"] if schedule_form else None,
+            late.get(stage.value, ""),
         )
         for stage in Stage
     ]
@@ -228,6 +223,7 @@ def project_move_view(request: HttpRequest, pk: int) -> HttpResponse:
             to_stage=form.cleaned_data["to_stage"],
             on=form.cleaned_data["on"],
             reason=form.cleaned_data["reason"],
+            late_reason=form.late_entry_reason(),
             acting_user=viewer,
         ),
         success=_("The stage was moved."),
@@ -255,6 +251,7 @@ def project_progress_view(request: HttpRequest, pk: int) -> HttpResponse:
             completed_investment=data.get("completed_investment") or 0,
             to_stage=data.get("to_stage"),
             reason=data.get("reason", ""),
+            late_reason=form.late_entry_reason(),
             files=data.get("attachments") or [],
             acting_user=viewer,
         )

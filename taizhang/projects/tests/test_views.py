@@ -167,12 +167,13 @@ def test_excel_export_has_the_ledger_columns(client, personas, project_a, tree):
     assert str(sheet["A1"].value).startswith("重点项目台账 · ")
     assert "截至日期" in sheet["A1"].value
     header = [cell.value for cell in sheet[2]]
-    assert header[:4] == ["序号", "项目名称", "类别", "所属组织"]
+    assert header[:5] == ["序号", "项目名称", "类别", "组织代码", "所属组织"]
     assert "挂钩领导" in header
     assert "总投资（万元）" in header
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
     assert len(rows) == 2  # the project and the 合计 row
     row = dict(zip(header, rows[0], strict=True))
+    assert row["序号"] == project_a.pk
     assert row["项目名称"] == "临溪锂电材料项目"
     assert row["总投资（万元）"] == 137700
     assert row["产能"] == "3万吨/年"
