@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import requires
-from taizhang.core.forms import submit
+from taizhang.core.exports import export_respond
+from taizhang.core.forms import int_or_none, submit
 from taizhang.statistics import selectors, services
 from taizhang.statistics.forms import IndicatorEditForm
 from taizhang.statistics.indicators import INDICATOR_FIELDS
+from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import INDICATOR, MANAGE, VIEW, viewer_of
+
+
+def indicator_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
+    """What the indicator pages are asked for (the period, default this year; one
+    indicator; the organization whose units are ranked); the export reads the same.
+    An unreadable period or an organization outside the scope is a 404, as on the page."""
+    text = get.get("period")
+    try:
+        period = (
+            Period.parse(text, today=timezone.localdate())
+            if text
+            else Period.year(timezone.localdate().year)
+        )
+    except PeriodError:
+        raise Http404 from None
+    org_id = get.get("org")
+    return {
+        "period": period,
+        "indicator": int_or_none(get.get("indicator")),
+        "org": selectors.get_org_for_viewer(viewer, org_id) if org_id else None,
+    }
+
+
+@requires(VIEW)
+def indicator_export(request: HttpRequest) -> HttpResponse:
+    """The indicators' targets, actuals and ranks for the period as an .xlsx."""
+    return export_respond(request, "statistics.indicator")
 
 
 @requires(VIEW)

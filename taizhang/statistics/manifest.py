@@ -32,3 +32,9 @@ register_nav(_("Briefings"), "statistics:briefings", "statistics.view", order=95
 
 for _policy in (INDICATOR, INDICATOR_TARGET, INDICATOR_ENTRY, BRIEFING):
     register_policy(_policy)
+
+# Excel: the indicators with their targets and actuals (statistics/exports.py).
+from taizhang.core.exports import register_export  # noqa: E402
+from taizhang.statistics.exports import EXPORT  # noqa: E402
+
+register_export(EXPORT)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("groupings/", views.grouping_list_view, name="groupings"),
     path("groupings/<int:pk>/", views.grouping_view, name="grouping"),
     path("indicators/", views.indicator_list_view, name="indicators"),
+    path("indicators/export/", indicator_views.indicator_export, name="indicator_export"),
     path("indicators/<int:pk>/", views.indicator_detail_view, name="indicator_detail"),
     path("indicators/<int:pk>/edit/", indicator_views.indicator_edit_view, name="indicator_edit"),
     path(
