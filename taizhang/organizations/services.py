@@ -496,6 +496,9 @@ class OrganizationIn:
     parent_code: str = ""
 
 
+_KINDS = frozenset(OrgKind.values)
+
+
 @functools.cache
 def _max_length(name: str) -> int:
     field = Organization._meta.get_field(name)
@@ -516,7 +519,7 @@ def field_problems(*, code: str, name: str, short_name: str, kind: str) -> dict[
         problems["code"] = _("Give the organization a code.")
     if not name:
         problems["name"] = _("Give the organization a name.")
-    if kind not in OrgKind.values:
+    if kind not in _KINDS:
         problems["kind"] = _("Pick one of the organization kinds.")
     return problems
 
@@ -564,9 +567,10 @@ def organization_import(
 
     ``rows`` come parent first. Every row is checked as ``organization_create`` checks
     it (manage on an existing parent, an open parent, the kind rules, unique codes, the
-    root by the system actor only) before anything is written; then the paths and
-    depths are computed in memory from ids taken in advance, and the units and their
-    first versions are bulk inserted. Returns the new ids in the order of ``rows``.
+    root by the system actor only); one refused row raises and the transaction writes
+    nothing. The paths and depths are computed in memory from ids taken in advance
+    under the tree lock, and the units and their first versions are bulk inserted in
+    that order. Returns the new ids in the order of ``rows``.
     """
     _lock_tree()
     parents: dict[int, Organization] = {}
@@ -670,25 +674,48 @@ def _place(
     )
 
 
-def _own_references(model: type[models.Model], field: str) -> str | None:
-    """For the tree's own relations: the column naming the referring unit, whose
-    reference does not count when that unit goes too (None: always goes with it)."""
-    if model is Organization and field == "parent":
-        return "pk"
-    if model is OrganizationVersion and field == "parent":
-        return "organization_id"
-    if model is OrganizationVersion and field == "organization":
-        return None
-    return ""
+# Below this many separate subtrees, references are looked up by path range (one query
+# per relation); above it, by ids in chunks.
+RANGE_LOOKUPS = 50
 
 
-def organization_references(ids: Sequence[int]) -> list[tuple[str, int]]:
-    """What else refers to the units ``ids`` (persons, grants, ledger rows, units
-    outside ``ids`` below them…), as (what, how many), found through every relation
-    to ``Organization``: organizations imports no ledger, so it asks the models."""
-    wanted = set(ids)
+def _tops(units: Sequence[Organization]) -> list[Organization]:
+    """The units of ``units`` whose parent is not among them: where their subtrees start."""
+    paths = {unit.path for unit in units}
+    return [u for u in units if not any(p in paths for p in u.ancestor_paths())]
+
+
+def _in_subtrees(tops: Sequence[Organization], prefix: str = "") -> models.Q:
+    key = f"{prefix}__path" if prefix else "path"
+    q = models.Q(pk__in=[])
+    for top in tops:
+        lower, upper = top.subtree_bounds
+        q |= models.Q(**{f"{key}__gte": lower, f"{key}__lt": upper})
+    return q
+
+
+def organization_references(units: Sequence[Organization]) -> list[tuple[str, int]]:
+    """What else refers to ``units`` (persons, grants, ledger rows, a unit outside them
+    placed below one…), as (what, how many), found through every relation to
+    ``Organization``: organizations imports no ledger, so it asks the models.
+
+    Units put below them since the import are counted first; with none, the subtrees
+    starting at ``units``' tops hold exactly ``units``, so every other relation is
+    asked once per relation by path range (or by ids in chunks for many subtrees).
+    """
+    wanted = {unit.pk for unit in units}
     ordered = sorted(wanted)
     found: list[tuple[str, int]] = []
+    below = 0
+    for chunk in _chunks(ordered):
+        below += sum(
+            1
+            for pk in Organization.objects.filter(parent_id__in=chunk).values_list("pk", flat=True)
+            if pk not in wanted
+        )
+    if below:
+        return [(str(Organization._meta.verbose_name_plural), below)]
+    tops = _tops(units)
     relations = [
         f
         for f in Organization._meta.get_fields(include_hidden=True)
@@ -696,17 +723,25 @@ def organization_references(ids: Sequence[int]) -> list[tuple[str, int]]:
     ]
     for relation in relations:
         model: Any = relation.related_model
-        field_name = relation.field.name  # type: ignore[union-attr]
-        own = _own_references(model, field_name)
-        if own is None:
-            continue
+        name = relation.field.name  # type: ignore[union-attr]
+        if model is Organization or (model is OrganizationVersion and name == "organization"):
+            continue  # the units themselves, and their versions, which go with them
+        rows = model._base_manager.all()
         count = 0
-        for chunk in _chunks(ordered):
-            rows = model._base_manager.filter(**{f"{field_name}__in": chunk})
-            if own:
-                count += sum(1 for ref in rows.values_list(own, flat=True) if ref not in wanted)
-            else:
-                count += rows.count()
+        if len(tops) <= RANGE_LOOKUPS:
+            matching = rows.filter(_in_subtrees(tops, name))
+            if model is OrganizationVersion:  # another unit's history naming one as parent
+                matching = matching.exclude(_in_subtrees(tops, "organization"))
+            count = matching.count()
+        else:
+            for chunk in _chunks(ordered):
+                refs = rows.filter(**{f"{name}__in": chunk})
+                if model is OrganizationVersion:
+                    count += sum(
+                        1 for o in refs.values_list("organization_id", flat=True) if o not in wanted
+                    )
+                else:
+                    count += refs.count()
         if count:
             found.append((str(model._meta.verbose_name_plural), count))
     return found
@@ -725,8 +760,7 @@ def organization_import_undo(*, ids: Sequence[int], source: str, acting_user: Ac
         units += Organization.objects.filter(pk__in=chunk).only("pk", "path", "depth")
     for unit in units:
         ORGANIZATION.require(acting_user, unit)
-    present = [unit.pk for unit in units]
-    references = organization_references(present)
+    references = organization_references(units)
     if references:
         uses = "、".join(f"{what} {count}" for what, count in references)
         raise ValidationError(
@@ -736,14 +770,18 @@ def organization_import_undo(*, ids: Sequence[int], source: str, acting_user: Ac
             )
             % {"uses": uses}
         )
+    present = [unit.pk for unit in units]
     with rows_changing(Organization, present):
+        # Nothing refers to the units but their own versions and children (checked
+        # above), so plain deletes do: children first, as the parent key protects.
         for chunk in _chunks(present):
-            OrganizationVersion.objects.filter(organization_id__in=chunk).delete()
-        # Children first: a parent is protected while a unit below it remains.
+            OrganizationVersion.objects.filter(organization_id__in=chunk)._raw_delete(
+                connection.alias
+            )
         for depth in sorted({unit.depth for unit in units}, reverse=True):
             level = [unit.pk for unit in units if unit.depth == depth]
             for chunk in _chunks(level):
-                Organization.objects.filter(pk__in=chunk).delete()
+                Organization.objects.filter(pk__in=chunk)._raw_delete(connection.alias)
     audit_record(
         actor=acting_user,
         action="organization.import_undo",

@@ -12,14 +12,20 @@ from django.utils import translation
 from openpyxl import load_workbook
 
 from taizhang.accounts.models import ScopeKind
+from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
 from taizhang.ingest.models import BatchStatus
 from taizhang.ingest.services import AlreadyImported, batch_undo, batch_upload
 from taizhang.organizations.models import Organization, OrganizationVersion, OrgKind
-from taizhang.organizations.services import organization_close, organization_rename
+from taizhang.organizations.services import (
+    OrganizationIn,
+    organization_close,
+    organization_import,
+    organization_rename,
+)
 from taizhang.organizations.tests.tree_file import tree_file, tree_rows
 from taizhang.people.services import person_create
-from tests.support import make_user
+from tests.support import make_org, make_user
 from tests.xlsx import errors, fill, run
 
 pytestmark = pytest.mark.django_db
@@ -336,8 +342,6 @@ def test_export_queries_do_not_grow_with_rows(
     client.get("/organizations/export/")
     with django_assert_max_num_queries(20) as small:
         client.get("/organizations/export/")
-    from tests.support import make_org
-
     for index in range(60):
         make_org(tree.community_b, f"MORE{index}")
     with django_assert_max_num_queries(len(small.captured_queries)):
@@ -351,3 +355,98 @@ def test_the_tree_page_offers_export_to_all_and_import_to_managers(tree, persona
     assert "/ingest/organizations.organization/" not in body
     client.force_login(admin_a)
     assert "/ingest/organizations.organization/" in client.get("/organizations/").content.decode()
+
+
+@pytest.mark.parametrize("range_lookups", [50, 0], ids=["by path range", "by ids"])
+def test_undo_looks_for_references_either_way(tree, admin_a, monkeypatch, range_lookups):
+    """References are found by path range for a few subtrees and by ids for many: a
+    grant on an imported unit blocks the undo both ways, and without it the undo runs."""
+    from taizhang.accounts.services import grant_create
+    from taizhang.organizations import services
+
+    monkeypatch.setattr(services, "RANGE_LOOKUPS", range_lookups)
+    batch = run(KIND, fill(KIND, [_unit("G1", "A"), _unit("G2", "G1"), _unit("G3", "A")]), admin_a)
+    grant_create(
+        user=make_user("g_user"),
+        role="viewer",
+        scope_kind=ScopeKind.SUBTREE,
+        organization=Organization.objects.get(code="G2"),
+        acting_user=SYSTEM,
+    )
+    with pytest.raises(ValidationError) as refused:
+        batch_undo(batch=batch, acting_user=admin_a)
+    assert "in use" in refused.value.messages[0]
+    assert Organization.objects.filter(code__startswith="G").count() == 3
+    batch = run(KIND, fill(KIND, [_unit("J1", "A"), _unit("J2", "J1"), _unit("J3", "A")]), admin_a)
+    batch_undo(batch=batch, acting_user=admin_a)
+    assert not Organization.objects.filter(code__startswith="J").exists()
+
+
+def test_a_unit_created_below_an_imported_one_blocks_the_undo(tree, admin_a):
+    batch = run(KIND, fill(KIND, [_unit("H1", "A")]), admin_a)
+    make_org(Organization.objects.get(code="H1"), "H11")
+    with pytest.raises(ValidationError) as refused:
+        batch_undo(batch=batch, acting_user=admin_a)
+    assert "in use" in refused.value.messages[0]
+
+
+def test_the_service_creates_a_root_only_for_the_system_actor_on_an_empty_tree(db):
+    """``organization_import`` holds the rules of ``organization_create``: the system
+    actor may bring a whole chart with its root into an empty database, parents first."""
+    rows = [
+        OrganizationIn(code="R", name="市委", kind=OrgKind.CITY_COMMITTEE),
+        OrganizationIn(code="R1", name="区委", kind=OrgKind.DISTRICT_COMMITTEE, parent_code="R"),
+    ]
+    ids = organization_import(rows=rows, source="chart.xlsx", acting_user=SYSTEM)
+    root, district = Organization.objects.get(pk=ids[0]), Organization.objects.get(pk=ids[1])
+    assert root.parent is None and root.depth == 1
+    assert district.parent == root and district.path.startswith(root.path)
+    with pytest.raises(ValidationError):
+        organization_import(
+            rows=[OrganizationIn(code="R2", name="又一个根", kind=OrgKind.COMMITTEE)],
+            source="x.xlsx",
+            acting_user=SYSTEM,
+        )
+
+
+def test_the_service_refuses_a_child_before_its_parent_and_a_taken_code(tree):
+    with pytest.raises(ValidationError) as early:
+        organization_import(
+            rows=[
+                OrganizationIn(code="Q2", name="子", kind=OrgKind.BRANCH, parent_code="Q1"),
+                OrganizationIn(code="Q1", name="父", kind=OrgKind.BRANCH, parent=tree.street_a),
+            ],
+            source="x.xlsx",
+            acting_user=SYSTEM,
+        )
+    assert "must come before" in early.value.messages[0]
+    with pytest.raises(ValidationError) as taken:
+        organization_import(
+            rows=[OrganizationIn(code="A1", name="重", kind=OrgKind.BRANCH, parent=tree.street_a)],
+            source="x.xlsx",
+            acting_user=SYSTEM,
+        )
+    assert "already in use" in taken.value.messages[0]
+    assert not Organization.objects.filter(code__startswith="Q").exists()
+
+
+def test_the_service_refuses_a_parent_outside_the_scope(tree, admin_a):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        organization_import(
+            rows=[OrganizationIn(code="Z1", name="越", kind=OrgKind.BRANCH, parent=tree.street_b)],
+            source="x.xlsx",
+            acting_user=admin_a,
+        )
+
+
+def test_ids_taken_ahead_are_never_reused_after_an_undo(tree, admin_a):
+    """The new units take ids after every id ever given (SQLite's AUTOINCREMENT too), so
+    a later unit does not inherit an undone unit's audit history."""
+    batch = run(KIND, fill(KIND, [_unit("I1", "A")]), admin_a)
+    first = Organization.objects.get(code="I1").pk
+    batch_undo(batch=batch, acting_user=admin_a)
+    run(KIND, fill(KIND, [_unit("I2", "A")]), admin_a)
+    assert Organization.objects.get(code="I2").pk > first
+    assert make_org(tree.street_a, "I3").pk > Organization.objects.get(code="I2").pk

@@ -50,10 +50,12 @@ def tree_rows(
 
 
 def tree_file(rows: list[dict[str, Any]]) -> bytes:
-    """The rows as a plain sheet (header row, then data), written in write-only mode so
-    50,000 rows take seconds; the import reads it like a filled template."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet()
+    """The rows as a plain sheet (header row, then data), as Excel saves one: with its
+    dimension, which openpyxl's write-only mode leaves out (a reader then scans the
+    whole sheet once more to learn its size)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
     columns = [f for f in FIELDS if not f.readonly]
     sheet.append([f.title for f in columns])
     for row in rows:
