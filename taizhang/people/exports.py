@@ -9,6 +9,7 @@ data it showed.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
@@ -67,7 +68,8 @@ def build(viewer: Any, params: Mapping[str, str]) -> Sheet:
                 )
 
     return Sheet(
-        columns=[f.column for f in FIELDS],
+        # Several positions share a cell: those cells wrap, dates included.
+        columns=[replace(f.column, wrap=True) if f.many else f.column for f in FIELDS],
         rows=rows(),
         count=qs.count(),
         organization_name=scope_title(viewer, VIEW, filters["subtree_of"]),

@@ -124,6 +124,7 @@ FIELDS = (
         pgettext_lazy("people column", "position held from"),
         DATE,
         many=True,
+        width=22,
         help=gettext_lazy("one date per position, in the same order (or one for all)"),
     ),
     Field(
