@@ -16,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,7 +33,7 @@ from taizhang.core.imports import (
     read_table,
 )
 from taizhang.core.jobs import FAILURE_LISTENERS, JobFailed, job_start, register_job_handler
-from taizhang.core.models import AuditEvent, Job
+from taizhang.core.models import AuditEvent, AuditOutcome, Job
 from taizhang.core.registry import IMPORTERS
 from taizhang.ingest.models import BatchStatus, ImportBatch
 
@@ -251,6 +252,17 @@ if _batch_job_failed not in FAILURE_LISTENERS:
     FAILURE_LISTENERS.append(_batch_job_failed)
 
 
+# Events that read a record (revealing personal data, an export) do not change it.
+READ_ACTIONS = (".reveal", ".export", ".view")
+
+
+def _reads() -> Q:
+    q = Q(outcome=AuditOutcome.DENIED)
+    for suffix in READ_ACTIONS:
+        q |= Q(action__endswith=suffix)
+    return q
+
+
 def batch_touched(batch: ImportBatch) -> int:
     """How many audit events after the import touched the rows it wrote."""
     if batch.last_event is None:
@@ -261,11 +273,15 @@ def batch_touched(batch: ImportBatch) -> int:
         for label, pks in (written.get(part) or {}).items():
             ids = [str(pk) for pk in pks]
             for start in range(0, len(ids), 900):
-                touched += AuditEvent.objects.filter(
-                    pk__gt=batch.last_event,
-                    object_type=label,
-                    object_id__in=ids[start : start + 900],
-                ).count()
+                touched += (
+                    AuditEvent.objects.filter(
+                        pk__gt=batch.last_event,
+                        object_type=label,
+                        object_id__in=ids[start : start + 900],
+                    )
+                    .exclude(_reads())
+                    .count()
+                )
     return touched
 
 

@@ -150,3 +150,14 @@ def test_persons_are_matched_by_name_and_disambiguated(tree, personas):
     batch = run(KIND, fill(KIND, rows), personas.street_a)
     assert batch.status == BatchStatus.IMPORTED, errors(batch)
     assert Activity.objects.get().participants == 2
+
+
+def test_reading_an_imported_record_does_not_block_undo(tree, personas):
+    from taizhang.core.audit import audit_record
+
+    batch = run(KIND, fill(KIND, _rows("A1", 1)), personas.street_a)
+    activity = Activity.objects.get()
+    audit_record(actor=personas.street_a, action="activity.reveal", obj=activity)
+    audit_record(actor=personas.street_b, action="activity.update", obj=activity, outcome="denied")
+    batch_undo(batch=batch, acting_user=personas.street_a)
+    assert Activity.objects.count() == 0
