@@ -16,6 +16,7 @@ from taizhang.projects.models import Category, ProjectMonth, Stage, StagePlan
 from taizhang.projects.services import (
     progress_report_create,
     project_create,
+    project_months_set,
     project_schedule_set,
     project_stage_move,
     project_update,
@@ -322,3 +323,135 @@ def test_services_refuse_without_an_actor(tree):
     project = make_project(tree.street_a)
     with pytest.raises(TypeError):
         project_update(project=project, location="x", acting_user=None)
+
+
+# --- 补录: past steps entered afterwards -------------------------------------------------
+
+
+def _listed_today(tree, personas):
+    """A project put on the ledger today, in 策划生成 since today (as the form does)."""
+    return project_create(
+        org=tree.street_a,
+        name="补录项目",
+        category=Category.INDUSTRY,
+        lead_unit=tree.street_a,
+        acting_user=personas.street_a,
+    )
+
+
+def test_a_late_move_may_predate_the_listing(tree, personas):
+    """Given a reason, a move dated before the project was listed is recorded on its real
+    date, marked 补录, and audited with the real date and the moment of entry; the listing
+    stage's date, now unknown, is cleared."""
+    project = _listed_today(tree, personas)
+    day = TODAY() - dt.timedelta(days=200)
+    with pytest.raises(ValidationError):
+        project_stage_move(
+            project=project, to_stage=Stage.STARTED, on=day, acting_user=personas.street_a
+        )
+    change = project_stage_move(
+        project=project,
+        to_stage=Stage.STARTED,
+        on=day,
+        late_reason="纸质台账补录",
+        acting_user=personas.street_a,
+    )
+    assert change.late_reason == "纸质台账补录"
+    project.refresh_from_db()
+    assert (project.stage, project.stage_since) == (Stage.STARTED, day)
+    plans = dict(StagePlan.objects.filter(project=project).values_list("stage", "actual_on"))
+    assert plans == {Stage.PLANNING: None, Stage.STARTED: day}
+    late = AuditEvent.objects.latest("id").changes["late_entry"]
+    assert late["occurred_on"] == day.isoformat()
+    assert late["reason"] == "纸质台账补录"
+    assert late["entered_at"][:10] == TODAY().isoformat()
+
+
+def test_a_late_move_cannot_rewrite_moves_already_made(tree, personas):
+    """Once the project moved, or going backwards, a date before the current stage is
+    refused even as 补录: the history recorded since the listing stands."""
+    project = _listed_today(tree, personas)
+    project_stage_move(project=project, to_stage=Stage.PRELIMINARY, acting_user=personas.street_a)
+    with pytest.raises(ValidationError):
+        project_stage_move(
+            project=project,
+            to_stage=Stage.STARTED,
+            on=TODAY() - dt.timedelta(days=30),
+            late_reason="补录",
+            acting_user=personas.street_a,
+        )
+    started = make_project(tree.street_a, "已开工", stage=Stage.STARTED, stage_since=TODAY())
+    with pytest.raises(ValidationError):
+        project_stage_move(
+            project=started,
+            to_stage=Stage.LAND,
+            on=TODAY() - dt.timedelta(days=30),
+            reason="撤回",
+            late_reason="补录",
+            acting_user=personas.street_a,
+        )
+
+
+def test_a_move_dated_today_is_not_a_late_entry(tree, personas):
+    """The 补录 reason is kept only for a step dated before today."""
+    project = _listed_today(tree, personas)
+    change = project_stage_move(
+        project=project,
+        to_stage=Stage.PRELIMINARY,
+        late_reason="补录",
+        acting_user=personas.street_a,
+    )
+    assert change.late_reason == ""
+    assert "late_entry" not in AuditEvent.objects.latest("id").changes
+
+
+def test_a_late_progress_report_keeps_its_reason_and_may_move_the_stage(tree, personas):
+    """Progress of a past day, marked 补录, with a stage move before the listing."""
+    project = _listed_today(tree, personas)
+    day = TODAY() - dt.timedelta(days=90)
+    report = progress_report_create(
+        project=project,
+        reported_on=day,
+        text="已完成土地摘牌",
+        to_stage=Stage.LAND,
+        late_reason="工作群记录补录",
+        acting_user=personas.street_a,
+    )
+    assert report.late_reason == "工作群记录补录"
+    assert report.stage_change.late_reason == "工作群记录补录"
+    event = AuditEvent.objects.latest("id")
+    assert event.action == "project.progress_report"
+    assert event.changes["late_entry"]["occurred_on"] == day.isoformat()
+
+
+def test_months_before_the_listing_need_a_late_reason(tree, personas):
+    """A month before the project was listed is 补录; a future month is refused; figures
+    replace the month's amount and the cumulative figure is their sum."""
+    project = _listed_today(tree, personas)
+    this_month = TODAY().replace(day=1)
+    last_year = dt.date(TODAY().year - 1, 5, 1)
+    with pytest.raises(ValidationError):
+        project_months_set(
+            project=project, months={last_year: 1_000_000}, acting_user=personas.street_a
+        )
+    with pytest.raises(ValidationError):
+        project_months_set(
+            project=project,
+            months={dt.date(TODAY().year + 1, 1, 1): 1},
+            late_reason="x",
+            acting_user=personas.street_a,
+        )
+    project_months_set(
+        project=project,
+        months={last_year: 1_000_000, this_month: 500_000},
+        late_reason="旧台账",
+        acting_user=personas.street_a,
+    )
+    project_months_set(project=project, months={this_month: 700_000}, acting_user=personas.street_a)
+    project.refresh_from_db()
+    assert project.completed_investment == 1_700_000
+    assert ProjectMonth.objects.get(project=project, period=this_month).completed == 700_000
+    first, second = AuditEvent.objects.filter(action="project.months_set").order_by("pk")
+    assert first.changes["late_entry"]["months"] == [f"{last_year:%Y-%m}"]
+    assert "late_entry" not in second.changes
+    assert second.changes["months"] == {f"{this_month:%Y-%m}": [500_000, 700_000]}

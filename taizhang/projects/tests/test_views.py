@@ -224,3 +224,25 @@ def test_edit_form_shows_plain_wan_yuan(client, personas, project_a):
     body = client.get(reverse("projects:edit", args=[project_a.pk])).content.decode()
     assert 'value="137700"' in body
     assert 'value="34000"' in body
+
+
+def test_a_late_stage_move_through_the_form_shows_the_mark(client, personas, tree):
+    """补录 ticked without a reason is refused on the form; with one, the move is dated
+    before the listing and the page marks it 补录 with the reason."""
+    import datetime as dt
+
+    project = make_project(tree.street_a, "补录项目", stage_since=timezone.localdate())
+    login(client, personas.street_a)
+    day = timezone.localdate() - dt.timedelta(days=120)
+    url = reverse("projects:move", args=[project.pk])
+    data = {"to_stage": Stage.STARTED, "on": day.isoformat(), "late": "on", "late_reason": ""}
+    response = client.post(url, data)
+    assert response.status_code == 422
+    assert "请填写补录原因" in response.content.decode()
+    data["late_reason"] = "纸质台账补录"
+    assert client.post(url, data).status_code == 302
+    project.refresh_from_db()
+    assert project.stage_since == day
+    body = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
+    assert 'class="tag late" title="纸质台账补录"' in body
+    assert "补录：纸质台账补录" in body
