@@ -301,7 +301,7 @@ def _same_nominee(row: Row, nomination: Nomination) -> bool:
     elif (row.get("award") or "").strip() != award.name or row.get("year") != award.year:
         return False
     if nomination.person is not None:
-        return PersonMatcher._split(row.get("person") or "")[0] == nomination.person.name
+        return PersonMatcher.split(row.get("person") or "")[0] == nomination.person.name
     named = {str(row.get("org_code") or ""), str(row.get("org") or "")} - {""}
     return bool(named) and named <= {
         nomination.org.code,

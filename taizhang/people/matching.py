@@ -24,32 +24,43 @@ _QUALIFIED = re.compile(r"^(?P<name>[^（(]+)[（(](?P<hint>[^）)]+)[）)]$")
 class PersonMatcher:
     """Resolve person names ``viewer`` may see (``people.view`` through the policy)."""
 
-    def __init__(self, viewer: Actor, *, permission: str = VIEW) -> None:
+    def __init__(self, viewer: Actor, *, permission: str = VIEW, among: Any = None) -> None:
+        """``among`` replaces the person scope with another set the caller's service
+        accepts (a project's linked leader may come from anywhere in the district)."""
         self.viewer = viewer
         self.permission = permission
+        self.among = among
         self._by_name: dict[str, list[Person]] = {}
 
     def preload(self, values: set[str]) -> None:
-        names = {self._split(v)[0] for v in values if v and v.strip()}
+        names = {self.split(v)[0] for v in values if v and v.strip()}
         wanted = {name for name in names if name not in self._by_name}
         if not wanted:
             return
-        qs: Any = PERSON.queryset(self.viewer, self.permission).filter(name__in=wanted)
+        base = (
+            self.among if self.among is not None else PERSON.queryset(self.viewer, self.permission)
+        )
+        qs: Any = base.filter(name__in=wanted)
         for name in wanted:
             self._by_name[name] = []
-        for person in qs.select_related("organization").order_by("pk"):
+        for person in qs.select_related("organization").order_by("pk").distinct():
             self._by_name[person.name].append(person)
 
     @staticmethod
-    def _split(value: str) -> tuple[str, str]:
+    def split(value: str) -> tuple[str, str]:
         value = value.strip()
         match = _QUALIFIED.match(value)
         if match:
             return match.group("name").strip(), match.group("hint").strip()
         return value, ""
 
+    def candidates(self, name: str) -> list[Person]:
+        """Every person of exactly this name the matcher may choose from."""
+        self.preload({name})
+        return list(self._by_name.get(name, []))
+
     def match(self, value: str) -> Person:
-        name, hint = self._split(value or "")
+        name, hint = self.split(value or "")
         if not name:
             raise Unmatched(_("Name a person."))
         if name not in self._by_name:

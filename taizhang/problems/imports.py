@@ -195,19 +195,7 @@ class _Persons(PersonMatcher):
     write them."""
 
     def __init__(self, viewer: Any, candidates: Any) -> None:
-        super().__init__(viewer)
-        self._candidates = candidates
-
-    def preload(self, values: set[str]) -> None:
-        names = {self._split(v)[0] for v in values if v and v.strip()}
-        wanted = names - set(self._by_name)
-        if not wanted:
-            return
-        for name in wanted:
-            self._by_name[name] = []
-        qs = self._candidates(self.viewer).filter(name__in=wanted)
-        for person in qs.select_related("organization").order_by("pk").distinct():
-            self._by_name[person.name].append(person)
+        super().__init__(viewer, among=candidates(viewer))
 
 
 def _leaders(viewer: Any) -> QuerySet[Person]:

@@ -217,22 +217,15 @@ class _LeaderMatcher(PersonMatcher):
     leader outside her person scope (the rule the services apply), so the person rule's
     scope is not the one to search."""
 
-    def preload(self, values: set[str]) -> None:
-        names = {self._split(v)[0] for v in values if v and v.strip()}
-        wanted = names - set(self._by_name)
-        if not wanted:
-            return
-        for name in wanted:
-            self._by_name[name] = []
-        for person in leader_candidates().filter(name__in=wanted).order_by("pk"):
-            self._by_name[person.name].append(person)
+    def __init__(self, viewer: Any) -> None:
+        super().__init__(viewer, among=leader_candidates())
 
     def match(self, value: str) -> Person:
         try:
             return super().match(value)
         except Unmatched:
-            name, _hint = self._split(value or "")
-            if name and not self._by_name.get(name):
+            name, _hint = self.split(value or "")
+            if name and not self.candidates(name):
                 raise Unmatched(
                     _(
                         "No leader named “%(name)s”: a linked leader holds a current "
