@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.exports import Export, Sheet
 from taizhang.organizations.imports import FIELDS, organization_row
+from taizhang.organizations.models import OrgKind
 from taizhang.organizations.permissions import VIEW
 from taizhang.organizations.policy import scope_title
 from taizhang.organizations.selectors import organization_table
@@ -21,9 +22,11 @@ def build(viewer: Any, params: Mapping[str, str]) -> Sheet:
     # Tree order puts every parent before its children, so the file imports back as is.
     qs = organization_table(viewer=viewer, **filters).select_related("parent")
 
+    kinds = {code: str(label) for code, label in OrgKind.choices}
+
     def rows() -> Iterator[list[Any]]:
         for org in qs.iterator(chunk_size=2000):
-            yield organization_row(org)
+            yield organization_row(org, kinds)
 
     return Sheet(
         columns=[f.column for f in FIELDS],

@@ -71,14 +71,28 @@ FIELDS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the import compares of a recorded unit: a light row, not a model instance,
+    so a re-imported export of 50,000 units stays small."""
+
+    pk: int
+    code: str
+    parent_id: int | None
+    name: str
+    short_name: str
+    kind: str
+    closed_on: Any
+
+
 @dataclass
 class Change:
     row: Row
-    organization: Organization
+    unit: Recorded
     fields: dict[str, Any]
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One row of the file as the tree sees it."""
 
@@ -88,10 +102,10 @@ class Entry:
     name: str
     short_name: str
     kind: str
-    existing: Organization | None = None
+    existing: Recorded | None = None
     recorded: bool = False  # the code is in use, in the scope or not
     bad: bool = False
-    parent: Organization | None = None  # a new unit's existing parent
+    parent: Recorded | None = None  # a new unit's existing parent
     children: list[Entry] = field(default_factory=list)  # new units under this row
 
 
@@ -128,11 +142,11 @@ class OrganizationImporter(Importer):
         ]
 
     def prepare(self, rows: Sequence[Row], ctx: Context) -> Plan:
-        scope = ORGANIZATION.scope(ctx.actor, MANAGE)
         entries = self._entries(rows, ctx)
         wanted = set(entries) | {e.parent_code for e in entries.values() if e.parent_code}
-        existing = _existing(wanted)
+        existing, managed, parents = _existing(wanted, ctx.actor)
         kinds = {code: org.kind for code, org in existing.items()}
+        kinds.update(dict(parents.values()))
         kinds.update({code: e.kind for code, e in entries.items()})
         update: list[Change] = []
         preview: list[tuple[int, str, str]] = []
@@ -144,7 +158,7 @@ class OrganizationImporter(Importer):
                 ctx.progress(index, len(entries))
             org = existing.get(entry.code)
             entry.recorded = org is not None
-            if org is not None and not scope.covers(org):
+            if org is not None and org.code not in managed:
                 ctx.error(
                     entry.row,
                     "code",
@@ -158,7 +172,7 @@ class OrganizationImporter(Importer):
             elif org is not None:
                 entry.existing = org
                 if not entry.bad:
-                    change = self._compare(entry, org, ctx)
+                    change = self._compare(entry, org, parents, ctx)
                     if change is None:
                         unchanged += 1
                     elif change.fields:
@@ -172,12 +186,13 @@ class OrganizationImporter(Importer):
                         )
             else:
                 new.append(entry)
-        roots_allowed = is_system(ctx.actor) and not Organization.objects.exists()
+        roots = sum(1 for e in new if not e.parent_code)
+        roots_allowed = is_system(ctx.actor) and roots == 1 and not Organization.objects.exists()
         for entry in new:
             if entry.bad:
                 continue
             if not entry.parent_code:
-                if roots_allowed and sum(1 for e in new if not e.parent_code) == 1:
+                if roots_allowed:
                     tops.append(entry)
                 else:
                     ctx.error(
@@ -191,7 +206,7 @@ class OrganizationImporter(Importer):
                 entries[entry.parent_code].children.append(entry)
                 continue
             parent = existing.get(entry.parent_code)
-            if parent is None or not scope.covers(parent):
+            if parent is None or parent.code not in managed:
                 ctx.error(
                     entry.row,
                     "parent_code",
@@ -216,14 +231,14 @@ class OrganizationImporter(Importer):
             tops.append(entry)
         ordered = self._parent_first(tops, ctx)
         self._circles([e for e in new if not e.bad], {id(e) for e in ordered}, entries, ctx)
-        self._check_kind_changes(update, entries, kinds, ctx)
+        self._check_kind_changes(update, entries, kinds, parents, ctx)
         create = [
             OrganizationIn(
                 code=e.code,
                 name=e.name,
                 kind=e.kind,
                 short_name=e.short_name,
-                parent=e.parent,
+                parent_id=e.parent.pk if e.parent is not None else None,
                 parent_code="" if e.parent is not None else e.parent_code,
             )
             for e in ordered
@@ -261,9 +276,15 @@ class OrganizationImporter(Importer):
             entries[code] = entry
         return entries
 
-    def _compare(self, entry: Entry, org: Organization, ctx: Context) -> Change | None:
+    def _compare(
+        self,
+        entry: Entry,
+        org: Recorded,
+        parents: dict[int, tuple[str, str]],
+        ctx: Context,
+    ) -> Change | None:
         """The change an existing unit's row asks for (None: it is as recorded)."""
-        current_parent = org.parent.code if org.parent is not None else ""
+        current_parent = parents[org.parent_id][0] if org.parent_id is not None else ""
         if entry.parent_code != current_parent:
             ctx.error(
                 entry.row,
@@ -349,37 +370,47 @@ class OrganizationImporter(Importer):
                 )
 
     def _check_kind_changes(
-        self, update: list[Change], entries: dict[str, Entry], kinds: dict[str, str], ctx: Context
+        self,
+        update: list[Change],
+        entries: dict[str, Entry],
+        kinds: dict[str, str],
+        parents: dict[int, tuple[str, str]],
+        ctx: Context,
     ) -> None:
         """The checks ``organization_change_kind`` makes, with kinds as the file leaves them."""
         changing = [c for c in update if "kind" in c.fields]
         if not changing:
             return
         children: dict[int, list[str]] = {}
-        ids = [c.organization.pk for c in changing]
+        ids = [c.unit.pk for c in changing]
         for start in range(0, len(ids), IMPORT_BATCH):
             for parent_id, code, kind in Organization.objects.filter(
                 parent_id__in=ids[start : start + IMPORT_BATCH]
             ).values_list("parent_id", "code", "kind"):
                 children.setdefault(parent_id, []).append(kinds.get(code, kind))
         for change in changing:
-            org, kind = change.organization, change.fields["kind"]
+            org, kind = change.unit, change.fields["kind"]
             below = children.get(org.pk, []) + [
                 e.kind for e in entries[org.code].children if not e.bad
             ]
-            parent = _Kind(kinds[org.parent.code]) if org.parent is not None else None
+            parent_code = parents[org.parent_id][0] if org.parent_id is not None else ""
+            parent = _Kind(kinds[parent_code]) if parent_code else None
             try:
                 check_kind(kind, parent)  # type: ignore[arg-type]
                 refuse_kind_for_children(kind, below)
             except ValidationError as error:
                 ctx.error(change.row, "kind", "；".join(error.messages))
                 entries[org.code].bad = True
-        update[:] = [c for c in update if not entries[c.organization.code].bad]
+        update[:] = [c for c in update if not entries[c.unit.code].bad]
 
     def commit(self, plan: Plan, ctx: Context) -> Written:
         updated: list[int] = []
+        units: dict[int, Organization] = {}
+        pks = [change.unit.pk for change in plan.update]
+        for start in range(0, len(pks), IMPORT_BATCH):
+            units.update(Organization.objects.in_bulk(pks[start : start + IMPORT_BATCH]))
         for done, change in enumerate(plan.update, start=1):
-            org, fields = change.organization, change.fields
+            org, fields = units[change.unit.pk], change.fields
             if "name" in fields or "short_name" in fields:
                 organization_rename(
                     organization=org,
@@ -403,31 +434,48 @@ class OrganizationImporter(Importer):
         )
 
 
-def _existing(codes: Iterable[str]) -> dict[str, Organization]:
-    """The recorded units with these codes, whoever may see them (scope is decided by
-    the caller: a code is unique in the whole tree), with their parents."""
-    found: dict[str, Organization] = {}
+def _existing(
+    codes: Iterable[str], actor: Any
+) -> tuple[dict[str, Recorded], set[str], dict[int, tuple[str, str]]]:
+    """The recorded units with these codes, whoever may see them (a code is unique in
+    the whole tree); the codes among them that ``actor`` manages, asked of the scope
+    policy in the database; and the (code, kind) of each one's parent by id."""
+    found: dict[str, Recorded] = {}
+    managed: set[str] = set()
     wanted = sorted(c for c in codes if c)
+    columns = ("pk", "code", "parent_id", "name", "short_name", "kind", "closed_on")
     for start in range(0, len(wanted), IMPORT_BATCH):
-        for org in Organization.objects.filter(
-            code__in=wanted[start : start + IMPORT_BATCH]
-        ).select_related("parent"):
-            found[org.code] = org
-    return found
+        chunk = wanted[start : start + IMPORT_BATCH]
+        for values in Organization.objects.filter(code__in=chunk).values_list(*columns):
+            found[values[1]] = Recorded(*values)
+        managed.update(
+            ORGANIZATION.queryset(actor, MANAGE)
+            .filter(code__in=chunk)
+            .values_list("code", flat=True)
+        )
+    parents = {org.pk: (org.code, org.kind) for org in found.values()}
+    missing = sorted({o.parent_id for o in found.values() if o.parent_id} - set(parents))
+    for start in range(0, len(missing), IMPORT_BATCH):
+        for pk, code, kind in Organization.objects.filter(
+            pk__in=missing[start : start + IMPORT_BATCH]
+        ).values_list("pk", "code", "kind"):
+            parents[pk] = (code, kind)
+    return found, managed, parents
 
 
 IMPORTER = OrganizationImporter()
 
 
-def organization_row(org: Organization) -> list[Any]:
-    """One unit as the export writes it (the importer's columns, in order)."""
+def organization_row(org: Organization, kinds: dict[str, str] | None = None) -> list[Any]:
+    """One unit as the export writes it (the importer's columns, in order); ``kinds``
+    are the kind labels in the export's language, looked up once for many rows."""
     parent = org.parent
     return [
         org.code,
         parent.code if parent is not None else "",
         org.name,
         org.short_name,
-        org.get_kind_display(),
+        kinds[org.kind] if kinds is not None else org.get_kind_display(),
         parent.name if parent is not None else "",
         org.depth,
         org.closed_on,

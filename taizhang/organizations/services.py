@@ -485,14 +485,14 @@ IMPORT_BATCH = 900
 
 @dataclass(frozen=True)
 class OrganizationIn:
-    """A new unit of an imported tree. Its parent is an existing unit (``parent``) or a
-    unit created earlier in the same rows (``parent_code``); neither means the root."""
+    """A new unit of an imported tree. Its parent is an existing unit (``parent_id``) or
+    a unit created earlier in the same rows (``parent_code``); neither means the root."""
 
     code: str
     name: str
     kind: str
     short_name: str = ""
-    parent: Organization | None = None
+    parent_id: int | None = None
     parent_code: str = ""
 
 
@@ -574,7 +574,7 @@ def organization_import(
     """
     _lock_tree()
     parents: dict[int, Organization] = {}
-    wanted = sorted({row.parent.pk for row in rows if row.parent is not None})
+    wanted = sorted({row.parent_id for row in rows if row.parent_id is not None})
     for chunk in _chunks(wanted):
         parents.update(Organization.objects.in_bulk(list(chunk)))
     for parent in parents.values():
@@ -593,7 +593,7 @@ def organization_import(
         raise ValidationError(
             _("These codes are already in use: %(codes)s.") % {"codes": "、".join(taken[:5])}
         )
-    roots = [row for row in rows if row.parent is None and not row.parent_code]
+    roots = [row for row in rows if row.parent_id is None and not row.parent_code]
     if roots:
         ORGANIZATION.require_org(acting_user, None)
         if len(roots) > 1 or Organization.objects.exists():
@@ -647,8 +647,12 @@ def _place(
         raise ValidationError({key: f"{row.code}：{message}" for key, message in problems.items()})
     parent_id: int | None = None
     parent_path = ""
-    if row.parent is not None:
-        parent = parents[row.parent.pk]
+    if row.parent_id is not None:
+        parent = parents.get(row.parent_id)
+        if parent is None:
+            raise ValidationError(
+                _("%(code)s: its parent organization no longer exists.") % {"code": row.code}
+            )
         parent_id, parent_path = parent.pk, parent.path
         check_kind(row.kind, parent)
     elif row.parent_code:

@@ -108,10 +108,42 @@ def _measure(count: int) -> int:
         f"(+{_rss_mb() - baseline:.0f} MB over the {baseline:.0f} MB before the upload)"
     )
     print("  of which " + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
+    _export_back(admin, count)
     started = time.perf_counter()
     batch_undo(batch=batch, acting_user=admin)
     print(f"undo: {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _export_back(admin: Any, count: int) -> None:
+    """Export A's units (the tree page's export) and check the file back: all unchanged."""
+    from django.utils import timezone
+
+    from taizhang.core.exports import write_workbook
+    from taizhang.organizations.exports import EXPORT
+    from tests.xlsx import errors, run
+
+    _reset_peak()
+    started, cpu = time.perf_counter(), time.process_time()
+    sheet = EXPORT.build(admin, {})
+    written = write_workbook(
+        title=EXPORT.title,
+        organization_name=sheet.organization_name,
+        as_of=timezone.localdate(),
+        columns=sheet.columns,
+        rows=sheet.rows,
+    )
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"export: {written.rows} rows in {took:.1f} s ({cpu:.1f} s CPU), peak {_rss_mb():.0f} MB")
+    _reset_peak()
+    started, cpu = time.perf_counter(), time.process_time()
+    batch = run("organizations.organization", written.content, admin, commit=False)
+    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(
+        f"export checked back: {batch.rows} rows, {batch.to_create} new, {batch.to_update} "
+        f"changed, {batch.unchanged} unchanged {errors(batch)[:3]}; {took:.1f} s "
+        f"({cpu:.1f} s CPU), peak RSS {_rss_mb():.0f} MB"
+    )
 
 
 def _time_phases() -> dict[str, float]:

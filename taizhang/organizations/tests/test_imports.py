@@ -3,6 +3,7 @@ any order, circles, scope row by row, undo while nothing uses the new units."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -31,6 +32,7 @@ from tests.xlsx import errors, fill, run
 pytestmark = pytest.mark.django_db
 
 KIND = "organizations.organization"
+BRANCH = OrgKind.BRANCH
 
 
 @pytest.fixture(autouse=True)
@@ -199,10 +201,11 @@ def _edit(content: bytes, row: int, header: str, value: Any) -> bytes:
 
 def test_an_export_imported_back_is_a_no_op_and_an_edit_is_an_update(tree, admin_a, client):
     """The export re-imported changes nothing (A's parent D is outside the scope but
-    unchanged); a renamed unit and a corrected kind go through the services."""
+    unchanged; the closed grid is as recorded); a renamed unit and a corrected kind go
+    through the services and the other rows stay unchanged."""
     organization_close(
         organization=tree.grid_a,
-        closed_on=tree.grid_a.versions.get().valid_from.replace(year=2099),
+        closed_on=tree.grid_a.versions.get().valid_from + dt.timedelta(days=1),
         reason="撤并",
         acting_user=admin_a,
     )
@@ -219,6 +222,11 @@ def test_an_export_imported_back_is_a_no_op_and_an_edit_is_an_update(tree, admin
         "组织类型",
     ]
     assert [c.value for c in sheet[4]][0] == "A1"
+    closed_column = [c.value for c in sheet[2]].index("撤销日期")
+    assert sheet.cell(row=5, column=closed_column + 1).value is not None  # A1G, closed
+    refused = run(KIND, _edit(exported, 5, "组织名称", "撤了还改"), admin_a)
+    assert refused.status == BatchStatus.REFUSED
+    assert "closed organization cannot be changed" in refused.errors[0]["message"]
     edited = _edit(exported, 4, "组织名称", "改过的社区党委")
     edited = _edit(edited, 4, "组织类型", str(OrgKind.GENERAL_BRANCH.label))
     batch = run(KIND, edited, admin_a)
@@ -414,7 +422,9 @@ def test_the_service_refuses_a_child_before_its_parent_and_a_taken_code(tree):
         organization_import(
             rows=[
                 OrganizationIn(code="Q2", name="子", kind=OrgKind.BRANCH, parent_code="Q1"),
-                OrganizationIn(code="Q1", name="父", kind=OrgKind.BRANCH, parent=tree.street_a),
+                OrganizationIn(
+                    code="Q1", name="父", kind=OrgKind.BRANCH, parent_id=tree.street_a.pk
+                ),
             ],
             source="x.xlsx",
             acting_user=SYSTEM,
@@ -422,7 +432,11 @@ def test_the_service_refuses_a_child_before_its_parent_and_a_taken_code(tree):
     assert "must come before" in early.value.messages[0]
     with pytest.raises(ValidationError) as taken:
         organization_import(
-            rows=[OrganizationIn(code="A1", name="重", kind=OrgKind.BRANCH, parent=tree.street_a)],
+            rows=[
+                OrganizationIn(
+                    code="A1", name="重", kind=OrgKind.BRANCH, parent_id=tree.street_a.pk
+                )
+            ],
             source="x.xlsx",
             acting_user=SYSTEM,
         )
@@ -435,7 +449,11 @@ def test_the_service_refuses_a_parent_outside_the_scope(tree, admin_a):
 
     with pytest.raises(PermissionDenied):
         organization_import(
-            rows=[OrganizationIn(code="Z1", name="越", kind=OrgKind.BRANCH, parent=tree.street_b)],
+            rows=[
+                OrganizationIn(
+                    code="Z1", name="越", kind=OrgKind.BRANCH, parent_id=tree.street_b.pk
+                )
+            ],
             source="x.xlsx",
             acting_user=admin_a,
         )
