@@ -468,3 +468,28 @@ def test_ids_taken_ahead_are_never_reused_after_an_undo(tree, admin_a):
     run(KIND, fill(KIND, [_unit("I2", "A")]), admin_a)
     assert Organization.objects.get(code="I2").pk > first
     assert make_org(tree.street_a, "I3").pk > Organization.objects.get(code="I2").pk
+
+
+def test_the_template_offers_the_kinds_and_the_export_columns(tree, admin_a, client):
+    """下载模板: the export's columns in Chinese, the kinds as a drop-down, examples."""
+    client.force_login(admin_a)
+    assert client.get(f"/ingest/{KIND}/").status_code == 200
+    response = client.get(f"/ingest/{KIND}/template.xlsx", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    translation.activate("en")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[2]] == [
+        "组织编码",
+        "上级组织编码",
+        "组织名称",
+        "简称",
+        "组织类型",
+        "上级组织",
+        "层级",
+        "撤销日期",
+    ]
+    assert sheet.data_validations.dataValidation  # the kinds' list
+    assert "党委" in [c.value for c in book.worksheets[1]["E"]]
+    examples = [r for r in book.worksheets[2].iter_rows(min_row=2, values_only=True) if r[0]]
+    assert examples[1][1] == examples[0][0]  # the second example hangs from the first
