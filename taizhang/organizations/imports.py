@@ -181,7 +181,11 @@ class OrganizationImporter(Importer):
                             (
                                 entry.row.number,
                                 "update",
-                                f"{org.code} {org.name} · " + ", ".join(change.fields),
+                                f"{org.code} {org.name} · "
+                                + "、".join(
+                                    ctx.fields[k].title if k in ctx.fields else k
+                                    for k in change.fields
+                                ),
                             )
                         )
             else:
@@ -425,7 +429,11 @@ class OrganizationImporter(Importer):
                 )
             updated.append(org.pk)
             ctx.progress(done, len(plan.update) + len(plan.create))
-        created = organization_import(rows=plan.create, source=ctx.source, acting_user=ctx.actor)
+        created = (
+            organization_import(rows=plan.create, source=ctx.source, acting_user=ctx.actor)
+            if plan.create
+            else []
+        )
         return Written(created={LABEL: created}, updated={LABEL: updated})
 
     def undo(self, written: Written, ctx: Context) -> None:

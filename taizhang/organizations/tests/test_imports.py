@@ -237,6 +237,8 @@ def test_an_export_imported_back_is_a_no_op_and_an_edit_is_an_update(tree, admin
     assert community.short_name == tree.community_a.short_name
     assert AuditEvent.objects.filter(action="organization.rename", object_id=str(community.pk))
     assert AuditEvent.objects.filter(action="organization.change_kind")
+    assert not AuditEvent.objects.filter(action="organization.import")  # nothing was new
+    assert "organization name" in str(batch.preview)
 
 
 def test_a_changed_parent_is_refused_with_where_to_move(tree, admin_a, client):
