@@ -355,14 +355,20 @@ def activity_import(
     Activity.objects.bulk_create(built, batch_size=500)
     if not all(a.pk for a in built):  # SQLite < 3.35 cannot return ids from bulk inserts
         raise RuntimeError("The database did not return the new ids")
-    present = Attendance.objects.bulk_create(
-        [
-            Attendance(activity=activity, person_id=pk)
-            for activity, row in zip(built, rows, strict=True)
-            for pk in sorted({p.pk for p in row.attendees})
-        ],
-        batch_size=2000,
-    )
+    # Attendance is written a slice of activities at a time and only its ids are kept: a
+    # yearly ledger has hundreds of thousands of attendance rows.
+    present: list[int] = []
+    for start in range(0, len(built), 2000):
+        part = zip(built[start : start + 2000], rows[start : start + 2000], strict=True)
+        written = Attendance.objects.bulk_create(
+            [
+                Attendance(activity_id=activity.pk, person_id=pk)
+                for activity, row in part
+                for pk in sorted({p.pk for p in row.attendees})
+            ],
+            batch_size=2000,
+        )
+        present.extend(a.pk for a in written)
     # Bulk inserts send no signal: the roll-ups learn of the rows from this report.
     rows_written(Activity, built)
     rows_written(Attendance, present)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.management import call_command
+from django.utils.functional import Promise
 from openpyxl import Workbook
 
 from taizhang.core.actors import SYSTEM
@@ -34,7 +35,7 @@ def _rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _user(root: Any) -> Any:
+def _user(root: Any, role: str = "clerk") -> Any:
     from taizhang.accounts.services import grant_create, user_create
     from taizhang.organizations.scope import ScopeKind
 
@@ -45,7 +46,7 @@ def _user(root: Any) -> Any:
         acting_user=SYSTEM,
     )
     grant_create(
-        user=user, role="clerk", scope_kind=ScopeKind.SUBTREE, organization=root, acting_user=SYSTEM
+        user=user, role=role, scope_kind=ScopeKind.SUBTREE, organization=root, acting_user=SYSTEM
     )
     return user
 
@@ -95,10 +96,14 @@ def _sheet(kind: str, rows: Callable[[], Any]) -> bytes:
     sheet.append([f.title for f in importer.fields])
     keys = [f.key for f in importer.fields]
     for row in rows():
-        sheet.append([row.get(k) for k in keys])
+        sheet.append([_plain(row.get(k)) for k in keys])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Promise) else value
 
 
 def _run_import(kind: str, content: bytes, user: Any) -> dict[str, Any]:
@@ -173,7 +178,7 @@ def step_organizations(rows: int) -> dict[str, Any]:
     from taizhang.organizations.tests.tree_file import tree_rows
 
     root, _units = _tree(0)
-    user = _user(root)
+    user = _user(root, "system_admin")  # who keeps the organization tree
     content = _sheet(
         "organizations.organization", lambda: iter(tree_rows(rows, parent_code="B00", fanout=8))
     )
