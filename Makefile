@@ -46,8 +46,9 @@ lint: install ## ruff, mypy (django-stubs) and a check for missing migrations
 	$(VENV)/bin/mypy taizhang config
 	$(PY) -m taizhang makemigrations --check --dry-run
 
-bench: install ## Benchmarks; writes a JSON report under var/bench/ (BENCH_ARGS="--scale 0.1")
+bench: install ## Benchmarks; JSON reports under var/bench/ (BENCH_ARGS="--scale 0.1", EXCEL_ARGS="--scale 0.1")
 	$(PY) -m taizhang bench $(BENCH_ARGS)
+	$(PY) -m taizhang bench_excel $(EXCEL_ARGS)
 
 messages: install ## Extract UI strings into each module's zh_Hans catalogue and compile them
 	$(PY) scripts/messages.py
