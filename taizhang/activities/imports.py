@@ -436,12 +436,8 @@ class ActivityImporter(Importer):
         venues: dict[str, VenueCategory],
     ) -> ActivityIn | None:
         values = self._details(row, kinds, venues)
-        ok = True
-        try:
-            org = orgs.match(row.get("org_code") or row.get("org") or "")
-        except Unmatched as error:
-            ctx.error(row, "org_code" if row.get("org_code") else "org", error)
-            ok = False
+        org = orgs.match_row(row, ctx)
+        ok = org is not None
         try:
             speaker = persons.match(row.get("speaker")) if row.get("speaker") else None
         except Unmatched as error:
@@ -454,7 +450,7 @@ class ActivityImporter(Importer):
             except Unmatched as error:
                 ctx.error(row, "attendees", error, value=name)
                 ok = False
-        if not ok:
+        if not ok or org is None:
             return None
         # With names listed, the list is counted and a headcount beside it is ignored.
         return ActivityIn(
@@ -704,10 +700,8 @@ class CampaignImporter(Importer):
                 else:
                     unchanged += 1
                 continue
-            try:
-                org = orgs.match(row.get("org_code") or row.get("org") or "")
-            except Unmatched as error:
-                ctx.error(row, "org_code" if row.get("org_code") else "org", error)
+            org = orgs.match_row(row, ctx)
+            if org is None:
                 continue
             key = (org.pk, values["title"], values["start_date"])
             if key in seen:
@@ -913,12 +907,8 @@ class VolunteerServiceImporter(Importer):
                 else:
                     unchanged += 1
                 continue
-            ok = True
-            try:
-                org = orgs.match(row.get("org_code") or row.get("org") or "")
-            except Unmatched as error:
-                ctx.error(row, "org_code" if row.get("org_code") else "org", error)
-                ok = False
+            org = orgs.match_row(row, ctx)
+            ok = org is not None
             if not row.get("person"):
                 ctx.error(row, "person", _("Name the volunteer."))
                 ok = False
@@ -928,7 +918,7 @@ class VolunteerServiceImporter(Importer):
                 except Unmatched as error:
                     ctx.error(row, "person", error)
                     ok = False
-            if not ok:
+            if not ok or org is None:
                 continue
             key = (org.pk, person.pk, values["served_on"], values["content"])
             if key in seen:

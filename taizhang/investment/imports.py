@@ -190,11 +190,7 @@ def _org_fields(new_help: Any) -> tuple[Field, ...]:
 
 
 def _match_org(row: Row, ctx: Context, orgs: OrganizationMatcher) -> Any:
-    try:
-        return orgs.match(row.get("org_code") or row.get("org") or "")
-    except Unmatched as error:
-        ctx.error(row, "org_code" if row.get("org_code") else "org", error)
-        return None
+    return orgs.match_row(row, ctx)
 
 
 def _orgs(rows: Sequence[Row], ctx: Context) -> OrganizationMatcher:

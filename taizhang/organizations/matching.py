@@ -81,3 +81,14 @@ class OrganizationMatcher:
         if isinstance(found, Unmatched):
             raise found
         return found
+
+    def match_row(
+        self, row: Any, ctx: Any, *, code: str = "org_code", name: str = "org"
+    ) -> Organization | None:
+        """The unit a row names by its code column or else its name column; ``None`` with
+        the problem recorded against the column that was filled in."""
+        try:
+            return self.match(row.get(code) or row.get(name) or "")
+        except Unmatched as error:
+            ctx.error(row, code if row.get(code) else name, error)
+            return None

@@ -141,11 +141,7 @@ def _organizers(rows: Sequence[Row], ctx: Context) -> OrganizationMatcher:
 
 
 def _organizer(row: Row, orgs: OrganizationMatcher, ctx: Context) -> Organization | None:
-    try:
-        return orgs.match(row.get("org_code") or row.get("org") or "")
-    except Unmatched as error:
-        ctx.error(row, "org_code" if row.get("org_code") else "org", error)
-        return None
+    return orgs.match_row(row, ctx)
 
 
 @dataclass
