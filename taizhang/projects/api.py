@@ -105,6 +105,9 @@ class StageMoveIn(Schema):
     to_stage: Stage
     on: dt.date | None = None
     reason: str = ""
+    late_reason: str = Field(
+        "", max_length=200, description="补录: why a past move is entered only now"
+    )
 
 
 class ProgressIn(Schema):
@@ -113,6 +116,9 @@ class ProgressIn(Schema):
     completed_investment: int = Field(0, ge=0, description="integer yuan")
     to_stage: Stage | None = None
     reason: str = ""
+    late_reason: str = Field(
+        "", max_length=200, description="补录: why a past report is entered only now"
+    )
 
 
 class ProgressOut(Schema):
@@ -226,6 +232,7 @@ def move_stage(request: HttpRequest, project_id: int, payload: StageMoveIn) -> A
         to_stage=int(payload.to_stage),
         on=payload.on,
         reason=payload.reason,
+        late_reason=payload.late_reason,
         acting_user=viewer_of(request),
     )
     return Status(200, get_project_for_viewer(viewer_of(request), project_id))
@@ -248,6 +255,7 @@ def report_progress(request: HttpRequest, project_id: int, payload: ProgressIn) 
         completed_investment=payload.completed_investment,
         to_stage=int(payload.to_stage) if payload.to_stage is not None else None,
         reason=payload.reason,
+        late_reason=payload.late_reason,
         acting_user=viewer,
     )
     return Status(201, report)

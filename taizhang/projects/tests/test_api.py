@@ -224,3 +224,25 @@ def test_mine(client, tree, project_a):
     make_project(tree.street_b, "挂钩项目", linked_leader=leader.person)
     body = client.get(f"{URL}/mine", **bearer(client, leader)).json()
     assert [item["name"] for item in body] == ["挂钩项目"]
+
+
+def test_a_past_stage_move_needs_a_late_reason_through_the_api(client, personas, tree):
+    """A move dated before the project was listed is refused, unless it is a 补录."""
+    import datetime as dt
+
+    from taizhang.projects.models import StageChange
+
+    project = make_project(tree.street_a)
+    headers = bearer(client, personas.street_a)
+    url = f"{URL}/{project.pk}/stage"
+    past = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
+    body = {"to_stage": Stage.LAND, "on": past}
+    response = client.post(url, data=body, content_type="application/json", **headers)
+    assert response.status_code == 422
+    body["late_reason"] = "去年的台账补录"
+    response = client.post(url, data=body, content_type="application/json", **headers)
+    assert response.status_code == 200, response.content
+    change = StageChange.objects.filter(project=project, to_stage=Stage.LAND).get()
+    assert (change.changed_on.isoformat(), change.late_reason) == (past, "去年的台账补录")
+    event = AuditEvent.objects.filter(action="project.stage_move").latest("pk")
+    assert event.changes["late_entry"]["reason"] == "去年的台账补录"
