@@ -22,7 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -152,8 +152,10 @@ def _on_failed(job: Job) -> None:
 
 
 def job_run(job_pk: int) -> None:
-    """Run one job in the worker: mark it running, call its handler, record the end."""
-    close_old_connections()
+    """Run one job in the worker: mark it running, call its handler, record the end.
+
+    The worker (django-tasks' database worker) manages the connection around each task;
+    closing it here would break a task run inside a caller's transaction (tests)."""
     claimed = Job.objects.filter(pk=job_pk, status=JobStatus.QUEUED).update(
         status=JobStatus.RUNNING, started_at=timezone.now()
     )
