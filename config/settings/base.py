@@ -35,6 +35,7 @@ TAIZHANG_MODULES = [
     "pairing",
     "statistics",
     "ingest",
+    "workbench",
 ]
 
 INSTALLED_APPS = [
@@ -82,6 +83,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "taizhang.core.context_processors.navigation",
+                "taizhang.workbench.context_processors.todo_count",
             ],
         },
     },

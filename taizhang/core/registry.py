@@ -177,3 +177,35 @@ def register_importer(importer: Any) -> Any:
         raise ValueError(f"Importer {importer.kind!r} registered twice")
     IMPORTERS[importer.kind] = importer
     return importer
+
+
+@dataclass(frozen=True)
+class TodoKind:
+    """A kind of work waiting for someone, registered by the module that owns the records.
+
+    ``items(viewer)`` returns the records waiting for this viewer (scoped by the module's
+    policy, so nothing leaks across the tree), in the order to do them; ``title``,
+    ``url`` and ``due`` describe one of them. ``why`` says why such an item is on the
+    list ("submitted for sign-off: verify and close it out"). The workbench module reads
+    these, the way statistics reads metrics; no module imports the workbench.
+    """
+
+    name: str
+    label: Label
+    permission: str
+    items: Callable[[Any], QuerySet[Any]]
+    title: Callable[[Any], str]
+    url: Callable[[Any], str]
+    why: Label
+    due: Callable[[Any], Any] | None = None
+    order: int = 100
+
+
+TODOS: dict[str, TodoKind] = {}
+
+
+def register_todo(kind: TodoKind) -> TodoKind:
+    if kind.name in TODOS and TODOS[kind.name] is not kind:
+        raise ValueError(f"To-do kind {kind.name!r} registered twice")
+    TODOS[kind.name] = kind
+    return kind
