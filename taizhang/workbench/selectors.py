@@ -54,8 +54,8 @@ def _due(kind: TodoKind, obj: Any) -> dt.date | None:
         return None
     value = kind.due(obj)
     if isinstance(value, dt.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value if isinstance(value, dt.date) else None
 
 
 def todo_groups(*, viewer: Actor, limit: int = 5) -> list[Group]:
