@@ -14,9 +14,11 @@ def personas(tree):
 
 
 @pytest.fixture(autouse=True)
-def fresh_progress_cache():
-    """Job ids start again in every test's database; their progress must too."""
+def fresh_caches():
+    """Ids start again in every test's database; what is cached by id must too (a job's
+    progress, a user's to-do count)."""
     from django.core.cache import caches
 
     caches["progress"].clear()
+    caches["default"].clear()
     yield
