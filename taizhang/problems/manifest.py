@@ -1,5 +1,5 @@
-"""What the problem ledger registers: its scope policy, functions, navigation, metrics
-and project panels."""
+"""What the problem ledger registers: its scope policy, functions, navigation, metrics,
+project panels and to-do kinds."""
 
 from __future__ import annotations
 
@@ -12,16 +12,25 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.core.actors import Actor
 from taizhang.core.registry import (
     Metric,
+    TodoKind,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
     register_policy,
     register_slot,
+    register_todo,
 )
 from taizhang.problems.models import Problem, ProblemState
-from taizhang.problems.permissions import MANAGE, POLICY, VIEW
-from taizhang.problems.selectors import open_blockers_by_origin, overdue_q, problems_for_origin
+from taizhang.problems.permissions import MANAGE, POLICY, VERIFY, VIEW
+from taizhang.problems.selectors import (
+    open_blockers_by_origin,
+    overdue_q,
+    problems_for_origin,
+    todo_escalated_to_me,
+    todo_to_verify,
+    todo_to_work_on,
+)
 
 register_permission("problems.view", _("View the problem ledger"))
 register_permission("problems.manage", _("Put problems on the ledger and record their progress"))
@@ -83,6 +92,65 @@ register_slot(
     "projects.linked_projects", "problems/_slot_linked_projects.html", linked_projects_blockers
 )
 
+
+# To-dos (workbench): what waits for the viewer, each kind scoped by POLICY.
+def _todo_title(problem: Problem) -> str:
+    return f"{problem.number} {problem.title}"
+
+
+def _todo_url(problem: Problem) -> str:
+    return reverse("problems:detail", args=[problem.pk])
+
+
+def _todo_due(problem: Problem) -> Any:
+    return problem.deadline
+
+
+register_todo(
+    TodoKind(
+        name="problems.to_verify",
+        label=_("Problems waiting for your sign-off"),
+        permission=VERIFY,
+        items=lambda viewer: todo_to_verify(viewer=viewer),
+        title=_todo_title,
+        url=_todo_url,
+        why=_("Evidence was submitted: verify it and close the problem out, or send it back."),
+        due=_todo_due,
+        order=10,
+    )
+)
+register_todo(
+    TodoKind(
+        name="problems.to_work_on",
+        label=_("Problems to fix, overdue or due within a week"),
+        permission=MANAGE,
+        items=lambda viewer: todo_to_work_on(viewer=viewer),
+        title=_todo_title,
+        url=_todo_url,
+        why=_(
+            "Your unit owns or leads this problem and its deadline is near or past: "
+            "start the work, or submit the evidence for sign-off."
+        ),
+        due=_todo_due,
+        order=20,
+    )
+)
+register_todo(
+    TodoKind(
+        name="problems.escalated_to_me",
+        label=_("Overdue problems escalated to you"),
+        permission=VIEW,
+        items=lambda viewer: todo_escalated_to_me(viewer=viewer),
+        title=_todo_title,
+        url=_todo_url,
+        why=_(
+            "You are the linked leader and the problem is past its deadline: "
+            "press the lead unit to get it fixed."
+        ),
+        due=_todo_due,
+        order=15,
+    )
+)
 
 register_metric(
     Metric(

@@ -12,7 +12,18 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from taizhang.core.actors import Actor
@@ -20,7 +31,13 @@ from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person, PositionTitle
 from taizhang.people.permissions import PERSON
-from taizhang.problems.models import OPEN_STATES, Problem, ProblemState, ProblemStep
+from taizhang.problems.models import (
+    OPEN_STATES,
+    Problem,
+    ProblemState,
+    ProblemStep,
+    StepAction,
+)
 from taizhang.problems.permissions import MANAGE, POLICY, VERIFY
 
 # Request sort keys → ORDER BY; nothing else reaches order_by.
@@ -150,6 +167,71 @@ def open_blockers_by_origin(
     for problem in rows:
         grouped[int(problem.origin_id or 0)].append(problem)
     return dict(grouped)
+
+
+# --- to-dos (the workbench reads these through ``manifest.py``) ----------------------
+
+# How far ahead a deadline puts a problem on the list of the unit working it.
+DUE_SOON_DAYS = 7
+
+
+def _todo_rows(qs: QuerySet[Problem]) -> QuerySet[Problem]:
+    """What a to-do line reads (number, title, deadline): no query per item."""
+    return qs.select_related("kind")
+
+
+def todo_to_verify(*, viewer: Actor) -> QuerySet[Problem]:
+    """Problems awaiting sign-off that this viewer may close out: ``problems.verify`` on
+    the lead unit, a person of her own who is not the responsible one, and (unless the
+    kind allows it) she neither put the item on the ledger nor submitted its evidence
+    (``permissions.can(viewer, "verify", …)`` in one query). Most overdue first."""
+    person_id = getattr(viewer, "person_id", None)
+    if person_id is None:
+        return Problem.objects.none()
+    last_submitter = Subquery(
+        ProblemStep.objects.filter(problem=OuterRef("pk"), action=StepAction.SUBMIT)
+        .order_by("-occurred_at", "-pk")
+        .values("actor_id")[:1],
+        output_field=IntegerField(),
+    )
+    qs = (
+        POLICY.queryset(viewer)
+        .filter(state=ProblemState.PENDING)
+        .filter(POLICY.scope(viewer, VERIFY).records_q(org_field="lead_unit"))
+        .exclude(responsible_id=person_id)
+    )
+    if viewer.pk is not None:
+        qs = qs.annotate(submitted_by=Coalesce(last_submitter, Value(0))).filter(
+            Q(kind__self_close_allowed=True)
+            | (~Q(created_by_id=viewer.pk) & ~Q(submitted_by=viewer.pk))
+        )
+    return _todo_rows(qs).order_by("deadline", "submitted_on", "pk")
+
+
+def todo_to_work_on(*, viewer: Actor, today: dt.date | None = None) -> QuerySet[Problem]:
+    """Problems on the ledger or being fixed that the viewer works (``problems.manage`` on
+    the owning org or the lead unit) and that are overdue or due within
+    ``DUE_SOON_DAYS`` days: to start, or to finish and submit. Most overdue first."""
+    day = today or timezone.localdate()
+    return _todo_rows(
+        POLICY.queryset(viewer, MANAGE).filter(
+            state__in=(ProblemState.OPEN, ProblemState.IN_PROGRESS),
+            deadline__lte=day + dt.timedelta(days=DUE_SOON_DAYS),
+        )
+    ).order_by("deadline", "pk")
+
+
+def todo_escalated_to_me(*, viewer: Actor) -> QuerySet[Problem]:
+    """Problems escalated past their deadline and not closed out whose linked leader is
+    the viewer's person (挂钩领导督办), among those she may see. Most overdue first."""
+    person_id = getattr(viewer, "person_id", None)
+    if person_id is None:
+        return Problem.objects.none()
+    return _todo_rows(
+        POLICY.queryset(viewer).filter(
+            linked_leader_id=person_id, state__in=OPEN_STATES, escalated_on__isnull=False
+        )
+    ).order_by("deadline", "pk")
 
 
 def _current_positions_q(prefix: str = "positions__") -> Q:
