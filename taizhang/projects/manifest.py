@@ -1,19 +1,23 @@
-"""Permissions, navigation and metrics of the project ledger."""
+"""Permissions, navigation, metrics and to-do kinds of the project ledger."""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.text import format_lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
     Metric,
+    TodoKind,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
     register_policy,
+    register_todo,
 )
 from taizhang.projects.models import Stage
 from taizhang.projects.permissions import MANAGE, POLICY, VIEW
@@ -26,6 +30,39 @@ grant_to_roles(MANAGE, "clerk", "secretary")
 register_policy(POLICY)
 
 register_nav(_("Key projects"), "projects:list", "projects.view", order=30)
+
+
+# To-dos (workbench). A linked leader's projects with an open blocker problem are not
+# a kind here: blockers are problems-module records and this module never imports it.
+def _stage_overdue_items(viewer: Any) -> QuerySet[Any]:
+    from taizhang.projects.selectors import todo_stage_overdue
+
+    return todo_stage_overdue(viewer=viewer)
+
+
+def _stage_overdue_title(project: Any) -> str:
+    return gettext("%(project)s: %(stage)s not reached") % {
+        "project": project.name,
+        "stage": Stage(project.overdue_stage).label,
+    }
+
+
+register_todo(
+    TodoKind(
+        name="projects.stage_overdue",
+        label=_("Key projects behind schedule"),
+        permission=VIEW,
+        items=_stage_overdue_items,
+        title=_stage_overdue_title,
+        url=lambda project: reverse("projects:detail", args=[project.pk]),
+        why=_(
+            "The planned date of a stage has passed and the stage is not reached: move "
+            "the stage with its date, or report the progress and reschedule."
+        ),
+        due=lambda project: project.overdue_since,
+        order=30,
+    )
+)
 
 
 def _projects() -> QuerySet[Any]:

@@ -35,7 +35,7 @@ from taizhang.projects.models import (
     StageChange,
     StagePlan,
 )
-from taizhang.projects.permissions import POLICY, VIEW
+from taizhang.projects.permissions import MANAGE, POLICY, VIEW
 
 # Request sort keys → order_by; nothing else reaches order_by.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -154,6 +154,32 @@ def linked_projects(*, viewer: Actor | None) -> QuerySet[Project]:
     if not person_id:
         return Project.objects.none()
     return project_list(viewer=viewer, leader_id=person_id).order_by("stage", "-total_investment")
+
+
+def todo_stage_overdue(*, viewer: Actor | None, today: dt.date | None = None) -> QuerySet[Project]:
+    """Projects whose planned date of a stage not yet reached has passed (the list's
+    "overdue"), that wait for this viewer: those she manages (``projects.manage`` on
+    the owning organization), and, among those she sees, those linked to her person (a
+    linked leader chases them). The most overdue first; each carries ``overdue_since``
+    (the earliest passed planned date) and ``overdue_stage`` (that stage)."""
+    day = today or timezone.localdate()
+    late = StagePlan.objects.filter(
+        project=OuterRef("pk"), stage__gt=OuterRef("stage"), planned_on__lt=day
+    ).filter(actual_on__isnull=True)
+    first_late = late.order_by("planned_on", "stage")
+    mine = POLICY.q(viewer, MANAGE)
+    person_id = getattr(viewer, "person_id", None)
+    if person_id:
+        mine |= POLICY.q(viewer, VIEW) & Q(linked_leader_id=person_id)
+    return (
+        Project.objects.filter(mine)
+        .annotate(
+            overdue_since=Subquery(first_late.values("planned_on")[:1]),
+            overdue_stage=Subquery(first_late.values("stage")[:1]),
+        )
+        .filter(overdue_since__isnull=False)
+        .order_by("overdue_since", "-total_investment", "pk")
+    )
 
 
 @dataclass(frozen=True)
