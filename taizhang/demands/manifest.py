@@ -1,20 +1,39 @@
-"""What the demands module registers: scope policies, functions, navigation and metrics."""
+"""What the demands module registers: scope policies, functions, navigation, metrics and
+to-do kinds."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
     Metric,
+    TodoKind,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
     register_policy,
+    register_todo,
 )
 from taizhang.demands.models import Demand, DemandState, Satisfaction
-from taizhang.demands.permissions import DELEGATED_SERVICE, DEMAND, ROUTING_RULE
-from taizhang.demands.selectors import first_demand_per_enterprise_and_year, overdue_q
+from taizhang.demands.permissions import (
+    DELEGATED_SERVICE,
+    DEMAND,
+    FOLLOW_UP,
+    MANAGE,
+    ROUTING_RULE,
+)
+from taizhang.demands.selectors import (
+    first_demand_per_enterprise_and_year,
+    overdue_q,
+    todo_near_limit,
+    todo_to_assign,
+    todo_to_follow_up,
+    todo_to_handle,
+)
 
 register_permission("demands.view", _("View residents' and enterprises' demands"))
 register_permission("demands.manage", _("Record, assign and answer demands"))
@@ -38,6 +57,94 @@ register_policy(ROUTING_RULE)
 register_nav(_("Demands"), "demands:list", "demands.view", order=45)
 # The hub of every module's dictionaries: the system administrator alone holds this.
 register_nav(_("Dictionaries"), "demands:dictionaries", "demands.configure", order=870)
+
+
+# To-dos (workbench): what waits for the viewer, each kind scoped by DEMAND. A demand
+# near its time limit that the viewer assigns or answers herself is on to_assign or
+# to_handle (ordered by the limit, red when passed); near_limit is the receiving unit's
+# list of demands it passed on to a unit it does not manage (催办), so no demand is
+# counted twice.
+def _todo_title(demand: Demand) -> str:
+    return f"{demand.number} {demand.title}"
+
+
+def _todo_title_with_handler(demand: Demand) -> str:
+    handler = demand.handling_org.short_name if demand.handling_org else ""
+    return f"{demand.number} {demand.title} · {handler}" if handler else _todo_title(demand)
+
+
+def _todo_url(demand: Demand) -> str:
+    return reverse("demands:detail", args=[demand.pk])
+
+
+def _todo_due(demand: Demand) -> dt.date:
+    return demand.due_on
+
+
+register_todo(
+    TodoKind(
+        name="demands.to_assign",
+        label=_("Demands to assign"),
+        permission=MANAGE,
+        items=lambda viewer: todo_to_assign(viewer=viewer),
+        title=_todo_title,
+        url=_todo_url,
+        why=_(
+            "Your unit received this demand and it is with no handling unit yet: assign it "
+            "(the routing rules suggest one) so the time limit can be kept."
+        ),
+        due=_todo_due,
+        order=22,
+    )
+)
+register_todo(
+    TodoKind(
+        name="demands.to_handle",
+        label=_("Demands to handle and reply to"),
+        permission=MANAGE,
+        items=lambda viewer: todo_to_handle(viewer=viewer),
+        title=_todo_title,
+        url=_todo_url,
+        why=_(
+            "The demand was assigned to your unit and the requester has no reply yet: take "
+            "it on and reply by the time limit. The most urgent come first."
+        ),
+        due=_todo_due,
+        order=23,
+    )
+)
+register_todo(
+    TodoKind(
+        name="demands.to_follow_up",
+        label=_("Replied demands to follow up (回访)"),
+        permission=FOLLOW_UP,
+        items=lambda viewer: todo_to_follow_up(viewer=viewer),
+        title=_todo_title,
+        url=_todo_url,
+        why=_(
+            "The requester was given a reply: call back, record the satisfaction and "
+            "conclude the demand, or send it back to the handling unit."
+        ),
+        order=25,
+    )
+)
+register_todo(
+    TodoKind(
+        name="demands.near_limit",
+        label=_("Demands passed on, near or past their time limit"),
+        permission=MANAGE,
+        items=lambda viewer: todo_near_limit(viewer=viewer),
+        title=_todo_title_with_handler,
+        url=_todo_url,
+        why=_(
+            "Your unit received this demand and passed it on; the handling unit has not "
+            "replied and the time limit is two working days away or past: chase it up, or "
+            "reassign it."
+        ),
+        due=_todo_due,
+        order=24,
+    )
+)
 
 register_metric(
     Metric(

@@ -33,6 +33,7 @@ from taizhang.demands.permissions import (
     CONFIGURE,
     DELEGATED_SERVICE,
     DEMAND,
+    FOLLOW_UP,
     MANAGE,
     ROUTING_RULE,
     VIEW,
@@ -299,3 +300,78 @@ def pick(choices: QuerySet[Organization], pk: Any, *, field: str) -> Organizatio
     """An organization named by id in a payload, from a choice set: the same
     ``ValidationError`` (API: 422) whether it does not exist or is not offered."""
     return ORGANIZATION.resolve(SYSTEM, pk, field=field, base=choices)
+
+
+# --- to-dos (the workbench reads these through ``manifest.py``) ----------------------
+
+# How many working days ahead a time limit puts a demand passed on to another unit on
+# the receiving unit's list (催办).
+NEAR_LIMIT_WORKDAYS = 2
+WITH_HANDLER = (DemandState.ASSIGNED, DemandState.HANDLING)
+
+
+def todo_to_assign(*, viewer: Actor) -> QuerySet[Demand]:
+    """分派: demands received (受理) by a unit the viewer manages (``demands.manage`` on
+    the receiving organization) and not yet assigned to a handling unit. The nearest
+    time limit first."""
+    return (
+        DEMAND.queryset(viewer, MANAGE)
+        .filter(DEMAND.scope(viewer, MANAGE).records_q(org_field="org"))
+        .filter(state=DemandState.RECEIVED)
+        .order_by("due_on", "received_at", "pk")
+    )
+
+
+def todo_to_handle(*, viewer: Actor) -> QuerySet[Demand]:
+    """办理、答复: demands assigned to a handling unit the viewer manages and not yet
+    replied to (assigned, being handled, or reopened after an unsatisfied follow-up),
+    the most urgent time limit first: overdue ones, then those due soonest. The demands
+    near their limit that the viewer answers herself are these, at the top."""
+    return (
+        DEMAND.queryset(viewer, MANAGE)
+        .filter(DEMAND.scope(viewer, MANAGE).records_q(org_field="handling_org"))
+        .filter(state__in=WITH_HANDLER)
+        .order_by("due_on", "received_at", "pk")
+    )
+
+
+def todo_to_follow_up(*, viewer: Actor) -> QuerySet[Demand]:
+    """回访: replied demands received by a unit where the viewer holds
+    ``demands.follow_up``, waiting for the call to the requester. Those replied longest
+    ago first."""
+    return (
+        DEMAND.queryset(viewer, FOLLOW_UP)
+        .filter(DEMAND.scope(viewer, FOLLOW_UP).records_q(org_field="org"))
+        .filter(state=DemandState.REPLIED)
+        .order_by("replied_at", "pk")
+    )
+
+
+def near_limit_day(today: dt.date | None = None) -> dt.date:
+    """The last due day that counts as near: ``NEAR_LIMIT_WORKDAYS`` working days after
+    today (holidays and 调休 through ``core.calendar``; one query for the overrides)."""
+    return WorkCalendar().add_workdays(today or timezone.localdate(), NEAR_LIMIT_WORKDAYS)
+
+
+def todo_near_limit(*, viewer: Actor, today: dt.date | None = None) -> QuerySet[Demand]:
+    """催办: demands a unit the viewer manages received and passed on to a handling unit
+    she does not manage, not yet replied to, whose time limit is within
+    ``NEAR_LIMIT_WORKDAYS`` working days or has passed. The receiving unit answers for
+    the demand: it chases the handler, or reassigns it. Demands the viewer assigns or
+    answers herself are on ``todo_to_assign`` / ``todo_to_handle`` (most urgent first),
+    not here a second time. Most overdue first, with the handling unit."""
+    manage = DEMAND.scope(viewer, MANAGE)
+    if manage.unrestricted:  # the system actor manages every handling unit
+        return Demand.objects.none()
+    return (
+        DEMAND.queryset(viewer, MANAGE)
+        .filter(manage.records_q(org_field="org"))
+        .exclude(manage.records_q(org_field="handling_org"))
+        .filter(
+            state__in=WITH_HANDLER,
+            replied_at__isnull=True,
+            due_on__lte=near_limit_day(today),
+        )
+        .select_related("handling_org")
+        .order_by("due_on", "received_at", "pk")
+    )

@@ -46,10 +46,12 @@ def test_personnel_also_sees_masked_in_lists(client, tree, personas, category):
 def test_list_query_count_is_bounded(
     client, tree, personas, category, django_assert_max_num_queries
 ):
-    """The list runs a fixed number of queries however many demands it shows."""
+    """The list runs a fixed number of queries however many demands it shows (the top
+    bar's to-do count, kept a minute, is counted by the first page: not measured here)."""
     for i in range(20):
         make_demand(tree.community_a, category, title=f"诉求{i}")
     login(client, personas.district)
+    client.get(reverse("demands:list"))
     with django_assert_max_num_queries(12):
         assert client.get(reverse("demands:list")).status_code == 200
 
