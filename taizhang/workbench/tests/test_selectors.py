@@ -81,8 +81,15 @@ def test_the_home_page_and_the_list_show_the_items(client, tree, personas, unit_
     client.force_login(personas.street_a)
     home = client.get("/").content.decode()
     assert "待A1" in home and "测试用的待办。" in home
-    assert 'class="todo-count"' in home
+    assert 'hx-get="/workbench/count/"' in home
+    count = client.get("/workbench/count/").content.decode()
+    assert "<b>1</b>" in count and "/workbench/" in count
     page = client.get("/workbench/").content.decode()
     assert f"/organizations/?org={tree.community_a.pk}" in page
     client.force_login(personas.street_b)
     assert "待A1" not in client.get("/workbench/").content.decode()
+
+
+def test_the_top_bar_count_is_empty_when_nothing_waits(client, tree, personas, unit_kind):
+    client.force_login(personas.street_a)
+    assert client.get("/workbench/count/").content.decode().strip() == ""
