@@ -1,18 +1,22 @@
-"""Permissions, navigation, metrics and the home-page panel of evaluations."""
+"""Permissions, navigation, metrics, to-dos and the home-page panel of evaluations."""
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
     Metric,
+    TodoKind,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
     register_policy,
     register_slot,
+    register_todo,
 )
 from taizhang.evaluations.permissions import POLICIES
 
@@ -129,6 +133,70 @@ def _person_honours(viewer: Any, person: Any) -> dict[str, Any] | None:
 
 
 register_slot("people.person_detail", "evaluations/_person_honours.html", _person_honours)
+
+
+# To-dos (the workbench, ADR 0048): the queries are in selectors.py.
+
+
+def _to_score(viewer: Any) -> QuerySet[Any]:
+    from taizhang.evaluations.selectors import todo_to_score
+
+    return todo_to_score(viewer=viewer)
+
+
+def _nominations_to_review(viewer: Any) -> QuerySet[Any]:
+    from taizhang.evaluations.selectors import todo_nominations_to_review
+
+    return todo_nominations_to_review(viewer=viewer)
+
+
+def _entry_title(entry: Any) -> str:
+    return gettext("%(competition)s: No. %(number)s %(title)s") % {
+        "competition": entry.competition.name,
+        "number": entry.number,
+        "title": entry.title,
+    }
+
+
+def _nomination_title(nomination: Any) -> str:
+    return gettext("%(award)s: %(nominee)s") % {
+        "award": nomination.award.name,
+        "nominee": nomination.nominee,
+    }
+
+
+register_todo(
+    TodoKind(
+        name="evaluations.to_score",
+        label=_("Entries waiting for your scores"),
+        # A judge is named per competition (no role scores); the sheet is reached with
+        # the view function every demo judge holds on their own unit.
+        permission="evaluations.view",
+        items=_to_score,
+        title=_entry_title,
+        url=lambda e: reverse("evaluations:score", args=[e.competition_id, e.pk]),
+        why=_(
+            "You are a judge of this competition and have not scored this entry yet; "
+            "entries you abstain from (conflict of interest) are not listed."
+        ),
+        order=40,
+    )
+)
+register_todo(
+    TodoKind(
+        name="evaluations.nominations_to_review",
+        label=_("Nominations waiting for your review"),
+        permission="evaluations.manage",
+        items=_nominations_to_review,
+        title=_nomination_title,
+        url=lambda n: reverse("evaluations:award_detail", args=[n.award_id]) + "#nominations",
+        why=_(
+            "Nominated for an award your unit gives: approve it within the quota, "
+            "or reject it with a reason, before the list is published."
+        ),
+        order=45,
+    )
+)
 
 
 # Excel: the nominations' export and import read the same columns (evaluations/imports.py).

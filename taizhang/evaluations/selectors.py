@@ -15,8 +15,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Length, Substr
+from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.evaluations.models import (
@@ -35,6 +45,7 @@ from taizhang.evaluations.permissions import (
     ENTRY,
     MANAGE,
     NOMINATION,
+    NOTHING,
     VIEW,
     can,
     conflict_reason,
@@ -272,4 +283,63 @@ def nominee_person_choices(*, viewer: Actor) -> QuerySet[Person]:
         PERSON.queryset(viewer, base=Person.objects.filter(organization__in=managed))
         .select_related("organization")
         .order_by("organization__path", "name")
+    )
+
+
+# To-dos (the workbench, ADR 0048) --------------------------------------------------
+
+
+def _judge_organizations_q(viewer: Actor) -> Q:
+    """The organizations the judge belongs to, as a query (the conflict-of-interest rule
+    of ``permissions.judge_organizations``: the person's home and current positions)."""
+    from taizhang.people.models import Position
+
+    person_id = getattr(viewer, "person_id", None)
+    if person_id is None:
+        return NOTHING
+    today = timezone.localdate()
+    positions = (
+        Position.objects.filter(person_id=person_id, start_date__lte=today)
+        .exclude(end_date__lt=today)
+        .values("organization_id")
+    )
+    home = Person.objects.filter(pk=person_id).values("organization_id")
+    return Q(pk__in=home) | Q(pk__in=positions)
+
+
+def todo_to_score(*, viewer: Actor) -> QuerySet[Entry]:
+    """Entries waiting for this judge's scores: entries of competitions open for scoring
+    that the viewer is named to judge (``ENTRY``'s judge rule), not scored by them yet,
+    leaving out those they must abstain from (the entry's owner is, or lies below, an
+    organization they belong to: the same rule as ``conflict_reason``). Oldest
+    competition first, then by entry number."""
+    if getattr(viewer, "pk", None) is None:
+        return Entry.objects.none()
+    judged = Judge.objects.filter(competition=OuterRef("competition"), user_id=viewer.pk)
+    scored = Score.objects.filter(entry=OuterRef("pk"), judge__user_id=viewer.pk)
+    # The entry's owner lies in the subtree of one of the judge's organizations: that
+    # organization's path is a prefix of the owner's path (fixed-width segments).
+    conflict = Organization.objects.filter(_judge_organizations_q(viewer)).filter(
+        path=Substr(OuterRef("org__path"), 1, Length("path"))
+    )
+    return (
+        ENTRY.queryset(viewer, VIEW)
+        .filter(Exists(judged), competition__status=CompetitionStatus.SCORING)
+        .exclude(Exists(scored))
+        .exclude(Exists(conflict))
+        .select_related("competition")
+        .order_by("competition__held_on", "competition_id", "number")
+    )
+
+
+def todo_nominations_to_review(*, viewer: Actor) -> QuerySet[Nomination]:
+    """Nominations waiting for review on awards the viewer runs (``evaluations.manage``
+    on the awarding body, the rule of ``nomination_review``); a unit that only nominated
+    does not review its own nominees. Oldest nomination first."""
+    awards = AWARD.queryset(viewer, MANAGE).filter(published_on__isnull=True)
+    return (
+        NOMINATION.queryset(viewer, MANAGE)
+        .filter(status=NominationStatus.NOMINATED, award__in=awards.values("pk"))
+        .select_related("award", "org", "person")
+        .order_by("nominated_on", "award_id", "pk")
     )
