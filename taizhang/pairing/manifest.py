@@ -1,18 +1,23 @@
-"""Permissions, navigation and metrics of pairing (挂钩帮扶)."""
+"""Permissions, navigation, metrics and to-dos of pairing (挂钩帮扶)."""
 
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.formatting import format_yuan
 from taizhang.core.registry import (
     Metric,
+    TodoKind,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
     register_policy,
+    register_todo,
 )
 from taizhang.pairing.permissions import POLICIES
 
@@ -160,6 +165,41 @@ for _metric in (
     ),
 ):
     register_metric(_metric)
+
+
+# To-dos (the workbench, ADR 0048): the query is in selectors.py.
+
+
+def _to_confirm(viewer: Any) -> QuerySet[Any]:
+    from taizhang.pairing.selectors import todo_to_confirm
+
+    return todo_to_confirm(viewer=viewer)
+
+
+def _value_title(value: Any) -> str:
+    return gettext("%(village)s, %(indicator)s %(year)s: %(value)s") % {
+        "village": value.village.short_name or value.village.name,
+        "indicator": value.get_indicator_display(),
+        "year": value.year,
+        "value": format_yuan(value.value) if value.is_money else value.value,
+    }
+
+
+register_todo(
+    TodoKind(
+        name="pairing.to_confirm",
+        label=_("Village figures waiting for your confirmation"),
+        permission="pairing.confirm",
+        items=_to_confirm,
+        title=_value_title,
+        url=lambda v: reverse("pairing:pair_detail", args=[v.pair_pk]) + f"#value-{v.pk}",
+        why=_(
+            "A village figure was recorded and waits to be confirmed (then it is locked); "
+            "figures you recorded yourself are confirmed by another person."
+        ),
+        order=50,
+    )
+)
 
 
 # Excel: the village figures' export and import read the same columns (pairing/imports.py).

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -29,7 +29,7 @@ from taizhang.pairing.models import (
     Partnership,
     ValueStatus,
 )
-from taizhang.pairing.permissions import PAIR, PARTNERSHIP, VALUE, can, recorded_it
+from taizhang.pairing.permissions import CONFIRM, PAIR, PARTNERSHIP, VALUE, can, recorded_it
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 
@@ -311,3 +311,30 @@ def resolve_choice(queryset: QuerySet[Any], pk: Any, *, field: str) -> Any:
     if row is None:
         raise ValidationError({field: unknown_message()})
     return row
+
+
+# To-dos (the workbench, ADR 0048) --------------------------------------------------
+
+
+def todo_to_confirm(*, viewer: Actor) -> QuerySet[IndicatorValue]:
+    """Village figures recorded and waiting for confirmation that the viewer may confirm:
+    drafts on villages where she holds ``pairing.confirm`` (``VALUE`` with that function:
+    the helper's cross-tree read never counts), not recorded by her (whoever recorded the
+    current draft does not confirm it; figures of the system actor have no recorder).
+    Each carries ``pair_pk``, the pair whose page shows it (a pair of the village covering
+    the year, the latest first); a figure no pair shows is left out, there being no page
+    to confirm it on. Earliest year first, then the longest waiting."""
+    pairs = Pair.objects.filter(
+        village=OuterRef("village"),
+        starts_on__year__lte=OuterRef("year"),
+        ends_on__year__gte=OuterRef("year"),
+    ).order_by("-starts_on", "-pk")
+    qs = VALUE.queryset(viewer, CONFIRM).filter(status=ValueStatus.DRAFT)
+    if getattr(viewer, "pk", None) is not None:
+        qs = qs.exclude(recorded_by_id=viewer.pk)
+    return (
+        qs.annotate(pair_pk=Subquery(pairs.values("pk")[:1]))
+        .filter(pair_pk__isnull=False)
+        .select_related("village")
+        .order_by("year", "recorded_on", "village__path", "indicator", "pk")
+    )
