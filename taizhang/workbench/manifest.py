@@ -15,4 +15,5 @@ def _home_panel(viewer: Any, _obj: Any) -> dict[str, Any] | None:
     return {"groups": todo_groups(viewer=viewer, limit=5)}
 
 
-register_slot("core.home", "workbench/_home.html", _home_panel, order=10)
+# First on the home page, above what the viewer is responsible for: what to do today.
+register_slot("core.home.first", "workbench/_home.html", _home_panel, order=10)
