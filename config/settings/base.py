@@ -169,6 +169,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 # Background tasks (imports, large exports): django-tasks with its database backend, so
 # no broker is needed; ``taizhang worker`` runs them (``make run`` starts one).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The top bar fetches the viewer's to-do count after each page loads (workbench).
+TAIZHANG_TODO_COUNT_IN_TOP_BAR = True
 # A running task whose worker has not beaten for this long is failed (core/jobs.py).
 TAIZHANG_JOB_STALE_SECONDS = float(os.environ.get("TAIZHANG_JOB_STALE_SECONDS", "45"))
 # The progress of a running task lives outside the database (core/jobs.py), in files

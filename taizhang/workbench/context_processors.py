@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
@@ -12,5 +13,7 @@ from django.urls import reverse
 def todo_count(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return {}
+    if not getattr(settings, "TAIZHANG_TODO_COUNT_IN_TOP_BAR", True):
         return {}
     return {"todo_count_url": reverse("workbench:count")}

@@ -93,3 +93,9 @@ def test_the_home_page_and_the_list_show_the_items(client, tree, personas, unit_
 def test_the_top_bar_count_is_empty_when_nothing_waits(client, tree, personas, unit_kind):
     client.force_login(personas.street_a)
     assert client.get("/workbench/count/").content.decode().strip() == ""
+
+
+def test_the_top_bar_count_can_be_switched_off(client, tree, personas, settings):
+    settings.TAIZHANG_TODO_COUNT_IN_TOP_BAR = False
+    client.force_login(personas.street_a)
+    assert "/workbench/count/" not in client.get("/").content.decode()
