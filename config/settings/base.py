@@ -36,6 +36,9 @@ TAIZHANG_MODULES = [
     "statistics",
     "ingest",
     "workbench",
+    "reminders",
+    "notices",
+    "reporting",
 ]
 
 INSTALLED_APPS = [
