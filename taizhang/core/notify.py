@@ -39,6 +39,33 @@ class Notice:
     org: Any = None
 
 
+@dataclass(frozen=True)
+class Rule:
+    """A kind of message, declared by the module that sends it (in its manifest).
+
+    The reminders module keeps the dictionary a system administrator edits (whether the
+    rule is on, how many working days before a deadline it fires, whether it also goes
+    to the organizations' chat robots); ``days_before`` is the default for rules that
+    fire ahead of a deadline, ``None`` for rules that fire on an event (escalation,
+    send-back, publication).
+    """
+
+    code: str
+    label: Any
+    description: Any = ""
+    days_before: int | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register_rule(rule: Rule) -> Rule:
+    if rule.code in RULES and RULES[rule.code] != rule:
+        raise ValueError(f"Reminder rule {rule.code!r} registered twice")
+    RULES[rule.code] = rule
+    return rule
+
+
 Sender = Callable[[Notice, list[Any]], int]
 
 _SENDERS: list[Sender] = []

@@ -52,3 +52,15 @@ def test_nobody_to_tell_sends_nothing(recorder):
 def test_without_a_sender_nothing_is_sent(monkeypatch):
     monkeypatch.setattr(notify_module, "_SENDERS", [])
     assert notify(recipients=[_User(1)], rule="x", title="T") == 0
+
+
+def test_rules_are_declared_once(monkeypatch):
+    from taizhang.core.notify import Rule, register_rule
+
+    monkeypatch.setattr(notify_module, "RULES", {})
+    rule = Rule(code="demo.due", label="Due soon", days_before=3)
+    assert register_rule(rule) is rule
+    register_rule(Rule(code="demo.due", label="Due soon", days_before=3))  # same: fine
+    with pytest.raises(ValueError):
+        register_rule(Rule(code="demo.due", label="Other", days_before=1))
+    assert notify_module.RULES == {"demo.due": rule}
