@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from taizhang.core.registry import (
     register_nav,
     register_permission,
     register_policy,
+    register_slot,
     register_todo,
 )
 from taizhang.projects.models import Stage
@@ -199,3 +201,43 @@ from taizhang.projects.imports import IMPORTER  # noqa: E402
 
 register_export(EXPORT)
 register_importer(IMPORTER)
+
+
+def _progress_due_items(viewer: Any) -> QuerySet[Any]:
+    from taizhang.projects.todos import todo_progress_due
+
+    return todo_progress_due(viewer=viewer)
+
+
+def _progress_due_date(_project: Any) -> Any:
+    from taizhang.projects.todos import progress_day
+
+    return progress_day(timezone.localdate())
+
+
+register_todo(
+    TodoKind(
+        name="projects.progress_due",
+        label=_("Monthly progress to report"),
+        permission=MANAGE,
+        items=_progress_due_items,
+        title=lambda project: project.name,
+        url=lambda project: reverse("projects:detail", args=[project.pk]),
+        why=_(
+            "No progress has been reported for this project this month: report what was "
+            "done and the investment completed."
+        ),
+        due=_progress_due_date,
+        order=35,
+    )
+)
+
+
+def _linked_home(viewer: Any, _obj: Any) -> dict[str, Any] | None:
+    """我挂钩的项目 on a linked leader's home page, with their open blockers."""
+    from taizhang.projects.todos import linked_summary
+
+    return linked_summary(viewer=viewer)
+
+
+register_slot("core.home.first", "projects/_home_linked.html", _linked_home, order=15)
