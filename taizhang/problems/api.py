@@ -13,13 +13,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
@@ -133,24 +134,28 @@ def _leader(pk: int | None) -> Person | None:
 @requires("problems.view")
 def list_problems(
     request: HttpRequest,
+    filters: Query[LedgerQuery],
     state: str = "",
     source: str = "",
     category: str = "",
     overdue: bool = False,
-    mine: bool = False,
     q: str = "",
     sort: str = "",
 ) -> Any:
-    """Problems in your scope; filters only narrow it. ``mine``: you are the linked leader."""
+    """Problems in your scope; filters only narrow it. ``org``: that organization and
+    its subtree, as owning organization or lead unit (one outside your scope: 422, as
+    for an unknown id); ``date_from``/``date_to``: put on the ledger, inclusive;
+    ``mine``: you are the linked leader or the responsible person, or you put it on."""
+    viewer = viewer_of(request)
     return problem_list(
-        viewer=viewer_of(request),
+        viewer=viewer,
         state=state,
         source=source,
         category=category,
         overdue=overdue,
-        linked_to_viewer=mine,
         q=q[:60],
         sort=sort,
+        ledger=ledger_filter_for_api(viewer, filters, permission="problems.view"),
     )
 
 

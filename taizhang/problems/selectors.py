@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from taizhang.core.actors import Actor
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter, subtree_q
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person, PositionTitle
@@ -62,6 +63,16 @@ def _with_relations(qs: QuerySet[Problem]) -> QuerySet[Problem]:
     return qs.select_related("org", "lead_unit", "kind", "linked_leader", "responsible", "verifier")
 
 
+def mine_q(viewer: Actor) -> Q:
+    """What "mine" (与我相关) means on the problem ledger: the viewer's person is the
+    linked leader or the responsible person, or the viewer put the problem on it."""
+    q = Q(created_by_id=viewer.pk) if viewer.pk is not None else Q(pk__in=[])
+    person_id = getattr(viewer, "person_id", None)
+    if person_id:
+        q |= Q(linked_leader_id=person_id) | Q(responsible_id=person_id)
+    return q
+
+
 def overdue_q(today: dt.date | None = None) -> Q:
     return Q(state__in=OPEN_STATES, deadline__lt=today or timezone.localdate())
 
@@ -79,9 +90,18 @@ def problem_list(
     awaiting_my_sign_off: bool = False,
     q: str = "",
     sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Problem]:
-    """Problems in scope, narrowed by the filters and ordered by a fixed sort key."""
-    qs = POLICY.queryset(viewer)
+    """Problems in scope, narrowed by the filters and ordered by a fixed sort key.
+
+    ``ledger`` (the shared list filters): organization on the owning org or the lead
+    unit, dates on the day the problem was put on the ledger, "mine" as ``mine_q``."""
+    qs = ledger.narrow(
+        POLICY.queryset(viewer),
+        org_fields=POLICY.org_fields,
+        date_field="raised_on",
+        mine_q=mine_q(viewer),
+    )
     if state in ProblemState.values:
         qs = qs.filter(state=state)
     elif state == "active":
@@ -96,11 +116,7 @@ def problem_list(
     if category:
         qs = qs.filter(category=category)
     if subtree_of is not None:
-        lower, upper = subtree_of.subtree_bounds
-        qs = qs.filter(
-            Q(org__path__gte=lower, org__path__lt=upper)
-            | Q(lead_unit__path__gte=lower, lead_unit__path__lt=upper)
-        )
+        qs = qs.filter(subtree_q(subtree_of, POLICY.org_fields))
     if overdue:
         qs = qs.filter(overdue_q())
     if linked_to_viewer:

@@ -19,7 +19,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
-from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.problems import services
 from taizhang.problems.forms import (
     ProblemEditForm,
@@ -83,7 +83,10 @@ def _query_filters(viewer: Any, get: Any) -> dict[str, Any]:
         else "",
         "q": get.get("q", "").strip()[:60],
         "sort": get.get("sort", "") if get.get("sort", "") in {*SORTS, "urgent"} else "",
-        "subtree_of": get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None,
+        # The shared filters (org and its subtree, dates, mine): organizations/filters.py.
+        "ledger": ledger_filter_from_query(
+            viewer, get, permission=VIEW, date_label=_("Date put on the ledger")
+        ),
     }
     return filters
 
