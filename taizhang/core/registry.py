@@ -209,3 +209,15 @@ def register_todo(kind: TodoKind) -> TodoKind:
         raise ValueError(f"To-do kind {kind.name!r} registered twice")
     TODOS[kind.name] = kind
     return kind
+
+
+# Reported figures (填报任务): functions ``fn(metric_name, org, start, end)`` answering
+# what a unit itself reported for a metric over a period in accepted reporting answers
+# (a ``Decimal``), or ``None``. Statistics may show them next to the records' figure.
+REPORTED_SOURCES: list[Callable[..., Any]] = []
+
+
+def register_reported_source(fn: Callable[..., Any]) -> Callable[..., Any]:
+    if fn not in REPORTED_SOURCES:
+        REPORTED_SOURCES.append(fn)
+    return fn
