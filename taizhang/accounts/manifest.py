@@ -1,11 +1,18 @@
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.accounts.permissions import GRANT
 from taizhang.core.registry import (
+    TodoKind,
     grant_to_roles,
     register_nav,
     register_permission,
     register_policy,
+    register_todo,
 )
 
 register_permission(
@@ -21,3 +28,33 @@ grant_to_roles("grants.manage", "security_admin")
 register_nav(_("Accounts and grants"), "accounts:user_list", "grants.manage", order=800)
 
 register_policy(GRANT)
+
+
+# To-dos (workbench): accounts locked after repeated failed logins, for the security
+# administrator who manages them (``permissions.accounts_managed``).
+def _locked_items(viewer: Any) -> QuerySet[Any]:
+    from taizhang.accounts.permissions import accounts_managed
+
+    return (
+        accounts_managed(viewer)
+        .filter(locked_until__gt=timezone.now())
+        .order_by("locked_until", "pk")
+    )
+
+
+register_todo(
+    TodoKind(
+        name="accounts.locked",
+        label=_("Locked accounts"),
+        permission="grants.manage",
+        items=_locked_items,
+        title=lambda user: f"{user.display_name}（{user.username}）",
+        url=lambda user: reverse("accounts:user_detail", args=[user.pk]),
+        why=_(
+            "The account was locked after repeated failed logins: check with its owner "
+            "that it was them, then unlock it, or leave it locked until the lock expires."
+        ),
+        due=None,
+        order=90,
+    )
+)

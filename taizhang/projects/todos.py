@@ -29,7 +29,8 @@ def progress_day(month: dt.date) -> dt.date:
 
 def todo_progress_due(*, viewer: Actor | None, today: dt.date | None = None) -> QuerySet[Project]:
     """Projects under way that the viewer manages with no progress report this month,
-    from a week before the progress day to the month's end. Completed and operating projects report no monthly progress."""
+    from a week before the progress day to the month's end. Completed and operating
+    projects report no monthly progress."""
     day = today or timezone.localdate()
     due = progress_day(day)
     if day < due - dt.timedelta(days=PROGRESS_WINDOW_DAYS):
