@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -138,7 +138,10 @@ def problem_pending_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def problem_export_view(request: HttpRequest) -> HttpResponse:
-    """The filtered list as an Excel 挂账销号台账 (a background task when it is large)."""
+    """The filtered list as an Excel 挂账销号台账 (a background task when it is large).
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if list_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "problems.problem")
 
 

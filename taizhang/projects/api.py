@@ -8,12 +8,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.projects import services
@@ -166,6 +167,7 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 @requires("projects.view")
 def list_projects(
     request: HttpRequest,
+    filters: Query[LedgerQuery],
     stage: int | None = None,
     category: str = "",
     leader_id: int | None = None,
@@ -173,9 +175,13 @@ def list_projects(
     q: str = "",
     sort: str = "",
 ) -> Any:
-    """Projects in your scope; filters only narrow it."""
+    """Projects in your scope; filters only narrow it. ``org``: that organization and its
+    subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
+    put on the ledger, inclusive; ``mine``: you are its linked leader or responsible."""
+    viewer = viewer_of(request)
     return project_list(
-        viewer=viewer_of(request),
+        viewer=viewer,
+        ledger=ledger_filter_for_api(viewer, filters, permission="projects.view"),
         stage=stage,
         category=category,
         leader_id=leader_id,

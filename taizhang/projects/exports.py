@@ -97,7 +97,7 @@ def build(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=columns(),
         rows=rows(),
         count=qs.order_by().count(),
-        organization_name=scope_title(viewer, VIEW, filters["org"]),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

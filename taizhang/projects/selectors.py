@@ -21,6 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from taizhang.core.actors import Actor
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -90,6 +91,15 @@ def _listed() -> QuerySet[Project]:
     ).select_related("org", "lead_unit", "linked_leader", "responsible")
 
 
+def mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the project ledger: the viewer's person is its
+    linked leader or its responsible person."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    return Q(linked_leader_id=person_id) | Q(responsible_id=person_id)
+
+
 def project_list(
     *,
     viewer: Actor | None,
@@ -100,9 +110,16 @@ def project_list(
     overdue: bool = False,
     q: str = "",
     sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Project]:
-    """Projects in scope; every filter only narrows. ``org`` means its whole subtree."""
+    """Projects in scope; every filter only narrows. ``org`` means its whole subtree.
+
+    ``ledger`` (the shared list filters): organization on the owning organization, dates
+    on the day the project was put on the ledger, "mine" as ``mine_q``."""
     qs = POLICY.queryset(viewer, base=_listed())
+    qs = ledger.narrow(
+        qs, org_fields=POLICY.org_fields, date_field="created_at__date", mine_q=mine_q(viewer)
+    )
     if stage is not None:
         qs = qs.filter(stage=stage)
     if category:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.projects import services
 from taizhang.projects.exports import export_projects
 from taizhang.projects.forms import (
@@ -28,7 +29,6 @@ from taizhang.projects.models import Category, Project, Stage
 from taizhang.projects.permissions import MANAGE, VIEW, can
 from taizhang.projects.selectors import (
     SORTS,
-    filter_org_choices,
     get_evidence_for_viewer,
     get_project_for_viewer,
     linked_leader_filter_choices,
@@ -43,7 +43,9 @@ from taizhang.projects.selectors import (
 def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
     """The list's filters from the query string (the export reads the same ones).
 
-    Unknown values are dropped; an organization outside the scope is a 404.
+    Unknown values are dropped; ``org``, ``date_from``, ``date_to`` and ``mine`` are the
+    shared ledger filters (``organizations/filters.py``): an organization outside the
+    scope reads like an unknown one, the filter error is shown and the list is empty.
     """
     filters: dict[str, Any] = {"q": get.get("q", "").strip()[:60]}
     try:
@@ -52,15 +54,9 @@ def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
     except ValueError:
         filters["stage"] = None
     filters["category"] = get.get("category", "") if get.get("category") in Category.values else ""
-    org = None
-    if get.get("org"):
-        try:
-            org = filter_org_choices(viewer=viewer).filter(pk=int(get["org"])).first()
-        except ValueError:
-            org = None
-        if org is None:
-            raise Http404
-    filters["org"] = org
+    filters["ledger"] = ledger_filter_from_query(
+        viewer, get, permission=VIEW, date_label=_("Date listed")
+    )
     try:
         filters["leader_id"] = int(get["leader"]) if get.get("leader") else None
     except ValueError:
@@ -82,7 +78,6 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
         "totals": project_totals(projects),
         "stages": Stage.choices,
         "categories": Category.choices,
-        "orgs": filter_org_choices(viewer=viewer),
         "leaders": linked_leader_filter_choices(viewer=viewer),
         "sorts": SORTS,
         "can_manage": viewer.has_function(MANAGE),
@@ -92,7 +87,10 @@ def project_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def project_export(request: HttpRequest) -> HttpResponse:
-    """The filtered list as an .xlsx 台账 laid out for print (a background task when large)."""
+    """The filtered list as an .xlsx 台账 laid out for print (a background task when large).
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if list_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_projects(request)
 
 

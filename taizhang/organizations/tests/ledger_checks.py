@@ -37,6 +37,19 @@ class LedgerCase:
     extra_query: dict[str, str] | None = None
 
 
+def person_of(user: Any, org: Any, name: str = "王相关") -> Any:
+    """The person record of a persona (the shared personas have none): made once."""
+    if getattr(user, "person_id", None):
+        return user.person
+    from taizhang.core.actors import SYSTEM
+    from taizhang.people.services import person_create
+
+    person = person_create(organization=org, name=name, gender="M", acting_user=SYSTEM)
+    user.person = person
+    user.save(update_fields=["person"])
+    return person
+
+
 def _page(client: Any, case: LedgerCase, user: Any | None, **params: Any) -> str:
     if user is not None:
         client.login(username=user.username, password=PASSWORD)

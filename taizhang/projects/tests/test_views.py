@@ -65,11 +65,15 @@ def test_nobody_is_refused(client, personas, project_a):
     assert client.get(reverse("projects:export")).status_code == 403
 
 
-def test_unseen_org_filter_is_404(client, personas, tree):
-    """Filtering by an organization outside the scope does not widen it: 404."""
+def test_unseen_org_filter_is_refused(client, personas, tree):
+    """Filtering by an organization outside the scope does not widen it: the filter
+    error, and nothing listed (the same as for an unknown organization)."""
+    make_project(tree.community_b, "乙街道项目")
     login(client, personas.street_a)
     response = client.get(reverse("projects:list"), {"org": tree.street_b.pk})
-    assert response.status_code == 404
+    assert response.status_code == 200
+    assert "乙街道项目" not in response.content.decode()
+    assert response.context["filters"]["ledger"].refused
 
 
 def test_create_through_the_form(client, personas, tree):
