@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
@@ -34,6 +34,7 @@ from taizhang.demands.selectors import (
     pick,
     place_choices,
 )
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 
 router = Router(tags=["demands"])
@@ -128,11 +129,25 @@ def _org(choices: Any, pk: int | None, field: str) -> Organization | None:
 @paginate(LimitOffsetPagination)
 @requires("demands.view")
 def list_demands(
-    request: HttpRequest, state: str = "", channel: str = "", overdue: bool = False, q: str = ""
+    request: HttpRequest,
+    filters: Query[LedgerQuery],
+    state: str = "",
+    channel: str = "",
+    overdue: bool = False,
+    q: str = "",
 ) -> Any:
-    """Demands in your scope, contact data masked; filters only narrow."""
+    """Demands in your scope, contact data masked; filters only narrow. ``org``: that
+    organization and its subtree, receiving or handling (one outside your scope: 422, as
+    for an unknown id); ``date_from``/``date_to``: received, inclusive; ``mine``: you
+    recorded it."""
+    viewer = viewer_of(request)
     return demand_list(
-        viewer=viewer_of(request), state=state, channel=channel, overdue=overdue, q=q[:60]
+        viewer=viewer,
+        state=state,
+        channel=channel,
+        overdue=overdue,
+        q=q[:60],
+        ledger=ledger_filter_for_api(viewer, filters, permission="demands.view"),
     )
 
 

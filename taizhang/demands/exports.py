@@ -39,7 +39,7 @@ def build(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=columns(),
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, filters.get("subtree_of")),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

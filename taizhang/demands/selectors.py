@@ -39,6 +39,7 @@ from taizhang.demands.permissions import (
     VIEW,
     reveal_basis,
 )
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter, subtree_q
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.permissions import ORGANIZATION
 
@@ -58,6 +59,11 @@ def overdue_q(today: dt.date | None = None) -> Q:
     )
 
 
+def mine_q(viewer: Actor) -> Q:
+    """What "mine" (与我相关) means for demands: the viewer recorded it."""
+    return Q(created_by_id=viewer.pk) if viewer.pk is not None else Q(pk__in=[])
+
+
 def demand_list(
     *,
     viewer: Actor,
@@ -70,8 +76,18 @@ def demand_list(
     enterprise_only: bool = False,
     q: str = "",
     sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Demand]:
-    qs = DEMAND.queryset(viewer)
+    """Demands in scope, narrowed by the filters, in a fixed sort order.
+
+    ``ledger`` (the shared list filters): organization on the receiving or the handling
+    organization, dates on the day received, "mine" as ``mine_q``."""
+    qs = ledger.narrow(
+        DEMAND.queryset(viewer),
+        org_fields=DEMAND.org_fields,
+        date_field="received_on",
+        mine_q=mine_q(viewer),
+    )
     if state in DemandState.values:
         qs = qs.filter(state=state)
     elif state == "active":
@@ -84,11 +100,7 @@ def demand_list(
         except (TypeError, ValueError):
             qs = qs.none()
     if subtree_of is not None:
-        lower, upper = subtree_of.subtree_bounds
-        qs = qs.filter(
-            Q(org__path__gte=lower, org__path__lt=upper)
-            | Q(handling_org__path__gte=lower, handling_org__path__lt=upper)
-        )
+        qs = qs.filter(subtree_q(subtree_of, DEMAND.org_fields))
     if overdue:
         qs = qs.filter(overdue_q())
     if to_handle:

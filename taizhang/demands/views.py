@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,7 +40,7 @@ from taizhang.demands.selectors import (
     get_demand_for_viewer,
     service_figures,
 )
-from taizhang.organizations.selectors import get_organization_for_viewer
+from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.problems.selectors import problems_for_origin
 
 VIEW = "demands.view"
@@ -67,7 +67,10 @@ def list_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
         "category": get.get("category", "")[:10],
         "q": get.get("q", "").strip()[:60],
         "sort": sort if sort in SORTS else "",
-        "subtree_of": get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None,
+        # The shared filters (org and its subtree, dates, mine): organizations/filters.py.
+        "ledger": ledger_filter_from_query(
+            viewer, get, permission=VIEW, date_label=_("Date received")
+        ),
         **TABS.get(tab, {}),
     }
 
@@ -98,7 +101,10 @@ def demand_list_view(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def demand_export_view(request: HttpRequest) -> HttpResponse:
-    """The filtered list as Excel; requesters' contact data is always masked here."""
+    """The filtered list as Excel; requesters' contact data is always masked here.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if list_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "demands.demand")
 
 
