@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "taizhang.core.context_processors.navigation",
                 "taizhang.workbench.context_processors.todo_count",
+                "taizhang.reminders.context_processors.unread_count",
             ],
         },
     },
@@ -174,6 +175,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The top bar fetches the viewer's to-do count after each page loads (workbench).
 TAIZHANG_TODO_COUNT_IN_TOP_BAR = True
+# ... and the unread-message count (reminders), the same way.
+TAIZHANG_UNREAD_COUNT_IN_TOP_BAR = True
+# The site's address as people reach it, for links in chat-tool robot messages
+# (reminders); empty: the robots' messages carry no link.
+TAIZHANG_SITE_URL = os.environ.get("TAIZHANG_SITE_URL", "")
 # A running task whose worker has not beaten for this long is failed (core/jobs.py).
 TAIZHANG_JOB_STALE_SECONDS = float(os.environ.get("TAIZHANG_JOB_STALE_SECONDS", "45"))
 # The progress of a running task lives outside the database (core/jobs.py), in files

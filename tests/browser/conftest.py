@@ -41,6 +41,7 @@ def no_top_bar_count(settings: Any) -> None:
     cannot serve the page's own request and the top bar's count request at once
     ("database table is locked"); the count is tested in taizhang/workbench."""
     settings.TAIZHANG_TODO_COUNT_IN_TOP_BAR = False
+    settings.TAIZHANG_UNREAD_COUNT_IN_TOP_BAR = False
 
 
 @pytest.fixture(scope="session")

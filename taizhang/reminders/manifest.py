@@ -1,0 +1,56 @@
+"""What the reminders module registers: its function, policies, rules, the sender
+behind ``core.notify``, the daily job and the administrator's navigation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.jobs import register_job_handler
+from taizhang.core.notify import Rule, register_rule, register_sender
+from taizhang.core.registry import (
+    grant_to_roles,
+    register_nav,
+    register_permission,
+    register_policy,
+)
+from taizhang.reminders.permissions import CONFIGURE, DELIVERY, ENDPOINT
+from taizhang.reminders.services import DIGEST, DUE_SOON, message_send, reminders_daily
+
+register_permission(CONFIGURE, _("Set the reminder rules and the chat-tool robots"))
+grant_to_roles(CONFIGURE, "system_admin")
+
+register_policy(ENDPOINT)
+register_policy(DELIVERY)
+
+register_rule(
+    Rule(
+        code=DUE_SOON,
+        label=_("A to-do's deadline is near"),
+        description=_("Sent once per item, N working days before its deadline."),
+        days_before=2,
+    )
+)
+register_rule(
+    Rule(
+        code=DIGEST,
+        label=_("Daily digest"),
+        description=_("Each working morning: your to-dos by kind and your unread messages."),
+    )
+)
+
+register_sender(message_send)
+
+register_nav(_("Reminder rules"), "reminders:rules", CONFIGURE, order=95)
+
+
+def _daily(job: Any, progress: Any) -> dict[str, Any]:
+    day = dt.date.fromisoformat(job.params["date"]) if job.params.get("date") else None
+    from taizhang.core.actors import SYSTEM
+
+    return reminders_daily(today=day, acting_user=SYSTEM, progress=progress)
+
+
+register_job_handler("reminders.daily", _daily)
