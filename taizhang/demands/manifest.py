@@ -240,3 +240,14 @@ from taizhang.demands.imports import IMPORTER  # noqa: E402
 
 register_export(EXPORT)
 register_importer(IMPORTER)
+
+# Reminders (core.notify): what the ledger tells people, and when.
+from taizhang.core.notify import Rule, register_rule  # noqa: E402
+
+register_rule(
+    Rule(
+        code="demands.assigned",
+        label=_("A demand is assigned to a unit"),
+        description=_("Sent to the handling unit's staff who record and answer demands."),
+    )
+)

@@ -561,7 +561,7 @@ def demand_assign(
     if reassign and not reason.strip():
         raise ValidationError({"reason": _("Say why the demand is reassigned.")})
     moment = _moment(when, late_reason, after=_last_step(demand))
-    return _move(
+    moved = _move(
         demand,
         to=DemandState.ASSIGNED,
         action=DemandAction.REASSIGN if reassign else DemandAction.ASSIGN,
@@ -570,6 +570,28 @@ def demand_assign(
         note=reason.strip() or target.short_name,
         extra={"handling_org": target, "assigned_at": moment},
         late_reason=late_reason,
+    )
+    if not late_reason:  # an assignment entered after the fact (补录) tells nobody
+        _notify_assigned(moved, target)
+    return moved
+
+
+def _notify_assigned(demand: Demand, unit: Organization) -> None:
+    """Tell the handling unit's own staff (reminders: ``demands.assigned``). The message
+    names the demand, never the requester."""
+    from django.urls import reverse
+
+    from taizhang.accounts.selectors import users_at
+    from taizhang.core.notify import notify
+
+    notify(
+        recipients=users_at(unit, "demands.manage"),
+        rule="demands.assigned",
+        title=_("Demand assigned to your unit: %(demand)s") % {"demand": demand.number},
+        body=_("Answer by %(due)s.") % {"due": demand.due_on},
+        url=reverse("demands:detail", args=[demand.pk]),
+        source=demand,
+        org=unit,
     )
 
 

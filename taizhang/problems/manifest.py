@@ -209,3 +209,21 @@ from taizhang.problems.imports import IMPORTER  # noqa: E402
 
 register_export(EXPORT)
 register_importer(IMPORTER)
+
+# Reminders (core.notify): what the ledger tells people, and when.
+from taizhang.core.notify import Rule, register_rule  # noqa: E402
+
+register_rule(
+    Rule(
+        code="problems.escalated",
+        label=_("A problem is escalated to its linked leader"),
+        description=_("Sent to the linked leader when an open problem passes its deadline."),
+    )
+)
+register_rule(
+    Rule(
+        code="problems.sent_back",
+        label=_("A problem is sent back"),
+        description=_("Sent to the responsible person and whoever submitted the evidence."),
+    )
+)

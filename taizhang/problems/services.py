@@ -800,7 +800,8 @@ def problem_send_back(
         raise ValidationError(_("Only a problem awaiting sign-off can be sent back."))
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the problem is sent back.")})
-    return _move(
+    submitter = permissions.submitter_id(problem)
+    moved = _move(
         problem,
         to=ProblemState.IN_PROGRESS,
         action=StepAction.SEND_BACK,
@@ -808,6 +809,29 @@ def problem_send_back(
         when=_now(when),
         note=reason.strip(),
         extra={"submitted_on": None},
+    )
+    _notify_sent_back(moved, submitter_id=submitter, reason=reason.strip())
+    return moved
+
+
+def _notify_sent_back(problem: Problem, *, submitter_id: int | None, reason: str) -> None:
+    """Tell the responsible person and whoever submitted (reminders: ``problems.sent_back``)."""
+    from django.urls import reverse
+
+    from taizhang.accounts.selectors import users_of_person
+    from taizhang.core.notify import notify
+
+    recipients = list(users_of_person(problem.responsible_id))
+    if submitter_id is not None:
+        recipients += list(get_user_model().objects.filter(pk=submitter_id))
+    notify(
+        recipients=recipients,
+        rule="problems.sent_back",
+        title=_("Sent back: %(problem)s") % {"problem": f"{problem.number} {problem.title}"},
+        body=_("Reason: %(reason)s") % {"reason": reason},
+        url=reverse("problems:detail", args=[problem.pk]),
+        source=problem,
+        org=problem.org,
     )
 
 
@@ -882,7 +906,31 @@ def problem_escalate_overdue(
         object_repr=f"{len(ids)} overdue",
         changes={"escalated_on": [None, day], "problem_ids": [None, ids]},
     )
+    _notify_escalated(due)
     return ids
+
+
+def _notify_escalated(problems: Sequence[Problem]) -> None:
+    """Tell each escalated problem's linked leader (reminders: ``problems.escalated``)."""
+    from django.urls import reverse
+
+    from taizhang.accounts.selectors import users_of_person
+    from taizhang.core.notify import notify
+
+    for problem in problems:
+        if problem.linked_leader_id is None:
+            continue
+        notify(
+            recipients=users_of_person(problem.linked_leader_id),
+            rule="problems.escalated",
+            title=_("Escalated to you: %(problem)s is past its deadline")
+            % {"problem": f"{problem.number} {problem.title}"},
+            body=_("Deadline %(deadline)s. Press the lead unit to get it fixed.")
+            % {"deadline": problem.deadline},
+            url=reverse("problems:detail", args=[problem.pk]),
+            source=problem,
+            org=problem.org,
+        )
 
 
 # --- imports: last year's ledger brought in, every step a late entry --------------------
