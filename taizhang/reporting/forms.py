@@ -69,7 +69,7 @@ class TaskForm(forms.Form):
             }
         super().__init__(*args, **kwargs)
         self.viewer = viewer
-        self.fields["issuer"].queryset = TASK.org_choices(viewer, ISSUE)
+        self.fields["issuer"].queryset = TASK.org_choices(viewer, ISSUE)  # type: ignore[attr-defined]
         if task is not None:
             self.fields["issuer"].disabled = True
         self.metrics = dict(metric_choices(viewer))
@@ -161,7 +161,7 @@ class OrgsForm(forms.Form):
         super().__init__(*args, **kwargs)
         units = below(org)
         field = self.fields["orgs"]
-        field.queryset = units
+        field.queryset = units  # type: ignore[attr-defined]
         field.label_from_instance = lambda o: o.short_name or o.name  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial["orgs"] = [o.pk for o in units]
@@ -201,9 +201,7 @@ class FillForm(forms.Form):
         if f.kind == FieldKind.ATTACHMENT:
             common.pop("initial")
             return forms.FileField(**common)
-        return forms.CharField(
-            max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common
-        )
+        return forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), **common)
 
     def values(self) -> dict[int, Any]:
         return {

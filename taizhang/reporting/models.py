@@ -134,7 +134,9 @@ class Assignment(models.Model):
     class Meta:
         ordering = ("task", "org__path")
         constraints = [
-            models.UniqueConstraint(fields=("task", "org"), name="reporting_one_assignment_per_unit")
+            models.UniqueConstraint(
+                fields=("task", "org"), name="reporting_one_assignment_per_unit"
+            )
         ]
         indexes = [models.Index(fields=("org", "state"))]
 

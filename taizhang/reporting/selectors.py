@@ -118,8 +118,10 @@ def metric_value(metric: Metric, org: Organization, start: dt.date, end: dt.date
     qs = qs.filter(
         **{f"{metric.org_field}__path__gte": lower, f"{metric.org_field}__path__lt": upper}
     )
-    date = f"{metric.date_field}__date" if _is_datetime(qs.model, metric.date_field) else (
-        metric.date_field
+    date = (
+        f"{metric.date_field}__date"
+        if _is_datetime(qs.model, metric.date_field)
+        else (metric.date_field)
     )
     qs = qs.filter(**{f"{date}__gte": start, f"{date}__lte": end})
     if metric.distinct:
@@ -308,11 +310,11 @@ def board(task: ReportingTask) -> Board:
         a.task = task
     fields = task_fields(task)
     answers: dict[tuple[int, int], Any] = {}
-    for assignment_id, field_id, value in Answer.objects.filter(
-        assignment__task=task
-    ).values_list("assignment_id", "field_id", "value"):
+    for assignment_id, field_id, value in Answer.objects.filter(assignment__task=task).values_list(
+        "assignment_id", "field_id", "value"
+    ):
         answers[(assignment_id, field_id)] = value
-    counts = {state: 0 for state in AssignmentState.values}
+    counts = dict.fromkeys(AssignmentState.values, 0)
     counts["late"] = 0
     counts["total"] = len(assignments)
     rows = []

@@ -351,7 +351,11 @@ def task_relay(
         raise ValidationError(_("Only a task still to report can be relayed."))
     if deadline > parent.deadline:
         raise ValidationError(
-            {"deadline": [_("The relayed deadline cannot be after %(d)s.") % {"d": parent.deadline}]}
+            {
+                "deadline": [
+                    _("The relayed deadline cannot be after %(d)s.") % {"d": parent.deadline}
+                ]
+            }
         )
     child = ReportingTask.objects.create(
         issuer=assignment.org,

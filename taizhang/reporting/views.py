@@ -166,8 +166,12 @@ def task_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reporting/detail.html",
-        {"task": task, "fields": list(task.fields.all()), "form": form,
-         "can_issue": may_issue(viewer, task)},
+        {
+            "task": task,
+            "fields": list(task.fields.all()),
+            "form": form,
+            "can_issue": may_issue(viewer, task),
+        },
     )
 
 
@@ -284,9 +288,9 @@ def fill_view(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "editable": editable,
             "relayed": relayed,
-            "can_relay": editable and may_relay(viewer, assignment) and bool(
-                RelayForm(org=assignment.org).fields["orgs"].queryset.exists()
-            ),
+            "can_relay": editable
+            and may_relay(viewer, assignment)
+            and bool(RelayForm(org=assignment.org).fields["orgs"].queryset.exists()),  # type: ignore[attr-defined]
         },
     )
 
@@ -298,7 +302,8 @@ def relay_view(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for_viewer(viewer, pk)
     require(may_relay(viewer, assignment))
     form = RelayForm(
-        request.POST or None, org=assignment.org,
+        request.POST or None,
+        org=assignment.org,
         initial=None if request.POST else {"deadline": assignment.task.deadline},
     )
     done = submit(
@@ -315,8 +320,9 @@ def relay_view(request: HttpRequest, pk: int) -> HttpResponse:
     if done.ok and done.result is not None:
         return redirect("reporting:board", pk=done.result.pk)
     return render(
-        request, "reporting/relay.html", {"assignment": assignment, "task": assignment.task,
-                                          "form": form}
+        request,
+        "reporting/relay.html",
+        {"assignment": assignment, "task": assignment.task, "form": form},
     )
 
 

@@ -63,4 +63,4 @@ def test_rules_are_declared_once(monkeypatch):
     register_rule(Rule(code="demo.due", label="Due soon", days_before=3))  # same: fine
     with pytest.raises(ValueError):
         register_rule(Rule(code="demo.due", label="Other", days_before=1))
-    assert notify_module.RULES == {"demo.due": rule}
+    assert {"demo.due": rule} == notify_module.RULES

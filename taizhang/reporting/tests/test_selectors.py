@@ -104,7 +104,9 @@ def test_board_queries_do_not_grow_with_units(tree, personas, sent, django_asser
     with django_assert_max_num_queries(3):
         small = board(task)
     more = [make_org(tree.district, f"S{i}") for i in range(6)]
-    big_task = send_task(tree.district, [tree.street_a, tree.street_b, *more], acting_user=personas.district)
+    big_task = send_task(
+        tree.district, [tree.street_a, tree.street_b, *more], acting_user=personas.district
+    )
     for org in more[:3]:
         answer_and_submit(big_task, org, "1", "2")
     with django_assert_max_num_queries(3):
@@ -119,7 +121,9 @@ def test_reported_value_is_the_accepted_answer(tree, personas, sent):
     task = send_task(tree.district, [tree.street_a, tree.street_b], acting_user=personas.district)
     answer_and_submit(task, tree.street_a, "7", "70", acting_user=personas.street_a)
     assert reported_value(METRIC, tree.street_a, *PERIOD) is None
-    services.assignment_accept(assignment=assignment_of(task, tree.street_a), acting_user=personas.district)
+    services.assignment_accept(
+        assignment=assignment_of(task, tree.street_a), acting_user=personas.district
+    )
     assert reported_value(METRIC, tree.street_a, *PERIOD) == Decimal(7)
     assert reported_value(METRIC, tree.street_b, *PERIOD) is None
     assert reported_value(METRIC, tree.street_a, PERIOD[0], dt.date(2026, 11, 29)) is None

@@ -73,7 +73,9 @@ def test_district_to_streets_to_communities_rolls_up(tree, personas, community, 
 
     # Resubmitted with corrected figures, accepted: the child board totals them.
     answer_and_submit(child, tree.community_a, "4", "40", "1200.5", acting_user=community)
-    services.assignment_accept(assignment=assignment_of(child, tree.community_a), acting_user=street_a)
+    services.assignment_accept(
+        assignment=assignment_of(child, tree.community_a), acting_user=street_a
+    )
     assert _counts(child) == {"pending": 0, "submitted": 0, "sent_back": 0, "accepted": 1}
     assert _totals(child) == [Decimal(4), Decimal(40), Decimal("1200.50")]
 
@@ -103,7 +105,9 @@ def test_every_write_is_audited(tree, personas, sent):
     services.task_send(task=task, orgs=[tree.street_a], acting_user=personas.district)
     a = assignment_of(task, tree.street_a)
     services.answer_save(assignment=a, values=values(task, "5"), acting_user=personas.street_a)
-    services.assignment_submit(assignment=a, values=values(task, "5", "9"), acting_user=personas.street_a)
+    services.assignment_submit(
+        assignment=a, values=values(task, "5", "9"), acting_user=personas.street_a
+    )
     services.assignment_send_back(assignment=a, reason="请补充说明", acting_user=personas.district)
     services.assignment_submit(assignment=a, acting_user=personas.street_a)
     services.assignment_accept(assignment=a, acting_user=personas.district)
@@ -157,7 +161,9 @@ def test_submit_needs_the_required_fields(tree, personas, sent):
     task = send_task(tree.district, [tree.street_a], acting_user=personas.district)
     a = assignment_of(task, tree.street_a)
     with pytest.raises(ValidationError, match="参加人次"):
-        services.assignment_submit(assignment=a, values=values(task, "3"), acting_user=personas.street_a)
+        services.assignment_submit(
+            assignment=a, values=values(task, "3"), acting_user=personas.street_a
+        )
     a.refresh_from_db()
     assert a.state == AssignmentState.PENDING and not a.answers.exists()
 
@@ -204,7 +210,9 @@ def test_review_and_fill_scope(tree, personas, sent):
         services.assignment_accept(assignment=a, acting_user=personas.district)
     answer_and_submit(task, tree.street_a, "1", "2", acting_user=personas.street_a)
     with pytest.raises(PermissionDenied):
-        services.assignment_accept(assignment=assignment_of(task, tree.street_a), acting_user=personas.street_a)
+        services.assignment_accept(
+            assignment=assignment_of(task, tree.street_a), acting_user=personas.street_a
+        )
     with pytest.raises(ValidationError):
         services.assignment_send_back(
             assignment=assignment_of(task, tree.street_a), reason=" ", acting_user=personas.district

@@ -26,7 +26,9 @@ def _items(viewer, name):
 def test_to_fill_and_to_review(tree, personas, community, sent):
     task = send_task(tree.district, [tree.street_a, tree.street_b], acting_user=personas.district)
     fill_a = _items(personas.street_a, "reporting.to_fill")
-    assert [i.url for i in fill_a] == [TODOS["reporting.to_fill"].url(assignment_of(task, tree.street_a))]
+    assert [i.url for i in fill_a] == [
+        TODOS["reporting.to_fill"].url(assignment_of(task, tree.street_a))
+    ]
     assert fill_a[0].due == task.deadline
     assert len(_items(personas.street_b, "reporting.to_fill")) == 1
     # The district sees every street but fills for none of them.
@@ -40,7 +42,9 @@ def test_to_fill_and_to_review(tree, personas, community, sent):
     assert _items(personas.street_b, "reporting.to_review") == []
 
     services.assignment_send_back(
-        assignment=assignment_of(task, tree.street_a), reason="请补报签到表", acting_user=personas.district
+        assignment=assignment_of(task, tree.street_a),
+        reason="请补报签到表",
+        acting_user=personas.district,
     )
     assert _items(personas.district, "reporting.to_review") == []
     back = _items(personas.street_a, "reporting.to_fill")

@@ -48,7 +48,9 @@ def test_the_builder_creates_a_draft_with_a_ledger_figure(client, tree, personas
         },
     )
     task = ReportingTask.objects.get()
-    assert response.status_code == 302 and response.url == reverse("reporting:detail", args=[task.pk])
+    assert response.status_code == 302 and response.url == reverse(
+        "reporting:detail", args=[task.pk]
+    )
     fields = fields_of(task)
     assert [(f.kind, f.metric, f.required) for f in fields] == [
         ("number", METRIC, True),
@@ -135,7 +137,9 @@ def test_board_and_list_queries(client, tree, personas, sent, django_assert_max_
     with django_assert_max_num_queries(14) as small:
         client.get(reverse("reporting:board", args=[task.pk]))
     more = [make_org(tree.district, f"S{i}") for i in range(6)]
-    big = send_task(tree.district, [tree.street_a, tree.street_b, *more], acting_user=personas.district)
+    big = send_task(
+        tree.district, [tree.street_a, tree.street_b, *more], acting_user=personas.district
+    )
     for org in more[:3]:
         answer_and_submit(big, org, "1", "2")
     with django_assert_max_num_queries(len(small.captured_queries)):
