@@ -134,12 +134,12 @@ def test_urge_once_a_day(tree, personas, sent):
     a = assignment_of(task, tree.street_a)
     assert services.task_urge(task=task, assignment=a, acting_user=personas.district) == 1
     assert sent[-1]["rule"] == "reporting.urge" and sent[-1]["recipients"] == ["street_a"]
-    with pytest.raises(ValidationError, match="already urged today"):
+    with pytest.raises(ValidationError, match="今天已向"):
         services.task_urge(task=task, assignment=a, acting_user=personas.district)
     # Urging all now reaches B only.
     assert services.task_urge(task=task, acting_user=personas.district) == 1
     assert sent[-1]["recipients"] == ["street_b"]
-    with pytest.raises(ValidationError, match="already urged today"):
+    with pytest.raises(ValidationError, match="今天已向"):
         services.task_urge(task=task, acting_user=personas.district)
     # The next day both may be urged again, unless they reported.
     yesterday = timezone.now() - dt.timedelta(days=1)
@@ -206,7 +206,7 @@ def test_review_and_fill_scope(tree, personas, sent):
     a = assignment_of(task, tree.street_a)
     with pytest.raises(PermissionDenied):
         services.answer_save(assignment=a, values=values(task, "1"), acting_user=personas.street_b)
-    with pytest.raises(ValidationError, match="Only a submitted"):
+    with pytest.raises(ValidationError, match="只有已提交的填报才能审核"):
         services.assignment_accept(assignment=a, acting_user=personas.district)
     answer_and_submit(task, tree.street_a, "1", "2", acting_user=personas.street_a)
     with pytest.raises(PermissionDenied):

@@ -117,7 +117,7 @@ def test_urge_and_review_from_the_board(client, tree, personas, sent):
     client.post(reverse("reporting:urge", args=[task.pk]))
     assert [c["rule"] for c in sent].count("reporting.urge") == 2
     response = client.post(reverse("reporting:urge", args=[task.pk]), follow=True)
-    assert "already urged today" in response.content.decode()
+    assert "催报过" in response.content.decode()
     answer_and_submit(task, tree.street_a, "1", "2", acting_user=personas.street_a)
     a = assignment_of(task, tree.street_a)
     review = client.get(reverse("reporting:review", args=[a.pk]))
