@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -62,6 +63,9 @@ class Line:
     sentence: str
     text: str
     trace: dict[str, Any]
+    # What the organization itself reported for the same metric and days in an accepted
+    # reporting task (填报任务): {"value", "text"}; None when it reported nothing.
+    reported: dict[str, str] | None = None
 
     @property
     def value(self) -> str:
@@ -70,6 +74,42 @@ class Line:
     @property
     def is_zero(self) -> bool:
         return self.trace["rows"] == 0 or self.trace["value"] in ("0", "0.00")
+
+    @property
+    def printed(self) -> bool:
+        """Whether the figure appears in the text: records behind it, or a figure the
+        unit reported (printed as reported, since no records prove it)."""
+        return not self.is_zero or self.reported is not None
+
+    @property
+    def reported_only(self) -> bool:
+        return self.is_zero and self.reported is not None
+
+    @property
+    def reported_difference(self) -> Decimal | None:
+        """The reported figure less the records' figure, when the unit reported one."""
+        if self.reported is None:
+            return None
+        return Decimal(self.reported["value"]) - Decimal(self.trace["value"])
+
+    @property
+    def note(self) -> str:
+        """What follows the figure in the text when the unit reported it: "（单位填报）"
+        for a figure only the unit reported, its reported figure when that differs from
+        the records, nothing when both agree."""
+        if self.reported is None:
+            return ""
+        if self.reported_only:
+            return _(" (as reported by the unit)")
+        if self.reported_difference:
+            return _(" (the unit reported %(figure)s)") % {"figure": self.reported["text"]}
+        return ""
+
+    @property
+    def shown(self) -> str:
+        """The figure as printed: the records' figure, or the reported one when the
+        records have nothing."""
+        return self.reported["text"] if self.reported_only and self.reported else self.text
 
 
 @dataclass
@@ -80,7 +120,7 @@ class Section:
 
     @property
     def has_data(self) -> bool:
-        return any(not line.is_zero for line in self.lines)
+        return any(line.printed for line in self.lines)
 
 
 def _separator() -> tuple[str, str]:
@@ -102,6 +142,7 @@ def compose(viewer: Actor, org: Organization, period: Period) -> list[Section]:
             continue
         counted = selectors.effective_period(metric, period)
         traced = figures.trace(viewer, metric, org, counted)
+        reported = figures.reported(metric, org, period)
         section = sections.setdefault(module, Section(module, str(SECTION_TITLES[module])))
         section.lines.append(
             Line(
@@ -116,6 +157,11 @@ def compose(viewer: Actor, org: Organization, period: Period) -> list[Section]:
                     "start": counted.start.isoformat(),
                     "end": counted.end.isoformat(),
                 },
+                reported=(
+                    None
+                    if reported is None
+                    else {"value": str(reported), "text": figures.format_figure(metric, reported)}
+                ),
             )
         )
     order = [name for name in settings.TAIZHANG_MODULES if name in sections]
@@ -127,7 +173,7 @@ def _clauses(section: Section) -> list[tuple[str, str, Line]]:
     something behind it."""
     result = []
     for line in section.lines:
-        if line.is_zero:
+        if not line.printed:
             continue
         before, _sep, after = line.sentence.partition("{value}")
         result.append((before, after, line))
@@ -143,7 +189,7 @@ def paragraph_text(section: Section) -> str:
     if not section.has_data:
         return _nothing(section)
     comma, stop = _separator()
-    return comma.join(f"{b}{line.text}{a}" for b, a, line in _clauses(section)) + stop
+    return comma.join(f"{b}{line.shown}{line.note}{a}" for b, a, line in _clauses(section)) + stop
 
 
 def paragraph(section: Section, link: Any) -> SafeString:
@@ -154,7 +200,18 @@ def paragraph(section: Section, link: Any) -> SafeString:
         return format_html("{}", _nothing(section))
     comma, stop = _separator()
     parts = [
-        format_html('{}<a href="{}" class="fig">{}</a>{}', b, link(line), line.text, a)
+        format_html(
+            '{}<span class="fig reported" title="{}">{}{}</span>{}',
+            b,
+            _("Reported by the unit in a reporting task; no records behind it"),
+            line.shown,
+            line.note,
+            a,
+        )
+        if line.reported_only
+        else format_html(
+            '{}<a href="{}" class="fig">{}</a>{}{}', b, link(line), line.text, line.note, a
+        )
         for b, a, line in _clauses(section)
     ]
     return mark_safe(comma.join(parts) + stop)  # noqa: S308 - parts are escaped
@@ -163,9 +220,10 @@ def paragraph(section: Section, link: Any) -> SafeString:
 def digest_of(lines: list[dict[str, Any]]) -> str:
     digest = hashlib.sha256()
     for line in lines:
-        digest.update(
-            f"{line['metric']}|{line['trace']['value']}|{line['trace']['digest']}\n".encode()
-        )
+        text = f"{line['metric']}|{line['trace']['value']}|{line['trace']['digest']}"
+        if line.get("reported"):
+            text += f"|reported:{line['reported']['value']}"
+        digest.update(f"{text}\n".encode())
     return digest.hexdigest()
 
 
@@ -193,6 +251,7 @@ def sections_of(briefing: Briefing) -> list[Section]:
                 sentence=entry["sentence"],
                 text=entry["text"],
                 trace=entry["trace"],
+                reported=entry.get("reported"),
             )
         )
     return list(sections.values())
@@ -242,6 +301,8 @@ def briefing_check(briefing: Briefing) -> list[Check]:
             dt.date.fromisoformat(entry["trace"]["end"]),
         )
         fresh = figures.trace(author, metric, org, counted)
+        reasons = [figures.describe_change(entry["trace"], fresh)]
+        reasons.append(_reported_change(entry, metric, org, period_of(briefing)))
         result.append(
             Check(
                 metric=metric.name,
@@ -250,7 +311,21 @@ def briefing_check(briefing: Briefing) -> list[Check]:
                 new_text=figures.format_figure(metric, fresh.value),
                 old_rows=entry["trace"]["rows"],
                 new_rows=fresh.rows,
-                reason=figures.describe_change(entry["trace"], fresh),
+                reason="; ".join(reason for reason in reasons if reason),
             )
         )
     return result
+
+
+def _reported_change(
+    entry: dict[str, Any], metric: Metric, org: Organization, period: Period
+) -> str:
+    """Why the unit's reported figure no longer reads as printed ("" when it does)."""
+    printed = (entry.get("reported") or {}).get("value")
+    now = figures.reported(metric, org, period)
+    if (None if printed is None else Decimal(printed)) == now:
+        return ""
+    return _("the unit's reported figure is now %(now)s (printed: %(printed)s)") % {
+        "now": "—" if now is None else figures.format_figure(metric, now),
+        "printed": (entry.get("reported") or {}).get("text", "—"),
+    }

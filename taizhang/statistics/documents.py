@@ -99,7 +99,12 @@ def briefing_docx(briefing: Briefing) -> bytes:
         values = [
             str(number),
             entry["label"],
-            entry["text"],
+            entry["text"]
+            + (
+                "\n" + _("Reported by the unit: %(figure)s") % {"figure": entry["reported"]["text"]}
+                if entry.get("reported")
+                else ""
+            ),
             entry["definition"] or "—",
             str(entry["trace"]["rows"]),
             entry["trace"]["digest"][:10],

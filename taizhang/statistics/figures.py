@@ -19,7 +19,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor
-from taizhang.core.registry import METRICS, Metric
+from taizhang.core.registry import METRICS, REPORTED_SOURCES, Metric
 from taizhang.organizations.models import Organization, subtree_bounds
 from taizhang.organizations.scope import Scope, scope_for
 from taizhang.statistics.periods import Period
@@ -131,6 +131,21 @@ def format_figure(metric: Metric, value: Decimal) -> str:
     if metric.money:
         return format_yuan(value)
     return approximate(value, str(metric.unit))
+
+
+def reported(metric: Metric, org: Organization, period: Period) -> Decimal | None:
+    """What ``org`` itself reported for the metric over exactly ``period`` (填报任务: an
+    accepted answer confirming this ledger figure), or None when it reported nothing.
+
+    The sources are registered by other modules (``core.registry.REPORTED_SOURCES``);
+    statistics imports none of them. Callers ask only for an organization the viewer's
+    statistics scope holds (as for a stored monthly figure): the reported figure is the
+    unit's own total, never rows."""
+    for source in REPORTED_SOURCES:
+        value = source(metric.name, org, period.start, period.end)
+        if value is not None:
+            return plain(value)
+    return None
 
 
 @dataclass

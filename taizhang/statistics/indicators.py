@@ -30,12 +30,21 @@ class Standing:
     ranked: bool = False
     reason: str = ""  # why not ranked: no_value, too_few_cases, no_target, zero_target
     entry: IndicatorEntry | None = None  # the manual actual, with its evidence file
+    # What the unit itself reported for the indicator's metric (填报任务), if it did.
+    reported: Decimal | None = None
 
     @property
     def completion(self) -> Decimal | None:
         if self.target is None or self.target == 0 or self.actual is None:
             return None
         return (self.actual / self.target * 100).quantize(Decimal("0.1"))
+
+    @property
+    def reported_difference(self) -> Decimal | None:
+        """The unit's reported figure less the records' figure, when both exist."""
+        if self.reported is None or self.actual is None:
+            return None
+        return self.reported - self.actual
 
 
 def rank(standings: list[Standing], *, direction: str, min_cases: int) -> list[Standing]:

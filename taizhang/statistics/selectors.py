@@ -457,7 +457,15 @@ def ranking(
             value, cases = figures.aggregate(
                 metric, figures.metric_rows(viewer, metric, child, counted)
             )
-            standings.append(Standing(child, targets.get(child.pk), value, cases))
+            standings.append(
+                Standing(
+                    child,
+                    targets.get(child.pk),
+                    value,
+                    cases,
+                    reported=figures.reported(metric, child, period),
+                )
+            )
     else:
         entries = {
             e.org_id: e

@@ -229,6 +229,7 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
             "sentence": line.sentence,
             "text": line.text,
             "trace": line.trace,
+            "reported": line.reported,
         }
         for section in briefings.compose(acting_user, org, period)
         for line in section.lines

@@ -522,6 +522,8 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             "period": period,
             "rows": rows,
             "can_manage": can_manage,
+            # Shown when a unit reported this metric for the period (填报任务).
+            "reported_column": any(s.reported is not None for s in standings),
             "can_edit": set_targets,
             "target_form": TargetForm(),
             "actual_form": ActualForm() if indicator.source == "manual" else None,
