@@ -149,7 +149,7 @@ class NoticeReceipt(models.Model):
     org = models.ForeignKey(
         "organizations.Organization", on_delete=models.PROTECT, related_name="+"
     )
-    read_at = models.DateTimeField(_("read at"), default=timezone.now)
+    read_at = models.DateTimeField(pgettext_lazy("notice", "read at"), default=timezone.now)
     acked_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
