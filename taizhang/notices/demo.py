@@ -102,7 +102,7 @@ def load(ctx: Any) -> None:
         chosen_units=streets,
         acting_user=district_user,
     )
-    services.notice_publish(notice=duty, acting_user=district_user, when=at(10))
+    duty = services.notice_publish(notice=duty, acting_user=district_user, when=at(10))
     for street in streets[1:3]:
         if readers.get(street.pk):
             services.notice_read(notice=duty, viewer=readers[street.pk], when=at(9))
@@ -119,7 +119,7 @@ def load(ctx: Any) -> None:
         attachments=[_pdf("述职评议考核工作安排表.pdf")],
         acting_user=district_user,
     )
-    services.notice_publish(notice=assessment, acting_user=district_user, when=at(4))
+    assessment = services.notice_publish(notice=assessment, acting_user=district_user, when=at(4))
     # Street A and the third street acknowledged; street B and the fourth only read it.
     for street, ack in ((streets[0], True), (streets[1], False)) + tuple(
         (s, i == 0) for i, s in enumerate(streets[2:4])
@@ -143,7 +143,7 @@ def load(ctx: Any) -> None:
         ack_deadline=today - dt.timedelta(days=1),
         acting_user=street_a_user,
     )
-    services.notice_publish(notice=fire, acting_user=street_a_user, when=at(3))
+    fire = services.notice_publish(notice=fire, acting_user=street_a_user, when=at(3))
     community_user = ctx.users.get("community")
     if community_user is not None:
         services.notice_acknowledge(notice=fire, acting_user=community_user, when=at(2))
