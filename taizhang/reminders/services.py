@@ -478,7 +478,7 @@ def reminders_for_user(
     total = sum(n for _label, n in counts)
     if total:
         unread = Message.objects.filter(recipient=user, read_at__isnull=True).count()
-        lines = [f"{label}: {n}" for label, n in counts]
+        lines = [_("%(label)s: %(count)s") % {"label": label, "count": n} for label, n in counts]
         if overdue:
             lines.append(_("Past their deadline: %(count)s") % {"count": overdue})
         lines.append(_("Unread messages: %(count)s") % {"count": unread})
