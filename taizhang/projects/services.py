@@ -92,7 +92,12 @@ def _late_entry(on: dt.date, reason: str, **extra: Any) -> dict[str, Any]:
     if not reason:
         return {}
     return {
-        "late_entry": {"occurred_on": on, "reason": reason, "entered_at": timezone.now(), **extra}
+        "late_entry": {
+            "occurred_on": on,
+            "reason": reason,
+            "entered_at": timezone.localtime(),
+            **extra,
+        }
     }
 
 
