@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
@@ -35,7 +36,13 @@ def this_month() -> tuple[dt.date, dt.date]:
 
 
 class DateInput(forms.DateInput):
+    """An ``<input type="date">``: its value must be ISO (YYYY-MM-DD), never the
+    locale's date format, which the browser would show as an empty field."""
+
     input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 class TaskForm(forms.Form):
@@ -48,7 +55,7 @@ class TaskForm(forms.Form):
     )
     period_start = forms.DateField(label=_("Period from"), widget=DateInput)
     period_end = forms.DateField(label=_("Period to"), widget=DateInput)
-    deadline = forms.DateField(label=_("Deadline"), widget=DateInput)
+    deadline = forms.DateField(label=pgettext_lazy("reporting", "Deadline"), widget=DateInput)
 
     def __init__(self, *args: Any, viewer: Actor, task: ReportingTask | None = None, **kwargs: Any):
         if task is not None and "initial" not in kwargs:

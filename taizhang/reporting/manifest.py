@@ -63,14 +63,8 @@ register_rule(
         _("Sent when the issuing unit urges a unit that has not reported yet."),
     )
 )
-register_rule(
-    Rule(
-        "reporting.due",
-        _("A reporting task is nearly due"),
-        _("Before the deadline, to units that have not reported yet."),
-        days_before=2,
-    )
-)
+# No "nearly due" rule of our own: the reminders module's daily run sends
+# ``todo.due_soon`` for each open assignment from the to-do kind's ``due`` (the deadline).
 
 
 def _assignment_title(assignment: Any) -> str:

@@ -8,6 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.organizations.models import Organization
 
@@ -34,7 +35,7 @@ SUMMED_KINDS = (FieldKind.NUMBER, FieldKind.MONEY)
 class AssignmentState(models.TextChoices):
     PENDING = "pending", _("Not reported")
     SUBMITTED = "submitted", _("Reported")
-    SENT_BACK = "sent_back", _("Sent back")
+    SENT_BACK = "sent_back", pgettext_lazy("reporting", "Sent back")
     ACCEPTED = "accepted", _("Accepted")
 
 
@@ -50,7 +51,7 @@ class ReportingTask(models.Model):
     instructions = models.TextField(_("Instructions"), blank=True)
     period_start = models.DateField(_("Period from"))
     period_end = models.DateField(_("Period to"))
-    deadline = models.DateField(_("Deadline"))
+    deadline = models.DateField(pgettext_lazy("reporting", "Deadline"))
     state = models.CharField(
         _("State"), max_length=10, choices=TaskState.choices, default=TaskState.DRAFT
     )
@@ -92,7 +93,9 @@ class TaskField(models.Model):
     kind = models.CharField(_("Kind"), max_length=12, choices=FieldKind.choices)
     choices = models.JSONField(_("Choices"), default=list, blank=True)
     required = models.BooleanField(_("Required"), default=True)
-    unit_label = models.CharField(_("Unit"), max_length=20, blank=True)
+    unit_label = models.CharField(
+        pgettext_lazy("unit of measure", "Unit"), max_length=20, blank=True
+    )
     # The name of a registered statistics metric: the field is a ledger figure to confirm.
     metric = models.CharField(_("Ledger figure"), max_length=100, blank=True)
     # On a relayed task: the parent task's field this one copies (the roll-up follows it).

@@ -302,8 +302,8 @@ class Board:
 
 
 def board(task: ReportingTask) -> Board:
-    """One row per receiving unit, the counts by state (and late), and the accepted
-    totals per number/money field. Four queries, whatever the number of units."""
+    """One row per receiving unit, the counts (reported / not reported, by state, late)
+    and the accepted totals per number/money field. Four queries, whatever the number of units."""
     today = timezone.localdate()
     assignments = list(task.assignments.select_related("org").order_by("org__path", "pk"))
     for a in assignments:
@@ -317,9 +317,13 @@ def board(task: ReportingTask) -> Board:
     counts = dict.fromkeys(AssignmentState.values, 0)
     counts["late"] = 0
     counts["total"] = len(assignments)
+    # 已报 / 未报: every unit is one or the other (a sent-back report is not reported).
+    counts["done"] = 0
+    counts["open"] = 0
     rows = []
     for a in assignments:
         counts[a.state] += 1
+        counts["done" if a.state in DONE_STATES else "open"] += 1
         late = a.is_late(today)
         counts["late"] += late
         urged = a.last_urged_at is not None and timezone.localdate(a.last_urged_at) == today

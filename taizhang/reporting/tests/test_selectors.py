@@ -128,3 +128,19 @@ def test_reported_value_is_the_accepted_answer(tree, personas, sent):
     assert reported_value(METRIC, tree.street_b, *PERIOD) is None
     assert reported_value(METRIC, tree.street_a, PERIOD[0], dt.date(2026, 11, 29)) is None
     assert reported_value in REPORTED_SOURCES
+
+
+def test_board_counts_each_unit_once_as_reported_or_not(tree, personas, sent):
+    """已报 (submitted or accepted) and 未报 (pending or sent back) add up to the units;
+    a sent-back report is not reported, and an accepted one still is."""
+    task = send_task(tree.district, [tree.street_a, tree.street_b], acting_user=personas.district)
+    a = answer_and_submit(task, tree.street_a, "1", "2", acting_user=personas.street_a)
+    counts = board(task).counts
+    assert (counts["done"], counts["open"]) == (1, 1)
+    services.assignment_send_back(assignment=a, reason="请核对", acting_user=personas.district)
+    counts = board(task).counts
+    assert (counts["done"], counts["open"], counts["sent_back"]) == (0, 2, 1)
+    a = answer_and_submit(task, tree.street_a, "1", "2", acting_user=personas.street_a)
+    services.assignment_accept(assignment=a, acting_user=personas.district)
+    counts = board(task).counts
+    assert (counts["done"], counts["open"], counts["accepted"]) == (1, 1, 1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from taizhang.reporting.models import AssignmentState, ReportingTask, TaskState
@@ -28,6 +30,9 @@ def test_the_builder_creates_a_draft_with_a_ledger_figure(client, tree, personas
     client.force_login(personas.district)
     page = client.get(reverse("reporting:create"))
     assert page.status_code == 200 and METRIC.encode() in page.content
+    # Date inputs carry ISO values, or the browser shows them empty.
+    start = timezone.localdate().replace(day=1)
+    assert f'name="period_start" value="{start:%Y-%m-%d}"'.encode() in page.content
     row = client.get(reverse("reporting:field_row"))
     assert b"field-" in row.content
     response = client.post(
@@ -164,6 +169,22 @@ def test_exports(client, tree, personas, sent):
         text = [[c for c in row if c is not None] for row in sheet.iter_rows(values_only=True)]
         units = [row for row in text if any(str(c).startswith(("A 组织", "B 组织")) for c in row)]
         assert len(units) == 2, text
+
+
+def test_exports_mark_late_units_in_the_page_language(client, tree, personas, sent):
+    """A unit not reported after the deadline is 未填报（逾期） in both files."""
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    task = send_task(
+        tree.district, [tree.street_a], deadline=yesterday, acting_user=personas.district
+    )
+    client.force_login(personas.district)
+    for name in ("export_board", "export_answers"):
+        response = client.get(
+            reverse(f"reporting:{name}") + f"?task={task.pk}", HTTP_ACCEPT_LANGUAGE="zh-CN"
+        )
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
+        assert "未填报（逾期）" in cells, cells
 
 
 def test_relay_page(client, tree, personas, sent):
