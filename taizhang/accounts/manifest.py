@@ -9,6 +9,7 @@ from taizhang.accounts.permissions import GRANT
 from taizhang.core.registry import (
     TodoKind,
     grant_to_roles,
+    register_audit_review,
     register_nav,
     register_permission,
     register_policy,
@@ -58,3 +59,8 @@ register_todo(
         order=90,
     )
 )
+
+# What the audit administrator reads (core.audit_review).
+register_audit_review("grant.*", _("Grants"))
+register_audit_review("user.*", _("User accounts"))
+register_audit_review("token.*", _("API tokens"))

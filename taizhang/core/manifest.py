@@ -1,5 +1,7 @@
 """The core roles. Modules add their permissions to these roles in their manifests."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
@@ -34,3 +36,38 @@ from taizhang.core.exports import EXPORT_JOB, _export_job  # noqa: E402
 from taizhang.core.jobs import register_job_handler  # noqa: E402
 
 register_job_handler(EXPORT_JOB, _export_job)
+
+# The audit administrator's review (三员分立): what the other administrators did, personal
+# data revealed, data exported, and every refused action (``core/audit_review.py``).
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from taizhang.core.audit_review import events_to_review  # noqa: E402
+from taizhang.core.registry import TodoKind, register_audit_review, register_todo  # noqa: E402
+
+register_audit_review("*.reveal", _("Personal data revealed"))
+register_audit_review("*.export", _("Exports"))
+register_audit_review("workday_override.*", _("Holiday calendar"))
+
+
+def _event_title(event: Any) -> str:
+    when = timezone.localtime(event.occurred_at)
+    who = event.actor_name or _("System")
+    return f"{when:%m-%d %H:%M} {who} {event.action} {event.object_repr}".strip()
+
+
+register_todo(
+    TodoKind(
+        name="core.audit_to_review",
+        label=_("Audit events to review"),
+        permission="audit.view",
+        items=events_to_review,
+        title=_event_title,
+        url=lambda event: reverse("core:audit_list") + "?review=1",
+        why=_(
+            "Administrators' actions, personal data revealed, exports and refused actions "
+            "since your last review: read them, then mark them as read."
+        ),
+        order=95,
+    )
+)

@@ -85,6 +85,28 @@ class AuditHead(models.Model):
         return f"audit head #{self.last_event_id}"
 
 
+class AuditReview(models.Model):
+    """The audit administrator's mark (三员分立): the events to review up to ``up_to``
+    have been read. Each mark is a new row, so the history of reviews stays."""
+
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    up_to = models.BigIntegerField(_("reviewed up to event"))
+    reviewed_at = models.DateTimeField(_("reviewed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit review")
+        verbose_name_plural = _("audit reviews")
+        indexes = [models.Index(fields=["reviewer", "-up_to"])]
+
+    def __str__(self) -> str:
+        return f"#{self.up_to}"
+
+
 class Accountable(models.Model):
     """Who answers for a ledger item (项目挂钩责任制 / 挂账销号): a lead unit with co-units,
     the linked leader (挂钩领导) and the responsible person. Related names follow the

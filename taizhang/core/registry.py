@@ -221,3 +221,16 @@ def register_reported_source(fn: Callable[..., Any]) -> Callable[..., Any]:
     if fn not in REPORTED_SOURCES:
         REPORTED_SOURCES.append(fn)
     return fn
+
+
+# Audit review (三员分立): the actions the audit administrator is asked to read, as
+# patterns on the action name ("grant.*" for a prefix, "*.reveal" for a suffix), each
+# registered by the module that writes them. Refused and failed actions are always on
+# the list (``core.audit_review``).
+AUDIT_REVIEW: dict[str, Label] = {}
+
+
+def register_audit_review(pattern: str, label: Label) -> None:
+    if not (pattern.endswith(".*") or pattern.startswith("*.")):
+        raise ValueError(f"Audit review pattern {pattern!r} must be 'prefix.*' or '*.suffix'")
+    AUDIT_REVIEW[pattern] = label

@@ -5,6 +5,7 @@ from taizhang.core import health, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_list, name="audit_list"),
+    path("audit/review/", views.audit_review, name="audit_review"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/<int:pk>/delete/", views.calendar_override_delete, name="calendar_delete"),
     path("setlang/", views.set_language, name="set_language"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,6 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from taizhang.core.access import AUTHENTICATED, login_required, public, requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.audit_review import audit_review_mark, events_to_review, reviewed_up_to
 from taizhang.core.calendar import published_years, special_days
 from taizhang.core.calendar_forms import WorkdayOverrideForm
 from taizhang.core.calendar_services import (
@@ -44,13 +46,44 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The audit trail, newest first. Only the audit administrator holds ``audit.view``."""
-    events = AuditEvent.objects.select_related("actor").order_by("-id")
+    """The audit trail, newest first. Only the audit administrator holds ``audit.view``.
+    ``?review=1`` shows the events she has still to read (``core.audit_review``)."""
+    viewer = viewer_of(request)
+    to_review = events_to_review(viewer)
+    review = request.GET.get("review") == "1"
+    events = (to_review if review else AuditEvent.objects.all()).order_by("-id")
     action = request.GET.get("action", "").strip()
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_list.html", {"page": page, "action": action})
+    pending = to_review.count()
+    context = {
+        "page": page,
+        "action": action,
+        "review": review,
+        "pending": pending,
+        # The mark covers what is listed now; events written after the page was shown
+        # stay on the list.
+        "review_up_to": to_review.order_by("-pk").values_list("pk", flat=True).first(),
+        "reviewed_up_to": reviewed_up_to(viewer),
+    }
+    return render(request, "core/audit_list.html", context)
+
+
+@requires("audit.view")
+@require_POST
+def audit_review(request: HttpRequest) -> HttpResponse:
+    """Mark the events to review as read, up to the newest one the page listed."""
+    up_to = int_or_none(request.POST.get("up_to"))
+    try:
+        if up_to is None:
+            raise ValidationError(_("There is no such audit event."))
+        audit_review_mark(acting_user=viewer_of(request), up_to=up_to)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Marked as read up to event #%(id)s.") % {"id": up_to})
+    return redirect(f"{reverse('core:audit_list')}?review=1")
 
 
 set_language = public(django_set_language)

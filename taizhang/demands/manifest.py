@@ -12,6 +12,7 @@ from taizhang.core.registry import (
     Metric,
     TodoKind,
     grant_to_roles,
+    register_audit_review,
     register_metric,
     register_nav,
     register_permission,
@@ -251,3 +252,7 @@ register_rule(
         description=_("Sent to the handling unit's staff who record and answer demands."),
     )
 )
+
+# What the audit administrator reads (core.audit_review).
+register_audit_review("demand_category.*", _("Demand categories"))
+register_audit_review("routing_rule.*", _("Routing rules"))

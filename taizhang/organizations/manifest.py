@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
     grant_to_roles,
+    register_audit_review,
     register_nav,
     register_permission,
     register_policy,
@@ -37,3 +38,7 @@ from taizhang.organizations.imports import IMPORTER  # noqa: E402
 
 register_export(EXPORT)
 register_importer(IMPORTER)
+
+# What the audit administrator reads (core.audit_review).
+register_audit_review("organization.*", _("The organization tree"))
+register_audit_review("grouping.*", _("Groupings"))

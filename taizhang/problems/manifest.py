@@ -14,6 +14,7 @@ from taizhang.core.registry import (
     Metric,
     TodoKind,
     grant_to_roles,
+    register_audit_review,
     register_metric,
     register_nav,
     register_permission,
@@ -227,3 +228,6 @@ register_rule(
         description=_("Sent to the responsible person and whoever submitted the evidence."),
     )
 )
+
+# What the audit administrator reads (core.audit_review).
+register_audit_review("problem_kind.*", _("Problem kinds"))

@@ -12,6 +12,7 @@ from taizhang.core.jobs import register_job_handler
 from taizhang.core.notify import Rule, register_rule, register_sender
 from taizhang.core.registry import (
     grant_to_roles,
+    register_audit_review,
     register_nav,
     register_permission,
     register_policy,
@@ -54,3 +55,8 @@ def _daily(job: Any, progress: Any) -> dict[str, Any]:
 
 
 register_job_handler("reminders.daily", _daily)
+
+# What the audit administrator reads (core.audit_review).
+register_audit_review("reminder_rule.*", _("Reminder rules"))
+register_audit_review("webhook_endpoint.*", _("Chat-tool robots"))
+register_audit_review("delivery.*", _("Robot deliveries"))
