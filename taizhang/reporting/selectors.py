@@ -289,6 +289,9 @@ class BoardRow:
     assignment: Assignment
     late: bool
     urged_today: bool
+    # The unit relayed the task below: how many units it went to, how many accepted.
+    relayed_total: int = 0
+    relayed_accepted: int = 0
 
 
 @dataclass
@@ -302,8 +305,9 @@ class Board:
 
 
 def board(task: ReportingTask) -> Board:
-    """One row per receiving unit, the counts (reported / not reported, by state, late)
-    and the accepted totals per number/money field. Four queries, whatever the number of units."""
+    """One row per receiving unit (with how far the units below are when it relayed
+    the task), the counts (reported / not reported, by state, late) and the accepted
+    totals per number/money field. Four queries, whatever the number of units."""
     today = timezone.localdate()
     assignments = list(task.assignments.select_related("org").order_by("org__path", "pk"))
     for a in assignments:
@@ -314,6 +318,13 @@ def board(task: ReportingTask) -> Board:
         "assignment_id", "field_id", "value"
     ):
         answers[(assignment_id, field_id)] = value
+    relayed = {
+        row["task__parent_assignment"]: row
+        for row in Assignment.objects.filter(task__parent_assignment__task=task)
+        .values("task__parent_assignment")
+        .annotate(total=Count("pk"), accepted=Count("pk", filter=Q(state=AssignmentState.ACCEPTED)))
+        .order_by()
+    }
     counts = dict.fromkeys(AssignmentState.values, 0)
     counts["late"] = 0
     counts["total"] = len(assignments)
@@ -327,7 +338,16 @@ def board(task: ReportingTask) -> Board:
         late = a.is_late(today)
         counts["late"] += late
         urged = a.last_urged_at is not None and timezone.localdate(a.last_urged_at) == today
-        rows.append(BoardRow(assignment=a, late=late, urged_today=urged))
+        below = relayed.get(a.pk, {})
+        rows.append(
+            BoardRow(
+                assignment=a,
+                late=late,
+                urged_today=urged,
+                relayed_total=below.get("total", 0),
+                relayed_accepted=below.get("accepted", 0),
+            )
+        )
     accepted = {a.pk for a in assignments if a.state == AssignmentState.ACCEPTED}
     totals = []
     for f in fields:

@@ -70,6 +70,8 @@ def _check_task(
         errors["title"] = [_("Give the task a title.")]
     if period_end < period_start:
         errors["period_end"] = [_("The period ends before it starts.")]
+    if deadline < period_start:
+        errors["deadline"] = [_("The deadline is before the period starts.")]
     if not fields:
         errors["fields"] = [_("Add at least one field to fill in.")]
     if len(fields) > MAX_FIELDS:

@@ -15,6 +15,7 @@ from taizhang.reporting.models import AssignmentState, FieldKind, TaskState
 from taizhang.reporting.selectors import board, fill_rows
 from taizhang.reporting.services import FieldIn
 from taizhang.reporting.tests.factories import (
+    PERIOD,
     answer_and_submit,
     assignment_of,
     fields_of,
@@ -220,8 +221,12 @@ def test_review_and_fill_scope(tree, personas, sent):
 
 
 def test_send_and_relay_rules(tree, personas, sent):
-    """A task goes only to units below its issuer, once; a relay keeps within the
-    parent's deadline; a draft is changed, a sent task is not."""
+    """A task is due no earlier than its period starts and goes only to units below
+    its issuer, once; a relay keeps within the parent's deadline; a draft is changed, a
+    sent task is not."""
+    with pytest.raises(ValidationError) as refused:
+        make_task(tree.street_a, deadline=PERIOD[0] - dt.timedelta(days=1))
+    assert "deadline" in refused.value.message_dict
     task = make_task(tree.street_a, acting_user=personas.street_a)
     with pytest.raises(ValidationError):
         services.task_send(task=task, orgs=[tree.street_b], acting_user=personas.street_a)
