@@ -138,6 +138,9 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     page.click("text=本单位向上级的填报")
     relayed = page.locator("main").inner_text()
     assert "1 个中已采纳 0 个" in relayed and "尚未填报： B1" in relayed
+    # The community has it to fill in; it never answers.
+    _as(page, url, "community_b")
+    assert f"{TITLE} · B1" in _todo_panel(page).inner_text()
 
     # --- the deadline passes; the district reads the board and urges B ---------------
     ReportingTask.objects.update(deadline=today - dt.timedelta(days=1))
@@ -160,6 +163,7 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     row_a, row_b = page.locator("tr[data-unit=A]"), page.locator("tr[data-unit=B]")
     assert "已填报" in row_a.inner_text() and "逾期" not in row_a.inner_text()
     assert "未填报" in row_b.inner_text() and "逾期" in row_b.inner_text()
+    assert row_b.locator("[data-relayed]").inner_text() == "已转发下级：1 个中已采纳 0 个"
     row_b.locator("button:has-text('催报')").click()
     page.locator(".messages", has_text="已向 1 个单位催报").wait_for()
     assert "今日已催报" in page.locator("tr[data-unit=B]").inner_text()
