@@ -83,10 +83,17 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     ledger.locator("input[name$=-unit]").fill("场")
     number.locator("input[name$=-label]").fill("参加党员人次")
     number.locator("input[name$=-unit]").fill("人次")
+    page.click("button:has-text('添加字段')")  # htmx appends a row
+    rows.nth(2).wait_for()
+    note = rows.nth(2)
+    note.locator("input[name$=-label]").fill("本月工作亮点")
+    note.locator("select[name$=-kind]").select_option(label="文本")
+    note.locator("input[name$=-required]").uncheck()
     page.click("button:has-text('保存草稿')")
     page.locator(".messages", has_text="任务已存为草稿").wait_for()
     fields = page.locator("main table.data tbody").inner_text()
     assert "集中学习\t待确认的台账数据\t场" in fields and "参加党员人次\t数字\t人次" in fields
+    assert "本月工作亮点\t文本\t—\t否" in fields
     assert f"截止日期 {deadline:%Y-%m-%d}" in page.locator("main").inner_text()
     assert page.is_checked(".rp-orgs input[type=checkbox] >> nth=0")
     assert page.locator(".rp-orgs input[type=checkbox]:checked").count() == 2
@@ -113,6 +120,7 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     assert first.locator("[data-difference]").count() == 0
     page.fill("#id_f1", "3")
     page.fill("#id_f2", "46")
+    page.fill("#id_f3", "开展“三会一课”专题学习")
     page.click("button:has-text('存为草稿')")
     page.locator(".messages", has_text="已存为草稿").wait_for()
     first = page.locator("table.rp-fill tbody tr").nth(0)
@@ -226,7 +234,7 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     with page.expect_download() as download:
         page.click("text=导出填报数据")
     answers = _sheet(download)
-    assert ["A 组织", "已采纳", 2, 46] in answers
+    assert ["A 组织", "已采纳", 2, 46, "开展“三会一课”专题学习"] in answers
     assert ["B 组织", "未填报（逾期）"] in answers
     assert ["合计", 2, 46] in answers
 
