@@ -11,8 +11,11 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from taizhang.accounts.models import User
 from taizhang.core.audit import audit_verify
+from taizhang.core.audit_review import events_to_review
 from taizhang.statistics.rollups import check
+from taizhang.workbench.selectors import todo_groups
 
 
 @pytest.mark.django_db
@@ -25,6 +28,16 @@ def test_demo_loads_and_its_figures_and_audit_trail_hold() -> None:
     assert check() == []
     verified = audit_verify()
     assert verified.ok and verified.checked > 1000
+    # Each working persona's first screen says what to do today.
+    for login in ("district", "street_a", "street_b", "community", "leader", "judge1", "auditor"):
+        groups = todo_groups(viewer=User.objects.get(username=login))
+        assert groups and all(group.count > 0 for group in groups), login
+    # The auditor has read the setup; two reveals of personal data since are on her list.
+    auditor = User.objects.get(username="auditor")
+    assert [(e.action, e.outcome) for e in events_to_review(auditor)] == [
+        ("person.reveal", "success"),
+        ("person.reveal", "denied"),
+    ]
     # A second run refuses to load over existing data.
     again = StringIO()
     call_command("load_demo", "--if-empty", stdout=again)

@@ -7,8 +7,11 @@ from typing import Any
 from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
 from taizhang.core.actors import SYSTEM
+from taizhang.core.audit_review import audit_review_mark
 from taizhang.core.demo import DEMO_PASSWORD
+from taizhang.core.models import AuditEvent
 from taizhang.people.models import Person
+from taizhang.people.services import person_reveal
 
 
 def _user(ctx: Any, username: str, description: str, person: Any = None) -> Any:
@@ -99,3 +102,19 @@ def load(ctx: Any) -> None:
             organization=district,
             acting_user=SYSTEM,
         )
+    ctx.finishers.append(_auditor_read_the_setup)
+
+
+def _auditor_read_the_setup(ctx: Any) -> None:
+    """The auditor has read everything the setup wrote; since then the district clerk
+    revealed a member's mobile number and street A's clerk was refused one outside her
+    street: the two events on the auditor's list today."""
+    auditor = ctx.users["auditor"]
+    last = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
+    if last is None:
+        return
+    audit_review_mark(acting_user=auditor, up_to=last)
+    street_b_member = Person.objects.filter(organization__in=ctx.subdistricts[1:2]).first()
+    if street_b_member is not None:
+        person_reveal(person=street_b_member, acting_user=ctx.users["district"])
+        person_reveal(person=street_b_member, acting_user=ctx.users["street_a"])

@@ -37,6 +37,23 @@ def review_q() -> Q:
     return q
 
 
+def kind_of(event: AuditEvent) -> str:
+    """What the event is, in the words its module registered ("Grants"), with the
+    refusal or failure said; the raw action when no pattern matches."""
+    label = next(
+        (
+            str(label)
+            for pattern, label in AUDIT_REVIEW.items()
+            if (pattern.endswith(".*") and event.action.startswith(pattern[:-1]))
+            or (pattern.startswith("*.") and event.action.endswith(pattern[1:]))
+        ),
+        event.action,
+    )
+    if event.outcome != AuditOutcome.SUCCESS:
+        return _("%(kind)s (%(outcome)s)") % {"kind": label, "outcome": event.get_outcome_display()}
+    return label
+
+
 def reviewed_up_to(viewer: Actor) -> int:
     """The last event ``viewer`` marked as read (0 before her first review)."""
     pk = getattr(viewer, "pk", None)

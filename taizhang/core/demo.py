@@ -35,6 +35,9 @@ class DemoContext:
     persons: list[Any] = field(default_factory=list)
     users: dict[str, Any] = field(default_factory=dict)  # demo login → user
     logins: list[tuple[str, str]] = field(default_factory=list)  # (username, description)
+    # Steps a module needs after every module loaded (e.g. "the auditor has read the
+    # setup"), run in the order added.
+    finishers: list[Any] = field(default_factory=list)
 
 
 def working_moment(day: dt.date, rng: random.Random) -> dt.datetime:
@@ -60,4 +63,6 @@ def load_demo(seed: int = 2026) -> DemoContext:
     ctx = DemoContext(rng=random.Random(seed))
     for module in demo_modules():
         module.load(ctx)
+    for finish in ctx.finishers:
+        finish(ctx)
     return ctx

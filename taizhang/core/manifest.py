@@ -42,7 +42,7 @@ register_job_handler(EXPORT_JOB, _export_job)
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from taizhang.core.audit_review import events_to_review  # noqa: E402
+from taizhang.core.audit_review import events_to_review, kind_of  # noqa: E402
 from taizhang.core.registry import TodoKind, register_audit_review, register_todo  # noqa: E402
 
 register_audit_review("*.reveal", _("Personal data revealed"))
@@ -53,7 +53,7 @@ register_audit_review("workday_override.*", _("Holiday calendar"))
 def _event_title(event: Any) -> str:
     when = timezone.localtime(event.occurred_at)
     who = event.actor_name or _("System")
-    return f"{when:%m-%d %H:%M} {who} {event.action} {event.object_repr}".strip()
+    return f"{when:%m-%d %H:%M} {who} {kind_of(event)} {event.object_repr}".strip()
 
 
 register_todo(

@@ -106,7 +106,9 @@ def test_the_auditors_workbench_lists_them(tree, personas):
     group = groups["core.audit_to_review"]
     assert group.count == len(_actions(personas.auditor))
     assert group.items[-1].url == "/audit/?review=1" or group.items[0].url == "/audit/?review=1"
-    assert "core.audit_to_review" not in {g.kind.name for g in todo_groups(viewer=personas.district)}
+    assert "core.audit_to_review" not in {
+        g.kind.name for g in todo_groups(viewer=personas.district)
+    }
 
 
 def test_the_review_page_lists_and_marks(client, tree, personas):
@@ -130,3 +132,17 @@ def test_the_review_page_lists_and_marks(client, tree, personas):
     client.login(username="district", password=PASSWORD)
     assert client.get("/audit/?review=1").status_code == 403
     assert client.post("/audit/review/", {"up_to": up_to}).status_code == 403
+
+
+def test_an_event_is_named_in_its_modules_words(tree, personas):
+    from django.utils import translation
+
+    from taizhang.core.audit_review import kind_of
+
+    with translation.override("zh-hans"):
+        assert kind_of(_event(personas.district, "person.reveal")) == "查看个人信息明文"
+        refused = _event(personas.street_a, "grant.create", outcome=AuditOutcome.DENIED)
+        assert kind_of(refused) == "授权（拒绝）"
+        assert kind_of(_event(personas.street_a, "login.form", AuditOutcome.FAILURE)).startswith(
+            "login.form"
+        )
