@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -164,9 +165,9 @@ class OrgsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, org: Organization, **kwargs: Any):
+    def __init__(self, *args: Any, org: Organization, exclude: Iterable[int] = (), **kwargs: Any):
         super().__init__(*args, **kwargs)
-        units = below(org)
+        units = below(org).exclude(pk__in=list(exclude))
         field = self.fields["orgs"]
         field.queryset = units  # type: ignore[attr-defined]
         field.label_from_instance = lambda o: o.short_name or o.name  # type: ignore[attr-defined]

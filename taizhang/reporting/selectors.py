@@ -213,6 +213,15 @@ def relay_status(assignment: Assignment) -> Relayed:
     )
 
 
+def relayed_org_ids(assignment: Assignment) -> set[int]:
+    """The units ``assignment``'s task was already relayed to from it."""
+    return set(
+        Assignment.objects.filter(task__parent_assignment=assignment).values_list(
+            "org_id", flat=True
+        )
+    )
+
+
 def rollup(assignment: Assignment) -> dict[int, Decimal]:
     """Per field of ``assignment``'s task: the sum of the accepted answers of the
     child tasks relayed from it (numbers and money; text is not summed)."""

@@ -36,7 +36,7 @@ from taizhang.reporting.models import (
     TaskState,
 )
 from taizhang.reporting.permissions import ASSIGNMENT, FILL, ISSUE, TASK, may_relay
-from taizhang.reporting.selectors import plain, records_for
+from taizhang.reporting.selectors import plain, records_for, relayed_org_ids
 
 TASK_FIELDS = ("issuer", "title", "instructions", "period_start", "period_end", "deadline", "state")
 ASSIGNMENT_FIELDS = ("state", "review_reason", "times_sent_back")
@@ -344,7 +344,10 @@ def task_relay(
     acting_user: Actor,
 ) -> ReportingTask:
     """Relay a received task on to units below the receiver: a child task with the same
-    fields (each copying its source), its own deadline (not after the parent's), sent."""
+    fields (each copying its source), its own deadline (not after the parent's), sent.
+
+    A unit already relayed to from this assignment is refused: its accepted answers
+    would be rolled up twice. Relaying again reaches only units left out before."""
     require_actor(acting_user)
     if not is_system(acting_user) and not may_relay(acting_user, assignment):
         raise PermissionDenied
@@ -356,6 +359,17 @@ def task_relay(
             {
                 "deadline": [
                     _("The relayed deadline cannot be after %(d)s.") % {"d": parent.deadline}
+                ]
+            }
+        )
+    already = relayed_org_ids(assignment)
+    twice = [org for org in orgs if org.pk in already]
+    if twice:
+        raise ValidationError(
+            {
+                "orgs": [
+                    _("The task was already relayed to %(org)s.") % {"org": org.short_name}
+                    for org in twice
                 ]
             }
         )

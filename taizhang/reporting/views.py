@@ -24,6 +24,7 @@ from taizhang.reporting.forms import (
     ReasonForm,
     RelayForm,
     TaskForm,
+    below,
     builder_kinds,
     rows_of,
 )
@@ -37,6 +38,7 @@ from taizhang.reporting.selectors import (
     get_task_for_viewer,
     metric_choices,
     relay_status,
+    relayed_org_ids,
     review_rows,
     sees_issuer,
     tasks_issued,
@@ -290,7 +292,7 @@ def fill_view(request: HttpRequest, pk: int) -> HttpResponse:
             "relayed": relayed,
             "can_relay": editable
             and may_relay(viewer, assignment)
-            and bool(RelayForm(org=assignment.org).fields["orgs"].queryset.exists()),  # type: ignore[attr-defined]
+            and below(assignment.org).exclude(pk__in=relayed_org_ids(assignment)).exists(),
         },
     )
 
@@ -304,6 +306,7 @@ def relay_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = RelayForm(
         request.POST or None,
         org=assignment.org,
+        exclude=relayed_org_ids(assignment),
         initial=None if request.POST else {"deadline": assignment.task.deadline},
     )
     done = submit(

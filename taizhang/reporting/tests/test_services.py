@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from taizhang.core.models import AuditEvent
 from taizhang.reporting import services
-from taizhang.reporting.models import AssignmentState, FieldKind, TaskState
+from taizhang.reporting.models import AssignmentState, FieldKind, ReportingTask, TaskState
 from taizhang.reporting.selectors import board, fill_rows
 from taizhang.reporting.services import FieldIn
 from taizhang.reporting.tests.factories import (
@@ -260,6 +260,18 @@ def test_send_and_relay_rules(tree, personas, sent):
             deadline=parent.deadline,
             acting_user=personas.street_b,
         )
+    # Relayed once; a second relay to the same community would roll it up twice.
+    relay = {
+        "assignment": assignment_of(parent, tree.street_a),
+        "orgs": [tree.community_a],
+        "deadline": parent.deadline,
+        "acting_user": personas.street_a,
+    }
+    services.task_relay(**relay)
+    with pytest.raises(ValidationError) as refused:
+        services.task_relay(**relay)
+    assert "orgs" in refused.value.message_dict
+    assert ReportingTask.objects.filter(parent_assignment=relay["assignment"]).count() == 1
 
 
 def test_a_ledger_figure_must_be_readable(tree, personas):

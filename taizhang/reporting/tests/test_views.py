@@ -200,3 +200,7 @@ def test_relay_page(client, tree, personas, sent):
     child = ReportingTask.objects.get(parent_assignment=a)
     assert response.url == reverse("reporting:board", args=[child.pk])
     assert child.assignments.get().org == tree.community_a
+    # Every unit below has it now: no second relay is offered, nor a unit to tick.
+    assert client.get(reverse("reporting:fill", args=[a.pk])).context["can_relay"] is False
+    page = client.get(reverse("reporting:relay", args=[a.pk]))
+    assert list(page.context["form"].fields["orgs"].queryset) == []
