@@ -146,6 +146,8 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     page.click("text=本单位向上级的填报")
     relayed = page.locator("main").inner_text()
     assert "1 个中已采纳 0 个" in relayed and "尚未填报： B1" in relayed
+    # B1 has it: the page no longer offers to relay it (twice would count B1 twice).
+    assert page.locator("a.btn", has_text="转发下发至下级单位").count() == 0
     # The community has it to fill in; it never answers.
     _as(page, url, "community_b")
     assert f"{TITLE} · B1" in _todo_panel(page).inner_text()
