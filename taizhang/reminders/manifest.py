@@ -6,18 +6,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.jobs import register_job_handler
 from taizhang.core.notify import Rule, register_rule, register_sender
 from taizhang.core.registry import (
+    TodoKind,
     grant_to_roles,
     register_audit_review,
     register_nav,
     register_permission,
     register_policy,
+    register_todo,
 )
 from taizhang.reminders.permissions import CONFIGURE, DELIVERY, ENDPOINT
+from taizhang.reminders.selectors import todo_failed_deliveries
 from taizhang.reminders.services import DIGEST, DUE_SOON, message_send, reminders_daily
 
 register_permission(CONFIGURE, _("Set the reminder rules and the chat-tool robots"))
@@ -45,6 +49,22 @@ register_rule(
 register_sender(message_send)
 
 register_nav(_("Reminder rules"), "reminders:rules", CONFIGURE, order=95)
+
+register_todo(
+    TodoKind(
+        name="reminders.failed_deliveries",
+        label=_("Robot messages not delivered"),
+        permission=CONFIGURE,
+        items=todo_failed_deliveries,
+        title=lambda delivery: f"{delivery.endpoint.name}：{delivery.title}",
+        url=lambda delivery: reverse("reminders:deliveries") + "?status=failed",
+        why=_(
+            "The chat-tool robot refused this message after every retry: check the "
+            "robot's address and key on its page, then send the message again."
+        ),
+        order=96,
+    )
+)
 
 
 def _daily(job: Any, progress: Any) -> dict[str, Any]:

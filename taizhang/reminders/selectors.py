@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.cache import cache
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.core.notify import RULES, Rule
@@ -77,3 +80,15 @@ def delivery_list(*, viewer: Actor, status: str = "") -> QuerySet[Delivery]:
 
 def delivery_failed_count(*, viewer: Actor) -> int:
     return DELIVERY.queryset(viewer).filter(status=DeliveryStatus.FAILED).count()
+
+
+def todo_failed_deliveries(viewer: Actor) -> QuerySet[Delivery]:
+    """Messages a chat-tool robot of the viewer's units refused after every retry, in the
+    last fortnight (older ones are no longer worth sending), oldest first."""
+    since = timezone.now() - dt.timedelta(days=14)
+    return (
+        DELIVERY.queryset(viewer)
+        .filter(status=DeliveryStatus.FAILED, created_at__gte=since)
+        .select_related("endpoint")
+        .order_by("created_at", "pk")
+    )

@@ -14,6 +14,7 @@ from taizhang.reminders import services
 from taizhang.reminders.models import Delivery, DeliveryStatus, Message, ReminderRule
 from taizhang.reminders.tests.factories import make_admin, make_endpoint
 from taizhang.reminders.tests.receiver import dead_url, robot_receiver
+from taizhang.workbench.selectors import todo_groups
 
 
 def _rule(code: str) -> ReminderRule:
@@ -208,7 +209,19 @@ def test_receiver_down_never_blocks_the_write_retries_then_fails(
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 4)
     assert delivery.next_attempt_at is None
 
+    # The failure is a to-do of the administrator of that street, and of no other.
     admin = make_admin("admin_a", tree.street_a)
+    groups = {g.kind.name: g for g in todo_groups(viewer=admin)}
+    assert groups["reminders.failed_deliveries"].count == 1
+    assert groups["reminders.failed_deliveries"].items[0].url.endswith("?status=failed")
+    other = {g.kind.name for g in todo_groups(viewer=make_admin("admin_c", tree.street_b))}
+    assert "reminders.failed_deliveries" not in other
+    # A fortnight on, it is no longer worth sending and leaves the list.
+    Delivery.objects.filter(pk=delivery.pk).update(
+        created_at=delivery.created_at - dt.timedelta(days=15)
+    )
+    assert "reminders.failed_deliveries" not in {g.kind.name for g in todo_groups(viewer=admin)}
+    Delivery.objects.filter(pk=delivery.pk).update(created_at=delivery.created_at)
     with pytest.raises(PermissionDenied):
         services.delivery_retry(delivery=delivery, acting_user=make_admin("admin_b", tree.street_b))
     with django_capture_on_commit_callbacks(execute=True):
