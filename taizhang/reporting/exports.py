@@ -13,7 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.core.exports import DATE, DECIMAL, TEXT, Column, Export, Sheet
 from taizhang.reporting.models import AssignmentState, FieldKind
 from taizhang.reporting.permissions import VIEW
-from taizhang.reporting.selectors import as_decimal, board, get_task_for_viewer, sees_issuer
+from taizhang.reporting.selectors import (
+    DONE_STATES,
+    as_decimal,
+    board,
+    get_task_for_viewer,
+    sees_issuer,
+)
 
 
 def _task(viewer: Any, params: Mapping[str, str]) -> Any:
@@ -88,10 +94,16 @@ def build_answers(viewer: Any, params: Mapping[str, str]) -> Sheet:
     def rows() -> Iterator[list[Any]]:
         for row in data.rows:
             a = row.assignment
+            # A unit's saved draft (pending, or sent back and not yet resubmitted) is its
+            # own until it submits: the issuer's file shows reported figures only.
+            reported = a.state in DONE_STATES
             yield [
                 a.org.name,
                 _state(row),
-                *[value(f, data.answers.get((a.pk, f.pk))) for f in data.fields],
+                *[
+                    value(f, data.answers.get((a.pk, f.pk)) if reported else None)
+                    for f in data.fields
+                ],
             ]
 
     return Sheet(

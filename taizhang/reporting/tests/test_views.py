@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from taizhang.reporting import services
 from taizhang.reporting.models import AssignmentState, ReportingTask, TaskState
 from taizhang.reporting.tests.factories import (
     METRIC,
@@ -172,10 +173,16 @@ def test_exports(client, tree, personas, sent):
 
 
 def test_exports_mark_late_units_in_the_page_language(client, tree, personas, sent):
-    """A unit not reported after the deadline is 未填报（逾期） in both files."""
+    """A unit not reported after the deadline is 未填报（逾期） in both files, and its
+    saved draft is not in the answers: it is the unit's own until it submits."""
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     task = send_task(
         tree.district, [tree.street_a], deadline=yesterday, acting_user=personas.district
+    )
+    services.answer_save(
+        assignment=assignment_of(task, tree.street_a),
+        values={f.pk: "987" for f in fields_of(task)[:2]},
+        acting_user=personas.street_a,
     )
     client.force_login(personas.district)
     for name in ("export_board", "export_answers"):
@@ -185,6 +192,7 @@ def test_exports_mark_late_units_in_the_page_language(client, tree, personas, se
         sheet = load_workbook(io.BytesIO(response.content)).active
         cells = [c for row in sheet.iter_rows(values_only=True) for c in row if c]
         assert "未填报（逾期）" in cells, cells
+        assert 987 not in cells and "987" not in cells
 
 
 def test_relay_page(client, tree, personas, sent):
