@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from taizhang.accounts.services import LoginRefused, token_issue
+from taizhang.accounts.services import LoginRefused, token_issue, token_logout
 from taizhang.core.access import login_required, public
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.scope import functions_of, grant_facts, scope_for
@@ -32,6 +33,21 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     except LoginRefused as refused:
         return Status(423 if refused.locked else 401, {"detail": str(refused.reason)})
     return Status(200, {"token": token})
+
+
+class LoggedOut(Schema):
+    revoked: bool
+
+
+@router.post("auth/logout", response={200: LoggedOut, 401: ErrorOut})
+@login_required
+def logout(request: HttpRequest) -> Any:
+    """Revoke the bearer token this request carries: it authenticates nothing after."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Status(401, {"detail": _("Send the token as Authorization: Bearer <token>.")})
+    return Status(200, {"revoked": token_logout(token=token.strip())})
 
 
 class GrantOut(Schema):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -209,11 +210,15 @@ def user_set_active(*, user: User, active: bool, acting_user: Actor) -> User:
     before = locked.is_active
     User.objects.filter(pk=user.pk).update(is_active=active)
     user.is_active = active
+    changes: dict[str, Any] = {"is_active": [before, active]}
+    if not active:
+        # Enabling again must not bring old tokens back to life.
+        changes["tokens_revoked"] = [0, _revoke(live_tokens(user))]
     audit_record(
         actor=acting_user,
         action="user.enable" if active else "user.disable",
         obj=user,
-        changes={"is_active": [before, active]},
+        changes=changes,
     )
     return user
 
@@ -245,7 +250,11 @@ def user_reset_password(*, user: User, acting_user: Actor) -> str:
         actor=acting_user,
         action="user.reset_password",
         obj=user,
-        changes={"password": ["***", "***"], "must_change_password": [None, True]},
+        changes={
+            "password": ["***", "***"],
+            "must_change_password": [None, True],
+            "tokens_revoked": [0, _revoke(live_tokens(user, login_only=True))],
+        },
     )
     return password
 
@@ -270,7 +279,12 @@ def user_change_password(
         actor=acting_user,
         action="user.change_password",
         obj=user,
-        changes={"password": ["***", "***"], "must_change_password": [True, False]},
+        changes={
+            "password": ["***", "***"],
+            "must_change_password": [True, False],
+            # Tokens got with the old password end with it.
+            "tokens_revoked": [0, _revoke(live_tokens(user, login_only=True))],
+        },
     )
     return user
 
@@ -390,29 +404,95 @@ def token_issue(*, username: str, password: str) -> str:
     return _token_create(user=user)
 
 
+def live_tokens(user: User, *, login_only: bool = False) -> QuerySet[ApiToken]:
+    """The user's tokens that still authenticate (unexpired, unrevoked); ``login_only``:
+    the nameless ones from the login endpoint, not a service account's named ones."""
+    rows = ApiToken.objects.filter(
+        user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+    return rows.filter(name="") if login_only else rows
+
+
+def _revoke(rows: QuerySet[ApiToken]) -> int:
+    """Revoke ``rows`` now; the number revoked. The caller audits."""
+    return rows.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 @transaction.atomic
 def _token_create(*, user: User) -> str:
     token = secrets.token_urlsafe(32)
     expires = timezone.now() + dt.timedelta(hours=settings.TAIZHANG_API_TOKEN_HOURS)
-    record = ApiToken.objects.create(user=user, key_hash=_hash_token(token), expires_at=expires)
-    audit_record(
-        actor=user,
-        action="token.issue",
-        obj=record,
-        changes={"expires_at": [None, expires]},
+    # At most TAIZHANG_API_TOKENS_PER_USER live login tokens: the oldest give way.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    cap: int = getattr(settings, "TAIZHANG_API_TOKENS_PER_USER", 5)
+    live = list(
+        live_tokens(user, login_only=True)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
     )
+    dropped = _revoke(ApiToken.objects.filter(pk__in=live[max(cap - 1, 0) :]))
+    record = ApiToken.objects.create(user=user, key_hash=_hash_token(token), expires_at=expires)
+    changes: dict[str, Any] = {"expires_at": [None, expires]}
+    if dropped:
+        changes["oldest_revoked"] = [0, dropped]
+    audit_record(actor=user, action="token.issue", obj=record, changes=changes)
     return token
+
+
+def _token_of(token: str) -> ApiToken | None:
+    return (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_hash_token(token), expires_at__gt=timezone.now(), revoked_at__isnull=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def token_logout(*, token: str) -> bool:
+    """Revoke the bearer token presented (``POST /api/v1/auth/logout``); audited as the
+    token's holder. Answer whether a live token was revoked."""
+    record = _token_of(token)
+    if record is None:
+        return False
+    _revoke(ApiToken.objects.filter(pk=record.pk))
+    audit_record(
+        actor=record.user, action="token.logout", obj=record, changes={"revoked": [False, True]}
+    )
+    return True
+
+
+@transaction.atomic
+def user_logout(*, user: User) -> int:
+    """A person signs out of the web: her login tokens stop working too (a service
+    account's named tokens are not hers to end this way). Audited; the number revoked."""
+    revoked = _revoke(live_tokens(user, login_only=True))
+    audit_record(
+        actor=user, action="user.logout", obj=user, changes={"tokens_revoked": [0, revoked]}
+    )
+    return revoked
+
+
+@transaction.atomic
+def tokens_revoke_all(*, user: User, acting_user: Actor) -> int:
+    """The security administrator ends every live token of an account (a lost laptop, a
+    leaked script). Audited with the number revoked."""
+    _require_function(acting_user, MANAGE_ACCOUNTS)
+    require_account(acting_user, user)
+    revoked = _revoke(live_tokens(user))
+    audit_record(
+        actor=acting_user,
+        action="token.revoke_all",
+        obj=user,
+        changes={"tokens_revoked": [0, revoked]},
+    )
+    return revoked
 
 
 def token_user(token: str) -> User | None:
     """The active, unlocked user behind a live (unexpired, unrevoked) bearer token, or
     None. Records when the token was last used, at most once a minute."""
     now = timezone.now()
-    record = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_hash_token(token), expires_at__gt=now, revoked_at__isnull=True)
-        .first()
-    )
+    record = _token_of(token)
     if record is None or not record.user.is_active or record.user.is_locked():
         return None
     if record.last_used_at is None or now - record.last_used_at > dt.timedelta(minutes=1):

@@ -19,6 +19,11 @@ urlpatterns = [
     ),
     path("users/<int:pk>/tokens/", views.token_create_view, name="token_create"),
     path(
+        "users/<int:pk>/tokens/revoke-all/",
+        views.tokens_revoke_all_view,
+        name="tokens_revoke_all",
+    ),
+    path(
         "users/<int:pk>/tokens/<int:token_id>/revoke/",
         views.token_revoke_view,
         name="token_revoke",

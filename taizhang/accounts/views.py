@@ -32,11 +32,14 @@ from taizhang.accounts.services import (
     generate_password,
     grant_create,
     grant_revoke,
+    live_tokens,
     service_token_create,
     token_revoke,
+    tokens_revoke_all,
     user_authenticate,
     user_change_password,
     user_create,
+    user_logout,
     user_reset_password,
     user_set_active,
     user_unlock,
@@ -72,6 +75,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @public
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if getattr(user, "is_authenticated", False):
+        user_logout(user=user)
     logout(request)
     return redirect("accounts:login")
 
@@ -208,6 +214,10 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if user.is_service:
         context["tokens"] = user.api_tokens.order_by("-created_at")
         context["token_form"] = ServiceTokenForm()
+    else:
+        # A person's own tokens from the login endpoint, while they still work.
+        context["tokens"] = live_tokens(user).order_by("-created_at")
+    context["live_tokens"] = live_tokens(user).count()
     return render(request, "accounts/user_detail.html", context)
 
 
@@ -327,6 +337,16 @@ def token_create_view(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         },
     )
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def tokens_revoke_all_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    revoked = tokens_revoke_all(user=user, acting_user=viewer)
+    messages.success(request, _("%(n)s tokens revoked.") % {"n": revoked})
+    return redirect("accounts:user_detail", pk=user.pk)
 
 
 @requires(MANAGE_ACCOUNTS)
