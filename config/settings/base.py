@@ -151,7 +151,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Login security: failures before a lock, how long the lock lasts, idle session expiry.
+# Failed logins (accounts._login_attempt): per name from one address, per address over
+# all names, and per account from anywhere (the last locks the account itself).
 TAIZHANG_LOGIN_MAX_FAILURES = 5
+TAIZHANG_LOGIN_IP_MAX_FAILURES = 30
+TAIZHANG_LOGIN_ACCOUNT_MAX_FAILURES = 50
 TAIZHANG_LOGIN_LOCK_MINUTES = 15
 TAIZHANG_API_TOKEN_HOURS = 8
 # Live login tokens per account; a new one revokes the oldest beyond this.

@@ -181,3 +181,20 @@ class ApiToken(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted per source: one username from one address
+    (``name:<username>@<ip>``) and one address over all names (``ip:<ip>``).
+
+    Too many from one source blocks that source for a while, whoever the name belongs
+    to and whether it exists at all: an attacker slows herself down without locking the
+    account's holder out, and a made-up name is answered exactly like a real one."""
+
+    key = models.CharField(max_length=220, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -15,17 +15,18 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from taizhang.accounts.models import AccountKind, ApiToken, Grant, ScopeKind, User
+from taizhang.accounts.models import AccountKind, ApiToken, Grant, LoginThrottle, ScopeKind, User
 from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS, require_account
 from taizhang.core.actors import ANONYMOUS, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
 from taizhang.core.models import AuditOutcome
 from taizhang.core.registry import ROLES
+from taizhang.core.request_context import current_ip
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import clear_cache
 
@@ -62,34 +63,98 @@ def user_authenticate(*, username: str, password: str, channel: str) -> User:
     return user
 
 
+def _throttles(username: str, now: dt.datetime) -> list[LoginThrottle]:
+    """The two counters of this attempt's source, locked: this name from this address,
+    and this address over every name. Expired counters start again."""
+    ip = current_ip() or "-"
+    keys = [f"name:{username.strip().lower()[:150]}@{ip}", f"ip:{ip}"]
+    window = dt.timedelta(minutes=settings.TAIZHANG_LOGIN_LOCK_MINUTES)
+    rows = []
+    for key in keys:
+        row, _created = LoginThrottle.objects.select_for_update().get_or_create(
+            key=key, defaults={"window_start": now}
+        )
+        if row.window_start + window <= now and not (row.blocked_until and row.blocked_until > now):
+            row.failures, row.window_start, row.blocked_until = 0, now, None
+        rows.append(row)
+    return rows
+
+
+def _blocked(rows: list[LoginThrottle], now: dt.datetime) -> bool:
+    return any(row.blocked_until is not None and row.blocked_until > now for row in rows)
+
+
+def _count_failure(rows: list[LoginThrottle], now: dt.datetime) -> bool:
+    """Count a failure on both counters; whether this one blocks the source."""
+    limits = [settings.TAIZHANG_LOGIN_MAX_FAILURES, settings.TAIZHANG_LOGIN_IP_MAX_FAILURES]
+    until = now + dt.timedelta(minutes=settings.TAIZHANG_LOGIN_LOCK_MINUTES)
+    blocked = False
+    for row, limit in zip(rows, limits, strict=True):
+        row.failures += 1
+        if row.failures >= limit:
+            row.blocked_until, blocked = until, True
+        row.save(update_fields=["failures", "window_start", "blocked_until"])
+    # Forget counters nobody has used for a day.
+    LoginThrottle.objects.filter(window_start__lt=now - dt.timedelta(days=1)).filter(
+        Q(blocked_until__isnull=True) | Q(blocked_until__lt=now)
+    ).delete()
+    return blocked
+
+
 @transaction.atomic
 def _login_attempt(
     *, username: str, password: str, channel: str
 ) -> tuple[User | None, LoginRefused | None]:
-    locked_message = _("This account is locked after repeated failures. Try again later.")
-    user = User.objects.select_for_update().filter(username=username).first()
-    if user is None or not user.is_active:
+    """One attempt, answered the same way whether the name exists or not.
+
+    Failures count per source (``LoginThrottle``): after
+    ``TAIZHANG_LOGIN_MAX_FAILURES`` for one name from one address, or
+    ``TAIZHANG_LOGIN_IP_MAX_FAILURES`` from one address in all, that source is refused for
+    ``TAIZHANG_LOGIN_LOCK_MINUTES`` with the "locked" answer, while the holder logs in
+    from elsewhere. The account itself is locked only after
+    ``TAIZHANG_LOGIN_ACCOUNT_MAX_FAILURES`` failures from any sources (guessing spread
+    over many addresses); the security administrator may unlock it. An unknown name
+    costs a password hash like a known one.
+    """
+    locked_message = _("Too many failed attempts. Try again later.")
+    now = timezone.now()
+    throttles = _throttles(username, now)
+    if _blocked(throttles, now):
         audit_record(
             actor=ANONYMOUS,
             action=f"login.{channel}",
             object_type="accounts.user",
             object_repr=username[:150],
-            outcome=AuditOutcome.FAILURE,
-            changes={"reason": "unknown or inactive user"},
-        )
-        return None, LoginRefused(str(GENERIC_FAILURE))
-    if user.is_service:
-        # A service account has no password; its way in is a token the security
-        # administrator issued. The answer is the generic one, like a wrong password.
-        audit_record(
-            actor=user,
-            action=f"login.{channel}",
-            obj=user,
             outcome=AuditOutcome.DENIED,
-            changes={"reason": "service account"},
+            changes={"reason": "too many failures from this address"},
         )
+        return None, LoginRefused(locked_message, locked=True)
+    user = User.objects.select_for_update().filter(username=username).first()
+    if user is None or not user.is_active or user.is_service:
+        # The same work as a wrong password: hash it, so timing tells nothing.
+        User().set_password(password)
+        if user is not None and user.is_service:
+            # A service account has no password; its way in is a token the security
+            # administrator issued.
+            audit_record(
+                actor=user,
+                action=f"login.{channel}",
+                obj=user,
+                outcome=AuditOutcome.DENIED,
+                changes={"reason": "service account"},
+            )
+        else:
+            audit_record(
+                actor=ANONYMOUS,
+                action=f"login.{channel}",
+                object_type="accounts.user",
+                object_repr=username[:150],
+                outcome=AuditOutcome.FAILURE,
+                changes={"reason": "unknown or inactive user"},
+            )
+        if _count_failure(throttles, now):
+            return None, LoginRefused(locked_message, locked=True)
         return None, LoginRefused(str(GENERIC_FAILURE))
-    now = timezone.now()
     if user.is_locked():
         audit_record(
             actor=user,
@@ -102,7 +167,7 @@ def _login_attempt(
     if not user.check_password(password):
         user.failed_logins += 1
         changes: dict[str, Any] = {"failed_logins": [user.failed_logins - 1, user.failed_logins]}
-        locked = user.failed_logins >= settings.TAIZHANG_LOGIN_MAX_FAILURES
+        locked = user.failed_logins >= settings.TAIZHANG_LOGIN_ACCOUNT_MAX_FAILURES
         if locked:
             user.locked_until = now + dt.timedelta(minutes=settings.TAIZHANG_LOGIN_LOCK_MINUTES)
             user.failed_logins = 0
@@ -115,9 +180,11 @@ def _login_attempt(
             outcome=AuditOutcome.FAILURE,
             changes=changes,
         )
-        if locked:
+        if _count_failure(throttles, now) or locked:
             return None, LoginRefused(locked_message, locked=True)
         return None, LoginRefused(str(GENERIC_FAILURE))
+    # This name from this address starts afresh; the address's own count stays.
+    LoginThrottle.objects.filter(pk=throttles[0].pk).delete()
     user.failed_logins = 0
     user.locked_until = None
     user.last_login = now

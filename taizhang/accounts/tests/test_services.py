@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from taizhang.accounts.models import ScopeKind, User
+from taizhang.accounts.models import LoginThrottle, ScopeKind, User
 from taizhang.accounts.services import (
     LoginRefused,
     grant_create,
@@ -23,6 +25,7 @@ from taizhang.accounts.services import (
 )
 from taizhang.core.actors import SYSTEM
 from taizhang.core.models import AuditEvent
+from taizhang.core.request_context import reset_ip, set_ip
 from tests.support import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -32,38 +35,118 @@ def _latest() -> AuditEvent:
     return AuditEvent.objects.order_by("-pk").first()
 
 
+@contextmanager
+def ip(address: str) -> Iterator[None]:
+    """Attempts made from ``address``, as the middleware records it."""
+    token = set_ip(address)
+    try:
+        yield
+    finally:
+        reset_ip(token)
+
+
 def _fail(username: str, times: int, channel: str = "form") -> None:
     for _ in range(times):
         with pytest.raises(LoginRefused):
             user_authenticate(username=username, password="wrong", channel=channel)
 
 
-def test_repeated_failures_lock_the_account(tree, personas, settings):
-    """Five wrong passwords lock the account; then even the right one is refused."""
-    _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES)
-    user = User.objects.get(username="street_a")
-    assert user.is_locked()
-    with pytest.raises(LoginRefused) as refused:
-        user_authenticate(username="street_a", password=PASSWORD, channel="form")
+def test_repeated_failures_block_the_source_not_the_holder(tree, personas, settings):
+    """Five wrong passwords for one name from one address block that address for that
+    name, even with the right password; the holder still logs in from elsewhere, and
+    the account itself is not locked (issue 19: nobody locks another user out)."""
+    with ip("203.0.113.9"):
+        _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES)
+        with pytest.raises(LoginRefused) as refused:
+            user_authenticate(username="street_a", password=PASSWORD, channel="form")
     assert refused.value.locked
     assert AuditEvent.objects.filter(action="login.form", outcome="denied").exists()
+    assert not User.objects.get(username="street_a").is_locked()
+    with ip("198.51.100.7"):
+        assert user_authenticate(username="street_a", password=PASSWORD, channel="form")
 
 
-def test_lock_expires(tree, personas, settings):
-    """After the lock period the right password works again and resets the counter."""
-    _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES)
-    User.objects.filter(username="street_a").update(
-        locked_until=timezone.now() - dt.timedelta(seconds=1)
-    )
-    user = user_authenticate(username="street_a", password=PASSWORD, channel="form")
+def test_the_block_expires(tree, personas, settings):
+    """After the lock period the right password works again from the same address."""
+    with ip("203.0.113.9"):
+        _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES)
+        LoginThrottle.objects.update(
+            blocked_until=timezone.now() - dt.timedelta(seconds=1),
+            window_start=timezone.now() - dt.timedelta(hours=1),
+        )
+        user = user_authenticate(username="street_a", password=PASSWORD, channel="form")
     assert user.failed_logins == 0 and user.locked_until is None
+    # The name's counter from this address starts afresh after a success.
+    assert not LoginThrottle.objects.filter(key__startswith="name:street_a@").exists()
 
 
 def test_failures_count_across_login_paths(tree, personas, settings):
-    """Form and token failures add up to one lock."""
-    _fail("street_a", 3, channel="form")
-    _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES - 3, channel="token")
+    """Form and token failures add up on the same counters."""
+    with ip("203.0.113.9"):
+        _fail("street_a", 3, channel="form")
+        _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES - 3, channel="token")
+        with pytest.raises(LoginRefused) as refused:
+            user_authenticate(username="street_a", password=PASSWORD, channel="token")
+    assert refused.value.locked
+
+
+def test_an_unknown_name_is_answered_like_a_real_one(tree, personas, settings):
+    """Wrong password for a real name and any password for a made-up one: the same
+    answers, failure after failure, up to the same block (no enumeration)."""
+    answers = {}
+    for name in ("street_a", "no_such_user"):
+        with ip(f"192.0.2.{len(answers) + 1}"):
+            seen = []
+            for _ in range(settings.TAIZHANG_LOGIN_MAX_FAILURES + 1):
+                with pytest.raises(LoginRefused) as refused:
+                    user_authenticate(username=name, password="wrong", channel="form")
+                seen.append((str(refused.value.reason), refused.value.locked))
+            answers[name] = seen
+    assert answers["street_a"] == answers["no_such_user"]
+    assert answers["street_a"][-1][1] is True
+
+
+def test_an_unknown_name_costs_a_password_hash(tree, monkeypatch):
+    """Timing: the hasher runs for a name that does not exist, as for one that does."""
+    calls = []
+    real = User.set_password
+
+    def counted(self, raw):
+        calls.append(raw)
+        return real(self, raw)
+
+    monkeypatch.setattr(User, "set_password", counted)
+    with pytest.raises(LoginRefused):
+        user_authenticate(username="ghost", password="guess", channel="form")
+    assert calls == ["guess"]
+
+
+def test_one_address_trying_many_names_is_slowed(tree, personas, settings):
+    """Password spraying: after TAIZHANG_LOGIN_IP_MAX_FAILURES from one address over any
+    names, that address is refused for everyone; another address is not."""
+    settings.TAIZHANG_LOGIN_IP_MAX_FAILURES = 6
+    with ip("203.0.113.50"):
+        for index in range(6):
+            with pytest.raises(LoginRefused):
+                user_authenticate(username=f"name{index}", password="x", channel="form")
+        with pytest.raises(LoginRefused) as refused:
+            user_authenticate(username="street_b", password=PASSWORD, channel="form")
+    assert refused.value.locked
+    with ip("203.0.113.51"):
+        assert user_authenticate(username="street_b", password=PASSWORD, channel="form")
+
+
+def test_guessing_from_many_addresses_locks_the_account(tree, personas, settings):
+    """Only failures from many addresses lock the account itself, for the security
+    administrator to see and unlock."""
+    settings.TAIZHANG_LOGIN_ACCOUNT_MAX_FAILURES = 8
+    for index in range(8):
+        with ip(f"203.0.113.{100 + index}"):
+            _fail("street_a", 1)
     assert User.objects.get(username="street_a").is_locked()
+    with ip("198.51.100.7"), pytest.raises(LoginRefused) as refused:
+        user_authenticate(username="street_a", password=PASSWORD, channel="form")
+    assert refused.value.locked
 
 
 def test_unknown_user_failure_is_audited(tree):
@@ -76,7 +159,9 @@ def test_unknown_user_failure_is_audited(tree):
 
 def test_security_admin_unlocks(tree, personas, settings):
     """Unlocking clears the lock and is audited."""
-    _fail("street_a", settings.TAIZHANG_LOGIN_MAX_FAILURES)
+    User.objects.filter(username="street_a").update(
+        locked_until=timezone.now() + dt.timedelta(minutes=10)
+    )
     user = User.objects.get(username="street_a")
     security = make_user("sec", ("security_admin", ScopeKind.SUBTREE, tree.district))
     with pytest.raises(PermissionDenied):
