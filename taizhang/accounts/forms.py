@@ -45,12 +45,15 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         from taizhang.accounts.models import ScopeKind
-        from taizhang.core.registry import role_choices
+        from taizhang.core.registry import ROLES, role_choices
 
         super().__init__(*args, **kwargs)
         self.viewer = viewer
         bind_viewer(self, viewer)
-        self.fields["role"].choices = role_choices()  # type: ignore[attr-defined]
+        # The audit role is given on the console only (accounts.services.grant_create).
+        self.fields["role"].choices = [  # type: ignore[attr-defined]
+            (code, label) for code, label in role_choices() if ROLES[code].admin_kind != "audit"
+        ]
         self.fields["scope_kind"].choices = [  # type: ignore[attr-defined]
             (value, label) for value, label in ScopeKind.choices if value != ScopeKind.LISTED
         ]

@@ -41,6 +41,10 @@ class LoginRefused(Exception):
 
 
 GENERIC_FAILURE = gettext_lazy("Wrong username or password.")
+AUDIT_ROLE_ON_CONSOLE = gettext_lazy(
+    "The audit administrator's role is given and withdrawn only on the server's console "
+    "(taizhang setup), never by the administrators she oversees."
+)
 
 
 def _require_function(acting_user: Actor, permission: str) -> None:
@@ -383,8 +387,9 @@ def grant_create(
 
     The acting security administrator must manage every organization the grant names
     (``GRANT`` policy: her own grant's subtree), and may not grant herself anything.
-    The three administrators are kept apart (三员分立): a user holding one admin role
-    cannot be given another, nor a business role alongside it.
+    The three administrators are kept apart (三员分立) over the account's whole history: a
+    user who holds or ever held one admin role cannot be given another, nor a business
+    role alongside it, and the audit role is given only by the system actor (console).
     """
     if role not in ROLES:
         raise ValidationError({"role": _("Unknown role.")})
@@ -406,7 +411,11 @@ def grant_create(
         GRANT.require_org(acting_user, org)
     User.objects.select_for_update().filter(pk=user.pk).first()
     new_kind = ROLES[role].admin_kind
-    held = {g.admin_kind for g in Grant.objects.filter(user=user, is_active=True)}
+    if new_kind == "audit" and not is_system(acting_user):
+        raise ValidationError({"role": str(AUDIT_ROLE_ON_CONSOLE)})
+    # Over the account's whole history, revoked grants included: revoking the auditor's
+    # grant and giving her another duty does not make one person both (issue 19).
+    held = {g.admin_kind for g in Grant.objects.filter(user=user)}
     if held - {new_kind}:
         raise ValidationError(
             {
@@ -451,6 +460,10 @@ def grant_revoke(*, grant: Grant, acting_user: Actor) -> Grant:
         .get(pk=grant.pk)
     )
     GRANT.require(acting_user, locked)
+    if locked.admin_kind == "audit" and not is_system(acting_user):
+        # The auditor reads the security administrator's actions: she cannot be removed
+        # by the person she oversees.
+        raise PermissionDenied(str(AUDIT_ROLE_ON_CONSOLE))
     Grant.objects.filter(pk=grant.pk).update(is_active=False)
     grant.is_active = False
     # The caller's user object may hold the scope cache: forget it there.

@@ -204,7 +204,9 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("accounts:user_detail", pk=user.pk)
     grants = [g for g in user.grants.select_related("organization") if g.is_active]
     for grant in grants:
-        grant.can_revoke = GRANT.can_manage(viewer, grant)  # type: ignore[attr-defined]
+        grant.can_revoke = (  # type: ignore[attr-defined]
+            GRANT.can_manage(viewer, grant) and grant.admin_kind != "audit"
+        )
     context: dict[str, Any] = {
         "account": user,
         "grants": grants,

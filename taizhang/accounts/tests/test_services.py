@@ -577,3 +577,54 @@ def test_administrators_are_reset_on_the_console_only(tree, personas, sec_distri
     auditor = User.objects.get(pk=personas.auditor.pk)
     assert auditor.check_password(password) and auditor.must_change_password
     assert _latest().action == "user.reset_password" and _latest().actor_id is None
+
+
+# --- 三员分立 over the account's history (issue 19) --------------------------------------
+
+
+def test_a_former_auditor_cannot_become_another_administrator(tree, personas):
+    """Revoking the auditor's grant and granting her the security role is refused: the
+    duties are kept apart over everything the account ever held."""
+    auditor = personas.auditor
+    grant = auditor.grants.get()
+    grant_revoke(grant=grant, acting_user=SYSTEM)
+    for role in ("security_admin", "system_admin", "clerk"):
+        with pytest.raises(ValidationError):
+            grant_create(
+                user=auditor,
+                role=role,
+                scope_kind=ScopeKind.SUBTREE,
+                organization=tree.district,
+                acting_user=SYSTEM,
+            )
+    # A former clerk does not become an administrator either.
+    grant_revoke(grant=personas.street_b.grants.get(), acting_user=SYSTEM)
+    with pytest.raises(ValidationError):
+        grant_create(
+            user=personas.street_b,
+            role="security_admin",
+            scope_kind=ScopeKind.SUBTREE,
+            organization=tree.district,
+            acting_user=SYSTEM,
+        )
+
+
+def test_the_security_administrator_cannot_remove_or_appoint_the_auditor(tree, personas):
+    """The auditor oversees the security administrator: only the console gives or takes
+    the audit role, and the grant page does not offer it."""
+    security = make_user("sec_d", ("security_admin", ScopeKind.SUBTREE, tree.district))
+    with pytest.raises(PermissionDenied):
+        grant_revoke(grant=personas.auditor.grants.get(), acting_user=security)
+    assert personas.auditor.grants.get().is_active
+    newcomer = user_create(username="aud2", password="Initial-Pass-2026", acting_user=security)
+    with pytest.raises(ValidationError):
+        grant_create(
+            user=newcomer,
+            role="audit_admin",
+            scope_kind=ScopeKind.SUBTREE,
+            organization=tree.district,
+            acting_user=security,
+        )
+    from taizhang.accounts.forms import GrantForm
+
+    assert "audit_admin" not in dict(GrantForm(viewer=security).fields["role"].choices)
