@@ -7,15 +7,41 @@ walks all operations and fails on any without one).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from importlib import import_module
 from importlib.util import find_spec
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from taizhang.api.auth import BearerToken
+
+
+def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The API map (``docs`` and ``openapi.json``) is for signed-in people and holders
+    of a live token only (issue 19): the page sends others to the login, the document
+    answers 401."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            header = request.headers.get("Authorization", "")
+            scheme, _sep, token = header.partition(" ")
+            if scheme.lower() != "bearer" or BearerToken().authenticate(request, token) is None:
+                if request.path.endswith(".json"):
+                    detail = _("Sign in, or send Authorization: Bearer <token>.")
+                    return JsonResponse({"detail": detail}, status=401)
+                return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
 
 api = NinjaAPI(
     title="taizhang API",
@@ -23,6 +49,7 @@ api = NinjaAPI(
     description="Work ledgers of local government and Party organizations.",
     auth=BearerToken(),
     urls_namespace="api",
+    docs_decorator=_signed_in,
 )
 
 

@@ -72,9 +72,9 @@ def test_me_explains_scope(client, tree, personas):
     assert "audit.view" not in functions
 
 
-def test_openapi_document(client):
+def test_openapi_document(client, personas):
     """The OpenAPI document is served at /api/v1/openapi.json."""
-    response = client.get("/api/v1/openapi.json")
+    response = client.get("/api/v1/openapi.json", **bearer(client, personas.street_a))
     assert response.status_code == 200
     assert "/api/v1/organizations" in response.json()["paths"]
 
