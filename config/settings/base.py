@@ -67,6 +67,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "taizhang.core.middleware.RequestContextMiddleware",
+    "taizhang.core.middleware.NoStoreMiddleware",
     "taizhang.accounts.middleware.PasswordChangeRequiredMiddleware",
     "taizhang.core.middleware.DenyByDefaultMiddleware",
 ]

@@ -76,6 +76,23 @@ class RequestContextMiddleware:
             request_context.reset_ip(token)
 
 
+class NoStoreMiddleware:
+    """Nothing shown to a signed-in person is kept by a browser or a proxy: pages,
+    exports and API answers carry personal data and scoped figures (issue 19). A
+    response that set its own caching (static files, the login page) keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if getattr(user, "is_authenticated", False) and not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store, private"
+            response["Pragma"] = "no-cache"
+        return response
+
+
 class DenyByDefaultMiddleware:
     """Refuse any view that has not declared the permission it needs.
 

@@ -15,6 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from taizhang.core.access import AUTHENTICATED, login_required, public, requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.audit import audit_record
 from taizhang.core.audit_review import audit_review_mark, events_to_review, reviewed_up_to
 from taizhang.core.calendar import published_years, special_days
 from taizhang.core.calendar_forms import WorkdayOverrideForm
@@ -56,6 +57,14 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if action:
         events = events.filter(action__startswith=action)
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    # Reading the trail is itself on the trail (issue 19): who looked, at what.
+    audit_record(
+        actor=viewer,
+        action="audit.read",
+        object_type="core.auditevent",
+        object_repr=f"page {page.number}",
+        changes={"review": [None, review], "action": [None, action]},
+    )
     pending = to_review.count()
     context = {
         "page": page,
