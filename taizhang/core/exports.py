@@ -138,6 +138,18 @@ def clean_text(value: str) -> str:
     return cleaned
 
 
+def as_text(cell: Any) -> Any:
+    """Keep a text cell text: a value starting like a formula (=, +, -, @) is stored as
+    a string, never evaluated by Excel or WPS (formula injection). Control characters
+    an .xlsx cannot hold are dropped. For every cell written from data: titles, headers,
+    dictionary lists."""
+    if isinstance(cell.value, str):
+        cell.value = clean_text(cell.value)
+        if cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"
+    return cell
+
+
 def _cell(
     sheet: Any, value: Any, column: Column, styles: dict[tuple[Any, ...], Any] | None = None
 ) -> WriteOnlyCell:
@@ -218,12 +230,12 @@ def write_workbook(
         "organization": organization_name,
         "date": f"{as_of:%Y-%m-%d}",
     }
-    title_cell = WriteOnlyCell(sheet, value=clean_text(heading))
+    title_cell = as_text(WriteOnlyCell(sheet, value=heading))
     title_cell.font = Font(bold=True, size=14)
     sheet.append([title_cell])
     header_cells = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=clean_text(column.title))
+        cell = as_text(WriteOnlyCell(sheet, value=column.title))
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL
         cell.border = BOX

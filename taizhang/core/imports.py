@@ -44,6 +44,7 @@ from taizhang.core.exports import (
     TEXT,
     YEAR,
     Column,
+    as_text,
     clean_text,
 )
 from taizhang.core.registry import Label
@@ -703,9 +704,9 @@ def write_template(importer: Importer) -> bytes:
         note.alignment = Alignment(wrap_text=True, vertical="top")
         if f.kind == CHOICE and f.choices is not None and not f.many:
             labels = [str(label) for _code, label in f.choices()]
-            dictionary.cell(row=1, column=index, value=f.title)
+            as_text(dictionary.cell(row=1, column=index, value=f.title))
             for offset, label in enumerate(labels, start=2):
-                dictionary.cell(row=offset, column=index, value=label)
+                as_text(dictionary.cell(row=offset, column=index, value=label))
             ref = f"{quote_sheetname(dictionary.title)}!${letter}$2:${letter}${len(labels) + 1}"
             validation = DataValidation(
                 type="list", formula1=ref, allow_blank=not f.required, showErrorMessage=True

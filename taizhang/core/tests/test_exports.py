@@ -137,3 +137,12 @@ def test_wrapped_text_gets_a_row_tall_enough():
     assert sheet["B3"].alignment.wrap_text is True
     assert sheet.row_dimensions[3].height > 3 * 14
     assert sheet.row_dimensions[4].height is None
+
+
+def test_header_and_title_cells_stay_text():
+    """A column title (a reporting field's label, typed by a clerk) that starts like a
+    formula is text in the header row."""
+    columns = [Column("=1+1"), Column("@名称")]
+    _written, sheet = _sheet([["a", "b"]], columns=columns)
+    assert [c.value for c in sheet[2]] == ["=1+1", "@名称"]
+    assert all(c.data_type == "s" for c in sheet[2])

@@ -236,3 +236,26 @@ def test_progress_knows_the_size_of_a_sheet_written_without_dimensions():
     table, _errors = read_table(buffer.getvalue(), Toy(), progress=lambda d, t: seen.append((d, t)))
     assert len(table.rows) == 2500
     assert seen == [(1000, 2500), (2000, 2500)]
+
+
+def test_dictionary_values_that_look_like_formulas_stay_text():
+    """A dictionary entry (an organization or category named by someone) starting with =
+    is written to the template's list sheet as text, never a live formula."""
+
+    class Risky(Importer):
+        kind = "core.risky"
+        label = "风险台账"
+        fields = (
+            Field(
+                "org",
+                "单位",
+                CHOICE,
+                choices=lambda: [("a", '=HYPERLINK("http://x","点我")'), ("b", "+1+1")],
+            ),
+        )
+
+    book = load_workbook(io.BytesIO(write_template(Risky())))
+    lists = book.worksheets[1]
+    cells = [lists.cell(row=2, column=1), lists.cell(row=3, column=1)]
+    assert [c.value for c in cells] == ['=HYPERLINK("http://x","点我")', "+1+1"]
+    assert all(c.data_type == "s" for c in cells)
