@@ -159,6 +159,8 @@ TAIZHANG_LOGIN_IP_MAX_FAILURES = 30
 TAIZHANG_LOGIN_ACCOUNT_MAX_FAILURES = 50
 TAIZHANG_LOGIN_LOCK_MINUTES = 15
 TAIZHANG_API_TOKEN_HOURS = 8
+# API lists answer at most this many rows a page (a larger limit is a 422, issue 19).
+NINJA_PAGINATION_MAX_LIMIT = 1000
 # Live login tokens per account; a new one revokes the oldest beyond this.
 TAIZHANG_API_TOKENS_PER_USER = 5
 SESSION_COOKIE_AGE = 30 * 60

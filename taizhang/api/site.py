@@ -7,6 +7,7 @@ walks all operations and fails on any without one).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from importlib import import_module
@@ -15,12 +16,15 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
+from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from taizhang.api.auth import BearerToken
+
+logger = logging.getLogger("taizhang.api")
 
 
 def _signed_in(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -56,6 +60,22 @@ api = NinjaAPI(
 @api.exception_handler(PermissionDenied)
 def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     return api.create_response(request, {"detail": "Permission denied"}, status=403)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return api.create_response(request, {"detail": _("The request body is too large.")}, status=413)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A number too large for the database (an offset or id of 2**63 and more): the
+    client's mistake, answered as one, never a 500 (issue 19)."""
+    logger.warning("API %s: value out of range: %s", request.path, exc)
+    return api.create_response(
+        request, {"detail": _("A number in the request is out of range.")}, status=422
+    )
 
 
 @api.exception_handler(ValidationError)

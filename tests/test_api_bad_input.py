@@ -1,0 +1,38 @@
+"""Ordinary bad input to the API is the client's error, answered in JSON with a 4xx,
+never a 500 (issue 19)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import bearer
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "99999999999999999999"  # above 2**63
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/projects?limit={HUGE}",
+        "/api/v1/organizations?limit=5000",
+    ],
+)
+def test_out_of_range_paging_is_a_422(client, tree, personas, path):
+    response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(client, personas.district))
+    assert response.status_code == 422, response.content
+    assert "detail" in response.json()
+
+
+def test_a_body_over_the_limit_is_a_413(client, tree, personas, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    response = client.post(
+        "/api/v1/problems",
+        data=b'{"title": "' + b"x" * 4096 + b'"}',
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+        **bearer(client, personas.district),
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "请求内容过大。"}
