@@ -161,10 +161,13 @@ def test_production_settings_refuse_to_start_without_a_secret_key(site):
 
 
 def test_wsgi_refuses_the_development_settings_unless_asked(site):
-    """config.wsgi with DEBUG on fails to load; TAIZHANG_DEV=1 is the way to ask."""
+    """config.wsgi with the development settings fails to load, with DEBUG off (as
+    make run has it) or on; TAIZHANG_DEV=1 is the way to ask."""
     env = _env(site, DJANGO_SETTINGS_MODULE="config.settings.dev")
     done = _run(["-c", "import config.wsgi"], env)
     assert done.returncode != 0
-    assert "refuses to serve settings with DEBUG on" in done.stderr
+    assert "refuses to serve settings with DEBUG on or the development" in done.stderr
+    debug = _run(["-c", "import config.wsgi"], {**env, "TAIZHANG_DEBUG": "1"})
+    assert debug.returncode != 0
     asked = _run(["-c", "import config.wsgi"], {**env, "TAIZHANG_DEV": "1"})
     assert asked.returncode == 0, asked.stderr[-2000:]
