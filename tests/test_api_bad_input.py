@@ -10,12 +10,25 @@ from tests.support import bearer
 pytestmark = pytest.mark.django_db
 
 HUGE = "99999999999999999999"  # above 2**63
+# Modules whose API still imports ninja's pagination (to move to core.pagination).
+PENDING = {
+    "activities/api.py",
+    "evaluations/api.py",
+    "investment/api.py",
+    "pairing/api.py",
+    "trainings/api.py",
+}
 
 
 @pytest.mark.parametrize(
     "path",
     [
         f"/api/v1/projects?limit={HUGE}",
+        f"/api/v1/projects?offset={HUGE}",
+        f"/api/v1/problems?offset={HUGE}",
+        f"/api/v1/people?offset={HUGE}",
+        f"/api/v1/demands?offset={HUGE}",
+        f"/api/v1/organizations?offset={HUGE}",
         "/api/v1/organizations?limit=5000",
     ],
 )
@@ -23,6 +36,19 @@ def test_out_of_range_paging_is_a_422(client, tree, personas, path):
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(client, personas.district))
     assert response.status_code == 422, response.content
     assert "detail" in response.json()
+
+
+def test_every_paginated_list_uses_the_bounded_pagination():
+    """Each module's API imports the pagination from core (offset and limit bounded)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1] / "taizhang"
+    loose = [
+        str(path.relative_to(root))
+        for path in root.glob("*/api.py")
+        if "from ninja.pagination import" in path.read_text()
+    ]
+    assert loose == [] or set(loose) <= PENDING, loose
 
 
 def test_a_body_over_the_limit_is_a_413(client, tree, personas, settings):

@@ -5,10 +5,10 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.models import GroupingMembership
 from taizhang.organizations.permissions import GROUPING, MANAGE, ORGANIZATION, VIEW
