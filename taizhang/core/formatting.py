@@ -17,6 +17,10 @@ from typing import Any
 
 YI = Decimal(100_000_000)
 WAN = Decimal(10_000)
+# The largest amount any one record may hold: 100万亿元 (10^14 yuan), far above any
+# project or signing, and far enough below 2^63 that sums over a city's records cannot
+# overflow the database's integers (issue 19: two totals of 9×10^18 broke a list).
+MAX_YUAN = 10**14
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
+from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
@@ -77,9 +78,9 @@ class ProjectIn(Schema):
     linked_leader_id: int | None = None
     responsible_id: int | None = None
     location: str = ""
-    total_investment: int = Field(0, ge=0, description="integer yuan")
-    plan_year: int | None = None
-    annual_planned_investment: int = Field(0, ge=0, description="integer yuan")
+    total_investment: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
+    plan_year: int | None = Field(None, ge=1949, le=2100)
+    annual_planned_investment: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
     building_area: Decimal | None = None
     land_area: Decimal | None = None
     capacity: Decimal | None = None
@@ -95,9 +96,9 @@ class ProjectPatch(Schema):
     linked_leader_id: int | None = None
     responsible_id: int | None = None
     location: str | None = None
-    total_investment: int | None = Field(None, ge=0)
-    plan_year: int | None = None
-    annual_planned_investment: int | None = Field(None, ge=0)
+    total_investment: int | None = Field(None, ge=0, le=MAX_YUAN)
+    plan_year: int | None = Field(None, ge=1949, le=2100)
+    annual_planned_investment: int | None = Field(None, ge=0, le=MAX_YUAN)
     expected_jobs: int | None = None
     description: str | None = None
 

@@ -7,12 +7,14 @@ Money is integer yuan (``BigIntegerField``); areas and capacities are ``Decimal`
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.models import Accountable
 
 
@@ -48,10 +50,21 @@ class Project(Accountable):
     name = models.CharField(_("project name"), max_length=120)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     location = models.CharField(_("location"), max_length=120, blank=True)
-    total_investment = models.BigIntegerField(_("total investment (yuan)"), default=0)
-    plan_year = models.PositiveSmallIntegerField(_("plan year"), null=True, blank=True)
+    total_investment = models.BigIntegerField(
+        _("total investment (yuan)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_YUAN)],
+    )
+    plan_year = models.PositiveSmallIntegerField(
+        _("plan year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1949), MaxValueValidator(2100)],
+    )
     annual_planned_investment = models.BigIntegerField(
-        _("annual planned investment (yuan)"), default=0
+        _("annual planned investment (yuan)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_YUAN)],
     )
     # The sum of ProjectMonth.completed, kept by the services that write months.
     completed_investment = models.BigIntegerField(

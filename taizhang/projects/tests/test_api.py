@@ -246,3 +246,39 @@ def test_a_past_stage_move_needs_a_late_reason_through_the_api(client, personas,
     assert (change.changed_on.isoformat(), change.late_reason) == (past, "去年的台账补录")
     event = AuditEvent.objects.filter(action="project.stage_move").latest("pk")
     assert event.changes["late_entry"]["reason"] == "去年的台账补录"
+
+
+def test_amounts_beyond_any_project_are_refused_and_lists_stay_up(client, personas, tree):
+    """Issue 19: two totals of 9×10^18 entered by a street clerk made the district's
+    list answer 500. An amount above 100万亿元 is now a 422 through the API and a
+    validation error through the service; the list keeps working."""
+    from django.core.exceptions import ValidationError
+
+    from taizhang.core.formatting import MAX_YUAN
+    from taizhang.projects.services import project_update
+
+    headers = bearer(client, personas.street_a)
+    payload = {
+        "name": "天文项目",
+        "category": "industry",
+        "org_id": tree.street_a.pk,
+        "lead_unit_id": tree.street_a.pk,
+        "total_investment": 9 * 10**18,
+    }
+    response = client.post(URL, data=payload, content_type="application/json", **headers)
+    assert response.status_code == 422
+    assert not Project.objects.filter(name="天文项目").exists()
+    project = make_project(tree.street_a, "临溪项目")
+    with pytest.raises(ValidationError):
+        project_update(
+            project=project, total_investment=MAX_YUAN + 1, acting_user=personas.street_a
+        )
+    for year in (0, 99999):
+        patch = client.patch(
+            f"{URL}/{project.pk}",
+            data={"plan_year": year},
+            content_type="application/json",
+            **headers,
+        )
+        assert patch.status_code == 422, year
+    assert client.get(URL, **bearer(client, personas.district)).status_code == 200
