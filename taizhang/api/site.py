@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from taizhang.api.auth import BearerToken
+from taizhang.core.versions import StaleEdit
 
 logger = logging.getLogger("taizhang.api")
 
@@ -75,6 +76,24 @@ def _out_of_range(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.warning("API %s: value out of range: %s", request.path, exc)
     return api.create_response(
         request, {"detail": _("A number in the request is out of range.")}, status=422
+    )
+
+
+@api.exception_handler(StaleEdit)
+def _stale(request: HttpRequest, exc: StaleEdit) -> HttpResponse:
+    """Someone else wrote the record since the client read it (``If-Match``): 409 with
+    who, when and which fields, so the client can show the other person's change."""
+    event = exc.event
+    return api.create_response(
+        request,
+        {
+            "detail": exc.messages[0],
+            "version": exc.current,
+            "changed_by": event.actor_name if event else "",
+            "changed_at": event.occurred_at.isoformat() if event else None,
+            "changes": event.changes if event else {},
+        },
+        status=409,
     )
 
 

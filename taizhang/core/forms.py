@@ -20,7 +20,8 @@ def add_service_errors(form: Any, error: ValidationError) -> None:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, error.messages)
+        # The error itself, so its code survives (``form.has_error(None, "stale")``).
+        form.add_error(None, ValidationError(error.error_list))
 
 
 def int_or_none(value: Any) -> int | None:

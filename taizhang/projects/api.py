@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.core.access import requires
@@ -15,6 +15,7 @@ from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
+from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
@@ -201,9 +202,12 @@ def list_linked_projects(request: HttpRequest) -> Any:
 
 @router.get("/{project_id}", response=ProjectOut)
 @requires("projects.view")
-def get_project(request: HttpRequest, project_id: int) -> Any:
-    """One project; 404 when it does not exist or is outside your scope."""
-    return get_project_for_viewer(viewer_of(request), project_id)
+def get_project(request: HttpRequest, project_id: int, response: HttpResponse) -> Any:
+    """One project; 404 when it does not exist or is outside your scope. The ``ETag``
+    header is its version: send it back as ``If-Match`` with a PATCH."""
+    project = get_project_for_viewer(viewer_of(request), project_id)
+    response["ETag"] = f'"{version_of(project)}"'
+    return project
 
 
 @router.post("", response={201: ProjectOut, 403: ErrorOut, 422: ErrorOut})
@@ -215,15 +219,20 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
     return Status(201, get_project_for_viewer(viewer_of(request), project.pk))
 
 
-@router.patch("/{project_id}", response={200: ProjectOut, 403: ErrorOut, 422: ErrorOut})
+@router.patch(
+    "/{project_id}",
+    response={200: ProjectOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+)
 @requires("projects.manage")
 def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Any:
-    """Change ledger columns; only the fields you send."""
+    """Change ledger columns; only the fields you send. With ``If-Match: "<ETag>"``
+    (from GET) a change someone else made since is a 409 naming it, not overwritten."""
     project = get_project_for_viewer(viewer_of(request), project_id)
     if not can(viewer_of(request), "edit", project):
         raise PermissionDenied
     data = _resolve(request, payload.dict(exclude_unset=True))
-    services.project_update(project=project, acting_user=viewer_of(request), **data)
+    seen = parse_version(request.headers.get("If-Match"))
+    services.project_update(project=project, acting_user=viewer_of(request), version=seen, **data)
     return Status(200, get_project_for_viewer(viewer_of(request), project_id))
 
 

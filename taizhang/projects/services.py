@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -198,13 +199,18 @@ def project_create(
 
 
 @transaction.atomic
-def project_update(*, project: Project, acting_user: Actor, **fields: Any) -> Project:
-    """Change the ledger columns of a project; stage and money done are not editable here."""
+def project_update(
+    *, project: Project, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Project:
+    """Change the ledger columns of a project; stage and money done are not editable here.
+    ``version`` is the project's version the editor saw (``core.versions``): a write by
+    someone else since then is refused (``StaleEdit``) rather than overwritten."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown project fields: {sorted(unknown)}")
     project = Project.objects.select_for_update().select_related("org").get(pk=project.pk)
     POLICY.require(acting_user, project)
+    require_version(project, version)
     if "org" in fields and fields["org"] != project.org:
         POLICY.require_org(acting_user, fields["org"])
     _check_people(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.projects import services
 from taizhang.projects.exports import export_projects
@@ -194,17 +195,27 @@ def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     initial["total_investment"] = yuan_to_wan(project.total_investment)
     initial["annual_planned_investment"] = yuan_to_wan(project.annual_planned_investment)
     form = ProjectForm(request.POST or None, viewer=viewer, initial=initial)
+    # The version the editor opened (core.versions): a change by someone else since is
+    # shown on the form instead of being overwritten; sending again keeps hers.
+    seen = (
+        parse_version(request.POST.get("version"))
+        if request.method == "POST"
+        else version_of(project)
+    )
     done = submit(
         request,
         form,
         lambda: services.project_update(
-            project=project, acting_user=viewer, **form.service_kwargs()
+            project=project, acting_user=viewer, version=seen, **form.service_kwargs()
         ),
         success=_("The project was updated."),
     )
     if done.ok:
         return redirect("projects:detail", pk=project.pk)
-    return render(request, "projects/form.html", {"form": form, "project": project})
+    if form.has_error(NON_FIELD_ERRORS, "stale"):
+        seen = version_of(project)
+    context = {"form": form, "project": project, "version": seen}
+    return render(request, "projects/form.html", context)
 
 
 @requires(MANAGE)
