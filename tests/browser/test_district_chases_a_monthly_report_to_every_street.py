@@ -20,6 +20,12 @@ TITLE = "12月党建工作月报"
 REASON = "集中学习场次与台账记录不一致，请核对后重新填报。"
 
 
+def _field(page, row: int):
+    """The answer input of the fill form's ``row``-th field (ids follow the database's
+    field keys, which differ between SQLite and PostgreSQL runs)."""
+    return page.locator("table.rp-fill tbody tr").nth(row).locator("input, textarea").first
+
+
 def _todo_panel(page):
     return page.locator("section.panel", has_text="我的待办").first
 
@@ -115,21 +121,21 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     todo.locator("a", has_text=TITLE).click()
     page.wait_for_url(f"{url}/reporting/assignments/*/")
     first = page.locator("table.rp-fill tbody tr").nth(0)
-    assert page.input_value("#id_f1") == "2"  # prefilled from the records
+    assert _field(page, 0).input_value() == "2"  # prefilled from the records
     assert first.locator("[data-record]").inner_text() == "2"
     assert first.locator("[data-difference]").count() == 0
-    page.fill("#id_f1", "3")
-    page.fill("#id_f2", "46")
-    page.fill("#id_f3", "开展“三会一课”专题学习")
+    _field(page, 0).fill("3")
+    _field(page, 1).fill("46")
+    _field(page, 2).fill("开展“三会一课”专题学习")
     page.click("button:has-text('存为草稿')")
     page.locator(".messages", has_text="已存为草稿").wait_for()
     first = page.locator("table.rp-fill tbody tr").nth(0)
-    assert page.input_value("#id_f1") == "3"
+    assert _field(page, 0).input_value() == "3"
     assert first.locator("[data-difference]").inner_text() == "差额 1"
     page.click("button:has-text('提交填报')")
     page.locator(".messages", has_text="填报已提交审核").wait_for()
     assert "已填报" in page.locator("h1").inner_text()
-    assert page.locator("#id_f1").count() == 0  # read-only once submitted
+    assert page.locator("table.rp-fill input, table.rp-fill textarea").count() == 0  # read-only
 
     # --- street B relays it to its community, which does not answer ------------------
     _as(page, url, "street_b")
@@ -201,8 +207,8 @@ def test_district_chases_a_monthly_report_to_every_street(live_server, page, set
     _todo_panel(page).locator("a", has_text=TITLE).click()
     page.wait_for_url(f"{url}/reporting/assignments/*/")
     assert REASON in page.locator(".headline").inner_text()
-    assert page.input_value("#id_f1") == "3"
-    page.fill("#id_f1", "2")
+    assert _field(page, 0).input_value() == "3"
+    _field(page, 0).fill("2")
     page.click("button:has-text('提交填报')")
     page.locator(".messages", has_text="填报已提交审核").wait_for()
     assert page.locator("table.rp-fill [data-difference]").count() == 0
