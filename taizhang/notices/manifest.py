@@ -46,9 +46,8 @@ register_rule(
         _("A notice waits for your unit's acknowledgement"),
         _(
             "Sent to the staff of the units that have not acknowledged a notice, when its "
-            "publisher reminds them (at most once a day) or before the deadline."
+            "publisher reminds them (at most once a day)."
         ),
-        days_before=1,
     )
 )
 
