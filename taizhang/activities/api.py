@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.activities import services
@@ -48,6 +48,7 @@ from taizhang.activities.selectors import (
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
@@ -406,6 +407,7 @@ def record_service(request: HttpRequest, payload: ServiceIn) -> Any:
 @requires(VIEW)
 def list_activities(
     request: HttpRequest,
+    filters: Query[LedgerQuery],
     kind: str = "",
     start: dt.date | None = None,
     end: dt.date | None = None,
@@ -414,7 +416,10 @@ def list_activities(
     q: str = "",
     sort: str = "",
 ) -> Any:
-    """Activities in your scope; filters only narrow (a hidden grouping: 404)."""
+    """Activities in your scope; filters only narrow (a hidden grouping: 404). ``org``:
+    that organization and its subtree, holding (one outside your scope: 422, as for an
+    unknown id); ``date_from``/``date_to``: held, inclusive; ``mine``: you recorded it
+    or you are its speaker."""
     user = viewer_of(request)
     return activity_list(
         viewer=user,
@@ -425,6 +430,7 @@ def list_activities(
         end=end,
         q=q[:60],
         sort=sort,
+        ledger=ledger_filter_for_api(user, filters, permission=VIEW),
     )
 
 

@@ -62,7 +62,7 @@ def build(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=_columns(FIELDS),
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, filters["subtree_of"]),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

@@ -28,6 +28,7 @@ from taizhang.activities.permissions import (
     VOLUNTEER_SERVICE,
 )
 from taizhang.core.actors import Actor
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.people.models import CommunityReport, Person
 from taizhang.people.permissions import PERSON, current_reports_q
@@ -46,6 +47,17 @@ def _subtree_q(org: Organization, prefix: str = "org__") -> Q:
     return Q(**{f"{prefix}path__gte": lower, f"{prefix}path__lt": upper})
 
 
+def mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means for activities: the viewer recorded it, or the
+    viewer's person is its speaker."""
+    pk = getattr(viewer, "pk", None)
+    q = Q(created_by_id=pk) if pk is not None else Q(pk__in=[])
+    person_id = getattr(viewer, "person_id", None)
+    if person_id:
+        q |= Q(speaker_id=person_id)
+    return q
+
+
 def activity_list(
     *,
     viewer: Actor,
@@ -58,9 +70,18 @@ def activity_list(
     end: dt.date | None = None,
     q: str = "",
     sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Activity]:
-    """Activities held by organizations in scope; every filter only narrows."""
-    qs = ACTIVITY.queryset(viewer)
+    """Activities held by organizations in scope; every filter only narrows.
+
+    ``ledger`` (the shared list filters): organization on the holding organization,
+    dates on the day held, "mine" as ``mine_q``."""
+    qs = ledger.narrow(
+        ACTIVITY.queryset(viewer),
+        org_fields=ACTIVITY.org_fields,
+        date_field="held_on",
+        mine_q=mine_q(viewer),
+    )
     if kind is not None:
         qs = qs.filter(kind=kind)
     if venue_category is not None:

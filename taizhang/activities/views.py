@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -46,6 +46,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import get_grouping_for_viewer, get_organization_for_viewer
 from taizhang.people.permissions import PERSON
@@ -64,20 +65,28 @@ def _year(get: Any) -> int:
 
 
 def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
-    """The list's filters from the query string; the export reads the same ones."""
+    """The list's filters from the query string; the export reads the same ones.
+
+    The organization (and its subtree), the date range and "mine" are the shared ledger
+    filters (``organizations/filters.py``). A date range, when given, replaces the
+    year's window (for the list and its figures)."""
     year = _year(get)
-    org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
     # A grouping outside the viewer's scope is the same 404 as a missing one.
     grouping = get_grouping_for_viewer(viewer, get["grouping"]) if get.get("grouping") else None
     sort = get.get("sort", "")
+    ledger = ledger_filter_from_query(viewer, get, permission=VIEW, date_label=_("Date held"))
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if ledger.date_from or ledger.date_to:
+        start = ledger.date_from or dt.date(2000, 1, 1)
+        end = ledger.date_to or dt.date(2100, 12, 31)
     return {
         "year": year,
         "kind": _choice(ActivityKind, get.get("kind", "")),
         "venue_category": _choice(VenueCategory, get.get("venue", "")),
-        "subtree_of": org,
         "grouping": grouping,
-        "start": dt.date(year, 1, 1),
-        "end": dt.date(year, 12, 31),
+        "start": start,
+        "end": end,
+        "ledger": ledger,
         "q": get.get("q", "").strip()[:60],
         "sort": sort if sort in SORTS else "",
     }
@@ -85,7 +94,10 @@ def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
 
 @requires(VIEW)
 def activity_export(request: HttpRequest) -> HttpResponse:
-    """The filtered ledger as an .xlsx (a background task when it is large)."""
+    """The filtered ledger as an .xlsx (a background task when it is large).
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if list_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "activities.activity")
 
 
@@ -129,7 +141,8 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     get = request.GET
     filters = list_filters(viewer, get)
-    year, org, grouping = filters["year"], filters["subtree_of"], filters["grouping"]
+    year, ledger, grouping = filters["year"], filters["ledger"], filters["grouping"]
+    org = ledger.org
     kind, venue, sort, q = filters["kind"], filters["venue_category"], filters["sort"], filters["q"]
     start, end = filters["start"], filters["end"]
     activities = activity_list(viewer=viewer, **{k: v for k, v in filters.items() if k != "year"})
@@ -142,11 +155,21 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
             "year": year,
             "years": range(timezone.localdate().year, timezone.localdate().year - 4, -1),
             "org": org,
-            "filters": {"kind": kind, "venue": venue, "sort": sort, "q": q, "grouping": grouping},
+            "filters": {
+                "kind": kind,
+                "venue": venue,
+                "sort": sort,
+                "q": q,
+                "grouping": grouping,
+                "ledger": ledger,
+            },
             "groupings": list(GROUPING.queryset(viewer).order_by("name")),
             "kinds": list(ActivityKind.objects.filter(is_active=True)),
             "venues": list(VenueCategory.objects.filter(is_active=True)),
-            "figures": activity_figures(viewer=viewer, org=org, start=start, end=end),
+            # A refused filter shows no rows, so no figures either.
+            "figures": None
+            if ledger.refused
+            else activity_figures(viewer=viewer, org=org, start=start, end=end),
             "can_create": viewer.has_function(MANAGE),
         },
     )
