@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
@@ -16,7 +16,7 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
 from taizhang.investment import services
 from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy, Team
-from taizhang.investment.permissions import CONFIGURE, EVENT, MANAGE, can
+from taizhang.investment.permissions import CONFIGURE, EVENT, MANAGE, VIEW, can
 from taizhang.investment.selectors import (
     LEAD_SORTS,
     UNIT_KINDS,
@@ -30,6 +30,7 @@ from taizhang.investment.selectors import (
     subsidy_summary,
     team_choices,
 )
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.policy import unknown_message
@@ -265,6 +266,7 @@ def _person(request: HttpRequest, pk: int, field: str) -> Person:
 @requires("investment.view")
 def list_leads(
     request: HttpRequest,
+    filters: Query[LedgerQuery],
     stage: int | None = None,
     source: str = "",
     team_id: int | None = None,
@@ -272,9 +274,13 @@ def list_leads(
     q: str = "",
     sort: str = "",
 ) -> Any:
-    """Leads in your scope; filters only narrow it."""
+    """Leads in your scope; filters only narrow it. ``org``: that organization and its
+    subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
+    put on the ledger, inclusive; ``mine``: your person leads or is on the lead's team."""
+    viewer = viewer_of(request)
     return lead_list(
-        viewer=viewer_of(request),
+        viewer=viewer,
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
         stage=stage,
         source=source,
         team_id=team_id,

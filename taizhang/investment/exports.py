@@ -58,7 +58,7 @@ def build_leads(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=_columns(LEAD_FIELDS, {"amount", "signed_amount"}),
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

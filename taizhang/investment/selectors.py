@@ -19,6 +19,7 @@ from taizhang.investment.models import (
     Team,
 )
 from taizhang.investment.permissions import COMPETITION, EVENT, LEAD, SUBSIDY, VIEW
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.organizations.models import Organization, OrgKind
 
 LEAD_SORTS: dict[str, tuple[str, ...]] = {
@@ -39,6 +40,16 @@ def _leads() -> QuerySet[Lead]:
     return Lead.objects.select_related("org", "team", "event", "project")
 
 
+def mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the lead ledger: the viewer's person leads, or is
+    a member of, the team (招商小分队) working the lead. Leads keep no recorder."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    teams = Team.objects.filter(Q(leader_id=person_id) | Q(members__id=person_id))
+    return Q(team_id__in=teams.values("pk"))
+
+
 def lead_list(
     *,
     viewer: Actor | None,
@@ -49,9 +60,18 @@ def lead_list(
     lost: bool | None = None,
     q: str = "",
     sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Lead]:
-    """Leads in scope; filters only narrow."""
-    qs = LEAD.queryset(viewer, base=_leads())
+    """Leads in scope; filters only narrow.
+
+    ``ledger`` (the shared list filters): organization on the lead's organization, dates
+    on the day it was put on the ledger, "mine" as ``mine_q``."""
+    qs = ledger.narrow(
+        LEAD.queryset(viewer, base=_leads()),
+        org_fields=LEAD.org_fields,
+        date_field="created_at__date",
+        mine_q=mine_q(viewer),
+    )
     if stage is not None:
         qs = qs.filter(stage=stage)
     if source:

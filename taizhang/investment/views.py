@@ -47,12 +47,18 @@ from taizhang.investment.selectors import (
     team_choices,
     this_year,
 )
+from taizhang.organizations.filters import ledger_filter_from_query
 
 
 def lead_filters(viewer: Any, get: Any) -> dict[str, Any]:
-    """The lead list's filters from the query string; the export reads the same ones."""
+    """The lead list's filters from the query string; the export reads the same ones.
+    The organization (and its subtree), the date range and "mine" are the shared ledger
+    filters (``organizations/filters.py``)."""
     stage = int_or_none(get.get("stage"))
     return {
+        "ledger": ledger_filter_from_query(
+            viewer, get, permission=VIEW, date_label=_("Date recorded")
+        ),
         "stage": stage if stage in LeadStage.values else None,
         "source": get.get("source", "") if get.get("source") in Source.values else "",
         "team_id": int_or_none(get.get("team")),
@@ -83,7 +89,10 @@ def subsidy_filters(viewer: Any, get: Any) -> dict[str, Any]:
 
 @requires(VIEW)
 def lead_export(request: HttpRequest) -> HttpResponse:
-    """The filtered lead ledger as an .xlsx (a background task when it is large)."""
+    """The filtered lead ledger as an .xlsx (a background task when it is large).
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if lead_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "investment.lead")
 
 
