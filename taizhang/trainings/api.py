@@ -13,12 +13,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -180,9 +181,20 @@ def _for_action(request: HttpRequest, class_id: int, action: str) -> TrainingCla
 @router.get("", response=list[ClassOut])
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
-def list_classes(request: HttpRequest, q: str = "", year: int | None = None) -> Any:
-    """Training classes in your scope; filters only narrow."""
-    return training_class_list(viewer=viewer_of(request), q=q[:60], year=year)
+def list_classes(
+    request: HttpRequest, filters: Query[LedgerQuery], q: str = "", year: int | None = None
+) -> Any:
+    """Training classes in your scope; filters only narrow. ``org``: that organization
+    and its subtree, organizing (one outside your scope: 422, as for an unknown id);
+    ``date_from``/``date_to``: the class's first day, inclusive; ``mine``: your person is
+    a trainee or a session's speaker."""
+    viewer = viewer_of(request)
+    return training_class_list(
+        viewer=viewer,
+        q=q[:60],
+        year=year,
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    )
 
 
 @router.get("/trainees/{person_id}", response=list[RecordOut])

@@ -34,7 +34,7 @@ def build_classes(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=[dataclasses.replace(f.column, summed=f.key in SUMMED) for f in CLASS_FIELDS],
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

@@ -11,6 +11,7 @@ from django.http import Http404
 
 from taizhang.core.actors import Actor
 from taizhang.core.formatting import approximate
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 from taizhang.trainings.models import (
@@ -49,11 +50,38 @@ def _classes() -> QuerySet[TrainingClass]:
     )
 
 
-def training_class_list(
-    *, viewer: Actor, q: str = "", year: int | None = None, sort: str = ""
+def mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the class ledger: the viewer's person is a trainee
+    of the class or the speaker of one of its sessions (classes keep no recorder)."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    trainee = Enrollment.objects.filter(person_id=person_id).values("training_class_id")
+    speaker = TrainingSession.objects.filter(speaker_id=person_id).values("training_class_id")
+    return Q(pk__in=trainee) | Q(pk__in=speaker)
+
+
+def _narrow(
+    qs: QuerySet[TrainingClass], viewer: Actor, ledger: LedgerFilter
 ) -> QuerySet[TrainingClass]:
-    """Classes organized within the viewer's scope, with their trainee counts."""
-    qs = TRAINING_CLASS.queryset(viewer, base=_classes())
+    """The shared list filters (``organizations/filters.py``) on classes: organization on
+    the organizer, dates on the class's first day, "mine" as ``mine_q``."""
+    return ledger.narrow(
+        qs, org_fields=TRAINING_CLASS.org_fields, date_field="start_date", mine_q=mine_q(viewer)
+    )
+
+
+def training_class_list(
+    *,
+    viewer: Actor,
+    q: str = "",
+    year: int | None = None,
+    sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
+) -> QuerySet[TrainingClass]:
+    """Classes organized within the viewer's scope, with their trainee counts; every
+    filter only narrows (``ledger``: the shared list filters, see ``_narrow``)."""
+    qs = _narrow(TRAINING_CLASS.queryset(viewer, base=_classes()), viewer, ledger)
     if q:
         qs = qs.filter(title__icontains=q)
     if year is not None:
@@ -62,10 +90,15 @@ def training_class_list(
 
 
 def roster_list(
-    *, viewer: Actor, q: str = "", year: int | None = None, klass: TrainingClass | None = None
+    *,
+    viewer: Actor,
+    q: str = "",
+    year: int | None = None,
+    klass: TrainingClass | None = None,
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Enrollment]:
     """The trainees of the classes the list shows (or of one class), class by class."""
-    classes = TRAINING_CLASS.queryset(viewer)
+    classes = _narrow(TRAINING_CLASS.queryset(viewer), viewer, ledger)
     if q:
         classes = classes.filter(title__icontains=q)
     if year is not None:

@@ -17,6 +17,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.trainings import services
 from taizhang.trainings.forms import (
     ClassForm,
@@ -58,10 +59,13 @@ def _act(request: HttpRequest, pk: int, action: str) -> tuple[Actor, Any]:
 
 def class_filters(viewer: Any, get: Any) -> dict[str, Any]:
     """The class list's filters (and ``class``, one class's roster); the exports read
-    the same ones. A class outside the scope is the same 404 as a missing one."""
+    the same ones. A class outside the scope is the same 404 as a missing one. The
+    organization (and its subtree), the date range and "mine" are the shared ledger
+    filters (``organizations/filters.py``)."""
     sort = get.get("sort", "")
     klass = get_training_class_for_viewer(viewer, get["class"]) if get.get("class") else None
     return {
+        "ledger": ledger_filter_from_query(viewer, get, permission=VIEW, date_label=_("First day")),
         "q": get.get("q", "").strip()[:60],
         "sort": sort if sort in SORTS else "",
         "klass": klass,
@@ -73,23 +77,30 @@ def class_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     filters = class_filters(viewer, request.GET)
     filters.pop("klass")
+    ledger = filters["ledger"]
     classes = list(training_class_list(viewer=viewer, **filters)[:200])
     return render(
         request,
         "trainings/list.html",
-        {"classes": classes, "can_create": viewer.has_function(MANAGE)},
+        {"classes": classes, "ledger": ledger, "can_create": viewer.has_function(MANAGE)},
     )
 
 
 @requires(VIEW)
 def class_export(request: HttpRequest) -> HttpResponse:
-    """The classes of the list as an .xlsx (a background task when it is large)."""
+    """The classes of the list as an .xlsx (a background task when it is large).
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if class_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "trainings.training_class")
 
 
 @requires(VIEW)
 def roster_export(request: HttpRequest) -> HttpResponse:
-    """The trainees of the listed classes (or of ``?class=``) with their 结业."""
+    """The trainees of the listed classes (or of ``?class=``) with their 结业; filters
+    the page would refuse: 404."""
+    if class_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "trainings.enrollment")
 
 
