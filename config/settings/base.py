@@ -205,7 +205,10 @@ CACHES = {
 # the development values. No proxy is trusted: the audit trail records the direct peer.
 TAIZHANG_HTTPS = False
 TAIZHANG_TRUSTED_PROXIES: list[str] = []
+# Attachments (core.uploads): per file, per request, files per request.
 TAIZHANG_UPLOAD_MAX_BYTES = 25 * 1024 * 1024
+TAIZHANG_UPLOAD_MAX_TOTAL_BYTES = 50 * 1024 * 1024
+TAIZHANG_UPLOAD_MAX_FILES = 10
 
 LOGGING = {
     "version": 1,

@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,6 +25,7 @@ from taizhang.accounts.selectors import users_at
 from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.notify import notify
+from taizhang.core.uploads import check_uploads
 from taizhang.notices.models import (
     Audience,
     Notice,
@@ -66,53 +66,6 @@ MAX_ATTACHMENTS = 10
 # grids and buildings: their staff read what their community passes on. A publisher
 # who wants a grid to receive it chooses the grid by name.
 SUBTREE_EXCLUDED_KINDS = (OrgKind.GRID, OrgKind.BUILDING)
-# Extension → accepted leading bytes, as for problem evidence: the content must match.
-ATTACHMENT_TYPES: dict[str, tuple[bytes, ...]] = {
-    "pdf": (b"%PDF",),
-    "png": (b"\x89PNG",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0",),
-    "xls": (b"\xd0\xcf\x11\xe0",),
-}
-
-
-def max_attachment_bytes() -> int:
-    return int(getattr(settings, "TAIZHANG_UPLOAD_MAX_BYTES", 25 * 1024 * 1024))
-
-
-def validate_attachment(upload: UploadedFile) -> None:
-    """Refuse files over the upload limit and files whose type is not accepted or does
-    not match their extension."""
-    name = upload.name or ""
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in ATTACHMENT_TYPES:
-        raise ValidationError(
-            {
-                "attachments": _("%(name)s: only PDF, JPG, PNG, Word and Excel files are accepted.")
-                % {"name": name}
-            }
-        )
-    limit = max_attachment_bytes()
-    if (upload.size or 0) > limit:
-        raise ValidationError(
-            {
-                "attachments": _("%(name)s is larger than %(mb)s MB.")
-                % {"name": name, "mb": limit // (1024 * 1024)}
-            }
-        )
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in ATTACHMENT_TYPES[suffix]):
-        raise ValidationError(
-            {
-                "attachments": _("%(name)s does not look like a .%(suffix)s file.")
-                % {"name": name, "suffix": suffix}
-            }
-        )
 
 
 def _audit_state(notice: Notice) -> dict[str, Any]:
@@ -166,9 +119,9 @@ def _add_attachments(notice: Notice, files: Iterable[UploadedFile]) -> list[str]
         raise ValidationError(
             {"attachments": _("At most %(n)s attachments.") % {"n": MAX_ATTACHMENTS}}
         )
+    check_uploads(uploads, field="attachments")
     names = []
     for upload in uploads:
-        validate_attachment(upload)
         NoticeAttachment.objects.create(
             notice=notice,
             file=upload,

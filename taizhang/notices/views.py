@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.uploads import attachment_response
 from taizhang.notices import services
 from taizhang.notices.forms import NoticeForm
 from taizhang.notices.models import NoticeState
@@ -235,9 +236,7 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
     viewer = viewer_of(request)
     notice = get_notice_for_viewer(viewer, pk)
     attachment = get_attachment_for_viewer(viewer, notice, attachment_id)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.original_name
-    )
+    return attachment_response(attachment.file.open("rb"), attachment.original_name)
 
 
 @require_POST

@@ -39,6 +39,7 @@ from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.lifecycle import record_step, step_fields
 from taizhang.core.registry import POLICIES
 from taizhang.core.services import update_with_audit
+from taizhang.core.uploads import check_uploads
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -91,19 +92,7 @@ EDITABLE_FIELDS = {
     "responsible",
     "deadline",
 }
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MIN_EVIDENCE_TEXT = 10
-# Extension → accepted leading bytes. The content must match the name.
-EVIDENCE_TYPES: dict[str, tuple[bytes, ...]] = {
-    "pdf": (b"%PDF",),
-    "png": (b"\x89PNG",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0",),
-    "xls": (b"\xd0\xcf\x11\xe0",),
-}
 
 
 # The steps that move a problem between states: a late step is dated after the last one.
@@ -234,25 +223,6 @@ def _locked(problem: Problem) -> Problem:
         .select_related("org", "lead_unit", "responsible", "kind")
         .get(pk=problem.pk)
     )
-
-
-def validate_evidence_file(upload: UploadedFile) -> None:
-    """Refuse files over 10 MB and files whose type is not accepted or does not match."""
-    name = upload.name or ""
-    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationError(
-            _("%(name)s: only PDF, JPG, PNG, Word and Excel files are accepted.") % {"name": name}
-        )
-    if (upload.size or 0) > MAX_EVIDENCE_BYTES:
-        raise ValidationError(_("%(name)s is larger than 10 MB.") % {"name": name})
-    upload.seek(0)
-    head = upload.read(8)
-    upload.seek(0)
-    if not any(head.startswith(magic) for magic in EVIDENCE_TYPES[suffix]):
-        raise ValidationError(
-            _("%(name)s does not look like a .%(suffix)s file.") % {"name": name, "suffix": suffix}
-        )
 
 
 def origin_policy(origin_type: str) -> Any:
@@ -597,9 +567,7 @@ def problem_submit(
         raise ValidationError(
             {"evidence_text": _("Describe what was done in at least 10 characters.")}
         )
-    uploads = list(files)
-    for upload in uploads:
-        validate_evidence_file(upload)
+    uploads = check_uploads(files, field="files")
     moment, reason = _late_when(problem, when, late_reason)
     if not uploads and not reason and not problem.evidence.exists():
         raise ValidationError({"files": _("Attach at least one file as evidence.")})

@@ -19,6 +19,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.core.uploads import attachment_response
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.problems import services
 from taizhang.problems.forms import (
@@ -395,6 +396,4 @@ def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileRe
     """An evidence file, served only to viewers who may see its problem."""
     problem = get_problem_for_viewer(viewer_of(request), pk)
     evidence = get_object_or_404(ProblemEvidence, pk=evidence_id, problem=problem)
-    return FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name
-    )
+    return attachment_response(evidence.file.open("rb"), evidence.original_name)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.uploads import check_uploads
 from taizhang.core.versions import require_version
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
@@ -53,7 +54,6 @@ PROJECT_FIELDS = [
     "description",
 ]
 EDITABLE = set(PROJECT_FIELDS) | {"co_units"}
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 
 
 def _check_people(acting_user: Actor, **picked: Person | None) -> None:
@@ -450,10 +450,7 @@ def progress_report_create(
         raise ValidationError(
             {"completed_investment": _("Completed investment cannot be negative.")}
         )
-    files = list(files)
-    for upload in files:
-        if upload.size and upload.size > MAX_EVIDENCE_BYTES:
-            raise ValidationError(_("An evidence file may not exceed 20 MB."))
+    files = check_uploads(files, field="files")
     late = _late(reported_on, late_reason)
     before_stage = project.stage
     change = None

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.uploads import attachment_response
 from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.projects import services
@@ -295,4 +296,4 @@ def project_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     """An evidence file, to viewers who can see its project."""
     evidence = get_evidence_for_viewer(viewer_of(request), pk)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.name)
+    return attachment_response(evidence.file.open("rb"), evidence.name)

@@ -24,6 +24,7 @@ from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.notify import notify
 from taizhang.core.registry import METRICS
+from taizhang.core.uploads import check_request_limits, check_upload
 from taizhang.organizations.models import Organization
 from taizhang.reporting.models import (
     OPEN_STATES,
@@ -462,6 +463,13 @@ def _save_answers(
         raise ValidationError(_("A field of another task was sent."))
     cleaned: dict[int, Any] = {}
     errors: dict[str, list[str]] = {}
+    check_request_limits(files.values())
+    for pk, upload in files.items():
+        try:
+            check_upload(upload, field=f"f{pk}")
+        except ValidationError as exc:
+            for k, v in exc.message_dict.items():
+                errors.setdefault(k, []).extend(v)
     for pk, raw in values.items():
         try:
             cleaned[pk] = clean_value(fields[pk], raw)

@@ -17,6 +17,7 @@ from taizhang.core.access import require, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
+from taizhang.core.uploads import attachment_response
 from taizhang.reporting import services
 from taizhang.reporting.forms import (
     FillForm,
@@ -404,4 +405,4 @@ def answer_file_view(request: HttpRequest, pk: int) -> FileResponse:
     answer = ANSWER.get(viewer, pk)
     if not answer.file:
         raise Http404
-    return FileResponse(answer.file.open("rb"), as_attachment=True, filename=answer.file_name)
+    return attachment_response(answer.file.open("rb"), answer.file_name)

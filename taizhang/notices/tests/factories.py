@@ -19,9 +19,10 @@ from taizhang.notices.models import (
     NoticeTarget,
 )
 from taizhang.organizations.models import Organization
+from tests.files import pdf_bytes
 from tests.support import make_user
 
-PDF = b"%PDF-1.4\n" + b"0" * 64
+PDF = pdf_bytes()
 
 
 def pdf(name: str = "通知.pdf") -> SimpleUploadedFile:

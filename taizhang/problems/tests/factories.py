@@ -13,8 +13,9 @@ from taizhang.people.models import Person
 from taizhang.people.services import person_create
 from taizhang.problems import services
 from taizhang.problems.models import Problem
+from tests.files import png_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+PNG = png_bytes()
 
 
 def png(name: str = "photo.png") -> SimpleUploadedFile:

@@ -20,6 +20,7 @@ from taizhang.problems.tests.factories import (
     make_problem,
     png,
 )
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -216,13 +217,14 @@ def test_start_twice_is_refused(tree, personas):
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("big.pdf", b"%PDF" + b"0" * (10 * 1024 * 1024), "larger than 10 MB"),
+        ("big.pdf", pdf_bytes("x" * (26 * 1024 * 1024)), "larger than 25 MB"),
         ("run.exe", b"MZ\x90\x00", "only PDF"),
         ("fake.pdf", b"<html>", "does not look like"),
     ],
 )
 def test_evidence_files_are_checked(tree, personas, name, content, message):
-    """Evidence over 10 MB, of another type, or not matching its name is refused."""
+    """Evidence over the upload limit, of another type, or not matching its name is
+    refused (core.uploads)."""
     problem = make_problem(tree.community_a, acting_user=personas.street_a)
     services.problem_start(problem=problem, acting_user=personas.street_a)
     upload = SimpleUploadedFile(name, content)

@@ -22,6 +22,7 @@ from taizhang.projects.services import (
     project_update,
 )
 from taizhang.projects.tests.factories import make_person, make_project
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate
@@ -200,7 +201,7 @@ def test_progress_with_a_stage_change_and_evidence(tree, personas, settings, tmp
         reported_on=TODAY(),
         text="完成竣工验收",
         to_stage=Stage.COMPLETED,
-        files=[SimpleUploadedFile("验收报告.pdf", b"%PDF-1.4 test")],
+        files=[SimpleUploadedFile("验收报告.pdf", pdf_bytes())],
         acting_user=personas.street_a,
     )
     project.refresh_from_db()

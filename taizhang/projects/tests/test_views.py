@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from taizhang.core.actors import SYSTEM
 from taizhang.projects.models import Project, Stage
 from taizhang.projects.tests.factories import make_leader_user, make_project
+from tests.files import jpeg_bytes
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -212,14 +213,14 @@ def test_evidence_download_is_scoped(client, personas, project_a, settings, tmp_
         project=project_a,
         reported_on=timezone.localdate(),
         text="现场照片",
-        files=[SimpleUploadedFile("现场.jpg", b"jpeg-bytes")],
+        files=[SimpleUploadedFile("现场.jpg", jpeg_bytes())],
         acting_user=SYSTEM,
     )
     evidence = report.evidence.get()
     url = reverse("projects:evidence", args=[evidence.pk])
     response = login(client, personas.street_a).get(url)
     assert response.status_code == 200
-    assert b"".join(response.streaming_content) == b"jpeg-bytes"
+    assert b"".join(response.streaming_content) == jpeg_bytes()
     client.logout()
     assert login(client, personas.street_b).get(url).status_code == 404
 
