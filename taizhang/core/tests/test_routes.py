@@ -51,8 +51,11 @@ def test_undeclared_route_is_refused(client, personas, settings):
     def naked(request):
         return HttpResponse("secret")
 
+    from config.urls import urlpatterns as site
+
     class Urls:
-        urlpatterns = [path("naked/", naked)]
+        # The site's routes stay: the 403 page (base.html) links to them.
+        urlpatterns = [path("naked/", naked), *site]
 
     client.force_login(personas.district)
     with override_settings(ROOT_URLCONF=Urls):
