@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import login_required, requires
@@ -34,6 +34,7 @@ from taizhang.evaluations.selectors import (
     resolve_judge_user,
     results_visible,
 )
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.people.models import Person
@@ -209,9 +210,19 @@ def _managed_competition(request: HttpRequest, competition_id: int) -> Any:
 @router.get("/competitions", response=list[CompetitionOut])
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
-def list_competitions(request: HttpRequest, year: int | None = None) -> Any:
-    """Competitions in your scope, published ones above it, and those you judge."""
-    return competition_list(viewer=viewer_of(request), year=year)
+def list_competitions(
+    request: HttpRequest, filters: Query[LedgerQuery], year: int | None = None
+) -> Any:
+    """Competitions in your scope, published ones above it, and those you judge. ``org``:
+    that organization and its subtree, organizing (one outside your scope: 422, as for an
+    unknown id); ``date_from``/``date_to``: held, inclusive; ``mine``: you are one of its
+    judges or your person is on one of its entries."""
+    viewer = viewer_of(request)
+    return competition_list(
+        viewer=viewer,
+        year=year,
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    )
 
 
 @router.get("/competitions/{competition_id}", response=CompetitionOut)

@@ -41,8 +41,8 @@ def _score(value: Any) -> Decimal | None:
 def build_competitions(viewer: Any, params: Mapping[str, str]) -> Sheet:
     from taizhang.evaluations.views import competition_filters
 
-    filters = competition_filters(params)
-    competitions = competition_list(viewer=viewer, year=filters["year"])
+    filters = competition_filters(viewer, params)
+    competitions = competition_list(viewer=viewer, year=filters["year"], ledger=filters["ledger"])
     if filters["competition"] is not None:
         competitions = competitions.filter(pk=filters["competition"])
     listed = list(competitions)
@@ -122,7 +122,7 @@ def build_competitions(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=columns,
         rows=rows(),
         count=entries.count(),
-        organization_name=scope_title(viewer, VIEW, None),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

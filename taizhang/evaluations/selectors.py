@@ -54,6 +54,7 @@ from taizhang.evaluations.permissions import (
     organizers_see,
 )
 from taizhang.evaluations.scoring import EntryResult, rank
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -65,9 +66,30 @@ __all__ = ["MANAGE", "VIEW"]
 # Competitions ---------------------------------------------------------------------
 
 
-def competition_list(*, viewer: Actor, year: int | None = None) -> QuerySet[Competition]:
-    """Competitions in scope, published ones above it, and those the viewer judges."""
-    qs = COMPETITION.queryset(viewer)
+def competition_mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the competition list: the viewer is named one of
+    its judges, or the viewer's person is on one of its entries."""
+    pk = getattr(viewer, "pk", None)
+    q = Q(pk__in=Judge.objects.filter(user_id=pk).values("competition_id")) if pk else NOTHING
+    person_id = getattr(viewer, "person_id", None)
+    if person_id:
+        q |= Q(pk__in=Entry.objects.filter(person_id=person_id).values("competition_id"))
+    return q
+
+
+def competition_list(
+    *, viewer: Actor, year: int | None = None, ledger: LedgerFilter = NO_FILTER
+) -> QuerySet[Competition]:
+    """Competitions in scope, published ones above it, and those the viewer judges.
+
+    ``ledger`` (the shared list filters): organization on the organizer, dates on the
+    day held, "mine" as ``competition_mine_q``."""
+    qs = ledger.narrow(
+        COMPETITION.queryset(viewer),
+        org_fields=COMPETITION.org_fields,
+        date_field="held_on",
+        mine_q=competition_mine_q(viewer),
+    )
     if year is not None:
         qs = qs.filter(held_on__year=year)
     return (

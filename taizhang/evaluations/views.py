@@ -52,6 +52,7 @@ from taizhang.evaluations.selectors import (
     published_list,
     results_visible,
 )
+from taizhang.organizations.filters import ledger_filter_from_query
 
 VIEW = "evaluations.view"
 MANAGE = "evaluations.manage"
@@ -71,10 +72,12 @@ def _error_messages(request: HttpRequest, exc: ValidationError) -> None:
 # Competitions ---------------------------------------------------------------------
 
 
-def competition_filters(get: Mapping[str, str]) -> dict[str, Any]:
+def competition_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
     """The competition list's filters; its export reads the same ones (and one
-    competition, from its page)."""
+    competition, from its page). The organization (and its subtree), the date range and
+    "mine" are the shared ledger filters (``organizations/filters.py``)."""
     return {
+        "ledger": ledger_filter_from_query(viewer, get, permission=VIEW, date_label=_("Date")),
         "year": int_or_none(get.get("year")),
         "competition": int_or_none(get.get("competition")),
     }
@@ -95,7 +98,10 @@ def award_filters(get: Mapping[str, str]) -> dict[str, Any]:
 
 @requires(VIEW)
 def competition_export(request: HttpRequest) -> HttpResponse:
-    """The competitions' entries with each criterion's score and the total, as an .xlsx."""
+    """The competitions' entries with each criterion's score and the total, as an .xlsx.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if competition_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "evaluations.competition")
 
 
@@ -121,13 +127,14 @@ def competition_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("evaluations:competition_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
+    filters = competition_filters(viewer, request.GET)
     competitions = list(
-        competition_list(viewer=viewer, year=competition_filters(request.GET)["year"])
+        competition_list(viewer=viewer, year=filters["year"], ledger=filters["ledger"])
     )
     return render(
         request,
         "evaluations/competition_list.html",
-        {"competitions": competitions, "form": form},
+        {"competitions": competitions, "form": form, "ledger": filters["ledger"]},
     )
 
 
