@@ -8,12 +8,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.schemas import ErrorOut
+from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.pairing import services
@@ -166,10 +167,24 @@ def _managed_org(request: HttpRequest, org_id: int, field: str) -> Organization:
 @router.get("/pairs", response=list[PairOut])
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
-def list_pairs(request: HttpRequest, year: int | None = None, q: str = "", sort: str = "") -> Any:
-    """Pairs whose village or helping organization is in your scope."""
+def list_pairs(
+    request: HttpRequest,
+    filters: Query[LedgerQuery],
+    year: int | None = None,
+    q: str = "",
+    sort: str = "",
+) -> Any:
+    """Pairs whose village or helping organization is in your scope. ``org``: that
+    organization and its subtree, as village or helper (one outside your scope: 422, as
+    for an unknown id); ``date_from``/``date_to``: the assistance starts, inclusive;
+    ``mine``: you recorded or confirmed a figure of the pair's village."""
+    viewer = viewer_of(request)
     return pair_list(
-        viewer=viewer_of(request), year=year, q=q, sort=sort if sort in PAIR_SORTS else ""
+        viewer=viewer,
+        year=year,
+        q=q,
+        sort=sort if sort in PAIR_SORTS else "",
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
     )
 
 

@@ -88,7 +88,7 @@ def build_pairs(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=columns,
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, None),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

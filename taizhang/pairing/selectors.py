@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from taizhang.core.actors import Actor
+from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.pairing.models import (
@@ -55,6 +56,16 @@ def _pk(value: Any) -> int:
         raise Http404 from None
 
 
+def mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the pair list: the viewer recorded or confirmed a
+    figure of the pair's village (a pair keeps no recorder or responsible person)."""
+    pk = getattr(viewer, "pk", None)
+    if pk is None:
+        return Q(pk__in=[])
+    kept = IndicatorValue.objects.filter(Q(recorded_by_id=pk) | Q(confirmed_by_id=pk))
+    return Q(village_id__in=kept.values("village_id"))
+
+
 def pair_list(
     *,
     viewer: Actor,
@@ -62,9 +73,18 @@ def pair_list(
     q: str = "",
     helper_id: int | None = None,
     sort: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Pair]:
-    """Pairs in scope; ``year`` keeps the pairs whose period covers that year."""
-    qs = PAIR.queryset(viewer)
+    """Pairs in scope; ``year`` keeps the pairs whose period covers that year.
+
+    ``ledger`` (the shared list filters): organization on the village or the helping
+    organization, dates on the day the assistance starts, "mine" as ``mine_q``."""
+    qs = ledger.narrow(
+        PAIR.queryset(viewer),
+        org_fields=PAIR.org_fields,
+        date_field="starts_on",
+        mine_q=mine_q(viewer),
+    )
     if year is not None:
         qs = qs.filter(starts_on__year__lte=year, ends_on__year__gte=year)
     if helper_id is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import Submission, int_or_none, submit
+from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
     AmbassadorForm,
@@ -70,6 +71,10 @@ def pair_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
     sort = get.get("sort", "")
     last = min(year + 1, timezone.localdate().year)
     return {
+        # The shared filters (org and its subtree, dates, mine): organizations/filters.py.
+        "ledger": ledger_filter_from_query(
+            viewer, get, permission=VIEW, date_label=_("Assistance starts")
+        ),
         "year": year,
         "q": get.get("q", "").strip()[:60],
         "sort": sort if sort in PAIR_SORTS else "",
@@ -94,7 +99,10 @@ def partnership_filters(get: Mapping[str, str]) -> dict[str, Any]:
 
 @requires(VIEW)
 def pair_export(request: HttpRequest) -> HttpResponse:
-    """The filtered pairs as an .xlsx (a background task when it is large)."""
+    """The filtered pairs as an .xlsx (a background task when it is large).
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if pair_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "pairing.pair")
 
 
@@ -121,7 +129,8 @@ def pair_list_view(request: HttpRequest) -> HttpResponse:
     this_year = timezone.localdate().year
     filters = pair_filters(viewer, request.GET)
     year, q, sort, years = filters["year"], filters["q"], filters["sort"], filters["years"]
-    pairs = pair_list(viewer=viewer, year=year, q=q, sort=sort)
+    ledger = filters["ledger"]
+    pairs = pair_list(viewer=viewer, year=year, q=q, sort=sort, ledger=ledger)
     page = Paginator(pairs, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -136,6 +145,7 @@ def pair_list_view(request: HttpRequest) -> HttpResponse:
         "threshold": DEFAULT_TARGET,
         "can_manage": viewer.has_function(MANAGE),
         "export_query": request.GET.urlencode(),
+        "ledger": ledger,
     }
     return render(request, "pairing/pair_list.html", context)
 
