@@ -438,9 +438,19 @@ def put_scores(request: HttpRequest, competition_id: int, entry_id: int, payload
 @router.get("/awards", response=list[AwardOut])
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
-def list_awards(request: HttpRequest, year: int | None = None, kind: str = "") -> Any:
+def list_awards(
+    request: HttpRequest, filters: Query[LedgerQuery], year: int | None = None, kind: str = ""
+) -> Any:
+    """Awards in your scope and those of the organizations above it. ``org``: that
+    organization and its subtree, awarding (one outside your scope: 422, as for an
+    unknown id); ``date_from``/``date_to``: the list published, inclusive (unpublished
+    awards drop out); ``mine``: your person is nominated."""
+    viewer = viewer_of(request)
     return award_list(
-        viewer=viewer_of(request), year=year, kind=kind if kind in AwardKind.values else ""
+        viewer=viewer,
+        year=year,
+        kind=kind if kind in AwardKind.values else "",
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
     )
 
 

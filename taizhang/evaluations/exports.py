@@ -129,8 +129,10 @@ def build_competitions(viewer: Any, params: Mapping[str, str]) -> Sheet:
 def build_nominations(viewer: Any, params: Mapping[str, str]) -> Sheet:
     from taizhang.evaluations.views import award_filters
 
-    filters = award_filters(params)
-    awards = award_list(viewer=viewer, year=filters["year"], kind=filters["kind"])
+    filters = award_filters(viewer, params)
+    awards = award_list(
+        viewer=viewer, year=filters["year"], kind=filters["kind"], ledger=filters["ledger"]
+    )
     if filters["award"] is not None:
         awards = awards.filter(pk=filters["award"])
     qs = NOMINATION.queryset(viewer).filter(award__in=awards.values("pk"))
@@ -148,7 +150,7 @@ def build_nominations(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=[f.column for f in FIELDS],
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, None),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

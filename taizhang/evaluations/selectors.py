@@ -240,14 +240,37 @@ def _counted(viewer: Actor, *, statuses: Sequence[str] | None = None) -> Any:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def award_list(*, viewer: Actor, year: int | None = None, kind: str = "") -> QuerySet[Award]:
+def award_mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the award list: the viewer's person is nominated
+    (awards keep no recorder)."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return NOTHING
+    return Q(pk__in=Nomination.objects.filter(person_id=person_id).values("award_id"))
+
+
+def award_list(
+    *,
+    viewer: Actor,
+    year: int | None = None,
+    kind: str = "",
+    ledger: LedgerFilter = NO_FILTER,
+) -> QuerySet[Award]:
     """Awards in scope, and awards of the organizations above the scope.
 
     Units below an awarding body see its awards to nominate and to read the published
     list. Nomination counts cover every nomination for the award's organizers; for the
     units below, only their own nominations and the published ones.
+
+    ``ledger`` (the shared list filters): organization on the awarding organization,
+    dates on the day the list was published, "mine" as ``award_mine_q``.
     """
-    qs = AWARD.queryset(viewer)
+    qs = ledger.narrow(
+        AWARD.queryset(viewer),
+        org_fields=AWARD.org_fields,
+        date_field="published_on",
+        mine_q=award_mine_q(viewer),
+    )
     if year is not None:
         qs = qs.filter(year=year)
     if kind:

@@ -83,12 +83,16 @@ def competition_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def award_filters(get: Mapping[str, str]) -> dict[str, Any]:
+def award_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
     """The award list's filters; its export reads the same ones (and one award's list,
-    or its honour roll alone, from the award's pages)."""
+    or its honour roll alone, from the award's pages). The organization (and its
+    subtree), the date range (published) and "mine" are the shared ledger filters."""
     kind = get.get("kind", "")
     status = get.get("status", "")
     return {
+        "ledger": ledger_filter_from_query(
+            viewer, get, permission=VIEW, date_label=_("Published on")
+        ),
         "year": int_or_none(get.get("year")),
         "kind": kind if kind in AwardKind.values else "",
         "award": int_or_none(get.get("award")),
@@ -107,7 +111,10 @@ def competition_export(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def nomination_export(request: HttpRequest) -> HttpResponse:
-    """The awards' nominations and honour roll, in the columns their import reads back."""
+    """The awards' nominations and honour roll, in the columns their import reads back.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if award_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "evaluations.nomination")
 
 
@@ -371,9 +378,9 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("evaluations:award_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
-    filters = award_filters(request.GET)
-    kind = filters["kind"]
-    awards = list(award_list(viewer=viewer, year=filters["year"], kind=kind))
+    filters = award_filters(viewer, request.GET)
+    kind, ledger = filters["kind"], filters["ledger"]
+    awards = list(award_list(viewer=viewer, year=filters["year"], kind=kind, ledger=ledger))
     return render(
         request,
         "evaluations/award_list.html",
@@ -382,6 +389,7 @@ def award_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "kinds": AwardKind.choices,
             "kind": kind,
+            "ledger": ledger,
             "can_import": viewer.has_function(MANAGE),
         },
     )
