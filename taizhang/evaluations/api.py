@@ -9,10 +9,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
 
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
 from taizhang.evaluations import services
 from taizhang.evaluations.models import AwardKind, CompetitionStatus, EntryKind, Normalization
