@@ -225,8 +225,17 @@ def _locked(problem: Problem) -> Problem:
     )
 
 
+# The ledgers a problem may be raised from (a demand, a visit or meeting, a project's
+# blocker): only these, each looked up through its own policy. Any other model, scoped
+# or not (an audit event, a person, a user), is an unknown origin (issue 19).
+ORIGIN_TYPES = ("demands.demand", "activities.activity", "projects.project")
+
+
 def origin_policy(origin_type: str) -> Any:
-    """The registered scope policy of the model named ``origin_type`` (``app.model``)."""
+    """The registered scope policy of the model named ``origin_type`` (``app.model``),
+    when it is one of the ``ORIGIN_TYPES``."""
+    if origin_type not in ORIGIN_TYPES:
+        return None
     for policy in POLICIES.values():
         if policy.model._meta.label_lower == origin_type:
             return policy

@@ -150,7 +150,9 @@ def test_hidden_and_missing_ids_get_the_same_422(client, tree, personas):
     like one that does not exist."""
     headers = bearer(client, personas.street_a)
     b_person = make_person(tree.community_b, "乙街道的人")
-    b_origin = make_person(tree.community_b, "乙街道的来源")
+    from taizhang.activities.tests.factories import make_activity
+
+    b_origin = make_activity(tree.community_b)
     a = tree.community_a.pk
     cases = {
         "org_id": ({"org_id": tree.community_b.pk}, {"org_id": 999_999}),
@@ -171,8 +173,8 @@ def test_hidden_and_missing_ids_get_the_same_422(client, tree, personas):
             {"org_id": a, "linked_leader_id": 999_999},
         ),
         "origin_id": (
-            {"org_id": a, "origin_type": "people.person", "origin_id": b_origin.pk},
-            {"org_id": a, "origin_type": "people.person", "origin_id": 999_999},
+            {"org_id": a, "origin_type": "activities.activity", "origin_id": b_origin.pk},
+            {"org_id": a, "origin_type": "activities.activity", "origin_id": 999_999},
         ),
     }
     for field, (hidden, missing) in cases.items():

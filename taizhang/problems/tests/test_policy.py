@@ -135,32 +135,45 @@ def test_persons_are_checked_with_the_person_policy(tree, personas):
 
 def test_origin_resolves_through_its_policy(tree, personas):
     """An origin street_a can see is recorded; a hidden one and a missing one get the
-    same refusal; a type without a registered policy is refused."""
-    mine = make_person(tree.community_a, "甲的人")
-    theirs = make_person(tree.community_b, "乙的人")
+    same refusal; a type that is not a ledger problems are raised from is refused, scoped
+    or not (issue 19: any row of any table was readable through the origin)."""
+    from taizhang.activities.tests.factories import make_activity
+
+    mine = make_activity(tree.community_a)
+    theirs = make_activity(tree.community_b)
     problem = make_problem(
-        tree.street_a, origin_type="people.person", origin_id=mine.pk, acting_user=personas.street_a
+        tree.street_a,
+        origin_type="activities.activity",
+        origin_id=mine.pk,
+        acting_user=personas.street_a,
     )
-    assert (problem.origin_type, problem.origin_id) == ("people.person", mine.pk)
+    assert (problem.origin_type, problem.origin_id) == ("activities.activity", mine.pk)
     messages = []
     for origin_id in (theirs.pk, 999_999):
         with pytest.raises(ValidationError) as refused:
             make_problem(
                 tree.street_a,
-                origin_type="people.person",
+                origin_type="activities.activity",
                 origin_id=origin_id,
                 acting_user=personas.street_a,
             )
         messages.append(refused.value.message_dict)
     assert messages[0] == messages[1] == {"origin_id": [unknown_message()]}
-    with pytest.raises(ValidationError) as unregistered:
-        make_problem(
-            tree.street_a,
-            origin_type="problems.problemkind",
-            origin_id=1,
-            acting_user=personas.street_a,
-        )
-    assert "origin_type" in unregistered.value.message_dict
+    person = make_person(tree.community_a, "甲的人")
+    for origin_type, origin_id in (
+        ("problems.problemkind", 1),
+        ("people.person", person.pk),  # scoped, but not a ledger problems come from
+        ("core.auditevent", 1),
+        ("accounts.user", personas.street_a.pk),
+    ):
+        with pytest.raises(ValidationError) as unregistered:
+            make_problem(
+                tree.street_a,
+                origin_type=origin_type,
+                origin_id=origin_id,
+                acting_user=personas.street_a,
+            )
+        assert "origin_type" in unregistered.value.message_dict, origin_type
 
 
 # --- duties kept apart (销号) -----------------------------------------------------------

@@ -60,11 +60,11 @@ def test_nobody_is_refused(client, tree, personas):
 
 def test_create_form_puts_problem_on_ledger_with_origin(client, tree, personas):
     """The form, prefilled with an origin, creates a problem linked to it."""
+    from taizhang.activities.tests.factories import make_activity
+
+    visit = make_activity(tree.grid_a)
     login(client, personas.street_a)
-    url = (
-        reverse("problems:create")
-        + f"?origin_type=organizations.organization&origin_id={tree.grid_a.pk}"
-    )
+    url = reverse("problems:create") + f"?origin_type=activities.activity&origin_id={visit.pk}"
     assert client.get(url).status_code == 200
     response = client.post(
         url,
@@ -76,16 +76,13 @@ def test_create_form_puts_problem_on_ledger_with_origin(client, tree, personas):
             "org": tree.community_a.pk,
             "lead_unit": tree.community_a.pk,
             "deadline": "2099-01-01",
-            "origin_type": "organizations.organization",
-            "origin_id": tree.grid_a.pk,
+            "origin_type": "activities.activity",
+            "origin_id": visit.pk,
         },
     )
     problem = Problem.objects.get(title="网格内积水点")
     assert response.status_code == 302
-    assert (problem.origin_type, problem.origin_id) == (
-        "organizations.organization",
-        tree.grid_a.pk,
-    )
+    assert (problem.origin_type, problem.origin_id) == ("activities.activity", visit.pk)
 
 
 def test_create_form_refuses_org_outside_scope(client, tree, personas):
