@@ -222,8 +222,9 @@ LOGGING = {
 # (ADR 0003, docs/backup.md). TAIZHANG_AUDIT_KEYS="2:newkey,1:oldkey": the first is the
 # current key, the others only verify what they sealed. TAIZHANG_AUDIT_KEY="key" is
 # shorthand for "1:key". They are never derived from SECRET_KEY, so rotating the secret key
-# does not read as tampering. Only the dev and test settings fall back to a fixed,
-# published development key; every other settings module (config.settings.prod, a site's
+# does not read as tampering. Only the test settings use a fixed, published development
+# key (the dev settings generate their own into var/, config/settings/dev.py); every
+# other settings module (config.settings.prod, a site's
 # own module) refuses to start without a key, whatever its DEBUG says.
 from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 

@@ -5,9 +5,32 @@ collectstatic). ``TAIZHANG_DEBUG=1`` turns Django's debug pages back on for a de
 chasing an error."""
 
 import os
+import secrets
+from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE
+from .base import MIDDLEWARE, VAR_DIR, audit_keys_from_text
+
+
+def _local_secret(name: str) -> str:
+    """A secret of this checkout, generated into ``var/`` on first start (owner-only),
+    never a default written in the code (issue 19: ``make run`` signed its audit chain
+    with a published key, so a rewritten chain verified)."""
+    path = Path(VAR_DIR) / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # var/ holds the database, the uploads and these keys: the owner's alone.
+        path.parent.chmod(0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+if not os.environ.get("TAIZHANG_SECRET_KEY"):
+    SECRET_KEY = _local_secret("secret.key")
+if not (os.environ.get("TAIZHANG_AUDIT_KEYS") or os.environ.get("TAIZHANG_AUDIT_KEY")):
+    AUDIT_KEYS = audit_keys_from_text(f"1:{_local_secret('audit.key')}")
 
 DEBUG = os.environ.get("TAIZHANG_DEBUG", "") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
