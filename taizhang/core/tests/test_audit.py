@@ -9,6 +9,7 @@ from django.db import connection
 from taizhang.core.actors import SYSTEM
 from taizhang.core.audit import audit_record, audit_verify, compute_digest
 from taizhang.core.models import AuditEvent
+from tests.support import tampering
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,9 @@ def chain():
 
 
 def _raw(sql: str, params: list) -> None:
-    with connection.cursor() as cursor:
+    """Tamper with the table as someone with the owner's rights would: on PostgreSQL the
+    append-only trigger is switched off around the statement."""
+    with tampering(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
