@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from taizhang.api.auth import BearerToken
+from taizhang.core.middleware import audit_denied
 from taizhang.core.versions import StaleEdit
 
 logger = logging.getLogger("taizhang.api")
@@ -60,7 +61,8 @@ api = NinjaAPI(
 
 @api.exception_handler(PermissionDenied)
 def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return api.create_response(request, {"detail": "Permission denied"}, status=403)
+    audit_denied(request)
+    return api.create_response(request, {"detail": _("Permission denied.")}, status=403)
 
 
 @api.exception_handler(RequestDataTooBig)

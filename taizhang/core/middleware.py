@@ -123,3 +123,31 @@ class DenyByDefaultMiddleware:
             return redirect_to_login(request.get_full_path())
         # The view's own @requires wrapper checks the function itself.
         return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        """A refusal is itself on the audit trail (issue 19): who was refused what.
+        Django then answers it with the 403 page as before."""
+        if isinstance(exception, PermissionDenied):
+            audit_denied(request)
+        return None
+
+
+def audit_denied(request: HttpRequest) -> None:
+    """Record a refused page or API operation: the method and path, never the body.
+    The service's own transaction has rolled back by now; this event commits alone."""
+    from taizhang.core.actors import ANONYMOUS
+    from taizhang.core.audit import audit_record
+    from taizhang.core.models import AuditOutcome
+
+    user = getattr(request, "user", None)
+    actor = user if getattr(user, "is_authenticated", False) else ANONYMOUS
+    try:
+        audit_record(
+            actor=actor,
+            action="access.denied",
+            object_type="route",
+            object_repr=f"{request.method} {request.path}"[:200],
+            outcome=AuditOutcome.DENIED,
+        )
+    except Exception:  # noqa: BLE001 - a refusal is answered even if it cannot be recorded
+        logger.exception("Could not record a refusal of %s", request.path)

@@ -36,3 +36,18 @@ def test_reading_the_audit_trail_is_audited(client, tree, personas):
     assert [e.actor for e in reads] == [personas.auditor, personas.auditor]
     assert reads[0].changes["action"] == [None, "grant"]
     assert reads[1].changes["review"] == [None, True]
+
+
+def test_refusals_are_audited(client, tree, personas):
+    """A refused page and a refused API operation each leave a denied event naming the
+    person and the route (issue 19)."""
+    client.login(username="street_a", password=PASSWORD)
+    assert client.get("/audit/").status_code == 403
+    client.logout()
+    response = client.get("/api/v1/problems", **bearer(client, personas.nobody))
+    assert response.status_code == 403
+    denied = list(AuditEvent.objects.filter(action="access.denied").order_by("pk"))
+    assert [(e.actor, e.outcome, e.object_repr) for e in denied] == [
+        (personas.street_a, "denied", "GET /audit/"),
+        (personas.nobody, "denied", "GET /api/v1/problems"),
+    ]
