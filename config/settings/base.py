@@ -149,11 +149,16 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # 等保 level 3: three of lower case, capitals, digits and other signs.
+    {
+        "NAME": "taizhang.accounts.passwords.CharacterClassesValidator",
+        "OPTIONS": {"min_classes": int(os.environ.get("TAIZHANG_PASSWORD_MIN_CLASSES", "3"))},
+    },
 ]
 
-# Login security: failures before a lock, how long the lock lasts, idle session expiry.
-# Failed logins (accounts._login_attempt): per name from one address, per address over
-# all names, and per account from anywhere (the last locks the account itself).
+# Login security. Failed logins (accounts._login_attempt) count per name from one
+# address, per address over all names, and per account from anywhere (the last locks the
+# account itself).
 TAIZHANG_LOGIN_MAX_FAILURES = 5
 TAIZHANG_LOGIN_IP_MAX_FAILURES = 30
 TAIZHANG_LOGIN_ACCOUNT_MAX_FAILURES = 50

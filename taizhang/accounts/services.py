@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from taizhang.accounts.models import AccountKind, ApiToken, Grant, LoginThrottle, ScopeKind, User
+from taizhang.accounts.passwords import character_classes
 from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS, require_account
 from taizhang.core.actors import ANONYMOUS, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
@@ -201,8 +202,11 @@ def generate_password() -> str:
     """A strong random password (about 95 bits), readable aloud: for the initial
     passwords of ``taizhang setup`` and for resets, shown once."""
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKMNPQRSTUVWXYZ23456789"
-    groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
-    return "-".join(groups)
+    while True:
+        groups = ["".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4)]
+        password = "-".join(groups)
+        if character_classes(password) == 4:  # never refused by the complexity rule
+            return password
 
 
 @transaction.atomic

@@ -628,3 +628,49 @@ def test_the_security_administrator_cannot_remove_or_appoint_the_auditor(tree, p
     from taizhang.accounts.forms import GrantForm
 
     assert "audit_admin" not in dict(GrantForm(viewer=security).fields["role"].choices)
+
+
+# --- password complexity (等保 level 3, issue 19) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("password", "classes"),
+    [
+        ("alllowercase", 1),
+        ("lowerUPPER", 2),
+        ("lower-1234", 3),
+        ("Lower-1234", 4),
+        ("台账Password", 3),
+    ],
+)
+def test_character_classes_are_counted(password, classes):
+    from taizhang.accounts.passwords import character_classes
+
+    assert character_classes(password) == classes
+
+
+def test_a_plain_password_is_refused_at_change(tree, personas):
+    """Ten characters of two kinds are refused; three kinds pass."""
+    from django.utils import translation
+
+    user = personas.street_a
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as plain:
+        user_change_password(
+            user=user, old_password=PASSWORD, new_password="plainpassword", acting_user=user
+        )
+    assert any("四类字符中的3类" in m for m in plain.value.messages), plain.value.messages
+    user_change_password(
+        user=user, old_password=PASSWORD, new_password="plain-pass-2026", acting_user=user
+    )
+
+
+def test_generated_passwords_always_pass_the_rule():
+    from django.contrib.auth.password_validation import validate_password
+
+    from taizhang.accounts.passwords import character_classes
+    from taizhang.accounts.services import generate_password
+
+    for _ in range(200):
+        password = generate_password()
+        assert character_classes(password) == 4
+        validate_password(password)
