@@ -8,10 +8,16 @@ Money is exact everywhere (integer yuan or ``Decimal``); only display rounds. Ru
 * ``approximate`` (a briefing's "7000余场", "1.7万余人"): keep two significant digits,
   rounded *down*, and add "余" when anything was dropped; ≥ 1万 is written in 万,
   ≥ 1亿 in 亿. Numbers below 1000 stay exact, as the press writes them: 496 → "496".
+* ``chinese_date`` / ``chinese_period``: dates as documents write them, "2026年12月2日";
+  a span "2026年11月1日至30日" (same month), "2026年11月1日至12月5日" (same year),
+  "2025年12月1日至2026年1月5日"; a whole month "2026年11月", a whole quarter
+  "2026年第四季度", a whole year "2026年全年".
 """
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -91,3 +97,30 @@ def with_unit(text: str, unit: str) -> str:
     if not unit:
         return text
     return f"{text} {unit}" if unit[0].isascii() and unit[0].isalpha() else f"{text}{unit}"
+
+
+_QUARTERS = "一二三四"
+
+
+def chinese_date(day: dt.date) -> str:
+    """A date as Chinese documents write it: 2026年12月2日 (no leading zeros)."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_period(start: dt.date, end: dt.date) -> str:
+    """A span of days as running Chinese text writes it (see the module docstring)."""
+    if start == end:
+        return chinese_date(start)
+    whole_months = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+    if whole_months and start.year == end.year:
+        if start.month == 1 and end.month == 12:
+            return f"{start.year}年全年"
+        if start.month == end.month:
+            return f"{start.year}年{start.month}月"
+        if start.month % 3 == 1 and end.month == start.month + 2:
+            return f"{start.year}年第{_QUARTERS[start.month // 3]}季度"
+    if start.year != end.year:
+        return f"{chinese_date(start)}至{chinese_date(end)}"
+    if start.month != end.month:
+        return f"{chinese_date(start)}至{end.month}月{end.day}日"
+    return f"{chinese_date(start)}至{end.day}日"

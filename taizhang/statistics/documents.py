@@ -14,6 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from taizhang.core.formatting import chinese_date, chinese_period
 from taizhang.statistics.briefings import numeral, paragraph_text, sections_of
 from taizhang.statistics.models import Briefing
 
@@ -45,8 +46,9 @@ def briefing_docx(briefing: Briefing) -> bytes:
     _font(title.add_run(_("Work briefing")), SERIF, 26, bold=True)
     org_line = document.add_paragraph()
     org_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    made = chinese_date(timezone.localdate(briefing.created_at))
     _font(
-        org_line.add_run(f"{briefing.title}　{timezone.localtime(briefing.created_at):%Y-%m-%d}"),
+        org_line.add_run(f"{briefing.title}　{made}"),
         SERIF,
         14,
     )
@@ -54,11 +56,8 @@ def briefing_docx(briefing: Briefing) -> bytes:
     lead.paragraph_format.first_line_indent = Pt(28)
     _font(
         lead.add_run(
-            _("The figures of this briefing cover %(start)s to %(end)s.")
-            % {
-                "start": briefing.period_start.isoformat(),
-                "end": briefing.period_end.isoformat(),
-            }
+            _("The figures of this briefing cover %(period)s.")
+            % {"period": chinese_period(briefing.period_start, briefing.period_end)}
         ),
         SERIF,
         14,
@@ -82,7 +81,10 @@ def briefing_docx(briefing: Briefing) -> bytes:
                 "fingerprints the records behind a figure; the briefing's check page "
                 "recomputes it."
             )
-            % {"day": f"{timezone.localtime(briefing.created_at):%Y-%m-%d %H:%M}"}
+            % {
+                "day": chinese_date(timezone.localdate(briefing.created_at))
+                + f" {timezone.localtime(briefing.created_at):%H:%M}"
+            }
         ),
         SERIF,
         10.5,

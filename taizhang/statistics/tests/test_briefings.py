@@ -130,6 +130,20 @@ def test_docx_has_the_text_and_the_appendix(march, personas):
     assert len(table.rows) == 1 + len(briefing.figures)
 
 
+def test_docx_writes_dates_the_chinese_way(march, personas):
+    """The period and the date line read 2026年3月 and 2026年X月X日, never ISO dates."""
+    with translation.override("zh-hans"):
+        briefing = services.briefing_generate(
+            acting_user=personas.district, org=march.district, period=MARCH
+        )
+        document = Document(io.BytesIO(briefing_docx(briefing)))
+    text = "\n".join(p.text for p in document.paragraphs)
+    made = timezone.localdate(briefing.created_at)
+    assert "本期简报数据统计期间为2026年3月。" in text
+    assert f"{made.year}年{made.month}月{made.day}日" in text
+    assert "2026-03" not in text and made.isoformat() not in text
+
+
 def test_pages(client, march, personas):
     client.login(username="street_a", password=PASSWORD)
     response = client.post(
