@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from taizhang.core.formatting import chinese_date, chinese_period
+from taizhang.core.formatting import chinese_date
 from taizhang.statistics.briefings import numeral, paragraph_text, sections_of
 from taizhang.statistics.models import Briefing
 
@@ -44,11 +44,13 @@ def briefing_docx(briefing: Briefing) -> bytes:
     title = document.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _font(title.add_run(_("Work briefing")), SERIF, 26, bold=True)
+    number_line = document.add_paragraph()
+    number_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(number_line.add_run(briefing.number_label), SERIF, 16)
     org_line = document.add_paragraph()
     org_line.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    made = chinese_date(timezone.localdate(briefing.created_at))
     _font(
-        org_line.add_run(f"{briefing.title}　{made}"),
+        org_line.add_run(f"{briefing.title}　{briefing.date_text}"),
         SERIF,
         14,
     )
@@ -56,8 +58,7 @@ def briefing_docx(briefing: Briefing) -> bytes:
     lead.paragraph_format.first_line_indent = Pt(28)
     _font(
         lead.add_run(
-            _("The figures of this briefing cover %(period)s.")
-            % {"period": chinese_period(briefing.period_start, briefing.period_end)}
+            _("The figures of this briefing cover %(period)s.") % {"period": briefing.period_text}
         ),
         SERIF,
         14,

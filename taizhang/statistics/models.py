@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
+from taizhang.core.formatting import chinese_date, chinese_period
 from taizhang.organizations.models import Organization
 
 
@@ -176,9 +178,29 @@ class Briefing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # 第X期: numbered per organization and year of the period, from 1, when generated.
+    year = models.PositiveSmallIntegerField()
+    number = models.PositiveIntegerField(_("issue number"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org", "year", "number"], name="statistics_briefing_number_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def number_label(self) -> str:
+        return gettext("No. %(number)d") % {"number": self.number}
+
+    @property
+    def period_text(self) -> str:
+        return chinese_period(self.period_start, self.period_end)
+
+    @property
+    def date_text(self) -> str:
+        return chinese_date(timezone.localdate(self.created_at))

@@ -234,8 +234,18 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
         for section in briefings.compose(acting_user, org, period)
         for line in section.lines
     ]
+    # 第X期: the org's row is locked so two clerks generating at once get 1 and 2.
+    Organization.objects.select_for_update().filter(pk=org.pk).first()
+    year = period.start.year
+    last = (
+        Briefing.objects.filter(org=org, year=year)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    ).first()
     briefing = Briefing.objects.create(
         org=org,
+        year=year,
+        number=(last or 0) + 1,
         period_kind=period.kind,
         period_start=period.start,
         period_end=period.end,
@@ -253,6 +263,7 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
             "period": [None, f"{period.start}..{period.end}"],
             "figures": [None, len(lines)],
             "digest": [None, briefing.digest],
+            "number": [None, f"{year}-{briefing.number}"],
         },
     )
     return briefing

@@ -185,3 +185,38 @@ def test_the_generate_form_starts_at_the_viewers_top_and_this_month(client, tree
         assert form["period"].value() == this_month
         active = [item["url"] for item in response.context["nav_items"] if item["active"]]
         assert active == ["/statistics/briefings/"]
+
+
+def test_issue_numbers_per_organization_and_year(march, personas):
+    """第X期 counts per organization and year of the period: two orgs each start at 第1期,
+    a second briefing of the year is 第2期, and the next year starts again at 第1期."""
+    district, street = march.district, march.street_a
+    first = services.briefing_generate(acting_user=personas.district, org=district, period=MARCH)
+    other = services.briefing_generate(acting_user=personas.street_a, org=street, period=MARCH)
+    second = services.briefing_generate(
+        acting_user=personas.district, org=district, period=Period.month(2026, 4)
+    )
+    next_year = services.briefing_generate(
+        acting_user=personas.district, org=district, period=Period.month(2027, 1)
+    )
+    assert (first.number, other.number, second.number, next_year.number) == (1, 1, 2, 1)
+    assert (first.year, next_year.year) == (2026, 2027)
+    event = AuditEvent.objects.filter(action="statistics.briefing_generate").last()
+    assert event is not None and event.changes["number"] == [None, "2027-1"]
+    with translation.override("zh-hans"):
+        assert second.number_label == "第2期"
+        text = "\n".join(p.text for p in Document(io.BytesIO(briefing_docx(second))).paragraphs)
+    assert "第2期" in text
+
+
+def test_page_shows_the_number_and_chinese_dates(client, march, personas):
+    """The web page shows 第X期 and the period as 2026年3月."""
+    briefing = services.briefing_generate(
+        acting_user=personas.street_a, org=march.street_a, period=MARCH
+    )
+    client.login(username="street_a", password=PASSWORD)
+    page = client.get(f"/statistics/briefings/{briefing.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = page.content.decode()
+    assert "第1期" in text and "2026年3月" in text
+    listing = client.get("/statistics/briefings/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    assert "第1期" in listing.decode()
