@@ -419,11 +419,13 @@ def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def briefing_docx_view(request: HttpRequest, pk: int) -> HttpResponse:
     briefing = selectors.get_briefing_for_viewer(viewer_of(request), pk)
+    leader = request.GET.get("copy") == "leader"  # the leader copy: no appendix
     response = HttpResponse(
-        briefing_docx(briefing),
+        briefing_docx(briefing, appendix=not leader),
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
-    name = f"briefing-{briefing.pk}-{briefing.period_start:%Y%m%d}.docx"
+    suffix = "-leader" if leader else ""
+    name = f"briefing-{briefing.pk}-{briefing.period_start:%Y%m%d}{suffix}.docx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
