@@ -13,15 +13,98 @@ from django.utils.translation import gettext as _
 from docxtpl import DocxTemplate
 
 from taizhang.core.formatting import chinese_date
+from taizhang.organizations.models import Organization
 from taizhang.statistics.briefing_template import DEFAULT_PATH
 from taizhang.statistics.briefings import numeral, paragraph_text, sections_of
-from taizhang.statistics.models import Briefing
+from taizhang.statistics.models import Briefing, BriefingStyle
+
+
+def style_for(org: Organization) -> BriefingStyle | None:
+    """The organization's own style, else its nearest ancestor's, else none."""
+    node: Organization | None = org
+    while node is not None:
+        style = BriefingStyle.objects.filter(org=node).first()
+        if style is not None:
+            return style
+        node = node.parent
+    return None
+
+
+def style_values(org: Organization) -> dict[str, str]:
+    """Masthead, 编发单位 and 报/送/发 as the org's briefings print them (the defaults
+    come from the organization's short name)."""
+    name = org.short_name or org.name
+    parent = org.parent
+    values = {
+        "masthead": _("%(org)s work briefing") % {"org": name},
+        "issuer": _("%(org)s office") % {"org": name},
+        "bao": (parent.short_name or parent.name) if parent else "",
+        "song": "",
+        "fa": _("the units under %(org)s") % {"org": name},
+    }
+    style = style_for(org)
+    if style is not None:
+        for key in values:
+            if getattr(style, key):
+                values[key] = getattr(style, key)
+    return values
+
+
+def template_bytes(org: Organization) -> bytes:
+    """The Word template the org's briefings use: the nearest uploaded one, else the default."""
+    node: Organization | None = org
+    while node is not None:
+        style = BriefingStyle.objects.filter(org=node).exclude(template="").first()
+        if style is not None:
+            with style.template.open("rb") as handle:
+                return bytes(handle.read())
+        node = node.parent
+    return DEFAULT_PATH.read_bytes()
+
+
+LABEL_KEYS = (
+    "appendix",
+    "note",
+    "no",
+    "figure",
+    "printed",
+    "definition",
+    "records",
+    "digest",
+    "digest_line",
+)
+
+
+def sample_context() -> dict[str, Any]:
+    """A context with every tag a briefing template may use, to try an uploaded one."""
+    return {
+        "masthead": "工作简报",
+        "number_label": "第1期",
+        "issuer": "办公室",
+        "date_text": "2026年12月2日",
+        "title": "工作简报",
+        "lead": "",
+        "sections": [{"heading": "一、", "text": ""}],
+        "bao": "",
+        "song": "",
+        "fa": "",
+        "appendix": True,
+        "figures": [{"no": 1, "label": "", "text": "", "definition": "", "rows": 0, "digest": ""}],
+        "labels": dict.fromkeys(LABEL_KEYS, ""),
+    }
+
+
+def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
+    document = DocxTemplate(io.BytesIO(template))
+    document.render(context, autoescape=True)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
 
 
 def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, Any]:
     """What a briefing template is rendered with (the tags it may use)."""
     org = briefing.org
-    parent = org.parent
     made = timezone.localtime(briefing.created_at)
     figures = [
         {
@@ -39,10 +122,11 @@ def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, 
         }
         for number, entry in enumerate(briefing.figures, start=1)
     ]
+    style = style_values(org)
     return {
-        "masthead": _("%(org)s work briefing") % {"org": org.short_name or org.name},
+        "masthead": style["masthead"],
         "number_label": briefing.number_label,
-        "issuer": _("%(org)s office") % {"org": org.short_name or org.name},
+        "issuer": style["issuer"],
         "date_text": briefing.date_text,
         "title": briefing.title,
         "lead": _("The figures of this briefing cover %(period)s.")
@@ -51,9 +135,9 @@ def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, 
             {"heading": f"{numeral(index)}、{part.title}", "text": paragraph_text(part)}
             for index, part in enumerate(sections_of(briefing))
         ],
-        "bao": parent.name if parent else "",
-        "song": "",
-        "fa": _("the units under %(org)s") % {"org": org.name},
+        "bao": style["bao"],
+        "song": style["song"],
+        "fa": style["fa"],
         "appendix": appendix,
         "figures": figures,
         "labels": {
@@ -77,8 +161,5 @@ def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, 
 
 def briefing_docx(briefing: Briefing, *, appendix: bool = True) -> bytes:
     """The briefing as a .docx; ``appendix=False`` is the leader copy."""
-    template = DocxTemplate(str(DEFAULT_PATH))
-    template.render(briefing_context(briefing, appendix=appendix), autoescape=True)
-    buffer = io.BytesIO()
-    template.save(buffer)
-    return buffer.getvalue()
+    context = briefing_context(briefing, appendix=appendix)
+    return render_docx(template_bytes(briefing.org), context)

@@ -115,3 +115,12 @@ class ActualForm(forms.Form):
     cases = forms.IntegerField(label=pgettext_lazy("indicator", "Cases"), min_value=0, initial=1)
     evidence = forms.CharField(label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 3}))
     attachment = forms.FileField(label=_("Evidence file"), required=False)
+
+
+class BriefingStyleForm(forms.Form):
+    masthead = forms.CharField(label=_("Masthead"), max_length=60, required=False)
+    issuer = forms.CharField(label=_("Issuing office"), max_length=60, required=False)
+    bao = forms.CharField(label=_("Reported to (报)"), max_length=300, required=False)
+    song = forms.CharField(label=_("Sent to (送)"), max_length=300, required=False)
+    fa = forms.CharField(label=_("Issued to (发)"), max_length=300, required=False)
+    template = forms.FileField(label=_("Word template (.docx)"), required=False)

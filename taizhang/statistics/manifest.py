@@ -15,6 +15,7 @@ from taizhang.core.registry import (
 )
 from taizhang.statistics.permissions import (
     BRIEFING,
+    BRIEFING_STYLE,
     INDICATOR,
     INDICATOR_ENTRY,
     INDICATOR_TARGET,
@@ -30,7 +31,7 @@ grant_to_roles("statistics.brief", "clerk", "secretary")
 register_nav(_("Dashboard"), "statistics:dashboard", "statistics.view", order=5)
 register_nav(_("Briefings"), "statistics:briefings", "statistics.view", order=95)
 
-for _policy in (INDICATOR, INDICATOR_TARGET, INDICATOR_ENTRY, BRIEFING):
+for _policy in (INDICATOR, INDICATOR_TARGET, INDICATOR_ENTRY, BRIEFING, BRIEFING_STYLE):
     register_policy(_policy)
 
 # Excel: the indicators with their targets and actuals (statistics/exports.py).

@@ -204,3 +204,23 @@ class Briefing(models.Model):
     @property
     def date_text(self) -> str:
         return chinese_date(timezone.localdate(self.created_at))
+
+
+class BriefingStyle(models.Model):
+    """How an organization's briefings look: masthead, 编发单位, the 报/送/发 lines and,
+    optionally, its own Word template. A unit without one uses its nearest ancestor's
+    (``documents.style_for``)."""
+
+    org = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="+")
+    masthead = models.CharField(_("masthead"), max_length=60, blank=True)
+    issuer = models.CharField(_("issuing office"), max_length=60, blank=True)
+    bao = models.CharField(_("reported to (报)"), max_length=300, blank=True)
+    song = models.CharField(_("sent to (送)"), max_length=300, blank=True)
+    fa = models.CharField(_("issued to (发)"), max_length=300, blank=True)
+    template = models.FileField(
+        _("Word template"), upload_to="statistics/briefing_styles/", blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.masthead or str(self.org)

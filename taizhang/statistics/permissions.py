@@ -11,6 +11,7 @@
 * ``INDICATOR_ENTRY``: a manual actual, booked on the ranked unit and entered there
   (its own figure, with evidence), so managed on the unit.
 * ``BRIEFING``: booked on its organization; generated with ``statistics.brief`` there.
+* ``BRIEFING_STYLE``: an organization's briefing look, edited with ``statistics.brief``.
 
 Stored monthly figures have no policy of their own: they are read through each
 metric's function (``figures.metric_scope``), the module's one special read.
@@ -28,7 +29,13 @@ from taizhang.core.actors import Actor
 from taizhang.organizations.models import SEGMENT_WIDTH, Organization
 from taizhang.organizations.policy import CrossTreeRule, ScopePolicy
 from taizhang.organizations.scope import Scope
-from taizhang.statistics.models import Briefing, Indicator, IndicatorEntry, IndicatorTarget
+from taizhang.statistics.models import (
+    Briefing,
+    BriefingStyle,
+    Indicator,
+    IndicatorEntry,
+    IndicatorTarget,
+)
 
 VIEW = "statistics.view"
 MANAGE = "statistics.manage"
@@ -99,6 +106,14 @@ INDICATOR_ENTRY: ScopePolicy[IndicatorEntry] = ScopePolicy(
     org_fields=("org",),
 )
 
+BRIEFING_STYLE: ScopePolicy[BriefingStyle] = ScopePolicy(
+    name="statistics.briefing_style",
+    model=BriefingStyle,
+    view=BRIEF,
+    manage=BRIEF,
+    org_fields=("org",),
+)
+
 BRIEFING: ScopePolicy[Briefing] = ScopePolicy(
     name="statistics.briefing",
     model=Briefing,
@@ -137,6 +152,7 @@ def can(viewer: Actor | None, action: str, obj: Any) -> bool:
         IndicatorTarget: INDICATOR_TARGET,
         IndicatorEntry: INDICATOR_ENTRY,
         Briefing: BRIEFING,
+        BriefingStyle: BRIEFING_STYLE,
     }
     policy = policies.get(type(obj))
     if policy is None:

@@ -26,6 +26,7 @@ from taizhang.statistics import briefings
 from taizhang.statistics.indicators import FIXED_FIELDS, INDICATOR_FIELDS
 from taizhang.statistics.models import (
     Briefing,
+    BriefingStyle,
     Direction,
     Indicator,
     IndicatorEntry,
@@ -35,6 +36,7 @@ from taizhang.statistics.models import (
 from taizhang.statistics.periods import Period
 from taizhang.statistics.permissions import (
     BRIEFING,
+    BRIEFING_STYLE,
     INDICATOR,
     INDICATOR_ENTRY,
     INDICATOR_TARGET,
@@ -267,3 +269,64 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
         },
     )
     return briefing
+
+
+STYLE_FIELDS = ("masthead", "issuer", "bao", "song", "fa")
+
+
+def check_template(data: bytes) -> None:
+    """An uploaded template must be a .docx that docxtpl renders with a briefing's
+    context; anything else is refused with the reason."""
+    from taizhang.statistics.documents import render_docx, sample_context
+
+    try:
+        render_docx(data, sample_context())
+    except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
+        raise ValidationError(
+            {
+                "template": _(
+                    "This file is not a Word template a briefing can be made from: %(why)s"
+                )
+                % {"why": str(exc)[:200] or type(exc).__name__}
+            }
+        ) from exc
+
+
+@transaction.atomic
+def briefing_style_save(
+    *, acting_user: Actor, org: Organization, template: Any = None, **fields: str
+) -> BriefingStyle:
+    """Set ``org``'s briefing style (``statistics.brief`` on ``org``); ``template`` is an
+    uploaded .docx, checked before anything is stored."""
+    require_actor(acting_user)
+    BRIEFING_STYLE.require_org(acting_user, org)
+    unknown = set(fields) - set(STYLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not style fields: {sorted(unknown)}")
+    if template is not None:
+        data = template.read()
+        template.seek(0)
+        check_template(data)
+    style = BriefingStyle.objects.select_for_update().filter(org=org).first()
+    created = style is None
+    style = style or BriefingStyle(org=org)
+    changes: dict[str, list[Any]] = {}
+    for key, value in fields.items():
+        value = (value or "").strip()
+        if getattr(style, key) != value:
+            changes[key] = [None if created else getattr(style, key), value]
+            setattr(style, key, value)
+    if template is not None:
+        old = style.template.name or None
+        style.template.save(f"org{org.pk}.docx", template, save=False)
+        changes["template"] = [old, style.template.name]
+    style.save()
+    audit_record(
+        actor=acting_user,
+        action="statistics.briefing_style_create"
+        if created
+        else "statistics.briefing_style_update",
+        obj=style,
+        changes=changes,
+    )
+    return style

@@ -22,4 +22,10 @@ urlpatterns = [
     path("briefings/<int:pk>/", views.briefing_detail_view, name="briefing_detail"),
     path("briefings/<int:pk>/docx/", views.briefing_docx_view, name="briefing_docx"),
     path("briefings/<int:pk>/check/", views.briefing_check_view, name="briefing_check"),
+    path("briefings/style/<int:org_pk>/", views.briefing_style_view, name="briefing_style"),
+    path(
+        "briefings/style/<int:org_pk>/template/",
+        views.briefing_style_template_view,
+        name="briefing_style_template",
+    ),
 ]

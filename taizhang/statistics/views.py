@@ -23,8 +23,14 @@ from taizhang.core.registry import NAV_ITEMS, Metric
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.statistics import briefings, charts, figures, selectors, services
-from taizhang.statistics.documents import briefing_docx
-from taizhang.statistics.forms import ActualForm, BriefingForm, IndicatorForm, TargetForm
+from taizhang.statistics.documents import briefing_docx, style_values, template_bytes
+from taizhang.statistics.forms import (
+    ActualForm,
+    BriefingForm,
+    BriefingStyleForm,
+    IndicatorForm,
+    TargetForm,
+)
 from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import (
     BRIEF,
@@ -574,3 +580,48 @@ def _indicator_post(
         )
     query = urlencode({"org": parent.pk, "period": period.key})
     return redirect(f"{reverse('statistics:indicator_detail', args=[indicator.pk])}?{query}")
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@requires(BRIEF)
+def briefing_style_view(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """An organization's briefing look: masthead, 编发单位, 报/送/发 and its Word template
+    (404 outside the clerk's ``statistics.brief`` scope)."""
+    viewer = viewer_of(request)
+    org = ORGANIZATION.get(viewer, org_pk, permission=BRIEF)
+    current = style_values(org)
+    if request.method == "POST":
+        form = BriefingStyleForm(request.POST, request.FILES)
+    else:
+        form = BriefingStyleForm(initial=current)
+    done = submit(
+        request,
+        form,
+        lambda: services.briefing_style_save(
+            acting_user=viewer,
+            org=org,
+            template=form.cleaned_data["template"],
+            **{key: form.cleaned_data[key] for key in services.STYLE_FIELDS},
+        ),
+        success=_("The briefing style was saved."),
+    )
+    if done.ok:
+        return redirect("statistics:briefing_style", org_pk=org.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "statistics/briefing_style.html",
+        {"form": form, "org": org, "current": current},
+        status=status,
+    )
+
+
+@requires(BRIEF)
+def briefing_style_template_view(request: HttpRequest, org_pk: int) -> HttpResponse:
+    """The Word template the organization's briefings are made from, to edit in Word/WPS."""
+    org = ORGANIZATION.get(viewer_of(request), org_pk, permission=BRIEF)
+    response = HttpResponse(template_bytes(org), content_type=DOCX)
+    response["Content-Disposition"] = f'attachment; filename="briefing-template-{org.pk}.docx"'
+    return response
