@@ -8,7 +8,13 @@ from typing import Any
 
 from taizhang.core.actors import SYSTEM, Actor
 from taizhang.statistics import services
-from taizhang.statistics.models import Briefing, Indicator, IndicatorEntry, IndicatorTarget
+from taizhang.statistics.models import (
+    Briefing,
+    BriefingStyle,
+    Indicator,
+    IndicatorEntry,
+    IndicatorTarget,
+)
 from taizhang.statistics.periods import Period
 
 YEAR = Period.year(2026)
@@ -79,4 +85,7 @@ def policy_samples() -> dict[str, Any]:
         "statistics.indicator_target": _target,
         "statistics.indicator_entry": _entry,
         "statistics.briefing": _briefing,
+        "statistics.briefing_style": lambda org: BriefingStyle.objects.create(
+            org=org, masthead="样本简报"
+        ),
     }
