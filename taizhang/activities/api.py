@@ -291,8 +291,15 @@ def coverage(request: HttpRequest, org_id: int, start: dt.date, end: dt.date) ->
 @router.get("/campaigns", response=list[CampaignOut])
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
-def list_campaigns(request: HttpRequest, q: str = "") -> Any:
-    return campaign_list(viewer=viewer_of(request), q=q[:60])
+def list_campaigns(request: HttpRequest, filters: Query[LedgerQuery], q: str = "") -> Any:
+    """Campaigns organized in your scope. ``org``: that organization and its subtree,
+    organizing (one outside your scope: 422, as for an unknown id);
+    ``date_from``/``date_to``: the campaign starts, inclusive; ``mine``: you lead or are
+    a member of one of its teams."""
+    user = viewer_of(request)
+    return campaign_list(
+        viewer=user, q=q[:60], ledger=ledger_filter_for_api(user, filters, permission=VIEW)
+    )
 
 
 @router.post("/campaigns", response={201: CampaignOut, 403: ErrorOut, 422: ErrorOut})

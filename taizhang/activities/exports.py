@@ -80,7 +80,7 @@ def build_campaigns(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=_columns(CAMPAIGN_FIELDS),
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, None),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

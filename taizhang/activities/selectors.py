@@ -250,10 +250,33 @@ def _campaigns() -> QuerySet[Campaign]:
     )
 
 
+def campaign_mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the campaign list: the viewer's person leads, or
+    is a member of, one of the campaign's teams (a campaign keeps no recorder)."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    teams = CampaignTeam.objects.filter(Q(leader_id=person_id) | Q(members__id=person_id))
+    return Q(pk__in=teams.values("campaign_id"))
+
+
 def campaign_list(
-    *, viewer: Actor, q: str = "", active_on: dt.date | None = None
+    *,
+    viewer: Actor,
+    q: str = "",
+    active_on: dt.date | None = None,
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[Campaign]:
-    qs = CAMPAIGN.queryset(viewer, base=_campaigns())
+    """Campaigns organized in scope; every filter only narrows.
+
+    ``ledger`` (the shared list filters): organization on the organizing organization,
+    dates on the day the campaign starts, "mine" as ``campaign_mine_q``."""
+    qs = ledger.narrow(
+        CAMPAIGN.queryset(viewer, base=_campaigns()),
+        org_fields=CAMPAIGN.org_fields,
+        date_field="start_date",
+        mine_q=campaign_mine_q(viewer),
+    )
     if q:
         qs = qs.filter(title__icontains=q)
     if active_on is not None:

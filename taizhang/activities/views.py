@@ -102,13 +102,24 @@ def activity_export(request: HttpRequest) -> HttpResponse:
 
 
 def campaign_filters(viewer: Any, get: Any) -> dict[str, Any]:
-    """The campaign list's filters; its export reads the same ones."""
-    return {"q": get.get("q", "").strip()[:60]}
+    """The campaign list's filters; its export reads the same ones.
+
+    The organization (and its subtree), the date range and "mine" are the shared ledger
+    filters (``organizations/filters.py``), dates on the day the campaign starts."""
+    return {
+        "q": get.get("q", "").strip()[:60],
+        "ledger": ledger_filter_from_query(
+            viewer, get, permission=VIEW, date_label=_("Campaign starts")
+        ),
+    }
 
 
 @requires(VIEW)
 def campaign_export(request: HttpRequest) -> HttpResponse:
-    """The campaigns of the list as an .xlsx, with their teams and progress."""
+    """The campaigns of the list as an .xlsx, with their teams and progress.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if campaign_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "activities.campaign")
 
 
@@ -366,11 +377,16 @@ def activity_raise_problem_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def campaign_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    campaigns = list(campaign_list(viewer=viewer, **campaign_filters(viewer, request.GET))[:200])
+    filters = campaign_filters(viewer, request.GET)
+    campaigns = list(campaign_list(viewer=viewer, **filters)[:200])
     return render(
         request,
         "activities/campaigns.html",
-        {"campaigns": campaigns, "can_create": viewer.has_function(MANAGE)},
+        {
+            "campaigns": campaigns,
+            "ledger": filters["ledger"],
+            "can_create": viewer.has_function(MANAGE),
+        },
     )
 
 
