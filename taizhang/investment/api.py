@@ -379,9 +379,17 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
 @router.get("/events", response=list[EventOut])
 @paginate(LimitOffsetPagination)
 @requires("investment.view")
-def list_events(request: HttpRequest, year: int | None = None) -> Any:
-    """Events in your scope with their signings computed from the leads."""
-    return event_list(viewer=viewer_of(request), year=year)
+def list_events(request: HttpRequest, filters: Query[LedgerQuery], year: int | None = None) -> Any:
+    """Events in your scope with their signings computed from the leads. ``org``: that
+    organization and its subtree (one outside your scope: 422, as for an unknown id);
+    ``date_from``/``date_to``: the day held, inclusive; ``mine``: a lead from the event
+    is worked by a team your person leads or is on."""
+    viewer = viewer_of(request)
+    return event_list(
+        viewer=viewer,
+        year=year,
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    )
 
 
 @router.get("/events/{event_id}", response=EventOut)

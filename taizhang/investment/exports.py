@@ -65,7 +65,8 @@ def build_leads(viewer: Any, params: Mapping[str, str]) -> Sheet:
 def build_events(viewer: Any, params: Mapping[str, str]) -> Sheet:
     from taizhang.investment.views import event_filters
 
-    qs = event_list(viewer=viewer, **event_filters(viewer, params))
+    filters = event_filters(viewer, params)
+    qs = event_list(viewer=viewer, **filters)
 
     def rows() -> Iterator[list[Any]]:
         for event in qs.iterator(chunk_size=CHUNK):
@@ -75,7 +76,7 @@ def build_events(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=_columns(EVENT_FIELDS, {"signings", "signed_amount"}),
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

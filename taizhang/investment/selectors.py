@@ -123,9 +123,34 @@ def _events(viewer: Actor | None) -> QuerySet[Event]:
     )
 
 
-def event_list(*, viewer: Actor | None, year: int | None = None) -> QuerySet[Event]:
-    """Events in scope with their signings counted and summed from the leads in scope."""
-    qs = EVENT.queryset(viewer, base=_events(viewer))
+def event_mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the event list: a lead that came from the event is
+    worked by a team the viewer's person leads or is a member of (an event keeps no
+    recorder or responsible person of its own)."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    teams = Team.objects.filter(Q(leader_id=person_id) | Q(members__id=person_id))
+    worked = Lead.objects.filter(event_id__isnull=False, team_id__in=teams.values("pk"))
+    return Q(pk__in=worked.values("event_id"))
+
+
+def event_list(
+    *,
+    viewer: Actor | None,
+    year: int | None = None,
+    ledger: LedgerFilter = NO_FILTER,
+) -> QuerySet[Event]:
+    """Events in scope with their signings counted and summed from the leads in scope.
+
+    ``ledger`` (the shared list filters): organization on the holding organization,
+    dates on the day held, "mine" as ``event_mine_q``."""
+    qs = ledger.narrow(
+        EVENT.queryset(viewer, base=_events(viewer)),
+        org_fields=EVENT.org_fields,
+        date_field="held_on",
+        mine_q=event_mine_q(viewer),
+    )
     if year is not None:
         qs = qs.filter(held_on__year=year)
     return qs.order_by("-held_on", "pk")

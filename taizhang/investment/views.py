@@ -69,8 +69,16 @@ def lead_filters(viewer: Any, get: Any) -> dict[str, Any]:
 
 
 def event_filters(viewer: Any, get: Any) -> dict[str, Any]:
-    """The event list's filters (the year); the export reads the same ones."""
-    return {"year": int_or_none(get.get("year")) or this_year()}
+    """The event list's filters (the year); the export reads the same ones.
+    The organization (and its subtree), the date range and "mine" are the shared ledger
+    filters (``organizations/filters.py``); a date range, when given, replaces the year
+    (``year`` is then None)."""
+    ledger = ledger_filter_from_query(viewer, get, permission=VIEW, date_label=_("Date held"))
+    ranged = ledger.date_from is not None or ledger.date_to is not None
+    return {
+        "year": None if ranged else int_or_none(get.get("year")) or this_year(),
+        "ledger": ledger,
+    }
 
 
 def subsidy_filters(viewer: Any, get: Any) -> dict[str, Any]:
@@ -98,7 +106,10 @@ def lead_export(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def event_export(request: HttpRequest) -> HttpResponse:
-    """The year's events with their signings as an .xlsx."""
+    """The year's (or the date range's) events with their signings as an .xlsx.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if event_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "investment.event")
 
 
@@ -287,8 +298,9 @@ def lead_convert_view(request: HttpRequest, pk: int) -> HttpResponse:
 @requires(VIEW)
 def event_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    year = event_filters(viewer, request.GET)["year"]
-    events = list(event_list(viewer=viewer, year=year))
+    filters = event_filters(viewer, request.GET)
+    year, ledger = filters["year"], filters["ledger"]
+    events = list(event_list(viewer=viewer, year=year, ledger=ledger))
     totals = {
         "events": len(events),
         "signings": sum(getattr(e, "signings", 0) for e in events),
@@ -314,6 +326,7 @@ def event_list_view(request: HttpRequest) -> HttpResponse:
             "events": events,
             "totals": totals,
             "year": year,
+            "ledger": ledger,
             "form": form,
             "can_manage": viewer.has_function(MANAGE),
         },
