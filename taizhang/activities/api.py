@@ -388,10 +388,22 @@ def get_campaign(request: HttpRequest, campaign_id: int) -> Any:
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
 def list_services(
-    request: HttpRequest, start: dt.date | None = None, end: dt.date | None = None
+    request: HttpRequest,
+    filters: Query[LedgerQuery],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
 ) -> Any:
-    """双报到 service records in your scope."""
-    return volunteer_service_list(viewer=viewer_of(request), start=start, end=end)
+    """双报到 service records in your scope. ``org``: that organization and its subtree,
+    as the community served (one outside your scope: 422, as for an unknown id);
+    ``date_from``/``date_to``: the day served, inclusive; ``mine``: your person is the
+    volunteer."""
+    user = viewer_of(request)
+    return volunteer_service_list(
+        viewer=user,
+        start=start,
+        end=end,
+        ledger=ledger_filter_for_api(user, filters, permission=VIEW),
+    )
 
 
 @router.post("/volunteer-services", response={201: ServiceOut, 403: ErrorOut, 422: ErrorOut})

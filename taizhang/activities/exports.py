@@ -100,7 +100,7 @@ def build_services(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=_columns(SERVICE_FIELDS, {"hours"}),
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, filters["subtree_of"]),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

@@ -367,6 +367,15 @@ def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> Cam
 # 双报到 ---------------------------------------------------------------------------------
 
 
+def volunteer_mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the 双报到 list: the viewer's person is the
+    volunteer (a service record keeps no recorder of its own)."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    return Q(person_id=person_id)
+
+
 def volunteer_service_list(
     *,
     viewer: Actor,
@@ -374,8 +383,18 @@ def volunteer_service_list(
     start: dt.date | None = None,
     end: dt.date | None = None,
     q: str = "",
+    ledger: LedgerFilter = NO_FILTER,
 ) -> QuerySet[VolunteerService]:
-    qs = VOLUNTEER_SERVICE.queryset(viewer)
+    """双报到 records of communities in scope; every filter only narrows.
+
+    ``ledger`` (the shared list filters): organization on the community served, dates
+    on the day served, "mine" as ``volunteer_mine_q``."""
+    qs = ledger.narrow(
+        VOLUNTEER_SERVICE.queryset(viewer),
+        org_fields=VOLUNTEER_SERVICE.org_fields,
+        date_field="served_on",
+        mine_q=volunteer_mine_q(viewer),
+    )
     if subtree_of is not None:
         qs = qs.filter(_subtree_q(subtree_of))
     if start is not None:

@@ -48,7 +48,7 @@ from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.organizations.permissions import GROUPING
-from taizhang.organizations.selectors import get_grouping_for_viewer, get_organization_for_viewer
+from taizhang.organizations.selectors import get_grouping_for_viewer
 from taizhang.people.permissions import PERSON
 
 VIEW = "activities.view"
@@ -124,21 +124,32 @@ def campaign_export(request: HttpRequest) -> HttpResponse:
 
 
 def volunteer_filters(viewer: Any, get: Any) -> dict[str, Any]:
-    """The 双报到 ledger's filters; its export reads the same ones."""
+    """The 双报到 ledger's filters; its export reads the same ones.
+
+    The organization (and its subtree), the date range and "mine" are the shared ledger
+    filters (``organizations/filters.py``), dates on the day served. A date range, when
+    given, replaces the year's window (for the list and its figures)."""
     year = _year(get)
-    org = get_organization_for_viewer(viewer, get["org"]) if get.get("org") else None
+    ledger = ledger_filter_from_query(viewer, get, permission=VIEW, date_label=_("Date served"))
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    if ledger.date_from or ledger.date_to:
+        start = ledger.date_from or dt.date(2000, 1, 1)
+        end = ledger.date_to or dt.date(2100, 12, 31)
     return {
         "year": year,
-        "subtree_of": org,
-        "start": dt.date(year, 1, 1),
-        "end": dt.date(year, 12, 31),
+        "start": start,
+        "end": end,
+        "ledger": ledger,
         "q": get.get("q", "").strip()[:60],
     }
 
 
 @requires(VIEW)
 def volunteer_export(request: HttpRequest) -> HttpResponse:
-    """The filtered 双报到 ledger as an .xlsx."""
+    """The filtered 双报到 ledger as an .xlsx.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if volunteer_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "activities.volunteer_service")
 
 
@@ -467,7 +478,7 @@ def volunteer_list_view(request: HttpRequest) -> HttpResponse:
     """双报到: members' service in communities, with the year's person-times and hours."""
     viewer = viewer_of(request)
     filters = volunteer_filters(viewer, request.GET)
-    year, org, q = filters.pop("year"), filters["subtree_of"], filters["q"]
+    year, ledger, q = filters.pop("year"), filters["ledger"], filters["q"]
     records = volunteer_service_list(viewer=viewer, **filters)
     can_record = viewer.has_function(MANAGE)
     form = None
@@ -504,7 +515,8 @@ def volunteer_list_view(request: HttpRequest) -> HttpResponse:
             "page": Paginator(records, PAGE_SIZE).get_page(request.GET.get("page")),
             "figures": volunteer_figures(records),
             "year": year,
-            "org": org,
+            "org": ledger.org,
+            "ledger": ledger,
             "q": q,
             "form": form,
         },
