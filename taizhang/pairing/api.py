@@ -289,9 +289,15 @@ def correct_value(request: HttpRequest, pair_id: int, value_id: int, payload: Co
 @router.get("/partnerships", response=list[PartnershipOut])
 @paginate(LimitOffsetPagination)
 @requires(VIEW)
-def list_partnerships(request: HttpRequest, kind: str = "") -> Any:
+def list_partnerships(request: HttpRequest, filters: Query[LedgerQuery], kind: str = "") -> Any:
+    """Partnerships in your scope. ``org``: that organization and its subtree (one
+    outside your scope: 422, as for an unknown id); ``date_from``/``date_to``: the day
+    signed, inclusive; ``mine``: your person is or was an ambassador under it."""
+    viewer = viewer_of(request)
     return partnership_list(
-        viewer=viewer_of(request), kind=kind if kind in PartnershipKind.values else ""
+        viewer=viewer,
+        kind=kind if kind in PartnershipKind.values else "",
+        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
     )
 
 

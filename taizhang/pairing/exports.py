@@ -128,7 +128,8 @@ def build_partnerships(viewer: Any, params: Mapping[str, str]) -> Sheet:
     from taizhang.pairing.selectors import partnership_list
     from taizhang.pairing.views import partnership_filters
 
-    qs = partnership_list(viewer=viewer, **partnership_filters(params))
+    filters = partnership_filters(viewer, params)
+    qs = partnership_list(viewer=viewer, **filters)
     columns = [
         Column(_("title"), width=24),
         Column(_("kind"), width=14),
@@ -161,7 +162,7 @@ def build_partnerships(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=columns,
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, None),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 
@@ -169,7 +170,8 @@ def build_ambassadors(viewer: Any, params: Mapping[str, str]) -> Sheet:
     from taizhang.pairing.selectors import partnership_list
     from taizhang.pairing.views import partnership_filters
 
-    partnerships = partnership_list(viewer=viewer, **partnership_filters(params))
+    filters = partnership_filters(viewer, params)
+    partnerships = partnership_list(viewer=viewer, **filters)
     qs = (
         Ambassador.objects.filter(partnership__in=partnerships.values("pk"))
         .select_related("person__organization", "partnership__org")
@@ -207,7 +209,7 @@ def build_ambassadors(viewer: Any, params: Mapping[str, str]) -> Sheet:
         columns=columns,
         rows=rows(),
         count=qs.count(),
-        organization_name=scope_title(viewer, VIEW, None),
+        organization_name=scope_title(viewer, VIEW, filters["ledger"].org),
     )
 
 

@@ -277,8 +277,30 @@ def helper_choices() -> QuerySet[Organization]:
     ).order_by("path")
 
 
-def partnership_list(*, viewer: Actor, kind: str = "") -> QuerySet[Partnership]:
-    qs = PARTNERSHIP.queryset(viewer)
+def partnership_mine_q(viewer: Actor | None) -> Q:
+    """What "mine" (与我相关) means on the partnership list: the viewer's person is, or
+    was, appointed an ambassador under it (a partnership keeps no recorder or
+    responsible person of its own)."""
+    person_id = getattr(viewer, "person_id", None)
+    if not person_id:
+        return Q(pk__in=[])
+    appointed = Ambassador.objects.filter(person_id=person_id)
+    return Q(pk__in=appointed.values("partnership_id"))
+
+
+def partnership_list(
+    *, viewer: Actor, kind: str = "", ledger: LedgerFilter = NO_FILTER
+) -> QuerySet[Partnership]:
+    """Partnerships in scope, with the ambassadors serving today counted.
+
+    ``ledger`` (the shared list filters): organization on the partnership's
+    organization, dates on the day it was signed, "mine" as ``partnership_mine_q``."""
+    qs = ledger.narrow(
+        PARTNERSHIP.queryset(viewer),
+        org_fields=PARTNERSHIP.org_fields,
+        date_field="signed_on",
+        mine_q=partnership_mine_q(viewer),
+    )
     if kind:
         qs = qs.filter(kind=kind)
     today = timezone.localdate()

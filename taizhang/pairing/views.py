@@ -92,9 +92,15 @@ def value_filters(get: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def partnership_filters(get: Mapping[str, str]) -> dict[str, Any]:
+def partnership_filters(viewer: Any, get: Mapping[str, str]) -> dict[str, Any]:
+    """The partnership list's filters; its exports (partnerships, ambassadors) read the
+    same ones."""
     kind = get.get("kind", "")
-    return {"kind": kind if kind in PartnershipKind.values else ""}
+    return {
+        # The shared filters (org and its subtree, dates, mine): organizations/filters.py.
+        "ledger": ledger_filter_from_query(viewer, get, permission=VIEW, date_label=_("Signed on")),
+        "kind": kind if kind in PartnershipKind.values else "",
+    }
 
 
 @requires(VIEW)
@@ -114,11 +120,18 @@ def value_export(request: HttpRequest) -> HttpResponse:
 
 @requires(VIEW)
 def partnership_export(request: HttpRequest) -> HttpResponse:
+    """The filtered partnerships as an .xlsx.
+    Filters the page would refuse (an organization outside the scope, bad dates): 404."""
+    if partnership_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "pairing.partnership")
 
 
 @requires(VIEW)
 def ambassador_export(request: HttpRequest) -> HttpResponse:
+    """The ambassadors of the filtered partnerships as an .xlsx (refused filters: 404)."""
+    if partnership_filters(viewer_of(request), request.GET)["ledger"].refused:
+        raise Http404
     return export_respond(request, "pairing.ambassador")
 
 
@@ -291,8 +304,9 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
             return redirect("pairing:partnership_detail", pk=_created(done))
     elif request.method == "POST":
         raise PermissionDenied
-    kind = partnership_filters(request.GET)["kind"]
-    partnerships = list(partnership_list(viewer=viewer, kind=kind))
+    filters = partnership_filters(viewer, request.GET)
+    kind, ledger = filters["kind"], filters["ledger"]
+    partnerships = list(partnership_list(viewer=viewer, kind=kind, ledger=ledger))
     return render(
         request,
         "pairing/partnership_list.html",
@@ -301,6 +315,7 @@ def partnership_list_view(request: HttpRequest) -> HttpResponse:
             "form": form,
             "kinds": PartnershipKind.choices,
             "kind": kind,
+            "ledger": ledger,
             "can_import": viewer.has_function(MANAGE),
             "ambassadors": sum(p.ambassador_count for p in partnerships),  # type: ignore[attr-defined]
         },
