@@ -9,10 +9,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
+
+from django.conf import settings
 
 from taizhang.accounts.models import ScopeKind, User
 from taizhang.accounts.services import grant_create, user_create
@@ -114,3 +118,17 @@ def tampering() -> Iterator[None]:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE core_auditevent ENABLE TRIGGER USER")
+
+
+def policy_samples() -> dict[str, Callable[[Organization], Any]]:
+    """Every module's sample rows, ``{policy name: make(org) -> row booked on org}``, from
+    the ``policy_samples()`` of each module's ``tests/factories.py``."""
+    found: dict[str, Callable[[Organization], Any]] = {}
+    for name in settings.TAIZHANG_MODULES:
+        module = f"taizhang.{name}.tests.factories"
+        if find_spec(f"taizhang.{name}.tests") is None or find_spec(module) is None:
+            continue
+        make = getattr(import_module(module), "policy_samples", None)
+        if make is not None:
+            found.update(make())
+    return found

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "taizhang.core.middleware.RequestContextMiddleware",
     "taizhang.core.middleware.NoStoreMiddleware",
+    "taizhang.core.middleware.SecurityHeadersMiddleware",
     "taizhang.accounts.middleware.PasswordChangeRequiredMiddleware",
     "taizhang.core.middleware.DenyByDefaultMiddleware",
 ]

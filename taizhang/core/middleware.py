@@ -1,4 +1,5 @@
-"""Request-wide middleware: client IP for the audit trail, and deny-by-default routing."""
+"""Request-wide middleware: client IP for the audit trail, caching and security headers,
+and deny-by-default routing."""
 
 from __future__ import annotations
 
@@ -90,6 +91,55 @@ class NoStoreMiddleware:
         if getattr(user, "is_authenticated", False) and not response.has_header("Cache-Control"):
             response["Cache-Control"] = "no-store, private"
             response["Pragma"] = "no-cache"
+        return response
+
+
+# What a page may load: its own scripts, styles and images only. No inline script and no
+# eval (every handler lives in static/taizhang/app.js); inline style attributes are
+# allowed, because templates and htmx's indicator use them.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data: blob:",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+# Powerful browser features nobody's work needs here (the camera stays for photos of
+# evidence taken in the page).
+PERMISSIONS_POLICY = ", ".join(
+    (
+        "camera=(self)",
+        "microphone=()",
+        "geolocation=()",
+        "payment=()",
+        "usb=()",
+        "serial=()",
+        "bluetooth=()",
+    )
+)
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response that did not set
+    its own (issue 19). ``TAIZHANG_CSP`` replaces the policy; an empty one turns it off."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        csp = getattr(settings, "TAIZHANG_CSP", CONTENT_SECURITY_POLICY)
+        if csp and not response.has_header("Content-Security-Policy"):
+            response["Content-Security-Policy"] = csp
+        if not response.has_header("Permissions-Policy"):
+            response["Permissions-Policy"] = PERMISSIONS_POLICY
         return response
 
 

@@ -7,20 +7,16 @@ for a hidden and a missing id), form choices (``org_choices``) and writes (``req
 The expected answer is worked out from the personas' grants and the roles' functions
 alone, without ``organizations/scope.py``.
 
-A module supplies its rows with ``policy_samples()`` in its ``tests/factories.py``:
+A module supplies its rows with ``policypolicy_samples()`` in its ``tests/factories.py``:
 ``{policy name: make(org) -> row booked on org}``. A policy without a sample fails.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import import_module
-from importlib.util import find_spec
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 
@@ -29,7 +25,7 @@ from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import POLICIES, ROLES
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
-from tests.support import make_tree, make_user
+from tests.support import make_tree, make_user, policy_samples
 
 
 @dataclass(frozen=True)
@@ -51,18 +47,6 @@ PERSONAS = (
 PLACES = ("street_a", "community_a")
 
 
-def _samples() -> dict[str, Callable[[Organization], Any]]:
-    found: dict[str, Callable[[Organization], Any]] = {}
-    for name in settings.TAIZHANG_MODULES:
-        module = f"taizhang.{name}.tests.factories"
-        if find_spec(f"taizhang.{name}.tests") is None or find_spec(module) is None:
-            continue
-        make = getattr(import_module(module), "policy_samples", None)
-        if make is not None:
-            found.update(make())
-    return found
-
-
 def _expected(persona: Persona, permission: str, tree: Any, org: Organization) -> bool:
     """What the persona's one grant allows, from the role catalogue and the tree."""
     if permission not in ROLES[persona.role].permissions:
@@ -76,7 +60,7 @@ def _expected(persona: Persona, permission: str, tree: Any, org: Organization) -
 def test_every_policy_has_a_sample() -> None:
     """A policy the conformance matrix cannot exercise is a policy nobody checked."""
     assert POLICIES, "no scope policy is registered"
-    missing = sorted(set(POLICIES) - set(_samples()))
+    missing = sorted(set(POLICIES) - set(policy_samples()))
     assert missing == []
 
 
@@ -94,7 +78,7 @@ def world(db: Any) -> tuple[Any, dict[str, Any]]:
 def test_policy_conformance(policy_name: str, world: tuple[Any, dict[str, Any]]) -> None:
     tree, users = world
     policy = POLICIES[policy_name]
-    make = _samples()[policy_name]
+    make = policy_samples()[policy_name]
     rows = {place: make(getattr(tree, place)) for place in PLACES}
     missing_id = max(row.pk for row in rows.values()) + 10_000
     checked = 0

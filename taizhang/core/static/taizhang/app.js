@@ -1,0 +1,104 @@
+/* taizhang: the little behaviour pages need, in one static file (no inline handlers, so
+   the Content-Security-Policy can forbid inline script).
+
+   - data-autosubmit on a field: changing it submits its form.
+   - data-confirm="…" on a form: submitting asks first.
+   - data-check-all="selector" on a button: ticks every checkbox the selector finds.
+   - data-remove-closest="selector" on a button: removes its nearest such ancestor.
+   - data-clears="id" on a text field: typing empties the hidden field with that id (an
+     organization picker's chosen id no longer matches the text).
+   - data-pick on a picker's choice (data-target, data-id, data-text): fills the picker's
+     text field and its hidden id field, then closes the list.
+   - data-expand-once on a tree toggle: once its children have loaded it shows "−".
+   - table.data: each cell gets data-label from its column header, so that narrow screens
+     can show every row as a card (see app.css). */
+(function () {
+  "use strict";
+
+  function labelTable(table) {
+    var head = table.tHead;
+    if (!head || !head.rows.length) return;
+    var labels = [];
+    Array.prototype.forEach.call(head.rows[head.rows.length - 1].cells, function (th) {
+      var span = th.colSpan || 1;
+      for (var i = 0; i < span; i++) labels.push(th.textContent.trim());
+    });
+    Array.prototype.forEach.call(table.tBodies, function (body) {
+      Array.prototype.forEach.call(body.rows, function (row) {
+        var col = 0;
+        Array.prototype.forEach.call(row.cells, function (cell) {
+          if (!cell.hasAttribute("data-label") && labels[col]) {
+            cell.setAttribute("data-label", labels[col]);
+          }
+          col += cell.colSpan || 1;
+        });
+      });
+    });
+    table.classList.add("labelled");
+  }
+
+  function labelTables(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    if (scope.matches && scope.matches("table.data")) labelTable(scope);
+    Array.prototype.forEach.call(scope.querySelectorAll("table.data"), labelTable);
+  }
+
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    if (field.closest && field.closest("[data-autosubmit]") && field.form) {
+      if (field.form.requestSubmit) field.form.requestSubmit();
+      else field.form.submit();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) event.preventDefault();
+  }, true);
+
+  document.addEventListener("input", function (event) {
+    var id = event.target.getAttribute && event.target.getAttribute("data-clears");
+    var hidden = id && document.getElementById(id);
+    if (hidden) hidden.value = "";
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var toggle = event.detail && event.detail.elt;
+    if (toggle && toggle.hasAttribute && toggle.hasAttribute("data-expand-once") && event.detail.successful) {
+      toggle.textContent = "\u2212";
+      toggle.setAttribute("aria-expanded", "true");
+      toggle.disabled = true;
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var pick = event.target.closest && event.target.closest("[data-pick]");
+    if (pick) {
+      var target = pick.getAttribute("data-target");
+      var text = document.getElementById(target);
+      var hidden = document.getElementById(target + "_id");
+      if (text) text.value = pick.getAttribute("data-text");
+      if (hidden) hidden.value = pick.getAttribute("data-id");
+      var list = pick.closest("ul");
+      if (list) list.innerHTML = "";
+      return;
+    }
+    var button = event.target.closest && event.target.closest("[data-check-all],[data-remove-closest]");
+    if (!button) return;
+    var all = button.getAttribute("data-check-all");
+    if (all) {
+      Array.prototype.forEach.call(document.querySelectorAll(all), function (box) { box.checked = true; });
+    }
+    var remove = button.getAttribute("data-remove-closest");
+    if (remove) {
+      var gone = button.closest(remove);
+      if (gone) gone.remove();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    labelTables(event.detail && event.detail.elt ? event.detail.elt.parentNode || document : document);
+  });
+})();
