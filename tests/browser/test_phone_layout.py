@@ -37,7 +37,8 @@ def test_every_menu_page_fits_a_phone(live_server, browser):
         assert not menu.is_visible(), "the menu is folded away on a phone"
         page.click("label.navbtn")
         assert menu.is_visible()
-        links = [urlsplit(href).path for href in menu.locator("a").evaluate_all("els => els.map(a => a.href)")]
+        hrefs = menu.locator("a").evaluate_all("els => els.map(a => a.href)")
+        links = [urlsplit(href).path for href in hrefs]
         assert len(links) >= 8, links
 
         seen: dict[str, int] = {"/": _width(page)}

@@ -22,7 +22,7 @@ INLINE = re.compile(
 
 def _policy(response) -> dict[str, str]:
     parts = (part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
-    return {name: rest for name, rest in parts}
+    return dict(parts)
 
 
 @pytest.mark.django_db
@@ -35,7 +35,7 @@ def test_pages_api_and_login_carry_the_policies(client, tree, personas):
     for response in answers:
         policy = _policy(response)
         assert policy["script-src"] == "'self'", response
-        assert "unsafe-inline" not in policy["script-src"] and "unsafe-eval" not in policy["script-src"]
+        assert "unsafe" not in policy["script-src"]
         assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
         assert "microphone=()" in response["Permissions-Policy"]
         assert "geolocation=()" in response["Permissions-Policy"]
@@ -61,7 +61,8 @@ def test_the_check_finds_inline_script():
         "<script>alert(1)</script>",
     ):
         assert INLINE.search(sample), sample
-    for sample in ('<script src="/static/app.js" defer></script>', '<button data-confirm="确定？">'):
+    allowed = ('<script src="/static/app.js" defer></script>', '<button data-confirm="确定？">')
+    for sample in allowed:
         assert not INLINE.search(sample), sample
 
 
