@@ -69,7 +69,7 @@ class OrganizationPickerWidget(forms.Widget):
             ' aria-controls="{id}-list" aria-expanded="false"'
             ' hx-get="{url}" hx-trigger="input changed delay:250ms, focus"'
             ' hx-target="#{id}-list" hx-swap="innerHTML"'
-            " data-clears=\"{id}{suffix}\">"
+            ' data-clears="{id}{suffix}">'
             '<input type="hidden" name="{name}{suffix}" id="{id}{suffix}" value="{pk}">'
             '<ul class="org-picker-list" id="{id}-list" role="listbox"></ul>'
             "</div>",
