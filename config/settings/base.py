@@ -39,6 +39,7 @@ TAIZHANG_MODULES = [
     "reminders",
     "notices",
     "reporting",
+    "open311",
 ]
 
 INSTALLED_APPS = [

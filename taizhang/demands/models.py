@@ -8,7 +8,10 @@ organization, and each reveal is audited.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -148,6 +151,25 @@ class Demand(models.Model):
         related_name="+",
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    # Where exactly, when the requester said (Open311's lat/long and address_string):
+    # the place of the matter, not the requester's contact address.
+    lat = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-90")), MaxValueValidator(Decimal("90"))],
+    )
+    long = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("-180")), MaxValueValidator(Decimal("180"))],
+    )
+    address_string = models.CharField(_("address of the matter"), max_length=200, blank=True)
     category = models.ForeignKey(
         DemandCategory, verbose_name=_("demand category"), on_delete=models.PROTECT
     )
@@ -218,6 +240,10 @@ class Demand(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def has_point(self) -> bool:
+        return self.lat is not None and self.long is not None
 
     @property
     def is_overdue(self) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -451,6 +452,15 @@ def delegated_service_delete(*, service: DelegatedService, acting_user: Actor) -
     service.delete()
 
 
+def _place_fields(demand: Demand) -> list[str]:
+    """The point and address of the matter, audited when given (most demands have none)."""
+    return [
+        name
+        for name in ("lat", "long", "address_string")
+        if getattr(demand, name) not in (None, "")
+    ]
+
+
 @transaction.atomic
 def demand_create(
     *,
@@ -461,6 +471,9 @@ def demand_create(
     content: str,
     requesters: list[RequesterIn],
     location: Organization | None = None,
+    lat: Decimal | None = None,
+    long: Decimal | None = None,
+    address_string: str = "",
     when: dt.datetime | None = None,
     late_reason: str = "",
     acting_user: Actor,
@@ -469,10 +482,13 @@ def demand_create(
 
     The due day is the category's time limit in working days after receipt: a demand
     received in the past (``when`` with a ``late_reason``, 补录) is due from its real day,
-    and overdue at once when that limit has passed.
+    and overdue at once when that limit has passed. ``lat``/``long`` (both or neither)
+    and ``address_string`` say where the matter is, when the requester said (Open311).
     """
     place = location or org
     DEMAND.require_org(acting_user, org)
+    if (lat is None) != (long is None):
+        raise ValidationError({"lat": _("Give both the latitude and the longitude.")})
     if not requesters:
         raise ValidationError({"requesters": _("Name at least one requester.")})
     for requester in requesters:
@@ -496,6 +512,9 @@ def demand_create(
         category=category,
         title=title.strip(),
         content=content.strip(),
+        lat=lat,
+        long=long,
+        address_string=address_string.strip(),
         enterprise=enterprise,
         received_at=moment,
         received_on=received_on,
@@ -533,6 +552,7 @@ def demand_create(
             **diff({}, snapshot(demand, AUDITED_FIELDS)),
             # Personal data never goes into the trail in clear: names and kinds only.
             "requesters": [None, [f"{r.kind}:{r.name}" for r in requesters]],
+            **diff({}, snapshot(demand, _place_fields(demand))),
             **_late(moment, late_reason),
         },
     )
