@@ -243,10 +243,11 @@ def requests_view(request: HttpRequest, *, fmt: str) -> HttpResponse:
 
 @open311("GET")
 def request_view(request: HttpRequest, *, number: str, fmt: str) -> HttpResponse:
-    demand = selectors.request_for_number(_caller(request, required=False), number)
+    caller = _caller(request, required=False)
+    demand = selectors.request_for_number(caller, number)
     if demand is None:
         raise Open311Error(404, f"service_request_id {number} not found")
-    keyed = "api_key" in request.GET
+    keyed = caller is not None
     return render(fmt, [shapes.request_row(demand, keyed=keyed)], root="service_requests")
 
 

@@ -207,6 +207,7 @@ def test_status_mapping_and_notes(client, tree, category, channel):
     services.demand_reply(demand=demand, reply_text="已更换灯泡，恢复照明。", acting_user=SYSTEM)
     assert (row()["status"], row()["status_notes"]) == ("open", "已答复，待回访")
     assert row(api_key=channel.token)["status_notes"] == "已答复，待回访：已更换灯泡，恢复照明。"
+    assert row(api_key="")["status_notes"] == "已答复，待回访"  # an empty key is no key
     services.demand_follow_up(demand=demand, satisfaction="satisfied", acting_user=SYSTEM)
     assert (row()["status"], row()["status_notes"]) == ("closed", "已办结")
 
@@ -265,3 +266,15 @@ def test_token_answers_the_id_at_once(client, category, channel):
     assert root.findtext("request/service_request_id") == demand.number
     assert root.findtext("request/token") == demand.number
     assert client.get(f"{BASE}/tokens/SQ2026-99999.json").status_code == 404
+
+
+def test_lists_read_in_a_fixed_number_of_queries(
+    client, category, channel, django_assert_num_queries
+):
+    """One query for a public list, however many requests; the same for the updates."""
+    for _ in range(4):
+        submitted(channel, category)
+    with django_assert_num_queries(1):
+        assert len(client.get(f"{BASE}/requests.json").json()) == 4
+    with django_assert_num_queries(1):
+        assert len(client.get(f"{BASE}/servicerequestupdates.json").json()) == 4
