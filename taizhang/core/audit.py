@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -179,8 +179,12 @@ class VerifyResult:
     key_problem: bool = False
 
 
-def audit_verify(batch_size: int = 2000) -> VerifyResult:
+def audit_verify(
+    batch_size: int = 2000, progress: Callable[[int, int], Any] | None = None
+) -> VerifyResult:
     """Walk the chain in id order and name the first row that does not fit.
+
+    ``progress(done, total)`` is told after every ``batch_size`` rows (the page's task).
 
     Each row is checked with the key of its own version, so rows sealed before a
     rotation stay verifiable as long as their key stays configured.
@@ -231,6 +235,8 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
         previous = event.digest
         last_id = event.pk
         checked += 1
+        if progress is not None and checked % batch_size == 0:
+            progress(checked, head.count if head else checked)
     expected = head.count if head else 0
     if head and (
         head.last_event_id != last_id or head.last_digest != (previous if checked else "")

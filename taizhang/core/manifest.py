@@ -37,6 +37,14 @@ from taizhang.core.jobs import register_job_handler  # noqa: E402
 
 register_job_handler(EXPORT_JOB, _export_job)
 
+# The audit trail's own export and the chain's verification from the page (issue 18).
+from taizhang.core.audit_pages import EXPORT as AUDIT_EXPORT  # noqa: E402
+from taizhang.core.audit_pages import VERIFY_JOB, verify_job  # noqa: E402
+from taizhang.core.exports import register_export  # noqa: E402
+
+register_export(AUDIT_EXPORT)
+register_job_handler(VERIFY_JOB, verify_job)
+
 # The audit administrator's review (三员分立): what the other administrators did, personal
 # data revealed, data exported, and every refused action (``core/audit_review.py``).
 from django.urls import reverse  # noqa: E402

@@ -228,6 +228,13 @@ def register_reported_source(fn: Callable[..., Any]) -> Callable[..., Any]:
 # registered by the module that writes them. Refused and failed actions are always on
 # the list (``core.audit_review``).
 AUDIT_REVIEW: dict[str, Label] = {}
+# Labels of whole actions (``"statistics.briefing_generate"``) for the readable audit
+# trail, where "object type + verb" would not read well (``core/audit_display.py``).
+AUDIT_ACTIONS: dict[str, Label] = {}
+
+
+def register_audit_action(action: str, label: Label) -> None:
+    AUDIT_ACTIONS[action] = label
 
 
 def register_audit_review(pattern: str, label: Label) -> None:

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -16,6 +17,10 @@ from django.views.i18n import set_language as django_set_language
 from taizhang.core.access import AUTHENTICATED, login_required, public, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.audit import audit_record
+from taizhang.core.audit_display import describe
+from taizhang.core.audit_forms import PARAMS as AUDIT_PARAMS
+from taizhang.core.audit_forms import AuditFilterForm
+from taizhang.core.audit_pages import AUDIT_EXPORT, VERIFY_JOB
 from taizhang.core.audit_review import audit_review_mark, events_to_review, reviewed_up_to
 from taizhang.core.calendar import published_years, special_days
 from taizhang.core.calendar_forms import WorkdayOverrideForm
@@ -24,9 +29,9 @@ from taizhang.core.calendar_services import (
     workday_override_create,
     workday_override_delete,
 )
-from taizhang.core.exports import xlsx_response
+from taizhang.core.exports import export_respond, xlsx_response
 from taizhang.core.forms import int_or_none, submit
-from taizhang.core.jobs import job_reap, job_snapshot
+from taizhang.core.jobs import job_reap, job_snapshot, job_start
 from taizhang.core.models import AuditEvent, Job, JobStatus, WorkdayOverride
 from taizhang.core.registry import NAV_ITEMS, PERMISSIONS
 
@@ -47,36 +52,65 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @requires("audit.view")
 def audit_list(request: HttpRequest) -> HttpResponse:
-    """The audit trail, newest first. Only the audit administrator holds ``audit.view``.
-    ``?review=1`` shows the events she has still to read (``core.audit_review``)."""
+    """The audit trail, newest first, in people's words (``core/audit_display.py``).
+    Only the audit administrator holds ``audit.view``. ``?review=1`` shows the events
+    she has still to read (``core.audit_review``); the filters narrow either list."""
     viewer = viewer_of(request)
     to_review = events_to_review(viewer)
     review = request.GET.get("review") == "1"
-    events = (to_review if review else AuditEvent.objects.all()).order_by("-id")
-    action = request.GET.get("action", "").strip()
-    if action:
-        events = events.filter(action__startswith=action)
+    form = AuditFilterForm(request.GET if any(request.GET.get(k) for k in AUDIT_PARAMS) else None)
+    events = form.narrow(to_review if review else AuditEvent.objects.all()).order_by("-id")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
+    filters = {key: request.GET.get(key, "")[:80] for key in AUDIT_PARAMS if request.GET.get(key)}
     # Reading the trail is itself on the trail (issue 19): who looked, at what.
     audit_record(
         actor=viewer,
         action="audit.read",
         object_type="core.auditevent",
         object_repr=f"page {page.number}",
-        changes={"review": [None, review], "action": [None, action]},
+        changes={
+            "review": [None, review],
+            "action": [None, filters.get("action", "")],
+            **({"filters": filters} if filters else {}),
+        },
     )
     pending = to_review.count()
     context = {
         "page": page,
-        "action": action,
+        "rows": describe(page.object_list),
+        "form": form,
         "review": review,
         "pending": pending,
+        "filter_query": urlencode(filters),
         # The mark covers what is listed now; events written after the page was shown
         # stay on the list.
         "review_up_to": to_review.order_by("-pk").values_list("pk", flat=True).first(),
         "reviewed_up_to": reviewed_up_to(viewer),
     }
     return render(request, "core/audit_list.html", context)
+
+
+@requires("audit.view")
+def audit_export(request: HttpRequest) -> HttpResponse:
+    """The filtered trail as an Excel file (a background task above the export limit);
+    the export is itself an audit event."""
+    form = AuditFilterForm(request.GET if any(request.GET.get(k) for k in AUDIT_PARAMS) else None)
+    if form.is_bound and not form.is_valid():
+        raise Http404
+    return export_respond(request, AUDIT_EXPORT)
+
+
+@requires("audit.view")
+@require_POST
+def audit_verify_start(request: HttpRequest) -> HttpResponse:
+    """Verify the whole chain in the background and show the result on the task's page."""
+    job = job_start(
+        kind=VERIFY_JOB,
+        label=_("Verify the audit chain"),
+        params={},
+        acting_user=viewer_of(request),
+    )
+    return redirect("core:job", pk=job.pk)
 
 
 @requires("audit.view")
