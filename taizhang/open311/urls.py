@@ -36,4 +36,5 @@ urlpatterns = [
     ),
     path("v2/servicerequestupdates.<o311fmt:fmt>", views.updates_view, name="updates"),
     path("v2/tokens/<o311key:token>.<o311fmt:fmt>", views.token_view, name="token"),
+    path("v2/<path:rest>", views.unknown_view, name="unknown"),
 ]

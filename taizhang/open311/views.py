@@ -291,3 +291,11 @@ def updates_view(request: HttpRequest, *, fmt: str) -> HttpResponse:
     when they became known (``start_date``/``end_date`` or ``updated_after``/
     ``updated_before``)."""
     return _updates(request, fmt, _caller(request, required=False))
+
+
+@public
+@csrf_exempt
+def unknown_view(request: HttpRequest, rest: str) -> HttpResponse:
+    """Anything else under ``v2/`` answers the spec's 404, not an HTML page."""
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return render_error(fmt, Open311Error(404, "no such resource"))

@@ -83,3 +83,16 @@ def test_services_answer_only_get(client, category):
     response = client.delete(f"{BASE}/services.json")
     assert response.status_code == 405
     assert response.json()[0]["code"] == 405
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [("nothing.json", "json"), ("services.csv", "json"), ("requests/SQ1/x.xml", "xml")],
+)
+def test_an_unknown_route_answers_the_error_format(client, path, kind):
+    response = client.get(f"{BASE}/{path}")
+    assert response.status_code == 404
+    if kind == "json":
+        assert as_json(response) == [{"code": 404, "description": "no such resource"}]
+    else:
+        assert as_xml(response).findtext("error/code") == "404"
