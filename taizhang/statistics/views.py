@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from taizhang.core.access import requires
@@ -69,10 +69,13 @@ def dashboard_url(org: Organization, period: Period, metric: str = "") -> str:
 
 
 def show(metric: Metric, value: Decimal) -> str:
-    """A dashboard figure: exact, with thousands separators, money in 亿元/万元."""
+    """A dashboard figure: exact, money in 亿元/万元. Chinese text writes 54488人次 with no
+    thousands separators (issue 18); English keeps them (54,488 person-times)."""
     if metric.money:
         return format_yuan(value)
-    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    language = translation.get_language() or ""
+    grouping = "" if language.startswith("zh") else ","
+    text = f"{value:{grouping}.2f}".rstrip("0").rstrip(".")
     return with_unit(text, str(metric.unit))
 
 

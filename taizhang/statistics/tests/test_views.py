@@ -173,3 +173,22 @@ def test_dashboard_query_count_does_not_grow_with_metrics(ledger, personas):
     assert board.refreshed_at is not None
     # The grants (none lists organizations), when each metric was rebuilt, the figures.
     assert len(queries) == 3, [q["sql"] for q in queries]
+
+
+def test_figures_in_chinese_text_have_no_thousands_separators():
+    """54488人次 in Chinese, 54,488 in English (issue 18); money stays in 亿元/万元."""
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from taizhang.core.registry import METRICS
+    from taizhang.statistics.views import show
+
+    count = next(m for m in METRICS.values() if not m.money)
+    money = next(m for m in METRICS.values() if m.money)
+    with translation.override("zh-hans"):
+        assert show(count, Decimal(54488)).startswith("54488")
+        assert "," not in show(count, Decimal("1234567.5"))
+        assert show(money, Decimal(1_377_000_000)) == "13.77亿元"
+    with translation.override("en"):
+        assert show(count, Decimal(54488)).startswith("54,488")
