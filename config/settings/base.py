@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "taizhang.core.middleware.NoStoreMiddleware",
     "taizhang.core.middleware.SecurityHeadersMiddleware",
     "taizhang.accounts.middleware.PasswordChangeRequiredMiddleware",
+    "taizhang.accounts.middleware.IdleSessionMiddleware",
     "taizhang.core.middleware.DenyByDefaultMiddleware",
 ]
 
@@ -171,7 +172,10 @@ NINJA_PAGINATION_MAX_LIMIT = 1000
 # Live login tokens per account; a new one revokes the oldest beyond this.
 TAIZHANG_API_TOKENS_PER_USER = 5
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle expiry is renewed by accounts' IdleSessionMiddleware at most once a minute, not
+# by a session write on every request (issue 20).
+SESSION_SAVE_EVERY_REQUEST = False
+TAIZHANG_SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

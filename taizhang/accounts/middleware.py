@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -24,3 +26,30 @@ class PasswordChangeRequiredMiddleware:
         ):
             return redirect(reverse("accounts:password_change"))
         return self.get_response(request)
+
+
+TOUCHED = "_touched"
+
+
+class IdleSessionMiddleware:
+    """Renew a signed-in session's idle expiry (``SESSION_COOKIE_AGE``) at most once per
+    ``TAIZHANG_SESSION_TOUCH_SECONDS`` instead of writing the session on every request
+    (issue 20): a session still ends after 30 idle minutes, give or take that interval.
+
+    Django saves a session whose content changed, with a fresh expiry; this records the
+    time of the last renewal in the session, so only a request after the interval
+    changes it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        user = getattr(request, "user", None)
+        if session is not None and getattr(user, "is_authenticated", False) and session.session_key:
+            now = int(time.time())
+            interval = getattr(settings, "TAIZHANG_SESSION_TOUCH_SECONDS", 60)
+            if now - int(session.get(TOUCHED, 0)) >= interval:
+                session[TOUCHED] = now
+        return response

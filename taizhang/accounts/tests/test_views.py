@@ -417,3 +417,34 @@ def test_reset_of_an_administrator_is_refused_on_the_page(client, tree, personas
     assert User.objects.get(pk=personas.auditor.pk).check_password(PASSWORD)
     client.post(f"/accounts/users/{personas.auditor.pk}/disable/")
     assert User.objects.get(pk=personas.auditor.pk).is_active
+
+
+def test_a_session_is_written_at_most_once_a_minute(client, tree, personas, monkeypatch):
+    """Requests within a minute of the last renewal do not write the session (issue 20);
+    the next one after it renews the idle expiry."""
+    import time
+
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def session_writes() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/").status_code == 200
+        return sum(
+            1
+            for q in queries.captured_queries
+            if "django_session" in q["sql"]
+            and q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))
+        )
+
+    client.post("/accounts/login/", {"username": "street_a", "password": PASSWORD})
+    key = client.session.session_key
+    session_writes()
+    assert session_writes() == 0
+    assert session_writes() == 0
+    before = Session.objects.get(session_key=key).expire_date
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    assert session_writes() == 1
+    assert Session.objects.get(session_key=key).expire_date > before
