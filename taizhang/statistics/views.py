@@ -360,7 +360,20 @@ def briefing_list_view(request: HttpRequest) -> HttpResponse:
     can_brief = viewer.has_function(BRIEF)
     form = _briefing_form(request) if can_brief else None
     page = Paginator(selectors.briefings_for(viewer), 30).get_page(request.GET.get("page"))
-    return render(request, "statistics/briefing_list.html", {"page": page, "form": form})
+    return render(
+        request,
+        "statistics/briefing_list.html",
+        {"page": page, "form": form, "style_org": _style_org(viewer)},
+    )
+
+
+def _style_org(viewer: Actor) -> Organization | None:
+    """The highest organization whose briefing style the viewer may edit (the style
+    page's own check: ``statistics.brief`` there), for the list's link; None for those
+    who may not edit any."""
+    if not viewer.has_function(BRIEF):
+        return None
+    return ORGANIZATION.queryset(viewer, BRIEF).order_by("depth", "path").first()
 
 
 def _briefing_form(request: HttpRequest) -> BriefingForm:
@@ -391,9 +404,8 @@ def briefing_create_view(request: HttpRequest) -> HttpResponse:
         return redirect("statistics:briefing_detail", pk=done.result.pk)
     page = Paginator(selectors.briefings_for(viewer), 30).get_page(1)
     status = 422 if request.method == "POST" else 200
-    return render(
-        request, "statistics/briefing_list.html", {"page": page, "form": form}, status=status
-    )
+    context = {"page": page, "form": form, "style_org": _style_org(viewer)}
+    return render(request, "statistics/briefing_list.html", context, status=status)
 
 
 def _figure_link(briefing: Any) -> Any:

@@ -84,3 +84,18 @@ def test_another_street_cannot_edit_the_style(client, tree, personas):
     assert client.get(url + "template/").status_code == 404
     assert client.post(url, {"masthead": "X"}).status_code == 404
     assert not BriefingStyle.objects.exists()
+
+
+def test_the_list_links_the_style_page_for_those_who_may_edit_it(client, tree, personas):
+    """A clerk finds her organization's style page from the briefings list; a leader, who
+    reads briefings but does not write them, gets no link."""
+    from taizhang.accounts.models import ScopeKind
+    from tests.support import make_user
+
+    client.login(username="street_a", password=PASSWORD)
+    page = client.get("/statistics/briefings/").content.decode()
+    assert f'href="/statistics/briefings/style/{tree.street_a.pk}/"' in page
+    make_user("reader", ("leader", ScopeKind.SUBTREE, tree.street_a))
+    client.login(username="reader", password=PASSWORD)
+    page = client.get("/statistics/briefings/").content.decode()
+    assert "/statistics/briefings/style/" not in page
