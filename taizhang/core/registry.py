@@ -241,3 +241,23 @@ def register_audit_review(pattern: str, label: Label) -> None:
     if not (pattern.endswith(".*") or pattern.startswith("*.")):
         raise ValueError(f"Audit review pattern {pattern!r} must be 'prefix.*' or '*.suffix'")
     AUDIT_REVIEW[pattern] = label
+
+
+@dataclass(frozen=True)
+class PersonSource:
+    """The persons a form's person field may name, for the searchable person picker
+    (``people/widgets.py``): ``candidates(viewer)`` is the same scoped queryset the
+    form validates against, and the picker answers only a viewer holding
+    ``permission``. A module registers its sources from its manifest."""
+
+    name: str
+    permission: str
+    candidates: Callable[[Any], QuerySet[Any]]
+
+
+PERSON_SOURCES: dict[str, PersonSource] = {}
+
+
+def register_person_source(source: PersonSource) -> PersonSource:
+    PERSON_SOURCES[source.name] = source
+    return source

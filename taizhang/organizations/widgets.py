@@ -63,7 +63,7 @@ class OrganizationPickerWidget(forms.Widget):
             + urlencode({"purpose": self.purpose, "field": name, "target": element_id})
         )
         return format_html(
-            '<div class="org-picker">'
+            '<span class="org-picker">'
             '<input type="text" name="{name}" id="{id}" value="{text}" autocomplete="off"'
             ' placeholder="{placeholder}" role="combobox" aria-autocomplete="list"'
             ' aria-controls="{id}-list" aria-expanded="false"'
@@ -71,8 +71,8 @@ class OrganizationPickerWidget(forms.Widget):
             ' hx-target="#{id}-list" hx-swap="innerHTML"'
             ' data-clears="{id}{suffix}">'
             '<input type="hidden" name="{name}{suffix}" id="{id}{suffix}" value="{pk}">'
-            '<ul class="org-picker-list" id="{id}-list" role="listbox"></ul>'
-            "</div>",
+            '<span class="org-picker-list" id="{id}-list" role="listbox"></span>'
+            "</span>",
             name=name,
             id=element_id,
             text=text,

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.person_list_view, name="list"),
     path("export/", views.person_export, name="export"),
     path("new/", views.person_create_view, name="create"),
+    path("pick/", views.person_pick, name="pick"),
     path("<int:pk>/", views.person_detail, name="detail"),
     path("<int:pk>/reveal/", views.person_reveal_view, name="reveal"),
     path("<int:pk>/positions/", views.position_assign_view, name="position_assign"),

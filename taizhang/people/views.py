@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from taizhang.core.access import requires
+from taizhang.core.access import AUTHENTICATED, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.core.registry import PERSON_SOURCES
 from taizhang.organizations.models import OrgKind
 from taizhang.organizations.permissions import ORGANIZATION
+from taizhang.organizations.scope import has_function
 from taizhang.organizations.selectors import get_organization_for_viewer
 from taizhang.people.forms import (
     CommunityReportForm,
@@ -46,6 +48,7 @@ from taizhang.people.services import (
     position_assign,
     position_end,
 )
+from taizhang.people.widgets import PAGE, search_candidates
 
 
 def list_filters(viewer: Any, get: Any) -> dict[str, Any]:
@@ -264,3 +267,25 @@ def community_report_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     community_report_end(report=report, ended_on=timezone.localdate(), acting_user=viewer)
     messages.success(request, _("The report has been ended."))
     return redirect(reverse("people:community_reports", kwargs={"org_id": report.community_id}))
+
+
+@requires(AUTHENTICATED)
+def person_pick(request: HttpRequest) -> HttpResponse:
+    """Suggestions for the person picker (``people/widgets.py``): at most ``PAGE``
+    candidates of a registered source whose name contains the typed text. The source
+    decides who may be named; a viewer without its permission gets a 403."""
+    viewer = viewer_of(request)
+    source = PERSON_SOURCES.get(request.GET.get("source", ""))
+    if source is None or not has_function(viewer, source.permission):
+        raise PermissionDenied
+    field = request.GET.get("field", "")
+    text = request.GET.get("q") or (request.GET.get(field, "") if field else "")
+    found, more = search_candidates(viewer, source.name, text)
+    context = {
+        "found": found,
+        "more": more,
+        "page": PAGE,
+        "target": request.GET.get("target", ""),
+        "q": text,
+    }
+    return render(request, "people/_pick.html", context)

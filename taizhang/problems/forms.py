@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
-from taizhang.people.selectors import leader_candidates
+from taizhang.people.widgets import PersonPickField, bind_viewer
 from taizhang.problems.models import ProblemCategory, ProblemKind, ProblemSource
-from taizhang.problems.selectors import owner_choices, responsible_candidates, unit_choices
+from taizhang.problems.selectors import owner_choices, unit_choices
 
 # Django's form fields are generic for the type checker only.
 if TYPE_CHECKING:
@@ -26,11 +26,6 @@ if TYPE_CHECKING:
 else:
     _ModelChoiceField = forms.ModelChoiceField
     _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
-
-
-class PersonChoiceField(_ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}（{obj.organization.short_name}）"
 
 
 class OrgChoiceField(_ModelChoiceField):
@@ -121,15 +116,12 @@ class ProblemForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
-    linked_leader = PersonChoiceField(
-        label=_("Linked leader"),
-        queryset=ProblemKind.objects.none(),
-        required=False,
+    # Searchable pickers over the candidates problems registers (manifest, issue 18).
+    linked_leader = PersonPickField(
+        label=_("Linked leader"), source="problems.linked_leader", required=False
     )
-    responsible = PersonChoiceField(
-        label=_("Responsible person"),
-        queryset=ProblemKind.objects.none(),
-        required=False,
+    responsible = PersonPickField(
+        label=_("Responsible person"), source="problems.responsible", required=False
     )
     deadline = forms.DateField(label=_("Rectification deadline"), widget=DateInput())
     origin_type = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
@@ -150,8 +142,7 @@ class ProblemForm(forms.Form):
         self.fields["org"].queryset = owner_choices(viewer=viewer)  # type: ignore[attr-defined]
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
-        self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
-        self.fields["responsible"].queryset = responsible_candidates(viewer=viewer)  # type: ignore[attr-defined]
+        bind_viewer(self, viewer)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

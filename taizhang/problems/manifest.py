@@ -231,3 +231,20 @@ register_rule(
 
 # What the audit administrator reads (core.audit_review).
 register_audit_review("problem_kind.*", _("Problem kinds"))
+
+
+# The person pickers of the problems forms (issue 18): the candidates each field accepts.
+from taizhang.core.registry import PersonSource, register_person_source  # noqa: E402
+from taizhang.people.selectors import leader_candidates  # noqa: E402
+from taizhang.problems.selectors import responsible_candidates  # noqa: E402
+
+register_person_source(
+    PersonSource("problems.linked_leader", "problems.manage", lambda viewer: leader_candidates())
+)
+register_person_source(
+    PersonSource(
+        "problems.responsible",
+        "problems.manage",
+        lambda viewer: responsible_candidates(viewer=viewer),
+    )
+)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
-from taizhang.people.selectors import leader_candidates
+from taizhang.people.widgets import PersonPickField, bind_viewer
 from taizhang.projects.models import Category, Stage
 from taizhang.projects.selectors import org_choices, responsible_choices, unit_choices
 
@@ -83,8 +83,13 @@ class ProjectForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
-    linked_leader = PersonChoiceField(label=_("Linked leader"), queryset=None, required=False)
-    responsible = PersonChoiceField(label=_("Responsible person"), queryset=None, required=False)
+    # Searchable pickers over the candidates projects registers (manifest, issue 18).
+    linked_leader = PersonPickField(
+        label=_("Linked leader"), source="projects.linked_leader", required=False
+    )
+    responsible = PersonPickField(
+        label=_("Responsible person"), source="projects.responsible", required=False
+    )
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
     total_investment = WanYuanField(label=_("Total investment (10k yuan)"))
     plan_year = forms.IntegerField(
@@ -122,10 +127,7 @@ class ProjectForm(forms.Form):
         units = unit_choices()
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
         self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
-        self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
-        self.fields["responsible"].queryset = responsible_choices(  # type: ignore[attr-defined]
-            viewer=viewer
-        ).select_related("organization")
+        bind_viewer(self, viewer)
 
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

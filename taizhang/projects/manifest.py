@@ -241,3 +241,18 @@ def _linked_home(viewer: Any, _obj: Any) -> dict[str, Any] | None:
 
 
 register_slot("core.home.first", "projects/_home_linked.html", _linked_home, order=15)
+
+
+# The person pickers of the projects forms (issue 18): the candidates each field accepts.
+from taizhang.core.registry import PersonSource, register_person_source  # noqa: E402
+from taizhang.people.selectors import leader_candidates  # noqa: E402
+from taizhang.projects.selectors import responsible_choices  # noqa: E402
+
+register_person_source(
+    PersonSource("projects.linked_leader", "projects.manage", lambda viewer: leader_candidates())
+)
+register_person_source(
+    PersonSource(
+        "projects.responsible", "projects.manage", lambda viewer: responsible_choices(viewer=viewer)
+    )
+)

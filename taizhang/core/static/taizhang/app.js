@@ -80,7 +80,7 @@
       var hidden = document.getElementById(target + "_id");
       if (text) text.value = pick.getAttribute("data-text");
       if (hidden) hidden.value = pick.getAttribute("data-id");
-      var list = pick.closest("ul");
+      var list = pick.closest(".org-picker-list");
       if (list) list.innerHTML = "";
       return;
     }

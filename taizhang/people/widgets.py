@@ -1,0 +1,186 @@
+"""The searchable person picker (issue 18): a form's person field where a select listed
+hundreds or thousands of names.
+
+``PersonPickField(source="problems.responsible")`` names a ``core.registry.PersonSource``
+a module registered: the scoped candidates the field accepts. The field renders a text
+input that asks ``/people/pick/`` for at most ``PAGE`` matching candidates as the user
+types (htmx), each with the unit and the current positions, and a hidden id filled when
+one is chosen. Without JavaScript the typed name alone is enough: an exact name among
+the candidates is taken; several people of that name are an error that lists each of
+them with the unit, to choose from. An id outside the candidates reads like an unknown
+one. The form sets the viewer with ``bind_viewer(form, viewer)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.forms.renderers import BaseRenderer
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.actors import Actor
+from taizhang.core.registry import PERSON_SOURCES
+from taizhang.people.models import Person, Position
+
+ID_SUFFIX = "_id"
+PAGE = 20
+
+
+def person_label(person: Person) -> str:
+    unit = person.organization.short_name if person.organization_id else ""
+    return f"{person.name}（{unit}）" if unit else person.name
+
+
+def search_candidates(viewer: Actor, source: str, text: str) -> tuple[list[Person], bool]:
+    """At most ``PAGE`` candidates of ``source`` whose name contains ``text`` (exact
+    names first, then names that start with it), each with its unit and current
+    positions, and whether there were more: three queries whatever the count."""
+    candidates = PERSON_SOURCES[source].candidates(viewer)
+    text = text.strip()[:30]
+    if not text:
+        return [], False
+    today = timezone.localdate()
+    current = (
+        Position.objects.filter(start_date__lte=today)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+        .select_related("organization")
+    )
+    rank = Case(
+        When(name=text, then=Value(0)),
+        When(name__startswith=text, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    found = list(
+        candidates.filter(name__icontains=text)
+        .select_related("organization")
+        .prefetch_related(Prefetch("positions", queryset=current, to_attr="current_positions"))
+        .annotate(rank=rank)
+        .order_by("rank", "organization__path", "name", "pk")[: PAGE + 1]
+    )
+    return found[:PAGE], len(found) > PAGE
+
+
+class PersonPickerWidget(forms.Widget):
+    def __init__(self, source: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.source = source
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
+        return str(data.get(name, "")), str(data.get(name + ID_SUFFIX, ""))
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return name not in data and name + ID_SUFFIX not in data
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        text, pk = "", ""
+        if isinstance(value, Person):
+            text, pk = value.name, str(value.pk)
+        elif isinstance(value, tuple | list):
+            text, pk = str(value[0] or ""), str(value[1] or "")
+        elif isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            person = Person.objects.filter(pk=value).only("name").first()
+            text, pk = (person.name, str(person.pk)) if person else ("", "")
+        elif value:
+            text = str(value)
+        element_id = (attrs or {}).get("id") or f"id_{name}"
+        url = (
+            reverse("people:pick")
+            + "?"
+            + urlencode({"source": self.source, "field": name, "target": element_id})
+        )
+        return format_html(
+            '<span class="org-picker person-picker">'
+            '<input type="text" name="{name}" id="{id}" value="{text}" autocomplete="off"'
+            ' placeholder="{placeholder}" role="combobox" aria-autocomplete="list"'
+            ' aria-controls="{id}-list" aria-expanded="false"'
+            ' hx-get="{url}" hx-trigger="input changed delay:250ms, focus"'
+            ' hx-target="#{id}-list" hx-swap="innerHTML"'
+            ' data-clears="{id}{suffix}">'
+            '<input type="hidden" name="{name}{suffix}" id="{id}{suffix}" value="{pk}">'
+            '<span class="org-picker-list" id="{id}-list" role="listbox"></span>'
+            "</span>",
+            name=name,
+            id=element_id,
+            text=text,
+            pk=pk,
+            url=url,
+            suffix=ID_SUFFIX,
+            placeholder=_("Type a name"),
+        )
+
+
+class PersonPickField(forms.Field):
+    """A person among the candidates of ``source``; ``clean`` returns the Person."""
+
+    default_error_messages = {
+        "unknown": _("No such person among those you may choose here."),
+        "ambiguous": _(
+            "Several people are called %(name)s: %(candidates)s. Choose one from the list."
+        ),
+    }
+
+    def __init__(self, *, source: str, **kwargs: Any) -> None:
+        self.source = source
+        self.viewer: Actor | None = None
+        kwargs.setdefault("widget", PersonPickerWidget(source))
+        super().__init__(**kwargs)
+
+    def candidates(self) -> QuerySet[Person]:
+        if self.viewer is None:
+            raise TypeError("PersonPickField needs the form's viewer")
+        return PERSON_SOURCES[self.source].candidates(self.viewer)
+
+    @property
+    def queryset(self) -> QuerySet[Person]:
+        """The candidates, as a ModelChoiceField would name them."""
+        return self.candidates()
+
+    def prepare_value(self, value: Any) -> Any:
+        return value
+
+    def to_python(self, value: Any) -> Person | None:
+        text, pk = value if isinstance(value, tuple | list) else (str(value or ""), "")
+        text, pk = str(text).strip(), str(pk).strip()
+        if isinstance(value, Person):
+            text, pk = value.name, str(value.pk)
+        if not text and not pk:
+            return None
+        if not pk and text.isdigit():
+            pk = text  # an id posted without the picker (a script, an older page)
+        candidates = self.candidates()
+        if pk:
+            found = candidates.filter(pk=int(pk) if pk.isdigit() else 0).first()
+            if found is None:
+                raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+            return found
+        matches = list(candidates.filter(name=text).select_related("organization")[:10])
+        if not matches:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                self.error_messages["ambiguous"],
+                code="ambiguous",
+                params={"name": text, "candidates": "、".join(person_label(p) for p in matches)},
+            )
+        return matches[0]
+
+
+def bind_viewer(form: forms.BaseForm, viewer: Actor) -> None:
+    """Give every person picker of ``form`` its viewer (call in the form's __init__)."""
+    for field in form.fields.values():
+        if isinstance(field, PersonPickField):
+            field.viewer = viewer
