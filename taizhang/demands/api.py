@@ -8,12 +8,13 @@ missing and out of scope get the same 422 with the same message.
 """
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
@@ -65,6 +66,9 @@ class DemandOut(Schema):
     closed_on: dt.date | None
     satisfaction: str
     is_overdue: bool
+    lat: Decimal | None = Field(None, description="Latitude of the matter (WGS 84 degrees)")
+    long: Decimal | None = Field(None, description="Longitude of the matter (WGS 84 degrees)")
+    address_string: str = Field("", description="Where the matter is, as the requester said")
     requesters: list[RequesterOut]
 
     @staticmethod
@@ -92,6 +96,9 @@ class DemandIn(Schema):
     title: str
     content: str
     requesters: list[RequesterIn]
+    lat: Decimal | None = Field(None, ge=-90, le=90, description="Latitude (both or neither)")
+    long: Decimal | None = Field(None, ge=-180, le=180, description="Longitude (both or neither)")
+    address_string: str = Field("", max_length=200, description="Where the matter is")
 
 
 class AssignIn(Schema):
@@ -184,6 +191,9 @@ def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
             )
             for r in payload.requesters
         ],
+        lat=payload.lat,
+        long=payload.long,
+        address_string=payload.address_string,
         acting_user=user,
     )
     return Status(201, get_demand_for_viewer(user, demand.pk))

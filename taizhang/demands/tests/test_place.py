@@ -69,3 +69,36 @@ def test_the_detail_page_shows_the_address(client, tree, personas, category):
     plain = make_demand(tree.community_a, category)
     body = client.get(reverse("demands:detail", args=[plain.pk])).content.decode()
     assert "海韵路" not in body
+
+
+def test_the_api_takes_and_gives_the_place(client, tree, personas):
+    """``POST /api/v1/demands`` records the point and address; the answer carries them."""
+    from tests.support import bearer
+
+    from taizhang.demands.tests.factories import make_category
+
+    category = make_category(tree.district)
+    headers = bearer(client, personas.street_a)
+    body = {
+        "org_id": tree.street_a.pk,
+        "location_id": tree.community_a.pk,
+        "channel": "hotline",
+        "category_code": category.code,
+        "title": "路灯不亮",
+        "content": "小区北门路灯不亮。",
+        "requesters": [{"kind": "person", "name": "张大妈", "mobile": "13812345678"}],
+        "lat": "30.123456",
+        "long": "120.654321",
+        "address_string": "北门",
+    }
+    response = client.post("/api/v1/demands", body, content_type="application/json", **headers)
+    assert response.status_code == 201, response.content
+    answer = response.json()
+    assert answer["address_string"] == "北门"
+    assert (answer["lat"], answer["long"]) == ("30.123456", "120.654321")
+    too_far = {**body, "lat": "91"}
+    response = client.post("/api/v1/demands", too_far, content_type="application/json", **headers)
+    assert response.status_code == 422
+    one_only = {**body, "long": None}
+    response = client.post("/api/v1/demands", one_only, content_type="application/json", **headers)
+    assert response.status_code == 422
