@@ -73,9 +73,8 @@ def test_the_detail_page_shows_the_address(client, tree, personas, category):
 
 def test_the_api_takes_and_gives_the_place(client, tree, personas):
     """``POST /api/v1/demands`` records the point and address; the answer carries them."""
-    from tests.support import bearer
-
     from taizhang.demands.tests.factories import make_category
+    from tests.support import bearer
 
     category = make_category(tree.district)
     headers = bearer(client, personas.street_a)
