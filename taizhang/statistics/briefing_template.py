@@ -9,6 +9,9 @@ Layout: A4, 版心 156 × 225 mm (top 37 mm, left 28 mm); red masthead in 方正
 仿宋_GB2312 三号 (16 pt) with 28 pt lines; headings 黑体 三号; page numbers 「— 1 —」
 (a PAGE field) in the footer; the distribution block (报/送/发, 4号 仿宋, rules above and
 below); then, when ``appendix`` is true, the traced-figure appendix on a new page.
+Under each section heading: its figures' sentence, then the narrative the clerk wrote
+(``s.narrative``: a 楷体 label such as （一）工作动态 and its paragraphs); the appendix
+ends with the corrections logged after issue (``corrections``).
 """
 
 from __future__ import annotations
@@ -135,6 +138,12 @@ def build_default_template() -> bytes:
     _tag(document, "{%p for s in sections %}")
     _run(_para(document, exact=28, indent=True), "{{ s.heading }}", HEITI, 16)
     _run(_para(document, exact=28, indent=True), "{{ s.text }}", FANGSONG, 16)
+    _tag(document, "{%p for n in s.narrative %}")
+    _run(_para(document, exact=28, indent=True), "{{ n.label }}", KAITI, 16)
+    _tag(document, "{%p for t in n.paragraphs %}")
+    _run(_para(document, exact=28, indent=True), "{{ t }}", FANGSONG, 16)
+    _tag(document, "{%p endfor %}")
+    _tag(document, "{%p endfor %}")
     _tag(document, "{%p endfor %}")
 
     gap = _para(document, exact=28)
@@ -175,6 +184,12 @@ def build_default_template() -> bytes:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
     _run(_para(document), "{{ labels.digest_line }}", FANGSONG, 9)
+    _tag(document, "{%p if corrections %}")
+    _run(_para(document, exact=28), "{{ labels.corrections }}", HEITI, 16)
+    _tag(document, "{%p for c in corrections %}")
+    _run(_para(document, exact=20), "{{ c }}", FANGSONG, 10.5)
+    _tag(document, "{%p endfor %}")
+    _tag(document, "{%p endif %}")
     _tag(document, "{%p endif %}")
 
     footer = section.footer.paragraphs[0]

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor
 from taizhang.core.registry import Metric
-from taizhang.organizations.models import Organization
+from taizhang.organizations.models import Organization, OrgKind
 from taizhang.statistics import figures, selectors
 from taizhang.statistics.models import Briefing
 from taizhang.statistics.periods import Period
@@ -42,6 +42,61 @@ SECTION_TITLES = {
     "evaluations": gettext_lazy("Competitions and awards"),
     "pairing": gettext_lazy("Paired assistance"),
 }
+
+
+# The level of an organization, from its kind, and the sections a briefing of that
+# level carries (what the level works on). A section with records always appears; the
+# level's other sections only when the clerk asks for empty ones (本期暂无…).
+LEVELS: dict[str, str] = {
+    OrgKind.CITY_COMMITTEE: "district",
+    OrgKind.DISTRICT_COMMITTEE: "district",
+    OrgKind.WORKING_COMMITTEE: "subdistrict",
+    OrgKind.SUBDISTRICT: "subdistrict",
+    OrgKind.ORGAN: "subdistrict",
+    OrgKind.COMMITTEE: "community",
+    OrgKind.COMMUNITY: "community",
+    OrgKind.VILLAGE: "community",
+    OrgKind.ENTERPRISE: "community",
+    OrgKind.GENERAL_BRANCH: "grid",
+    OrgKind.GRID: "grid",
+    OrgKind.BRANCH: "grid",
+    OrgKind.BUILDING: "grid",
+}
+LEVEL_SECTIONS = {
+    "district": tuple(SECTION_TITLES),
+    "subdistrict": (
+        "projects",
+        "investment",
+        "problems",
+        "demands",
+        "activities",
+        "trainings",
+        "pairing",
+    ),
+    "community": ("problems", "demands", "activities", "trainings", "pairing"),
+    "grid": ("problems", "demands", "activities"),
+}
+
+# The narrative slots of a section, in the order they are printed.
+SLOTS = {
+    "progress": gettext_lazy("Work under way"),
+    "practices": gettext_lazy("Practices worth sharing"),
+    "shortcomings": gettext_lazy("Problems found"),
+    "next_steps": gettext_lazy("Next steps"),
+}
+SLOT_MAX_LENGTH = 5000
+
+
+def level_of(org: Organization) -> str:
+    """district / subdistrict / community / grid, from the organization's kind."""
+    return LEVELS.get(org.kind, "community")
+
+
+def choose(org: Organization, sections: list[Section], *, include_empty: bool) -> list[Section]:
+    """The sections a draft of ``org`` starts with: those with something to print and,
+    when asked, the level's sections that have nothing (本期暂无…)."""
+    wanted = LEVEL_SECTIONS[level_of(org)]
+    return [s for s in sections if s.has_data or (include_empty and s.module in wanted)]
 
 
 NUMERALS = "一二三四五六七八九十"
@@ -255,6 +310,31 @@ def sections_of(briefing: Briefing) -> list[Section]:
             )
         )
     return list(sections.values())
+
+
+def narrative_of(row: Any) -> list[dict[str, Any]]:
+    """The narrative slots of a section row that have text, in print order: label
+    (（一）工作动态) and the paragraphs (one per line the clerk wrote)."""
+    if row is None:
+        return []
+    filled = [(slot, getattr(row, slot)) for slot in SLOTS if getattr(row, slot)]
+    return [
+        {
+            "slot": slot,
+            "label": f"（{numeral(index)}）{SLOTS[slot]}",
+            "paragraphs": [part.strip() for part in text.splitlines() if part.strip()],
+        }
+        for index, (slot, text) in enumerate(filled)
+    ]
+
+
+def parts_of(briefing: Briefing, rows: list[Any] | None = None) -> list[tuple[Section, Any]]:
+    """Each section of the snapshot with its row (narrative, locked figures' sentence),
+    or None for a briefing made before drafts existed."""
+    if rows is None:
+        rows = list(briefing.sections.all())
+    by_module = {row.module: row for row in rows}
+    return [(section, by_module.get(section.module)) for section in sections_of(briefing)]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from docxtpl import DocxTemplate
 from taizhang.core.formatting import chinese_date
 from taizhang.organizations.models import Organization
 from taizhang.statistics.briefing_template import DEFAULT_PATH
-from taizhang.statistics.briefings import numeral, paragraph_text, sections_of
+from taizhang.statistics.briefings import narrative_of, numeral, paragraph_text, parts_of
 from taizhang.statistics.models import Briefing, BriefingStyle
 
 
@@ -72,6 +72,7 @@ LABEL_KEYS = (
     "records",
     "digest",
     "digest_line",
+    "corrections",
 )
 
 
@@ -84,12 +85,19 @@ def sample_context() -> dict[str, Any]:
         "date_text": "2026年12月2日",
         "title": "工作简报",
         "lead": "",
-        "sections": [{"heading": "一、", "text": ""}],
+        "sections": [
+            {
+                "heading": "一、",
+                "text": "",
+                "narrative": [{"label": "（一）", "paragraphs": [""]}],
+            }
+        ],
         "bao": "",
         "song": "",
         "fa": "",
         "appendix": True,
         "figures": [{"no": 1, "label": "", "text": "", "definition": "", "rows": 0, "digest": ""}],
+        "corrections": [""],
         "labels": dict.fromkeys(LABEL_KEYS, ""),
     }
 
@@ -100,6 +108,18 @@ def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def correction_text(correction: Any) -> str:
+    """One logged correction as the appendix prints it: when, who, where, what, why."""
+    where = f"{correction.section.title}：" if correction.section_id else ""
+    return _("%(date)s, %(who)s: %(where)s%(text)s (reason: %(reason)s)") % {
+        "date": correction.date_text,
+        "who": correction.made_by.display_name,
+        "where": where,
+        "text": correction.text,
+        "reason": correction.reason,
+    }
 
 
 def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, Any]:
@@ -132,14 +152,19 @@ def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, 
         "lead": _("The figures of this briefing cover %(period)s.")
         % {"period": briefing.period_text},
         "sections": [
-            {"heading": f"{numeral(index)}、{part.title}", "text": paragraph_text(part)}
-            for index, part in enumerate(sections_of(briefing))
+            {
+                "heading": f"{numeral(index)}、{part.title}",
+                "text": paragraph_text(part),
+                "narrative": narrative_of(row),
+            }
+            for index, (part, row) in enumerate(parts_of(briefing))
         ],
         "bao": style["bao"],
         "song": style["song"],
         "fa": style["fa"],
         "appendix": appendix,
         "figures": figures,
+        "corrections": [correction_text(c) for c in briefing.corrections.select_related("made_by")],
         "labels": {
             "appendix": _("Appendix: where each figure comes from"),
             "note": _(
@@ -155,6 +180,7 @@ def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, 
             "records": _("Records"),
             "digest": _("Digest"),
             "digest_line": _("Briefing digest: %(digest)s") % {"digest": briefing.digest},
+            "corrections": _("Corrections logged after issue"),
         },
     }
 

@@ -12,6 +12,7 @@ from django.utils.translation import pgettext_lazy
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import ScopePolicy
+from taizhang.statistics.briefings import SLOT_MAX_LENGTH, SLOTS
 from taizhang.statistics.figures import visible_metrics
 from taizhang.statistics.indicators import FIXED_FIELDS
 from taizhang.statistics.models import Direction, IndicatorSource
@@ -39,6 +40,11 @@ class BriefingForm(forms.Form):
         label=_("Reporting period"),
         max_length=30,
         help_text=_("2026-11, 2026-Q3, 2026 or 2026-01-05..2026-03-20"),
+    )
+    include_empty = forms.BooleanField(
+        label=_("Include empty sections"),
+        required=False,
+        help_text=_("Also the sections of the organization's level that have no records."),
     )
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
@@ -124,3 +130,61 @@ class BriefingStyleForm(forms.Form):
     song = forms.CharField(label=_("Sent to (送)"), max_length=300, required=False)
     fa = forms.CharField(label=_("Issued to (发)"), max_length=300, required=False)
     template = forms.FileField(label=_("Word template (.docx)"), required=False)
+
+
+class BriefingDraftForm(forms.Form):
+    """The narrative of a draft, per section: ``<module>-<slot>`` text areas, and
+    ``<module>-figures``, the figures' sentence as shown (hidden, sent back so the
+    service can refuse a changed one)."""
+
+    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                f"{row.module}-{slot}": value
+                for row in rows
+                for slot, value in [
+                    *((s, getattr(row, s)) for s in SLOTS),
+                    ("figures", row.figures_text),
+                ]
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for row in rows:
+            self.fields[f"{row.module}-figures"] = forms.CharField(
+                required=False, strip=False, widget=forms.HiddenInput
+            )
+            for slot, label in SLOTS.items():
+                self.fields[f"{row.module}-{slot}"] = forms.CharField(
+                    label=label,
+                    required=False,
+                    max_length=SLOT_MAX_LENGTH,
+                    widget=forms.Textarea(attrs={"rows": 3}),
+                )
+
+    def sections(self) -> dict[str, dict[str, str]]:
+        """What the service takes: ``{module: {slot: text, "figures": sentence}}``."""
+        return {
+            row.module: {
+                name: self.cleaned_data[f"{row.module}-{name}"] for name in [*SLOTS, "figures"]
+            }
+            for row in self.rows
+        }
+
+
+class BriefingCorrectionForm(forms.Form):
+    section = forms.ChoiceField(label=pgettext_lazy("briefing", "Section"), required=False)
+    text = forms.CharField(
+        label=_("What it should say"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reason = forms.CharField(
+        label=_("Why it is corrected"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, rows: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [  # type: ignore[attr-defined]
+            ("", _("The whole briefing")),
+            *((row.module, row.title) for row in rows),
+        ]

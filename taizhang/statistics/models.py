@@ -159,12 +159,19 @@ class IndicatorEntry(models.Model):
         return f"{self.indicator} {self.org_id}: {self.value}"
 
 
+class BriefingState(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("briefing", "Draft")
+    ISSUED = "issued", pgettext_lazy("briefing", "Issued")
+
+
 class Briefing(models.Model):
-    """A generated briefing (工作简报), kept as a snapshot of its figures.
+    """A briefing (工作简报): a draft the clerk writes in, then an issue, numbered and
+    locked, kept as a snapshot of its figures (ADR 0041, 0055).
 
     ``figures`` is a list of dicts, one per figure: metric, label, unit, value (a decimal
     string), rows, definition, text (as printed), digest (sha256 of the rows behind it)
-    and, when there are not too many, the ids of those rows.
+    and, when there are not too many, the ids of those rows. The narrative the clerk
+    writes is in ``sections`` (``BriefingSection``), later changes in ``corrections``.
     """
 
     org = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
@@ -178,9 +185,22 @@ class Briefing(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # 第X期: numbered per organization and year of the period, from 1, when generated.
+    state = models.CharField(
+        pgettext_lazy("briefing", "state"),
+        max_length=10,
+        choices=BriefingState.choices,
+        default=BriefingState.DRAFT,
+    )
+    # Whether the clerk asked for the level's sections that have no records (本期暂无…).
+    include_empty = models.BooleanField(default=False)
+    issued_at = models.DateTimeField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    # 第X期: numbered per organization and year of the period, from 1, when issued
+    # (a draft has no number yet).
     year = models.PositiveSmallIntegerField()
-    number = models.PositiveIntegerField(_("issue number"))
+    number = models.PositiveIntegerField(_("issue number"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -194,7 +214,13 @@ class Briefing(models.Model):
         return self.title
 
     @property
+    def is_draft(self) -> bool:
+        return self.state == BriefingState.DRAFT
+
+    @property
     def number_label(self) -> str:
+        if self.number is None:
+            return str(pgettext_lazy("briefing", "Draft"))
         return gettext("No. %(number)d") % {"number": self.number}
 
     @property
@@ -203,7 +229,61 @@ class Briefing(models.Model):
 
     @property
     def date_text(self) -> str:
-        return chinese_date(timezone.localdate(self.created_at))
+        """The date line: the day it was issued (a draft: the day it was made)."""
+        return chinese_date(timezone.localdate(self.issued_at or self.created_at))
+
+
+class BriefingSection(models.Model):
+    """One section of a briefing: the sentence of its computed figures, locked, and the
+    narrative the clerk writes under it (工作动态, 经验做法, 存在问题, 下步打算)."""
+
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="sections")
+    module = models.CharField(max_length=40)
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(pgettext_lazy("briefing", "section"), max_length=100)
+    # The figures' sentence as computed when the draft was made: never typed over.
+    figures_text = models.TextField(_("figures as computed"))
+    progress = models.TextField(_("work under way (工作动态)"), blank=True)
+    practices = models.TextField(_("practices worth sharing (经验做法)"), blank=True)
+    shortcomings = models.TextField(_("problems found (存在问题)"), blank=True)
+    next_steps = models.TextField(_("next steps (下步打算)"), blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["briefing", "module"], name="statistics_briefing_section_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.briefing_id} {self.module}"
+
+
+class BriefingCorrection(models.Model):
+    """A logged correction of an issued briefing: who, when, what it says now and why.
+    The issue itself stays as it was printed."""
+
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="corrections")
+    section = models.ForeignKey(
+        BriefingSection, on_delete=models.SET_NULL, related_name="+", null=True, blank=True
+    )
+    text = models.TextField(_("correction"))
+    reason = models.TextField(_("reason for the correction"))
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["made_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.briefing_id}: {self.text[:40]}"
+
+    @property
+    def date_text(self) -> str:
+        return chinese_date(timezone.localdate(self.made_at))
 
 
 class BriefingStyle(models.Model):

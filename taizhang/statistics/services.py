@@ -15,17 +15,22 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
 from taizhang.core.registry import METRICS
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import Organization
 from taizhang.statistics import briefings
 from taizhang.statistics.indicators import FIXED_FIELDS, INDICATOR_FIELDS
 from taizhang.statistics.models import (
     Briefing,
+    BriefingCorrection,
+    BriefingSection,
+    BriefingState,
     BriefingStyle,
     Direction,
     Indicator,
@@ -210,16 +215,24 @@ def actual_enter(
 
 
 @transaction.atomic
-def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) -> Briefing:
-    """Compose a briefing for ``org`` and ``period`` (``statistics.brief`` on ``org``)
-    and keep it as a snapshot. Its figures are computed in the author's scope, and its
-    check recomputes them in the same scope, so a briefing needs a person as author."""
+def briefing_generate(
+    *, acting_user: Actor, org: Organization, period: Period, include_empty: bool = False
+) -> Briefing:
+    """Compose a draft briefing for ``org`` and ``period`` (``statistics.brief`` on
+    ``org``) and keep its figures as a snapshot. Its figures are computed in the author's
+    scope, and its check recomputes them in the same scope, so a briefing needs a person
+    as author. The draft carries the sections with records (and, with
+    ``include_empty``, the level's sections without), each with its figures' sentence
+    and empty narrative slots; it is numbered when issued (``briefing_issue``)."""
     require_actor(acting_user)
     if is_system(acting_user):
         raise TypeError("a briefing is computed in its author's scope; SYSTEM is no author")
     BRIEFING.require_org(acting_user, org)
     if period.start > period.end:
         raise ValidationError(_("The period ends before it starts."))
+    chosen = briefings.choose(
+        org, briefings.compose(acting_user, org, period), include_empty=include_empty
+    )
     lines = [
         {
             "section": section.module,
@@ -233,21 +246,15 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
             "trace": line.trace,
             "reported": line.reported,
         }
-        for section in briefings.compose(acting_user, org, period)
+        for section in chosen
         for line in section.lines
     ]
-    # 第X期: the org's row is locked so two clerks generating at once get 1 and 2.
-    Organization.objects.select_for_update().filter(pk=org.pk).first()
-    year = period.start.year
-    last = (
-        Briefing.objects.filter(org=org, year=year)
-        .order_by("-number")
-        .values_list("number", flat=True)
-    ).first()
     briefing = Briefing.objects.create(
         org=org,
-        year=year,
-        number=(last or 0) + 1,
+        year=period.start.year,
+        number=None,
+        state=BriefingState.DRAFT,
+        include_empty=include_empty,
         period_kind=period.kind,
         period_start=period.start,
         period_end=period.end,
@@ -256,6 +263,16 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
         digest=briefings.digest_of(lines),
         created_by=user_of(acting_user),
     )
+    BriefingSection.objects.bulk_create(
+        BriefingSection(
+            briefing=briefing,
+            module=section.module,
+            position=index,
+            title=section.title,
+            figures_text=briefings.paragraph_text(section),
+        )
+        for index, section in enumerate(chosen)
+    )
     audit_record(
         actor=acting_user,
         action="statistics.briefing_generate",
@@ -263,12 +280,188 @@ def briefing_generate(*, acting_user: Actor, org: Organization, period: Period) 
         changes={
             "org": [None, org.pk],
             "period": [None, f"{period.start}..{period.end}"],
+            "state": [None, BriefingState.DRAFT],
+            "sections": [None, [section.module for section in chosen]],
             "figures": [None, len(lines)],
             "digest": [None, briefing.digest],
-            "number": [None, f"{year}-{briefing.number}"],
         },
     )
     return briefing
+
+
+def _locked(acting_user: Actor, briefing: Briefing, version: int | None) -> Briefing:
+    """The briefing's row, locked, once the writer may write it (``statistics.brief`` on
+    its organization) and nobody wrote it since she opened it."""
+    require_actor(acting_user)
+    locked = Briefing.objects.select_for_update().select_related("org").get(pk=briefing.pk)
+    BRIEFING.require(acting_user, locked)
+    require_version(locked, version)
+    return locked
+
+
+def _issued_refusal(briefing: Briefing) -> ValidationError:
+    return ValidationError(
+        _(
+            "This briefing was issued as %(number)s and can no longer be edited: log a "
+            "correction, or generate a new issue."
+        )
+        % {"number": briefing.number_label},
+        code="issued",
+    )
+
+
+def _plain(text: Any) -> str:
+    return str(text or "").replace("\r\n", "\n").strip()
+
+
+@transaction.atomic
+def briefing_draft_edit(
+    *,
+    acting_user: Actor,
+    briefing: Briefing,
+    sections: dict[str, dict[str, str]],
+    version: int | None = None,
+) -> Briefing:
+    """Write the narrative of a draft: ``sections`` maps a section's module to its slots
+    (``progress``, ``practices``, ``shortcomings``, ``next_steps``); only the slots sent
+    change. A section may also send ``figures``, its figures' sentence as shown: it must
+    be the computed one, never typed over (refused with the reason). A change someone
+    else made since ``version`` is refused (``StaleEdit``), an issued briefing too."""
+    briefing = _locked(acting_user, briefing, version)
+    if not briefing.is_draft:
+        raise _issued_refusal(briefing)
+    stored = {section.module: section for section in briefing.sections.select_for_update()}
+    errors: dict[str, str] = {}
+    changes: dict[str, list[Any]] = {}
+    changed: list[BriefingSection] = []
+    for module, slots in sections.items():
+        section = stored.get(module)
+        if section is None:
+            raise ValidationError(
+                _("This briefing has no section %(section)s.") % {"section": module}
+            )
+        unknown = set(slots) - {*briefings.SLOTS, "figures"}
+        if unknown:
+            raise ValidationError(
+                _("Not a part of a section: %(names)s.") % {"names": ", ".join(sorted(unknown))}
+            )
+        if "figures" in slots and _plain(slots["figures"]) != _plain(section.figures_text):
+            errors[f"{module}-figures"] = _(
+                "The figures of “%(section)s” are computed from the records and cannot be "
+                "typed over: write about them in the narrative, or correct the records and "
+                "generate a new draft."
+            ) % {"section": section.title}
+            continue
+        touched = False
+        for slot in briefings.SLOTS:
+            if slot not in slots:
+                continue
+            value = _plain(slots[slot])
+            if len(value) > briefings.SLOT_MAX_LENGTH:
+                errors[f"{module}-{slot}"] = _(
+                    "At most %(max)d characters (this text has %(length)d)."
+                ) % {"max": briefings.SLOT_MAX_LENGTH, "length": len(value)}
+                continue
+            if value != getattr(section, slot):
+                changes[f"{module}.{slot}"] = [getattr(section, slot), value]
+                setattr(section, slot, value)
+                touched = True
+        if touched:
+            changed.append(section)
+    if errors:
+        raise ValidationError(errors)
+    if not changes:
+        return briefing
+    BriefingSection.objects.bulk_update(changed, list(briefings.SLOTS))
+    audit_record(
+        actor=acting_user, action="statistics.briefing_edit", obj=briefing, changes=changes
+    )
+    return briefing
+
+
+@transaction.atomic
+def briefing_issue(
+    *, acting_user: Actor, briefing: Briefing, version: int | None = None
+) -> Briefing:
+    """Issue a draft: it takes the next 第X期 of its organization and year and is locked
+    (figures, digest and narrative as they stand). ``statistics.brief`` on the org."""
+    briefing = _locked(acting_user, briefing, version)
+    if not briefing.is_draft:
+        raise _issued_refusal(briefing)
+    # 第X期: the org's row is locked so two clerks issuing at once get 1 and 2.
+    Organization.objects.select_for_update().filter(pk=briefing.org_id).first()
+    last = (
+        Briefing.objects.filter(org_id=briefing.org_id, year=briefing.year)
+        .exclude(number=None)
+        .order_by("-number")
+        .values_list("number", flat=True)
+    ).first()
+    briefing.number = (last or 0) + 1
+    briefing.state = BriefingState.ISSUED
+    briefing.issued_at = timezone.now()
+    briefing.issued_by = user_of(acting_user)
+    briefing.save(update_fields=["number", "state", "issued_at", "issued_by"])
+    audit_record(
+        actor=acting_user,
+        action="statistics.briefing_issue",
+        obj=briefing,
+        changes={
+            "state": [BriefingState.DRAFT, BriefingState.ISSUED],
+            "number": [None, f"{briefing.year}-{briefing.number}"],
+            "digest": [None, briefing.digest],
+        },
+    )
+    return briefing
+
+
+@transaction.atomic
+def briefing_correct(
+    *,
+    acting_user: Actor,
+    briefing: Briefing,
+    text: str,
+    reason: str,
+    section: str = "",
+    version: int | None = None,
+) -> BriefingCorrection:
+    """Log a correction of an issued briefing (who, when, what it says now, why),
+    optionally of one section; the issue itself stays as printed. A draft is edited
+    instead."""
+    briefing = _locked(acting_user, briefing, version)
+    if briefing.is_draft:
+        raise ValidationError(_("A draft is not corrected: edit it."), code="draft")
+    errors = {}
+    if not _plain(text):
+        errors["text"] = _("Write what the briefing should say.")
+    if not _plain(reason):
+        errors["reason"] = _("Say why it is corrected.")
+    target = None
+    if section:
+        target = briefing.sections.filter(module=section).first()
+        if target is None:
+            errors["section"] = _("This briefing has no section %(section)s.") % {
+                "section": section
+            }
+    if errors:
+        raise ValidationError(errors)
+    correction = BriefingCorrection.objects.create(
+        briefing=briefing,
+        section=target,
+        text=_plain(text),
+        reason=_plain(reason),
+        made_by=user_of(acting_user),
+    )
+    audit_record(
+        actor=acting_user,
+        action="statistics.briefing_correct",
+        obj=briefing,
+        changes={
+            "correction": [None, correction.text],
+            "reason": [None, correction.reason],
+            "section": [None, section or None],
+        },
+    )
+    return correction
 
 
 STYLE_FIELDS = ("masthead", "issuer", "bao", "song", "fa")

@@ -7,25 +7,34 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor
 from taizhang.core.formatting import format_yuan, with_unit
 from taizhang.core.forms import submit
 from taizhang.core.registry import NAV_ITEMS, Metric
+from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.statistics import briefings, charts, figures, selectors, services
-from taizhang.statistics.documents import briefing_docx, style_values, template_bytes
+from taizhang.statistics.documents import (
+    briefing_docx,
+    correction_text,
+    style_values,
+    template_bytes,
+)
 from taizhang.statistics.forms import (
     ActualForm,
+    BriefingCorrectionForm,
+    BriefingDraftForm,
     BriefingForm,
     BriefingStyleForm,
     IndicatorForm,
@@ -34,6 +43,7 @@ from taizhang.statistics.forms import (
 from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import (
     BRIEF,
+    BRIEFING,
     MANAGE,
     VIEW,
     can_enter_actual,
@@ -396,9 +406,14 @@ def briefing_create_view(request: HttpRequest) -> HttpResponse:
         request,
         form,
         lambda: services.briefing_generate(
-            acting_user=viewer, org=form.cleaned_data["org"], period=form.cleaned_data["period"]
+            acting_user=viewer,
+            org=form.cleaned_data["org"],
+            period=form.cleaned_data["period"],
+            include_empty=form.cleaned_data["include_empty"],
         ),
-        success=_("The briefing was generated from the records."),
+        success=_(
+            "A draft briefing was made from the records: write its narrative, then issue it."
+        ),
     )
     if done.ok and done.result is not None:
         return redirect("statistics:briefing_detail", pk=done.result.pk)
@@ -417,24 +432,143 @@ def _figure_link(briefing: Any) -> Any:
     return link
 
 
+def _detail(
+    request: HttpRequest,
+    briefing: Any,
+    *,
+    draft_form: BriefingDraftForm | None = None,
+    correction_form: BriefingCorrectionForm | None = None,
+    version: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The briefing page: the text as printed, every figure a link to its records; for a
+    clerk who may write it, the narrative form of a draft, or the correction form of an
+    issue."""
+    viewer = viewer_of(request)
+    link = _figure_link(briefing)
+    rows = list(briefing.sections.all())
+    writer = BRIEFING.can_manage(viewer, briefing)
+    if writer and briefing.is_draft and draft_form is None:
+        draft_form = BriefingDraftForm(rows=rows)
+    if writer and not briefing.is_draft and correction_form is None:
+        correction_form = BriefingCorrectionForm(rows=rows)
+    sections = []
+    for index, (part, row) in enumerate(briefings.parts_of(briefing, rows)):
+        fields = []
+        if draft_form is not None and row is not None:
+            fields = [draft_form[f"{row.module}-{slot}"] for slot in briefings.SLOTS]
+        sections.append(
+            {
+                "number": briefings.numeral(index),
+                "section": part,
+                "row": row,
+                "text": briefings.paragraph(part, link),
+                "narrative": briefings.narrative_of(row),
+                "fields": fields,
+                "figures": (
+                    draft_form[f"{row.module}-figures"]
+                    if draft_form is not None and fields and row
+                    else None
+                ),
+            }
+        )
+    corrections = [
+        {"correction": c, "text": correction_text(c)}
+        for c in briefing.corrections.select_related("made_by", "section")
+    ]
+    context = {
+        "briefing": briefing,
+        "sections": sections,
+        "link": link,
+        "draft_form": draft_form if writer and briefing.is_draft else None,
+        "correction_form": correction_form,
+        "can_issue": writer and briefing.is_draft,
+        "corrections": corrections,
+        "version": version_of(briefing) if version is None else version,
+    }
+    return render(request, "statistics/briefing_detail.html", context, status=status)
+
+
 @requires(VIEW)
 def briefing_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The briefing as printed; every figure links to the records behind it."""
-    briefing = selectors.get_briefing_for_viewer(viewer_of(request), pk)
-    link = _figure_link(briefing)
-    sections = [
-        {
-            "number": briefings.numeral(index),
-            "section": part,
-            "text": briefings.paragraph(part, link),
-        }
-        for index, part in enumerate(briefings.sections_of(briefing))
-    ]
-    return render(
+    """The briefing as printed (a draft: as it stands); every figure links to the records
+    behind it."""
+    return _detail(request, selectors.get_briefing_for_viewer(viewer_of(request), pk))
+
+
+@requires(BRIEF)
+@require_POST
+def briefing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Save the narrative of a draft. Refusals (a changed figure, an issued briefing,
+    someone else's change since the page was opened) keep what was typed."""
+    viewer = viewer_of(request)
+    briefing = selectors.get_briefing_for_viewer(viewer, pk)
+    form = BriefingDraftForm(request.POST, rows=list(briefing.sections.all()))
+    seen = parse_version(request.POST.get("version"))
+    done = submit(
         request,
-        "statistics/briefing_detail.html",
-        {"briefing": briefing, "sections": sections, "link": link},
+        form,
+        lambda: services.briefing_draft_edit(
+            acting_user=viewer, briefing=briefing, sections=form.sections(), version=seen
+        ),
+        success=_("The draft was saved."),
     )
+    if done.ok:
+        return redirect("statistics:briefing_detail", pk=briefing.pk)
+    briefing.refresh_from_db()
+    stale = form.has_error(NON_FIELD_ERRORS, "stale")
+    return _detail(
+        request,
+        briefing,
+        draft_form=form,
+        version=None if stale else seen,
+        status=409 if stale else 422,
+    )
+
+
+@requires(BRIEF)
+@require_POST
+def briefing_issue_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Issue a draft: numbered (第X期) and locked."""
+    viewer = viewer_of(request)
+    briefing = selectors.get_briefing_for_viewer(viewer, pk)
+    try:
+        issued = services.briefing_issue(
+            acting_user=viewer,
+            briefing=briefing,
+            version=parse_version(request.POST.get("version")),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("statistics:briefing_detail", pk=briefing.pk)
+    messages.success(
+        request, _("The briefing was issued as %(number)s.") % {"number": issued.number_label}
+    )
+    return redirect("statistics:briefing_detail", pk=briefing.pk)
+
+
+@requires(BRIEF)
+@require_POST
+def briefing_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a correction of an issued briefing."""
+    viewer = viewer_of(request)
+    briefing = selectors.get_briefing_for_viewer(viewer, pk)
+    form = BriefingCorrectionForm(request.POST, rows=list(briefing.sections.all()))
+    done = submit(
+        request,
+        form,
+        lambda: services.briefing_correct(
+            acting_user=viewer,
+            briefing=briefing,
+            text=form.cleaned_data["text"],
+            reason=form.cleaned_data["reason"],
+            section=form.cleaned_data["section"],
+        ),
+        success=_("The correction was logged."),
+    )
+    if done.ok:
+        return redirect("statistics:briefing_detail", pk=briefing.pk)
+    return _detail(request, briefing, correction_form=form, status=422)
 
 
 @requires(VIEW)

@@ -1,5 +1,5 @@
 """Journey: a 区委办 clerk reads the dashboard, follows a figure to its records and
-generates this month's briefing as a page and a Word file."""
+generates this month's briefing (a draft) as a page and a Word file."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ def test_clerk_generates_monthly_briefing(live_server, page):
     article = page.locator("article.briefing")
     assert "开展各类活动3场" in article.inner_text()
     assert "覆盖党员2人" in article.inner_text()
-    assert "本期暂无重点项目方面的记录" in article.inner_text()
+    # A draft carries only the sections with records (no "本期暂无…" paragraphs).
+    assert "本期暂无" not in article.inner_text()
+    assert page.locator("#briefing-number").inner_text() == "草稿"
 
     with page.expect_download() as download:
         page.click("#download-docx")

@@ -78,6 +78,12 @@ def _briefing(org: Any) -> Briefing:
     return services.briefing_generate(acting_user=author, org=org, period=Period.month(2026, 3))
 
 
+def issue(author: Any, org: Any, period: Period, **kwargs: Any) -> Briefing:
+    """A briefing generated and issued at once (numbered 第X期)."""
+    draft = services.briefing_generate(acting_user=author, org=org, period=period, **kwargs)
+    return services.briefing_issue(acting_user=author, briefing=draft)
+
+
 def policy_samples() -> dict[str, Any]:
     """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
     return {

@@ -46,8 +46,9 @@ def test_committed_template_is_what_the_builder_makes():
 def issued(tree, personas):
     with translation.override("zh-hans"):
         briefing = services.briefing_generate(
-            acting_user=personas.district, org=tree.district, period=MARCH
+            acting_user=personas.district, org=tree.district, period=MARCH, include_empty=True
         )
+        briefing = services.briefing_issue(acting_user=personas.district, briefing=briefing)
         full = briefing_docx(briefing)
         leader = briefing_docx(briefing, appendix=False)
     return briefing, full, leader

@@ -19,6 +19,7 @@ from taizhang.statistics.documents import briefing_docx
 from taizhang.statistics.figures import format_figure
 from taizhang.statistics.models import Briefing
 from taizhang.statistics.periods import Period
+from taizhang.statistics.tests.factories import issue
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +99,10 @@ def test_check_says_which_figure_changed_and_why(march, personas):
 
 
 def test_no_data_is_said_and_never_invented(tree, personas):
+    """Asked for empty sections, a unit with no records gets its level's sections, each
+    saying so; not asked, it gets none (nothing invented either way)."""
     briefing = services.briefing_generate(
-        acting_user=personas.street_b, org=tree.street_b, period=MARCH
+        acting_user=personas.street_b, org=tree.street_b, period=MARCH, include_empty=True
     )
     with translation.override("zh-hans"):
         sections = briefings.sections_of(briefing)
@@ -107,6 +110,11 @@ def test_no_data_is_said_and_never_invented(tree, personas):
     assert sections and all(not s.has_data for s in sections)
     assert all(t.startswith("本期暂无") for t in texts)
     assert all(f["trace"]["rows"] == 0 for f in briefing.figures)
+    bare = services.briefing_generate(
+        acting_user=personas.street_b, org=tree.street_b, period=MARCH
+    )
+    assert briefings.sections_of(bare) == [] and bare.figures == []
+    assert not bare.sections.exists()
 
 
 def test_figures_follow_the_author_scope(march, personas):
@@ -191,17 +199,16 @@ def test_issue_numbers_per_organization_and_year(march, personas):
     """第X期 counts per organization and year of the period: two orgs each start at 第1期,
     a second briefing of the year is 第2期, and the next year starts again at 第1期."""
     district, street = march.district, march.street_a
-    first = services.briefing_generate(acting_user=personas.district, org=district, period=MARCH)
-    other = services.briefing_generate(acting_user=personas.street_a, org=street, period=MARCH)
-    second = services.briefing_generate(
-        acting_user=personas.district, org=district, period=Period.month(2026, 4)
+    first = issue(personas.district, district, MARCH)
+    other = issue(personas.street_a, street, MARCH)
+    services.briefing_generate(  # a draft takes no number
+        acting_user=personas.district, org=district, period=Period.month(2026, 5)
     )
-    next_year = services.briefing_generate(
-        acting_user=personas.district, org=district, period=Period.month(2027, 1)
-    )
+    second = issue(personas.district, district, Period.month(2026, 4))
+    next_year = issue(personas.district, district, Period.month(2027, 1))
     assert (first.number, other.number, second.number, next_year.number) == (1, 1, 2, 1)
     assert (first.year, next_year.year) == (2026, 2027)
-    event = AuditEvent.objects.filter(action="statistics.briefing_generate").last()
+    event = AuditEvent.objects.filter(action="statistics.briefing_issue").last()
     assert event is not None and event.changes["number"] == [None, "2027-1"]
     with translation.override("zh-hans"):
         assert second.number_label == "第2期"
@@ -211,9 +218,7 @@ def test_issue_numbers_per_organization_and_year(march, personas):
 
 def test_page_shows_the_number_and_chinese_dates(client, march, personas):
     """The web page shows 第X期 and the period as 2026年3月."""
-    briefing = services.briefing_generate(
-        acting_user=personas.street_a, org=march.street_a, period=MARCH
-    )
+    briefing = issue(personas.street_a, march.street_a, MARCH)
     client.login(username="street_a", password=PASSWORD)
     page = client.get(f"/statistics/briefings/{briefing.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
