@@ -13,7 +13,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from taizhang.core.access import requires
-from taizhang.statistics import figures, indicator_api, selectors
+from taizhang.statistics import briefing_api, figures, indicator_api, selectors
 from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import viewer_of
 
@@ -182,3 +182,5 @@ def grouping(request: HttpRequest, grouping_id: int, period: str = "") -> Any:
 
 # The indicator operations (reads and writes) live in their own router, mounted here.
 router.add_router("", indicator_api.router)
+# The briefing operations (read, draft narrative, issue, corrections) likewise.
+router.add_router("", briefing_api.router)
