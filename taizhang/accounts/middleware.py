@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -53,3 +54,11 @@ class IdleSessionMiddleware:
             if now - int(session.get(TOUCHED, 0)) >= interval:
                 session[TOUCHED] = now
         return response
+
+
+def touch_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """A new session counts as renewed when it is made: logging in writes it anyway, so
+    the first page after it need not write it again (connected in ``apps.py``)."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[TOUCHED] = int(time.time())

@@ -88,11 +88,19 @@ def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = No
     (the one person rule, ``PERSON``, cross-tree rules included).
 
     A name shared by several persons is resolved inside ``near``'s subtree when that
-    makes it unique; otherwise it is an error naming the ambiguity.
+    makes it unique; a name may carry its unit to tell namesakes apart, as the error
+    shows them: 王芳（锦绣社区）. Otherwise it is an error listing each namesake with the
+    unit, to be written that way.
     """
-    names = [n.strip() for n in re.split(r"[、,，;；\n\r]+", text or "") if n.strip()]
-    if not names:
+    entries = [n.strip() for n in re.split(r"[、,，;；\n\r]+", text or "") if n.strip()]
+    if not entries:
         return []
+    wanted: dict[str, tuple[str, str]] = {}
+    for entry in entries:
+        unit_match = re.fullmatch(r"(.+?)\s*[（(]\s*(.+?)\s*[）)]", entry)
+        name, unit = (unit_match.group(1), unit_match.group(2)) if unit_match else (entry, "")
+        wanted.setdefault(entry, (name.strip(), unit))
+    names = {name for name, _unit in wanted.values()}
     found = list(
         PERSON.queryset(viewer, base=Person.objects.filter(name__in=names))
         .select_related("organization")
@@ -101,16 +109,19 @@ def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = No
     result: list[Person] = []
     missing: list[str] = []
     ambiguous: list[str] = []
-    for name in dict.fromkeys(names):
+    for entry, (name, unit) in wanted.items():
         matches = [p for p in found if p.name == name]
+        if unit:
+            org_names = lambda p: (p.organization.short_name, p.organization.name)  # noqa: E731
+            matches = [p for p in matches if unit in org_names(p)]
         if len(matches) > 1 and near is not None:
             nearer = [p for p in matches if p.organization.path.startswith(near.path)]
             matches = nearer or matches
         if not matches:
-            missing.append(name)
+            missing.append(entry)
         elif len(matches) > 1:
-            ambiguous.append(name)
-        else:
+            ambiguous.extend(f"{p.name}（{p.organization.short_name}）" for p in matches)
+        elif matches[0] not in result:
             result.append(matches[0])
     errors = []
     if missing:
@@ -119,8 +130,11 @@ def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = No
         )
     if ambiguous:
         errors.append(
-            _("Several persons share this name, record them one by one: %(names)s")
-            % {"names": "、".join(ambiguous)}
+            _(
+                "Several persons share a name: %(names)s. Write the one you mean with the unit,"
+                " as shown here."
+            )
+            % {"names": "、".join(dict.fromkeys(ambiguous))}
         )
     if errors:
         raise forms.ValidationError(errors)

@@ -266,6 +266,10 @@ def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[s
     }
     if can_attend:
         chosen = {p.pk for p in attendees}
+        sent = forms.get("attendance_form")
+        if sent is not None and sent.is_bound:
+            # A sheet sent back with an error keeps every tick the clerk made.
+            chosen = {int(pk) for pk in sent.data.getlist("attendees") if str(pk).isdigit()}
         context["candidates"] = attendee_candidates(activity, viewer=viewer)
         context["chosen"] = chosen
         context["attendance_form"] = forms.get("attendance_form") or AttendanceForm(

@@ -261,3 +261,21 @@ def test_import_checks_every_org_and_person(tree, personas):
     with pytest.raises(PermissionDenied):
         services.activity_import(rows=[row], source="台账.xlsx", acting_user=personas.street_a)
     assert not Activity.objects.exists()
+
+
+def test_namesakes_are_listed_and_can_be_written_with_their_unit(tree, personas):
+    """A shared name lists every namesake with the unit; written that way it resolves
+    (issue 18)."""
+    from django.utils import translation
+
+    from taizhang.activities.tests.factories import make_person
+
+    here = make_person(tree.community_a, "同名甲")
+    there = make_person(tree.street_a, "同名甲")
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        persons_by_names(personas.district, "同名甲")
+    message = " ".join(refused.value.messages)
+    assert f"同名甲（{tree.community_a.short_name}）" in message
+    assert f"同名甲（{tree.street_a.short_name}）" in message
+    assert persons_by_names(personas.district, f"同名甲（{tree.street_a.short_name}）") == [there]
+    assert persons_by_names(personas.district, f"同名甲({tree.community_a.short_name})") == [here]
