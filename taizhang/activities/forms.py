@@ -112,8 +112,9 @@ def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = No
     for entry, (name, unit) in wanted.items():
         matches = [p for p in found if p.name == name]
         if unit:
-            org_names = lambda p: (p.organization.short_name, p.organization.name)  # noqa: E731
-            matches = [p for p in matches if unit in org_names(p)]
+            matches = [
+                p for p in matches if unit in (p.organization.short_name, p.organization.name)
+            ]
         if len(matches) > 1 and near is not None:
             nearer = [p for p in matches if p.organization.path.startswith(near.path)]
             matches = nearer or matches
