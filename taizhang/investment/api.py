@@ -12,6 +12,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
 from taizhang.investment import services
@@ -77,7 +78,7 @@ class LeadIn(Schema):
     project_name: str
     sector: str
     source: Source
-    amount: int = Field(0, ge=0, description="integer yuan")
+    amount: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
     team_id: int | None = None
     contacted_on: dt.date | None = None
     note: str = ""
@@ -88,7 +89,7 @@ class LeadPatch(Schema):
     project_name: str | None = None
     sector: str | None = None
     source: Source | None = None
-    amount: int | None = Field(None, ge=0, description="integer yuan")
+    amount: int | None = Field(None, ge=0, le=MAX_YUAN, description="integer yuan")
     team_id: int | None = None
     note: str | None = None
 
@@ -96,7 +97,7 @@ class LeadPatch(Schema):
 class AdvanceIn(Schema):
     to_stage: LeadStage
     on: dt.date | None = None
-    signed_amount: int | None = Field(None, ge=0, description="integer yuan")
+    signed_amount: int | None = Field(None, ge=0, le=MAX_YUAN, description="integer yuan")
     event_id: int | None = None
     reason: str = ""
 
@@ -224,7 +225,7 @@ class SubsidyIn(Schema):
     org_id: int
     policy: str = Field(..., description="name of an active subsidy policy")
     enterprise: str
-    amount: int = Field(..., gt=0, description="integer yuan")
+    amount: int = Field(..., gt=0, le=MAX_YUAN, description="integer yuan")
     paid_on: dt.date
 
 

@@ -8,9 +8,12 @@ Money is integer yuan. ``Lead.stage`` and every ``LeadStageChange`` are written 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from taizhang.core.formatting import MAX_YUAN
 
 
 class Source(models.TextChoices):
@@ -147,7 +150,11 @@ class Lead(models.Model):
     project_name = models.CharField(_("project"), max_length=120)
     sector = models.CharField(_("sector"), max_length=40)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
-    amount = models.BigIntegerField(_("intended investment (yuan)"), default=0)
+    amount = models.BigIntegerField(
+        _("intended investment (yuan)"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_YUAN)],
+    )
     team = models.ForeignKey(
         Team,
         verbose_name=_("team"),
@@ -170,7 +177,11 @@ class Lead(models.Model):
     stage_since = models.DateField(_("in this stage since"), editable=False)
     signed_on = models.DateField(_("signed on"), null=True, blank=True, editable=False)
     signed_amount = models.BigIntegerField(
-        _("signed investment (yuan)"), null=True, blank=True, editable=False
+        _("signed investment (yuan)"),
+        null=True,
+        blank=True,
+        editable=False,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_YUAN)],
     )
     is_lost = models.BooleanField(_("lost"), default=False, editable=False)
     lost_on = models.DateField(_("lost on"), null=True, blank=True, editable=False)
@@ -265,7 +276,9 @@ class Subsidy(models.Model):
         SubsidyPolicy, verbose_name=_("policy"), on_delete=models.PROTECT, related_name="subsidies"
     )
     enterprise = models.CharField(_("enterprise"), max_length=120)
-    amount = models.BigIntegerField(_("amount (yuan)"))
+    amount = models.BigIntegerField(
+        _("amount (yuan)"), validators=[MinValueValidator(1), MaxValueValidator(MAX_YUAN)]
+    )
     paid_on = models.DateField(_("paid on"))
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -18,6 +18,7 @@ from taizhang.core.access import require
 from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.services import update_with_audit
 from taizhang.investment.models import (
     Competition,
@@ -213,6 +214,8 @@ def lead_advance(
         raise ValidationError(_("Moving a lead back to an earlier stage needs a reason."))
     if signed_amount is not None and signed_amount < 0:
         raise ValidationError(_("The signed amount cannot be negative."))
+    if signed_amount is not None and signed_amount > MAX_YUAN:
+        raise ValidationError(_("The signed amount is beyond any real investment."))
     before = snapshot(lead, ["stage", "stage_since", "signed_on", "signed_amount", "event"])
     if lead.stage < LeadStage.SIGNED <= to_stage:
         lead.signed_on = day
