@@ -39,3 +39,11 @@ from taizhang.core.exports import register_export  # noqa: E402
 from taizhang.statistics.exports import EXPORT  # noqa: E402
 
 register_export(EXPORT)
+
+# The briefing actions in the readable audit trail (core/audit_display.py).
+from taizhang.core.registry import register_audit_action  # noqa: E402
+
+register_audit_action("statistics.briefing_generate", _("Briefing draft generated"))
+register_audit_action("statistics.briefing_edit", _("Briefing draft written"))
+register_audit_action("statistics.briefing_issue", _("Briefing issued"))
+register_audit_action("statistics.briefing_correct", _("Briefing correction logged"))

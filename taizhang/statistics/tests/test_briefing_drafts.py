@@ -389,3 +389,11 @@ def test_the_page_query_count_does_not_grow_with_sections_or_corrections(client,
             acting_user=personas.street_a, briefing=issued, text=f"更正{index}", reason="笔误"
         )
     assert queries(issued) == before <= 30
+
+
+def test_the_audit_trail_names_the_briefing_actions(march, personas):
+    from taizhang.core.audit_display import action_label
+
+    with translation.override("zh-hans"):
+        assert action_label("statistics.briefing_issue") == "签发简报"
+        assert action_label("statistics.briefing_edit") == "撰写简报草稿"
