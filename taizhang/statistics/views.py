@@ -503,7 +503,8 @@ def briefing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     someone else's change since the page was opened) keep what was typed."""
     viewer = viewer_of(request)
     briefing = selectors.get_briefing_for_viewer(viewer, pk)
-    form = BriefingDraftForm(request.POST, rows=list(briefing.sections.all()))
+    rows = list(briefing.sections.all())
+    form = BriefingDraftForm(request.POST, rows=rows)
     seen = parse_version(request.POST.get("version"))
     done = submit(
         request,
@@ -516,6 +517,12 @@ def briefing_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if done.ok:
         return redirect("statistics:briefing_detail", pk=briefing.pk)
     briefing.refresh_from_db()
+    # The page shows the computed figures again (a changed sentence stays refused, with
+    # its reason), so sending the form again keeps the narrative typed.
+    data = request.POST.copy()
+    for row in rows:
+        data[f"{row.module}-figures"] = row.figures_text
+    form.data = data
     stale = form.has_error(NON_FIELD_ERRORS, "stale")
     return _detail(
         request,

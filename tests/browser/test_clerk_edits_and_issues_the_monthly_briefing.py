@@ -71,9 +71,12 @@ def test_clerk_edits_and_issues_the_monthly_briefing(live_server, page):
     assert page.input_value('textarea[name="activities-practices"]') == "以网格为单元组织学习。"
     briefing = Briefing.objects.get()
     assert briefing.sections.get().practices == ""
+    # The page carries the computed figures again: saving now keeps her text.
+    page.click("#save-draft")
+    page.wait_for_url(detail_url)
+    assert briefing.sections.get().practices == "以网格为单元组织学习。"
 
-    # Issue what was saved: it gets 第1期 and the form is gone.
-    page.goto(detail_url)
+    # Issue it: it gets 第1期 and the form is gone.
     page.click("#issue-briefing")
     page.wait_for_url(detail_url)
     assert page.locator("#briefing-number").inner_text() == "第1期"
@@ -87,5 +90,5 @@ def test_clerk_edits_and_issues_the_monthly_briefing(live_server, page):
         xml = archive.read("word/document.xml").decode()
     assert "第1期" in xml and "开展各类活动2场" in xml
     assert "（一）工作动态" in xml and PROGRESS in xml
-    assert "（二）下步打算" in xml and NEXT_STEPS in xml
+    assert "（二）经验做法" in xml and "（三）下步打算" in xml and NEXT_STEPS in xml
     assert xml.index("开展各类活动2场") < xml.index(PROGRESS) < xml.index(NEXT_STEPS)
