@@ -35,11 +35,13 @@ TAIZHANG_MODULES = [
     "pairing",
     "statistics",
     "ingest",
+    "extraction",
     "workbench",
     "reminders",
     "notices",
     "reporting",
     "open311",
+    "hotline",
 ]
 
 INSTALLED_APPS = [
@@ -176,6 +178,8 @@ SESSION_COOKIE_AGE = 30 * 60
 # by a session write on every request (issue 20).
 SESSION_SAVE_EVERY_REQUEST = False
 TAIZHANG_SESSION_TOUCH_SECONDS = 60
+# The three administrators sign in with a second factor (accounts/totp.py, issue 19).
+TAIZHANG_TOTP_FOR_ADMINS = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

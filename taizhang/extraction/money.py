@@ -1,0 +1,83 @@
+"""Money: ``逾420亿元``, ``13.77亿元``, ``970余万元``, ``3亿至5亿元`` → yuan as integers.
+
+A figure keeps its marker: ``approximate`` for 逾/近/约/余/多, ``bound`` for the
+direction (``more`` for 逾/超/余/多, ``about`` for 近/约); a range keeps both ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from taizhang.extraction.numbers import AFTER, APPROX_BEFORE, BEFORE, NUMBER, as_int, parse_number
+
+_UNIT = r"(?:万亿|千亿|百亿|亿|千万|百万|万|千)?"
+_ONE = rf"(?P<{{n}}>{NUMBER}{_UNIT})"
+MONEY = re.compile(
+    rf"(?P<before>{BEFORE})?"
+    rf"(?:(?P<low>{NUMBER}{_UNIT})(?:元)?\s*(?:至|到|—|-|～|~)\s*)?"
+    rf"(?P<amount>{NUMBER}{_UNIT})(?P<after>{AFTER})?(?P<unit2>万|亿)?"
+    rf"(?P<currency>元|美元|港元|欧元)"
+)
+_NOT_AFTER = "钱角"  # 元 read as yuan only when the next character does not make a word
+
+
+@dataclass(frozen=True)
+class Money:
+    text: str
+    yuan: int
+    approximate: bool
+    start: int
+    end: int
+    low_yuan: int | None = None
+    currency: str = "元"
+
+
+def _yuan(number: str, extra: str | None) -> int | None:
+    value = parse_number(number)
+    if value is None:
+        return None
+    if extra:
+        value *= 10_000 if extra == "万" else 100_000_000
+    return as_int(value)
+
+
+def find_money(sentence: str) -> list[Money]:
+    found = []
+    for match in MONEY.finditer(sentence):
+        amount = match.group("amount")
+        if not re.search(r"\d|[一二两三四五六七八九十百千万亿]", amount):
+            continue
+        if re.fullmatch(r"[十百千万亿]+", amount) and not match.group("before"):
+            continue  # "千元" alone is a word, not a figure
+        extra = match.group("unit2")
+        yuan = _yuan(amount, extra)
+        if yuan is None:
+            continue
+        low = match.group("low")
+        low_yuan = None
+        if low:
+            # "3至5亿元": the low end takes the high end's multiplier when it has none.
+            if not re.search(r"[万亿千百]$", low):
+                tail = re.search(r"[万亿千百]+$", amount)
+                low = low + (tail.group(0) if tail else "")
+            low_yuan = _yuan(low, extra)
+        before = match.group("before") or ""
+        approximate = before in APPROX_BEFORE or bool(match.group("after"))
+        text = match.group(0)
+        start = match.start()
+        if before and before not in APPROX_BEFORE:
+            text = text[len(before) :]
+            start += len(before)
+        found.append(
+            Money(
+                text=text,
+                yuan=yuan,
+                approximate=approximate,
+                start=start,
+                end=match.end(),
+                low_yuan=low_yuan,
+                currency=match.group("currency"),
+            )
+        )
+    return found
