@@ -73,7 +73,7 @@ def _WIDE_DIGIT_OR_LETTER(code: int) -> bool:  # noqa: N802 -- reads as the cons
 
 def normalize(text: str) -> str:
     """Half-width digits and letters, Chinese punctuation between Chinese words, no stray
-    spaces inside a Chinese line (``10月 27日`` → ``10月27日``)."""
+    spaces inside a Chinese line (``3月 8日`` → ``3月8日``)."""
     out = []
     for char in text:
         code = ord(char)

@@ -255,7 +255,7 @@ def _core(name: str) -> str:
 
 
 def _same_project(project: projects.ProjectDraft, name: str, article: int) -> bool:
-    """The same project named again, in full or in short (车辆基地 / 某线车辆基地项目)."""
+    """The same project named again, in full or in short (产业园 / 东山区产业园项目)."""
     if project.name == name:
         return True
     a, b = _core(project.name), _core(name)

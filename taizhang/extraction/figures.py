@@ -1,5 +1,5 @@
-"""Reported figures: ``累计开展集中学习7000余场`` → metric 集中学习, value 7000, 余 marker,
-unit 场; ``确定177个调研课题`` → metric 调研课题, value 177, unit 个.
+"""Reported figures: ``全年开展集中学习2400余场`` → metric 集中学习, value 2400, 余 marker,
+unit 场; ``确定86个调研课题`` → metric 调研课题, value 86, unit 个.
 
 Money and physical quantities have their own modules; a figure here counts things
 (场, 次, 人次, 个, 项, 家, 名, 人, 件, 期, 支, 门, 部, 节, 班次, 所, 处, 户, 条, 批, 类, 篇).
@@ -23,7 +23,7 @@ VERBS = (
     "整改|落实|建成|打造|推出|拍摄|上线|汇编|选派|参与|发动|动员|评选|表彰|下放|兑现|培育|认定|"
     "举行|达到|共有|拥有|吸纳|招募|结对|联系|帮扶|救助|走访慰问|慰问|回访|答复|处置|派发"
 )
-_QUALIFIERS = re.compile(r"^(?:了|线上线下|线上|线下|各类|各级|全区|全市|共|累计|专题|各种)+")
+_QUALIFIERS = re.compile(r"^(?:了|线上线下|线上|线下|各类|各级|全区|全市|共|累计|各种)+")
 _UNIT = (
     r"(?P<before>超过|逾|超|近|约|达到|达|共计|共|累计|总计)?(?P<number>\d+(?:\.\d+)?)"
     rf"(?P<after>{AFTER})?(?P<mult>万|亿)?(?P<after2>{AFTER})?(?P<unit>{COUNT_UNITS})"
@@ -52,8 +52,8 @@ def _clean_metric(metric: str) -> str:
 
 
 def find_figures(sentence: str) -> list[Figure]:
-    """Counted figures: a verb, then the metric and its number (开展集中学习7000余场), or
-    the number and then the metric (确定177个调研课题); a list after 、 shares the verb."""
+    """Counted figures: a verb, then the metric and its number (开展集中学习2400余场), or
+    the number and then the metric (确定86个调研课题); a list after 、 shares the verb."""
     found: list[Figure] = []
     for match in _FIGURE.finditer(sentence):
         start = match.start()

@@ -1,4 +1,4 @@
-"""Money: ``逾420亿元``, ``13.77亿元``, ``970余万元``, ``3亿至5亿元`` → yuan as integers.
+"""Money: ``逾260亿元``, ``21.45亿元``, ``640余万元``, ``3亿至5亿元`` → yuan as integers.
 
 A figure keeps its marker: ``approximate`` for 逾/近/约/余/多, ``bound`` for the
 direction (``more`` for 逾/超/余/多, ``about`` for 近/约); a range keeps both ends.

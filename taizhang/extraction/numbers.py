@@ -1,4 +1,4 @@
-"""Numbers as reports write them: ``13.77``, ``1.7万``, ``七千``, ``一千三百``, ``千``.
+"""Numbers as reports write them: ``21.45``, ``9.8万``, ``七千``, ``一千三百``, ``千``.
 
 Arabic digits with a Chinese multiplier are read here; Chinese numerals go through
 cn2an, which knows their grammar (``一千三百`` is 1300, ``两万`` is 20000).
@@ -22,7 +22,7 @@ APPROX_BEFORE = {"超过", "逾", "超", "近", "约", "大约", "将近", "接�
 
 
 def parse_number(text: str) -> Decimal | None:
-    """``1.7万`` → 17000, ``七千`` → 7000, ``千`` → 1000, ``13.77`` → 13.77."""
+    """``9.8万`` → 98000, ``七千`` → 7000, ``千`` → 1000, ``21.45`` → 21.45."""
     text = text.replace(",", "").replace("，", "").strip()
     if not text:
         return None

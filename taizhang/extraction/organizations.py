@@ -1,13 +1,13 @@
 """Organizations named in a report, and their match in the organization tree.
 
 Found from the tagger's ``ORG`` words, its ``LOC`` words that name a body (街道, 社区,
-村, 党工委…), each extended over the words that continue the name (``思明区`` +
-``镇海社区`` + ``第二党支部``), and from short names the report defines
-(``（以下简称“厦钨新能源”）``). Generic references (党中央, 省委, 市委…) are kept but
+村, 党工委…), each extended over the words that continue the name (``东山区`` +
+``南湖社区`` + ``第一党支部``), and from short names the report defines
+(``（以下简称“蓝海科技”）``). Generic references (党中央, 省委, 市委…) are kept but
 marked ``generic``: they name a body only relative to the writer.
 
 Matching compares a name with each unit's name, short name and aliases (given, or
-derived: the name without its place prefix, ``海沧区委组织部`` → ``区委组织部`` →
+derived: the name without its place prefix, ``东山区委组织部`` → ``区委组织部`` →
 ``组织部``). Several units answering the same key is ambiguity: no ``matched_id``, the
 candidates listed for a person to choose.
 """
@@ -127,13 +127,18 @@ def find_organizations(
             index += 1
             continue
         first = index
-        # A place right before it is part of the name ("思明区" + "镇海社区"); a bare
+        # A place right before it is part of the name ("东山区" + "南湖社区"); a bare
         # suffix takes the nouns before it ("七色豆" + "专业" + "果蔬" + "合作社").
         bare = token.tag != "ORG" and bool(_BARE.fullmatch(token.word))
         while first > 0 and tokens[first - 1].end == tokens[first].start:
             before = tokens[first - 1]
+            ordinal = before.tag == "m" and bool(
+                re.fullmatch(r"第[一二三四五六七八九十\d]+", before.word)
+            )
             if before.tag == "LOC" or (
-                bare and before.tag in ("n", "nz", "ORG", "vn", "j") and index - first < 4
+                bare
+                and (ordinal or before.tag in ("n", "nz", "ORG", "vn", "j"))
+                and index - first < 4
             ):
                 first -= 1
             else:
@@ -177,7 +182,7 @@ def find_organizations(
 
 
 def defined_short_names(text: str) -> list[str]:
-    """Short names a report defines: ``（以下简称“厦钨新能源”）``."""
+    """Short names a report defines: ``（以下简称“蓝海科技”）``."""
     return _DEFINED.findall(text)
 
 

@@ -2,7 +2,7 @@
 ``A部长、B局长、C主任王某`` (one person, three posts), ``甲、乙等老领导``.
 
 Names come from the tagger (LAC's ``PER``) and from a rule for what it splits
-(``主任张延能带队``: a title, a surname, one or two characters, then a verb); a name is
+(``主任罗永能带队``: a title, a surname, one or two characters, then a verb); a name is
 kept only where the sentence treats it as a person: a title before or after it, 同志, an
 enumeration with other persons, or a verb of speaking or leading right after it.
 """
@@ -81,7 +81,7 @@ _NOT_TITLE_TAGS = {"v", "vd", "p", "c", "d", "r", "u", "ad", "xc", "w", "TIME", 
 
 
 def _trim_title(title: str, offset: int, tokens: list[Token]) -> str:
-    """Drop the verbs and particles a title clause starts with (深化运用党的二十大代表)."""
+    """Drop the verbs and particles a title clause starts with (推荐优秀党员代表 → 优秀党员代表)."""
     end = offset + len(title)
     for token in tokens:
         if token.start < offset or token.end > end:

@@ -1,4 +1,4 @@
-"""Physical quantities: ``18.22万平方米``, ``3万吨/年``, ``700亩``, ``52688平方米``.
+"""Physical quantities: ``9.36万平方米``, ``5万吨/年``, ``460亩``, ``31760平方米``.
 
 The value is a number in the base unit (``万平方米`` → 平方米 × 10,000); a capacity keeps
 its period (``吨/年``).

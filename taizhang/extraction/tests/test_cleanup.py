@@ -9,7 +9,7 @@ def test_full_width_digits_and_ascii_punctuation_become_standard():
     """Full-width digits turn half-width; an ASCII comma between Chinese words turns
     Chinese; column padding between a number and its unit goes."""
     assert normalize("１２月３日,区委召开会议。") == "12月3日，区委召开会议。"
-    assert normalize("10月 27日，共 8支队伍") == "10月27日，共8支队伍"
+    assert normalize("3月 8日，共 6支队伍") == "3月8日，共6支队伍"
 
 
 def test_a_sentence_wrapped_every_few_characters_is_joined_again():

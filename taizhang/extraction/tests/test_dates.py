@@ -20,7 +20,7 @@ from taizhang.extraction.dates import find_dates, report_date
         ("8月份", "--08", "2023-08"),
         ("1至9月", "--01/--09", "2023-01/2023-09"),
         ("今年以来", "--01-01/..", "2023-01-01/2023-11-21"),
-        ("10月27日下午", "--10-27", "2023-10-27"),
+        ("4月2日下午", "--04-02", "2023-04-02"),
     ],
 )
 def test_dates(text, without_year, with_year):
@@ -41,5 +41,5 @@ def test_last_year_is_relative_to_the_report():
 
 
 def test_the_report_date_comes_from_its_dateline():
-    assert report_date("标题\n来源：某某日报 2023-11-21 09:44\n正文") == dt.date(2023, 11, 21)
+    assert report_date("标题\n来源：东山日报 2024-03-18 08:30\n正文") == dt.date(2024, 3, 18)
     assert report_date("标题\n正文没有日期。") is None

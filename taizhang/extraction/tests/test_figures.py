@@ -12,25 +12,25 @@ def figures(sentence: str) -> list[tuple[str, Decimal, str, bool]]:
 
 
 def test_metric_before_the_number():
-    assert figures("累计开展集中学习7000余场。") == [("集中学习", Decimal(7000), "场", True)]
+    assert figures("全年开展集中学习2400余场。") == [("集中学习", Decimal(2400), "场", True)]
 
 
 def test_an_enumeration_shares_the_verb():
-    found = figures("累计开展线上线下集中学习7000余场、主题党课1300余场，覆盖党员1.7万余人。")
+    found = figures("全年组织集中学习2400余场、专题党课560余场，覆盖党员9.8万余人。")
     assert found == [
-        ("集中学习", Decimal(7000), "场", True),
-        ("主题党课", Decimal(1300), "场", True),
-        ("党员", Decimal(17000), "人", True),
+        ("集中学习", Decimal(2400), "场", True),
+        ("专题党课", Decimal(560), "场", True),
+        ("党员", Decimal(98000), "人", True),
     ]
 
 
 def test_number_before_the_metric():
-    assert figures("全区确定177个调研课题。") == [("调研课题", Decimal(177), "个", False)]
+    assert figures("全县确定86个调研课题。") == [("调研课题", Decimal(86), "个", False)]
 
 
 def test_set_phrases_with_chinese_numerals_are_no_figures():
-    assert figures("增强“四个意识”、坚定“四个自信”，开展百场宣讲。") == []
+    assert figures("增强“四个意识”、坚定“四个自信”，组织千人宣讲。") == []
 
 
 def test_an_ordinal_is_no_figure():
-    assert figures("举办第22期培训班。") == []
+    assert figures("举办第15期培训班。") == []

@@ -10,11 +10,11 @@ from taizhang.extraction.money import find_money
 @pytest.mark.parametrize(
     ("sentence", "yuan", "approximate"),
     [
-        ("签约项目63个，总投资逾420亿元。", 42_000_000_000, True),
-        ("总造价约13.77亿元。", 1_377_000_000, True),
-        ("兑付扶持资金970余万元。", 9_700_000, True),
-        ("发放专场消费券22万元。", 220_000, False),
-        ("工业产值超千亿元的街道。", 100_000_000_000, True),
+        ("签约项目18个，总投资逾260亿元。", 26_000_000_000, True),
+        ("总造价约21.45亿元。", 2_145_000_000, True),
+        ("兑付补助资金640余万元。", 6_400_000, True),
+        ("发放惠民消费券35万元。", 350_000, False),
+        ("营业收入超千亿元的企业。", 100_000_000_000, True),
         ("投入资金三百万元。", 3_000_000, False),
         ("奖励资金1,500元。", 1_500, False),
     ],
@@ -30,9 +30,9 @@ def test_a_range_keeps_both_ends():
 
 
 def test_words_with_the_character_yuan_are_not_money():
-    assert find_money("与元初食品签订合作协议，千元户不多见。") == []
+    assert find_money("与元丰粮油签订合作协议，千元户不多见。") == []
 
 
 def test_a_verb_before_the_amount_is_not_part_of_its_text():
-    (found,) = find_money("全年累计投入8.4亿元。")
-    assert found.text == "8.4亿元"
+    (found,) = find_money("全年累计投入6.3亿元。")
+    assert found.text == "6.3亿元"
