@@ -19,13 +19,26 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
+
+# The HTTP post and the masks are shared with the hotline's push-back (moved to core).
+from taizhang.core.webhooks import WebhookError, mask_secret, mask_url, post_json
+
+__all__ = [
+    "CHANNELS",
+    "Channel",
+    "ChannelError",
+    "Content",
+    "WebhookChannel",
+    "dingtalk_sign",
+    "mask_secret",
+    "mask_url",
+    "register_channel",
+]
 
 TIMEOUT_SECONDS = 5.0
 
@@ -100,20 +113,10 @@ class WebhookChannel:
 
     def deliver(self, *, endpoint: Any, content: Content) -> None:
         data = json.dumps(self.payload(content), ensure_ascii=False).encode()
-        request = urllib.request.Request(  # noqa: S310 - the administrator's http(s) URL
-            self.target(endpoint),
-            data=data,
-            headers={"Content-Type": "application/json; charset=utf-8"},
-            method="POST",
-        )
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
-                raw = response.read(65536)
-        except urllib.error.HTTPError as error:
-            raise ChannelError(f"HTTP {error.code}") from error
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise ChannelError(f"unreachable: {reason}") from error
+            raw = post_json(self.target(endpoint), data, timeout=TIMEOUT_SECONDS).body
+        except WebhookError as error:
+            raise ChannelError(str(error)) from error
         try:
             answer = json.loads(raw.decode("utf-8") or "{}")
         except (UnicodeDecodeError, ValueError) as error:
@@ -132,23 +135,3 @@ CHANNELS: dict[str, Channel] = {
 def register_channel(kind: str, channel: Channel) -> None:
     """Let endpoints of ``kind`` be delivered by ``channel`` (an SMS gateway, e-mail)."""
     CHANNELS[kind] = channel
-
-
-def mask_secret(value: str) -> str:
-    """``SEC1234abcd`` → ``SEC1****``: enough to recognise, not to use."""
-    value = value or ""
-    if not value:
-        return ""
-    return f"{value[:4]}****" if len(value) > 8 else "****"
-
-
-def mask_url(url: str) -> str:
-    """The robot's key or access token in the URL masked: ``…send?key=693a****``."""
-    parts = urllib.parse.urlsplit(url or "")
-    if not parts.query:
-        return url
-    query = [
-        (name, mask_secret(value)) for name, value in urllib.parse.parse_qsl(parts.query, True)
-    ]
-    masked = "&".join(f"{name}={value}" for name, value in query)
-    return urllib.parse.urlunsplit(parts._replace(query=masked))
