@@ -42,10 +42,11 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("开工", r"开工|奠基|动工"),
         ("表彰", r"表彰|颁奖|授予.{0,12}称号"),
         ("慰问", r"慰问|看望"),
-        ("志愿服务", r"志愿服务|志愿者.{0,6}(?:开展|参加)"),
+        ("志愿服务", r"志愿服务|志愿者.{0,6}(?:开展|参加)|双报到"),
         ("宣讲", r"宣讲(?:活动|会|团|队)|宣讲.{0,8}启动|启动.{0,20}宣讲"),
         ("会议", r"召开|会议|座谈会|研讨会|动员会|推进会|部署会|联席会|例会|恳谈会|见面会"),
         ("调研考察", r"调研|考察|视察|察看|走访|实地查看"),
+        ("其他", r"(?:开展|举行|举办|组织).{0,12}(?:活动|办公|仪式|比赛|展演|演练)"),
     )
 )
 # A sentence that tells of a plan or a habit, not of a held event.
@@ -65,6 +66,14 @@ class Event:
     date: str
     place: str
     leaders: tuple[str, ...]
+
+
+def is_event_date(text: str, value: str) -> bool:
+    """A day, a range of days, a month or part of one can date an event; a period of
+    months (1至3月) or a year cannot."""
+    if "月" not in text:
+        return False
+    return not re.fullmatch(r"[-\d]+/[-\d]+", value) or bool(re.search(r"-\d\d-\d\d", value))
 
 
 def event_kind(sentence: str) -> str | None:

@@ -83,6 +83,7 @@ def extract(
     orgs: dict[str, dict[str, Any]] = {}
     project_list: list[projects.ProjectDraft] = []
     current: dict[int, projects.ProjectDraft] = {}
+    last_event_date: dict[int, str] = {}
 
     for position, item in enumerate(sents):
         s = item.sentence
@@ -131,7 +132,7 @@ def extract(
         for d in found_dates:
             out["dates"].append({"text": d.text, "value": d.value, **cite})
         periods = [d.value for d in found_dates if "/" in d.value or "月" not in d.text]
-        for f in figures.find_figures(s.text):
+        for f in figures.find_figures(s.text, item.tokens):
             if any(m.start <= f.start < m.end or f.start <= m.start < f.end for m in found_money):
                 continue
             out["figures"].append(
@@ -154,11 +155,15 @@ def extract(
             and not dates.find_dates(sents[following].sentence.text)
         ):
             leaders += [p.name for p in per_sentence[following]]
-        event = events.find_event(
-            s.text,
-            dates=[(d.value, d.start, "月" in d.text) for d in found_dates],
-            leaders=leaders,
-        )
+        event_dates = [
+            (d.value, d.start, events.is_event_date(d.text, d.value)) for d in found_dates
+        ]
+        same_day = re.search(r"当天|当日|同日|同一天", s.text)
+        if same_day and not any(d[2] for d in event_dates) and last_event_date.get(s.article):
+            event_dates.append((last_event_date[s.article], same_day.start(), True))
+        event = events.find_event(s.text, dates=event_dates, leaders=leaders)
+        if event is not None:
+            last_event_date[s.article] = event.date
         if event is not None:
             duplicate = any(
                 e["date"] == event.date and e["kind"] == event.kind and e["sentence"] == s.text

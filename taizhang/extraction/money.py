@@ -48,8 +48,16 @@ def find_money(sentence: str) -> list[Money]:
         amount = match.group("amount")
         if not re.search(r"\d|[一二两三四五六七八九十百千万亿]", amount):
             continue
-        if re.fullmatch(r"[十百千万亿]+", amount) and not match.group("before"):
-            continue  # "千元" alone is a word, not a figure
+        before_marker = match.group("before") or ""
+        if re.fullmatch(r"[十百千万亿]+", amount) and (
+            before_marker not in ("超", "逾", "近", "超过")
+            or sentence[match.start() - 1 : match.start()] == "签"
+        ):
+            continue  # "千元" alone, "签约亿元以上项目": words, not amounts
+        if re.fullmatch(r"[一二两三四五六七八九十]", amount) and not match.group("unit2"):
+            following = sentence[match.end() : match.end() + 1]
+            if following and re.match(r"[\u4e00-\u9fff]", following) and following not in "的以左":
+                continue  # "三元材料": a word with a numeral, not three yuan
         extra = match.group("unit2")
         yuan = _yuan(amount, extra)
         if yuan is None:

@@ -87,6 +87,14 @@ NOT_ORGS = {
     "党员",
     "干部",
 }
+# A body named relative to the writer: "街道党工委", "镇党委", "区管委会".
+GENERIC_RELATIVE = re.compile(
+    r"^(?:街道|镇|乡|区|县|市|村|社区|开发区|园区)(?:党工委|党委|管委会|政府|人大|政协|纪委|党总支|党支部|居委会|村委会)$"
+)
+_QUOTED = re.compile(
+    r"“(?P<name>[\u4e00-\u9fff]{2,16}(?:工作站|服务站|驿站|工作室|合作社|协会|基金会|联盟|服务中心|志愿服务队))”"
+)
+_PLACE_ORG_SUFFIX = re.compile(r"^(?:社区|街道|村|镇|乡)$")
 _CONTINUES = re.compile(
     rf"^(?:第[一二三四五六七八九十\d]+)?(?:[\u4e00-\u9fff]{{0,6}}?)(?:{SUFFIXES})$"
 )
@@ -102,8 +110,17 @@ class OrgMention:
     generic: bool = False
 
 
-def _starts_org(token: Token) -> bool:
+def _starts_org(token: Token, previous: Token | None = None) -> bool:
     if token.tag == "ORG":
+        return True
+    if (
+        previous is not None
+        and _PLACE_ORG_SUFFIX.match(token.word)
+        and previous.end == token.start
+        and previous.tag in ("LOC", "nz", "n")
+        and 2 <= len(previous.word) <= 3
+        and previous.word + token.word not in NOT_ORGS
+    ):
         return True
     return (
         token.tag in ("LOC", "nz", "n") and bool(SUFFIX.search(token.word)) and len(token.word) >= 3
@@ -123,7 +140,7 @@ def find_organizations(
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if not _starts_org(token):
+        if not _starts_org(token, tokens[index - 1] if index else None):
             index += 1
             continue
         first = index
@@ -172,7 +189,19 @@ def find_organizations(
             following = sentence[end : end + 4]
             if not re.match(r"等?(?:企业|公司|集团|负责人)", following):
                 continue
-        found.append(OrgMention(name, start, end, generic=name in GENERIC))
+        if re.match(r"^(?:各|全|本|该)", name):
+            continue
+        if (
+            token.tag == "ORG"
+            and not SUFFIX.search(name)
+            and re.match(r"[\u4e00-\u9fff]{0,12}项目", sentence[end:])
+        ):
+            continue  # a company's word inside a project's name
+        generic = name in GENERIC or bool(GENERIC_RELATIVE.match(name))
+        found.append(OrgMention(name, start, end, generic=generic))
+    for quoted in _QUOTED.finditer(sentence):
+        if not any(m.start <= quoted.start("name") < m.end for m in found):
+            found.append(OrgMention(quoted.group("name"), quoted.start("name"), quoted.end("name")))
     for short in defined:
         for match in re.finditer(re.escape(short), sentence):
             if not any(m.start <= match.start() < m.end for m in found):

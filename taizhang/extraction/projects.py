@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 PROJECT = re.compile(
     r"(?P<name>(?:[\u4e00-\u9fff\d\-—]|[\d.]+万?吨){2,30}?"
     r"(?:项目|生产线))"
-    r"(?=[，。、；：）]|现场|建设|施工|总投资|总造价|计划|位于|已|正|于|即将|开工|投产|竣工|启动|和|与|及|$)"
+    r"(?=[，。、；：）]|现场|建设|施工|总投资|总造价|计划|位于|已|正|于|即将|开工|投产|竣工|启动|由|将|是|的|共|和|与|及|$)"
 )
 _GENERIC_NAME = re.compile(
     r"^(?:该|本|此|各|这个|一批|重点|产业|建设|招商引资|增资扩产|民生|为民办实事|签约|新|优质|"
@@ -24,7 +24,7 @@ _LEAD = re.compile(
 STAGES = (
     ("投产", r"建成投产|已投产|正式投产|投产运营"),
     ("即将投产", r"即将投产"),
-    ("竣工", r"竣工|建成"),
+    ("竣工", r"竣工(?!后)|已建成|建成投用|建成(?!后)"),
     ("在建", r"施工|在建|建设中|基础施工|主体结构|桩基|加快建设|进入.{0,6}阶段"),
     ("开工", r"开工|动工|奠基"),
     ("招标", r"招标"),
@@ -67,18 +67,51 @@ def _trim_verbs(name: str) -> str:
     return name[offset:]
 
 
-_CUT_AFTER = {"v", "vd", "p", "d", "c", "ad", "u", "r", "f", "PER", "w", "xc"}
+# Verbs that begin many project names (招商花园城, 年产5万吨…, 改扩建…).
+_NAME_VERBS = {
+    "招商",
+    "建设",
+    "改造",
+    "修复",
+    "提升",
+    "年产",
+    "扩建",
+    "新建",
+    "改扩建",
+    "安置",
+    "保障",
+    "智能",
+}
 
 
-_IMPERATIVE = re.compile(r"^(?:要|必须|坚持|确保)|[，；]要")
+def _starts_with_verb(name: str) -> bool:
+    """A "name" that is a clause: it starts with a verb (察看企业生产线) or holds a person
+    and a verb (某某宣布项目)."""
+    from taizhang.extraction.tagger import tag
+
+    tokens = tag(name)
+    if not tokens:
+        return True
+    if any(a.tag == "PER" and b.tag == "v" for a, b in zip(tokens, tokens[1:], strict=False)):
+        return True
+    if len(tokens) >= 2 and tokens[-2].tag == "v" and tokens[-2].word not in _NAME_VERBS:
+        return True  # 关心项目, 推进项目: a verb and its object
+    first = tokens[0]
+    return first.tag in ("v", "vd", "d", "p", "PER") and first.word not in _NAME_VERBS
+
+
+_CUT_AFTER = {"v", "vd", "p", "d", "c", "ad", "u", "r", "PER", "xc"}
+
+
+_IMPERATIVE = re.compile(r"(?:^|[，；])(?:要(?!求)|必须|坚持|确保)|要求|强调|指出|力争")
 
 
 def project_names(sentence: str) -> list[tuple[str, int]]:
     """Names of projects in a sentence that reports on them (not one that exhorts)."""
-    if _IMPERATIVE.search(sentence):
-        return []
     found = []
     for match in PROJECT.finditer(sentence):
+        if _IMPERATIVE.search(sentence[: match.start("name")]):
+            continue
         name = match.group("name")
         name = _LEAD.sub("", name)
         name = re.sub(r"^(?:的|了)", "", name)
@@ -86,6 +119,8 @@ def project_names(sentence: str) -> list[tuple[str, int]]:
         trimmed = _trim_verbs(name)
         offset += len(name) - len(trimmed)
         name = trimmed
+        if _starts_with_verb(name):
+            continue
         if (
             len(name) < 6
             or _GENERIC_NAME.match(name)
@@ -99,10 +134,15 @@ def project_names(sentence: str) -> list[tuple[str, int]]:
     return found
 
 
+_PLANNED = re.compile(r"(?:计划|预计|将于|将|力争|确保|争取)[^，。；]{0,10}$")
+
+
 def stage_of(sentence: str) -> str:
+    """The stage a sentence reports, not one it plans (计划2026年底竣工)."""
     for stage, pattern in STAGES:
-        if re.search(pattern, sentence):
-            return stage
+        for match in re.finditer(pattern, sentence):
+            if not _PLANNED.search(sentence[: match.start()]):
+                return stage
     return ""
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from taizhang.extraction.dates import find_dates
-from taizhang.extraction.events import KINDS, event_kind, find_event
+from taizhang.extraction.events import KINDS, event_kind, find_event, is_event_date
 
 
 def event(sentence: str, leaders: tuple[str, ...] = ()):
-    dates = [(d.value, d.start, "月" in d.text) for d in find_dates(sentence)]
+    dates = [(d.value, d.start, is_event_date(d.text, d.value)) for d in find_dates(sentence)]
     return find_event(sentence, dates=dates, leaders=list(leaders))
 
 
@@ -53,3 +53,17 @@ def test_an_exhortation_is_not_a_held_event():
 
 def test_land_listed_for_sale_is_no_plaque():
     assert event_kind("两宗工业用地挂牌出让。") is None
+
+
+def test_same_day_takes_the_date_of_the_event_before_it():
+    from taizhang.extraction.extract import extract
+
+    result = extract("4月18日，开发区举行项目集中签约仪式。当天下午，开发区还召开招商工作推进会。")
+    assert [(e["date"], e["kind"]) for e in result["events"]] == [
+        ("--04-18", "签约"),
+        ("--04-18", "会议"),
+    ]
+
+
+def test_a_period_of_months_is_no_event_date():
+    assert event("会上通报了1至3月招商引资进展，召开了会议。") is None

@@ -34,3 +34,16 @@ def test_set_phrases_with_chinese_numerals_are_no_figures():
 
 def test_an_ordinal_is_no_figure():
     assert figures("举办第15期培训班。") == []
+
+
+def test_a_noun_phrase_then_its_number():
+    found = figures("其中，城市管理类诉求1530件。")
+    assert found == [("城市管理类诉求", Decimal(1530), "件", False)]
+
+
+def test_a_planned_figure_is_not_reported():
+    assert figures("力争下半年再签约亿元以上项目20个。") == []
+
+
+def test_a_number_inside_a_quoted_name_is_no_figure():
+    assert figures("出台“人才新政15条”。") == []

@@ -36,3 +36,7 @@ def test_words_with_the_character_yuan_are_not_money():
 def test_a_verb_before_the_amount_is_not_part_of_its_text():
     (found,) = find_money("全年累计投入6.3亿元。")
     assert found.text == "6.3亿元"
+
+
+def test_a_numeral_word_before_yuan_is_no_amount():
+    assert find_money("三元材料销量增长，再签约亿元以上项目。") == []

@@ -57,3 +57,11 @@ def test_a_name_two_units_answer_to_is_ambiguous():
 def test_an_unknown_name_matches_nothing():
     match = INDEX.match("南湖村委会")
     assert (match.matched_id, match.candidates, match.ambiguous) == (None, (), False)
+
+
+def test_a_body_named_relative_to_the_writer_is_generic():
+    assert ("街道党工委", True) in names("街道党工委书记王丽主持会议。")
+
+
+def test_a_quoted_workstation_is_an_organization():
+    assert ("乡贤助力工作站", False) in names("“乡贤助力工作站”在南坪村揭牌成立。")
