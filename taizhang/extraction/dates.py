@@ -119,6 +119,8 @@ def find_dates(
         elif part in ("下旬", "底", "末"):
             value = f"{_day(y, month, 21)}/{_day(y, month, _last_day(y, month))}"
             first = None
+        elif sentence[match.end() : match.end() + 2] == "以来":
+            value, first = f"{_day(y, month, 1)}/{today.isoformat() if today else '..'}", None
         else:
             value, first = _month(y, month), None
         text = match.group(0)

@@ -71,7 +71,7 @@ class Event:
 def is_event_date(text: str, value: str) -> bool:
     """A day, a range of days, a month or part of one can date an event; a period of
     months (1至3月) or a year cannot."""
-    if "月" not in text:
+    if "月" not in text or value.endswith("/.."):
         return False
     return not re.fullmatch(r"[-\d]+/[-\d]+", value) or bool(re.search(r"-\d\d-\d\d", value))
 

@@ -218,7 +218,6 @@ def _projects(
     current: dict[int, projects.ProjectDraft],
 ) -> None:
     """Projects named in this sentence, and what it says of the project at hand."""
-    index = len(project_list)
     named = projects.project_names(s.text)
     for name, start in named:
         existing = next((p for p in project_list if _same_project(p, name, s.article)), None)
@@ -240,17 +239,29 @@ def _projects(
     refers = bool(named) or bool(re.search(r"该项目|项目总投资|该工程|项目总造价|项目于", s.text))
     if target is None or not refers:
         return
-    if len(named) > 1 and len(project_list) > index:
-        return  # two projects in one sentence: figures cannot be told apart
+    starts = sorted((at, name) for name, at in named)
+
+    def owner(position: int) -> projects.ProjectDraft | None:
+        """The project named last before a figure; the one at hand when none is."""
+        before = [name for at, name in starts if 0 <= at < position]
+        if not before:
+            return target if not named or refers_back else None
+        return next((p for p in project_list if _same_project(p, before[-1], s.article)), target)
+
+    refers_back = bool(re.search(r"该项目|该工程|项目总投资|项目总造价|项目于", s.text))
     for m in found_money:
-        if projects.is_investment(s.text, m.start) and target.investment_yuan is None:
-            target.investment_yuan = m.yuan
+        project = owner(m.start)
+        if project and projects.is_investment(s.text, m.start) and project.investment_yuan is None:
+            project.investment_yuan = m.yuan
     for q in found_quantities:
-        if q.kind == "area" and projects.is_area(s.text, q.start) and target.area_m2 is None:
+        project = owner(q.start)
+        if project is None:
+            continue
+        if q.kind == "area" and projects.is_area(s.text, q.start) and project.area_m2 is None:
             factor = 666.67 if q.unit == "亩" else 1
-            target.area_m2 = int(q.value * Decimal(str(factor)))
-        elif q.is_capacity and not target.capacity:
-            target.capacity = q.text
+            project.area_m2 = int(q.value * Decimal(str(factor)))
+        elif q.is_capacity and not project.capacity:
+            project.capacity = q.text
     if not target.stage:
         target.stage = projects.stage_of(s.text)
 

@@ -16,7 +16,7 @@ from taizhang.extraction.tagger import Token
 
 COUNT_UNITS = (
     "人次|班次|场次|批次|户次|家次|场|次|个|项|家|名|人|件|期|支|门|部|节|所|处|户|条|批|类|篇|位|座|套|"
-    "台|本|讲|张|间|栋|块"
+    "台|本|讲|张|间|栋|块|份|辆|头|只|吨次"
 )
 _BEFORE = r"(?P<before>超过|逾|超|近|约|达到|达|共计|共|累计|总计)?"
 VERBS = (
@@ -99,11 +99,11 @@ def find_figures(sentence: str, tokens: list[Token] | None = None) -> list[Figur
         listed = re.search(r"[、，]([\u4e00-\u9fff“”]{2,10})$", head)
         if verb:
             metric = _clean_metric(verb.group("metric"))
-            if len(metric) < 2 or metric.endswith("等"):
-                metric = _clean_metric(_noun_run(sentence, match.end(), tokens))
-        elif found and found[-1].end >= start - 12 and listed:
+            if metric.endswith("等"):
+                metric = ""
+        if len(metric) < 2 and found and found[-1].end >= start - 12 and listed:
             metric = _clean_metric(listed.group(1))
-        else:
+        if len(metric) < 2 and not verb:
             phrase_start = max(sentence.rfind(c, 0, start) for c in _BOUNDARY) + 1
             phrase = sentence[phrase_start:start]
             phrase_tokens = [t for t in tokens if t.start >= phrase_start and t.end <= start]
@@ -111,8 +111,8 @@ def find_figures(sentence: str, tokens: list[Token] | None = None) -> list[Figur
             clean_phrase = not any(t.tag in ("PER", "w", "p") for t in phrase_tokens)
             if 2 <= len(phrase) <= 12 and has_noun and clean_phrase:
                 metric = _clean_metric(phrase)
-            else:
-                metric = _clean_metric(_noun_run(sentence, match.end(), tokens))
+        if len(metric) < 2:
+            metric = _clean_metric(_noun_run(sentence, match.end(), tokens))
         if len(metric) < 2:
             continue
         value = parse_number(match.group("number"))
