@@ -27,9 +27,11 @@ def sign(key: str, timestamp: str, body: bytes) -> str:
 def signature_ok(key: str, timestamp: str, body: bytes, signature: str) -> bool:
     try:
         expected = sign(key, timestamp, body)
-    except UnicodeEncodeError:
+    except UnicodeEncodeError:  # a timestamp that is not ASCII digits
         return False
-    return hmac.compare_digest(expected, signature.strip().lower())
+    # Bytes: compare_digest refuses a str with non-ASCII characters (a garbled header).
+    given = signature.strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(expected.encode("ascii"), given)
 
 
 def timestamp_fresh(timestamp: str, *, now: float | None = None) -> bool:

@@ -86,6 +86,23 @@ def test_an_unknown_key_id_is_answered_like_a_wrong_signature(client, endpoint):
     _error(post_order(client, endpoint, order()), 401, "signature_invalid")
 
 
+@pytest.mark.parametrize(
+    ("timestamp", "signature"), [("1773279000", "é" * 64), ("１７７３", "ab" * 32), ("x", "")]
+)
+def test_garbled_signature_headers_are_refused_not_crashed(client, endpoint, timestamp, signature):
+    """Non-hex or non-ASCII header values are a wrong signature (401), never a 500."""
+    response = client.post(
+        URL,
+        data=json.dumps(order()),
+        content_type="application/json",
+        HTTP_X_KEY_ID=endpoint.code,
+        HTTP_X_TIMESTAMP=timestamp,
+        HTTP_X_SIGNATURE=signature,
+    )
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] in {"signature_invalid", "signature_missing"}
+
+
 def test_missing_headers_are_refused(client, endpoint):
     response = client.post(URL, data=json.dumps(order()), content_type="application/json")
     _error(response, 401, "signature_missing")
