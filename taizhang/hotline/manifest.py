@@ -10,6 +10,7 @@ from taizhang.core.changes import register_listener
 from taizhang.core.registry import (
     TodoKind,
     grant_to_roles,
+    register_audit_action,
     register_audit_review,
     register_nav,
     register_permission,
@@ -47,5 +48,8 @@ register_todo(
     )
 )
 
+# How the readable audit trail names the adapter's own acts.
+register_audit_action("hotline_order.receive", _("12345 work order received"))
+register_audit_action("hotline_push.retry", _("12345 push sent again"))
 register_audit_review("hotline_endpoint.*", _("12345 hotline endpoints"))
 register_audit_review("hotline_push.*", _("12345 hotline pushes"))
