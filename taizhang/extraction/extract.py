@@ -16,7 +16,12 @@ from decimal import Decimal
 from typing import Any
 
 from taizhang.extraction import cleanup, dates, events, figures, money, projects, quantities
-from taizhang.extraction.organizations import OrgIndex, defined_short_names, find_organizations
+from taizhang.extraction.organizations import (
+    OrgIndex,
+    OrgMention,
+    defined_short_names,
+    find_organizations,
+)
 from taizhang.extraction.persons import Person, find_persons
 from taizhang.extraction.tagger import Token, tag
 
@@ -94,7 +99,14 @@ def extract(
                 persons[person.name] = {"name": person.name, "title": person.title, **cite}
             elif len(person.title) > len(entry["title"]):
                 entry["title"] = person.title
-        for mention in find_organizations(s.text, item.tokens, defined):
+        mentions = find_organizations(s.text, item.tokens, defined)
+        if index is not None:
+            for name, start, end in index.names_in(s.text):
+                overlapping = [m for m in mentions if m.start < end and start < m.end]
+                if all(m.end - m.start < end - start for m in overlapping):
+                    mentions = [m for m in mentions if m not in overlapping]
+                    mentions.append(OrgMention(name, start, end))
+        for mention in mentions:
             if mention.name in orgs:
                 continue
             match = index.match(mention.name) if index is not None else None

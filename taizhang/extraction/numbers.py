@@ -1,7 +1,7 @@
 """Numbers as reports write them: ``21.45``, ``9.8万``, ``七千``, ``一千二百``, ``千``.
 
 Arabic digits with a Chinese multiplier are read here; Chinese numerals go through
-cn2an, which knows their grammar (``一千二百`` is 1300, ``两万`` is 20000).
+cn2an, which knows their grammar (``一千二百`` is 1200, ``两万`` is 20000).
 """
 
 from __future__ import annotations

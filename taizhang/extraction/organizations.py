@@ -269,10 +269,32 @@ class OrgIndex:
     units: list[Unit]
     by_key: dict[str, dict[str, set[int]]] = field(default_factory=dict)
 
+    by_prefix: dict[str, list[str]] = field(default_factory=dict)
+
     def __post_init__(self) -> None:
         for unit in self.units:
             for key, how in keys_of(unit):
                 self.by_key.setdefault(key, {}).setdefault(how, set()).add(unit.id)
+        for key in self.by_key:
+            # Names worth finding in prose: specific enough not to hit inside other words.
+            if len(key) >= 4 and key not in GENERIC and not GENERIC_RELATIVE.match(key):
+                self.by_prefix.setdefault(key[:2], []).append(key)
+        for keys in self.by_prefix.values():
+            keys.sort(key=len, reverse=True)
+
+    def names_in(self, sentence: str) -> list[tuple[str, int, int]]:
+        """The tree's names written in a sentence, longest first where they overlap: the
+        tree finds what the tagger misses."""
+        found: list[tuple[str, int, int]] = []
+        position = 0
+        while position < len(sentence) - 1:
+            for key in self.by_prefix.get(sentence[position : position + 2], ()):
+                if sentence.startswith(key, position):
+                    found.append((key, position, position + len(key)))
+                    position += len(key) - 1
+                    break
+            position += 1
+        return found
 
     def match(self, name: str) -> Match:
         for candidate in (

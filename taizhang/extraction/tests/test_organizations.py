@@ -65,3 +65,23 @@ def test_a_body_named_relative_to_the_writer_is_generic():
 
 def test_a_quoted_workstation_is_an_organization():
     assert ("乡贤助力工作站", False) in names("“乡贤助力工作站”在南坪村揭牌成立。")
+
+
+def test_the_trees_names_are_found_where_the_tagger_misses_them():
+    from taizhang.extraction.extract import extract
+
+    index = OrgIndex([Unit(7, "晨光助老服务社", "晨光社")])
+    result = extract("6月3日，晨光助老服务社组织志愿者上门服务。", index=index)
+    assert {"name": "晨光助老服务社", "matched_id": 7}.items() <= result["organizations"][0].items()
+
+
+def test_a_large_tree_is_searched_quickly():
+    import time
+
+    from taizhang.extraction.extract import extract
+
+    units = [Unit(i, f"第{i}号测试社区党委", f"测试{i}社区") for i in range(20_000)]
+    index = OrgIndex(units)
+    started = time.perf_counter()
+    extract("5月9日，第4242号测试社区党委召开会议。" * 20, index=index)
+    assert time.perf_counter() - started < 3.0
