@@ -519,10 +519,10 @@ def push_attempt(push: Push, *, now: dt.datetime | None = None) -> Push:
             "next_attempt_at": retry_at,
             "last_error": error,
         }
-        if retry_at is not None:
-            enqueue_pushes([push.pk], run_after=retry_at)
     Push.objects.filter(pk=push.pk).update(**fields)
     push.refresh_from_db()
+    if push.status == PushStatus.PENDING and push.next_attempt_at is not None:
+        enqueue_pushes([push.pk], run_after=push.next_attempt_at)
     return push
 
 

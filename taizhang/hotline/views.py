@@ -26,7 +26,7 @@ from taizhang.core.access import public, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.core.middleware import audit_denied
-from taizhang.core.webhooks import mask_secret
+from taizhang.core.webhooks import mask_secret, mask_url
 from taizhang.hotline import selectors, services
 from taizhang.hotline.forms import EndpointForm, WorkOrderForm, flatten
 from taizhang.hotline.models import HotlineEndpoint, PushStatus
@@ -139,7 +139,10 @@ def work_order_view(request: HttpRequest) -> HttpResponse:
 @requires(CONFIGURE)
 def endpoint_list_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    rows = [(e, mask_secret(e.shared_key)) for e in selectors.endpoint_list(viewer=viewer)]
+    rows = [
+        (e, mask_secret(e.shared_key), mask_url(e.push_url))
+        for e in selectors.endpoint_list(viewer=viewer)
+    ]
     return render(
         request,
         "hotline/endpoints.html",

@@ -5,6 +5,7 @@ first ``fail_first`` with a 503 before it accepts."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -79,3 +80,11 @@ def platform_stand_in(key: str, *, fail_first: int = 0) -> Iterator[Platform]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def dead_url() -> str:
+    """An address nobody listens on: a port bound, then released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/12345/callback"

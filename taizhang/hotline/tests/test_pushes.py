@@ -216,3 +216,21 @@ def test_an_inactive_endpoint_keeps_its_pushes_waiting(tree):
     hotline_endpoint_update(endpoint=endpoint, active=False, acting_user=SYSTEM)
     assert pushes_dispatch(now=timezone.now() + dt.timedelta(days=1))["attempted"] == 0
     assert Push.objects.get().status == PushStatus.PENDING
+
+
+def test_a_backend_that_defers_gets_the_retry_at_its_time(tree, settings):
+    """With the worker's database backend (here its in-memory stand-in, which also defers)
+    a failed attempt queues the next one itself, at the backoff's moment."""
+    from taizhang.hotline.services import push_attempt
+    from taizhang.hotline.tasks import send_pushes
+    from taizhang.hotline.tests.platform import dead_url
+
+    endpoint = make_endpoint(tree.street_a, push_url=dead_url())
+    demands.demand_assign(demand=_demand(endpoint), acting_user=SYSTEM)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    backend = send_pushes.get_backend()
+    push = push_attempt(Push.objects.get())
+    assert push.status == PushStatus.PENDING and push.last_error.startswith("unreachable")
+    (queued,) = backend.results  # type: ignore[attr-defined]
+    assert queued.args == [[push.pk]]
+    assert queued.task.run_after == push.next_attempt_at
