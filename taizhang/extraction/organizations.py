@@ -110,6 +110,9 @@ class OrgMention:
     generic: bool = False
 
 
+_NAME_PARTS = {"n", "nz", "ORG", "vn", "j", "a"}
+
+
 def _starts_org(token: Token, previous: Token | None = None) -> bool:
     if token.tag == "ORG":
         return True
@@ -154,7 +157,7 @@ def find_organizations(
             )
             if before.tag == "LOC" or (
                 bare
-                and (ordinal or before.tag in ("n", "nz", "ORG", "vn", "j"))
+                and (ordinal or (before.tag in _NAME_PARTS and len(before.word) >= 2))
                 and index - first < 4
             ):
                 first -= 1
