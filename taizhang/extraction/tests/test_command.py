@@ -62,3 +62,22 @@ def test_evaluate_prints_the_table():
     text = out.getvalue()
     for kind in ("persons", "organizations", "money", "dates", "events", "projects", "figures"):
         assert kind in text
+
+
+def test_report_without_a_database_says_so(tmp_path, monkeypatch):
+    """Without a readable tree the command asks for --no-match instead of a traceback."""
+    from django.db import OperationalError
+
+    from taizhang.extraction import organizations
+
+    def broken(viewer=None):
+        raise OperationalError("no such table")
+
+    monkeypatch.setattr(organizations, "tree_index", broken)
+    report = tmp_path / "report.txt"
+    report.write_text("5月9日，东山区委召开会议。", encoding="utf-8")
+    with pytest.raises(CommandError, match="--no-match"):
+        call_command("ingest", "report", str(report))
+    out = io.StringIO()
+    call_command("ingest", "report", str(report), "--no-match", "--json", stdout=out)
+    assert json.loads(out.getvalue())["events"][0]["kind"] == "会议"

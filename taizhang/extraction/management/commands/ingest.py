@@ -48,9 +48,17 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {error}") from error
         index = None
         if not options["no_match"]:
+            from django.db import DatabaseError
+
             from taizhang.extraction.organizations import tree_index
 
-            index = tree_index()
+            try:
+                index = tree_index()
+            except DatabaseError as error:
+                raise CommandError(
+                    f"The organization tree cannot be read ({error}); migrate the database "
+                    "or pass --no-match"
+                ) from error
         result = extract(text, year=options["year"], index=index)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=1))
