@@ -17,6 +17,7 @@ from importlib.util import find_spec
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from taizhang.accounts.models import ScopeKind, User
 from taizhang.accounts.services import grant_create, user_create
@@ -92,12 +93,22 @@ def make_personas(tree: Tree) -> Personas:
 
 
 def bearer(client: Any, user: User) -> dict[str, str]:
-    """Headers with a fresh API token for ``user`` (password: ``PASSWORD``)."""
-    response = client.post(
-        "/api/v1/auth/token",
-        data={"username": user.username, "password": PASSWORD},
-        content_type="application/json",
-    )
+    """Headers with a fresh API token for ``user`` (password: ``PASSWORD``). An
+    administrator gives her second factor too: a device is enrolled for her here and its
+    current code sent, as her authenticator app would."""
+    import pyotp
+
+    from taizhang.accounts.models import TotpDevice
+    from taizhang.accounts.totp import totp_required
+
+    body = {"username": user.username, "password": PASSWORD}
+    if totp_required(user):
+        device, _created = TotpDevice.objects.get_or_create(
+            user=user, defaults={"secret": pyotp.random_base32(32)}
+        )
+        TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now(), last_step=0)
+        body["otp"] = pyotp.TOTP(device.secret).now()
+    response = client.post("/api/v1/auth/token", data=body, content_type="application/json")
     assert response.status_code == 200, response.content
     return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['token']}"}
 

@@ -51,3 +51,8 @@ LOGGING = {
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
+
+# The demo's three administrators sign in with their password alone, so that a newcomer
+# can try them without an authenticator app; production (and the tests) ask for the
+# second factor (accounts/totp.py). TAIZHANG_TOTP=1 asks for it here too.
+TAIZHANG_TOTP_FOR_ADMINS = os.environ.get("TAIZHANG_TOTP", "") == "1"

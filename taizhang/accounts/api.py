@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from taizhang.accounts.services import LoginRefused, token_issue, token_logout
 from taizhang.core.access import login_required, public
@@ -18,6 +18,7 @@ router = Router(tags=["accounts"])
 class TokenIn(Schema):
     username: str
     password: str
+    otp: str = Field("", description="The six-digit second-factor code (administrators only)")
 
 
 class TokenOut(Schema):
@@ -29,7 +30,7 @@ class TokenOut(Schema):
 def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     """Exchange a username and password for a bearer token (same lockout as the login form)."""
     try:
-        token = token_issue(username=payload.username, password=payload.password)
+        token = token_issue(username=payload.username, password=payload.password, otp=payload.otp)
     except LoginRefused as refused:
         return Status(423 if refused.locked else 401, {"detail": str(refused.reason)})
     return Status(200, {"token": token})

@@ -10,6 +10,16 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 ALLOWED_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/i18n/", "/static/", "/api/")
+# Set in the session of an administrator who signed in without a second factor yet:
+# every page but the enrolment sends her there (accounts/totp.py).
+TOTP_ENROL = "totp_enrol"
+TOTP_ALLOWED = (
+    "/accounts/second-factor/",
+    "/accounts/password/",
+    "/accounts/logout/",
+    "/i18n/",
+    "/static/",
+)
 
 
 class PasswordChangeRequiredMiddleware:
@@ -26,6 +36,14 @@ class PasswordChangeRequiredMiddleware:
             and not request.path.startswith(ALLOWED_PREFIXES)
         ):
             return redirect(reverse("accounts:password_change"))
+        session = getattr(request, "session", None)
+        if (
+            user.is_authenticated
+            and session is not None
+            and session.get(TOTP_ENROL)
+            and not request.path.startswith(TOTP_ALLOWED)
+        ):
+            return redirect(reverse("accounts:totp_setup"))
         return self.get_response(request)
 
 

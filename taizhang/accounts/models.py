@@ -198,3 +198,23 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class TotpDevice(models.Model):
+    """An administrator's second factor (等保 level 3): a TOTP secret (RFC 6238, 30 s,
+    six digits) shared with an authenticator app. ``confirmed_at`` is set once a code
+    from the app was accepted; ``last_step`` is the newest time step used, so a code is
+    accepted once only."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="totp")
+    secret = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second-factor device")
+        verbose_name_plural = _("second-factor devices")
+
+    def __str__(self) -> str:
+        return f"TOTP of {self.user_id}"

@@ -42,6 +42,10 @@ class LoginRefused(Exception):
 
 
 GENERIC_FAILURE = gettext_lazy("Wrong username or password.")
+TOTP_NOT_SET_UP = gettext_lazy(
+    "Administrators need a second factor: set it up by signing in on the web first."
+)
+TOTP_WRONG = gettext_lazy("Wrong or reused second-factor code (otp).")
 AUDIT_ROLE_ON_CONSOLE = gettext_lazy(
     "The audit administrator's role is given and withdrawn only on the server's console "
     "(taizhang setup), never by the administrators she oversees."
@@ -482,9 +486,19 @@ def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_issue(*, username: str, password: str) -> str:
-    """Authenticate (with the same lockout as the form) and return a new bearer token."""
+def token_issue(*, username: str, password: str, otp: str = "") -> str:
+    """Authenticate (with the same lockout as the form) and return a new bearer token.
+
+    An administrator also gives the code of her second factor (``otp``); one who has not
+    set it up on the web yet gets no token (``accounts/totp.py``)."""
+    from taizhang.accounts import totp
+
     user = user_authenticate(username=username, password=password, channel="token")
+    if totp.totp_required(user):
+        if totp.confirmed_device(user) is None:
+            raise LoginRefused(str(TOTP_NOT_SET_UP))
+        if not totp.totp_check(user=user, code=otp, purpose="token"):
+            raise LoginRefused(str(TOTP_WRONG))
     return _token_create(user=user)
 
 

@@ -4,6 +4,8 @@ from taizhang.accounts import views
 
 urlpatterns = [
     path("login/", views.login_view, name="login"),
+    path("login/code/", views.login_totp_view, name="login_totp"),
+    path("second-factor/", views.totp_setup_view, name="totp_setup"),
     path("logout/", views.logout_view, name="logout"),
     path("password/", views.password_change, name="password_change"),
     path("users/", views.user_list, name="user_list"),

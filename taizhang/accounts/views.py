@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.contrib import messages
@@ -12,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from taizhang.accounts import totp
 from taizhang.accounts.forms import (
     AccountForm,
     GrantForm,
@@ -19,6 +21,7 @@ from taizhang.accounts.forms import (
     PasswordChangeForm,
     ServiceTokenForm,
 )
+from taizhang.accounts.middleware import TOTP_ENROL
 from taizhang.accounts.models import AccountKind, ApiToken, User
 from taizhang.accounts.permissions import (
     GRANT,
@@ -62,14 +65,78 @@ def login_view(request: HttpRequest) -> HttpResponse:
         except LoginRefused as refused:
             form.add_error(None, refused.reason)
         else:
-            login(request, user, backend="taizhang.accounts.backends.LockoutAwareBackend")
             target = request.POST.get("next") or request.GET.get("next") or ""
             if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
                 target = ""
+            if totp.totp_required(user):
+                if totp.confirmed_device(user) is not None:
+                    # The password was right; the session signs in after the code.
+                    request.session["totp_pending"] = {
+                        "user": user.pk,
+                        "at": time.time(),
+                        "next": target,
+                        "failures": 0,
+                    }
+                    return redirect("accounts:login_totp")
+                _sign_in(request, user)
+                request.session[TOTP_ENROL] = True
+                return redirect("accounts:totp_setup")
+            _sign_in(request, user)
             return redirect(target or "core:home")
     return render(
         request, "accounts/login.html", {"form": form, "next": request.GET.get("next", "")}
     )
+
+
+def _sign_in(request: HttpRequest, user: User) -> None:
+    login(request, user, backend="taizhang.accounts.backends.LockoutAwareBackend")
+
+
+@public
+def login_totp_view(request: HttpRequest) -> HttpResponse:
+    """The second step of an administrator's sign-in: the code from the app."""
+    waiting = totp.pending(request.session)
+    if waiting is None:
+        request.session.pop("totp_pending", None)
+        return redirect("accounts:login")
+    user = User.objects.filter(pk=waiting["user"], is_active=True).first()
+    if user is None:
+        request.session.pop("totp_pending", None)
+        return redirect("accounts:login")
+    error = ""
+    if request.method == "POST":
+        if totp.totp_check(user=user, code=request.POST.get("code", "")):
+            request.session.pop("totp_pending", None)
+            _sign_in(request, user)
+            return redirect(waiting.get("next") or "core:home")
+        waiting["failures"] = int(waiting.get("failures", 0)) + 1
+        if waiting["failures"] >= totp.MAX_CODE_FAILURES:
+            request.session.pop("totp_pending", None)
+            messages.error(request, _("Too many wrong codes: sign in again."))
+            return redirect("accounts:login")
+        request.session["totp_pending"] = waiting
+        error = _("That code is not right, or was used already. Enter the code the app shows now.")
+    return render(request, "accounts/login_totp.html", {"error": error})
+
+
+@login_required
+def totp_setup_view(request: HttpRequest) -> HttpResponse:
+    """Enrol the administrator's authenticator app; a confirmed device is not shown again."""
+    user: Any = request.user
+    if totp.confirmed_device(user) is not None:
+        request.session.pop(TOTP_ENROL, None)
+        return redirect("core:home")
+    device = totp.totp_begin(user=user)
+    error = ""
+    if request.method == "POST":
+        if totp.totp_check(user=user, code=request.POST.get("code", ""), purpose="enrol"):
+            request.session.pop(TOTP_ENROL, None)
+            messages.success(request, _("The second factor is set up: use it at every sign-in."))
+            return redirect("core:home")
+        error = _("That code is not right. Enter the code the app shows now.")
+    uri = totp.provisioning_uri(device)
+    context = {"secret": device.secret, "qr": totp.qr_svg(uri), "error": error}
+    return render(request, "accounts/totp_setup.html", context)
 
 
 @public

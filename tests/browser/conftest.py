@@ -8,6 +8,7 @@ screenshot of each journey's last page.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,45 @@ def page(browser: Any, request: Any) -> Iterator[Any]:
 
 
 def log_in(page: Any, base_url: str, username: str, password: str) -> None:
-    """Log in through the real form and wait for the home page."""
+    """Log in through the real form and wait for the home page. An administrator gives
+    her second factor as a person would: the first time she enrols the app with the key
+    the page shows, afterwards she types the app's code (computed here with pyotp)."""
+
+    from taizhang.accounts.models import TotpDevice
+
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
+    steps = "accounts/second-factor/|accounts/login/code/|accounts/password/"
+    page.wait_for_url(re.compile(f"^{re.escape(base_url)}/({steps})?$"))
+    if page.url.endswith("/accounts/second-factor/"):
+        enrol_second_factor(page, base_url)
+        return
+    if page.url.endswith("/accounts/login/code/"):
+        page.fill("#id_code", fresh_code(TotpDevice.objects.get(user__username=username)))
+        page.click("main form button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def fresh_code(device: Any) -> str:
+    """The app's code for a step not used yet: the next step's when this one was used
+    (the product accepts one step of drift), so a journey never waits 30 seconds."""
+    import time
+
+    import pyotp
+
+    totp = pyotp.TOTP(device.secret)
+    now = time.time()
+    return totp.at(now) if int(now // 30) > device.last_step else totp.at(now + 30)
+
+
+def enrol_second_factor(page: Any, base_url: str) -> None:
+    """On the enrolment page, type the code of the key shown, as the app would."""
+    import pyotp
+
+    page.wait_for_url(f"{base_url}/accounts/second-factor/")
+    secret = page.locator(".totp-secret").inner_text().strip()
+    page.fill("#id_code", pyotp.TOTP(secret).now())
+    page.click("main form button[type=submit]")
     page.wait_for_url(f"{base_url}/")

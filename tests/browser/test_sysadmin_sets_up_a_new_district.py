@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from io import StringIO
 
 import pytest
@@ -12,6 +13,8 @@ from taizhang.accounts.models import ScopeKind, User
 from taizhang.core.models import AuditEvent
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.people.models import Person, Position, PositionTitle
+
+from .conftest import enrol_second_factor
 
 SYSADMIN_FIRST = "Sys-Initial-2026!"  # noqa: S105 - test passwords
 SYSADMIN_OWN = "Sys-Chosen-Kite-77"  # noqa: S105
@@ -33,7 +36,8 @@ SETUP = {
 
 def log_in_first_time(page, base_url: str, username: str, password: str, new_password: str):
     """Log in with an initial password: the product sends the user to choose her own
-    before anything else, then to the home page."""
+    before anything else, then (an administrator) to set up her second factor, then to
+    the home page."""
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
@@ -46,7 +50,10 @@ def log_in_first_time(page, base_url: str, username: str, password: str, new_pas
     page.fill("#id_new_password", new_password)
     page.fill("#id_new_password_again", new_password)
     page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+    # An administrator then sets up her second factor before anything else.
+    page.wait_for_url(re.compile(f"^{re.escape(base_url)}/(accounts/second-factor/)?$"))
+    if page.url.endswith("/accounts/second-factor/"):
+        enrol_second_factor(page, base_url)
     assert not User.objects.get(username=username).must_change_password
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pyotp
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -152,6 +153,11 @@ def test_each_administrator_logs_in_and_must_change_the_password(tmp_path, clien
             {"old_password": password, "new_password": new, "new_password_again": new},
         )
         assert response.status_code == 302
+        # Then the second factor: enrolled once with the key the page shows.
+        response = client.get("/")
+        assert response.status_code == 302 and response["Location"] == "/accounts/second-factor/"
+        secret = client.get("/accounts/second-factor/").context["secret"]
+        client.post("/accounts/second-factor/", {"code": pyotp.TOTP(secret).now()})
         assert client.get("/").status_code == 200
         client.post("/accounts/logout/")
 
