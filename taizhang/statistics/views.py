@@ -107,6 +107,14 @@ def percent(change: Decimal | None) -> str:
     return f"{'+' if change > 0 else ''}{change}%"
 
 
+def change_text(value: Decimal, change: Decimal | None) -> str:
+    """A comparison as the card shows it: a period with nothing recorded yet says so
+    rather than "−100%" (issue 18: the current year's pairing read "0元 环比 −100%")."""
+    if change is not None and value == 0:
+        return _("no records yet")
+    return percent(change)
+
+
 @requires(VIEW)
 def dashboard_view(request: HttpRequest) -> HttpResponse:
     """Key figures of the viewer's organization and period, each a link to its records,
@@ -129,8 +137,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
                 "href": figure_url(cell.metric, org, period),
                 "chart_href": dashboard_url(org, period, cell.metric.name),
                 "chosen": chosen is not None and cell.metric.name == chosen.metric.name,
-                "mom": percent(cell.mom),
-                "yoy": percent(cell.yoy),
+                "mom": change_text(cell.value, cell.mom),
+                "yoy": change_text(cell.value, cell.yoy),
             }
         )
     query = {"org": org.pk, "period": period.key}

@@ -192,3 +192,29 @@ def test_figures_in_chinese_text_have_no_thousands_separators():
         assert show(money, Decimal(1_377_000_000)) == "13.77亿元"
     with translation.override("en"):
         assert show(count, Decimal(54488)).startswith("54,488")
+
+
+def test_cards_say_what_they_count_and_a_fall_to_nothing_is_no_data(client, ledger, personas):
+    """Flow figures are marked 本期新增; a year compares with the previous year only; a
+    period with nothing recorded reads 暂无数据, not −100% (issue 18)."""
+    from decimal import Decimal
+
+    from django.conf import settings
+
+    from taizhang.statistics.views import change_text
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.force_login(personas.district)
+    month = client.get("/statistics/", {"period": "2026-03"}).content.decode()
+    assert "本期新增" in month and "<span>环比 <b" in month
+    year = client.get("/statistics/", {"period": "2026"})
+    assert year.status_code == 200 and year.context["period"].kind == "year"
+    page = year.content.decode()
+    assert "本期新增" in page and "<span>同比 <b" in page
+    assert "<span>环比 <b" not in page  # a year's previous period is the year before
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        assert change_text(Decimal(0), Decimal(-100)) == "暂无数据"
+        assert change_text(Decimal(5), Decimal(-50)) == "-50%"
+        assert change_text(Decimal(0), None) == "—"
