@@ -152,7 +152,8 @@ class ScoreForm(forms.Form):
                 min_value=0,
                 max_value=criterion.max_score,
                 initial=initial_scores.get(criterion.pk),
-                widget=forms.NumberInput(attrs={"step": "0.5"}),
+                # Two decimals, as the rule allows (issue 18: steps of 0.5 refused 8.75).
+                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
             )
 
     def values(self) -> dict[int, Any]:

@@ -389,3 +389,22 @@ def test_judge_needs_a_person_and_can_reflects_the_conflict(tree, personas):
     assert not can(personas.district, "score", other)  # not a judge here
     assert can(personas.district, "manage", competition)
     assert not can(personas.street_a, "manage", competition)
+
+
+def test_the_score_form_takes_two_decimals_as_the_rule_allows(tree):
+    """Scores carry two decimals (8.75), and the input lets the browser send them
+    (issue 18: a step of 0.5 made the browser refuse 8.75); a third decimal is refused
+    on the server with a message."""
+    from taizhang.evaluations.forms import ScoreForm
+    from taizhang.evaluations.tests.factories import make_competition
+
+    competition = make_competition(tree.street_a, open_scoring=False)
+    criteria = list(competition.criteria.all())
+    name = f"c{criteria[0].pk}"
+    data = {f"c{c.pk}": "1" for c in criteria}
+    form = ScoreForm({**data, name: "8.75"}, criteria=criteria, initial_scores={})
+    assert 'step="0.01"' in str(form[name])
+    assert form.is_valid(), form.errors
+    assert str(form.cleaned_data[name]) == "8.75"
+    refused = ScoreForm({**data, name: "8.755"}, criteria=criteria, initial_scores={})
+    assert not refused.is_valid() and refused.errors[name]
