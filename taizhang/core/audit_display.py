@@ -24,6 +24,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.apps import apps
@@ -177,7 +178,10 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
         return None
 
 
+@lru_cache(maxsize=512)
 def is_money(field: Any) -> bool:
+    """Whether a field holds integer yuan (its English name ends in "(yuan)"); asked
+    once per field, not per value shown."""
     if not isinstance(field, models.BigIntegerField):
         return False
     with translation.override("en"):

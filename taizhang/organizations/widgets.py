@@ -16,17 +16,15 @@ from typing import Any
 from django import forms
 from django.forms.renderers import BaseRenderer
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
+from taizhang.core.widgets import picker_omitted, picker_value, render_picker
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.selectors import organization_pick_one
-
-ID_SUFFIX = "_id"
 
 
 class OrganizationPickerWidget(forms.Widget):
@@ -37,10 +35,10 @@ class OrganizationPickerWidget(forms.Widget):
         self.purpose = purpose
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
-        return str(data.get(name, "")), str(data.get(name + ID_SUFFIX, ""))
+        return picker_value(data, name)
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return name not in data and name + ID_SUFFIX not in data
+        return picker_omitted(data, name)
 
     def render(
         self,
@@ -62,23 +60,12 @@ class OrganizationPickerWidget(forms.Widget):
             + "?"
             + urlencode({"purpose": self.purpose, "field": name, "target": element_id})
         )
-        return format_html(
-            '<span class="org-picker">'
-            '<input type="text" name="{name}" id="{id}" value="{text}" autocomplete="off"'
-            ' placeholder="{placeholder}" role="combobox" aria-autocomplete="list"'
-            ' aria-controls="{id}-list" aria-expanded="false"'
-            ' hx-get="{url}" hx-trigger="input changed delay:250ms, focus"'
-            ' hx-target="#{id}-list" hx-swap="innerHTML"'
-            ' data-clears="{id}{suffix}">'
-            '<input type="hidden" name="{name}{suffix}" id="{id}{suffix}" value="{pk}">'
-            '<span class="org-picker-list" id="{id}-list" role="listbox"></span>'
-            "</span>",
+        return render_picker(
             name=name,
-            id=element_id,
+            element_id=element_id,
             text=text,
             pk=pk,
             url=url,
-            suffix=ID_SUFFIX,
             placeholder=_("Code or name"),
         )
 

@@ -20,16 +20,15 @@ from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, W
 from django.forms.renderers import BaseRenderer
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
 from taizhang.core.registry import PERSON_SOURCES
+from taizhang.core.widgets import picker_omitted, picker_value, render_picker
 from taizhang.people.models import Person, Position
 
-ID_SUFFIX = "_id"
 PAGE = 20
 
 
@@ -74,10 +73,10 @@ class PersonPickerWidget(forms.Widget):
         self.source = source
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
-        return str(data.get(name, "")), str(data.get(name + ID_SUFFIX, ""))
+        return picker_value(data, name)
 
     def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
-        return name not in data and name + ID_SUFFIX not in data
+        return picker_omitted(data, name)
 
     def render(
         self,
@@ -102,24 +101,14 @@ class PersonPickerWidget(forms.Widget):
             + "?"
             + urlencode({"source": self.source, "field": name, "target": element_id})
         )
-        return format_html(
-            '<span class="org-picker person-picker">'
-            '<input type="text" name="{name}" id="{id}" value="{text}" autocomplete="off"'
-            ' placeholder="{placeholder}" role="combobox" aria-autocomplete="list"'
-            ' aria-controls="{id}-list" aria-expanded="false"'
-            ' hx-get="{url}" hx-trigger="input changed delay:250ms, focus"'
-            ' hx-target="#{id}-list" hx-swap="innerHTML"'
-            ' data-clears="{id}{suffix}">'
-            '<input type="hidden" name="{name}{suffix}" id="{id}{suffix}" value="{pk}">'
-            '<span class="org-picker-list" id="{id}-list" role="listbox"></span>'
-            "</span>",
+        return render_picker(
             name=name,
-            id=element_id,
+            element_id=element_id,
             text=text,
             pk=pk,
             url=url,
-            suffix=ID_SUFFIX,
             placeholder=_("Type a name"),
+            kind="person-picker",
         )
 
 
