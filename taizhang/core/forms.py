@@ -9,8 +9,13 @@ from typing import Any, Generic, TypeVar
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 
 T = TypeVar("T")
+
+# Django puts gettext(":") after every form label, and its own zh_Hans catalogue keeps
+# the ASCII colon; core's catalogue gives Chinese labels the full-width one (issue 18).
+LABEL_SUFFIX = gettext_noop(":")
 
 
 def add_service_errors(form: Any, error: ValidationError) -> None:

@@ -117,3 +117,17 @@ def test_no_msgid_has_two_translations_across_modules():
         if len(set(by_module.values())) > 1
     ]
     assert not collisions, "translated differently in two modules:\n" + "\n".join(collisions)
+
+
+def test_form_labels_end_in_a_full_width_colon_in_chinese_only() -> None:
+    """Django's own zh_Hans catalogue keeps ``:`` after labels; core's gives ``：``."""
+    from django import forms
+    from django.utils import translation
+
+    class Form(forms.Form):
+        name = forms.CharField(label="名称")
+
+    with translation.override("zh-hans"):
+        assert Form()["name"].label_tag() == '<label for="id_name">名称：</label>'
+    with translation.override("en"):
+        assert Form()["name"].label_tag() == '<label for="id_name">名称:</label>'
