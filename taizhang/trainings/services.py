@@ -287,12 +287,14 @@ def _refuse_enrollment(klass: TrainingClass, persons: Sequence[Person]) -> None:
         return
     messages = [p.message for p in problems if not p.duplicate]
     duplicates = [p for p in problems if p.duplicate]
-    if duplicates:
-        enrolled = sorted(
-            {p.person.name for p in duplicates if p.person and p.duplicate == "enrolled"}
-        )
-        names = "、".join(enrolled) or _("the same person twice")
-        messages.insert(0, _("Already enrolled: %(names)s") % {"names": names})
+    # Each duplicate is named, by what it is: already in the class, or named twice.
+    twice = sorted({p.person.name for p in duplicates if p.person and p.duplicate == "twice"})
+    if twice:
+        message = _("Named more than once: %(names)s. Each trainee is enrolled once.")
+        messages.insert(0, message % {"names": "、".join(twice)})
+    enrolled = sorted({p.person.name for p in duplicates if p.person and p.duplicate == "enrolled"})
+    if enrolled:
+        messages.insert(0, _("Already enrolled: %(names)s") % {"names": "、".join(enrolled)})
     raise ValidationError(list(dict.fromkeys(messages)))
 
 

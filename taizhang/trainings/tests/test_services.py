@@ -49,8 +49,18 @@ def test_enrollment_refuses_duplicates(tree):
     with pytest.raises(ValidationError, match="Already enrolled"):
         services.enrollment_create(training_class=klass, persons=[person], acting_user=SYSTEM)
     other = make_person(tree.community_a, "李四")
-    with pytest.raises(ValidationError, match="Already enrolled"):
+    with pytest.raises(ValidationError) as refused:
         services.enrollment_create(training_class=klass, persons=[other, other], acting_user=SYSTEM)
+    # Named twice is not "already enrolled", and the message names who it is.
+    assert refused.value.messages == ["Named more than once: 李四. Each trainee is enrolled once."]
+    with pytest.raises(ValidationError) as refused:
+        services.enrollment_create(
+            training_class=klass, persons=[person, other, other], acting_user=SYSTEM
+        )
+    assert refused.value.messages[:2] == [
+        f"Already enrolled: {person.name}",
+        "Named more than once: 李四. Each trainee is enrolled once.",
+    ]
 
 
 def test_quota_per_organization_subtree(tree):
