@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +27,7 @@ from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import groupings_of
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
+from taizhang.people.widgets import match_names
 
 WIDE = {"style": "width:100%"}
 # Deeper levels (building branches) are too many for a drop-down; they hold few activities.
@@ -85,61 +85,9 @@ def groupings_of_org(viewer: Actor, org: Organization, on: dt.date) -> QuerySet[
 
 def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = None) -> list[Person]:
     """Resolve names (separated by 、 , ; or new lines) to persons the viewer may see
-    (the one person rule, ``PERSON``, cross-tree rules included).
-
-    A name shared by several persons is resolved inside ``near``'s subtree when that
-    makes it unique; a name may carry its unit to tell namesakes apart, as the error
-    shows them: 王芳（锦绣社区）. Otherwise it is an error listing each namesake with the
-    unit, to be written that way.
-    """
-    entries = [n.strip() for n in re.split(r"[、,，;；\n\r]+", text or "") if n.strip()]
-    if not entries:
-        return []
-    wanted: dict[str, tuple[str, str]] = {}
-    for entry in entries:
-        unit_match = re.fullmatch(r"(.+?)\s*[（(]\s*(.+?)\s*[）)]", entry)
-        name, unit = (unit_match.group(1), unit_match.group(2)) if unit_match else (entry, "")
-        wanted.setdefault(entry, (name.strip(), unit))
-    names = {name for name, _unit in wanted.values()}
-    found = list(
-        PERSON.queryset(viewer, base=Person.objects.filter(name__in=names))
-        .select_related("organization")
-        .order_by("pk")
-    )
-    result: list[Person] = []
-    missing: list[str] = []
-    ambiguous: list[str] = []
-    for entry, (name, unit) in wanted.items():
-        matches = [p for p in found if p.name == name]
-        if unit:
-            matches = [
-                p for p in matches if unit in (p.organization.short_name, p.organization.name)
-            ]
-        if len(matches) > 1 and near is not None:
-            nearer = [p for p in matches if p.organization.path.startswith(near.path)]
-            matches = nearer or matches
-        if not matches:
-            missing.append(entry)
-        elif len(matches) > 1:
-            ambiguous.extend(f"{p.name}（{p.organization.short_name}）" for p in matches)
-        elif matches[0] not in result:
-            result.append(matches[0])
-    errors = []
-    if missing:
-        errors.append(
-            _("No person of this name in your scope: %(names)s") % {"names": "、".join(missing)}
-        )
-    if ambiguous:
-        errors.append(
-            _(
-                "Several persons share a name: %(names)s. Write the one you mean with the unit,"
-                " as shown here."
-            )
-            % {"names": "、".join(dict.fromkeys(ambiguous))}
-        )
-    if errors:
-        raise forms.ValidationError(errors)
-    return result
+    (the one person rule, ``PERSON``, cross-tree rules included); see
+    ``people.widgets.match_names`` for namesakes (王芳（锦绣社区）) and ``near``."""
+    return match_names(PERSON.queryset(viewer), text, near=near)
 
 
 class ActivityForm(forms.Form):

@@ -261,3 +261,19 @@ PERSON_SOURCES: dict[str, PersonSource] = {}
 def register_person_source(source: PersonSource) -> PersonSource:
     PERSON_SOURCES[source.name] = source
     return source
+
+
+@dataclass(frozen=True)
+class OrgSource(PersonSource):
+    """The organizations a form's organization field may name, for the organization
+    picker (``organizations/widgets.py``), where the choice is a module's own set (a
+    problem's co-units may be any unit of the district) rather than the units where the
+    viewer holds a function."""
+
+
+ORG_SOURCES: dict[str, OrgSource] = {}
+
+
+def register_org_source(source: OrgSource) -> OrgSource:
+    ORG_SOURCES[source.name] = source
+    return source

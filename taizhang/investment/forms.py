@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.core.actors import Actor
 from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy
 from taizhang.investment.selectors import event_choices, org_choices, team_choices
-from taizhang.people.selectors import leader_candidates
-from taizhang.projects.forms import OrgChoiceField, PersonChoiceField, WanYuanField
+from taizhang.people.widgets import PersonMultiPickField, PersonPickField, bind_viewer
+from taizhang.projects.forms import OrgChoiceField, WanYuanField
 from taizhang.projects.models import Category
-from taizhang.projects.selectors import responsible_choices, unit_choices
+from taizhang.projects.selectors import unit_choices
 
 # Django's form fields are generic for the type checker only.
 if TYPE_CHECKING:
@@ -123,16 +123,18 @@ class LostForm(LateEntryForm):
 class ConvertForm(forms.Form):
     category = forms.ChoiceField(label=_("Project category"), choices=Category.choices)
     lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=None)
-    linked_leader = PersonChoiceField(label=_("Linked leader"), queryset=None, required=False)
-    responsible = PersonChoiceField(label=_("Responsible person"), queryset=None, required=False)
+    # Searchable pickers over the candidates investment registers (manifest, issue 18).
+    linked_leader = PersonPickField(
+        label=_("Linked leader"), source="investment.linked_leader", required=False
+    )
+    responsible = PersonPickField(
+        label=_("Responsible person"), source="investment.responsible", required=False
+    )
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lead_unit"].queryset = unit_choices()  # type: ignore[attr-defined]
-        self.fields["linked_leader"].queryset = leader_candidates()  # type: ignore[attr-defined]
-        self.fields["responsible"].queryset = responsible_choices(  # type: ignore[attr-defined]
-            viewer=viewer
-        ).select_related("organization")
+        bind_viewer(self, viewer)
 
 
 class EventForm(forms.Form):
@@ -188,27 +190,19 @@ class CompetitionForm(forms.Form):
         return data
 
 
-class PersonMultipleChoiceField(_ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}（{obj.organization.short_name}）"
-
-
 class TeamForm(forms.Form):
     name = forms.CharField(label=_("Team name"), max_length=80)
     base = forms.CharField(label=_("Stationed in"), max_length=60, required=False)
-    leader = PersonChoiceField(label=_("Team leader"), queryset=None, required=False)
-    members = PersonMultipleChoiceField(
-        label=_("Members"),
-        queryset=None,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+    leader = PersonPickField(
+        label=_("Team leader"), source="investment.responsible", required=False
+    )
+    members = PersonMultiPickField(
+        label=_("Members"), source="investment.responsible", required=False
     )
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        people = responsible_choices(viewer=viewer).select_related("organization")
-        self.fields["leader"].queryset = people  # type: ignore[attr-defined]
-        self.fields["members"].queryset = people  # type: ignore[attr-defined]
+        bind_viewer(self, viewer)
 
 
 class SubsidyPolicyForm(forms.Form):

@@ -163,3 +163,19 @@ for _export in (LEAD_EXPORT, EVENT_EXPORT, SUBSIDY_EXPORT, SCOREBOARD_EXPORT):
     register_export(_export)
 for _importer in (LEAD_IMPORTER, EVENT_IMPORTER, SUBSIDY_IMPORTER):
     register_importer(_importer)
+
+
+# The person pickers of the investment forms (issue 18): a lead's linked leader and
+# responsible person when it becomes a project, a competition team's leader and members.
+from taizhang.core.registry import PersonSource, register_person_source  # noqa: E402
+from taizhang.people.selectors import leader_candidates  # noqa: E402
+from taizhang.projects.selectors import responsible_choices  # noqa: E402
+
+register_person_source(
+    PersonSource("investment.linked_leader", MANAGE, lambda viewer: leader_candidates())
+)
+register_person_source(
+    PersonSource(
+        "investment.responsible", MANAGE, lambda viewer: responsible_choices(viewer=viewer)
+    )
+)

@@ -112,15 +112,16 @@ def organization_search(
     permission: str = VIEW,
     open_only: bool = False,
     limit: int = PICK_LIMIT,
+    within: QuerySet[Organization] | None = None,
 ) -> list[Found]:
-    """Organizations where ``viewer`` holds ``permission``, matching ``q`` in name, short
-    name or code; exact code matches first. Two queries, whatever the number of hits."""
+    """Organizations where ``viewer`` holds ``permission`` (or, given ``within``, among
+    those), matching ``q`` in name, short name or code; exact code matches first. Two
+    queries, whatever the number of hits."""
     q = q.strip()
     if not q:
         return []
-    qs = ORGANIZATION.queryset(viewer, permission).filter(
-        Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__iexact=q)
-    )
+    base = ORGANIZATION.queryset(viewer, permission) if within is None else within
+    qs = base.filter(Q(name__icontains=q) | Q(short_name__icontains=q) | Q(code__iexact=q))
     if open_only:
         qs = qs.filter(closed_on__isnull=True)
     hits = sorted(

@@ -15,7 +15,7 @@ from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
-from taizhang.core.registry import PERMISSIONS
+from taizhang.core.registry import ORG_SOURCES, PERMISSIONS
 from taizhang.organizations.forms import (
     CloseForm,
     CreateChildForm,
@@ -196,15 +196,25 @@ def move(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def pick(request: HttpRequest) -> HttpResponse:
     """Suggestions for the organization picker: at most 20 organizations matching the
-    typed text where the viewer holds ``purpose`` (a registered function), open ones
-    only, each with its path. Holding no such function anywhere is a 403."""
+    typed text where the viewer holds ``purpose`` (a registered function), or among the
+    candidates of a registered ``source``; open ones only, each with its path. Holding no
+    such function anywhere (or not the source's permission) is a 403."""
     viewer = viewer_of(request)
-    purpose = request.GET.get("purpose", "")
-    if purpose not in PERMISSIONS or not has_function(viewer, purpose):
-        raise PermissionDenied
     field = request.GET.get("field", "")
     text = request.GET.get("q") or (request.GET.get(field, "") if field else "")
-    found = organization_search(viewer=viewer, q=text[:60], permission=purpose, open_only=True)
+    source = ORG_SOURCES.get(request.GET.get("source", ""))
+    if source is not None:
+        # A module's own choice set (``core.registry.OrgSource``): its candidates only.
+        if not has_function(viewer, source.permission):
+            raise PermissionDenied
+        found = organization_search(
+            viewer=viewer, q=text[:60], open_only=True, within=source.candidates(viewer)
+        )
+    else:
+        purpose = request.GET.get("purpose", "")
+        if purpose not in PERMISSIONS or not has_function(viewer, purpose):
+            raise PermissionDenied
+        found = organization_search(viewer=viewer, q=text[:60], permission=purpose, open_only=True)
     return render(
         request,
         "organizations/_pick.html",

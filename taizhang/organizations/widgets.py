@@ -7,6 +7,11 @@ exact name or short name, is resolved on the server. Either way the organization
 looked up among those where the form's viewer holds ``purpose`` (through the
 ORGANIZATION policy), so an unknown value and one outside the scope read the same.
 The form sets the viewer: ``self.fields["org"].viewer = viewer`` (or ``bind_viewer``).
+
+``OrganizationMultiPickField(source="problems.co_units")`` chooses several among a
+module's own set (``core.registry.OrgSource``): the chosen ones are ticked boxes, and
+names or codes typed without JavaScript (separated by 、 or commas) are resolved among
+the candidates.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q, QuerySet
 from django.forms.renderers import BaseRenderer
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -21,7 +27,21 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
-from taizhang.core.widgets import picker_omitted, picker_value, render_picker
+from taizhang.core.registry import ORG_SOURCES
+
+# Forms import bind_viewer from here as well as from core.
+from taizhang.core.widgets import bind_viewer as bind_viewer
+from taizhang.core.widgets import (
+    multi_picker_changed,
+    multi_picker_ids,
+    multi_picker_omitted,
+    multi_picker_value,
+    picker_omitted,
+    picker_value,
+    render_multi_picker,
+    render_picker,
+    split_names,
+)
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.selectors import organization_pick_one
@@ -74,6 +94,8 @@ class OrganizationPickField(forms.Field):
     """An organization where the viewer holds ``purpose``; closed ones are refused
     unless ``open_only=False``. ``clean`` returns the Organization."""
 
+    needs_viewer = True
+
     default_error_messages = {
         "unknown": _("No such organization in your data scope."),
         "ambiguous": _("Several organizations have this name: choose one from the list."),
@@ -113,8 +135,124 @@ class OrganizationPickField(forms.Field):
         return matches[0]
 
 
-def bind_viewer(form: forms.BaseForm, viewer: Actor) -> None:
-    """Give every picker field of ``form`` its viewer (call in the form's __init__)."""
-    for field in form.fields.values():
-        if isinstance(field, OrganizationPickField):
-            field.viewer = viewer
+class OrganizationMultiPickerWidget(forms.Widget):
+    """Ticked boxes for the chosen units and a search input. It renders what
+    ``OrganizationMultiPickField.prepare_value`` gives: ([(id, label)], text)."""
+
+    def __init__(self, source: str, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self.source = source
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[list[str], str]:
+        return multi_picker_value(data, name)
+
+    def value_omitted_from_data(self, data: Any, files: Any, name: str) -> bool:
+        return multi_picker_omitted(data, name)
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        chosen, text = value if isinstance(value, tuple) else ([], "")
+        element_id = (attrs or {}).get("id") or f"id_{name}"
+        url = (
+            reverse("organizations:pick")
+            + "?"
+            + urlencode({"source": self.source, "field": f"{name}_text", "target": element_id})
+        )
+        return render_multi_picker(
+            name=name,
+            element_id=element_id,
+            chosen=chosen,
+            text=text,
+            url=url,
+            placeholder=_("Type a name or code to add"),
+            label=_("Chosen"),
+        )
+
+
+class OrganizationMultiPickField(forms.Field):
+    """Organizations among the candidates of ``source``; ``clean`` returns a list."""
+
+    needs_viewer = True
+
+    default_error_messages = {
+        "unknown": _("No such organization among those you may choose here."),
+        "unknown_names": _("No organization of this name or code to choose here: %(names)s"),
+        "ambiguous": _(
+            "Several organizations are called %(names)s: choose the one you mean from the list."
+        ),
+    }
+
+    def __init__(self, *, source: str, **kwargs: Any) -> None:
+        self.source = source
+        self.viewer: Actor | None = None
+        kwargs.setdefault("widget", OrganizationMultiPickerWidget(source))
+        super().__init__(**kwargs)
+
+    def candidates(self) -> QuerySet[Organization]:
+        if self.viewer is None:
+            raise TypeError("OrganizationMultiPickField needs the form's viewer")
+        return ORG_SOURCES[self.source].candidates(self.viewer)
+
+    def prepare_value(self, value: Any) -> tuple[list[tuple[int, str]], str]:
+        """The chosen units with their short names, looked up among the candidates only,
+        and the text as typed."""
+        pks, text = multi_picker_ids(value) or ([], "")
+        if not pks or self.viewer is None:
+            return [], text
+        names = dict(self.candidates().filter(pk__in=pks).values_list("pk", "short_name"))
+        return [(pk, names[pk]) for pk in pks if pk in names], text
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        try:
+            chosen = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        return multi_picker_changed(initial, chosen)
+
+    def to_python(self, value: Any) -> list[Organization]:
+        parsed = multi_picker_ids(value)
+        if parsed is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        pks, text = parsed
+        candidates = self.candidates()
+        found = {o.pk: o for o in candidates.filter(pk__in=pks)} if pks else {}
+        if len(found) != len(set(pks)):
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        result = [found[pk] for pk in pks]
+        missing: list[str] = []
+        ambiguous: list[str] = []
+        for entry in split_names(text):
+            matches = list(candidates.filter(code=entry)) or list(
+                candidates.filter(Q(name=entry) | Q(short_name=entry))[:2]
+            )
+            if not matches:
+                missing.append(entry)
+            elif len(matches) > 1:
+                ambiguous.append(entry)
+            elif matches[0] not in result:
+                result.append(matches[0])
+        errors = []
+        if missing:
+            errors.append(
+                forms.ValidationError(
+                    self.error_messages["unknown_names"],
+                    code="unknown",
+                    params={"names": "、".join(missing)},
+                )
+            )
+        if ambiguous:
+            errors.append(
+                forms.ValidationError(
+                    self.error_messages["ambiguous"],
+                    code="ambiguous",
+                    params={"names": "、".join(ambiguous)},
+                )
+            )
+        if errors:
+            raise forms.ValidationError(errors)
+        return result

@@ -13,9 +13,9 @@ from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
 from taizhang.pairing.selectors import (
     helper_choices,
     org_choices,
-    person_choices,
     village_choices,
 )
+from taizhang.people.widgets import PersonPickField, bind_viewer
 
 # Django's form fields are generic for the type checker only.
 if TYPE_CHECKING:
@@ -111,7 +111,8 @@ class PartnershipForm(forms.Form):
 
 
 class AmbassadorForm(forms.Form):
-    person = PersonChoiceField(label=_("Person"), queryset=None)
+    # A searchable picker over every person the viewer may see (manifest, issue 18).
+    person = PersonPickField(label=_("Person"), source="pairing.ambassador")
     role = forms.ChoiceField(label=_("Appointed as"), choices=AmbassadorRole.choices)
     appointed_on = _date(label=_("Appointed on"))
     ends_on = forms.DateField(
@@ -122,7 +123,7 @@ class AmbassadorForm(forms.Form):
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _queryset(self, "person", person_choices(viewer=viewer))
+        bind_viewer(self, viewer)
 
 
 class EndForm(forms.Form):

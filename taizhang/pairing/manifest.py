@@ -211,3 +211,14 @@ from taizhang.pairing.imports import IMPORTER  # noqa: E402
 for _export in EXPORTS:
     register_export(_export)
 register_importer(IMPORTER)
+
+
+# The ambassador picker (issue 18): any person the viewer may see.
+from taizhang.core.registry import PersonSource, register_person_source  # noqa: E402
+from taizhang.pairing.selectors import person_choices  # noqa: E402
+
+register_person_source(
+    PersonSource(
+        "pairing.ambassador", "pairing.manage", lambda viewer: person_choices(viewer=viewer)
+    )
+)

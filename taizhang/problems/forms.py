@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
+from taizhang.organizations.widgets import OrganizationMultiPickField
 from taizhang.people.widgets import PersonPickField, bind_viewer
 from taizhang.problems.models import ProblemCategory, ProblemKind, ProblemSource
 from taizhang.problems.selectors import owner_choices, unit_choices
@@ -22,21 +23,13 @@ from taizhang.problems.selectors import owner_choices, unit_choices
 # Django's form fields are generic for the type checker only.
 if TYPE_CHECKING:
     _ModelChoiceField = forms.ModelChoiceField[Any]
-    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField[Any]
 else:
     _ModelChoiceField = forms.ModelChoiceField
-    _ModelMultipleChoiceField = forms.ModelMultipleChoiceField
 
 
 class OrgChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         label: str = "　" * max(obj.depth - 1, 0) + obj.short_name
-        return label
-
-
-class OrgMultipleChoiceField(_ModelMultipleChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        label: str = obj.short_name
         return label
 
 
@@ -110,11 +103,8 @@ class ProblemForm(forms.Form):
         queryset=ProblemKind.objects.none(),
         help_text=_("A unit of the district (a bureau) may lead: it then sees this item."),
     )
-    co_units = OrgMultipleChoiceField(
-        label=_("Co-units"),
-        queryset=ProblemKind.objects.none(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+    co_units = OrganizationMultiPickField(
+        label=_("Co-units"), source="problems.co_units", required=False
     )
     # Searchable pickers over the candidates problems registers (manifest, issue 18).
     linked_leader = PersonPickField(
@@ -141,7 +131,6 @@ class ProblemForm(forms.Form):
         self.fields["kind"].queryset = ProblemKind.objects.filter(is_active=True)  # type: ignore[attr-defined]
         self.fields["org"].queryset = owner_choices(viewer=viewer)  # type: ignore[attr-defined]
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         bind_viewer(self, viewer)
 
     def clean(self) -> dict[str, Any]:

@@ -248,3 +248,11 @@ register_person_source(
         lambda viewer: responsible_candidates(viewer=viewer),
     )
 )
+
+# The co-units picker (issue 18): any unit the forms offer as lead or co-unit.
+from taizhang.core.registry import OrgSource, register_org_source  # noqa: E402
+from taizhang.problems.selectors import unit_choices  # noqa: E402
+
+register_org_source(
+    OrgSource("problems.co_units", "problems.manage", lambda viewer: unit_choices(viewer=viewer))
+)

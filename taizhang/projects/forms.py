@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
+from taizhang.organizations.widgets import OrganizationMultiPickField
 from taizhang.people.widgets import PersonPickField, bind_viewer
 from taizhang.projects.models import Category, Stage
 from taizhang.projects.selectors import org_choices, responsible_choices, unit_choices
@@ -77,11 +78,8 @@ class ProjectForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     org = OrgChoiceField(label=_("Owning organization"), queryset=None)
     lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=None)
-    co_units = OrgMultipleChoiceField(
-        label=_("Co-units"),
-        queryset=None,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+    co_units = OrganizationMultiPickField(
+        label=_("Co-units"), source="projects.co_units", required=False
     )
     # Searchable pickers over the candidates projects registers (manifest, issue 18).
     linked_leader = PersonPickField(
@@ -126,7 +124,6 @@ class ProjectForm(forms.Form):
         # Any unit may be named lead or co-unit: naming one grants it nothing.
         units = unit_choices()
         self.fields["lead_unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["co_units"].queryset = units  # type: ignore[attr-defined]
         bind_viewer(self, viewer)
 
     def service_kwargs(self) -> dict[str, Any]:

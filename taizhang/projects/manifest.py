@@ -256,3 +256,11 @@ register_person_source(
         "projects.responsible", "projects.manage", lambda viewer: responsible_choices(viewer=viewer)
     )
 )
+
+# The co-units picker (issue 18): any unit the forms offer as lead or co-unit.
+from taizhang.core.registry import OrgSource, register_org_source  # noqa: E402
+from taizhang.projects.selectors import unit_choices  # noqa: E402
+
+register_org_source(
+    OrgSource("projects.co_units", "projects.manage", lambda viewer: unit_choices())
+)

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from taizhang.people.models import PositionTitle
 from taizhang.people.tests.factories import make_person
-from taizhang.people.widgets import PAGE, PersonPickField, bind_viewer
+from taizhang.people.widgets import PAGE, PersonMultiPickField, PersonPickField, bind_viewer
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +115,63 @@ def test_a_problem_form_shows_the_picker(clerk):
     page = clerk.get("/problems/new/").content.decode()
     assert 'name="responsible_id"' in page and "source=problems.responsible" in page
     assert 'name="linked_leader_id"' in page
+
+
+class _TeamForm(forms.Form):
+    members = PersonMultiPickField(source="problems.responsible", required=False)
+
+    def __init__(self, *args, viewer, **kwargs):
+        super().__init__(*args, **kwargs)
+        bind_viewer(self, viewer)
+
+
+def _members(ids=(), text=""):
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    data.setlist("members", [str(i) for i in ids])
+    if text:
+        data["members_text"] = text
+    return data
+
+
+def test_several_persons_by_ticks_and_typed_names(tree, personas):
+    first = make_person(tree.community_a, "冯一", title=PositionTitle.SECRETARY)
+    second = make_person(tree.community_a, "冯二", title=PositionTitle.GRID_WORKER)
+    theirs = make_person(tree.community_b, "冯三", title=PositionTitle.SECRETARY)
+    viewer = personas.street_a
+    form = _TeamForm(_members([second.pk], "冯一、冯二"), viewer=viewer)
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["members"] == [second, first]
+    # The neighbour's person by id is refused and not shown back; by name, unknown.
+    refused = _TeamForm(_members([first.pk, theirs.pk]), viewer=viewer)
+    assert not refused.is_valid()
+    html = str(refused["members"])
+    assert "冯三" not in html and f'value="{first.pk}" checked' in html
+    with translation.override("zh-hans"):
+        typed = _TeamForm(_members(text="冯三"), viewer=viewer)
+        assert not typed.is_valid()
+        assert "冯三" in typed.errors["members"][0]
+
+
+def test_namesakes_in_a_multiple_picker_are_written_with_their_unit(tree, personas):
+    here = make_person(tree.community_a, "褚芳", title=PositionTitle.SECRETARY)
+    make_person(tree.street_a, "褚芳", title=PositionTitle.DIRECTOR)
+    viewer = personas.street_a
+    with translation.override("zh-hans"):
+        form = _TeamForm(_members(text="褚芳"), viewer=viewer)
+        assert not form.is_valid()
+        assert f"褚芳（{tree.community_a.short_name}）" in form.errors["members"][0]
+    form = _TeamForm(_members(text=f"褚芳（{tree.community_a.short_name}）"), viewer=viewer)
+    assert form.is_valid() and form.cleaned_data["members"] == [here]
+
+
+def test_a_competition_team_and_an_ambassador_use_pickers(client, tree, personas):
+    from taizhang.investment.forms import TeamForm
+    from taizhang.pairing.forms import AmbassadorForm
+
+    team = str(TeamForm(viewer=personas.district))
+    assert 'data-multi="members"' in team and "source=investment.responsible" in team
+    assert '<select name="members"' not in team and '<select name="leader"' not in team
+    ambassador = str(AmbassadorForm(viewer=personas.district, prefix="ambassador"))
+    assert 'name="ambassador-person_id"' in ambassador and "source=pairing.ambassador" in ambassador

@@ -8,7 +8,11 @@
    - data-clears="id" on a text field: typing empties the hidden field with that id (an
      organization picker's chosen id no longer matches the text).
    - data-pick on a picker's choice (data-target, data-id, data-text): fills the picker's
-     text field and its hidden id field, then closes the list.
+     text field and its hidden id field, then closes the list. Inside a multiple picker
+     (data-multi="name") it adds a ticked box named after the field (data-label), once.
+   - Keyboard in a picker: ArrowDown from the text field into the suggestions, arrows
+     between them, Escape back to the field; Enter in a multiple picker's field takes the
+     first suggestion instead of sending the form.
    - data-expand-once on a tree toggle: once its children have loaded it shows "−".
    - table.data: each cell gets data-label from its column header, so that narrow screens
      can show every row as a card (see app.css). */
@@ -77,10 +81,17 @@
     if (pick) {
       var target = pick.getAttribute("data-target");
       var text = document.getElementById(target);
-      var hidden = document.getElementById(target + "_id");
-      if (text) text.value = pick.getAttribute("data-text");
-      if (hidden) hidden.value = pick.getAttribute("data-id");
+      var multi = text && text.closest("[data-multi]");
       var list = pick.closest(".org-picker-list");
+      if (multi) {
+        addChoice(multi, pick.getAttribute("data-id"), pick.getAttribute("data-label") || pick.getAttribute("data-text"));
+        text.value = "";
+        text.focus();
+      } else {
+        var hidden = document.getElementById(target + "_id");
+        if (text) text.value = pick.getAttribute("data-text");
+        if (hidden) hidden.value = pick.getAttribute("data-id");
+      }
       if (list) list.innerHTML = "";
       return;
     }
@@ -94,6 +105,49 @@
     if (remove) {
       var gone = button.closest(remove);
       if (gone) gone.remove();
+    }
+  });
+
+  function addChoice(multi, id, label) {
+    var name = multi.getAttribute("data-multi");
+    var chosen = multi.querySelector(".chips");
+    var boxes = chosen.querySelectorAll("input[type=checkbox]");
+    for (var i = 0; i < boxes.length; i++) {
+      if (boxes[i].value === id) { boxes[i].checked = true; return; }
+    }
+    var chip = document.createElement("label");
+    chip.className = "chip";
+    var box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = name;
+    box.value = id;
+    box.checked = true;
+    chip.appendChild(box);
+    chip.appendChild(document.createTextNode(" " + label));
+    chosen.appendChild(chip);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (!field.closest) return;
+    var picker = field.closest(".org-picker");
+    if (!picker) return;
+    var list = picker.querySelector(".org-picker-list");
+    var options = list ? Array.prototype.slice.call(list.querySelectorAll("[data-pick]")) : [];
+    var at = options.indexOf(field);
+    if (event.key === "ArrowDown" && options.length) {
+      event.preventDefault();
+      options[Math.min(at + 1, options.length - 1)].focus();
+    } else if (event.key === "ArrowUp" && at >= 0) {
+      event.preventDefault();
+      if (at === 0) picker.querySelector("input[role=combobox]").focus();
+      else options[at - 1].focus();
+    } else if (event.key === "Escape" && list && list.innerHTML) {
+      list.innerHTML = "";
+      picker.querySelector("input[role=combobox]").focus();
+    } else if (event.key === "Enter" && at < 0 && field.getAttribute("role") === "combobox" && picker.hasAttribute("data-multi")) {
+      event.preventDefault();
+      if (options.length) options[0].click();
     }
   });
 
