@@ -81,7 +81,12 @@ class DemandForm(forms.Form):
         label=_("Enterprise"), queryset=DemandCategory.objects.none(), required=False
     )
     requester_mobile = forms.RegexField(
-        label=_("Contact mobile"), regex=r"^1\d{10}$", required=False, max_length=11
+        label=_("Contact mobile"),
+        regex=r"^1\d{10}$",
+        required=False,
+        max_length=11,
+        error_messages={"invalid": _("Enter the 11-digit mobile number, starting with 1.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
     )
     requester_address = forms.CharField(label=_("Contact address"), max_length=200, required=False)
 
