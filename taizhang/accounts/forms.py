@@ -41,7 +41,9 @@ class GrantForm(forms.Form):
         ),
     )
     # The field keeps its old name: API clients and scripts post a code under it.
-    organization_code = OrganizationPickField(label=_("Organization"), purpose=MANAGE_GRANTS)
+    organization_code = OrganizationPickField(
+        label=_("Organization"), purpose=MANAGE_GRANTS, tree=True
+    )
 
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         from taizhang.accounts.models import ScopeKind
