@@ -33,8 +33,31 @@ def picker_omitted(data: Any, name: str) -> bool:
 
 
 def render_picker(
-    *, name: str, element_id: str, text: str, pk: str, url: str, placeholder: Any, kind: str = ""
+    *,
+    name: str,
+    element_id: str,
+    text: str,
+    pk: str,
+    url: str,
+    placeholder: Any,
+    kind: str = "",
+    browse_url: str = "",
+    browse_label: Any = "",
 ) -> SafeString:
+    """``browse_url`` adds a button that opens the choices as a tree, level by level,
+    in the same list (organizations, where the tree matters: a move, a grant)."""
+    browse = (
+        format_html(
+            '<button type="button" class="btn secondary small pick-browse" hx-get="{}"'
+            ' hx-target="#{}-list" hx-swap="innerHTML" aria-controls="{}-list">{}</button>',
+            browse_url,
+            element_id,
+            element_id,
+            browse_label,
+        )
+        if browse_url
+        else ""
+    )
     return format_html(
         '<span class="org-picker{kind}">'
         '<input type="text" name="{name}" id="{id}" value="{text}" autocomplete="off"'
@@ -44,9 +67,11 @@ def render_picker(
         ' hx-target="#{id}-list" hx-swap="innerHTML"'
         ' data-clears="{id}{suffix}">'
         '<input type="hidden" name="{name}{suffix}" id="{id}{suffix}" value="{pk}">'
+        "{browse}"
         '<span class="org-picker-list" id="{id}-list" role="listbox"></span>'
         "</span>",
-        kind=f" {kind}" if kind else "",
+        kind="".join(f" {k}" for k in (kind, "browsable" if browse_url else "") if k),
+        browse=browse,
         name=name,
         id=element_id,
         text=text,

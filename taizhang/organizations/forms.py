@@ -31,7 +31,7 @@ class MoveForm(_ViewerForm):
     """The new parent is picked (or its code or exact name typed) among the open
     organizations the viewer manages: unknown and outside her part read the same."""
 
-    new_parent = OrganizationPickField(label=_("New parent"), purpose=MANAGE)
+    new_parent = OrganizationPickField(label=_("New parent"), purpose=MANAGE, tree=True)
     effective = forms.DateField(label=_("Effective from"), initial=timezone.localdate)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
 
@@ -64,7 +64,7 @@ class CloseForm(forms.Form):
 
 
 class MergeForm(_ViewerForm):
-    into = OrganizationPickField(label=_("Merge into"), purpose=MANAGE)
+    into = OrganizationPickField(label=_("Merge into"), purpose=MANAGE, tree=True)
     merged_on = forms.DateField(label=_("Effective from"), initial=timezone.localdate)
 
 

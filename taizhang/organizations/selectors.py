@@ -52,18 +52,27 @@ def _with_has_children(qs: QuerySet[Organization]) -> QuerySet[Organization]:
     return qs.annotate(has_children=Exists(Organization.objects.filter(parent_id=OuterRef("pk"))))
 
 
-def organization_roots(*, viewer: Actor) -> list[Organization]:
-    """The top-most organizations of the viewer's scope: where the tree browser starts."""
-    orgs = list(
-        _with_has_children(organization_list(viewer=viewer)).filter(pk__in=_root_ids(viewer))
-    )
+def organization_roots(*, viewer: Actor, permission: str = VIEW) -> list[Organization]:
+    """The top-most organizations of the viewer's scope (for ``permission``): where the
+    tree browser and the picker's tree start."""
+    qs = ORGANIZATION.queryset(viewer, permission).order_by("path")
+    orgs = list(_with_has_children(qs).filter(pk__in=_root_ids(viewer, permission)))
     return sorted(orgs, key=lambda o: (o.depth, o.sort_order, o.path))
 
 
-def _root_ids(viewer: Actor) -> list[int]:
+def organization_children_in(
+    *, viewer: Actor, parent: Organization, permission: str
+) -> list[Organization]:
+    """Children of ``parent`` where the viewer holds ``permission``, with whether each
+    has children (the picker's tree)."""
+    qs = ORGANIZATION.queryset(viewer, permission).filter(parent_id=parent.pk)
+    return list(_with_has_children(qs).order_by("sort_order", "path"))
+
+
+def _root_ids(viewer: Actor, permission: str = VIEW) -> list[int]:
     # The one read that needs the scope's parts, not only its filter: where each
     # granted subtree starts.
-    scope = ORGANIZATION.scope(viewer)
+    scope = ORGANIZATION.scope(viewer, permission)
     roots = list(scope.subtree_paths)
     ids = Organization.objects.filter(path__in=roots).values_list("pk", flat=True)
     listed = Organization.objects.filter(pk__in=sorted(scope.org_ids)).only("path")

@@ -5,6 +5,7 @@ from taizhang.organizations import views
 urlpatterns = [
     path("", views.tree, name="tree"),
     path("pick/", views.pick, name="pick"),
+    path("pick/tree/", views.pick_tree, name="pick_tree"),
     path("export/", views.organization_export, name="export"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/children/", views.children, name="children"),

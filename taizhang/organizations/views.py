@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
-from taizhang.core.forms import submit
+from taizhang.core.forms import int_or_none, submit
 from taizhang.core.registry import ORG_SOURCES, PERMISSIONS
 from taizhang.organizations.forms import (
     CloseForm,
@@ -38,6 +38,7 @@ from taizhang.organizations.selectors import (
     groupings_of,
     organization_breadcrumbs,
     organization_children,
+    organization_children_in,
     organization_roots,
     organization_search,
 )
@@ -219,6 +220,36 @@ def pick(request: HttpRequest) -> HttpResponse:
         request,
         "organizations/_pick.html",
         {"found": found, "target": request.GET.get("target", ""), "q": text},
+    )
+
+
+@login_required
+def pick_tree(request: HttpRequest) -> HttpResponse:
+    """The organization picker's tree: the top units where the viewer holds ``purpose``,
+    or one such unit's children (``parent``) where she holds it too, each with whether it
+    has children; closed units are shown but cannot be chosen. A parent outside that
+    scope is the same 404 as a missing one."""
+    viewer = viewer_of(request)
+    purpose = request.GET.get("purpose", "")
+    if purpose not in PERMISSIONS or not has_function(viewer, purpose):
+        raise PermissionDenied
+    parent_id = int_or_none(request.GET.get("parent"))
+    if parent_id is None:
+        nodes = organization_roots(viewer=viewer, permission=purpose)
+    else:
+        parent = ORGANIZATION.get(viewer, parent_id, permission=purpose)
+        nodes = organization_children_in(viewer=viewer, parent=parent, permission=purpose)
+    choosable = {node.pk for node in nodes if node.closed_on is None}
+    return render(
+        request,
+        "organizations/_pick_tree.html",
+        {
+            "nodes": nodes,
+            "choosable": choosable,
+            "purpose": purpose,
+            "target": request.GET.get("target", ""),
+            "top": parent_id is None,
+        },
     )
 
 

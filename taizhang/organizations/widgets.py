@@ -7,6 +7,8 @@ exact name or short name, is resolved on the server. Either way the organization
 looked up among those where the form's viewer holds ``purpose`` (through the
 ORGANIZATION policy), so an unknown value and one outside the scope read the same.
 The form sets the viewer: ``self.fields["org"].viewer = viewer`` (or ``bind_viewer``).
+``tree=True`` adds a button that opens the tree level by level (``/organizations/pick/
+tree/``), for the forms where where a unit sits matters: a move, a grant.
 
 ``OrganizationMultiPickField(source="problems.co_units")`` chooses several among a
 module's own set (``core.registry.OrgSource``): the chosen ones are ticked boxes, and
@@ -50,9 +52,12 @@ from taizhang.organizations.selectors import organization_pick_one
 class OrganizationPickerWidget(forms.Widget):
     """A text input with htmx suggestions and a hidden id; see the module docstring."""
 
-    def __init__(self, purpose: str, attrs: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, purpose: str, attrs: dict[str, Any] | None = None, *, tree: bool = False
+    ) -> None:
         super().__init__(attrs)
         self.purpose = purpose
+        self.tree = tree
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> tuple[str, str]:
         return picker_value(data, name)
@@ -80,6 +85,13 @@ class OrganizationPickerWidget(forms.Widget):
             + "?"
             + urlencode({"purpose": self.purpose, "field": name, "target": element_id})
         )
+        browse_url = (
+            reverse("organizations:pick_tree")
+            + "?"
+            + urlencode({"purpose": self.purpose, "target": element_id})
+            if self.tree
+            else ""
+        )
         return render_picker(
             name=name,
             element_id=element_id,
@@ -87,6 +99,8 @@ class OrganizationPickerWidget(forms.Widget):
             pk=pk,
             url=url,
             placeholder=_("Code or name"),
+            browse_url=browse_url,
+            browse_label=_("Browse the tree"),
         )
 
 
@@ -101,11 +115,13 @@ class OrganizationPickField(forms.Field):
         "ambiguous": _("Several organizations have this name: choose one from the list."),
     }
 
-    def __init__(self, *, purpose: str, open_only: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self, *, purpose: str, open_only: bool = True, tree: bool = False, **kwargs: Any
+    ) -> None:
         self.purpose = purpose
         self.open_only = open_only
         self.viewer: Actor | None = None
-        kwargs.setdefault("widget", OrganizationPickerWidget(purpose))
+        kwargs.setdefault("widget", OrganizationPickerWidget(purpose, tree=tree))
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Organization | None:

@@ -100,3 +100,34 @@ def test_the_problem_form_offers_co_units_as_a_search(client, tree, personas):
     page = client.get("/problems/new/").content.decode()
     assert 'data-multi="co_units"' in page and "source=problems.co_units" in page
     assert '<select name="co_units"' not in page
+
+
+def test_the_tree_picker_opens_level_by_level_within_the_scope(client, tree, personas):
+    """A move or a grant can be chosen from the tree: the top units first, children on
+    demand; only units where the viewer holds the purpose can be chosen, and a parent
+    outside the scope is a 404."""
+    client.login(username="street_a", password=PASSWORD)
+    url = "/organizations/pick/tree/"
+    purpose = "organizations.view"
+    top = client.get(url, {"purpose": purpose, "target": "id_x"})
+    assert top.status_code == 200
+    assert [node.pk for node in top.context["nodes"]] == [tree.street_a.pk]
+    page = top.content.decode()
+    assert f'data-id="{tree.street_a.pk}"' in page and f"parent={tree.street_a.pk}" in page
+    kids = client.get(url, {"purpose": purpose, "target": "id_x", "parent": tree.street_a.pk})
+    assert [node.pk for node in kids.context["nodes"]] == [tree.community_a.pk]
+    assert client.get(url, {"purpose": purpose, "parent": tree.street_b.pk}).status_code == 404
+    assert client.get(url, {"purpose": "no.such"}).status_code == 403
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url, {"purpose": purpose, "parent": tree.street_a.pk})
+    assert len(queries) <= 10
+
+
+def test_move_and_grant_forms_offer_the_tree(tree, personas):
+    from taizhang.accounts.forms import GrantForm
+    from taizhang.organizations.forms import MoveForm
+
+    move = str(MoveForm(viewer=personas.district))
+    assert "/organizations/pick/tree/" in move and "pick-browse" in move
+    grant = str(GrantForm(viewer=personas.district))
+    assert "/organizations/pick/tree/" in grant
