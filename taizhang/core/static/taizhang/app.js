@@ -14,6 +14,11 @@
      between them, Escape back to the field; Enter in a multiple picker's field takes the
      first suggestion instead of sending the form.
    - data-expand-once on a tree toggle: once its children have loaded it shows "−".
+   - A long choice list (a <select> of FILTER_FROM options or more, in a form that does not
+     send itself on change) gets a search field before it: typing keeps the options whose
+     text contains what was typed and chooses the first, ArrowDown moves to the list.
+     Organization lists indent by level, so the browser's own type-ahead cannot find a
+     name; this can. Person fields with thousands of candidates use the server pickers.
    - table.data: each cell gets data-label from its column header, so that narrow screens
      can show every row as a card (see app.css). */
 (function () {
@@ -151,8 +156,48 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { labelTables(document); });
+  var FILTER_FROM = 15;
+
+  function filterSelect(select) {
+    if (select.multiple || select.options.length < FILTER_FROM || select.hasAttribute("data-filtered")) return;
+    if (select.closest("[data-autosubmit]") || select.hasAttribute("data-autosubmit")) return;
+    select.setAttribute("data-filtered", "");
+    var input = document.createElement("input");
+    input.type = "search";
+    input.className = "select-filter";
+    input.autocomplete = "off";
+    input.placeholder = document.body.getAttribute("data-select-filter") || "";
+    input.setAttribute("aria-label", input.placeholder);
+    if (select.id) input.setAttribute("aria-controls", select.id);
+    input.addEventListener("input", function () {
+      var q = input.value.trim().toLowerCase();
+      var first = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        var match = !q || option.value === "" || option.text.trim().toLowerCase().indexOf(q) >= 0;
+        option.hidden = !match;
+        if (match && q && option.value !== "" && !first) first = option;
+      });
+      if (first && select.value !== first.value) {
+        select.value = first.value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") event.preventDefault();
+      if (event.key === "ArrowDown") { event.preventDefault(); select.focus(); }
+    });
+    select.parentNode.insertBefore(input, select);
+  }
+
+  function filterSelects(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    Array.prototype.forEach.call(scope.querySelectorAll("form select"), filterSelect);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { labelTables(document); filterSelects(document); });
   document.addEventListener("htmx:afterSettle", function (event) {
-    labelTables(event.detail && event.detail.elt ? event.detail.elt.parentNode || document : document);
+    var root = event.detail && event.detail.elt ? event.detail.elt.parentNode || document : document;
+    labelTables(root);
+    filterSelects(root);
   });
 })();
