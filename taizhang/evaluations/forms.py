@@ -20,10 +20,10 @@ from taizhang.evaluations.scoring import plain
 from taizhang.evaluations.selectors import (
     judge_user_choices,
     nominee_org_choices,
-    nominee_person_choices,
     org_choices,
 )
 from taizhang.organizations.models import OrgKind
+from taizhang.people.widgets import PersonPickField, bind_viewer
 
 # Django's form fields are generic for the type checker only.
 if TYPE_CHECKING:
@@ -101,7 +101,8 @@ class EntryForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of entry"), choices=EntryKind.choices)
     title = forms.CharField(label=_("Title (brand name)"), max_length=120, required=False)
     org = OrgChoiceField(label=_("Entry owner"), queryset=None, required=False)
-    person = PersonChoiceField(label=_("Person"), queryset=None, required=False)
+    # Searchable pickers over the candidates evaluations registers (manifest, issue 18).
+    person = PersonPickField(label=_("Person"), source="evaluations.entry_person", required=False)
     summary = forms.CharField(
         label=_("About the entry"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -115,11 +116,7 @@ class EntryForm(forms.Form):
                 kind__in=[*UNIT_KINDS, OrgKind.ENTERPRISE, OrgKind.GENERAL_BRANCH, OrgKind.BRANCH]
             ),
         )
-        _queryset(
-            self,
-            "person",
-            (nominee_person_choices(viewer=viewer).filter(positions__isnull=False).distinct()),
-        )
+        bind_viewer(self, viewer)
 
 
 class JudgeForm(forms.Form):
@@ -175,7 +172,9 @@ class AwardForm(forms.Form):
 
 class NominationForm(forms.Form):
     org = OrgChoiceField(label=_("Nominated organization"), queryset=None, required=False)
-    person = PersonChoiceField(label=_("Nominated person"), queryset=None, required=False)
+    person = PersonPickField(
+        label=_("Nominated person"), source="evaluations.nominee", required=False
+    )
     deeds = forms.CharField(
         label=_("Deeds"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -195,11 +194,7 @@ class NominationForm(forms.Form):
         else:
             del self.fields["org"]
             self.fields["person"].required = True
-            _queryset(
-                self,
-                "person",
-                (nominee_person_choices(viewer=viewer).filter(membership__isnull=False)),
-            )
+            bind_viewer(self, viewer)
 
 
 class ReviewForm(forms.Form):

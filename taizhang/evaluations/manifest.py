@@ -208,3 +208,26 @@ from taizhang.evaluations.imports import IMPORTER  # noqa: E402
 for _export in EXPORTS:
     register_export(_export)
 register_importer(IMPORTER)
+
+
+# The person pickers of the evaluations forms (issue 18): an entry's person holds a
+# position, a nominated person is a Party member; both among the nominees' scope.
+from taizhang.core.registry import PersonSource, register_person_source  # noqa: E402
+from taizhang.evaluations.selectors import nominee_person_choices  # noqa: E402
+
+register_person_source(
+    PersonSource(
+        "evaluations.entry_person",
+        "evaluations.manage",
+        lambda viewer: (
+            nominee_person_choices(viewer=viewer).filter(positions__isnull=False).distinct()
+        ),
+    )
+)
+register_person_source(
+    PersonSource(
+        "evaluations.nominee",
+        "evaluations.manage",
+        lambda viewer: nominee_person_choices(viewer=viewer).filter(membership__isnull=False),
+    )
+)
