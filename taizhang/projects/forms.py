@@ -166,6 +166,12 @@ class StageMoveForm(LateEntryForm):
     )
     field_order = ["to_stage", "on", "reason", "late", "late_reason"]
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The progress form on the same page has fields of the same names: ids of its
+        # own, so each label names its own field (the names posted stay the same).
+        kwargs.setdefault("auto_id", "id_move_%s")
+        super().__init__(*args, **kwargs)
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -231,7 +237,10 @@ class ScheduleForm(forms.Form):
             self.fields[f"planned_{stage.value}"] = forms.DateField(
                 label=stage.label,
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                # The table's row names the stage; the field says it too.
+                widget=forms.DateInput(
+                    attrs={"type": "date", "aria-label": stage.label}, format="%Y-%m-%d"
+                ),
             )
 
     def planned(self) -> dict[int, Any]:
