@@ -1,6 +1,7 @@
 """At 375 px (a grid worker's phone) the menu opens from its button and no page is wider
 than the screen: every page of the menu, and every tab those pages link to, with a row of
-every ledger in the tree so that the tables have something to lay out."""
+every ledger in the tree so that the tables have something to lay out. On the same pages
+every control has a label."""
 
 from __future__ import annotations
 
@@ -19,6 +20,15 @@ ALSO = ("/activities/campaigns/", "/activities/volunteer/", "/activities/new/", 
 
 def _width(page) -> int:
     return int(page.evaluate("document.documentElement.scrollWidth"))
+
+
+# Every visible control of the page body is named: by its own label, an enclosing one or
+# aria-label (issue 18: every form usable by keyboard and screen reader).
+UNLABELLED = """() => Array.from(document.querySelectorAll('main input, main select, textarea'))
+  .filter(e => e.type !== 'hidden' && e.offsetParent !== null)
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')
+    && !e.getAttribute('aria-labelledby') && !e.closest('label'))
+  .map(e => e.name || e.id)"""
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,6 +52,7 @@ def test_every_menu_page_fits_a_phone(live_server, browser):
         assert len(links) >= 8, links
 
         seen: dict[str, int] = {"/": _width(page)}
+        unlabelled: dict[str, list[str]] = {}
         queue = [*links, *ALSO]
         while queue:
             path = queue.pop(0)
@@ -50,12 +61,14 @@ def test_every_menu_page_fits_a_phone(live_server, browser):
             response = page.goto(f"{live_server.url}{path}")
             assert response is not None and response.status == 200, path
             seen[path] = _width(page)
+            unlabelled[path] = page.evaluate(UNLABELLED)
             if path in links:  # the tabs of a menu page: its secondary lists
                 tabs = page.locator(".tabs a").evaluate_all("els => els.map(a => a.href)")
                 # (an export among the tabs is a download, not a page)
                 queue.extend(urlsplit(h).path for h in tabs if "export" not in h)
         too_wide = {path: width for path, width in seen.items() if width > PHONE["width"]}
         assert too_wide == {}
+        assert {path: names for path, names in unlabelled.items() if names} == {}
         assert len(seen) > len(links)
 
         # A list with rows shows each row as a card whose cells say their column.
