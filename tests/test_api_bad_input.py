@@ -29,7 +29,8 @@ HUGE = "99999999999999999999"  # above 2**63
 def test_out_of_range_paging_is_a_422(client, tree, personas, path):
     response = client.get(path, HTTP_ACCEPT_LANGUAGE="zh-hans", **bearer(client, personas.district))
     assert response.status_code == 422, response.content
-    assert "detail" in response.json()
+    error = response.json()["error"]
+    assert error["code"] == "out_of_range" or "limit" in error["fields"]
 
 
 def test_every_paginated_list_uses_the_bounded_pagination():
@@ -55,4 +56,6 @@ def test_a_body_over_the_limit_is_a_413(client, tree, personas, settings):
         **bearer(client, personas.district),
     )
     assert response.status_code == 413
-    assert response.json() == {"detail": "请求内容过大。"}
+    assert response.json() == {
+        "error": {"code": "too_large", "message": "请求内容过大。", "fields": {}}
+    }

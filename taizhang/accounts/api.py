@@ -7,8 +7,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from taizhang.accounts.services import LoginRefused, token_issue, token_logout
+from taizhang.api.errors import CODES
 from taizhang.core.access import login_required, public
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import ErrorOut, error_body
 from taizhang.organizations.scope import functions_of, grant_facts, scope_for
 
 PREFIX = "/"
@@ -32,7 +33,8 @@ def issue_token(request: HttpRequest, payload: TokenIn) -> Any:
     try:
         token = token_issue(username=payload.username, password=payload.password, otp=payload.otp)
     except LoginRefused as refused:
-        return Status(423 if refused.locked else 401, {"detail": str(refused.reason)})
+        status = 423 if refused.locked else 401
+        return Status(status, error_body(CODES[status], refused.reason))
     return Status(200, {"token": token})
 
 
@@ -47,7 +49,8 @@ def logout(request: HttpRequest) -> Any:
     header = request.headers.get("Authorization", "")
     scheme, _sep, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return Status(401, {"detail": _("Send the token as Authorization: Bearer <token>.")})
+        message = _("Send the token as Authorization: Bearer <token>.")
+        return Status(401, error_body("unauthorized", message))
     return Status(200, {"revoked": token_logout(token=token.strip())})
 
 

@@ -14,12 +14,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import ErrorOut, error_body
 from taizhang.demands import services
 from taizhang.demands.forms import SUBDISTRICT_KINDS
 from taizhang.demands.models import Demand, DemandCategory
@@ -267,7 +268,7 @@ def reveal_demand(request: HttpRequest, demand_id: int) -> Any:
     demand = get_demand_for_viewer(viewer_of(request), demand_id)
     rows = services.demand_reveal(demand=demand, acting_user=viewer_of(request))
     if rows is None:
-        return Status(403, {"detail": "Permission denied"})
+        return Status(403, error_body("forbidden", _("Permission denied.")))
     return rows
 
 

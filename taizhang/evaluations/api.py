@@ -13,7 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import ErrorOut, error_body
 from taizhang.evaluations import services
 from taizhang.evaluations.models import AwardKind, CompetitionStatus, EntryKind, Normalization
 from taizhang.evaluations.permissions import can
@@ -421,7 +421,7 @@ def put_scores(request: HttpRequest, competition_id: int, entry_id: int, payload
             acting_user=viewer_of(request),
         )
     except services.ConflictOfInterest as refused:
-        return Status(403, {"detail": refused.reason})
+        return Status(403, error_body("forbidden", refused.reason))
     return {
         "entry_id": entry.pk,
         "number": entry.number,

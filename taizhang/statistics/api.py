@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
 
@@ -61,7 +62,7 @@ def _period(text: str | None) -> Period:
     try:
         return Period.parse(text, today=timezone.localdate())
     except PeriodError as exc:
-        raise Http404(str(exc)) from None
+        raise ValidationError({"period": [str(exc)]}) from None
 
 
 def _cell(cell: selectors.Cell) -> dict[str, Any]:

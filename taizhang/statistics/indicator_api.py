@@ -16,10 +16,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema
-from ninja.errors import HttpError
 
 from taizhang.core.access import requires
 from taizhang.core.schemas import ErrorOut
@@ -110,11 +110,13 @@ ERRORS = {403: ErrorOut, 422: ErrorOut}
 def _period(text: str) -> Period:
     """The period of a write: required, and a 422 when it cannot be read."""
     if not text.strip():
-        raise HttpError(422, "Give the period: 2026, 2026-Q4, 2026-11 or a range of days")
+        raise ValidationError(
+            {"period": ["Give the period: 2026, 2026-Q4, 2026-11 or a range of days"]}
+        )
     try:
         return Period.parse(text, today=timezone.localdate())
     except PeriodError as exc:
-        raise HttpError(422, str(exc)) from None
+        raise ValidationError({"period": [str(exc)]}) from None
 
 
 @router.get("/indicators", response=list[IndicatorOut])
@@ -136,7 +138,7 @@ def indicator_ranking(
     try:
         chosen = Period.parse(period or str(timezone.localdate().year), today=timezone.localdate())
     except PeriodError as exc:
-        raise Http404(str(exc)) from None
+        raise ValidationError({"period": [str(exc)]}) from None
     return [
         {
             "org_id": s.org.pk,

@@ -320,7 +320,7 @@ def test_missing_and_hidden_ids_get_the_same_422(client, tree, personas):
         for pk in (hidden, missing):
             response = client.post(url, body(pk), content_type="application/json", **headers)
             assert response.status_code == 422, (url, field, pk, response.content)
-            answers.append(response.json()["detail"])
+            answers.append(response.json()["error"]["fields"])
         assert answers[0] == answers[1], (url, field)
         assert str(unknown_message()) in str(answers[0]), (url, field, answers[0])
     assert not Activity.objects.exists()

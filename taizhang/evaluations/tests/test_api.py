@@ -43,7 +43,7 @@ def _post(client, user, path, data):
 
 def _unknown(response, field):
     assert response.status_code == 422, response.content
-    return response.json()["detail"][field]
+    return response.json()["error"]["fields"][field]
 
 
 def test_hidden_and_missing_org_ids_are_the_same_422(client, personas, tree):
@@ -149,7 +149,7 @@ def test_set_up_score_and_decide(client, personas, tree):
         f"{URL}/competitions/{cid}/open", data={}, content_type="application/json", **headers
     )
     assert response.status_code == 422  # weights sum to 0.9
-    assert "0.9" in str(response.json()["detail"])
+    assert "0.9" in str(response.json()["error"])
     response = client.post(
         f"{URL}/competitions/{cid}/criteria",
         data={"name": "展示", "weight": "0.1", "max_score": "10"},
@@ -172,7 +172,7 @@ def test_set_up_score_and_decide(client, personas, tree):
         **judge_headers,
     )
     refused = put(entries[0], "5", "5", "5")
-    assert refused.status_code == 403 and "A1" in refused.json()["detail"]
+    assert refused.status_code == 403 and "A1" in refused.json()["error"]["message"]
     assert put(entries[1], "11", "5", "5").status_code == 422
     assert put(entries[1], "9", "8", "7").status_code == 200
     assert put(entries[2], "6", "6", "6").status_code == 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 
 from taizhang.core.actors import SYSTEM
@@ -71,7 +73,10 @@ def test_hidden_and_missing_org_ids_get_the_same_422(client, personas, tree, end
             **headers,
         )
         answers.append((response.status_code, response.json()))
-    assert answers[0] == (422, {"detail": {"org_id": [unknown_message()]}})
+    assert answers[0] == (
+        422,
+        {"error": {"code": "invalid", "message": ANY, "fields": {"org_id": [unknown_message()]}}},
+    )
     assert answers[1] == answers[0]
     assert answers[2] == answers[0]
     assert AuditEvent.objects.count() == before
@@ -273,7 +278,9 @@ def test_hidden_and_missing_ids_in_a_payload_get_the_same_422(client, personas, 
             client.post(url, data=body(pk), content_type="application/json", **headers)
             for pk in (hidden_id, 999_999)
         ]
-        expected = {"detail": {field: [unknown_message()]}}
+        expected = {
+            "error": {"code": "invalid", "message": ANY, "fields": {field: [unknown_message()]}}
+        }
         assert [(a.status_code, a.json()) for a in answers] == [(422, expected)] * 2, field
     answers = [
         client.patch(
@@ -284,5 +291,7 @@ def test_hidden_and_missing_ids_in_a_payload_get_the_same_422(client, personas, 
         )
         for pk in (hidden_team.pk, 999_999)
     ]
-    expected = {"detail": {"team_id": [unknown_message()]}}
+    expected = {
+        "error": {"code": "invalid", "message": ANY, "fields": {"team_id": [unknown_message()]}}
+    }
     assert [(a.status_code, a.json()) for a in answers] == [(422, expected)] * 2

@@ -101,7 +101,7 @@ def check_out_of_scope_org_is_like_unknown(
         missing = _api(client, case, personas.street_a, org=999999)
         assert refused.status_code == missing.status_code == 422
         assert refused.json() == missing.json()
-        assert set(refused.json()["detail"]) == {"org"}
+        assert set(refused.json()["error"]["fields"]) == {"org"}
 
 
 def check_dates_are_inclusive(client: Any, tree: Any, personas: Any, case: LedgerCase) -> None:
@@ -132,7 +132,7 @@ def check_bad_dates_are_refused(client: Any, tree: Any, personas: Any, case: Led
             client, case, personas.street_a, date_from="2026-03-11", date_to="2026-03-10"
         )
         assert reversed_range.status_code == 422
-        assert "detail" in reversed_range.json()
+        assert "date_to" in reversed_range.json()["error"]["fields"]
 
 
 def check_mine(client: Any, tree: Any, personas: Any, case: LedgerCase) -> None:

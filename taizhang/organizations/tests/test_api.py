@@ -86,6 +86,6 @@ def test_parent_id_missing_and_hidden_are_one_422(client, tree, personas):
     missing = client.get("/api/v1/organizations?parent_id=999999", **headers)
     assert hidden.status_code == missing.status_code == 422
     assert hidden.json() == missing.json()
-    assert "parent_id" in hidden.json()["detail"]
+    assert "parent_id" in hidden.json()["error"]["fields"]
     mine = client.get(f"/api/v1/organizations?parent_id={tree.street_a.pk}", **headers)
     assert [item["id"] for item in mine.json()["items"]] == [tree.community_a.pk]

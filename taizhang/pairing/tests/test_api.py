@@ -43,7 +43,7 @@ def test_nobody_is_forbidden(client, personas):
 
 def _unknown(response, field):
     assert response.status_code == 422, response.content
-    return response.json()["detail"][field]
+    return response.json()["error"]["fields"][field]
 
 
 def test_hidden_and_missing_village_ids_are_the_same_422(client, personas, tree):

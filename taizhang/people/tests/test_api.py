@@ -93,7 +93,7 @@ def test_hidden_and_missing_organization_ids_are_one_422(client, tree, personas)
     ]
     assert [a.status_code for a in answers] == [422, 422]
     assert answers[0].json() == answers[1].json()
-    assert "organization_id" in answers[0].json()["detail"]
+    assert "organization_id" in answers[0].json()["error"]["fields"]
     listed = [
         client.get(f"/api/v1/people?organization_id={org_id}", **headers)
         for org_id in (tree.community_b.pk, 999_999)

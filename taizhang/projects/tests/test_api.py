@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 from django.utils import timezone
 
@@ -90,7 +92,10 @@ def test_hidden_and_missing_org_ids_get_the_same_422(client, personas, tree):
             **headers,
         )
         answers.append((response.status_code, response.json()))
-    assert answers[0] == (422, {"detail": {"org_id": [unknown_message()]}})
+    assert answers[0] == (
+        422,
+        {"error": {"code": "invalid", "message": ANY, "fields": {"org_id": [unknown_message()]}}},
+    )
     assert answers[1] == answers[0]
     assert not Project.objects.filter(name="越权项目").exists()
 
@@ -116,7 +121,16 @@ def test_hidden_and_missing_person_ids_get_the_same_422(client, personas, tree):
             **headers,
         )
         answers.append((response.status_code, response.json()))
-    assert answers[0] == (422, {"detail": {"responsible_id": [unknown_message()]}})
+    assert answers[0] == (
+        422,
+        {
+            "error": {
+                "code": "invalid",
+                "message": ANY,
+                "fields": {"responsible_id": [unknown_message()]},
+            }
+        },
+    )
     assert answers[1] == answers[0]
     response = client.post(
         URL,
@@ -124,7 +138,13 @@ def test_hidden_and_missing_person_ids_get_the_same_422(client, personas, tree):
         content_type="application/json",
         **headers,
     )
-    assert response.json() == {"detail": {"linked_leader_id": [unknown_message()]}}
+    assert response.json() == {
+        "error": {
+            "code": "invalid",
+            "message": ANY,
+            "fields": {"linked_leader_id": [unknown_message()]},
+        }
+    }
     # The district leader is outside A's person scope, yet may be linked; any unit of
     # the district may lead it.
     response = client.post(

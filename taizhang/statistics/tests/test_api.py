@@ -3,6 +3,8 @@ answer for an organization id that is missing and one outside the caller's scope
 
 from __future__ import annotations
 
+from unittest.mock import ANY
+
 import pytest
 
 from taizhang.organizations.models import Organization
@@ -35,7 +37,20 @@ def test_missing_and_hidden_org_ids_get_the_same_422(client, tree, personas, kin
             **headers,
         )
         answers.append((response.status_code, response.json()))
-    assert answers[0] == answers[1] == (422, {"detail": {"org_id": [unknown_message()]}})
+    assert (
+        answers[0]
+        == answers[1]
+        == (
+            422,
+            {
+                "error": {
+                    "code": "invalid",
+                    "message": ANY,
+                    "fields": {"org_id": [unknown_message()]},
+                }
+            },
+        )
+    )
 
 
 @pytest.mark.django_db

@@ -65,7 +65,7 @@ def test_read_write_issue_and_correct(client, draft, personas):
         **auth,
     )
     assert figure.status_code == 422
-    assert "cannot be typed over" in figure.json()["detail"]["activities-figures"][0]
+    assert "cannot be typed over" in figure.json()["error"]["fields"]["activities-figures"][0]
 
     issued = client.post(f"{BASE}/{draft.pk}/issue", **auth)
     assert issued.status_code == 200 and issued.json()["number"] == 1

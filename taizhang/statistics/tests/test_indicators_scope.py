@@ -496,9 +496,9 @@ def test_api_targets(client, tree, personas):
     assert post({"org_id": tree.community_a.pk, "period": "", "target": "1"}).status_code == 422
     assert post({"org_id": tree.community_a.pk, "period": "Q9", "target": "1"}).status_code == 422
     negative = post({"org_id": tree.community_a.pk, "period": "2026", "target": "-1"})
-    assert negative.status_code == 422 and "target" in negative.json()["detail"]
+    assert negative.status_code == 422 and "target" in negative.json()["error"]["fields"]
     hidden = post({"org_id": tree.district.pk, "period": "2026", "target": "1"})
-    assert hidden.status_code == 422 and "org_id" in hidden.json()["detail"]
+    assert hidden.status_code == 422 and "org_id" in hidden.json()["error"]["fields"]
     assert client.post(url, {}, content_type="application/json").status_code in (401, 403)
     ranking = client.get(
         f"/api/v1/statistics/indicators/{own.pk}/ranking",
@@ -522,7 +522,7 @@ def test_api_actuals(client, tree, personas, metric_indicator, manual_indicator)
 
     body = {"org_id": tree.street_b.pk, "period": "2026", "value": "75.5", "cases": 300}
     missing = post(manual_indicator, {**body, "evidence": " "})
-    assert missing.status_code == 422 and "evidence" in missing.json()["detail"]
+    assert missing.status_code == 422 and "evidence" in missing.json()["error"]["fields"]
     assert post(metric_indicator, {**body, "evidence": "x"}).status_code == 422
     saved = post(manual_indicator, {**body, "evidence": "登记表"})
     assert saved.status_code == 200

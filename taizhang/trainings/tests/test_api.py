@@ -137,7 +137,7 @@ def test_missing_and_hidden_ids_get_the_same_422(client, tree, personas):
         for pk in (hidden, missing):
             response = client.post(url, body(pk), content_type="application/json", **headers)
             assert response.status_code == 422, (url, pk, response.content)
-            answers.append(response.json()["detail"])
+            answers.append(response.json()["error"]["fields"])
         assert answers[0] == answers[1], url
         assert str(unknown_message()) in str(answers[0]), (url, answers[0])
     assert klass.enrollments.count() == 0
