@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.schemas import ConflictOut, ErrorOut
 
@@ -34,52 +34,54 @@ CODES = {
 
 # pydantic error type -> the message people read; %(name)s are pydantic's ``ctx``.
 MESSAGES: dict[str, Any] = {
-    "missing": gettext_lazy("This field is required."),
-    "int_parsing": gettext_lazy("Enter a whole number."),
-    "int_type": gettext_lazy("Enter a whole number."),
-    "int_from_float": gettext_lazy("Enter a whole number."),
-    "float_parsing": gettext_lazy("Enter a number."),
-    "float_type": gettext_lazy("Enter a number."),
-    "decimal_parsing": gettext_lazy("Enter a number."),
-    "decimal_type": gettext_lazy("Enter a number."),
-    "finite_number": gettext_lazy("Enter a finite number."),
-    "decimal_max_digits": gettext_lazy("Enter at most %(max_digits)s digits."),
-    "decimal_max_places": gettext_lazy("Enter at most %(decimal_places)s decimal places."),
-    "decimal_whole_digits": gettext_lazy("Enter at most %(whole_digits)s digits before the point."),
-    "bool_parsing": gettext_lazy("Enter true or false."),
-    "bool_type": gettext_lazy("Enter true or false."),
-    "enum": gettext_lazy("Choose one of: %(expected)s."),
-    "literal_error": gettext_lazy("Choose one of: %(expected)s."),
-    "greater_than_equal": gettext_lazy("Enter a value greater than or equal to %(ge)s."),
-    "greater_than": gettext_lazy("Enter a value greater than %(gt)s."),
-    "less_than_equal": gettext_lazy("Enter a value less than or equal to %(le)s."),
-    "less_than": gettext_lazy("Enter a value less than %(lt)s."),
-    "string_too_long": gettext_lazy("Enter at most %(max_length)s characters."),
-    "string_too_short": gettext_lazy("Enter at least %(min_length)s characters."),
-    "too_long": gettext_lazy("Enter at most %(max_length)s items."),
-    "too_short": gettext_lazy("Enter at least %(min_length)s items."),
-    "string_type": gettext_lazy("Enter text."),
-    "string_pattern_mismatch": gettext_lazy("Enter a value in the expected format."),
-    "string_unicode": gettext_lazy("Enter valid text."),
-    "date_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "date_from_datetime_parsing": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "date_from_datetime_inexact": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "date_type": gettext_lazy("Enter a date as YYYY-MM-DD."),
-    "datetime_parsing": gettext_lazy("Enter a date and time (ISO 8601)."),
-    "datetime_from_date_parsing": gettext_lazy("Enter a date and time (ISO 8601)."),
-    "datetime_type": gettext_lazy("Enter a date and time (ISO 8601)."),
-    "timezone_aware": gettext_lazy("Enter a date and time with its time zone."),
-    "list_type": gettext_lazy("Enter a list."),
-    "dict_type": gettext_lazy("Enter an object."),
-    "model_type": gettext_lazy("Enter an object."),
-    "model_attributes_type": gettext_lazy("Enter an object."),
-    "json_invalid": gettext_lazy("The request body is not valid JSON."),
-    "json_type": gettext_lazy("The request body is not valid JSON."),
-    "extra_forbidden": gettext_lazy("This field is not accepted."),
-    "uuid_parsing": gettext_lazy("Enter a valid identifier."),
-    "url_parsing": gettext_lazy("Enter a valid address (URL)."),
+    "missing": pgettext_lazy("api", "This field is required."),
+    "int_parsing": pgettext_lazy("api", "Enter a whole number."),
+    "int_type": pgettext_lazy("api", "Enter a whole number."),
+    "int_from_float": pgettext_lazy("api", "Enter a whole number."),
+    "float_parsing": pgettext_lazy("api", "Enter a number."),
+    "float_type": pgettext_lazy("api", "Enter a number."),
+    "decimal_parsing": pgettext_lazy("api", "Enter a number."),
+    "decimal_type": pgettext_lazy("api", "Enter a number."),
+    "finite_number": pgettext_lazy("api", "Enter a finite number."),
+    "decimal_max_digits": pgettext_lazy("api", "Enter at most %(max_digits)s digits."),
+    "decimal_max_places": pgettext_lazy("api", "Enter at most %(decimal_places)s decimal places."),
+    "decimal_whole_digits": pgettext_lazy(
+        "api", "Enter at most %(whole_digits)s digits before the point."
+    ),
+    "bool_parsing": pgettext_lazy("api", "Enter true or false."),
+    "bool_type": pgettext_lazy("api", "Enter true or false."),
+    "enum": pgettext_lazy("api", "Choose one of: %(expected)s."),
+    "literal_error": pgettext_lazy("api", "Choose one of: %(expected)s."),
+    "greater_than_equal": pgettext_lazy("api", "Enter a value greater than or equal to %(ge)s."),
+    "greater_than": pgettext_lazy("api", "Enter a value greater than %(gt)s."),
+    "less_than_equal": pgettext_lazy("api", "Enter a value less than or equal to %(le)s."),
+    "less_than": pgettext_lazy("api", "Enter a value less than %(lt)s."),
+    "string_too_long": pgettext_lazy("api", "Enter at most %(max_length)s characters."),
+    "string_too_short": pgettext_lazy("api", "Enter at least %(min_length)s characters."),
+    "too_long": pgettext_lazy("api", "Enter at most %(max_length)s items."),
+    "too_short": pgettext_lazy("api", "Enter at least %(min_length)s items."),
+    "string_type": pgettext_lazy("api", "Enter text."),
+    "string_pattern_mismatch": pgettext_lazy("api", "Enter a value in the expected format."),
+    "string_unicode": pgettext_lazy("api", "Enter valid text."),
+    "date_parsing": pgettext_lazy("api", "Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_parsing": pgettext_lazy("api", "Enter a date as YYYY-MM-DD."),
+    "date_from_datetime_inexact": pgettext_lazy("api", "Enter a date as YYYY-MM-DD."),
+    "date_type": pgettext_lazy("api", "Enter a date as YYYY-MM-DD."),
+    "datetime_parsing": pgettext_lazy("api", "Enter a date and time (ISO 8601)."),
+    "datetime_from_date_parsing": pgettext_lazy("api", "Enter a date and time (ISO 8601)."),
+    "datetime_type": pgettext_lazy("api", "Enter a date and time (ISO 8601)."),
+    "timezone_aware": pgettext_lazy("api", "Enter a date and time with its time zone."),
+    "list_type": pgettext_lazy("api", "Enter a list."),
+    "dict_type": pgettext_lazy("api", "Enter an object."),
+    "model_type": pgettext_lazy("api", "Enter an object."),
+    "model_attributes_type": pgettext_lazy("api", "Enter an object."),
+    "json_invalid": pgettext_lazy("api", "The request body is not valid JSON."),
+    "json_type": pgettext_lazy("api", "The request body is not valid JSON."),
+    "extra_forbidden": pgettext_lazy("api", "This field is not accepted."),
+    "uuid_parsing": pgettext_lazy("api", "Enter a valid identifier."),
+    "url_parsing": pgettext_lazy("api", "Enter a valid address (URL)."),
 }
-FALLBACK = gettext_lazy("Enter a valid value.")
+FALLBACK = pgettext_lazy("api", "Enter a valid value.")
 
 # Where ninja puts a parameter: ("query", "limit"), ("body", "payload", "name"), …
 _ROOTS = {"query", "path", "body", "form", "file", "header", "cookie", "payload", "filters"}

@@ -385,7 +385,7 @@ def _record_pushes(before: dict[int, tuple[int, str, int | None]]) -> list[int]:
         events = _events(state, handling_id, demand)
         if not events:
             continue
-        order = demand.hotline_order  # type: ignore[attr-defined]
+        order = demand.hotline_order
         last_step = DemandStep.objects.filter(demand=demand).aggregate(last=Max("pk"))["last"]
         for event, extra in events:
             seq = Push.objects.filter(order_id=order_id, event=event).count() + 1

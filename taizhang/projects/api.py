@@ -14,7 +14,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import ConflictOut, ErrorOut
 from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
@@ -221,7 +221,7 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
 
 @router.patch(
     "/{project_id}",
-    response={200: ProjectOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: ProjectOut, 403: ErrorOut, 409: ConflictOut, 422: ErrorOut},
 )
 @requires("projects.manage")
 def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Any:

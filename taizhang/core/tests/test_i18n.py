@@ -131,3 +131,34 @@ def test_form_labels_end_in_a_full_width_colon_in_chinese_only() -> None:
         assert Form()["name"].label_tag() == '<label for="id_name">名称：</label>'
     with translation.override("en"):
         assert Form()["name"].label_tag() == '<label for="id_name">名称:</label>'
+
+
+# Django's own texts that the project changes on purpose, everywhere.
+DELIBERATE = {":": "："}  # labels end in a full-width colon in Chinese (core.forms)
+
+
+def _django_translations() -> dict[str, str]:
+    import django
+
+    mo = Path(django.__file__).parent / "conf/locale/zh_Hans/LC_MESSAGES/django.mo"
+    with mo.open("rb") as handle:
+        catalog = gettext.GNUTranslations(handle)._catalog  # type: ignore[attr-defined]
+    return {key: value for key, value in catalog.items() if isinstance(key, str) and key}
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parents[3].name)
+def test_no_catalogue_retranslates_djangos_own_messages(po):
+    """Catalogues merge: a module's entry for a message Django translates itself (such
+    as "This field is required.") replaces Django's text on every page. A module that
+    wants its own words uses a context (pgettext) instead."""
+    django_text = _django_translations()
+    clashes = [
+        (msgid, msgstr, django_text[msgid])
+        for msgid, msgstr, _fuzzy, plural, context in _entries(po)
+        if not context
+        and not plural
+        and msgid in django_text
+        and django_text[msgid] != msgstr
+        and DELIBERATE.get(msgid) != msgstr
+    ]
+    assert clashes == []

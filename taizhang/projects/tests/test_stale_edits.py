@@ -116,7 +116,8 @@ def test_the_api_answers_409_with_the_other_change(client, project, personas, co
         **headers,
     )
     assert stale.status_code == 409
-    body = stale.json()
+    body = stale.json()["error"]
+    assert body["code"] == "stale_edit"
     assert body["changed_by"] == "street_a2" and "location" in body["changes"]
     assert body["version"] == version_of(project)
     ok = client.patch(
