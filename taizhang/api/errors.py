@@ -5,12 +5,14 @@ errors every operation states in the OpenAPI document.
 (the field is the last name in ``loc``; a list index is skipped), each message chosen by
 the pydantic error ``type`` through gettext, never pydantic's English text.
 ``document_errors`` adds 401, 403, 404 and 422 to every operation (413 where a body is
-sent, 409 where a record is edited) with ``ErrorOut``, in one place (``TaizhangAPI``).
+sent, 409 where a record is edited) with ``ErrorOut`` (a 409 with ``ConflictOut``, also
+where an operation declared its own 409), in one place (``TaizhangAPI``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -165,11 +167,18 @@ def document_errors(schema: dict[str, Any]) -> dict[str, Any]:
                 statuses.append("413")
             if method in _EDIT_METHODS:
                 statuses.append("409")
-            responses = operation["responses"]
+            # ninja keys the statuses an operation declares by int; one key per status,
+            # or the JSON document would name a status twice.
+            responses = {str(status): answer for status, answer in operation["responses"].items()}
+            operation["responses"] = responses
+            if "409" in responses:
+                # Every 409 of the API is a stale edit (``StaleEdit`` -> ``ConflictOut``),
+                # whatever schema the operation declared for it.
+                responses["409"] = {"description": DESCRIPTIONS["409"], **_ref("ConflictOut")}
             for status in statuses:
                 name = "ConflictOut" if status == "409" else "ErrorOut"
                 answer = responses.setdefault(status, {"description": DESCRIPTIONS[status]})
                 answer.setdefault("content", _ref(name)["content"])
-                if answer.get("description") in {"", None, "Unauthorized", "Forbidden"}:
+                if answer.get("description") in {"", None, HTTPStatus(int(status)).phrase}:
                     answer["description"] = DESCRIPTIONS[status]
     return schema
