@@ -194,3 +194,49 @@ def test_verify_names_the_first_broken_event(
     assert job.message.startswith(f"日志链在第{target.pk}条事件处断开")
     page = auditor_client.get(f"/tasks/{job.pk}/").content.decode()
     assert f"第{target.pk}条" in page
+
+
+def test_filters_by_an_organization_and_the_units_below_it(
+    auditor_client, tree, personas, changed_project
+):
+    """An event keeps its object's unit; the filter takes that unit's subtree."""
+    in_community = make_project(tree.community_a, "社区项目")
+    in_b = make_project(tree.street_b, "街道B项目")
+    update = AuditEvent.objects.filter(action="project.update").latest("pk")
+    assert update.scope_org == tree.street_a.pk
+
+    def objects(**params):
+        response = auditor_client.get("/audit/", {"object_type": "projects.project", **params})
+        assert response.status_code == 200
+        return {r.event.object_repr for r in _rows(response)}
+
+    a = objects(organization="A", organization_id=tree.street_a.pk)
+    assert {"锂电池正极材料项目", "社区项目"} <= a and "街道B项目" not in a
+    assert objects(organization="A1", organization_id=tree.community_a.pk) == {"社区项目"}
+    # The unit typed without choosing from the suggestions is found by its code.
+    assert "街道B项目" in objects(organization="B")
+    # A unit outside the auditor's scope (there is none here but a made-up id) is an error.
+    response = auditor_client.get("/audit/", {"organization": "x", "organization_id": 999999})
+    assert _rows(response) == [] and response.context["form"].errors
+    # The filter goes into the export too.
+    sheet = load_workbook(
+        io.BytesIO(
+            auditor_client.get(
+                "/audit/export/",
+                {"object_type": "projects.project", "organization_id": tree.street_b.pk},
+            ).content
+        )
+    ).active
+    cells = [c for row in sheet.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "街道B项目" in cells and "社区项目" not in cells
+    assert in_community.pk and in_b.pk
+
+
+def test_the_organization_is_sealed_with_the_event(tree, personas, changed_project):
+    """Changing an event's organization afterwards breaks the chain like any change."""
+    from taizhang.core.audit import compute_digest
+
+    event = AuditEvent.objects.filter(action="project.update").latest("pk")
+    assert compute_digest(event) == event.digest
+    event.scope_org = tree.street_b.pk
+    assert compute_digest(event) != event.digest

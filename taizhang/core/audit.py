@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from taizhang.core.actors import is_system, require_actor
 from taizhang.core.models import AuditEvent, AuditHead, AuditOutcome
+from taizhang.core.registry import AUDIT_ORG
 from taizhang.core.request_context import current_ip
 
 GENESIS = "0" * 64
@@ -79,6 +80,9 @@ def _canonical(event: AuditEvent, *, legacy: bool = False) -> bytes:
     }
     if not legacy:
         payload["key_version"] = event.key_version
+    if event.scope_org is not None:
+        # Rows sealed before the column existed have none and keep their digest.
+        payload["scope_org"] = event.scope_org
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
 
 
@@ -112,6 +116,13 @@ def compute_digest(event: AuditEvent, *, legacy: bool = False) -> str:
     if key is None:
         raise UnknownKeyVersion(event.key_version)
     return hmac.new(key.encode(), _canonical(event, legacy=legacy), hashlib.sha256).hexdigest()
+
+
+def audit_org_of(obj: models.Model) -> int | None:
+    """The id of the organization ``obj`` belongs to, as the organizations module tells
+    (``core.registry.AuditOrgHook``); None where none is registered or it has none."""
+    hook = AUDIT_ORG.get("hook")
+    return hook.of(obj) if hook is not None else None
 
 
 def _lock_head() -> AuditHead:
@@ -154,6 +165,7 @@ def audit_record(
         outcome=outcome,
         previous_digest=head.last_digest or GENESIS,
         key_version=current_key_version(),
+        scope_org=audit_org_of(obj) if obj is not None else None,
         # The id is part of the digest, so insert first and seal the row right after.
         digest=f"pending-{head.count + 1}-{head.last_event_id}",
     )

@@ -1,4 +1,11 @@
-"""The audit trail's filters (issue 18): time, operator, object type, action, outcome.
+"""The audit trail's filters (issue 18): time, operator, organization, object type,
+action, outcome.
+
+The organization filter keeps the events whose object belongs to the chosen unit or a
+unit below it (``AuditEvent.scope_org``, set from the object's scope policy); core asks
+the organizations module through ``core.registry.AUDIT_ORG`` for the field and the
+subtree, so it imports nothing of it. Events without an object (logins, exports) have no
+organization and are left out by this filter.
 
 The page, its export and the verification all read the same query string; a bad date or
 a start after the end is an error the page shows, and the list is then empty rather than
@@ -17,8 +24,19 @@ from django.utils.translation import pgettext_lazy
 
 from taizhang.core.audit_display import object_type_choices
 from taizhang.core.models import AuditEvent, AuditOutcome
+from taizhang.core.registry import AUDIT_ORG
+from taizhang.core.widgets import ID_SUFFIX, bind_viewer
 
-PARAMS = ("date_from", "date_to", "actor", "object_type", "action", "outcome")
+PARAMS = (
+    "date_from",
+    "date_to",
+    "actor",
+    "organization",
+    "organization" + ID_SUFFIX,
+    "object_type",
+    "action",
+    "outcome",
+)
 
 
 class AuditFilterForm(forms.Form):
@@ -29,8 +47,15 @@ class AuditFilterForm(forms.Form):
     action = forms.CharField(label=_("Action"), required=False, max_length=80)
     outcome = forms.ChoiceField(label=_("Outcome"), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, viewer: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        hook = AUDIT_ORG.get("hook")
+        if hook is not None and viewer is not None:
+            # After the operator, in the order the page shows the filters.
+            fields = list(self.fields.items())
+            fields.insert(3, ("organization", hook.field()))
+            self.fields = dict(fields)
+            bind_viewer(self, viewer)
         object_type = self.fields["object_type"]
         outcome = self.fields["outcome"]
         assert isinstance(object_type, forms.ChoiceField) and isinstance(outcome, forms.ChoiceField)
@@ -71,6 +96,9 @@ class AuditFilterForm(forms.Form):
         if data.get("actor"):
             text = data["actor"].strip()
             events = events.filter(Q(actor_name__icontains=text) | Q(actor__username=text))
+        hook = AUDIT_ORG.get("hook")
+        if data.get("organization") and hook is not None:
+            events = events.filter(scope_org__in=hook.subtree(data["organization"]))
         if data.get("object_type"):
             events = events.filter(object_type=data["object_type"])
         if data.get("action"):

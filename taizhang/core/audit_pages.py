@@ -40,10 +40,10 @@ COLUMNS = (
 )
 
 
-def filtered_events(params: Mapping[str, str]) -> tuple[AuditFilterForm, Any]:
+def filtered_events(params: Mapping[str, str], viewer: Any) -> tuple[AuditFilterForm, Any]:
     data = QueryDict(mutable=True)
     data.update({key: value for key, value in params.items() if value})
-    form = AuditFilterForm(data)
+    form = AuditFilterForm(data, viewer=viewer)
     return form, form.narrow(AuditEvent.objects.all()).order_by("-id")
 
 
@@ -72,7 +72,7 @@ def _rows(events: Any) -> Iterator[list[Any]]:
 
 
 def build_export(viewer: Any, params: Mapping[str, str]) -> Sheet:
-    _form, events = filtered_events(params)
+    _form, events = filtered_events(params, viewer)
     return Sheet(
         columns=COLUMNS,
         rows=_rows(events),

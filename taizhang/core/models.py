@@ -48,12 +48,20 @@ class AuditEvent(models.Model):
     # Which of the configured audit keys sealed this row (settings.AUDIT_KEYS). The digest
     # covers it, so re-labelling a row with another version breaks the chain too.
     key_version = models.PositiveIntegerField(default=1)
+    # The organization the written object belongs to (its owning unit, by the object's
+    # scope policy), so the trail can be filtered by a unit and the units below it. A
+    # plain id, not a foreign key: core does not know the organizations module, and a row
+    # must outlive the unit. The digest covers it when it is set.
+    scope_org = models.PositiveIntegerField(_("organization"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["object_type", "object_id"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["scope_org", "-id"], name="core_audit_scope_org"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.object_repr}"

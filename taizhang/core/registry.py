@@ -277,3 +277,24 @@ ORG_SOURCES: dict[str, OrgSource] = {}
 def register_org_source(source: OrgSource) -> OrgSource:
     ORG_SOURCES[source.name] = source
     return source
+
+
+@dataclass(frozen=True)
+class AuditOrgHook:
+    """How the audit trail knows organizations without core importing them (issue 18):
+    ``of(obj)`` is the id of the unit a written object belongs to, stored on its event;
+    ``field()`` makes the trail filter's organization field (a picker that needs the
+    viewer); ``subtree(org)`` is a queryset of the ids of ``org`` and every unit below
+    it. The organizations module registers the one hook."""
+
+    of: Callable[[Any], int | None]
+    field: Callable[[], Any]
+    subtree: Callable[[Any], QuerySet[Any]]
+
+
+AUDIT_ORG: dict[str, AuditOrgHook] = {}
+
+
+def register_audit_org(hook: AuditOrgHook) -> AuditOrgHook:
+    AUDIT_ORG["hook"] = hook
+    return hook

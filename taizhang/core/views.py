@@ -58,7 +58,9 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
     to_review = events_to_review(viewer)
     review = request.GET.get("review") == "1"
-    form = AuditFilterForm(request.GET if any(request.GET.get(k) for k in AUDIT_PARAMS) else None)
+    form = AuditFilterForm(
+        request.GET if any(request.GET.get(k) for k in AUDIT_PARAMS) else None, viewer=viewer
+    )
     events = form.narrow(to_review if review else AuditEvent.objects.all()).order_by("-id")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     filters = {key: request.GET.get(key, "")[:80] for key in AUDIT_PARAMS if request.GET.get(key)}
@@ -94,7 +96,10 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered trail as an Excel file (a background task above the export limit);
     the export is itself an audit event."""
-    form = AuditFilterForm(request.GET if any(request.GET.get(k) for k in AUDIT_PARAMS) else None)
+    form = AuditFilterForm(
+        request.GET if any(request.GET.get(k) for k in AUDIT_PARAMS) else None,
+        viewer=viewer_of(request),
+    )
     if form.is_bound and not form.is_valid():
         raise Http404
     return export_respond(request, AUDIT_EXPORT)

@@ -272,3 +272,28 @@ def scope_title(viewer: Actor | None, permission: str, org: Organization | None 
     ids = [fact.org_id for fact in scope_for(viewer, permission).grants if fact.org_id]
     names = Organization.objects.filter(pk__in=ids).order_by("path")
     return "、".join(names.values_list("short_name", flat=True))
+
+
+def owner_org_id(obj: Any) -> int | None:
+    """The id of the organization ``obj`` is booked on: the first organization field of
+    its model's policy (the organization itself for ``SELF``), else an ``org`` or
+    ``organization`` field. Read from the foreign key's id, so the owner itself is not
+    fetched. For the audit trail's organization (``core.registry.AuditOrgHook``)."""
+    from taizhang.core.registry import POLICIES
+
+    if isinstance(obj, Organization):
+        return obj.pk
+    fields: tuple[str, ...] = ("org", "organization")
+    for policy in POLICIES.values():
+        if policy.model is type(obj):
+            fields = policy.org_fields
+            break
+    for path in fields:
+        if path == SELF:
+            return int(obj.pk)
+        *hops, last = path.split("__")
+        target = _follow(obj, "__".join(hops)) if hops else obj
+        value = getattr(target, f"{last}_id", None) if target is not None else None
+        if isinstance(value, int):
+            return value
+    return None
