@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.sorting import checked_sort, sort_param
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.formatting import MAX_YUAN
@@ -273,7 +274,7 @@ def list_leads(
     team_id: int | None = None,
     lost: bool | None = None,
     q: str = "",
-    sort: str = "",
+    sort: str = sort_param(LEAD_SORTS, "updated"),
 ) -> Any:
     """Leads in your scope; filters only narrow it. ``org``: that organization and its
     subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
@@ -287,7 +288,7 @@ def list_leads(
         team_id=team_id,
         lost=lost,
         q=q,
-        sort=sort if sort in LEAD_SORTS else "",
+        sort=checked_sort(sort, LEAD_SORTS),
     )
 
 

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.sorting import checked_sort, sort_param
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -172,7 +173,7 @@ def list_pairs(
     filters: Query[LedgerQuery],
     year: int | None = None,
     q: str = "",
-    sort: str = "",
+    sort: str = sort_param(PAIR_SORTS, "village"),
 ) -> Any:
     """Pairs whose village or helping organization is in your scope. ``org``: that
     organization and its subtree, as village or helper (one outside your scope: 422, as
@@ -183,7 +184,7 @@ def list_pairs(
         viewer=viewer,
         year=year,
         q=q,
-        sort=sort if sort in PAIR_SORTS else "",
+        sort=checked_sort(sort, PAIR_SORTS),
         ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
     )
 

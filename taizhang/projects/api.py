@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.sorting import checked_sort, sort_param
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.formatting import MAX_YUAN
@@ -175,7 +176,7 @@ def list_projects(
     leader_id: int | None = None,
     overdue: bool = False,
     q: str = "",
-    sort: str = "",
+    sort: str = sort_param(SORTS, "investment"),
 ) -> Any:
     """Projects in your scope; filters only narrow it. ``org``: that organization and its
     subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
@@ -189,7 +190,7 @@ def list_projects(
         leader_id=leader_id,
         overdue=overdue,
         q=q,
-        sort=sort if sort in SORTS else "",
+        sort=checked_sort(sort, SORTS),
     ).prefetch_related("co_units")
 
 
