@@ -128,3 +128,37 @@ def test_a_wrong_method_is_a_json_405(client, personas, document):
 
     english = client.delete(path, HTTP_ACCEPT_LANGUAGE="en", **headers)
     assert english.json()["error"]["message"] != response.json()["error"]["message"]
+
+
+def test_refusals_of_the_modules_speak_chinese(client, tree, personas):
+    """Messages a module writes itself are translated too: an unknown demand category and
+    a missing period of an indicator's target (they came back in English)."""
+    from taizhang.statistics.tests.factories import make_indicator
+
+    headers = {"HTTP_ACCEPT_LANGUAGE": "zh-hans", **bearer(client, personas.district)}
+    demand = client.post(
+        "/api/v1/demands",
+        {
+            "org_id": tree.community_a.pk,
+            "channel": "hotline",
+            "category_code": "no-such-category",
+            "title": "路灯不亮",
+            "content": "小区门口路灯不亮",
+            "requesters": [{"name": "张三"}],
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert demand.status_code == 422, demand.content
+    assert demand.json()["error"]["fields"] == {"category_code": ["诉求类别不存在或已停用。"]}
+
+    indicator = make_indicator(personas.district, tree.district)
+    target = client.post(
+        f"/api/v1/statistics/indicators/{indicator.pk}/targets",
+        {"org_id": tree.street_a.pk, "period": " ", "target": "1"},
+        content_type="application/json",
+        **headers,
+    )
+    assert target.status_code == 422, target.content
+    (message,) = target.json()["error"]["fields"]["period"]
+    assert message.startswith("请填写统计期间")

@@ -173,7 +173,7 @@ def create_demand(request: HttpRequest, payload: DemandIn) -> Any:
     user = viewer_of(request)
     category = DemandCategory.objects.filter(code=payload.category_code, is_active=True).first()
     if category is None:
-        raise ValidationError({"category_code": "Unknown category."})
+        raise ValidationError({"category_code": _("Unknown category.")})
     org = pick(intake_org_choices(viewer=user), payload.org_id, field="org_id")
     demand = services.demand_create(
         org=org,
@@ -348,7 +348,7 @@ def _active_category(pk: int | None, *, keep: int | None = None) -> DemandCatego
         return None
     category = DemandCategory.objects.filter(pk=pk).first()
     if category is None or (not category.is_active and category.pk != keep):
-        raise ValidationError({"category_id": "Unknown category."})
+        raise ValidationError({"category_id": _("Unknown category.")})
     return category
 
 

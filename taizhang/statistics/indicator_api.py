@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from taizhang.core.access import requires
@@ -111,7 +112,7 @@ def _period(text: str) -> Period:
     """The period of a write: required, and a 422 when it cannot be read."""
     if not text.strip():
         raise ValidationError(
-            {"period": ["Give the period: 2026, 2026-Q4, 2026-11 or a range of days"]}
+            {"period": [_("Give the period: 2026, 2026-Q4, 2026-11 or a range of days.")]}
         )
     try:
         return Period.parse(text, today=timezone.localdate())
