@@ -262,7 +262,7 @@ class _RowWriter:
         self.letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
         self.labels = [None if c.labels is None else choice_labels(c.labels) for c in columns]
         self.widths = [c.fitted_width if c.wraps else None for c in columns]
-        self.styles: dict[tuple[int, type, bool], tuple[str, str]] = {}
+        self.styles: dict[tuple[int, type, bool], tuple[str, str, bool, bool]] = {}
         self.cell_styles: dict[tuple[Any, ...], Any] = {}
         sheet._get_writer()
         self._write_row = sheet._writer.write_row
@@ -273,7 +273,8 @@ class _RowWriter:
     def append(self, index: int, values: Sequence[Any]) -> None:
         """Append data row ``index`` (one value per column, labels not yet applied)."""
         row = _DataRow()
-        for value, labels in zip(values, self.labels, strict=True):
+        lines = 1
+        for value, labels, width in zip(values, self.labels, self.widths, strict=True):
             if labels is not None:  # a stored choice value; unknown values show as stored
                 value = labels.get(value, value)
             kind = type(value)
@@ -282,14 +283,36 @@ class _RowWriter:
                 row.append((value, value.startswith(FORMULA_START)))
             elif value is None or kind is int or kind is Decimal or kind is dt.date:
                 row.append((value, False))
+                continue
             else:
                 row.append(_plain(value))
                 value = row[-1][0]
-            if isinstance(value, str) and (
-                (value.startswith("#") and value in ERROR_CODES) or len(value) > MAX_CELL_TEXT
-            ):
+                if not isinstance(value, str):
+                    continue
+            if value.startswith("#") and value in ERROR_CODES or len(value) > MAX_CELL_TEXT:
                 row.special = True
-        _append(self.sheet, index, row, [value for value, _quoted in row], self.widths)
+            if width is not None and value:
+                lines = max(lines, _lines(value, width))
+        if lines > 1:
+            self.sheet.row_dimensions[index].height = LINE_HEIGHT * lines + 2
+        self.sheet.append(row)
+        if lines > 1:
+            self.sheet.row_dimensions.pop(index, None)
+
+    def _style(self, col: int, value: Any, quoted: bool) -> tuple[str, str, bool, bool]:
+        """The style id, cell type, and whether the value is a date or text, of column
+        ``col`` holding a value like ``value``: found once by making that cell the
+        ordinary way (which also records its style in the workbook)."""
+        model = _cell(self.sheet, value, self.columns[col])
+        data_type = model.data_type
+        style = (
+            f"{model.style_id}",
+            "inlineStr" if data_type == "s" else "n" if data_type == "d" else data_type,
+            data_type == "d",
+            data_type == "s",
+        )
+        self.styles[col, type(value), quoted] = style
+        return style
 
     def _row(self, xf: Any, row: Any, row_idx: int) -> None:
         if not isinstance(row, _DataRow):
@@ -305,35 +328,23 @@ class _RowWriter:
                     write_cell(xf, self.sheet, cell, cell.has_style)
             return
         element = Element("row", attrs)
+        styles, letters, epoch, number = self.styles, self.letters, self.epoch, attrs["r"]
         for col, (value, quoted) in enumerate(row):
-            self._cell(element, col, value, quoted, row_idx)
+            style = styles.get((col, type(value), quoted)) or self._style(col, value, quoted)
+            cell = SubElement(element, "c", {"r": letters[col] + number, "s": style[0]})
+            cell.set("t", style[1])
+            if value is None or value == "":
+                cell.text = ""  # <c …></c>, as openpyxl writes an empty cell
+            elif style[3]:
+                text = SubElement(SubElement(cell, "is"), "t")
+                if value != value.strip():
+                    text.set(XML_SPACE, "preserve")
+                text.text = value
+            else:
+                SubElement(cell, "v").text = safe_string(
+                    to_excel(value, epoch) if style[2] else value
+                )
         xf.write(element)
-
-    def _cell(self, row: Any, col: int, value: Any, quoted: bool, row_idx: int) -> None:
-        kind = type(value)
-        style = self.styles.get((col, kind, quoted))
-        if style is None:
-            model = _cell(self.sheet, value, self.columns[col])
-            style = self.styles[col, kind, quoted] = (f"{model.style_id}", model.data_type)
-        style_id, data_type = style
-        attrs = {"r": f"{self.letters[col]}{row_idx}", "s": style_id}
-        if data_type == "s":
-            attrs["t"] = "inlineStr"
-        elif data_type == "d":
-            attrs["t"] = "n"
-            value = to_excel(value, self.epoch)
-        else:
-            attrs["t"] = data_type
-        element = SubElement(row, "c", attrs)
-        if value is None or value == "":
-            element.text = ""  # <c …></c>, as openpyxl writes an empty cell
-        elif data_type == "s":
-            text = SubElement(SubElement(element, "is"), "t")
-            if value != value.strip():
-                text.set(XML_SPACE, "preserve")
-            text.text = value
-        else:
-            SubElement(element, "v").text = safe_string(value)
 
 
 def write_workbook(
