@@ -64,3 +64,14 @@ register_todo(
 register_audit_review("grant.*", _("Grants"))
 register_audit_review("user.*", _("User accounts"))
 register_audit_review("token.*", _("API tokens"))
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "listed": _("Listed units"),
+    },
+    object_type="accounts.grant",
+)

@@ -134,6 +134,8 @@ class Grant(models.Model):
     )
 
     class Meta:
+        verbose_name = _("grant")
+        verbose_name_plural = _("grants")
         ordering = ["user_id", "pk"]
         indexes = [models.Index(fields=["user", "is_active"])]
 
@@ -175,6 +177,10 @@ class ApiToken(models.Model):
         related_name="+",
     )
 
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
     def __str__(self) -> str:
         return f"token {self.pk} of {self.user_id}"
 
@@ -195,6 +201,10 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     window_start = models.DateTimeField()
     blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
 
     def __str__(self) -> str:
         return self.key

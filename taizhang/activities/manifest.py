@@ -219,3 +219,14 @@ for _export in (EXPORT, CAMPAIGN_EXPORT, SERVICE_EXPORT):
     register_export(_export)
 for _importer in (IMPORTER, CAMPAIGN_IMPORTER, SERVICE_IMPORTER):
     register_importer(_importer)
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "campaign": _("Campaign"),
+    },
+    object_type="activities.campaignteam",
+)

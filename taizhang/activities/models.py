@@ -250,6 +250,8 @@ class Attendance(models.Model):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
         constraints = [
             models.UniqueConstraint(fields=["activity", "person"], name="unique_attendance")
         ]

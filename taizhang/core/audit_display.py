@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from taizhang.core.formatting import chinese_date, format_yuan
 from taizhang.core.models import AuditEvent
-from taizhang.core.registry import AUDIT_ACTIONS
+from taizhang.core.registry import AUDIT_ACTIONS, AUDIT_FIELDS
 
 # The verbs of the trail's actions (the part after the last dot). A module registers a
 # label for an action whose verb reads wrongly beside its object.
@@ -101,6 +101,13 @@ VERBS: dict[str, Any] = {
     "months_set": pgettext_lazy("audit verb", "monthly plan set"),
     "stage_move": pgettext_lazy("audit verb", "stage moved"),
     "denied": pgettext_lazy("audit verb", "refused"),
+    "accept": pgettext_lazy("audit verb", "accepted"),
+    "relay": pgettext_lazy("audit verb", "relayed to the units below"),
+    "send": pgettext_lazy("audit verb", "sent"),
+    "enter": pgettext_lazy("audit verb", "entered"),
+    "quota": pgettext_lazy("audit verb", "quota changed"),
+    "declare_winners": pgettext_lazy("audit verb", "winners declared"),
+    "open_scoring": pgettext_lazy("audit verb", "scoring opened"),
 }
 CREATING = {"create", "import", "add", "record", "appoint", "set"}
 YES_NO = (gettext_lazy("yes"), gettext_lazy("no"))
@@ -164,6 +171,13 @@ def action_label(action: str, object_type: str = "") -> str:
     subject, _dot, verb = action.rpartition(".")
     verb_label = VERBS.get(verb)
     if verb_label is None:
+        # "assignment_send_back": the longest known verb at the end of the name.
+        parts = verb.split("_")
+        verb_label = next(
+            (VERBS[k] for i in range(1, len(parts)) if (k := "_".join(parts[i:])) in VERBS),
+            None,
+        )
+    if verb_label is None:
         return action
     thing = object_type_label(object_type) if model_of(object_type) else subject
     return _("%(thing)s %(verb)s") % {"thing": thing, "verb": verb_label}
@@ -188,10 +202,13 @@ def is_money(field: Any) -> bool:
         return str(field.verbose_name).endswith("(yuan)")
 
 
-def field_label(field: Any, name: str) -> str:
+def field_label(field: Any, name: str, object_type: str = "") -> str:
+    registered = AUDIT_FIELDS.get(f"{object_type}:{name}") or AUDIT_FIELDS.get(name)
     if field is None or not hasattr(field, "verbose_name"):
-        return name
+        return str(registered) if registered is not None else name
     label = str(field.verbose_name)
+    if registered is not None and label == name.replace("_", " "):
+        return str(registered)  # the model gave the field no name of its own
     if is_money(field):
         # The value is shown in 万元/亿元, so the label's own unit goes.
         for unit in ("（元）", "(元)", " (yuan)", "(yuan)"):
@@ -302,7 +319,7 @@ def describe(events: Sequence[AuditEvent] | Iterable[AuditEvent]) -> list[Shown]
         changes = []
         for name, value in (event.changes or {}).items():
             field = _field(model, name)
-            label = field_label(field, name)
+            label = field_label(field, name, event.object_type)
             if name == "fields" and model is not None and isinstance(value, list):
                 # Which fields a reveal or an export showed: by their names.
                 value = [field_label(_field(model, str(v)), str(v)) for v in value]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.registry import (
     grant_to_roles,
+    register_audit_fields,
     register_nav,
     register_permission,
     register_role,
@@ -78,4 +79,27 @@ register_todo(
         ),
         order=95,
     )
+)
+
+
+# Change keys many modules write that are not model fields (core/audit_display.py).
+register_audit_fields(
+    {
+        "count": _("Number of records"),
+        "ids": _("Record numbers"),
+        "source": _("Source"),
+        "note": _("Note"),
+        "reason": _("Reason"),
+        "fields": _("Fields"),
+        "user": _("User"),
+        "events": _("Events"),
+        "review": _("To review only"),
+        "filters": _("Filters"),
+        "attachments": _("Attachments"),
+        "evidence": _("Evidence"),
+        "category": _("Category"),
+        "competition": _("Competition"),
+        "rows": _("Rows"),
+        "correction": _("Correction"),
+    },
 )

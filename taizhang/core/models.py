@@ -89,6 +89,10 @@ class AuditHead(models.Model):
     # cover ``key_version``. Moving the boundary either way breaks verification.
     legacy_through = models.BigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("audit head")
+        verbose_name_plural = _("audit heads")
+
     def __str__(self) -> str:
         return f"audit head #{self.last_event_id}"
 

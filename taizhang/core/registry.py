@@ -7,7 +7,7 @@ modules import this registry, so statistics can read every ledger without import
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -235,6 +235,17 @@ AUDIT_ACTIONS: dict[str, Label] = {}
 
 def register_audit_action(action: str, label: Label) -> None:
     AUDIT_ACTIONS[action] = label
+
+
+# Labels of change keys that are not fields of the object's model (a bulk write's
+# ``count``, a task's ``answers``), by key for every object type ("count") or for one
+# ("reporting.assignment:answers"); model fields are named by their verbose names.
+AUDIT_FIELDS: dict[str, Label] = {}
+
+
+def register_audit_fields(labels: Mapping[str, Label], *, object_type: str = "") -> None:
+    for key, label in labels.items():
+        AUDIT_FIELDS[f"{object_type}:{key}" if object_type else key] = label
 
 
 def register_audit_review(pattern: str, label: Label) -> None:

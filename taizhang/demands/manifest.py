@@ -256,3 +256,18 @@ register_rule(
 # What the audit administrator reads (core.audit_review).
 register_audit_review("demand_category.*", _("Demand categories"))
 register_audit_review("routing_rule.*", _("Routing rules"))
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "into": _("Merged into"),
+        "merged_into": _("Merged into"),
+        "reopen_count": _("Times the demand was reopened"),
+        "requesters": _("Requesters"),
+        "requesters_moved": _("Requesters moved over"),
+    },
+    object_type="demands.demand",
+)

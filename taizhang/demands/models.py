@@ -103,6 +103,8 @@ class RoutingRule(models.Model):
     )
 
     class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
         constraints = [
             models.UniqueConstraint(fields=["category", "area"], name="unique_routing_rule")
         ]
@@ -128,6 +130,8 @@ class DelegatedService(models.Model):
     delegated_on = models.DateField(_("delegated on"))
 
     class Meta:
+        verbose_name = _("delegated service")
+        verbose_name_plural = _("delegated services")
         ordering = ["org__path", "name"]
         constraints = [
             models.UniqueConstraint(fields=["org", "name"], name="unique_delegated_service")
@@ -276,6 +280,8 @@ class DemandRequester(models.Model):
     )
 
     class Meta:
+        verbose_name = _("requester")
+        verbose_name_plural = _("requesters")
         ordering = ["-is_primary", "pk"]
 
     def __str__(self) -> str:
@@ -323,6 +329,8 @@ class DemandStep(models.Model):
     entered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("demand step")
+        verbose_name_plural = _("demand steps")
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["demand", "occurred_at"])]
 

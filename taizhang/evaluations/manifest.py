@@ -231,3 +231,33 @@ register_person_source(
         lambda viewer: nominee_person_choices(viewer=viewer).filter(membership__isnull=False),
     )
 )
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "nominations": _("Nominations"),
+    },
+    object_type="evaluations.award",
+)
+register_audit_fields(
+    {
+        "winners": _("Winning entries"),
+    },
+    object_type="evaluations.competition",
+)
+register_audit_fields(
+    {
+        "judge": _("Judge"),
+    },
+    object_type="evaluations.entry",
+)
+
+register_audit_fields(
+    {
+        "award": _("Award"),
+    },
+    object_type="evaluations.nomination",
+)

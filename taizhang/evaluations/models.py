@@ -80,6 +80,8 @@ class Criterion(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("criterion")
+        verbose_name_plural = _("criteria")
         ordering = ["competition_id", "order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["competition", "name"], name="unique_criterion_name"),
@@ -146,6 +148,8 @@ class Judge(models.Model):
     added_on = models.DateField(_("added on"))
 
     class Meta:
+        verbose_name = _("judge")
+        verbose_name_plural = _("judges")
         ordering = ["competition_id", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["competition", "user"], name="unique_judge"),
@@ -163,6 +167,8 @@ class Score(models.Model):
     scored_at = models.DateTimeField(_("scored at"))
 
     class Meta:
+        verbose_name = _("score")
+        verbose_name_plural = _("scores")
         ordering = ["entry_id", "judge_id", "criterion__order"]
         constraints = [
             models.UniqueConstraint(fields=["judge", "entry", "criterion"], name="unique_score"),

@@ -65,6 +65,8 @@ class CategoryMapping(models.Model):
     )
 
     class Meta:
+        verbose_name = _("category mapping")
+        verbose_name_plural = _("category mappings")
         ordering = ["platform_code"]
         constraints = [
             models.UniqueConstraint(
@@ -175,6 +177,8 @@ class PushAttempt(models.Model):
     duration_ms = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("push attempt")
+        verbose_name_plural = _("push attempts")
         ordering = ["push_id", "number"]
 
     def __str__(self) -> str:

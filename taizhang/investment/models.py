@@ -130,6 +130,8 @@ class Team(models.Model):
     )
 
     class Meta:
+        verbose_name = _("investment team")
+        verbose_name_plural = _("investment teams")
         ordering = ["competition_id", "name"]
         constraints = [
             models.UniqueConstraint(fields=["competition", "name"], name="unique_team_name")
@@ -237,6 +239,8 @@ class LeadStageChange(models.Model):
     )
 
     class Meta:
+        verbose_name = _("lead stage change")
+        verbose_name_plural = _("lead stage changes")
         ordering = ["lead_id", "changed_on", "pk"]
         indexes = [models.Index(fields=["changed_on"])]
 

@@ -86,3 +86,17 @@ def _home_panel(viewer: Actor | None, _obj: Any) -> dict[str, Any] | None:
 
 
 register_slot("core.home.first", "notices/_home.html", _home_panel, order=20)
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "acked_at": _("Acknowledged at"),
+        "acknowledged_units": _("Units that acknowledged"),
+        "notified": _("People notified"),
+        "targets": _("Units sent to"),
+    },
+    object_type="notices.notice",
+)

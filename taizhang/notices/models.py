@@ -110,6 +110,8 @@ class NoticeTarget(models.Model):
     )
 
     class Meta:
+        verbose_name = _("notice recipient unit")
+        verbose_name_plural = _("notice recipient units")
         ordering = ["org__path"]
         constraints = [
             models.UniqueConstraint(fields=["notice", "org"], name="unique_notice_target")
@@ -135,6 +137,8 @@ class NoticeAttachment(models.Model):
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("notice attachment")
+        verbose_name_plural = _("notice attachments")
         ordering = ["uploaded_at", "pk"]
 
     def __str__(self) -> str:
@@ -153,6 +157,8 @@ class NoticeReceipt(models.Model):
     acked_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notice receipt")
+        verbose_name_plural = _("notice receipts")
         ordering = ["read_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["notice", "user", "org"], name="unique_notice_receipt")

@@ -67,3 +67,14 @@ def _subtree_ids(org: Organization) -> QuerySet[Any]:
 # The audit trail's organization: each event keeps its object's unit, and the trail is
 # filtered by a unit and the units below it.
 register_audit_org(AuditOrgHook(of=owner_org_id, field=_audit_org_field, subtree=_subtree_ids))
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "members": _("Member units"),
+    },
+    object_type="organizations.grouping",
+)

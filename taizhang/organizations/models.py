@@ -132,6 +132,8 @@ class OrganizationVersion(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("organization version")
+        verbose_name_plural = _("organization versions")
         ordering = ["organization_id", "valid_from"]
         indexes = [models.Index(fields=["organization", "valid_from"])]
 
@@ -141,6 +143,10 @@ class OrganizationVersion(models.Model):
 
 class TreeLock(models.Model):
     """A single row locked by structural changes (moves) so they run one at a time."""
+
+    class Meta:
+        verbose_name = _("tree lock")
+        verbose_name_plural = _("tree locks")
 
     def __str__(self) -> str:
         return "tree lock"
@@ -163,6 +169,8 @@ class Grouping(models.Model):
     description = models.TextField(_("description"), blank=True)
 
     class Meta:
+        verbose_name = _("grouping")
+        verbose_name_plural = _("groupings")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -177,6 +185,8 @@ class GroupingMembership(models.Model):
     left_on = models.DateField(_("left on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("grouping member")
+        verbose_name_plural = _("grouping members")
         ordering = ["joined_on", "pk"]
         constraints = [
             # A unit may leave and join again, but is a current member once at most.

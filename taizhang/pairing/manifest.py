@@ -222,3 +222,14 @@ register_person_source(
         "pairing.ambassador", "pairing.manage", lambda viewer: person_choices(viewer=viewer)
     )
 )
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "partnership": _("Pairing"),
+    },
+    object_type="pairing.ambassador",
+)

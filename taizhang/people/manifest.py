@@ -30,3 +30,17 @@ from taizhang.people.imports import IMPORTER  # noqa: E402
 
 register_export(EXPORT)
 register_importer(IMPORTER)
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "memberships": _("Party memberships"),
+        "person_ids": _("Person numbers"),
+        "persons": _("Persons"),
+        "positions": _("Positions"),
+    },
+    object_type="people.person",
+)

@@ -116,6 +116,8 @@ class Position(models.Model):
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         ordering = ["organization_id", "title", "start_date"]
         indexes = [models.Index(fields=["organization", "end_date"])]
         constraints = [

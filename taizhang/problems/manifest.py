@@ -256,3 +256,14 @@ from taizhang.problems.selectors import unit_choices  # noqa: E402
 register_org_source(
     OrgSource("problems.co_units", "problems.manage", lambda viewer: unit_choices(viewer=viewer))
 )
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "problem_ids": _("Problem numbers"),
+    },
+    object_type="problems.problem",
+)

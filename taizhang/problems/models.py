@@ -188,6 +188,8 @@ class ProblemStep(models.Model):
     entered_at = models.DateTimeField(_("entered on"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("problem step")
+        verbose_name_plural = _("problem steps")
         ordering = ["occurred_at", "pk"]
         indexes = [models.Index(fields=["problem", "occurred_at"])]
 

@@ -264,3 +264,14 @@ from taizhang.projects.selectors import unit_choices  # noqa: E402
 register_org_source(
     OrgSource("projects.co_units", "projects.manage", lambda viewer: unit_choices())
 )
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py): a
+# schedule's dates by stage, a progress report's date.
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+from taizhang.projects.models import Stage  # noqa: E402
+
+register_audit_fields(
+    {str(stage.value): stage.label for stage in Stage} | {"reported_on": _("Reported on")},
+    object_type="projects.project",
+)

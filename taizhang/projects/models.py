@@ -123,6 +123,8 @@ class StagePlan(models.Model):
     actual_on = models.DateField(_("actual date"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("stage plan")
+        verbose_name_plural = _("stage plans")
         ordering = ["project_id", "stage"]
         constraints = [
             models.UniqueConstraint(fields=["project", "stage"], name="unique_project_stage_plan")
@@ -148,6 +150,8 @@ class StageChange(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("stage change")
+        verbose_name_plural = _("stage changes")
         ordering = ["project_id", "changed_on", "pk"]
 
     def __str__(self) -> str:
@@ -166,6 +170,8 @@ class ProjectMonth(models.Model):
     completed = models.BigIntegerField(_("completed investment (yuan)"), default=0)
 
     class Meta:
+        verbose_name = _("monthly plan")
+        verbose_name_plural = _("monthly plans")
         ordering = ["project_id", "period"]
         constraints = [
             models.UniqueConstraint(fields=["project", "period"], name="unique_project_month")
@@ -201,6 +207,8 @@ class ProgressReport(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
         ordering = ["-reported_on", "-pk"]
         indexes = [models.Index(fields=["project", "reported_on"])]
 
@@ -218,6 +226,8 @@ class Evidence(models.Model):
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
         ordering = ["pk"]
 
     def __str__(self) -> str:

@@ -113,3 +113,28 @@ from taizhang.reporting.exports import ANSWERS, BOARD  # noqa: E402
 
 register_export(BOARD)
 register_export(ANSWERS)
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "answers": _("Answers"),
+    },
+    object_type="reporting.assignment",
+)
+register_audit_fields(
+    {
+        "assignments": _("Units asked"),
+        "fields": _("Items to report"),
+    },
+    object_type="reporting.reportingtask",
+)
+
+register_audit_fields(
+    {
+        "times_sent_back": _("Times sent back"),
+    },
+    object_type="reporting.assignment",
+)

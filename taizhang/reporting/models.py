@@ -73,6 +73,8 @@ class ReportingTask(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reporting task")
+        verbose_name_plural = _("reporting tasks")
         ordering = ("-deadline", "-pk")
         indexes = [models.Index(fields=("issuer", "state"))]
 
@@ -104,6 +106,8 @@ class TaskField(models.Model):
     )
 
     class Meta:
+        verbose_name = _("reporting item")
+        verbose_name_plural = _("reporting items")
         ordering = ("order", "pk")
 
     def __str__(self) -> str:
@@ -135,6 +139,8 @@ class Assignment(models.Model):
     last_urged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("unit's report")
+        verbose_name_plural = _("units' reports")
         ordering = ("task", "org__path")
         constraints = [
             models.UniqueConstraint(
@@ -164,6 +170,8 @@ class Answer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         constraints = [
             models.UniqueConstraint(fields=("assignment", "field"), name="reporting_one_answer")
         ]

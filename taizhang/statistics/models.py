@@ -35,6 +35,8 @@ class MonthlyFigure(models.Model):
     rows = models.BigIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("monthly figure")
+        verbose_name_plural = _("monthly figures")
         constraints = [
             models.UniqueConstraint(
                 fields=["metric", "org", "month"], name="statistics_figure_metric_org_month"
@@ -52,6 +54,10 @@ class MetricRefresh(models.Model):
     refreshed_at = models.DateTimeField()
     source_rows = models.BigIntegerField(default=0)
     duration_ms = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("figure refresh")
+        verbose_name_plural = _("figure refreshes")
 
     def __str__(self) -> str:
         return f"{self.metric} @ {self.refreshed_at:%Y-%m-%d %H:%M}"
@@ -96,6 +102,8 @@ class Indicator(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
         ordering = ["name", "pk"]
 
     def __str__(self) -> str:
@@ -114,6 +122,8 @@ class IndicatorTarget(models.Model):
     set_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("indicator target")
+        verbose_name_plural = _("indicator targets")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "org", "period_start", "period_end"],
@@ -148,6 +158,8 @@ class IndicatorEntry(models.Model):
     entered_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("indicator entry")
+        verbose_name_plural = _("indicator entries")
         constraints = [
             models.UniqueConstraint(
                 fields=["indicator", "org", "period_start", "period_end"],
@@ -203,6 +215,8 @@ class Briefing(models.Model):
     number = models.PositiveIntegerField(_("issue number"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("briefing")
+        verbose_name_plural = _("briefings")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
@@ -249,6 +263,8 @@ class BriefingSection(models.Model):
     next_steps = models.TextField(_("next steps (下步打算)"), blank=True)
 
     class Meta:
+        verbose_name = _("briefing section")
+        verbose_name_plural = _("briefing sections")
         ordering = ["position", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -276,6 +292,8 @@ class BriefingCorrection(models.Model):
     made_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("briefing correction")
+        verbose_name_plural = _("briefing corrections")
         ordering = ["made_at", "pk"]
 
     def __str__(self) -> str:
@@ -301,6 +319,10 @@ class BriefingStyle(models.Model):
         _("Word template"), upload_to="statistics/briefing_styles/", blank=True
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("briefing style")
+        verbose_name_plural = _("briefing styles")
 
     def __str__(self) -> str:
         return self.masthead or str(self.org)

@@ -121,3 +121,44 @@ for _export in (CLASS_EXPORT, ROSTER_EXPORT):
     register_export(_export)
 for _importer in (CLASS_IMPORTER, ROSTER_IMPORTER):
     register_importer(_importer)
+
+
+# Change keys of the audit trail that are not model fields (core/audit_display.py).
+from taizhang.core.registry import register_audit_fields  # noqa: E402
+
+register_audit_fields(
+    {
+        "enrollment": _("Trainee"),
+    },
+    object_type="trainings.reflection",
+)
+register_audit_fields(
+    {
+        "enrolled": _("Trainees enrolled"),
+        "graduates": _("Graduates"),
+        "quota": _("Places"),
+        "rule": _("Completion rule"),
+    },
+    object_type="trainings.trainingclass",
+)
+
+register_audit_fields(
+    {
+        "checked_in": _("Checked in"),
+    },
+    object_type="trainings.trainingsession",
+)
+
+register_audit_fields(
+    {
+        "trainees": _("Trainees"),
+    },
+    object_type="trainings.trainingclass",
+)
+
+register_audit_fields(
+    {
+        "training_class": _("Training class"),
+    },
+    object_type="trainings.trainingsession",
+)

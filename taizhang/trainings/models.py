@@ -80,6 +80,8 @@ class ClassQuota(models.Model):
     quota = models.PositiveIntegerField(_("places"))
 
     class Meta:
+        verbose_name = _("class places")
+        verbose_name_plural = _("class places")
         ordering = ["training_class_id", "org__path"]
         constraints = [
             models.UniqueConstraint(fields=["training_class", "org"], name="unique_class_quota")
@@ -141,6 +143,8 @@ class Enrollment(models.Model):
     attendance_pct = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
         ordering = ["training_class_id", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["training_class", "person"], name="unique_enrollment")
@@ -157,6 +161,8 @@ class CheckIn(models.Model):
     checked_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         constraints = [
             models.UniqueConstraint(fields=["session", "enrollment"], name="unique_checkin")
         ]
