@@ -41,7 +41,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet._writer import write_cell
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.xml.functions import Element, SubElement
+from openpyxl.xml.functions import fromstring
 
 from taizhang.core.audit import audit_record
 
@@ -70,7 +70,6 @@ BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 MIDDLE = Alignment(vertical="center")
 LINE_HEIGHT = 14.5  # points per line of 11 pt text
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 MAX_CELL_TEXT = 32767  # longer text is cut by openpyxl's own cell: left to it
 
 
@@ -245,9 +244,11 @@ class _RowWriter:
     openpyxl writes every appended cell through its generic path: a second cell object
     per value, a failed value bind, a style looked up by hash, a value typed again; most
     of an export's time. Here the cells of one column holding one kind of value share
-    one style, found once by making that cell the ordinary way, and each cell's element
-    is written the way openpyxl's ``lxml_write_cell`` writes it (the same attributes and
-    value text), so the file reads the same. Text openpyxl treats specially (an error
+    one style, found once by making that cell the ordinary way; each row is put together
+    as escaped XML text, parsed by lxml in one call (building an element per cell costs
+    more) and written to the stream, the same attributes and value text openpyxl's
+    ``lxml_write_cell`` writes, so the file is the same byte for byte (a test compares
+    them). Text openpyxl treats specially (an error
     code such as ``#N/A``, text past Excel's 32,767 characters) and installations
     without lxml go through openpyxl's own path. It hooks into the sheet's writer, whose
     ``write_row`` openpyxl 3.1 calls with the XML stream for each appended row; the
@@ -327,23 +328,37 @@ class _RowWriter:
                     cell.row, cell.column = row_idx, col + 1
                     write_cell(xf, self.sheet, cell, cell.has_style)
             return
-        element = Element("row", attrs)
-        styles, letters, epoch, number = self.styles, self.letters, self.epoch, attrs["r"]
+        number = attrs["r"]
+        parts = ["<row"]
+        for key, val in attrs.items():
+            parts.append(f' {key}="{val}"')
+        parts.append(">")
+        styles, letters, epoch = self.styles, self.letters, self.epoch
+        empty: list[int] = []
         for col, (value, quoted) in enumerate(row):
             style = styles.get((col, type(value), quoted)) or self._style(col, value, quoted)
-            cell = SubElement(element, "c", {"r": letters[col] + number, "s": style[0]})
-            cell.set("t", style[1])
+            head = f'<c r="{letters[col]}{number}" s="{style[0]}" t="{style[1]}">'
             if value is None or value == "":
-                cell.text = ""  # <c …></c>, as openpyxl writes an empty cell
+                parts.append(head + "</c>")
+                empty.append(col)
             elif style[3]:
-                text = SubElement(SubElement(cell, "is"), "t")
-                if value != value.strip():
-                    text.set(XML_SPACE, "preserve")
-                text.text = value
+                space = ' xml:space="preserve"' if value != value.strip() else ""
+                if "&" in value:
+                    value = value.replace("&", "&amp;")
+                if "<" in value:
+                    value = value.replace("<", "&lt;")
+                if ">" in value:  # "]]>" may not stand in text
+                    value = value.replace(">", "&gt;")
+                if "\r" in value:
+                    value = value.replace("\r", "&#13;")
+                parts.append(f"{head}<is><t{space}>{value}</t></is></c>")
             else:
-                SubElement(cell, "v").text = safe_string(
-                    to_excel(value, epoch) if style[2] else value
-                )
+                v = safe_string(to_excel(value, epoch) if style[2] else value)
+                parts.append(f"{head}<v>{v}</v></c>")
+        parts.append("</row>")
+        element = fromstring("".join(parts))
+        for col in empty:
+            element[col].text = ""  # <c …></c>, as openpyxl writes an empty cell
         xf.write(element)
 
 

@@ -178,6 +178,8 @@ def _mixed_rows():
         [2, "=1+1", "demand", None, None, None, Decimal("0.25"), None, ""],
         [3, "", "other", AS_OF, dt.datetime(2026, 1, 2, 3, 4), 7, None, 2025, "#N/A"],
         [4, gettext_lazy("Field survey"), None, None, None, Decimal("-1.5"), 2, None, True],
+        [5, "a & b < c > d \"q\" 'x' ]]>", None, None, None, 0, 0, None, "一\r\n二\r三\n四"],
+        [6, " ", "survey", None, None, None, None, None, "&amp; &#13; <t>\r"],
     ]
 
 
@@ -218,8 +220,11 @@ def test_cells_read_as_before():
     assert sheet["B3"].alignment.wrap_text is True
     assert not sheet["I3"].alignment.wrap_text
     assert sheet.row_dimensions[3].height > 3 * 14
-    assert [c.value for c in sheet[7]][5] == 19.27  # 合计 of the money column
-    assert sheet.auto_filter.ref == "A2:I6"
+    assert sheet["B7"].value == "a & b < c > d \"q\" 'x' ]]>"
+    assert sheet["I7"].value == "一\r\n二\r三\n四"
+    assert sheet["I8"].value == "&amp; &#13; <t>\r"
+    assert [c.value for c in sheet[9]][5] == 19.27  # 合计 of the money column
+    assert sheet.auto_filter.ref == "A2:I8"
 
 
 def test_choice_labels_are_made_text_once_per_export_not_per_row():
