@@ -10,7 +10,9 @@ database with the production settings, so its peak memory is its own: the reside
 * ``organizations``: a 50,000-organization tree by code and parent code, the same way;
 * ``export_50k`` and ``export``: 50,000 (issue 20's size) and 500,000 problems written
   by the problems ledger's registered export, through the same ``core.exports._write``
-  the request and the background job call (build, write, audit record).
+  the request and the background job call (build, write, audit record); at 50,000 also
+  the seconds the ledger takes to build and read the same rows without writing them
+  (``rows_only_seconds``: the module's share, the rest is the writer's).
 
 Bench data that the steps need before measuring (organizations, persons, problems) is
 bulk-inserted directly: it is the set-up, not what is measured.
@@ -202,13 +204,20 @@ def step_export(rows: int) -> dict[str, Any]:
     started = time.perf_counter()
     written, _name = _write(export, user, {})
     seconds = time.perf_counter() - started
-    return {
+    result: dict[str, Any] = {
         "rows": written.rows,
         "file_mb": round(len(written.content) / 1e6, 1),
         "seconds": round(seconds, 1),
         "rows_per_second": round(written.rows / seconds),
         "rss_after_setup_mb": base,
     }
+    if rows <= 100_000:
+        # The module's share: the same rows built and read, nothing written.
+        started = time.perf_counter()
+        for _row in export.build(user, {}).rows:
+            pass
+        result["rows_only_seconds"] = round(time.perf_counter() - started, 1)
+    return result
 
 
 def _bulk_problems(units: list[Any], rows: int) -> None:
