@@ -15,6 +15,9 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+# The years a ledger's query may name (a year outside is a 422, not a date error).
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
 
 class ErrorDetail(Schema):
     """What went wrong: a stable ``code``, a message for people, and the fields at fault."""

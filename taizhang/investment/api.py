@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -15,7 +15,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import YEAR_MAX, YEAR_MIN, ErrorOut
 from taizhang.investment import services
 from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy, Team
 from taizhang.investment.permissions import CONFIGURE, EVENT, MANAGE, VIEW, can
@@ -381,7 +381,11 @@ def convert_lead(request: HttpRequest, lead_id: int, payload: ConvertIn) -> Any:
 @router.get("/events", response=list[EventOut])
 @paginate(LimitOffsetPagination)
 @requires("investment.view")
-def list_events(request: HttpRequest, filters: Query[LedgerQuery], year: int | None = None) -> Any:
+def list_events(
+    request: HttpRequest,
+    filters: Query[LedgerQuery],
+    year: Annotated[int | None, Field(ge=YEAR_MIN, le=YEAR_MAX)] = None,
+) -> Any:
     """Events in your scope with their signings computed from the leads. ``org``: that
     organization and its subtree (one outside your scope: 422, as for an unknown id);
     ``date_from``/``date_to``: the day held, inclusive; ``mine``: a lead from the event
@@ -487,13 +491,19 @@ def get_scoreboard(request: HttpRequest, competition_id: int) -> Any:
 @router.get("/subsidies", response=list[SubsidyOut])
 @paginate(LimitOffsetPagination)
 @requires("investment.view")
-def list_subsidies(request: HttpRequest, year: int | None = None, q: str = "") -> Any:
+def list_subsidies(
+    request: HttpRequest,
+    year: Annotated[int | None, Field(ge=YEAR_MIN, le=YEAR_MAX)] = None,
+    q: str = "",
+) -> Any:
     return subsidy_list(viewer=viewer_of(request), year=year, q=q)
 
 
 @router.get("/subsidies/summary", response=SubsidySummaryOut)
 @requires("investment.view")
-def summarize_subsidies(request: HttpRequest, year: int | None = None) -> Any:
+def summarize_subsidies(
+    request: HttpRequest, year: Annotated[int | None, Field(ge=YEAR_MIN, le=YEAR_MAX)] = None
+) -> Any:
     """兑现扶持资金 and 惠及企业(家次) over your scope, computed from the payments."""
     return subsidy_summary(subsidy_list(viewer=viewer_of(request), year=year))
 

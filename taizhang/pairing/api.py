@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -14,7 +14,7 @@ from taizhang.api.sorting import checked_sort, sort_param
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import YEAR_MAX, YEAR_MIN, ErrorOut
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
@@ -191,7 +191,11 @@ def list_pairs(
 
 @router.get("/pairs/villages-over", response=OverOut)
 @requires(VIEW)
-def get_villages_over(request: HttpRequest, year: int, threshold: int = 500_000) -> Any:
+def get_villages_over(
+    request: HttpRequest,
+    year: Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)],
+    threshold: Annotated[int, Field(ge=0)] = 500_000,
+) -> Any:
     """ "N个薄弱村集体经济收入超过50万元": computed from confirmed values in your scope."""
     return {
         "year": year,
