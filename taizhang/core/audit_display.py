@@ -187,9 +187,12 @@ def _field(model: type[models.Model] | None, name: str) -> Any:
     if model is None:
         return None
     try:
-        return model._meta.get_field(name)
+        field = model._meta.get_field(name)
     except Exception:  # noqa: BLE001 - a field the model no longer has, or a plain key
         return None
+    # A reverse relation ("answers" of an assignment) is not what the key holds: the
+    # service wrote the values themselves under that name.
+    return None if field.auto_created and not field.concrete else field
 
 
 @lru_cache(maxsize=512)
@@ -294,8 +297,17 @@ def _value(field: Any, value: Any, names: Names, at: int) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     if isinstance(value, dict):
-        return "，".join(f"{k}：{v}" for k, v in value.items())
+        return "；".join(f"{k}：{_plain_change(v)}" for k, v in value.items())
     return str(value)
+
+
+def _plain_change(value: Any) -> str:
+    """One entry of a dictionary of changes (a task's answers): "old → new", or the new
+    value alone when there was none before."""
+    if isinstance(value, list) and len(value) == 2:
+        old, new = (EMPTY if v in (None, "") else str(v) for v in value)
+        return new if old == EMPTY else f"{old} → {new}"
+    return EMPTY if value in (None, "") else str(value)
 
 
 def describe(events: Sequence[AuditEvent] | Iterable[AuditEvent]) -> list[Shown]:

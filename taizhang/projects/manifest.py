@@ -272,6 +272,6 @@ from taizhang.core.registry import register_audit_fields  # noqa: E402
 from taizhang.projects.models import Stage  # noqa: E402
 
 register_audit_fields(
-    {str(stage.value): stage.label for stage in Stage} | {"reported_on": _("Reported on")},
+    {str(stage.value): stage.label for stage in Stage} | {"reported_on": _("Date of the report")},
     object_type="projects.project",
 )

@@ -83,3 +83,18 @@ def test_change_keys_that_are_not_model_fields_are_named(object_type, changes, l
     with translation.override("zh-hans"):
         (shown,) = describe([event])
     assert [c.label for c in shown.changes] == labels
+
+
+@pytest.mark.django_db
+def test_a_dictionary_of_changes_reads_as_old_and_new_values():
+    """A reporting task's answers are written as {item: [old, new]}: not a Python dict."""
+    answers = {"本月集中学习场次": [None, "11"], "参加党员人次": ["300", "385"]}
+    event = AuditEvent(
+        pk=1,
+        action="reporting.assignment_submit",
+        object_type="reporting.assignment",
+        changes={"answers": answers},
+    )
+    with translation.override("zh-hans"):
+        (shown,) = describe([event])
+    assert shown.changes_text == "填报内容：本月集中学习场次：11；参加党员人次：300 → 385"
