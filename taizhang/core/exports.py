@@ -7,7 +7,7 @@ landscape A4 print layout fit to width with the two top rows repeated on every p
 The sheet is written in openpyxl's write-only mode so large exports stream; each
 column's width, wrapping, choice labels and cell styles are worked out once per export,
 not once per cell, and the data rows go straight into the sheet's XML stream (see
-``_RowWriter``): 50,000 rows take seconds, not a minute.
+``_RowWriter``): writing 50,000 rows takes seconds, not most of a minute.
 
 Values are never live formulas: text that Excel would read as one (= + - @, a leading tab
 or CR) is written as text with a quote prefix, and control characters the file format
@@ -242,17 +242,17 @@ class _RowWriter:
     """Writes a write-only sheet's data rows straight into its XML stream.
 
     openpyxl writes every appended cell through its generic path: a second cell object
-    per value, a failed value bind, a style looked up by hash, a value typed again; most
-    of an export's time. Here the cells of one column holding one kind of value share
-    one style, found once by making that cell the ordinary way; each row is put together
-    as escaped XML text, parsed by lxml in one call (building an element per cell costs
-    more) and written to the stream, the same attributes and value text openpyxl's
+    per value, a failed value bind, a style looked up by hash, a value typed again; that
+    was most of an export's time. Here the cells of one column holding one kind of value
+    share one style, found once by making that cell the ordinary way; each row is put
+    together as escaped XML text, parsed by lxml in one call (an element built per cell
+    costs more) and written to the stream with the attributes and value text openpyxl's
     ``lxml_write_cell`` writes, so the file is the same byte for byte (a test compares
-    them). Text openpyxl treats specially (an error
-    code such as ``#N/A``, text past Excel's 32,767 characters) and installations
-    without lxml go through openpyxl's own path. It hooks into the sheet's writer, whose
-    ``write_row`` openpyxl 3.1 calls with the XML stream for each appended row; the
-    title, header and 合计 rows still go through openpyxl unchanged.
+    them). Rows holding text openpyxl treats specially (an error code such as ``#N/A``,
+    text past Excel's 32,767 characters), and every row where lxml is not installed, go
+    through openpyxl's own path. It hooks into the sheet's writer, whose ``write_row``
+    openpyxl 3.1 calls with the XML stream for each appended row; the title, header and
+    合计 rows go through openpyxl unchanged.
     """
 
     def __init__(self, book: Any, sheet: Any, columns: Sequence[Column]) -> None:
