@@ -109,7 +109,9 @@ VERBS: dict[str, Any] = {
     "declare_winners": pgettext_lazy("audit verb", "winners declared"),
     "open_scoring": pgettext_lazy("audit verb", "scoring opened"),
 }
-CREATING = {"create", "import", "add", "record", "appoint", "set"}
+# Actions whose changes have no old value: what the record was created with, what a
+# read asked for.
+CREATING = {"create", "import", "add", "record", "appoint", "set", "read"}
 YES_NO = (gettext_lazy("yes"), gettext_lazy("no"))
 EMPTY = "—"
 

@@ -98,3 +98,16 @@ def test_a_dictionary_of_changes_reads_as_old_and_new_values():
     with translation.override("zh-hans"):
         (shown,) = describe([event])
     assert shown.changes_text == "填报内容：本月集中学习场次：11；参加党员人次：300 → 385"
+
+
+@pytest.mark.django_db
+def test_a_read_shows_what_was_asked_for_not_a_change():
+    event = AuditEvent(
+        pk=1,
+        action="audit.read",
+        object_type="core.auditevent",
+        changes={"review": [None, False], "action": [None, ""], "filters": {"actor": "district"}},
+    )
+    with translation.override("zh-hans"):
+        (shown,) = describe([event])
+    assert shown.changes_text == "仅看待审阅：否；筛选条件：actor：district"
