@@ -161,6 +161,11 @@ AUTH_PASSWORD_VALIDATORS = [
     },
 ]
 
+# Password expiry (等保 level 3, issue 19): a password older than this many days must be
+# changed before any other page opens. 0 turns it off (development and tests); the
+# production settings default to 90.
+TAIZHANG_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("TAIZHANG_PASSWORD_MAX_AGE_DAYS", "0"))
+
 # Login security. Failed logins (accounts._login_attempt) count per name from one
 # address, per address over all names, and per account from anywhere (the last locks the
 # account itself).

@@ -90,6 +90,9 @@ STATIC_ROOT = Path(env_str("TAIZHANG_STATIC_ROOT") or VAR_DIR / "static")
 TAIZHANG_UPLOAD_MAX_BYTES = env_int("TAIZHANG_UPLOAD_MAX_MB", 25) * 1024 * 1024
 TAIZHANG_UPLOAD_MAX_TOTAL_BYTES = env_int("TAIZHANG_UPLOAD_MAX_TOTAL_MB", 50) * 1024 * 1024
 
+# 等保 level 3 (issue 19): a password older than this many days must be changed (0: off).
+TAIZHANG_PASSWORD_MAX_AGE_DAYS = env_int("TAIZHANG_PASSWORD_MAX_AGE_DAYS", 90)
+
 MIDDLEWARE = [
     MIDDLEWARE[0],  # SecurityMiddleware first: redirects to HTTPS before anything else
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -2,6 +2,8 @@ from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
+# Off whatever the environment says; a test that needs it sets it.
+TAIZHANG_PASSWORD_MAX_AGE_DAYS = 0
 
 # Tasks run inside the test at enqueue time; a test that needs a real worker process
 # (tests/ingest kill test) starts ``taizhang worker`` with the database backend itself.

@@ -75,3 +75,10 @@ register_audit_fields(
     },
     object_type="accounts.grant",
 )
+register_audit_fields(
+    {
+        "channel": _("Signed in through"),
+        "max_age_days": _("Longest password age (days)"),
+    },
+    object_type="accounts.user",
+)

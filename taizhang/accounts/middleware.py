@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from taizhang.accounts.passwords import password_expired
+
 ALLOWED_PREFIXES = ("/accounts/password/", "/accounts/logout/", "/i18n/", "/static/", "/api/")
 # Set in the session of an administrator who signed in without a second factor yet:
 # every page but the enrolment sends her there (accounts/totp.py).
@@ -23,7 +25,10 @@ TOTP_ALLOWED = (
 
 
 class PasswordChangeRequiredMiddleware:
-    """Send a user with an initial (or reset) password to change it before anything else."""
+    """Send a user with an initial (or reset) password, or one older than
+    ``TAIZHANG_PASSWORD_MAX_AGE_DAYS``, to change it before anything else. The API is
+    left alone: a token is not a password (``token_issue`` refuses new tokens against an
+    expired password; tokens issued before keep working until they expire)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -32,8 +37,8 @@ class PasswordChangeRequiredMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and getattr(user, "must_change_password", False)
             and not request.path.startswith(ALLOWED_PREFIXES)
+            and (getattr(user, "must_change_password", False) or password_expired(user))
         ):
             return redirect(reverse("accounts:password_change"))
         session = getattr(request, "session", None)

@@ -21,7 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from taizhang.accounts.models import AccountKind, ApiToken, Grant, LoginThrottle, ScopeKind, User
-from taizhang.accounts.passwords import character_classes
+from taizhang.accounts.passwords import (
+    character_classes,
+    password_expired,
+    password_max_age_days,
+)
 from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS, require_account
 from taizhang.core.actors import ANONYMOUS, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
@@ -46,6 +50,9 @@ TOTP_NOT_SET_UP = gettext_lazy(
     "Administrators need a second factor: set it up by signing in on the web first."
 )
 TOTP_WRONG = gettext_lazy("Wrong or reused second-factor code (otp).")
+PASSWORD_EXPIRED = gettext_lazy(
+    "Your password has expired: sign in on the web and change it first."
+)
 AUDIT_ROLE_ON_CONSOLE = gettext_lazy(
     "The audit administrator's role is given and withdrawn only on the server's console "
     "(taizhang setup), never by the administrators she oversees."
@@ -369,6 +376,29 @@ def user_change_password(
 
 
 @transaction.atomic
+def password_expired_at_login(*, user: User, channel: str) -> bool:
+    """Whether a sign-in found ``user``'s password older than
+    ``TAIZHANG_PASSWORD_MAX_AGE_DAYS``; if so it is audited (``user.password_expired``):
+    on the web (``channel`` form) the holder is then kept on the password change page
+    until she changes it (``PasswordChangeRequiredMiddleware``), and the token endpoint
+    refuses (``token``)."""
+    if not password_expired(user):
+        return False
+    audit_record(
+        actor=user,
+        action="user.password_expired",
+        obj=user,
+        outcome=AuditOutcome.DENIED if channel == "token" else AuditOutcome.SUCCESS,
+        changes={
+            "channel": channel,
+            "password_changed_at": user.password_changed_at,
+            "max_age_days": password_max_age_days(),
+        },
+    )
+    return True
+
+
+@transaction.atomic
 def user_unlock(*, user: User, acting_user: Actor) -> User:
     _require_function(acting_user, MANAGE_GRANTS)
     require_account(acting_user, user)
@@ -494,6 +524,10 @@ def token_issue(*, username: str, password: str, otp: str = "") -> str:
     from taizhang.accounts import totp
 
     user = user_authenticate(username=username, password=password, channel="token")
+    if password_expired_at_login(user=user, channel="token"):
+        # A new token is a password login: an expired password gets none. Tokens issued
+        # before keep working until they expire (a token is not a password).
+        raise LoginRefused(str(PASSWORD_EXPIRED))
     if totp.totp_required(user):
         if totp.confirmed_device(user) is None:
             raise LoginRefused(str(TOTP_NOT_SET_UP))

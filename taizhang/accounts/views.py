@@ -23,6 +23,7 @@ from taizhang.accounts.forms import (
 )
 from taizhang.accounts.middleware import TOTP_ENROL
 from taizhang.accounts.models import AccountKind, ApiToken, User
+from taizhang.accounts.passwords import password_expired, password_max_age_days
 from taizhang.accounts.permissions import (
     GRANT,
     MANAGE_ACCOUNTS,
@@ -36,6 +37,7 @@ from taizhang.accounts.services import (
     grant_create,
     grant_revoke,
     live_tokens,
+    password_expired_at_login,
     service_token_create,
     token_revoke,
     tokens_revoke_all,
@@ -90,6 +92,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 def _sign_in(request: HttpRequest, user: User) -> None:
     login(request, user, backend="taizhang.accounts.backends.LockoutAwareBackend")
+    # An expired password is audited here; the middleware then keeps her on the
+    # password change page until she changes it.
+    password_expired_at_login(user=user, channel="form")
 
 
 @public
@@ -167,7 +172,12 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if done.ok:
         update_session_auth_hash(request, user)
         return redirect("core:home")
-    return render(request, "accounts/password_change.html", {"form": form})
+    context = {
+        "form": form,
+        "expired": password_expired(user),
+        "max_age_days": password_max_age_days(),
+    }
+    return render(request, "accounts/password_change.html", context)
 
 
 def _manageable_user(viewer: Actor, pk: int) -> User:
