@@ -53,6 +53,9 @@ class Metric:
     ``money`` marks amounts in yuan (shown as 13.77亿元). ``sentence`` is the phrase a
     briefing uses, with ``{value}`` for the rounded figure and its unit, e.g.
     ``_("held {value} group study sessions")`` → "开展集中学习{value}".
+    ``part_of`` names the metric this one counts a part of (为民办实事 among the problems
+    put on the ledger): a briefing prints it in brackets after that figure
+    (新挂账问题163个（其中为民办实事项目12件、调研课题3个）).
     """
 
     name: str
@@ -68,6 +71,7 @@ class Metric:
     additive: bool = True
     money: bool = False
     sentence: Label = ""
+    part_of: str = ""
 
     def __post_init__(self) -> None:
         if self.distinct and self.additive:

@@ -3,8 +3,10 @@ project panels and to-do kinds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -201,6 +203,75 @@ register_metric(
         ),
     )
 )
+
+# Figures per kind (issue 15): parts of the problems put on the ledger and closed out,
+# printed in a briefing as （其中为民办实事项目12件、调研课题3个）. The kinds are the
+# shipped dictionary's codes (problems/dictionaries.py); a kind an administrator adds is
+# counted in the totals only.
+KIND_FIGURES = (
+    (
+        "practical_matter",
+        _("{value} practical matters for the people"),
+        _("Practical matters for the people started"),
+        _("Practical matters for the people completed"),
+        _("matters"),
+    ),
+    (
+        "survey_topic",
+        _("{value} survey topics"),
+        _("Survey topics taken up"),
+        _("Survey topics concluded"),
+        _("items"),
+    ),
+    (
+        "secretary_led",
+        _("{value} secretary-led projects"),
+        _("Secretary-led projects started"),
+        _("Secretary-led projects completed"),
+        _("items"),
+    ),
+)
+
+
+def _of_kind(code: str, **narrower: Any) -> Callable[[], QuerySet[Problem]]:
+    return lambda: Problem.objects.filter(kind__code=code, **narrower)
+
+
+for _code, _sentence, _started, _done, _unit in KIND_FIGURES:
+    register_metric(
+        Metric(
+            name=f"problems.raised_{_code}",
+            sentence=_sentence,
+            label=_started,
+            unit=_unit,
+            queryset=_of_kind(_code),
+            org_field="org",
+            date_field="raised_on",
+            permission=VIEW,
+            definition=_(
+                "Count of the problem rows of this kind, dated by the day they were put "
+                "on the ledger; a part of the problems put on the ledger."
+            ),
+            part_of="problems.raised",
+        )
+    )
+    register_metric(
+        Metric(
+            name=f"problems.closed_{_code}",
+            sentence=_sentence,
+            label=_done,
+            unit=_unit,
+            queryset=_of_kind(_code, state=ProblemState.CLOSED),
+            org_field="org",
+            date_field="closed_on",
+            permission=VIEW,
+            definition=_(
+                "Count of the problem rows of this kind now closed out (销号), dated by the "
+                "sign-off day; a part of the problems closed out."
+            ),
+            part_of="problems.closed",
+        )
+    )
 
 # Excel: the ledger's export and its import read the same columns (problems/imports.py).
 from taizhang.core.exports import register_export  # noqa: E402

@@ -121,6 +121,9 @@ class Line:
     # What the organization itself reported for the same metric and days in an accepted
     # reporting task (填报任务): {"value", "text"}; None when it reported nothing.
     reported: dict[str, str] | None = None
+    # The metric this figure is a part of (``Metric.part_of``): printed in brackets
+    # after that figure when both are printed.
+    part_of: str = ""
 
     @property
     def value(self) -> str:
@@ -217,21 +220,32 @@ def compose(viewer: Actor, org: Organization, period: Period) -> list[Section]:
                     if reported is None
                     else {"value": str(reported), "text": figures.format_figure(metric, reported)}
                 ),
+                part_of=metric.part_of,
             )
         )
     order = [name for name in settings.TAIZHANG_MODULES if name in sections]
     return [sections[name] for name in order]
 
 
-def _clauses(section: Section) -> list[tuple[str, str, Line]]:
-    """(text before the figure, text after it, the figure) for each figure that has
-    something behind it."""
-    result = []
-    for line in section.lines:
-        if not line.printed:
-            continue
+Clause = tuple[str, str, Line]  # text before the figure, text after it, the figure
+
+
+def _clauses(section: Section) -> list[tuple[Clause, list[Clause]]]:
+    """Each printed figure with the printed figures that are parts of it (其中…); a part
+    whose whole is not printed stands on its own."""
+    printed = [line for line in section.lines if line.printed]
+    wholes = {line.metric for line in printed}
+    result: list[tuple[Clause, list[Clause]]] = []
+    index: dict[str, list[Clause]] = {}
+    for line in printed:
         before, _sep, after = line.sentence.partition("{value}")
-        result.append((before, after, line))
+        clause = (before, after, line)
+        if line.part_of in wholes and line.part_of in index:
+            index[line.part_of].append(clause)
+            continue
+        parts: list[Clause] = []
+        index[line.metric] = parts
+        result.append((clause, parts))
     return result
 
 
@@ -239,12 +253,32 @@ def _nothing(section: Section) -> str:
     return _("No %(section)s records in this period.") % {"section": section.title}
 
 
+def _parts_marks() -> tuple[str, str, str]:
+    """How the parts of a figure are bracketed: （其中…、…） in Chinese."""
+    language = get_language() or settings.LANGUAGE_CODE
+    if language.lower().startswith("zh"):
+        return "（其中", "、", "）"
+    return " (of which ", ", ", ")"
+
+
 def paragraph_text(section: Section) -> str:
     """The section as one plain paragraph (the Word version)."""
     if not section.has_data:
         return _nothing(section)
     comma, stop = _separator()
-    return comma.join(f"{b}{line.shown}{line.note}{a}" for b, a, line in _clauses(section)) + stop
+    opening, join, closing = _parts_marks()
+
+    def one(clause: Clause) -> str:
+        before, after, line = clause
+        return f"{before}{line.shown}{line.note}{after}"
+
+    return (
+        comma.join(
+            one(whole) + (opening + join.join(one(p) for p in parts) + closing if parts else "")
+            for whole, parts in _clauses(section)
+        )
+        + stop
+    )
 
 
 def paragraph(section: Section, link: Any) -> SafeString:
@@ -254,20 +288,33 @@ def paragraph(section: Section, link: Any) -> SafeString:
     if not section.has_data:
         return format_html("{}", _nothing(section))
     comma, stop = _separator()
-    parts = [
-        format_html(
-            '{}<span class="fig reported" title="{}">{}{}</span>{}',
-            b,
-            _("Reported by the unit in a reporting task; no records behind it"),
-            line.shown,
-            line.note,
-            a,
-        )
-        if line.reported_only
-        else format_html(
+    opening, join, closing = _parts_marks()
+
+    def one(clause: Clause) -> SafeString:
+        b, a, line = clause
+        if line.reported_only:
+            return format_html(
+                '{}<span class="fig reported" title="{}">{}{}</span>{}',
+                b,
+                _("Reported by the unit in a reporting task; no records behind it"),
+                line.shown,
+                line.note,
+                a,
+            )
+        return format_html(
             '{}<a href="{}" class="fig">{}</a>{}{}', b, link(line), line.text, line.note, a
         )
-        for b, a, line in _clauses(section)
+
+    parts = [
+        one(whole)
+        + (
+            format_html("{}", opening)
+            + mark_safe(join.join(one(p) for p in subs))  # noqa: S308 - each part escaped
+            + format_html("{}", closing)
+            if subs
+            else ""
+        )
+        for whole, subs in _clauses(section)
     ]
     return mark_safe(comma.join(parts) + stop)  # noqa: S308 - parts are escaped
 
@@ -307,6 +354,7 @@ def sections_of(briefing: Briefing) -> list[Section]:
                 text=entry["text"],
                 trace=entry["trace"],
                 reported=entry.get("reported"),
+                part_of=entry.get("part_of", ""),
             )
         )
     return list(sections.values())

@@ -245,6 +245,7 @@ def briefing_generate(
             "text": line.text,
             "trace": line.trace,
             "reported": line.reported,
+            "part_of": line.part_of,
         }
         for section in chosen
         for line in section.lines

@@ -1,0 +1,85 @@
+"""Figures per kind (issue 15 §1): 为民办实事, 调研课题 and 书记领跑 are counted apart and
+printed as parts of the problems put on the ledger and closed out, not folded into
+"新挂账问题N个"; the totals keep their meaning, so stored briefings stay valid."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import translation
+
+from taizhang.problems.models import Problem, ProblemKind, ProblemState
+from taizhang.problems.tests.factories import make_problem
+from taizhang.statistics import briefings, services
+from taizhang.statistics.periods import Period
+
+pytestmark = pytest.mark.django_db
+
+MARCH = Period.month(2026, 3)
+
+
+def _kind(code):
+    return ProblemKind.objects.get(code=code)
+
+
+@pytest.fixture
+def ledger(tree):
+    on = dt.date(2026, 3, 5)
+    make_problem(tree.community_a, title="雨污管网混接", raised_on=on)
+    make_problem(tree.community_a, title="加装电梯", raised_on=on, kind=_kind("practical_matter"))
+    done = make_problem(
+        tree.community_a, title="老年食堂", raised_on=on, kind=_kind("practical_matter")
+    )
+    make_problem(tree.grid_a, title="物业服务调研", raised_on=on, kind=_kind("survey_topic"))
+    # Closed in March (the sign-off is the service's business; the figure reads the row).
+    Problem.objects.filter(pk=done.pk).update(
+        state=ProblemState.CLOSED, closed_on=dt.date(2026, 3, 28)
+    )
+    return tree
+
+
+def _problems_section(personas, tree):
+    with translation.override("zh-hans"):
+        draft = services.briefing_generate(
+            acting_user=personas.street_a, org=tree.street_a, period=MARCH
+        )
+        (section,) = [s for s in briefings.sections_of(draft) if s.module == "problems"]
+        return draft, section, briefings.paragraph_text(section)
+
+
+def test_kinds_are_printed_as_parts_of_the_totals(ledger, personas):
+    draft, _section, text = _problems_section(personas, ledger)
+    assert "新挂账问题4个（其中为民办实事项目2件、调研课题1个）" in text
+    assert "销号问题1个（其中为民办实事项目1件）" in text
+    # A kind with nothing in the period is not printed at all.
+    assert "书记领跑" not in text
+    stored = {line["metric"]: line for line in draft.figures}
+    assert stored["problems.raised"]["trace"]["value"] == "4"  # all kinds, as before
+    assert stored["problems.raised_practical_matter"]["part_of"] == "problems.raised"
+    assert stored["problems.closed_practical_matter"]["trace"]["rows"] == 1
+
+
+def test_a_part_whose_total_is_not_printed_stands_alone(ledger, personas):
+    section = briefings.Section("problems", "问题清单")
+    line = briefings.Line(
+        metric="problems.raised_survey_topic",
+        label="新立调研课题",
+        unit="个",
+        definition="",
+        sentence="调研课题{value}",
+        text="1个",
+        trace={"value": "1", "rows": 1},
+        part_of="problems.raised",
+    )
+    section.lines.append(line)
+    with translation.override("zh-hans"):
+        assert briefings.paragraph_text(section) == "调研课题1个。"
+
+
+def test_the_web_paragraph_links_every_part(ledger, personas):
+    _draft, section, _text = _problems_section(personas, ledger)
+    with translation.override("zh-hans"):
+        html = str(briefings.paragraph(section, lambda line: f"/drill/{line.metric}"))
+    assert '（其中为民办实事项目<a href="/drill/problems.raised_practical_matter"' in html
+    assert html.count('class="fig"') == 5  # raised, 2 parts, closed, 1 part
