@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.exports import Column, Export, Sheet
 from taizhang.organizations.policy import scope_title
-from taizhang.problems.imports import FIELDS, problem_row, with_started
+from taizhang.problems.imports import FIELDS, problem_row, row_labels, with_started
 from taizhang.problems.permissions import VIEW
 from taizhang.problems.selectors import problem_list
 
@@ -30,8 +30,9 @@ def build(viewer: Any, params: Mapping[str, str]) -> Sheet:
     qs = with_started(problem_list(viewer=viewer, **filters).prefetch_related("co_units"))
 
     def rows() -> Iterator[list[Any]]:
+        labels = row_labels()
         for index, problem in enumerate(qs.iterator(chunk_size=2000), start=1):
-            yield problem_row(index, problem)
+            yield problem_row(index, problem, labels)
 
     return Sheet(
         columns=columns(),

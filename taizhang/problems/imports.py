@@ -668,9 +668,39 @@ class _Rows:
         return bool(value == getattr(problem, key))
 
 
-def problem_row(index: int, problem: Problem) -> list[Any]:
-    """One problem as the export writes it (the importer's columns, in order)."""
+@dataclass(frozen=True)
+class RowLabels:
+    """What every row of one export shares, worked out once rather than per row (issue
+    20): the choice labels in the request's language, 是/否, and today for 逾期."""
+
+    source: dict[str, str]
+    category: dict[str, str]
+    state: dict[str, str]
+    yes: str
+    no: str
+    today: dt.date
+
+
+def row_labels() -> RowLabels:
+    def labels(name: str) -> dict[str, str]:
+        choices = Problem._meta.get_field(name).flatchoices  # type: ignore[union-attr]
+        return {str(code): str(label) for code, label in choices}
+
+    return RowLabels(
+        source=labels("source"),
+        category=labels("category"),
+        state=labels("state"),
+        yes=_("Yes"),
+        no=_("No"),
+        today=timezone.localdate(),
+    )
+
+
+def problem_row(index: int, problem: Problem, labels: RowLabels | None = None) -> list[Any]:
+    """One problem as the export writes it (the importer's columns, in order); pass one
+    ``row_labels()`` for all the rows of an export."""
     p = problem
+    shared = labels or row_labels()
     closed = p.state == ProblemState.CLOSED
     return [
         index,
@@ -678,8 +708,8 @@ def problem_row(index: int, problem: Problem) -> list[Any]:
         p.title,
         p.description,
         p.kind.name,
-        p.get_source_display(),
-        p.get_category_display(),
+        shared.source.get(p.source, p.source),
+        shared.category.get(p.category, p.category),
         p.org.short_name,
         p.lead_unit.short_name,
         "、".join(u.short_name for u in p.co_units.all()),
@@ -687,12 +717,12 @@ def problem_row(index: int, problem: Problem) -> list[Any]:
         p.responsible.name if p.responsible else "",
         p.deadline,
         p.measures,
-        p.get_state_display(),
+        shared.state.get(p.state, p.state),
         p.raised_on,
         started_on(p),
         p.submitted_on,
         p.closed_on if closed else None,
         p.verifier.name if p.verifier else "",
         p.evidence_text,
-        _("Yes") if p.is_overdue else _("No"),
+        shared.yes if not closed and p.deadline < shared.today else shared.no,
     ]
