@@ -183,6 +183,9 @@ SESSION_COOKIE_AGE = 30 * 60
 # by a session write on every request (issue 20).
 SESSION_SAVE_EVERY_REQUEST = False
 TAIZHANG_SESSION_TOUCH_SECONDS = 60
+# Absolute session lifetime (等保 level 3, issue 19): a session ends this many hours after
+# its sign-in however active it is (accounts.middleware.end_over_age_session); 0: no limit.
+TAIZHANG_SESSION_ABSOLUTE_HOURS = int(os.environ.get("TAIZHANG_SESSION_ABSOLUTE_HOURS", "12"))
 # The three administrators sign in with a second factor (accounts/totp.py, issue 19).
 TAIZHANG_TOTP_FOR_ADMINS = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -92,6 +92,8 @@ TAIZHANG_UPLOAD_MAX_TOTAL_BYTES = env_int("TAIZHANG_UPLOAD_MAX_TOTAL_MB", 50) * 
 
 # 等保 level 3 (issue 19): a password older than this many days must be changed (0: off).
 TAIZHANG_PASSWORD_MAX_AGE_DAYS = env_int("TAIZHANG_PASSWORD_MAX_AGE_DAYS", 90)
+# A session ends this many hours after its sign-in, however active (0: no limit).
+TAIZHANG_SESSION_ABSOLUTE_HOURS = env_int("TAIZHANG_SESSION_ABSOLUTE_HOURS", 12)
 
 MIDDLEWARE = [
     MIDDLEWARE[0],  # SecurityMiddleware first: redirects to HTTPS before anything else

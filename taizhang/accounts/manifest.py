@@ -79,6 +79,8 @@ register_audit_fields(
     {
         "channel": _("Signed in through"),
         "max_age_days": _("Longest password age (days)"),
+        "login_at": _("Signed in at"),
+        "max_hours": _("Longest session (hours)"),
     },
     object_type="accounts.user",
 )

@@ -5,9 +5,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from taizhang.accounts.passwords import password_expired
 
@@ -22,6 +25,42 @@ TOTP_ALLOWED = (
     "/i18n/",
     "/static/",
 )
+# When the session signed in (seconds since the epoch), set at login (``touch_at_login``).
+LOGIN_AT = "_login_at"
+
+
+def absolute_hours() -> int:
+    """``TAIZHANG_SESSION_ABSOLUTE_HOURS``: the longest a session lives after its
+    sign-in, however active; 0 turns the limit off."""
+    return max(int(getattr(settings, "TAIZHANG_SESSION_ABSOLUTE_HOURS", 12) or 0), 0)
+
+
+def end_over_age_session(request: HttpRequest) -> HttpResponse | None:
+    """End a signed-in session older than ``TAIZHANG_SESSION_ABSOLUTE_HOURS`` since its
+    sign-in, even an active one (等保 level 3; the idle expiry, ``SESSION_COOKIE_AGE``,
+    is separate): audited as a logout with its reason, then the login page says why.
+
+    Read from the session the request has loaded anyway: no query unless it ends. A
+    session from before the login time was kept gets it at its next renewal
+    (``IdleSessionMiddleware``)."""
+    session = getattr(request, "session", None)
+    user: Any = getattr(request, "user", None)
+    if session is None or not getattr(user, "is_authenticated", False):
+        return None
+    hours = absolute_hours()
+    login_at = session.get(LOGIN_AT)
+    if not hours or login_at is None or time.time() - float(login_at) < hours * 3600:
+        return None
+    from taizhang.accounts.services import session_end
+
+    session_end(user=user, reason="absolute lifetime", login_at=float(login_at), max_hours=hours)
+    logout(request)
+    if request.path.startswith("/api/"):
+        return None  # the API signs in by token; it answers this request itself
+    messages.warning(
+        request, _("You signed in more than %(hours)s hours ago: sign in again.") % {"hours": hours}
+    )
+    return redirect(reverse("accounts:login"))
 
 
 class PasswordChangeRequiredMiddleware:
@@ -34,6 +73,10 @@ class PasswordChangeRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The first of accounts' middleware: an over-age session ends before anything.
+        ended = end_over_age_session(request)
+        if ended is not None:
+            return ended
         user = request.user
         if (
             user.is_authenticated
@@ -76,12 +119,18 @@ class IdleSessionMiddleware:
             interval = getattr(settings, "TAIZHANG_SESSION_TOUCH_SECONDS", 60)
             if now - int(session.get(TOUCHED, 0)) >= interval:
                 session[TOUCHED] = now
+                # A session signed in before the login time was kept starts counting
+                # its absolute lifetime now, in this write that happens anyway.
+                session.setdefault(LOGIN_AT, now)
         return response
 
 
 def touch_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
     """A new session counts as renewed when it is made: logging in writes it anyway, so
-    the first page after it need not write it again (connected in ``apps.py``)."""
+    the first page after it need not write it again (connected in ``apps.py``). The
+    sign-in time is kept with it, for the absolute lifetime (``end_over_age_session``)."""
     session = getattr(request, "session", None)
     if session is not None:
-        session[TOUCHED] = int(time.time())
+        now = int(time.time())
+        session[TOUCHED] = now
+        session[LOGIN_AT] = now

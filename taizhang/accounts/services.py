@@ -605,6 +605,20 @@ def user_logout(*, user: User) -> int:
 
 
 @transaction.atomic
+def session_end(*, user: User, reason: str, **facts: Any) -> None:
+    """A web session ended by a rule, not by its holder (``reason``: ``absolute
+    lifetime``, ``session limit``), audited as her logout with the reason and ``facts``
+    (when it signed in, the limit). Her API tokens are left alone: they have their own
+    expiry, and she did not sign out."""
+    changes: dict[str, Any] = {"reason": reason}
+    if "login_at" in facts:
+        login_at = dt.datetime.fromtimestamp(float(facts.pop("login_at")), tz=dt.UTC)
+        changes["login_at"] = login_at
+    changes.update(facts)
+    audit_record(actor=user, action="user.logout", obj=user, changes=changes)
+
+
+@transaction.atomic
 def tokens_revoke_all(*, user: User, acting_user: Actor) -> int:
     """The security administrator ends every live token of an account (a lost laptop, a
     leaked script). Audited with the number revoked."""
