@@ -174,6 +174,46 @@ register_metric(
     )
 )
 
+# Stock beside the flow (issue 15): the projects on the ledger at the period's end and,
+# of them, those under construction (开工 or 主体施工 now). Figures of what stands, so
+# they are computed from the records, never summed by month.
+register_metric(
+    Metric(
+        name="projects.on_ledger",
+        sentence=_("{value} key projects on the ledger"),
+        label=_("Key projects on the ledger"),
+        unit=_("projects"),
+        queryset=_projects,
+        org_field="org",
+        date_field="created_at",
+        permission="projects.view",
+        additive=False,
+        definition=_(
+            "Projects on the ledger at the end of the period (all put on it by then), "
+            "whatever their stage."
+        ),
+    )
+)
+register_metric(
+    Metric(
+        name="projects.under_construction",
+        sentence=_("{value} under construction"),
+        label=_("Key projects under construction"),
+        unit=_("projects"),
+        queryset=lambda: _projects().filter(stage__in=(Stage.STARTED, Stage.CONSTRUCTION)),
+        org_field="org",
+        date_field="stage_since",
+        permission="projects.view",
+        additive=False,
+        definition=_(
+            "Projects now in groundbreaking or main construction, counted when they "
+            "entered that stage by the end of the period; a part of the projects on the "
+            "ledger."
+        ),
+        part_of="projects.on_ledger",
+    )
+)
+
 # Counts by stage: projects standing in each stage now, dated by when they entered it.
 for _stage in Stage:
     register_metric(

@@ -83,3 +83,33 @@ def test_the_web_paragraph_links_every_part(ledger, personas):
         html = str(briefings.paragraph(section, lambda line: f"/drill/{line.metric}"))
     assert '（其中为民办实事项目<a href="/drill/problems.raised_practical_matter"' in html
     assert html.count('class="fig"') == 5  # raised, 2 parts, closed, 1 part
+
+
+def test_projects_say_the_stock_beside_the_flow(tree, personas):
+    """在库 and 在建 stand beside 新纳入: figures of what stands at the period's end."""
+    from django.utils import timezone
+
+    from taizhang.projects.models import Stage
+    from taizhang.projects.tests.factories import make_project
+
+    today = timezone.localdate()
+    make_project(tree.community_a, "甲项目", stage=Stage.CONSTRUCTION, stage_since=today)
+    make_project(tree.community_a, "乙项目", stage=Stage.STARTED, stage_since=today)
+    make_project(tree.community_a, "丙项目")
+    with translation.override("zh-hans"):
+        draft = services.briefing_generate(
+            acting_user=personas.street_a,
+            org=tree.street_a,
+            period=Period.month(today.year, today.month),
+        )
+        (section,) = [s for s in briefings.sections_of(draft) if s.module == "projects"]
+        text = briefings.paragraph_text(section)
+    assert "在库重点项目3个（其中在建2个）" in text
+    assert "新纳入重点项目3个" in text
+    # A month before any of them was put on the ledger has no stock.
+    with translation.override("zh-hans"):
+        earlier = services.briefing_generate(
+            acting_user=personas.street_a, org=tree.street_a, period=MARCH, include_empty=True
+        )
+    stock = {line["metric"]: line["trace"]["rows"] for line in earlier.figures}
+    assert stock["projects.on_ledger"] == 0 and stock["projects.under_construction"] == 0
