@@ -186,6 +186,11 @@ TAIZHANG_SESSION_TOUCH_SECONDS = 60
 # Absolute session lifetime (等保 level 3, issue 19): a session ends this many hours after
 # its sign-in however active it is (accounts.middleware.end_over_age_session); 0: no limit.
 TAIZHANG_SESSION_ABSOLUTE_HOURS = int(os.environ.get("TAIZHANG_SESSION_ABSOLUTE_HOURS", "12"))
+# Concurrent web sessions (issue 19): a new sign-in ends the oldest beyond the limit. The
+# three administrators: TAIZHANG_ADMIN_MAX_SESSIONS; everyone else: TAIZHANG_MAX_SESSIONS
+# (0: no limit).
+TAIZHANG_ADMIN_MAX_SESSIONS = int(os.environ.get("TAIZHANG_ADMIN_MAX_SESSIONS", "1"))
+TAIZHANG_MAX_SESSIONS = int(os.environ.get("TAIZHANG_MAX_SESSIONS", "0"))
 # The three administrators sign in with a second factor (accounts/totp.py, issue 19).
 TAIZHANG_TOTP_FOR_ADMINS = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

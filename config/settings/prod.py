@@ -94,6 +94,9 @@ TAIZHANG_UPLOAD_MAX_TOTAL_BYTES = env_int("TAIZHANG_UPLOAD_MAX_TOTAL_MB", 50) * 
 TAIZHANG_PASSWORD_MAX_AGE_DAYS = env_int("TAIZHANG_PASSWORD_MAX_AGE_DAYS", 90)
 # A session ends this many hours after its sign-in, however active (0: no limit).
 TAIZHANG_SESSION_ABSOLUTE_HOURS = env_int("TAIZHANG_SESSION_ABSOLUTE_HOURS", 12)
+# Live web sessions per account: administrators, everyone else (0: no limit).
+TAIZHANG_ADMIN_MAX_SESSIONS = env_int("TAIZHANG_ADMIN_MAX_SESSIONS", 1)
+TAIZHANG_MAX_SESSIONS = env_int("TAIZHANG_MAX_SESSIONS", 0)
 
 MIDDLEWARE = [
     MIDDLEWARE[0],  # SecurityMiddleware first: redirects to HTTPS before anything else

@@ -81,6 +81,9 @@ register_audit_fields(
         "max_age_days": _("Longest password age (days)"),
         "login_at": _("Signed in at"),
         "max_hours": _("Longest session (hours)"),
+        "sessions_ended": _("Sessions ended"),
+        "max_sessions": _("Sessions allowed at once"),
+        "ended_signed_in_at": _("Ended sessions signed in at"),
     },
     object_type="accounts.user",
 )

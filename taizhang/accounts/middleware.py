@@ -134,3 +134,22 @@ def touch_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) 
         now = int(time.time())
         session[TOUCHED] = now
         session[LOGIN_AT] = now
+
+
+def index_session_at_login(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    """Index the new session and end the user's oldest beyond her limit
+    (``services.session_started``; connected in ``apps.py``)."""
+    from taizhang.accounts.services import session_started
+    from taizhang.core.request_context import current_ip
+
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key and user is not None:
+        session_started(user=user, session_key=session.session_key, ip=current_ip())
+
+
+def forget_session_at_logout(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) -> None:
+    from taizhang.accounts.services import session_forget
+
+    session = getattr(request, "session", None)
+    if session is not None:
+        session_forget(session_key=session.session_key)

@@ -228,3 +228,24 @@ class TotpDevice(models.Model):
 
     def __str__(self) -> str:
         return f"TOTP of {self.user_id}"
+
+
+class UserSession(models.Model):
+    """One signed-in web session of a user, by its session key: the index by which a
+    new sign-in ends the oldest sessions beyond the limit (``TAIZHANG_ADMIN_MAX_SESSIONS``
+    for the three administrators, ``TAIZHANG_MAX_SESSIONS`` for everyone else). Written
+    at sign-in and sign-out only, never per request; rows of sessions that expired are
+    dropped at the user's next sign-in."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="web_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("web session")
+        verbose_name_plural = _("web sessions")
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"session of {self.user_id} since {self.created_at:%Y-%m-%d %H:%M}"

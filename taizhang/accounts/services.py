@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +21,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from taizhang.accounts.models import AccountKind, ApiToken, Grant, LoginThrottle, ScopeKind, User
+from taizhang.accounts.models import (
+    AccountKind,
+    ApiToken,
+    Grant,
+    LoginThrottle,
+    ScopeKind,
+    User,
+    UserSession,
+)
 from taizhang.accounts.passwords import (
     character_classes,
     password_expired,
@@ -616,6 +625,86 @@ def session_end(*, user: User, reason: str, **facts: Any) -> None:
         changes["login_at"] = login_at
     changes.update(facts)
     audit_record(actor=user, action="user.logout", obj=user, changes=changes)
+
+
+def is_administrator(user: User) -> bool:
+    """Whether ``user`` holds (an active grant of) one of the three administrator roles."""
+    return any(g.admin_kind for g in Grant.objects.filter(user=user, is_active=True))
+
+
+def session_limit(user: User) -> int:
+    """How many web sessions ``user`` may have at once; 0: no limit. The three
+    administrators: ``TAIZHANG_ADMIN_MAX_SESSIONS`` (1); everyone else:
+    ``TAIZHANG_MAX_SESSIONS`` (0)."""
+    if is_administrator(user):
+        return max(int(getattr(settings, "TAIZHANG_ADMIN_MAX_SESSIONS", 1) or 0), 0)
+    return max(int(getattr(settings, "TAIZHANG_MAX_SESSIONS", 0) or 0), 0)
+
+
+def _session_store() -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def _live_session_keys(keys: list[str]) -> set[str]:
+    """Which of ``keys`` still name an unexpired session (one query with the database
+    engines)."""
+    store = _session_store()
+    if not keys:
+        return set()
+    if hasattr(store, "get_model_class"):
+        rows = store.get_model_class().objects.filter(
+            session_key__in=keys, expire_date__gt=timezone.now()
+        )
+        return set(rows.values_list("session_key", flat=True))
+    return {key for key in keys if store().exists(key)}
+
+
+@transaction.atomic
+def session_started(*, user: User, session_key: str, ip: str | None = None) -> int:
+    """Index the web session ``user`` just signed in with, and end her oldest live
+    sessions beyond ``session_limit`` (their session rows deleted: the next request of
+    each goes to the login page). The end is audited as her ``user.logout`` with reason
+    ``session limit``. Rows of expired sessions are dropped. The number ended."""
+    User.objects.select_for_update().filter(pk=user.pk).first()  # one sign-in at a time
+    rows = list(
+        UserSession.objects.filter(user=user)
+        .exclude(session_key=session_key)
+        .order_by("-created_at", "-pk")
+    )
+    live = _live_session_keys([row.session_key for row in rows])
+    UserSession.objects.filter(pk__in=[r.pk for r in rows if r.session_key not in live]).delete()
+    older = [row for row in rows if row.session_key in live]
+    UserSession.objects.update_or_create(
+        session_key=session_key, defaults={"user": user, "created_at": timezone.now(), "ip": ip}
+    )
+    limit = session_limit(user)
+    if not limit or len(older) < limit:
+        return 0
+    ended = older[limit - 1 :]
+    store = _session_store()
+    for row in ended:
+        store(session_key=row.session_key).delete()
+    UserSession.objects.filter(pk__in=[row.pk for row in ended]).delete()
+    session_end(
+        user=user,
+        reason="session limit",
+        sessions_ended=len(ended),
+        max_sessions=limit,
+        ended_signed_in_at=[row.created_at for row in ended],
+    )
+    return len(ended)
+
+
+def session_forget(*, session_key: str | None) -> None:
+    """The session ended at its holder's sign-out: no longer in the index."""
+    if session_key:
+        UserSession.objects.filter(session_key=session_key).delete()
+
+
+def session_rekeyed(*, old_key: str | None, new_key: str | None) -> None:
+    """The session got a new key (a password change cycles it): the index follows."""
+    if old_key and new_key and old_key != new_key:
+        UserSession.objects.filter(session_key=old_key).update(session_key=new_key)
 
 
 @transaction.atomic

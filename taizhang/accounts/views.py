@@ -39,6 +39,7 @@ from taizhang.accounts.services import (
     live_tokens,
     password_expired_at_login,
     service_token_create,
+    session_rekeyed,
     token_revoke,
     tokens_revoke_all,
     user_authenticate,
@@ -170,7 +171,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
         success=_("Your password has been changed."),
     )
     if done.ok:
-        update_session_auth_hash(request, user)
+        old_key = request.session.session_key
+        update_session_auth_hash(request, user)  # a new session key: the index follows
+        session_rekeyed(old_key=old_key, new_key=request.session.session_key)
         return redirect("core:home")
     context = {
         "form": form,

@@ -7,8 +7,10 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.test import Client
 
 from taizhang.accounts.middleware import LOGIN_AT
+from taizhang.accounts.models import UserSession
 from taizhang.core.models import AuditEvent
 from tests.support import PASSWORD
 
@@ -98,3 +100,124 @@ def test_a_session_without_a_login_time_starts_counting_at_its_renewal(
     assert client.get("/organizations/").status_code == 200
     clock(14 * HOUR + 1)
     assert client.get("/organizations/")["Location"] == "/accounts/login/"
+
+
+# Concurrent sessions: TAIZHANG_ADMIN_MAX_SESSIONS (1) for the three administrators,
+# TAIZHANG_MAX_SESSIONS (0, no limit) for everyone else.
+
+
+def _browsers(n: int) -> list[Client]:
+    return [Client() for _ in range(n)]
+
+
+def _signed_in(browser: Client, path: str = "/organizations/") -> bool:
+    return browser.get(path).status_code == 200
+
+
+def test_an_administrators_new_sign_in_ends_her_older_session(tree, personas, settings):
+    """The audit administrator signs in on a second machine: the first session's row is
+    deleted and its next page is the login page; the new one works; it is audited as a
+    logout of the older session with the reason."""
+    settings.TAIZHANG_TOTP_FOR_ADMINS = False  # the form alone, for brevity
+    first, second = _browsers(2)
+    first_key = _login(first, "auditor")
+    assert _signed_in(first, "/audit/")
+    second_key = _login(second, "auditor")
+    assert not Session.objects.filter(session_key=first_key).exists()
+    response = first.get("/audit/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert _signed_in(second, "/audit/")
+    assert list(UserSession.objects.filter(user=personas.auditor).values_list("session_key")) == [
+        (second_key,)
+    ]
+    event = AuditEvent.objects.filter(action="user.logout").latest("id")
+    assert event.actor_id == personas.auditor.pk
+    assert event.changes["reason"] == "session limit"
+    assert event.changes["sessions_ended"] == 1 and event.changes["max_sessions"] == 1
+
+
+def test_the_administrators_limit_is_a_setting(tree, personas, settings):
+    """With two allowed, the third sign-in ends the oldest only (force_login is a
+    sign-in too: the same signal)."""
+    settings.TAIZHANG_ADMIN_MAX_SESSIONS = 2
+    browsers = _browsers(3)
+    for browser in browsers:
+        browser.force_login(personas.auditor)
+    assert [_signed_in(b, "/audit/") for b in browsers] == [False, True, True]
+
+
+def test_ordinary_users_have_no_limit_unless_set(tree, personas, settings):
+    browsers = _browsers(3)
+    for browser in browsers:
+        _login(browser)
+    assert [_signed_in(b) for b in browsers] == [True, True, True]
+    assert not AuditEvent.objects.filter(action="user.logout").exists()
+    settings.TAIZHANG_MAX_SESSIONS = 1
+    newest = Client()
+    _login(newest)
+    assert [_signed_in(b) for b in [*browsers, newest]] == [False, False, False, True]
+    assert AuditEvent.objects.get(action="user.logout").changes["sessions_ended"] == 3
+
+
+def test_the_index_follows_logout_and_a_password_change(tree, personas, settings):
+    """Signing out drops the session from the index; a password change gives the
+    session a new key, which the index follows, so a later sign-in still ends it."""
+    settings.TAIZHANG_MAX_SESSIONS = 1
+    first, second = _browsers(2)
+    _login(first)
+    first.post("/accounts/logout/")
+    assert not UserSession.objects.filter(user=personas.street_a).exists()
+    _login(first)
+    new_password = "Brand-New-Secret-9"
+    response = first.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password": new_password,
+            "new_password_again": new_password,
+        },
+    )
+    assert response.status_code == 302
+    assert _signed_in(first)
+    indexed = UserSession.objects.get(user=personas.street_a)
+    assert indexed.session_key == first.session.session_key
+    _login(second, password=new_password)
+    assert not _signed_in(first) and _signed_in(second)
+
+
+def test_expired_sessions_leave_the_index_at_the_next_sign_in(tree, personas):
+    """An administrator's session that expired on its own is not counted, not ended
+    again, and its row goes; nothing is audited."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    first, second = _browsers(2)
+    first.force_login(personas.auditor)
+    Session.objects.filter(session_key=first.session.session_key).update(
+        expire_date=timezone.now() - dt.timedelta(seconds=1)
+    )
+    second.force_login(personas.auditor)
+    assert UserSession.objects.filter(user=personas.auditor).count() == 1
+    assert not AuditEvent.objects.filter(action="user.logout").exists()
+
+
+def test_pages_write_nothing_once_signed_in(tree, personas, settings):
+    """The session rules add no write to an ordinary request (issue 20): after the
+    sign-in and its first page, pages neither insert, update nor delete any row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.TAIZHANG_MAX_SESSIONS = 2
+    browser = Client()
+    _login(browser)
+    assert _signed_in(browser, "/")
+    with CaptureQueriesContext(connection) as queries:
+        for path in ("/", "/organizations/", "/", "/accounts/password/"):
+            assert browser.get(path).status_code == 200
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
