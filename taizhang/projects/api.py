@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -42,6 +42,7 @@ class ProjectOut(Schema):
     id: int
     name: str
     category: str
+    major_level: str = Field("", description="province, city, district or empty")
     org_id: int
     lead_unit_id: int
     co_unit_ids: list[int] = Field(default_factory=list)
@@ -71,9 +72,15 @@ class ProjectOut(Schema):
         return [u.pk for u in obj.co_units.all()]
 
 
+# 重大项目 levels as the API takes them ("" = not a major project); kept equal to
+# MajorLevel by test_major_level.
+MajorLevelIn = Literal["", "province", "city", "district"]
+
+
 class ProjectIn(Schema):
     name: str
     category: Category
+    major_level: MajorLevelIn = ""
     org_id: int
     lead_unit_id: int
     co_unit_ids: list[int] = []
@@ -94,6 +101,7 @@ class ProjectIn(Schema):
 class ProjectPatch(Schema):
     name: str | None = None
     category: Category | None = None
+    major_level: MajorLevelIn | None = None
     lead_unit_id: int | None = None
     linked_leader_id: int | None = None
     responsible_id: int | None = None
@@ -160,6 +168,8 @@ def _resolve(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
             out["linked_leader"] = resolve_leader(value, field=key)
         elif key == "responsible_id":
             out["responsible"] = resolve_responsible(viewer, value, field=key)
+        elif key == "major_level":
+            out[key] = value or ""  # null or "" both mean "not a major project"
         else:
             out[key] = value
     return out

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from taizhang.core.actors import Actor
 from taizhang.organizations.widgets import OrganizationMultiPickField
 from taizhang.people.widgets import PersonPickField, bind_viewer
-from taizhang.projects.models import Category, Stage
+from taizhang.projects.models import Category, MajorLevel, Stage
 from taizhang.projects.selectors import org_choices, responsible_choices, unit_choices
 
 # Django's form fields are generic for the type checker only.
@@ -76,6 +76,11 @@ class PersonChoiceField(_ModelChoiceField):
 class ProjectForm(forms.Form):
     name = forms.CharField(label=_("Project name"), max_length=120)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    major_level = forms.ChoiceField(
+        label=_("Major project level"),
+        choices=[("", _("Not a major project")), *MajorLevel.choices],
+        required=False,
+    )
     org = OrgChoiceField(label=_("Owning organization"), queryset=None)
     lead_unit = OrgChoiceField(label=_("Lead unit"), queryset=None)
     co_units = OrganizationMultiPickField(

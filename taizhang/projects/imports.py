@@ -37,7 +37,14 @@ from taizhang.organizations.models import Organization
 from taizhang.people.matching import PersonMatcher
 from taizhang.people.models import Person
 from taizhang.people.selectors import leader_candidates
-from taizhang.projects.models import Category, Project, ProjectMonth, Stage, StagePlan
+from taizhang.projects.models import (
+    Category,
+    MajorLevel,
+    Project,
+    ProjectMonth,
+    Stage,
+    StagePlan,
+)
 from taizhang.projects.permissions import MANAGE, POLICY
 from taizhang.projects.selectors import UNIT_KINDS, unit_choices
 from taizhang.projects.services import (
@@ -124,6 +131,14 @@ FIELDS: tuple[Field, ...] = (
         choices=lambda: Category.choices,
     ),
     Field(
+        "major_level",
+        gettext_lazy("Major project level"),
+        CHOICE,
+        width=12,
+        choices=lambda: MajorLevel.choices,
+        help=gettext_lazy("empty when it is not a major project"),
+    ),
+    Field(
         "org_code",
         gettext_lazy("Organization code"),
         width=10,
@@ -191,6 +206,7 @@ FIELDS: tuple[Field, ...] = (
 COMPARED = (
     "name",
     "category",
+    "major_level",
     "org",
     "lead_unit",
     "linked_leader",
@@ -444,6 +460,7 @@ class ProjectImporter(Importer):
         values: dict[str, Any] = {
             "name": (row.get("name") or "").strip(),
             "category": row.get("category"),
+            "major_level": row.get("major_level") or "",
             "location": row.get("location") or "",
             "total_investment": row.get("total_investment") or 0,
             "plan_year": row.get("plan_year"),
@@ -753,6 +770,7 @@ def project_row(project: Any) -> list[Any]:
         project.pk,
         project.name,
         project.get_category_display(),
+        project.get_major_level_display(),
         project.org.code,
         project.org.name,
         project.lead_unit.short_name or project.lead_unit.name,

@@ -21,7 +21,7 @@ from taizhang.core.registry import (
     register_slot,
     register_todo,
 )
-from taizhang.projects.models import Stage
+from taizhang.projects.models import MajorLevel, Stage
 from taizhang.projects.permissions import MANAGE, POLICY, VIEW
 
 register_permission(VIEW, _("View key projects"))
@@ -213,6 +213,38 @@ register_metric(
         part_of="projects.on_ledger",
     )
 )
+
+# 重大项目 by level, parts of the stock: （其中在建40个、省重大项目3个、市重大项目10个）.
+MAJOR_SENTENCES = {
+    "province": _("{value} provincial major projects"),
+    "city": _("{value} municipal major projects"),
+    "district": _("{value} district major projects"),
+}
+
+
+def _major(level: str) -> Callable[[], QuerySet[Any]]:
+    return lambda: _projects().filter(major_level=level)
+
+
+for _level in MajorLevel:
+    register_metric(
+        Metric(
+            name=f"projects.major_{_level.value}",
+            sentence=MAJOR_SENTENCES[_level.value],
+            label=_level.label,
+            unit=_("projects"),
+            queryset=_major(_level.value),
+            org_field="org",
+            date_field="created_at",
+            permission="projects.view",
+            additive=False,
+            definition=format_lazy(
+                _("Projects on the ledger at the end of the period listed as {level}."),
+                level=_level.label,
+            ),
+            part_of="projects.on_ledger",
+        )
+    )
 
 # Counts by stage: projects standing in each stage now, dated by when they entered it.
 for _stage in Stage:

@@ -40,6 +40,14 @@ class Stage(models.IntegerChoices):
     OPERATING = 80, _("In operation")
 
 
+class MajorLevel(models.TextChoices):
+    """重大项目: the level that lists a project among its major projects (issue 15)."""
+
+    PROVINCE = "province", _("Provincial major project")
+    CITY = "city", _("Municipal major project")
+    DISTRICT = "district", _("District major project")
+
+
 class Project(Accountable):
     org = models.ForeignKey(
         "organizations.Organization",
@@ -49,6 +57,9 @@ class Project(Accountable):
     )
     name = models.CharField(_("project name"), max_length=120)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    major_level = models.CharField(
+        _("major project level"), max_length=10, choices=MajorLevel.choices, blank=True
+    )
     location = models.CharField(_("location"), max_length=120, blank=True)
     total_investment = models.BigIntegerField(
         _("total investment (yuan)"),

@@ -202,6 +202,7 @@ def test_an_export_imported_back_is_a_no_op_and_an_edit_is_an_update(
     row = next(r for r in range(3, 6) if sheet.cell(r, 2).value == "乙项目")
     sheet.cell(row=row, column=headers.index("建设地点") + 1, value="临溪片区")
     sheet.cell(row=row, column=headers.index("总投资（万元）") + 1, value=15000)
+    sheet.cell(row=row, column=headers.index("重大项目级别") + 1, value="省重大项目")
     buffer = io.BytesIO()
     book.save(buffer)
     batch = run(KIND, buffer.getvalue(), personas.street_a)
@@ -209,10 +210,11 @@ def test_an_export_imported_back_is_a_no_op_and_an_edit_is_an_update(
     assert (batch.to_create, batch.to_update, batch.unchanged) == (0, 1, 2)
     edited = Project.objects.get(name="乙项目")
     assert (edited.location, edited.total_investment) == ("临溪片区", 150_000_000)
+    assert edited.major_level == "province"
     assert set(edited.co_units.values_list("code", flat=True)) == {"A", "B"}
     event = AuditEvent.objects.filter(action="project.update").latest("pk")
     assert event.object_id == str(edited.pk)
-    assert set(event.changes) == {"location", "total_investment"}
+    assert set(event.changes) == {"location", "total_investment", "major_level"}
 
 
 def test_an_export_can_add_the_next_stage_and_month(tree, personas, leader, client):

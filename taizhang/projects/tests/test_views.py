@@ -174,7 +174,7 @@ def test_excel_export_has_the_ledger_columns(client, personas, project_a, tree):
     assert str(sheet["A1"].value).startswith("重点项目台账 · ")
     assert "截至日期" in sheet["A1"].value
     header = [cell.value for cell in sheet[2]]
-    assert header[:5] == ["序号", "项目名称", "类别", "组织代码", "所属组织"]
+    assert header[:6] == ["序号", "项目名称", "类别", "重大项目级别", "组织代码", "所属组织"]
     assert "挂钩领导" in header
     assert "总投资（万元）" in header
     rows = list(sheet.iter_rows(min_row=3, values_only=True))
@@ -253,3 +253,24 @@ def test_a_late_stage_move_through_the_form_shows_the_mark(client, personas, tre
     body = client.get(reverse("projects:detail", args=[project.pk])).content.decode()
     assert 'class="tag late" title="纸质台账补录"' in body
     assert "补录：纸质台账补录" in body
+
+
+def test_a_major_project_level_is_kept_from_the_form_shown_and_exported(
+    client, personas, project_a, tree
+):
+    """重大项目 (issue 15): the form keeps the level, the page shows it, the export
+    writes it and an import of that file reads it back unchanged."""
+    from taizhang.projects.models import MajorLevel
+    from taizhang.projects.services import project_update
+
+    project_update(project=project_a, major_level=MajorLevel.CITY, acting_user=personas.street_a)
+    login(client, personas.street_a)
+    page = client.get(reverse("projects:detail", args=[project_a.pk])).content.decode()
+    assert "市重大项目" in page
+    form = client.get(reverse("projects:edit", args=[project_a.pk])).content.decode()
+    assert '<option value="city" selected>市重大项目</option>' in form
+    sheet = load_workbook(io.BytesIO(client.get(reverse("projects:export")).content)).active
+    header = [cell.value for cell in sheet[2]]
+    column = header.index("重大项目级别")
+    values = {row[1]: row[column] for row in sheet.iter_rows(min_row=3, values_only=True) if row[1]}
+    assert values[project_a.name] == "市重大项目"
