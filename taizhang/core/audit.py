@@ -189,6 +189,9 @@ class VerifyResult:
     # row names a key version that is not configured, or the first row sealed with a
     # version already fails (every row of that version would).
     key_problem: bool = False
+    # The newest verified event (what a checkpoint records, audit_checkpoint.py).
+    last_id: int = 0
+    last_digest: str = ""
 
 
 def audit_verify(
@@ -258,7 +261,7 @@ def audit_verify(
         )
     if checked != expected:
         return VerifyResult(False, checked, last_id, f"expected {expected} rows, found {checked}")
-    return VerifyResult(True, checked)
+    return VerifyResult(True, checked, last_id=last_id, last_digest=previous if checked else "")
 
 
 KEY_HINT = (
