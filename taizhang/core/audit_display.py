@@ -108,6 +108,7 @@ VERBS: dict[str, Any] = {
     "quota": pgettext_lazy("audit verb", "quota changed"),
     "declare_winners": pgettext_lazy("audit verb", "winners declared"),
     "open_scoring": pgettext_lazy("audit verb", "scoring opened"),
+    "password_expired": pgettext_lazy("audit verb", "signed in with an expired password"),
 }
 # Actions whose changes have no old value: what the record was created with, what a
 # read asked for.
