@@ -99,3 +99,18 @@ def require_version(obj: models.Model, seen: int | None) -> None:
     event = _events(obj).first()
     message = _describe(obj, event) if event else _("This record was changed after you opened it.")
     raise StaleEdit(message, event=event, current=current)
+
+
+def written_since(model: type[models.Model], since: Any) -> Any:
+    """The primary keys of ``model``'s records written (created or changed) at or after
+    ``since``, from the audit trail: every write is audited on its record, so a sync
+    asks ``updated_since`` without any model keeping a timestamp (issue 17). A
+    subquery, for ``filter(pk__in=…)``."""
+    from django.db.models.functions import Cast
+
+    rows = AuditEvent.objects.filter(
+        object_type=model._meta.label_lower, occurred_at__gte=since, outcome=AuditOutcome.SUCCESS
+    )
+    for suffix in NOT_WRITES:
+        rows = rows.exclude(action__endswith=suffix)
+    return rows.annotate(record=Cast("object_id", models.BigIntegerField())).values("record")

@@ -37,9 +37,10 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from ninja import Schema
+from ninja import Field, Schema
 
 from taizhang.core.actors import Actor
 from taizhang.core.registry import Label
@@ -77,6 +78,8 @@ class LedgerFilter:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     mine: bool = False
+    # Records written at or after this moment (the API's ``updated_since``).
+    updated_since: dt.datetime | None = None
     refused: bool = False
     # What the page needs to draw the filter bar; not part of the filter itself.
     form: Any = field(default=None, compare=False, repr=False)
@@ -117,6 +120,10 @@ class LedgerFilter:
             qs = qs.filter(**{f"{date_field}__lte": self.date_to})
         if self.mine:
             qs = qs.filter(mine_q) if mine_q is not None else qs.none()
+        if self.updated_since is not None:
+            from taizhang.core.versions import written_since
+
+            qs = qs.filter(pk__in=written_since(qs.model, self.updated_since))
         return qs
 
 
@@ -240,6 +247,14 @@ class LedgerQuery(Schema):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     mine: bool = False
+    updated_since: dt.datetime | None = Field(
+        None,
+        description=(
+            "Only records created or changed at or after this moment (ISO 8601 with its "
+            "time zone, e.g. 2026-12-01T08:00:00+08:00), as the audit trail records every "
+            "write: a sync keeps the time of its last pull and asks for what changed since."
+        ),
+    )
 
 
 def ledger_filter_for_api(
@@ -259,4 +274,15 @@ def ledger_filter_for_api(
             raise ValidationError({"org": unknown_message()})
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise ValidationError({"date_to": str(_("The start date is after the end date."))})
-    return LedgerFilter(org=org, date_from=query.date_from, date_to=query.date_to, mine=query.mine)
+    since = query.updated_since
+    if since is not None and timezone.is_naive(since):
+        raise ValidationError(
+            {"updated_since": str(_("Give the moment with its time zone, e.g. +08:00."))}
+        )
+    return LedgerFilter(
+        org=org,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        mine=query.mine,
+        updated_since=since,
+    )
