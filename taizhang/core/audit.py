@@ -20,8 +20,11 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from taizhang.core import audit_checkpoint
 from taizhang.core.actors import is_system, require_actor
+from taizhang.core.audit_checkpoint import Loaded
 from taizhang.core.models import AuditEvent, AuditHead, AuditOutcome
 from taizhang.core.registry import AUDIT_ORG
 from taizhang.core.request_context import current_ip
@@ -192,10 +195,14 @@ class VerifyResult:
     # The newest verified event (what a checkpoint records, audit_checkpoint.py).
     last_id: int = 0
     last_digest: str = ""
+    # The chain does not hold a signed checkpoint, or the checkpoint file does not verify.
+    checkpoint_problem: bool = False
 
 
 def audit_verify(
-    batch_size: int = 2000, progress: Callable[[int, int], Any] | None = None
+    batch_size: int = 2000,
+    progress: Callable[[int, int], Any] | None = None,
+    checkpoints: Loaded | None = None,
 ) -> VerifyResult:
     """Walk the chain in id order and name the first row that does not fit.
 
@@ -203,9 +210,28 @@ def audit_verify(
 
     Each row is checked with the key of its own version, so rows sealed before a
     rotation stay verifiable as long as their key stays configured.
+
+    The chain must also hold every signed checkpoint written since the last purge
+    (``audit_checkpoint``, read from the file outside the database unless
+    ``checkpoints`` is given): the event at each checkpoint's id, with its digest, as the
+    checkpoint's count-th event. That is what the head, which lives in the same
+    database, cannot vouch for: a truncated or wiped table with a reset head, or a chain
+    rewritten and re-sealed.
     """
     audit_keys()
-    previous = GENESIS
+    loaded = checkpoints if checkpoints is not None else audit_checkpoint.load()
+    if loaded.problem:
+        return VerifyResult(
+            False, 0, None, loaded.problem, key_problem=loaded.key_problem, checkpoint_problem=True
+        )
+    # A purge restarts the chain at its first kept event; checkpoints written before it
+    # describe events that are gone on purpose and only had their signature checked.
+    anchored = loaded.checkpoints
+    purge = next((cp for cp in reversed(anchored) if cp.kind == audit_checkpoint.PURGE), None)
+    if purge is not None:
+        anchored = anchored[anchored.index(purge) :]
+    pending = sorted(anchored, key=lambda cp: cp.last_id)
+    previous = purge.first_kept_previous if purge is not None else GENESIS
     checked = 0
     last_id = 0
     head = AuditHead.objects.filter(pk=1).first()
@@ -213,6 +239,34 @@ def audit_verify(
     seen_versions: set[int] = set()
     rows = AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size)
     for event in rows:
+        if purge is not None and checked == 0 and event.pk != purge.first_kept_id:
+            if event.pk < purge.first_kept_id:
+                reason = _(
+                    "events before #%(id)s are still there although the purge checkpoint of"
+                    " %(time)s removed them: the purge did not finish; run it again"
+                )
+            else:
+                reason = _(
+                    "the chain starts at event #%(first)s, but the purge checkpoint of"
+                    " %(time)s starts it at #%(id)s: the oldest events were deleted"
+                )
+            return VerifyResult(
+                False,
+                checked,
+                event.pk,
+                reason % {"id": purge.first_kept_id, "first": event.pk, "time": purge.when},
+                checkpoint_problem=True,
+            )
+        if pending and pending[0].last_id < event.pk:
+            missing = pending[0]
+            return VerifyResult(
+                False,
+                checked,
+                missing.last_id,
+                _("event #%(id)s, recorded by the checkpoint of %(time)s, is missing")
+                % {"id": missing.last_id, "time": missing.when},
+                checkpoint_problem=True,
+            )
         if event.previous_digest != previous:
             return VerifyResult(
                 False, checked, event.pk, "previous digest does not match the row before it"
@@ -250,8 +304,57 @@ def audit_verify(
         previous = event.digest
         last_id = event.pk
         checked += 1
+        while pending and pending[0].last_id == event.pk:
+            mark = pending.pop(0)
+            if mark.last_digest != event.digest:
+                return VerifyResult(
+                    False,
+                    checked - 1,
+                    event.pk,
+                    _(
+                        "event #%(id)s does not have the digest the checkpoint of %(time)s"
+                        " recorded: the chain was rewritten"
+                    )
+                    % {"id": event.pk, "time": mark.when},
+                    checkpoint_problem=True,
+                )
+            if mark.count != checked:
+                return VerifyResult(
+                    False,
+                    checked - 1,
+                    event.pk,
+                    _(
+                        "the chain holds %(checked)s events up to #%(id)s, but the checkpoint"
+                        " of %(time)s recorded %(count)s"
+                    )
+                    % {"id": event.pk, "checked": checked, "count": mark.count, "time": mark.when},
+                    checkpoint_problem=True,
+                )
         if progress is not None and checked % batch_size == 0:
             progress(checked, head.count if head else checked)
+    if pending:
+        newest = pending[-1]
+        values = {
+            "id": newest.last_id,
+            "count": newest.count,
+            "time": newest.when,
+            "last": last_id,
+            "checked": checked,
+        }
+        if checked == 0:
+            reason = _(
+                "the audit table is empty, but the checkpoint of %(time)s recorded %(count)s"
+                " events up to #%(id)s: the trail was wiped"
+            )
+        else:
+            reason = _(
+                "the chain ends at event #%(last)s (%(checked)s events), but the checkpoint"
+                " of %(time)s recorded %(count)s events up to #%(id)s: the newest events"
+                " were deleted"
+            )
+        return VerifyResult(
+            False, checked, newest.last_id, reason % values, checkpoint_problem=True
+        )
     expected = head.count if head else 0
     if head and (
         head.last_event_id != last_id or head.last_digest != (previous if checked else "")
@@ -273,6 +376,13 @@ KEY_HINT = (
 
 def verify_message(result: VerifyResult) -> str:
     """The one-line failure text of ``audit verify`` (restore prints it too)."""
+    if result.checkpoint_problem:
+        where = f" at event #{result.broken_id}" if result.broken_id is not None else ""
+        message = (
+            f"Audit checkpoint check failed{where}: {result.reason} "
+            f"({result.checked} events verified before it)."
+        )
+        return f"{message} {KEY_HINT}" if result.key_problem else message
     message = (
         f"Audit chain broken at event #{result.broken_id}: {result.reason} "
         f"({result.checked} events verified before it)."
