@@ -152,9 +152,9 @@ class Line:
 
     @property
     def note(self) -> str:
-        """What follows the figure in the text when the unit reported it: "（单位填报）"
-        for a figure only the unit reported, its reported figure when that differs from
-        the records, nothing when both agree."""
+        """What follows the figure in the text when the unit reported it: "（据各单位报送）"
+        for a figure only the units reported, their reported figure when that differs
+        from the records (（据各单位报送为3场）), nothing when both agree."""
         if self.reported is None:
             return ""
         if self.reported_only:

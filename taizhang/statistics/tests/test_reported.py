@@ -129,10 +129,10 @@ def test_briefing_prints_a_reported_figure_marked_as_reported(tree, personas, st
     # Street A: the records' figure, with what the unit reported when it differs.
     assert _group_study(a)["text"] == "2场"
     assert _group_study(a)["reported"] == {"value": "3", "text": "3场"}
-    assert "其中集中学习2场（单位填报3场）" in a_text
+    assert "其中集中学习2场（据各单位报送为3场）" in a_text
     # Street B has no records: the reported figure is printed, marked as reported.
     assert _group_study(b)["trace"]["rows"] == 0
-    assert "其中集中学习4场（单位填报）" in b_text
+    assert "其中集中学习4场（据各单位报送）" in b_text
 
 
 def test_briefing_web_page_links_records_and_marks_reported_only(client, tree, personas, studies):
@@ -148,12 +148,12 @@ def test_briefing_web_page_links_records_and_marks_reported_only(client, tree, p
     page = client.get(f"/statistics/briefings/{a.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
     # Street A reported what the records say: a linked figure and no note.
-    assert "其中集中学习" in text and "（单位填报" not in text.split("appendix")[0]
+    assert "其中集中学习" in text and "（据各单位报送" not in text.split("appendix")[0]
     client.login(username="street_b", password=PASSWORD)
     text = client.get(
         f"/statistics/briefings/{b.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
-    assert 'class="fig reported"' in text and "4场（单位填报）" in text
+    assert 'class="fig reported"' in text and "4场（据各单位报送）" in text
     assert "单位填报：4场" in text  # the appendix
 
 
@@ -196,6 +196,6 @@ def test_word_file_prints_the_reported_figure(tree, personas, studies):
         document = Document(io.BytesIO(briefing_docx(briefing)))
     body = "\n".join(p.text for p in document.paragraphs)
     cells = "\n".join(c.text for t in document.tables for r in t.rows for c in r.cells)
-    assert "其中集中学习4场（单位填报）" in body
+    assert "其中集中学习4场（据各单位报送）" in body
     assert "单位填报：4场" in cells
     assert Decimal(_group_study(briefing)["reported"]["value"]) == 4
