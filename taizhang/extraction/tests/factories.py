@@ -32,7 +32,7 @@ def make_intake(
     )
 
 
-def make_draft(intake: ReportIntake, kind: str = "activity", **fields: Any) -> Draft:
+def make_draft(intake: ReportIntake, draft_kind: str = "activity", **fields: Any) -> Draft:
     """A pending draft citing the intake's first characters, as the job stores them."""
     defaults: dict[str, Any] = {
         "activity": {
@@ -43,11 +43,11 @@ def make_draft(intake: ReportIntake, kind: str = "activity", **fields: Any) -> D
         },
         "person": {"name": "周明远", "title": "街道党工委书记"},
         "project": {"name": "滨江产业园项目", "investment_yuan": 100000000, "stage": "在建"},
-    }.get(kind, {})
+    }.get(draft_kind, {})
     sentence = fields.pop("sentence", "5月12日，临河街道党工委开展集中学习。")
     return Draft.objects.create(
         intake=intake,
-        kind=kind,
+        kind=draft_kind,
         fields={**defaults, **fields},
         sentence=sentence,
         start=0,
