@@ -310,3 +310,20 @@ def test_the_review_page_reads_as_many_queries_for_30_drafts_as_for_5(client, tr
     with CaptureQueriesContext(connection) as thirty:
         client.get(f"/extraction/{intake.pk}/")
     assert len(thirty) == len(five), [q["sql"] for q in thirty.captured_queries]
+
+
+def test_the_pages_speak_chinese(client, tree, personas):
+    """The summary, the kinds' names, the not-yet message and the menu entry in Chinese."""
+    intake = _ready(tree.street_a)
+    activity = make_draft(intake)
+    project = make_draft(intake, "project")
+    make_draft(intake, "person")
+    _login(client, "street_a", language="zh-hans")
+    client.post(f"/extraction/drafts/{activity.pk}/confirm/", {})
+    page = client.post(f"/extraction/drafts/{project.pk}/confirm/", {}, follow=True)
+    text = page.content.decode()
+    assert "已确认1条、已舍弃0条、待处理2条" in text
+    assert "这类草稿暂不能确认写入台账" in text
+    assert "报告录入" in text and "重点项目" in text
+    assert "举办单位" not in text  # the confirmed activity's card shows no inputs
+    assert "新建报告录入" in client.get("/extraction/").content.decode()
