@@ -227,6 +227,22 @@ def register_reported_source(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+# Reported figures with no ledger metric behind them (a task's 党建活动经费): functions
+# ``fn(org, start, end)`` answering the unit's own accepted figures for exactly that
+# period as ``[{"key", "label", "value", "text", "task"}]`` (``key`` stable for a figure,
+# ``value`` a decimal as text, ``text`` the figure with its unit). A briefing prints them
+# in a section of their own, marked as reported.
+REPORTED_ITEMS: list[Callable[..., list[dict[str, str]]]] = []
+
+
+def register_reported_items(
+    fn: Callable[..., list[dict[str, str]]],
+) -> Callable[..., list[dict[str, str]]]:
+    if fn not in REPORTED_ITEMS:
+        REPORTED_ITEMS.append(fn)
+    return fn
+
+
 # Audit review (三员分立): the actions the audit administrator is asked to read, as
 # patterns on the action name ("grant.*" for a prefix, "*.reveal" for a suffix), each
 # registered by the module that writes them. Refused and failed actions are always on

@@ -15,11 +15,17 @@ from taizhang.core.registry import (
     register_nav,
     register_permission,
     register_policy,
+    register_reported_items,
     register_reported_source,
     register_todo,
 )
 from taizhang.reporting.permissions import ANSWER, ASSIGNMENT, FIELD, FILL, ISSUE, TASK, VIEW
-from taizhang.reporting.selectors import reported_value, todo_to_fill, todo_to_review
+from taizhang.reporting.selectors import (
+    reported_items,
+    reported_value,
+    todo_to_fill,
+    todo_to_review,
+)
 
 register_permission(VIEW, _("View reporting tasks"))
 register_permission(ISSUE, _("Send reporting tasks down the tree and review the answers"))
@@ -32,6 +38,7 @@ for _policy in (TASK, FIELD, ASSIGNMENT, ANSWER):
     register_policy(_policy)
 
 register_reported_source(reported_value)
+register_reported_items(reported_items)
 
 register_nav(_("Reporting tasks"), "reporting:list", VIEW, order=85)
 

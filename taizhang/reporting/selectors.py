@@ -20,6 +20,7 @@ from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import ScopeKind, scope_for
 from taizhang.reporting.models import (
     OPEN_STATES,
+    SUMMED_KINDS,
     Answer,
     Assignment,
     AssignmentState,
@@ -416,3 +417,43 @@ def reported_value(
         .first()
     )
     return as_decimal(answer)
+
+
+def reported_items(org: Organization, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """The figures ``org`` itself reported over exactly ``[start, end]`` in accepted
+    answers that confirm no ledger figure (numbers and amounts only), for a briefing's
+    「各单位报送情况」: one per item label, the latest accepted task's, in task order."""
+    from taizhang.core.formatting import format_yuan
+
+    answers = (
+        Answer.objects.filter(
+            field__metric="",
+            field__kind__in=SUMMED_KINDS,
+            assignment__org=org,
+            assignment__state=AssignmentState.ACCEPTED,
+            assignment__task__period_start=start,
+            assignment__task__period_end=end,
+        )
+        .select_related("field", "assignment__task")
+        .order_by("-assignment__reviewed_at", "-pk")
+    )
+    found: dict[str, dict[str, str]] = {}
+    for answer in answers:
+        value = as_decimal(answer.value)
+        label = answer.field.label
+        if value is None or label in found:
+            continue
+        if answer.field.kind == FieldKind.MONEY:
+            text = format_yuan(value)
+        else:
+            text = f"{value.normalize():f}{answer.field.unit_label}"
+        found[label] = {
+            "key": f"reported:{label}",  # the same item in a later task is the same figure
+            "label": label,
+            "value": str(value),
+            "text": text,
+            "task": answer.assignment.task.title,
+            "order": f"{answer.assignment.task_id:012d}-{answer.field.order:06d}",
+        }
+    items = sorted(found.values(), key=lambda item: item["order"])
+    return [{k: v for k, v in item.items() if k != "order"} for item in items]

@@ -42,6 +42,10 @@ SECTION_TITLES = {
     "evaluations": gettext_lazy("Competitions and awards"),
     "pairing": gettext_lazy("Paired assistance"),
 }
+# The section of figures the units reported that no ledger records stand behind
+# (``core.registry.REPORTED_ITEMS``); its lines' metric is ``reported:<key>``.
+REPORTED_SECTION = "reported"
+REPORTED_TITLE = gettext_lazy("Figures reported by the units")
 
 
 # The level of an organization, from its kind, and the sections a briefing of that
@@ -140,6 +144,11 @@ class Line:
         return not self.is_zero or self.reported is not None
 
     @property
+    def from_reports(self) -> bool:
+        """A figure of the reported section: no ledger metric, only the units' report."""
+        return self.metric.startswith(f"{REPORTED_SECTION}:")
+
+    @property
     def reported_only(self) -> bool:
         return self.is_zero and self.reported is not None
 
@@ -155,7 +164,7 @@ class Line:
         """What follows the figure in the text when the unit reported it: "（据各单位报送）"
         for a figure only the units reported, their reported figure when that differs
         from the records (（据各单位报送为3场）), nothing when both agree."""
-        if self.reported is None:
+        if self.reported is None or self.from_reports:
             return ""
         if self.reported_only:
             return _(" (as reported by the unit)")
@@ -224,7 +233,43 @@ def compose(viewer: Actor, org: Organization, period: Period) -> list[Section]:
             )
         )
     order = [name for name in settings.TAIZHANG_MODULES if name in sections]
-    return [sections[name] for name in order]
+    result = [sections[name] for name in order]
+    units_reported = reported_section(org, period)
+    return [*result, units_reported] if units_reported.lines else result
+
+
+def reported_items(org: Organization, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """What the registered sources say ``org`` reported over exactly these days."""
+    from taizhang.core.registry import REPORTED_ITEMS
+
+    return [item for source in REPORTED_ITEMS for item in source(org, start, end)]
+
+
+def reported_section(org: Organization, period: Period) -> Section:
+    """「各单位报送情况」: the figures the organization reported for exactly the period
+    that confirm no ledger figure, printed as reported (no records, no link)."""
+    section = Section(REPORTED_SECTION, str(REPORTED_TITLE))
+    for item in reported_items(org, period.start, period.end):
+        section.lines.append(
+            Line(
+                metric=item["key"],
+                label=item["label"],
+                unit="",
+                definition=_("Reported in the reporting task %(task)s; no ledger records.")
+                % {"task": item["task"]},
+                sentence=f"{item['label']}{{value}}",
+                text=item["text"],
+                trace={
+                    "value": "0",
+                    "rows": 0,
+                    "digest": "",
+                    "start": period.start.isoformat(),
+                    "end": period.end.isoformat(),
+                },
+                reported={"value": item["value"], "text": item["text"]},
+            )
+        )
+    return section
 
 
 Clause = tuple[str, str, Line]  # text before the figure, text after it, the figure
@@ -407,6 +452,9 @@ def briefing_check(briefing: Briefing) -> list[Check]:
     author = briefing.created_by
     result = []
     for entry in briefing.figures:
+        if entry["metric"].startswith(f"{REPORTED_SECTION}:"):
+            result.append(_reported_item_check(entry, org))
+            continue
         try:
             metric = figures.get_metric(entry["metric"])
         except figures.UnknownMetric:
@@ -443,6 +491,29 @@ def briefing_check(briefing: Briefing) -> list[Check]:
             )
         )
     return result
+
+
+def _reported_item_check(entry: dict[str, Any], org: Organization) -> Check:
+    """A figure only the units reported: still reported as printed, changed, or gone."""
+    start = dt.date.fromisoformat(entry["trace"]["start"])
+    end = dt.date.fromisoformat(entry["trace"]["end"])
+    now = {item["key"]: item for item in reported_items(org, start, end)}.get(entry["metric"])
+    before = (entry.get("reported") or {}).get("value")
+    if now is None:
+        reason = _("the units no longer report this figure")
+    elif Decimal(now["value"]) != Decimal(before or 0):
+        reason = _("the units' reported figure changed")
+    else:
+        reason = ""
+    return Check(
+        metric=entry["metric"],
+        label=entry["label"],
+        old_text=entry["text"],
+        new_text=now["text"] if now else "—",
+        old_rows=0,
+        new_rows=0,
+        reason=reason,
+    )
 
 
 def _reported_change(

@@ -199,3 +199,45 @@ def test_word_file_prints_the_reported_figure(tree, personas, studies):
     assert "其中集中学习4场（据各单位报送）" in body
     assert "单位填报：4场" in cells
     assert Decimal(_group_study(briefing)["reported"]["value"]) == 4
+
+
+def test_figures_reported_without_a_ledger_metric_get_their_own_section(tree, personas):
+    """参加人次 and 经费 confirm no ledger figure: the briefing prints them as the units
+    reported them, in 「各单位报送情况」, not linked; the check says when they change."""
+    task = send_task(tree.district, [tree.street_a], acting_user=personas.district)
+    answer_and_submit(task, tree.street_a, "2", "46", "4900", acting_user=personas.street_a)
+    reporting.assignment_accept(
+        assignment=assignment_of(task, tree.street_a), acting_user=personas.district
+    )
+    with translation.override("zh-hans"):
+        draft = services.briefing_generate(
+            acting_user=personas.street_a, org=tree.street_a, period=NOVEMBER
+        )
+        sections = briefings.sections_of(draft)
+        (reported,) = [s for s in sections if s.module == "reported"]
+        assert reported.title == "各单位报送情况"
+        text = briefings.paragraph_text(reported)
+        html = str(briefings.paragraph(reported, lambda line: "/drill/"))
+    assert text == "参加人次46人次，经费4900元。"
+    assert "/drill/" not in html and html.count('class="fig reported"') == 2
+    # Another period, or a unit that reported nothing: no such section.
+    with translation.override("zh-hans"):
+        other = services.briefing_generate(
+            acting_user=personas.street_a, org=tree.street_a, period=Period.month(2026, 10)
+        )
+    assert "reported" not in {line["section"] for line in other.figures}
+    assert all(not c.changed for c in briefings.briefing_check(draft))
+    # A later task for the same month, accepted: its figure is the one that stands now,
+    # and the check names the change.
+    again = send_task(
+        tree.district, [tree.street_a], acting_user=personas.district, title="11月补报"
+    )
+    answer_and_submit(again, tree.street_a, "2", "48", "4900", acting_user=personas.street_a)
+    reporting.assignment_accept(
+        assignment=assignment_of(again, tree.street_a), acting_user=personas.district
+    )
+    with translation.override("zh-hans"):
+        changed = [c for c in briefings.briefing_check(draft) if c.changed]
+    assert [(c.label, c.old_text, c.new_text) for c in changed] == [
+        ("参加人次", "46人次", "48人次")
+    ]
