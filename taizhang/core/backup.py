@@ -2,7 +2,9 @@
 
 The archive is a ``.tar.gz`` holding the database (``database/taizhang.sqlite3`` taken
 through SQLite's online backup API, or ``database/taizhang.dump`` from ``pg_dump
---format=custom``), the evidence files under ``media/`` and ``manifest.json``: version,
+--format=custom``), the evidence files under ``media/``, the signed audit checkpoints
+(``audit/checkpoints.jsonl``, kept outside the database: ``core/audit_checkpoint.py``) and
+``manifest.json``: version,
 time, database vendor, per-table row counts, the audit head and a sha256 of every other
 member. Row counts and the audit head are read from the same snapshot as the database
 copy, so the manifest describes exactly what the archive holds even while writes go on.
@@ -38,12 +40,14 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from taizhang.core import audit_checkpoint
 from taizhang.core.audit import audit_verify, verify_message
 from taizhang.core.models import AuditEvent, AuditHead
 
 FORMAT = "taizhang-backup/1"
 MANIFEST = "manifest.json"
 MEDIA_PREFIX = "media/"
+CHECKPOINTS = "audit/checkpoints.jsonl"
 # Tables ``migrate`` itself fills, left out of the emptiness check.
 MIGRATE_TABLES = frozenset({"django_migrations", "django_content_type", "auth_permission"})
 KEY_NOTE = (
@@ -255,6 +259,26 @@ def _add_file(archive: tarfile.TarFile, path: Path, name: str) -> dict[str, Any]
     return {"sha256": reader.sha256.hexdigest(), "size": info.size}
 
 
+def _copy_checkpoints(work: Path) -> Path | None:
+    """A copy of the checkpoint file as it is now, or None when there is none yet."""
+    source = audit_checkpoint.checkpoint_path()
+    target = work / "checkpoints.jsonl"
+    try:
+        data = source.read_bytes()
+    except FileNotFoundError:
+        return None
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return target
+
+
+def _count_lines(path: Path | None) -> int:
+    if path is None:
+        return 0
+    return sum(1 for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
 def default_output() -> Path:
     stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
     return Path(settings.VAR_DIR) / "backups" / f"taizhang-{stamp}.tar.gz"
@@ -269,6 +293,10 @@ def create_backup(output: Path | None = None, *, using: str = DEFAULT_DB_ALIAS) 
     # The database copy is staged next to the archive, not in /tmp: it may be large, and
     # the systemd unit gives the job a small private /tmp.
     with tempfile.TemporaryDirectory(prefix=".taizhang-backup-", dir=output.parent) as work:
+        # The checkpoints are copied before the database: every checkpoint in the copy then
+        # describes events the database copy holds (a checkpoint is written only after
+        # the events it names were committed and verified).
+        checkpoints = _copy_checkpoints(Path(work))
         if conn.vendor == "sqlite":
             db_name = "database/taizhang.sqlite3"
             db_file = Path(work) / "taizhang.sqlite3"
@@ -283,6 +311,8 @@ def create_backup(output: Path | None = None, *, using: str = DEFAULT_DB_ALIAS) 
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as archive:
             files[db_name] = _add_file(archive, db_file, db_name)
+            if checkpoints is not None:
+                files[CHECKPOINTS] = _add_file(archive, checkpoints, CHECKPOINTS)
             # Media after the database: a file uploaded meanwhile is extra, never missing.
             for path, name in _media_files():
                 files[name] = _add_file(archive, path, name)
@@ -297,8 +327,11 @@ def create_backup(output: Path | None = None, *, using: str = DEFAULT_DB_ALIAS) 
                     "tables": snapshot.tables,
                     "migrations": _applied_migrations(conn),
                 },
-                "audit": snapshot.audit,
-                "media": {"files": len(files) - 1, "bytes": media_bytes},
+                "audit": {**snapshot.audit, "checkpoints": _count_lines(checkpoints)},
+                "media": {
+                    "files": sum(1 for name in files if name.startswith(MEDIA_PREFIX)),
+                    "bytes": media_bytes,
+                },
                 "files": files,
                 "audit_key": KEY_NOTE,
             }
@@ -479,6 +512,7 @@ def restore_backup(
             raise BackupError(
                 f"Refusing to restore: the media directory {settings.MEDIA_ROOT} is not empty."
             )
+        checkpoints_action = _checkpoints_plan(staged / CHECKPOINTS)
         if db["vendor"] != conn.vendor:
             raise BackupError(
                 f"The archive holds a {db['vendor']} database but this site is configured "
@@ -494,9 +528,51 @@ def restore_backup(
         step(f"Database restored into {conn.settings_dict['NAME']}.")
         moved = _move_media(staged / MEDIA_PREFIX.rstrip("/"))
         step(f"{moved} media files restored into {settings.MEDIA_ROOT}.")
+        _put_checkpoints_back(staged / CHECKPOINTS, checkpoints_action, step)
 
     _check_restored(conn, manifest, report, step)
     return report
+
+
+def _checkpoints_plan(staged: Path) -> str:
+    """What to do with the archive's checkpoint file: ``"write"`` it, ``"keep"`` the one
+    in place (the same, or the same with newer lines after it: it then records events
+    this archive lacks, which ``audit verify`` will name) or ``"none"``. A file in place
+    that is not an extension of the archive's is refused before anything is written."""
+    target = audit_checkpoint.checkpoint_path()
+    archived = staged.read_bytes() if staged.is_file() else None
+    try:
+        present = target.read_bytes()
+    except FileNotFoundError:
+        return "write" if archived is not None else "none"
+    if present.startswith(archived or b""):
+        return "keep"
+    raise BackupError(
+        f"Refusing to restore: the audit checkpoint file {target} is not the archive's "
+        "(nor the archive's with newer checkpoints after it). Move it away, keep it (it "
+        "records the chain it belonged to) and restore again."
+    )
+
+
+def _put_checkpoints_back(staged: Path, action: str, step: Callable[[str], None]) -> None:
+    target = audit_checkpoint.checkpoint_path()
+    if action == "none":
+        step("The archive holds no audit checkpoints.")
+        return
+    if action == "keep":
+        archived = staged.read_bytes() if staged.is_file() else b""
+        newer = target.read_bytes()[len(archived) :].count(b"\n")
+        note = f", with {newer} checkpoints newer than the archive" if newer else ""
+        step(f"Audit checkpoints kept in {target}{note}.")
+        return
+    target.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+    target.parent.chmod(0o700)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(staged.read_bytes())
+        handle.flush()
+        os.fsync(handle.fileno())
+    step(f"Audit checkpoints restored into {target}.")
 
 
 def _check_restored(
@@ -537,9 +613,14 @@ def _check_restored(
     if restored_head != (audit["count"], audit["last_id"], audit["last_digest"]):
         problem(f"the audit head {restored_head} differs from the manifest's")
 
-    result = audit_verify()
+    # The restored database may have another name than the one the checkpoints describe
+    # (a scratch restore); the restore checks the chain against all of them all the same.
+    checkpoints = audit_checkpoint.load(database="")
+    result = audit_verify(checkpoints=checkpoints)
     if result.ok:
-        step(f"Audit chain intact: {result.checked} events.")
+        held = len(checkpoints.checkpoints)
+        note = f"; it holds the {held} audit checkpoints" if held else ""
+        step(f"Audit chain intact: {result.checked} events{note}.")
     else:
         text = verify_message(result)
         if result.key_problem:
