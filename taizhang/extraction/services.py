@@ -142,7 +142,7 @@ def intake_create(
         changes={
             "org": org.pk,
             "title": intake.title,
-            "file": intake.file_name,
+            "file_name": intake.file_name,
             "characters": len(text),
             "report_year": report_year,
         },

@@ -8,6 +8,7 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import TestCase
+from django.utils import translation
 
 from taizhang.activities.models import Activity, ActivityKind
 from taizhang.core.actors import SYSTEM
@@ -327,3 +328,11 @@ def test_the_pages_speak_chinese(client, tree, personas):
     assert "报告录入" in text and "重点项目" in text
     assert "举办单位" not in text  # the confirmed activity's card shows no inputs
     assert "新建报告录入" in client.get("/extraction/").content.decode()
+
+
+def test_the_audit_trail_names_the_reviews_events():
+    from taizhang.core.audit_display import action_label, field_label
+
+    with translation.override("zh-hans"):
+        assert action_label("extraction.draft_confirm", "extraction.draft") == "报告录入：确认草稿"
+        assert field_label(None, "late_entry", "extraction.draft").startswith("补录")
