@@ -419,41 +419,66 @@ def reported_value(
     return as_decimal(answer)
 
 
-def reported_items(org: Organization, start: dt.date, end: dt.date) -> list[dict[str, str]]:
-    """The figures ``org`` itself reported over exactly ``[start, end]`` in accepted
-    answers that confirm no ledger figure (numbers and amounts only), for a briefing's
-    「各单位报送情况」: one per item label, the latest accepted task's, in task order."""
+def _item_text(kind: str, value: Decimal, unit: str) -> str:
     from taizhang.core.formatting import format_yuan
 
-    answers = (
-        Answer.objects.filter(
-            field__metric="",
-            field__kind__in=SUMMED_KINDS,
-            assignment__org=org,
-            assignment__state=AssignmentState.ACCEPTED,
-            assignment__task__period_start=start,
-            assignment__task__period_end=end,
-        )
+    return format_yuan(value) if kind == FieldKind.MONEY else f"{value.normalize():f}{unit}"
+
+
+def reported_items(org: Organization, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """The figures reported for ``org`` over exactly ``[start, end]`` in accepted answers
+    that confirm no ledger figure (numbers and amounts only), for a briefing's
+    「各单位报送情况」, one per item label: what ``org`` itself reported (the latest
+    accepted task's), else the sum of what the units it asked reported and it accepted
+    (its own tasks for the period). In task order."""
+    scope = Q(
+        field__metric="",
+        field__kind__in=SUMMED_KINDS,
+        assignment__state=AssignmentState.ACCEPTED,
+        assignment__task__period_start=start,
+        assignment__task__period_end=end,
+    )
+    found: dict[str, dict[str, Any]] = {}
+    own = (
+        Answer.objects.filter(scope, assignment__org=org)
         .select_related("field", "assignment__task")
         .order_by("-assignment__reviewed_at", "-pk")
     )
-    found: dict[str, dict[str, str]] = {}
-    for answer in answers:
+    for answer in own:
         value = as_decimal(answer.value)
-        label = answer.field.label
-        if value is None or label in found:
+        if value is None or answer.field.label in found:
             continue
-        if answer.field.kind == FieldKind.MONEY:
-            text = format_yuan(value)
-        else:
-            text = f"{value.normalize():f}{answer.field.unit_label}"
-        found[label] = {
-            "key": f"reported:{label}",  # the same item in a later task is the same figure
-            "label": label,
-            "value": str(value),
-            "text": text,
-            "task": answer.assignment.task.title,
-            "order": f"{answer.assignment.task_id:012d}-{answer.field.order:06d}",
+        found[answer.field.label] = {
+            "field": answer.field,
+            "value": value,
+            "task": answer.assignment.task,
         }
-    items = sorted(found.values(), key=lambda item: item["order"])
-    return [{k: v for k, v in item.items() if k != "order"} for item in items]
+    asked = (
+        Answer.objects.filter(scope, assignment__task__issuer=org)
+        .exclude(field__label__in=list(found))
+        .select_related("field", "assignment__task")
+        .order_by("assignment__task_id", "field__order", "pk")
+    )
+    summed: dict[str, dict[str, Any]] = {}
+    for answer in asked:
+        value = as_decimal(answer.value)
+        if value is None:
+            continue
+        entry = summed.setdefault(
+            answer.field.label,
+            {"field": answer.field, "value": Decimal(0), "task": answer.assignment.task},
+        )
+        entry["value"] += value
+    found.update(summed)
+    ordered = sorted(found.values(), key=lambda e: (e["task"].pk, e["field"].order, e["field"].pk))
+    return [
+        {
+            # The same item in a later task is the same figure.
+            "key": f"reported:{entry['field'].label}",
+            "label": entry["field"].label,
+            "value": str(entry["value"]),
+            "text": _item_text(entry["field"].kind, entry["value"], entry["field"].unit_label),
+            "task": entry["task"].title,
+        }
+        for entry in ordered
+    ]

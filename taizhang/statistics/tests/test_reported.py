@@ -241,3 +241,29 @@ def test_figures_reported_without_a_ledger_metric_get_their_own_section(tree, pe
     assert [(c.label, c.old_text, c.new_text) for c in changed] == [
         ("参加人次", "46人次", "48人次")
     ]
+
+
+def test_the_issuing_unit_prints_what_its_units_reported_together(tree, personas):
+    """The district asked both streets: its briefing prints the sum of what it accepted
+    (street B's answer, not yet accepted, is not counted)."""
+    task = send_task(tree.district, [tree.street_a, tree.street_b], acting_user=personas.district)
+    answer_and_submit(task, tree.street_a, "2", "46", "4900", acting_user=personas.street_a)
+    answer_and_submit(task, tree.street_b, "1", "30", "1000", acting_user=personas.street_b)
+    reporting.assignment_accept(
+        assignment=assignment_of(task, tree.street_a), acting_user=personas.district
+    )
+    with translation.override("zh-hans"):
+        first = services.briefing_generate(
+            acting_user=personas.district, org=tree.district, period=NOVEMBER
+        )
+        (reported,) = [s for s in briefings.sections_of(first) if s.module == "reported"]
+        assert briefings.paragraph_text(reported) == "参加人次46人次，经费4900元。"
+    reporting.assignment_accept(
+        assignment=assignment_of(task, tree.street_b), acting_user=personas.district
+    )
+    with translation.override("zh-hans"):
+        second = services.briefing_generate(
+            acting_user=personas.district, org=tree.district, period=NOVEMBER
+        )
+        (reported,) = [s for s in briefings.sections_of(second) if s.module == "reported"]
+        assert briefings.paragraph_text(reported) == "参加人次76人次，经费5900元。"
