@@ -132,6 +132,18 @@ class Grant(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A grant of a right that needs a second administrator (``Permission.second_approval``)
+    # waits, inactive, until another one approves it; a refused one stays inactive.
+    awaiting_approval = models.BooleanField(_("awaiting approval"), default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("grant")

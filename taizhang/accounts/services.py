@@ -39,7 +39,7 @@ from taizhang.accounts.permissions import GRANT, MANAGE_ACCOUNTS, MANAGE_GRANTS,
 from taizhang.core.actors import ANONYMOUS, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record
 from taizhang.core.models import AuditOutcome
-from taizhang.core.registry import ROLES
+from taizhang.core.registry import ROLES, needs_second_approval
 from taizhang.core.request_context import current_ip
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import clear_cache
@@ -472,12 +472,17 @@ def grant_create(
                 )
             }
         )
+    # A right such as unmasked personal data needs a second administrator: the grant
+    # waits, inactive, for ``grant_approve`` (the system actor's grants are the setup's).
+    waits = needs_second_approval(role) and not is_system(acting_user)
     grant = Grant.objects.create(
         user=user,
         role=role,
         scope_kind=scope_kind,
         organization=organization,
         granted_by=user_of(acting_user),
+        is_active=not waits,
+        awaiting_approval=waits,
     )
     if listed:
         grant.listed_organizations.set(listed)
@@ -493,9 +498,46 @@ def grant_create(
             "scope_kind": [None, scope_kind],
             "organization": [None, getattr(organization, "pk", None)],
             "listed": [None, sorted(o.pk for o in listed or [])],
+            **({"awaiting_approval": [None, True]} if waits else {}),
         },
     )
     return grant
+
+
+@transaction.atomic
+def grant_approve(*, grant: Grant, approve: bool, acting_user: Actor) -> Grant:
+    """A second administrator approves (or refuses) a grant awaiting approval. She must
+    manage the grant's part of the tree, and be neither who gave it nor who gets it."""
+    require_actor(acting_user)
+    locked = (
+        Grant.objects.select_for_update(of=("self",))
+        .select_related("organization", "user")
+        .get(pk=grant.pk)
+    )
+    GRANT.require(acting_user, locked)
+    if not locked.awaiting_approval:
+        raise ValidationError(_("This grant is not awaiting approval."))
+    if not is_system(acting_user) and acting_user.pk in (locked.granted_by_id, locked.user_id):
+        raise ValidationError(
+            _("A second administrator approves this grant: not the one who gave it.")
+        )
+    now = timezone.now()
+    Grant.objects.filter(pk=locked.pk).update(
+        awaiting_approval=False,
+        is_active=approve,
+        approved_by=user_of(acting_user) if approve else None,
+        approved_at=now if approve else None,
+    )
+    locked.refresh_from_db()
+    clear_cache(locked.user)
+    audit_record(
+        actor=acting_user,
+        action="grant.approve" if approve else "grant.refuse",
+        obj=locked,
+        object_repr=f"{locked.user.username}: {locked.role}",
+        changes={"awaiting_approval": [True, False], "is_active": [False, approve]},
+    )
+    return locked
 
 
 @transaction.atomic

@@ -33,4 +33,9 @@ urlpatterns = [
     path(
         "users/<int:pk>/grants/<int:grant_id>/revoke/", views.grant_revoke_view, name="grant_revoke"
     ),
+    path(
+        "users/<int:pk>/grants/<int:grant_id>/approve/",
+        views.grant_approve_view,
+        name="grant_approve",
+    ),
 ]

@@ -34,6 +34,7 @@ from taizhang.accounts.permissions import (
 from taizhang.accounts.services import (
     LoginRefused,
     generate_password,
+    grant_approve,
     grant_create,
     grant_revoke,
     live_tokens,
@@ -282,10 +283,17 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done.ok:
         return redirect("accounts:user_detail", pk=user.pk)
-    grants = [g for g in user.grants.select_related("organization") if g.is_active]
+    grants = [
+        g for g in user.grants.select_related("organization") if g.is_active or g.awaiting_approval
+    ]
     for grant in grants:
+        manages = GRANT.can_manage(viewer, grant)
         grant.can_revoke = (  # type: ignore[attr-defined]
-            GRANT.can_manage(viewer, grant) and grant.admin_kind != "audit"
+            manages and grant.is_active and grant.admin_kind != "audit"
+        )
+        # A second administrator approves: not the one who gave the grant.
+        grant.can_approve = (  # type: ignore[attr-defined]
+            manages and grant.awaiting_approval and viewer.pk != grant.granted_by_id
         )
     context: dict[str, Any] = {
         "account": user,
@@ -323,6 +331,26 @@ def grant_revoke_view(request: HttpRequest, pk: int, grant_id: int) -> HttpRespo
     grant = GRANT.get(viewer, grant_id, base=user.grants.filter(is_active=True))
     grant_revoke(grant=grant, acting_user=viewer)
     messages.success(request, _("The grant has been revoked."))
+    return redirect("accounts:user_detail", pk=user.pk)
+
+
+@requires(MANAGE_ACCOUNTS)
+@require_POST
+def grant_approve_view(request: HttpRequest, pk: int, grant_id: int) -> HttpResponse:
+    """Approve or refuse (``decision=refuse``) a grant awaiting a second administrator."""
+    viewer = viewer_of(request)
+    user = _manageable_user(viewer, pk)
+    grant = GRANT.get(viewer, grant_id, base=user.grants.filter(awaiting_approval=True))
+    approve = request.POST.get("decision") != "refuse"
+    try:
+        grant_approve(grant=grant, approve=approve, acting_user=viewer)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("The grant has been approved.") if approve else _("The grant has been refused."),
+        )
     return redirect("accounts:user_detail", pk=user.pk)
 
 

@@ -22,6 +22,9 @@ Label = str | Promise
 class Permission:
     code: str
     label: Label
+    # A right a grant gives only once a second administrator approved it (issue 19: one
+    # security administrator alone gave a clerk the district's personal data).
+    second_approval: bool = False
 
 
 @dataclass
@@ -83,8 +86,16 @@ ROLES: dict[str, Role] = {}
 METRICS: dict[str, Metric] = {}
 
 
-def register_permission(code: str, label: Label) -> None:
-    PERMISSIONS[code] = Permission(code, label)
+def register_permission(code: str, label: Label, *, second_approval: bool = False) -> None:
+    PERMISSIONS[code] = Permission(code, label, second_approval)
+
+
+def needs_second_approval(role_code: str) -> bool:
+    """Whether a grant of the role carries a right that needs a second administrator."""
+    role = ROLES.get(role_code)
+    return role is not None and any(
+        PERMISSIONS[code].second_approval for code in role.permissions if code in PERMISSIONS
+    )
 
 
 def register_role(code: str, label: Label, *, admin_kind: str = "") -> Role:

@@ -10,7 +10,7 @@ from taizhang.people.permissions import COMMUNITY_REPORT, PERSON, PERSON_TRANSFE
 
 register_permission("people.view", _("View persons and positions"))
 register_permission("people.manage", _("Record persons and positions"))
-register_permission("people.view_personal", _("See unmasked personal data"))
+register_permission("people.view_personal", _("See unmasked personal data"), second_approval=True)
 # A grid worker records activities and their attendance, so she picks persons; she
 # does not keep the register.
 grant_to_roles("people.view", "clerk", "secretary", "leader", "personnel", "viewer", "grid_worker")
