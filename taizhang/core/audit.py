@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,15 +19,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from taizhang.core import audit_checkpoint
-from taizhang.core.actors import is_system, require_actor
+from taizhang.core.actors import SYSTEM, is_system, require_actor
 from taizhang.core.audit_checkpoint import Loaded
 from taizhang.core.models import AuditEvent, AuditHead, AuditOutcome
-from taizhang.core.registry import AUDIT_ORG
+from taizhang.core.registry import AUDIT_ORG, register_audit_action, register_audit_fields
 from taizhang.core.request_context import current_ip
 
 GENESIS = "0" * 64
@@ -197,6 +199,8 @@ class VerifyResult:
     last_digest: str = ""
     # The chain does not hold a signed checkpoint, or the checkpoint file does not verify.
     checkpoint_problem: bool = False
+    # The events a purge checkpoint removed are still there: its commit failed.
+    unfinished_purge: bool = False
 
 
 def audit_verify(
@@ -256,6 +260,7 @@ def audit_verify(
                 event.pk,
                 reason % {"id": purge.first_kept_id, "first": event.pk, "time": purge.when},
                 checkpoint_problem=True,
+                unfinished_purge=event.pk < purge.first_kept_id,
             )
         if pending and pending[0].last_id < event.pk:
             missing = pending[0]
@@ -388,3 +393,166 @@ def verify_message(result: VerifyResult) -> str:
         f"({result.checked} events verified before it)."
     )
     return f"{message} {KEY_HINT}" if result.key_problem else message
+
+
+# --- retention ---------------------------------------------------------------------
+
+# 等保 level 3 asks for audit records of at least six months; the setting can only
+# lengthen it.
+RETENTION_MINIMUM_DAYS = 180
+PURGE_ACTION = "audit.purge"
+register_audit_action(PURGE_ACTION, gettext_lazy("Audit events older than the retention purged"))
+register_audit_fields(
+    {
+        "before": gettext_lazy("purged before"),
+        "purged": gettext_lazy("events purged"),
+        "first_kept_id": gettext_lazy("first kept event"),
+        "retention_days": gettext_lazy("retention (days)"),
+    },
+    object_type="core.auditevent",
+)
+
+
+class PurgeRefused(Exception):
+    """``audit purge`` will not run; the message says why and what to do."""
+
+
+def retention_days() -> int:
+    """``TAIZHANG_AUDIT_RETENTION_DAYS`` (a setting, else the environment): default and
+    minimum 180."""
+    value: Any = getattr(settings, "TAIZHANG_AUDIT_RETENTION_DAYS", None)
+    if value in (None, ""):
+        value = os.environ.get("TAIZHANG_AUDIT_RETENTION_DAYS", "").strip() or (
+            RETENTION_MINIMUM_DAYS
+        )
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(
+            f"TAIZHANG_AUDIT_RETENTION_DAYS must be a whole number of days, not {value!r}"
+        ) from None
+    if days < RETENTION_MINIMUM_DAYS:
+        raise ImproperlyConfigured(
+            f"TAIZHANG_AUDIT_RETENTION_DAYS is {days}: audit events are kept at least "
+            f"{RETENTION_MINIMUM_DAYS} days (等保 level 3)"
+        )
+    return days
+
+
+def _owns_audit_table(using: str) -> bool:
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_has_role(current_user, relowner, 'USAGE') FROM pg_class"
+            " WHERE oid = %s::regclass",
+            [AuditEvent._meta.db_table],
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    purged: int
+    before: dt.date
+    first_kept_id: int = 0
+    event: AuditEvent | None = None
+    checkpoint: dict[str, Any] | None = None
+
+
+def audit_purge(
+    before: dt.date, *, actor: Any = SYSTEM, using: str = DEFAULT_DB_ALIAS
+) -> PurgeResult:
+    """Delete the events that occurred before ``before`` (local midnight), the oldest
+    first and only as a prefix of the chain, and record it: an ``audit.purge`` event and
+    a signed purge checkpoint naming the first kept event and its previous digest, so
+    ``audit_verify`` starts the chain there. Refused for a date younger than the
+    retention, on a chain that does not verify (the evidence stays), and on PostgreSQL
+    for a role that does not own the audit table (only the owner may switch its
+    append-only trigger off, and does so inside the purge's transaction alone).
+
+    The checkpoint line is written before the transaction commits: should the commit
+    fail, ``audit verify`` names the events the checkpoint says are gone, and running
+    the purge again finishes it.
+    """
+    days = retention_days()
+    latest = timezone.localdate() - dt.timedelta(days=days)
+    if before > latest:
+        raise PurgeRefused(
+            f"Audit events are kept at least {days} days (TAIZHANG_AUDIT_RETENTION_DAYS): "
+            f"--before may be {latest.isoformat()} at the latest, not {before.isoformat()}."
+        )
+    conn = connections[using]
+    postgresql = conn.vendor == "postgresql"
+    if postgresql and not _owns_audit_table(using):
+        raise PurgeRefused(
+            "The database role of this connection does not own the audit table, so it "
+            "cannot lift the append-only trigger: run the purge with the owner's role "
+            "(TAIZHANG_DATABASE_URL of the role that ran `taizhang migrate`; docs/backup.md)."
+        )
+    cutoff = timezone.make_aware(dt.datetime.combine(before, dt.time.min))
+    table = AuditEvent._meta.db_table
+    with audit_checkpoint.exclusive():
+        verified = audit_verify()
+        if not verified.ok and verified.unfinished_purge:
+            # A purge whose commit failed after its checkpoint was written: the chain must
+            # verify without that line, and this purge finishes the job.
+            loaded = audit_checkpoint.load()
+            marks = list(loaded.checkpoints)
+            unfinished = max(i for i, cp in enumerate(marks) if cp.kind == audit_checkpoint.PURGE)
+            verified = audit_verify(
+                checkpoints=Loaded(marks[:unfinished] + marks[unfinished + 1 :])
+            )
+        if not verified.ok:
+            raise PurgeRefused(
+                "The audit chain does not verify, so nothing is purged (the evidence "
+                f"stays): {verify_message(verified)}"
+            )
+        with transaction.atomic(using=using):
+            head = _lock_head()
+            # Events appended since the verification are new, so never purged.
+            first_kept = AuditEvent.objects.filter(occurred_at__gte=cutoff).order_by("id").first()
+            boundary = first_kept.pk if first_kept else head.last_event_id + 1
+            doomed = AuditEvent.objects.filter(pk__lt=boundary)
+            last_purged = doomed.order_by("-id").first()
+            if last_purged is None:
+                return PurgeResult(0, before)
+            count = doomed.count()
+            with conn.cursor() as cursor:
+                if postgresql:
+                    cursor.execute(
+                        f"ALTER TABLE {table} DISABLE TRIGGER core_auditevent_append_only"
+                    )
+                cursor.execute(f"DELETE FROM {table} WHERE id < %s", [boundary])  # noqa: S608
+                if postgresql:
+                    cursor.execute(
+                        f"ALTER TABLE {table} ENABLE TRIGGER core_auditevent_append_only"
+                    )
+            head.count -= count
+            head.save(update_fields=["count"])
+            event = audit_record(
+                actor=actor,
+                action=PURGE_ACTION,
+                object_type="core.auditevent",
+                object_repr=_("events before %(date)s") % {"date": before.isoformat()},
+                changes={
+                    "before": before.isoformat(),
+                    "purged": count,
+                    "first_kept_id": first_kept.pk if first_kept else None,
+                    "retention_days": days,
+                },
+            )
+            head = AuditHead.objects.get(pk=1)
+            first_kept_id = first_kept.pk if first_kept else event.pk
+            checkpoint = audit_checkpoint.write(
+                kind=audit_checkpoint.PURGE,
+                count=head.count,
+                last_id=head.last_event_id,
+                last_digest=head.last_digest,
+                extra={
+                    "before": before.isoformat(),
+                    "purged": count,
+                    "first_kept_id": first_kept_id,
+                    "first_kept_previous": last_purged.digest,
+                },
+            )
+    return PurgeResult(count, before, first_kept_id, event, checkpoint)

@@ -34,10 +34,13 @@ journal of the timer keeps a second copy, and backups carry the file (docs/backu
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -191,6 +194,23 @@ def load(path: Path | None = None, *, database: str | None = None) -> Loaded:
             )
         found.append(checkpoint)
     return Loaded(found, foreign=foreign)
+
+
+@contextmanager
+def exclusive(path: Path | None = None) -> Iterator[None]:
+    """Hold the checkpoint file's lock (``checkpoints.jsonl.lock``): ``audit checkpoint``
+    verifies and writes under it, and ``audit purge`` deletes and writes under it, so a
+    checkpoint of the chain before a purge is never appended after the purge's line."""
+    path = path or checkpoint_path()
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        path.parent.chmod(0o700)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _append(path: Path, line: str) -> None:
