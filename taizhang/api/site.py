@@ -209,3 +209,8 @@ for _name in settings.TAIZHANG_MODULES:
     _api_module = import_module(_module)
     # A module mounts under its own name unless it declares PREFIX (accounts: "/").
     api.add_router(getattr(_api_module, "PREFIX", f"/{_name}"), _api_module.router)
+
+# Deletions for a sync (tombstones), beside every module's lists.
+from taizhang.api.deleted import router as _deleted_router  # noqa: E402
+
+api.add_router("/deleted", _deleted_router)
