@@ -173,6 +173,30 @@ def _raw_blocks(text: str) -> list[_Block]:
     return blocks
 
 
+# A line that starts a sentence of a report: a date, or the phrases reports open with.
+_SENTENCE_START = re.compile(
+    r"^(\d{1,2}月\d{1,2}日|\d{4}年\d{1,2}月\d{1,2}日|近日|日前|今年以来|近年来|据悉)"
+)
+# Characters a line broken inside a sentence often ends with (…街道党工委于 / 11月12日召开).
+_CONTINUES = frozenset("于在的和与及对将为是把被向从由以")
+
+
+def _title_lines(lines: list[str]) -> int:
+    """How many leading lines of a block are titles over a body that follows without a
+    blank line (a 简报's title right above "11月12日，…"): short, unpunctuated, not ending
+    in a word that carries the sentence on, and followed by a line that starts one."""
+    count = 0
+    while (
+        count + 1 < len(lines)
+        and _is_heading_like(lines[count])
+        and not _ends_sentence(lines[count])
+        and lines[count][-1] not in _CONTINUES
+        and _SENTENCE_START.match(lines[count + 1])
+    ):
+        count += 1
+    return count
+
+
 def _blocks(text: str) -> list[_Block]:
     """Re-join lines broken inside a sentence, across line breaks and blank lines; a block
     of short unpunctuated lines that never ends a sentence is a stack of headings."""
@@ -188,6 +212,11 @@ def _blocks(text: str) -> list[_Block]:
                 open_para = None
             continue
         lines = block.text.split("\n")
+        titles = _title_lines(lines) if open_para is None else 0
+        if titles:
+            out.extend(_Block("heading", line, block.blank_before) for line in lines[:titles])
+            lines = lines[titles:]
+            block = _Block(block.kind, "\n".join(lines), 0, block.image_before)
         joined = "".join(lines)
         if open_para is not None:
             if _ARTICLE_START.match(joined):

@@ -82,3 +82,26 @@ def test_sentences_keep_offsets_into_the_cleaned_text():
     for s in found:
         assert cleaned.text[s.start : s.end] == s.text
     assert [s.article for s in found] == [0, 0, 1, 1]
+
+
+def test_a_title_right_above_the_body_is_a_heading_not_the_first_sentence():
+    """A 简报 pasted without a blank line after its title: the title stays a heading, so
+    the first sentence starts at its date."""
+    from taizhang.extraction.cleanup import clean, sentences
+
+    raw = (
+        "临溪街道党工委2026年11月工作简报\n11月12日，街道党工委开展集中学习。\n本月共受理诉求37件。"
+    )
+    cleaned = clean(raw)
+    assert cleaned.articles[0].headings == ["临溪街道党工委2026年11月工作简报"]
+    first = sentences(cleaned)[0]
+    assert first.text.startswith("11月12日")
+
+
+def test_a_line_broken_before_a_date_is_still_joined():
+    from taizhang.extraction.cleanup import clean
+
+    raw = "临溪街道党工委于\n11月12日召开专题会议，研究部署冬季安全工作。"
+    cleaned = clean(raw)
+    assert cleaned.articles[0].headings == []
+    assert "党工委于11月12日召开" in cleaned.articles[0].body
