@@ -201,6 +201,8 @@ class VerifyResult:
     checkpoint_problem: bool = False
     # The events a purge checkpoint removed are still there: its commit failed.
     unfinished_purge: bool = False
+    # How many checkpoints (since the last purge) the intact chain was found to hold.
+    checkpoints: int = 0
 
 
 def audit_verify(
@@ -369,7 +371,13 @@ def audit_verify(
         )
     if checked != expected:
         return VerifyResult(False, checked, last_id, f"expected {expected} rows, found {checked}")
-    return VerifyResult(True, checked, last_id=last_id, last_digest=previous if checked else "")
+    return VerifyResult(
+        True,
+        checked,
+        last_id=last_id,
+        last_digest=previous if checked else "",
+        checkpoints=len(anchored),
+    )
 
 
 KEY_HINT = (

@@ -13,6 +13,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import override_settings
@@ -21,8 +22,8 @@ from django.utils import translation
 from taizhang.core import audit_checkpoint
 from taizhang.core.actors import SYSTEM
 from taizhang.core.audit import GENESIS, audit_record, audit_verify, compute_digest
-from taizhang.core.models import AuditEvent, AuditHead
-from tests.support import tampering
+from taizhang.core.models import AuditEvent, AuditHead, Job, JobStatus
+from tests.support import PASSWORD, tampering
 
 pytestmark = pytest.mark.django_db
 TABLE = AuditEvent._meta.db_table
@@ -242,9 +243,24 @@ def test_checkpoints_of_another_database_are_left_out(chain, checkpoints):
     assert loaded.foreign == 1 and not loaded.checkpoints
 
 
-def test_the_reason_is_in_chinese_on_the_page(chain):
-    """The verification task shows the reason; in the product's language it is Chinese."""
+def test_the_page_names_the_truncation_in_chinese(
+    chain, client, personas, django_capture_on_commit_callbacks
+):
+    """The audit page's verification (the background task) fails with the reason, in
+    the product's language."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.login(username="auditor", password=PASSWORD)
     truncate_with_head_reset(chain)
-    with translation.override("zh-hans"):
-        result = audit_verify()
-    assert "检查点" in result.reason
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/audit/verify/")
+    job = Job.objects.get()
+    assert job.status == JobStatus.FAILED
+    assert f"检查点记录了截至第{chain[-1].pk}条的6条事件：最新的事件被删除了" in job.message
+    page = client.get(f"/tasks/{job.pk}/").content.decode()
+    assert "最新的事件被删除了" in page
+
+
+def test_the_command_says_how_many_checkpoints_the_chain_holds(chain):
+    out = io.StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "Audit chain intact: 6 events; it holds its 1 checkpoints" in out.getvalue()

@@ -55,7 +55,13 @@ class Command(BaseCommand):
         result = audit_verify()
         if not result.ok:
             raise CommandError(verify_message(result))
-        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {result.checked} events."))
+        path = audit_checkpoint.checkpoint_path()
+        held = (
+            f"; it holds its {result.checkpoints} checkpoints ({path})"
+            if result.checkpoints
+            else f"; no checkpoint yet ({path})"
+        )
+        self.stdout.write(self.style.SUCCESS(f"Audit chain intact: {result.checked} events{held}."))
 
     def _checkpoint(self, count: int, last_id: int, last_digest: str) -> None:
         """Only a chain that verified is checkpointed; the line is printed too, so the
