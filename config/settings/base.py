@@ -165,6 +165,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # changed before any other page opens. 0 turns it off (development and tests); the
 # production settings default to 90.
 TAIZHANG_PASSWORD_MAX_AGE_DAYS = int(os.environ.get("TAIZHANG_PASSWORD_MAX_AGE_DAYS", "0"))
+# 等保 level 3 keeps audit records at least six months: `taizhang audit purge` refuses
+# anything younger (core/audit.py retention_days: at least 180 whatever is set).
+TAIZHANG_AUDIT_RETENTION_DAYS = int(os.environ.get("TAIZHANG_AUDIT_RETENTION_DAYS", "180"))
 
 # Login security. Failed logins (accounts._login_attempt) count per name from one
 # address, per address over all names, and per account from anywhere (the last locks the

@@ -56,11 +56,12 @@ def password_expired(user: Any, now: dt.datetime | None = None) -> bool:
     """Whether ``user``'s password is older than ``TAIZHANG_PASSWORD_MAX_AGE_DAYS`` (等保
     level 3, issue 19). Read from the user row the request has loaded anyway, so checking
     it on every page costs no query. A service account has no password to age; a
-    password of unknown age (``password_changed_at`` empty) counts as expired."""
+    password of unknown age (``password_changed_at`` empty: an account made before the
+    column, or outside the services) ages from the account's creation."""
     days = password_max_age_days()
     if not days or getattr(user, "is_service", False) or not user.has_usable_password():
         return False
-    changed = user.password_changed_at
+    changed = user.password_changed_at or getattr(user, "date_joined", None)
     if changed is None:
         return True
     return bool(changed + dt.timedelta(days=days) <= (now or timezone.now()))

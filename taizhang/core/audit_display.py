@@ -109,6 +109,8 @@ VERBS: dict[str, Any] = {
     "declare_winners": pgettext_lazy("audit verb", "winners declared"),
     "open_scoring": pgettext_lazy("audit verb", "scoring opened"),
     "password_expired": pgettext_lazy("audit verb", "signed in with an expired password"),
+    "approve": pgettext_lazy("audit verb", "approved"),
+    "refuse": pgettext_lazy("audit verb", "turned down"),
 }
 # Actions whose changes have no old value: what the record was created with, what a
 # read asked for.

@@ -108,13 +108,20 @@ def verify_job(job: Any, progress: Any) -> dict[str, Any]:
             },
         )
     if not result.ok:
-        raise JobFailed(
-            _(
-                "The chain is broken at event #%(id)s: %(reason)s. %(checked)s events before it"
-                " are intact."
+        facts = {"id": result.broken_id, "reason": result.reason, "checked": result.checked}
+        if result.broken_id is None:
+            # A checkpoint file that does not verify names no event of the chain.
+            text = _("The audit checkpoints do not verify: %(reason)s.") % facts
+        else:
+            text = (
+                _(
+                    "The chain is broken at event #%(id)s: %(reason)s. %(checked)s events "
+                    "before it are intact."
+                )
+                % facts
             )
-            % {"id": result.broken_id, "reason": result.reason, "checked": result.checked},
-            {"intact": False, "broken_id": result.broken_id, "checked": result.checked},
+        raise JobFailed(
+            text, {"intact": False, "broken_id": result.broken_id, "checked": result.checked}
         )
     return {
         "intact": True,

@@ -145,3 +145,15 @@ def test_the_initial_setup_still_works_with_expiry_on(client, tmp_path, settings
     assert client.get("/")["Location"] == "/accounts/password/"
     assert _change(client, old="Sys-Admin-Initial-2026").status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_a_password_of_unknown_age_ages_from_the_accounts_creation(settings, tree):
+    """An account made before the column (or outside the services) is not sent to the
+    password page on its first day; one made long ago is."""
+    from taizhang.accounts.passwords import password_expired
+
+    settings.TAIZHANG_PASSWORD_MAX_AGE_DAYS = 90
+    fresh = User.objects.create_user(username="fresh", password="Xx1!xxxxxxxx")
+    assert fresh.password_changed_at is None and not password_expired(fresh)
+    fresh.date_joined = timezone.now() - dt.timedelta(days=91)
+    assert password_expired(fresh)
