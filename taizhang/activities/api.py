@@ -34,6 +34,7 @@ from taizhang.activities.permissions import (
     can,
 )
 from taizhang.activities.selectors import (
+    SORTS,
     activity_list,
     campaign_list,
     campaign_progress,
@@ -44,6 +45,7 @@ from taizhang.activities.selectors import (
     visible_persons,
     volunteer_service_list,
 )
+from taizhang.api.sorting import checked_sort, sort_param
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -433,7 +435,7 @@ def list_activities(
     org_id: int | None = None,
     grouping_id: int | None = None,
     q: str = "",
-    sort: str = "",
+    sort: str = sort_param(SORTS, "newest first"),
 ) -> Any:
     """Activities in your scope; filters only narrow (a hidden grouping: 404). ``org``:
     that organization and its subtree, holding (one outside your scope: 422, as for an
@@ -448,7 +450,7 @@ def list_activities(
         start=start,
         end=end,
         q=q[:60],
-        sort=sort,
+        sort=checked_sort(sort, SORTS),
         ledger=ledger_filter_for_api(user, filters, permission=VIEW),
     )
 

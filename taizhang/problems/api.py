@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from taizhang.api.sorting import checked_sort, sort_param
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -29,6 +30,8 @@ from taizhang.problems import services
 from taizhang.problems.models import Problem, ProblemKind
 from taizhang.problems.permissions import can
 from taizhang.problems.selectors import (
+    DEFAULT_SORT,
+    SORTS,
     get_problem_for_viewer,
     owner_choices,
     pick,
@@ -129,6 +132,10 @@ def _leader(pk: int | None) -> Person | None:
     return None if pk is None else pick(leader_candidates(), pk, field="linked_leader_id")
 
 
+# The list's sort keys: the selector's, and 待办's "urgent" (open first, most overdue).
+PROBLEM_SORTS = (*SORTS, "urgent")
+
+
 @router.get("", response=list[ProblemOut])
 @paginate(LimitOffsetPagination)
 @requires("problems.view")
@@ -140,7 +147,7 @@ def list_problems(
     category: str = "",
     overdue: bool = False,
     q: str = "",
-    sort: str = "",
+    sort: str = sort_param(PROBLEM_SORTS, DEFAULT_SORT),
 ) -> Any:
     """Problems in your scope; filters only narrow it. ``org``: that organization and
     its subtree, as owning organization or lead unit (one outside your scope: 422, as
@@ -154,7 +161,7 @@ def list_problems(
         category=category,
         overdue=overdue,
         q=q[:60],
-        sort=sort,
+        sort=checked_sort(sort, PROBLEM_SORTS),
         ledger=ledger_filter_for_api(viewer, filters, permission="problems.view"),
     )
 
