@@ -114,6 +114,9 @@ class ProblemForm(forms.Form):
         label=_("Responsible person"), source="problems.responsible", required=False
     )
     deadline = forms.DateField(label=_("Rectification deadline"), widget=DateInput())
+    solved_on_spot = forms.BooleanField(
+        label=_("Solved on the spot during a visit (现场解决)"), required=False
+    )
     origin_type = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
     origin_id = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     late = _late_field()

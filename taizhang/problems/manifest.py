@@ -273,6 +273,26 @@ for _code, _sentence, _started, _done, _unit in KIND_FIGURES:
         )
     )
 
+# 现场解决: problems raised and solved there and then during a visit, a part of those
+# closed out (销号问题7个（其中现场解决3个）).
+register_metric(
+    Metric(
+        name="problems.closed_on_spot",
+        sentence=_("{value} solved on the spot"),
+        label=_("Problems solved on the spot"),
+        unit=_("items"),
+        queryset=lambda: Problem.objects.filter(state=ProblemState.CLOSED, solved_on_spot=True),
+        org_field="org",
+        date_field="closed_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the closed-out problems marked as solved on the spot during a visit, "
+            "dated by the sign-off day; a part of the problems closed out."
+        ),
+        part_of="problems.closed",
+    )
+)
+
 # Excel: the ledger's export and its import read the same columns (problems/imports.py).
 from taizhang.core.exports import register_export  # noqa: E402
 from taizhang.core.registry import register_importer  # noqa: E402

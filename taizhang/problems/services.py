@@ -71,6 +71,7 @@ AUDITED_FIELDS = [
     "linked_leader",
     "responsible",
     "deadline",
+    "solved_on_spot",
     "state",
     "raised_on",
     "measures",
@@ -91,6 +92,7 @@ EDITABLE_FIELDS = {
     "linked_leader",
     "responsible",
     "deadline",
+    "solved_on_spot",
 }
 MIN_EVIDENCE_TEXT = 10
 
@@ -355,6 +357,7 @@ def problem_create(
     raised_on: dt.date | None = None,
     when: dt.datetime | None = None,
     late_reason: str = "",
+    solved_on_spot: bool = False,
     acting_user: Actor,
 ) -> Problem:
     """Put a problem on the ledger (挂账).
@@ -402,6 +405,7 @@ def problem_create(
         linked_leader=linked_leader,
         responsible=responsible,
         deadline=deadline,
+        solved_on_spot=solved_on_spot,
         raised_on=raised_on or _day(moment),
         created_by=user_of(acting_user),
         created_at=entered if reason else moment,

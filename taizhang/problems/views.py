@@ -227,6 +227,7 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
             linked_leader=data["linked_leader"],
             responsible=data["responsible"],
             deadline=data["deadline"],
+            solved_on_spot=data["solved_on_spot"],
             origin_type=data["origin_type"] or "",
             origin_id=data["origin_id"],
             raised_on=late[0] if late else None,
@@ -261,6 +262,7 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "linked_leader": problem.linked_leader_id,
         "responsible": problem.responsible_id,
         "deadline": problem.deadline,
+        "solved_on_spot": problem.solved_on_spot,
     }
     form = ProblemEditForm(request.POST or None, viewer=viewer, initial=initial)
 

@@ -257,3 +257,33 @@ def test_export_survives_a_control_character_and_keeps_formulas_as_text(client, 
     titles = {row[2].value: row[2] for row in sheet.iter_rows(min_row=3)}
     assert "坏字符" in titles
     assert titles['=HYPERLINK("http://x")'].data_type == "s"
+
+
+def test_solved_on_the_spot_is_kept_from_the_form_shown_and_audited(client, tree, personas):
+    """现场解决 (issue 15): ticked on the form, kept, shown on the page and on the edit
+    form, audited."""
+    from taizhang.core.models import AuditEvent
+
+    login(client, personas.street_a)
+    response = client.post(
+        reverse("problems:create"),
+        {
+            "title": "走访发现路灯不亮",
+            "kind": "1",
+            "source": "survey",
+            "category": "infrastructure",
+            "org": tree.community_a.pk,
+            "lead_unit": tree.community_a.pk,
+            "deadline": "2099-01-01",
+            "solved_on_spot": "on",
+        },
+    )
+    assert response.status_code == 302
+    problem = Problem.objects.get(title="走访发现路灯不亮")
+    assert problem.solved_on_spot
+    created = AuditEvent.objects.filter(action="problem.create").latest("pk")
+    assert created.changes["solved_on_spot"] == [None, True]
+    page = client.get(reverse("problems:detail", args=[problem.pk])).content.decode()
+    assert "现场解决" in page
+    form = client.get(reverse("problems:edit", args=[problem.pk])).content.decode()
+    assert 'name="solved_on_spot"' in form and "checked" in form

@@ -113,3 +113,15 @@ def test_projects_say_the_stock_beside_the_flow(tree, personas):
         )
     stock = {line["metric"]: line["trace"]["rows"] for line in earlier.figures}
     assert stock["projects.on_ledger"] == 0 and stock["projects.under_construction"] == 0
+
+
+def test_problems_solved_on_the_spot_are_a_part_of_those_closed(tree, personas):
+    """现场解决: a problem raised and solved during a visit counts among those closed."""
+    on = dt.date(2026, 3, 5)
+    spot = make_problem(tree.community_a, title="路灯不亮", raised_on=on, solved_on_spot=True)
+    other = make_problem(tree.community_a, title="楼道堆物", raised_on=on)
+    Problem.objects.filter(pk__in=[spot.pk, other.pk]).update(
+        state=ProblemState.CLOSED, closed_on=dt.date(2026, 3, 6)
+    )
+    _draft, _section, text = _problems_section(personas, tree)
+    assert "销号问题2个（其中现场解决1个）" in text
