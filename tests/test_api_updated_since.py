@@ -74,3 +74,19 @@ def test_every_ledger_list_documents_updated_since(client, personas):
     ledger = {name: params for name, params in lists.items() if set(LEDGER) <= params}
     assert len(ledger) >= 10
     assert [name for name, params in ledger.items() if "updated_since" not in params] == []
+
+
+@pytest.mark.parametrize(
+    "moment",
+    ["0053-05-24T11:38:31-17:05", "2026-12-01T08:00:00+15:00", "1999-12-31T23:00:00+08:00"],
+)
+def test_a_moment_no_database_can_hold_is_said_before_it_asks(client, tree, personas, moment):
+    """A zone beyond ±14:00 or a year outside 2000–2100 was a PostgreSQL error (found by
+    the schemathesis run there): now the one 422, on the lists and on /deleted."""
+    headers = bearer(client, personas.street_a)
+    answer = client.get("/api/v1/problems", {"updated_since": moment}, **headers)
+    assert answer.status_code == 422 and "updated_since" in answer.json()["error"]["fields"]
+    answer = client.get("/api/v1/deleted", {"since": moment}, **headers)
+    assert answer.status_code == 422 and "since" in answer.json()["error"]["fields"]
+    # The database still answers afterwards (no aborted transaction).
+    assert client.get("/api/v1/problems", **headers).status_code == 200

@@ -8,11 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
 from taizhang.api.models import Tombstone
@@ -20,6 +17,7 @@ from taizhang.core.access import login_required
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.registry import POLICIES
+from taizhang.core.schemas import checked_moment
 
 router = Router(tags=["sync"])
 
@@ -56,8 +54,7 @@ def list_deleted(request: HttpRequest, since: dt.datetime, type: str = "") -> An
     """Records deleted at or after ``since`` (ISO 8601 with its zone) that you could
     read, oldest first; ``type`` keeps one kind (``problems.problem``). Ask with the time
     of your last pull, beside the lists' ``updated_since``."""
-    if timezone.is_naive(since):
-        raise ValidationError({"since": _("Give the moment with its time zone, e.g. +08:00.")})
+    since = checked_moment(since, "since")
     viewer = viewer_of(request)
     return Tombstone.objects.filter(_visible(viewer, type), deleted_at__gte=since).order_by(
         "deleted_at", "pk"

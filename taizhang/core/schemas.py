@@ -17,6 +17,30 @@ from pydantic import ConfigDict
 
 # The years a ledger's query may name (a year outside is a 422, not a date error).
 YEAR_MIN, YEAR_MAX = 2000, 2100
+# The largest offset of a real time zone (UTC+14); PostgreSQL refuses wilder ones.
+MAX_ZONE_OFFSET = dt.timedelta(hours=14)
+
+
+def checked_moment(value: dt.datetime, field: str) -> dt.datetime:
+    """A moment a query names (``updated_since``, ``since``): with a real time zone and
+    within the years a ledger may name; otherwise the 422 on ``field``, before the
+    database sees it."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    offset = value.utcoffset()
+    if offset is None:
+        raise ValidationError({field: _("Give the moment with its time zone, e.g. +08:00.")})
+    if abs(offset) > MAX_ZONE_OFFSET or not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise ValidationError(
+            {
+                field: _(
+                    "Give a moment between the years %(low)s and %(high)s with a real time zone."
+                )
+                % {"low": YEAR_MIN, "high": YEAR_MAX}
+            }
+        )
+    return value
 
 
 class ErrorDetail(Schema):

@@ -37,7 +37,6 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Schema
@@ -275,10 +274,10 @@ def ledger_filter_for_api(
     if query.date_from and query.date_to and query.date_from > query.date_to:
         raise ValidationError({"date_to": str(_("The start date is after the end date."))})
     since = query.updated_since
-    if since is not None and timezone.is_naive(since):
-        raise ValidationError(
-            {"updated_since": str(_("Give the moment with its time zone, e.g. +08:00."))}
-        )
+    if since is not None:
+        from taizhang.core.schemas import checked_moment
+
+        since = checked_moment(since, "updated_since")
     return LedgerFilter(
         org=org,
         date_from=query.date_from,
