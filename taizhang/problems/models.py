@@ -97,7 +97,7 @@ class Problem(Accountable):
     origin_label = models.CharField(_("origin record"), max_length=200, blank=True)
     deadline = models.DateField(_("rectification deadline"))
     # 现场解决: raised and solved there and then, during a visit (issue 15's figure).
-    solved_on_spot = models.BooleanField(_("solved on the spot"), default=False)
+    solved_on_spot = models.BooleanField(_("solved on the spot"), default=False, db_default=False)
     state = models.CharField(
         _("ledger state"),
         max_length=16,

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('problems', '0006_verbose_names'),
+        ("problems", "0006_verbose_names"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='problem',
-            name='solved_on_spot',
-            field=models.BooleanField(default=False, verbose_name='solved on the spot'),
+            model_name="problem",
+            name="solved_on_spot",
+            field=models.BooleanField(
+                db_default=False, default=False, verbose_name="solved on the spot"
+            ),
         ),
     ]
