@@ -11,6 +11,7 @@ and must be able to forget, and the policy says which unit a row was booked on.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.db import models
@@ -19,6 +20,7 @@ from django.utils import timezone
 from taizhang.api.models import Tombstone
 
 
+@cache
 def _org_path(model: type[models.Model]) -> str | None:
     """The lookup of the unit a row of ``model`` is booked on, or None when the model has
     no policy (not a record clients read)."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -274,21 +275,26 @@ def scope_title(viewer: Actor | None, permission: str, org: Organization | None 
     return "、".join(names.values_list("short_name", flat=True))
 
 
+@cache
+def _owner_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The organization fields of ``model``'s policy, looked up once per model (the
+    audit trail asks on every write)."""
+    from taizhang.core.registry import POLICIES
+
+    for policy in POLICIES.values():
+        if policy.model is model:
+            return tuple(policy.org_fields)
+    return ("org", "organization")
+
+
 def owner_org_id(obj: Any) -> int | None:
     """The id of the organization ``obj`` is booked on: the first organization field of
     its model's policy (the organization itself for ``SELF``), else an ``org`` or
     ``organization`` field. Read from the foreign key's id, so the owner itself is not
     fetched. For the audit trail's organization (``core.registry.AuditOrgHook``)."""
-    from taizhang.core.registry import POLICIES
-
     if isinstance(obj, Organization):
         return obj.pk
-    fields: tuple[str, ...] = ("org", "organization")
-    for policy in POLICIES.values():
-        if policy.model is type(obj):
-            fields = policy.org_fields
-            break
-    for path in fields:
+    for path in _owner_fields(type(obj)):  # type: ignore[arg-type]
         if path == SELF:
             return int(obj.pk)
         *hops, last = path.split("__")
