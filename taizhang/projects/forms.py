@@ -250,3 +250,44 @@ class ScheduleForm(forms.Form):
 
     def planned(self) -> dict[int, Any]:
         return {stage.value: self.cleaned_data.get(f"planned_{stage.value}") for stage in Stage}
+
+
+class BatchForm(forms.Form):
+    """集中开工: the organizer, the name and the day of a groundbreaking batch."""
+
+    name = forms.CharField(
+        label=_("Batch name"),
+        max_length=160,
+        help_text=_("e.g. 2026年第四批重大项目集中开工"),
+    )
+    org = OrgChoiceField(label=_("Organizer"), queryset=None)
+    held_on = forms.DateField(
+        label=_("Date of the groundbreaking"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    place = forms.CharField(label=_("Place"), max_length=120, required=False)
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = org_choices(viewer=viewer)  # type: ignore[attr-defined]
+
+
+class BatchProjectsForm(forms.Form):
+    """Projects to put into a batch, from those the clerk manages that are in none."""
+
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Projects"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+    break_ground = forms.BooleanField(
+        label=_("Record groundbreaking on the batch's date for projects not yet started"),
+        required=False,
+        initial=True,
+    )
+
+    def __init__(self, *args: Any, candidates: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["projects"]
+        field.queryset = candidates  # type: ignore[attr-defined]
+        field.label_from_instance = lambda project: (  # type: ignore[attr-defined]
+            f"{project.name}（{project.org.short_name}，{project.get_stage_display()}）"
+        )

@@ -22,7 +22,7 @@ from taizhang.core.registry import (
     register_todo,
 )
 from taizhang.projects.models import MajorLevel, Stage
-from taizhang.projects.permissions import MANAGE, POLICY, VIEW
+from taizhang.projects.permissions import BATCH_POLICY, MANAGE, POLICY, VIEW
 
 register_permission(VIEW, _("View key projects"))
 register_permission(MANAGE, _("Record key projects and their progress"))
@@ -30,6 +30,7 @@ register_permission(MANAGE, _("Record key projects and their progress"))
 grant_to_roles(VIEW, "clerk", "secretary", "leader", "viewer")
 grant_to_roles(MANAGE, "clerk", "secretary")
 register_policy(POLICY)
+register_policy(BATCH_POLICY)
 
 register_nav(_("Key projects"), "projects:list", "projects.view", order=30)
 
@@ -158,6 +159,68 @@ register_metric(
         date_field="actual_on",
         permission="projects.view",
         definition=_("Projects that reached groundbreaking (开工), on the actual date."),
+    )
+)
+
+
+# 集中开工 (issue 15): "组织集中开工2批次，集中开工项目12个，总投资56.3亿元". The batches
+# count on their organizer; the projects in them on their own organizations, on the
+# batch's date, so a subdistrict's briefing counts its projects in the district's batch.
+def _batches() -> QuerySet[Any]:
+    from taizhang.projects.models import StartBatch
+
+    return StartBatch.objects.all()
+
+
+def _in_batches() -> QuerySet[Any]:
+    return _projects().filter(start_batch__isnull=False)
+
+
+register_metric(
+    Metric(
+        name="projects.batches",
+        sentence=_("held {value} concentrated groundbreakings"),
+        label=_("Concentrated groundbreakings"),
+        unit=_("batches"),
+        queryset=_batches,
+        org_field="org",
+        date_field="held_on",
+        permission="projects.view",
+        definition=_("Groundbreaking batches (集中开工) held, counted on their organizer."),
+    )
+)
+register_metric(
+    Metric(
+        name="projects.batch_projects",
+        sentence=_("{value} projects broke ground together"),
+        label=_("Projects in concentrated groundbreakings"),
+        unit=_("projects"),
+        queryset=_in_batches,
+        org_field="org",
+        date_field="start_batch__held_on",
+        permission="projects.view",
+        definition=_(
+            "Projects that broke ground in a batch, counted on their own organization on "
+            "the batch's date."
+        ),
+    )
+)
+register_metric(
+    Metric(
+        name="projects.batch_investment",
+        sentence=_("with a total investment of {value}"),
+        label=_("Total investment of projects in concentrated groundbreakings"),
+        unit=_("yuan"),
+        money=True,
+        queryset=_in_batches,
+        org_field="org",
+        date_field="start_batch__held_on",
+        permission="projects.view",
+        value="total_investment",
+        definition=_(
+            "Sum of the total investment of the projects in the batches held in the period "
+            "(integer yuan)."
+        ),
     )
 )
 register_metric(

@@ -48,6 +48,36 @@ class MajorLevel(models.TextChoices):
     DISTRICT = "district", _("District major project")
 
 
+class StartBatch(models.Model):
+    """集中开工: a dated event at which several projects break ground together
+    (“第四批重大项目集中开工”). Its organizer (``org``, usually the district) holds it; the
+    projects that join it keep their own organizations and are counted there."""
+
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organizer"),
+        on_delete=models.PROTECT,
+        related_name="start_batches",
+    )
+    name = models.CharField(_("batch name"), max_length=160)
+    held_on = models.DateField(_("date of the groundbreaking"))
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-held_on", "-pk"]
+        verbose_name = _("groundbreaking batch")
+        verbose_name_plural = _("groundbreaking batches")
+        indexes = [models.Index(fields=["org", "held_on"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("projects:batch_detail", args=[self.pk])
+
+
 class Project(Accountable):
     org = models.ForeignKey(
         "organizations.Organization",
@@ -99,6 +129,15 @@ class Project(Accountable):
     stage_since = models.DateField(_("in this stage since"), editable=False)
     created_at = models.DateTimeField(
         _("put on the ledger at"), default=timezone.now, editable=False
+    )
+    start_batch = models.ForeignKey(
+        StartBatch,
+        verbose_name=_("groundbreaking batch"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="projects",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

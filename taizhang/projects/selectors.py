@@ -35,8 +35,9 @@ from taizhang.projects.models import (
     Stage,
     StageChange,
     StagePlan,
+    StartBatch,
 )
-from taizhang.projects.permissions import MANAGE, POLICY, VIEW
+from taizhang.projects.permissions import BATCH_POLICY, MANAGE, POLICY, VIEW
 
 # Request sort keys → order_by; nothing else reaches order_by.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -159,7 +160,9 @@ def get_project_for_viewer(viewer: Actor | None, pk: Any) -> Project:
     return POLICY.get(
         viewer,
         pk,
-        base=_listed().prefetch_related(
+        base=_listed()
+        .select_related("start_batch")
+        .prefetch_related(
             "co_units", Prefetch("plans", queryset=StagePlan.objects.order_by("stage"))
         ),
     )
@@ -345,3 +348,41 @@ def _one(rows: QuerySet[Any], pk: Any, field: str) -> Any:
     if row is None:
         raise ValidationError({field: unknown_message()})
     return row
+
+
+# --- 集中开工: groundbreaking batches ----------------------------------------------------
+
+
+def batch_list(*, viewer: Actor | None) -> QuerySet[StartBatch]:
+    """The batches the viewer sees, newest first, with the count and investment of the
+    projects in them that the viewer sees (one query)."""
+    visible = POLICY.queryset(viewer)
+    return (
+        BATCH_POLICY.queryset(viewer)
+        .select_related("org")
+        .annotate(
+            project_count=Count("projects", filter=Q(projects__in=visible), distinct=True),
+            investment=Sum("projects__total_investment", filter=Q(projects__in=visible)),
+        )
+        .order_by("-held_on", "-pk")
+    )
+
+
+def get_batch_for_viewer(viewer: Actor | None, pk: Any) -> StartBatch:
+    """The batch, or the same 404 whether it is missing or out of scope."""
+    return BATCH_POLICY.get(viewer, pk, base=StartBatch.objects.select_related("org"))
+
+
+def batch_projects(*, viewer: Actor | None, batch: StartBatch) -> QuerySet[Project]:
+    """The batch's projects the viewer sees (others stay hidden), largest first."""
+    return POLICY.queryset(viewer, base=_listed()).filter(start_batch=batch)
+
+
+def batch_candidates(*, viewer: Actor | None) -> QuerySet[Project]:
+    """Projects the viewer may put into a batch: managed by them and in no batch yet."""
+    return (
+        POLICY.queryset(viewer, MANAGE)
+        .filter(start_batch__isnull=True)
+        .select_related("org")
+        .order_by("stage", "-total_investment", "pk")
+    )

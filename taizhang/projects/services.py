@@ -32,8 +32,9 @@ from taizhang.projects.models import (
     Stage,
     StageChange,
     StagePlan,
+    StartBatch,
 )
-from taizhang.projects.permissions import POLICY
+from taizhang.projects.permissions import BATCH_POLICY, POLICY
 
 PROJECT_FIELDS = [
     "org",
@@ -620,3 +621,147 @@ def project_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) 
         changes={"count": len(pks), "source": source, "ids": sorted(pks)},
     )
     return len(pks)
+
+
+# --- 集中开工: groundbreaking batches ----------------------------------------------------
+
+BATCH_FIELDS = ["org", "name", "held_on", "place"]
+
+
+@transaction.atomic
+def batch_create(
+    *, org: Organization, name: str, held_on: dt.date, place: str = "", acting_user: Actor
+) -> StartBatch:
+    """Record a groundbreaking batch its organizer holds (or will hold) on ``held_on``."""
+    BATCH_POLICY.require_org(acting_user, org)
+    batch = StartBatch(org=org, name=name.strip(), held_on=held_on, place=place.strip())
+    batch.full_clean()
+    batch.save()
+    rows_written(StartBatch, [batch])
+    audit_record(
+        actor=acting_user,
+        action="start_batch.create",
+        obj=batch,
+        changes=diff({}, snapshot(batch, BATCH_FIELDS)),
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_update(
+    *, batch: StartBatch, acting_user: Actor, version: int | None = None, **fields: Any
+) -> StartBatch:
+    """Change a batch's name, date or place. Its projects are counted on its date, so a
+    new date moves them in the figures; a date after a project's recorded groundbreaking
+    is allowed (the batch may be the ceremony of work already begun)."""
+    unknown = set(fields) - set(BATCH_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown batch fields: {sorted(unknown)}")
+    batch = StartBatch.objects.select_for_update().select_related("org").get(pk=batch.pk)
+    BATCH_POLICY.require(acting_user, batch)
+    require_version(batch, version)
+    if "org" in fields and fields["org"] != batch.org:
+        BATCH_POLICY.require_org(acting_user, fields["org"])
+    before = snapshot(batch, BATCH_FIELDS)
+    projects = list(batch.projects.values_list("pk", flat=True))
+    with rows_changing(StartBatch, [batch.pk]), rows_changing(Project, projects):
+        for key, value in fields.items():
+            setattr(batch, key, value.strip() if isinstance(value, str) else value)
+        batch.full_clean()
+        batch.save()
+    audit_record(
+        actor=acting_user,
+        action="start_batch.update",
+        obj=batch,
+        changes=diff(before, snapshot(batch, BATCH_FIELDS)),
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_add_projects(
+    *,
+    batch: StartBatch,
+    projects: Sequence[Project],
+    break_ground: bool = False,
+    acting_user: Actor,
+) -> list[Project]:
+    """Put projects into a batch. With ``break_ground``, a project not yet started is
+    moved to 开工 on the batch's date (a 补录 when that date has passed); a batch still
+    to come cannot break ground yet. A project is in one batch at most; all or nothing."""
+    batch = StartBatch.objects.select_for_update().get(pk=batch.pk)
+    BATCH_POLICY.require(acting_user, batch)
+    if break_ground and batch.held_on > _today():
+        raise ValidationError(
+            _("The batch is held on %(date)s: groundbreaking can be recorded on that day.")
+            % {"date": batch.held_on.isoformat()}
+        )
+    added: list[Project] = []
+    for listed in projects:
+        project = Project.objects.select_for_update().get(pk=listed.pk)
+        POLICY.require(acting_user, project)
+        if project.start_batch_id == batch.pk:
+            continue
+        if project.start_batch_id is not None:
+            raise ValidationError(
+                _("%(project)s already broke ground in another batch.") % {"project": project}
+            )
+        if break_ground and project.stage < Stage.STARTED:
+            try:
+                project_stage_move(
+                    project=project,
+                    to_stage=Stage.STARTED,
+                    on=batch.held_on,
+                    late_reason=_("Groundbreaking in the batch %(batch)s") % {"batch": batch},
+                    acting_user=acting_user,
+                )
+            except ValidationError as error:
+                raise ValidationError(
+                    _("%(project)s: %(reason)s")
+                    % {"project": project, "reason": "；".join(error.messages)}
+                ) from error
+            project.refresh_from_db()
+        with rows_changing(Project, [project.pk]):
+            project.start_batch = batch
+            project.save(update_fields=["start_batch", "updated_at"])
+        audit_record(
+            actor=acting_user,
+            action="project.batch_join",
+            obj=project,
+            changes={"start_batch": [None, batch.pk]},
+        )
+        added.append(project)
+    if added:
+        audit_record(
+            actor=acting_user,
+            action="start_batch.add_projects",
+            obj=batch,
+            changes={"projects": [[], [project.pk for project in added]]},
+        )
+    return added
+
+
+@transaction.atomic
+def batch_remove_project(*, batch: StartBatch, project: Project, acting_user: Actor) -> None:
+    """Take a project out of a batch (it was listed by mistake); its stage stays."""
+    batch = StartBatch.objects.select_for_update().get(pk=batch.pk)
+    BATCH_POLICY.require(acting_user, batch)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    POLICY.require(acting_user, project)
+    if project.start_batch_id != batch.pk:
+        raise ValidationError(_("The project is not in this batch."))
+    with rows_changing(Project, [project.pk]):
+        project.start_batch = None
+        project.save(update_fields=["start_batch", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="project.batch_leave",
+        obj=project,
+        changes={"start_batch": [batch.pk, None]},
+    )
+    audit_record(
+        actor=acting_user,
+        action="start_batch.remove_project",
+        obj=batch,
+        changes={"projects": [[project.pk], []]},
+    )

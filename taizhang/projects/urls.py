@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.projects import views
+from taizhang.projects import batch_views, views
 
 urlpatterns = [
     path("", views.project_list_view, name="list"),
@@ -12,5 +12,15 @@ urlpatterns = [
     path("<int:pk>/stage/", views.project_move_view, name="move"),
     path("<int:pk>/progress/", views.project_progress_view, name="progress"),
     path("<int:pk>/schedule/", views.project_schedule_view, name="schedule"),
+    path("batches/", batch_views.batch_list_view, name="batches"),
+    path("batches/new/", batch_views.batch_create_view, name="batch_create"),
+    path("batches/<int:pk>/", batch_views.batch_detail_view, name="batch_detail"),
+    path("batches/<int:pk>/edit/", batch_views.batch_edit_view, name="batch_edit"),
+    path("batches/<int:pk>/add/", batch_views.batch_add_view, name="batch_add"),
+    path(
+        "batches/<int:pk>/remove/<int:project_pk>/",
+        batch_views.batch_remove_view,
+        name="batch_remove",
+    ),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
 ]

@@ -56,4 +56,19 @@ def make_project(org: Any, name: str = "", **kwargs: Any) -> Project:
 
 def policy_samples() -> dict[str, Any]:
     """Rows for the scope-policy conformance test (core/tests/test_policy_conformance)."""
-    return {"projects.project": lambda org: make_project(org, f"{org.short_name} 样本项目")}
+    return {
+        "projects.project": lambda org: make_project(org, f"{org.short_name} 样本项目"),
+        "projects.start_batch": lambda org: make_batch(org, f"{org.short_name} 集中开工"),
+    }
+
+
+def make_batch(org: Any, name: str = "", held_on: dt.date | None = None, **kwargs: Any) -> Any:
+    from taizhang.projects.services import batch_create
+
+    return batch_create(
+        org=org,
+        name=name or f"{org.short_name} 重大项目集中开工",
+        held_on=held_on or timezone.localdate() - dt.timedelta(days=7),
+        acting_user=SYSTEM,
+        **kwargs,
+    )
