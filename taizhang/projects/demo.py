@@ -13,8 +13,10 @@ from taizhang.core.demo import working_moment
 from taizhang.organizations.models import OrgKind
 from taizhang.people.models import Person
 from taizhang.people.selectors import leader_candidates
-from taizhang.projects.models import Category, Stage
+from taizhang.projects.models import Category, Project, Stage, StagePlan
 from taizhang.projects.services import (
+    batch_add_projects,
+    batch_create,
     progress_report_create,
     project_create,
     project_schedule_set,
@@ -250,3 +252,36 @@ def load(ctx: Any) -> None:
             nxt += dt.timedelta(days=rng.randint(60, 240))
         if planned:
             project_schedule_set(project=project, planned=planned, acting_user=SYSTEM)
+    _batches(ctx, today)
+
+
+def _batches(ctx: Any, today: dt.date) -> None:
+    """集中开工: the district holds a groundbreaking ceremony each quarter for the
+    projects that broke ground in it (the ceremony on the latest of their days)."""
+    started = (
+        StagePlan.objects.filter(
+            stage=Stage.STARTED, actual_on__year=today.year, actual_on__lte=today
+        )
+        .select_related("project")
+        .order_by("actual_on", "project_id")
+    )
+    quarters: dict[int, list[tuple[dt.date, Project]]] = {}
+    for plan in started:
+        assert plan.actual_on is not None
+        quarters.setdefault((plan.actual_on.month - 1) // 3, []).append(
+            (plan.actual_on, plan.project)
+        )
+    for number, quarter in enumerate(sorted(quarters), start=1):
+        group = quarters[quarter]
+        if len(group) < 2:
+            continue
+        batch = batch_create(
+            org=ctx.district,
+            name=f"{today.year}年第{number}批重大项目集中开工",
+            held_on=max(day for day, _project in group),
+            place=f"青岚区{ctx.rng.choice(PLACES)}片区主会场",
+            acting_user=SYSTEM,
+        )
+        batch_add_projects(
+            batch=batch, projects=[project for _day, project in group], acting_user=SYSTEM
+        )
