@@ -200,7 +200,8 @@ register_metric(
 register_metric(
     Metric(
         name="demands.satisfied",
-        sentence=_("{value} of them to the requester's satisfaction"),
+        # A part of the demands closed: 办结诉求23件（其中满意办结21件）.
+        sentence=_("{value} concluded to the requester's satisfaction"),
         label=_("Demands concluded with a satisfied requester"),
         unit=_("demands"),
         queryset=lambda: Demand.objects.filter(
@@ -214,6 +215,7 @@ register_metric(
             "Count of concluded demand rows whose follow-up recorded 满意 or 基本满意, "
             "dated by the day concluded."
         ),
+        part_of="demands.closed",
     )
 )
 register_metric(

@@ -371,7 +371,80 @@ def load(ctx: Any) -> None:
                 acting_user=verifier,
             )
     _raise_blockers(ctx, blockers, kinds, district_user, rng, today)
+    _instructions(ctx, leaders, district_user, rng, today)
     services.problem_escalate_overdue(today=today, acting_user=SYSTEM)
+
+
+# 领导交办: (title, the leader's words, days ago, days to complete, result or "").
+INSTRUCTIONS = [
+    (
+        "研究解决老旧小区加装电梯资金缺口",
+        "请街道会同区住建局摸清底数，拿出资金筹措方案，月底前报区委。",
+        75,
+        30,
+        "已摸清12个小区加装需求，争取上级补助资金并落实居民分摊办法，首批6部电梯开工。",
+    ),
+    (
+        "尽快解决学校周边上下学时段交通拥堵",
+        "请公安交警、教育部门与街道共同研究，开学前拿出错峰和停车方案。",
+        50,
+        20,
+        "实行错峰放学，增设临时停车泊位80个，安排护学岗每日值守。",
+    ),
+    (
+        "督促农贸市场升级改造按期完工",
+        "此事群众关注，务必按期完工，每半月报一次进度。",
+        40,
+        35,
+        "",
+    ),
+    (
+        "妥善处置河道沿线违建反映",
+        "请依法依规处置，注意做好群众工作，处置结果报我。",
+        20,
+        45,
+        "",
+    ),
+]
+
+
+def _instructions(ctx: Any, leaders: list[Any], actor: Any, rng: Any, today: dt.date) -> None:
+    """A district leader's instructions to the subdistricts: two completed with their
+    result, the others still being handled, each with a problem put on the ledger from it."""
+    if actor is None or not leaders or not ctx.subdistricts:
+        return
+    leader = getattr(ctx.users.get("leader"), "person", None) or leaders[0]
+    for index, (title, words, ago, days, result) in enumerate(INSTRUCTIONS):
+        org = ctx.subdistricts[index % len(ctx.subdistricts)]
+        issued = today - dt.timedelta(days=ago)
+        instruction = services.instruction_create(
+            org=org,
+            leader=leader,
+            title=title,
+            content=words,
+            issued_on=issued,
+            deadline=issued + dt.timedelta(days=days),
+            acting_user=actor,
+        )
+        if result:
+            services.instruction_complete(
+                instruction=instruction,
+                result=result,
+                done_on=min(today, issued + dt.timedelta(days=days - rng.randint(1, 5))),
+                acting_user=actor,
+            )
+            continue
+        services.problem_create(
+            org=org,
+            title=f"{title}（领导交办）",
+            description=words,
+            source="instruction",
+            linked_leader=leader,
+            deadline=instruction.deadline,
+            origin=instruction,
+            raised_on=issued + dt.timedelta(days=2),
+            acting_user=actor,
+        )
 
 
 def _raise_blockers(

@@ -254,3 +254,34 @@ class ProblemKindForm(forms.Form):
         super().__init__(*args, **kwargs)
         if kind is not None:
             del self.fields["code"]
+
+
+class InstructionForm(forms.Form):
+    """领导交办: who instructed, what, to which unit and by when."""
+
+    title = forms.CharField(label=_("Instruction title"), max_length=200)
+    leader = PersonPickField(label=_("Instructing leader"), source="problems.linked_leader")
+    org = OrgChoiceField(label=_("Handling unit"), queryset=None)
+    content = forms.CharField(
+        label=_("Instruction text"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 20}),
+        help_text=_("The leader's words as written in the instruction (批示原文)."),
+    )
+    issued_on = forms.DateField(label=_("Instructed on"), widget=DateInput())
+    deadline = forms.DateField(label=_("To be completed by"), widget=DateInput())
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = owner_choices(viewer=viewer)  # type: ignore[attr-defined]
+        bind_viewer(self, viewer)
+
+
+class InstructionCompleteForm(forms.Form):
+    result = forms.CharField(
+        label=_("Result"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 20}),
+        help_text=_("What was done, as reported to the leader."),
+    )
+    done_on = forms.DateField(
+        label=_("Day of completion"), widget=DateInput(), initial=timezone.localdate
+    )

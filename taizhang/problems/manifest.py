@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.core.registry import (
@@ -24,8 +25,14 @@ from taizhang.core.registry import (
     register_slot,
     register_todo,
 )
-from taizhang.problems.models import Problem, ProblemState
-from taizhang.problems.permissions import MANAGE, POLICY, VERIFY, VIEW
+from taizhang.problems.models import (
+    Instruction,
+    InstructionState,
+    Problem,
+    ProblemSource,
+    ProblemState,
+)
+from taizhang.problems.permissions import INSTRUCTION_POLICY, MANAGE, POLICY, VERIFY, VIEW
 from taizhang.problems.selectors import (
     open_blockers_by_origin,
     overdue_q,
@@ -49,6 +56,7 @@ grant_to_roles("problems.view", "grid_worker")
 grant_to_roles("problems.manage", "grid_worker")
 
 register_policy(POLICY)
+register_policy(INSTRUCTION_POLICY)
 
 register_nav(_("Problems"), "problems:list", "problems.view", order=40)
 
@@ -290,6 +298,82 @@ register_metric(
             "dated by the sign-off day; a part of the problems closed out."
         ),
         part_of="problems.closed",
+    )
+)
+
+# 领导交办 (issue 15): the instructions a unit received and completed, and the problems
+# put on the ledger from one (a part of those listed: 新挂账问题15个（其中领导交办2个）).
+register_metric(
+    Metric(
+        name="problems.raised_instruction",
+        sentence=_("{value} from leaders' instructions"),
+        label=_("Problems from leaders' instructions"),
+        unit=_("items"),
+        queryset=lambda: Problem.objects.filter(source=ProblemSource.INSTRUCTION),
+        org_field="org",
+        date_field="raised_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the problem rows whose source is a leader's instruction, dated by "
+            "the day they were put on the ledger; a part of the problems put on the ledger."
+        ),
+        part_of="problems.raised",
+    )
+)
+register_metric(
+    Metric(
+        name="problems.instructions",
+        sentence=_("received {value} instructions from leaders"),
+        label=_("Leaders' instructions received"),
+        unit=pgettext_lazy("instruction", "items"),
+        queryset=lambda: Instruction.objects.all(),
+        org_field="org",
+        date_field="issued_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the leaders' instructions (领导批示/交办) to the unit, dated by the "
+            "day of the instruction."
+        ),
+    )
+)
+register_metric(
+    Metric(
+        name="problems.instructions_done",
+        sentence=_("completed {value} instructions from leaders"),
+        label=_("Leaders' instructions completed"),
+        unit=pgettext_lazy("instruction", "items"),
+        queryset=lambda: Instruction.objects.filter(state=InstructionState.DONE),
+        org_field="org",
+        date_field="done_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the leaders' instructions completed (办结) with their result, dated "
+            "by the day of completion."
+        ),
+    )
+)
+
+
+def _instructions_due(viewer: Actor) -> QuerySet[Any]:
+    from taizhang.problems.selectors import todo_instructions_due
+
+    return todo_instructions_due(viewer=viewer)
+
+
+register_todo(
+    TodoKind(
+        name="problems.instructions_due",
+        label=_("Leaders' instructions due"),
+        permission=MANAGE,
+        items=_instructions_due,
+        title=lambda instruction: f"{instruction.leader.name}：{instruction.title}",
+        url=lambda instruction: reverse("problems:instruction_detail", args=[instruction.pk]),
+        why=_(
+            "A leader's instruction to your unit is overdue or due within a week: put its "
+            "problems on the ledger and close them out, then report the result."
+        ),
+        due=lambda instruction: instruction.deadline,
+        order=12,
     )
 )
 

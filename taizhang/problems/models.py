@@ -47,6 +47,7 @@ class ProblemSource(models.TextChoices):
     DEMAND = "demand", _("Demand")
     MEETING = "meeting", _("Meeting")
     SELF_CHECK = "self_check", _("Self-check")
+    INSTRUCTION = "instruction", _("Leader's instruction")
 
 
 class ProblemCategory(models.TextChoices):
@@ -230,3 +231,57 @@ class ProblemEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class InstructionState(models.TextChoices):
+    OPEN = "open", pgettext_lazy("instruction", "Being handled")
+    DONE = "done", pgettext_lazy("instruction", "Completed")
+
+
+class Instruction(models.Model):
+    """领导批示/交办: a named leader's instruction to a unit, with a deadline, tracked to
+    completion. The problems it gives rise to name it as their origin (source 领导交办);
+    it is completed with its result once they are all closed out."""
+
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("handling unit"),
+        on_delete=models.PROTECT,
+        related_name="instructions",
+    )
+    leader = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("instructing leader"),
+        on_delete=models.PROTECT,
+        related_name="instructions_given",
+    )
+    title = models.CharField(_("instruction title"), max_length=200)
+    content = models.TextField(_("instruction text"))
+    issued_on = models.DateField(_("instructed on"))
+    deadline = models.DateField(_("to be completed by"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=InstructionState.choices, default=InstructionState.OPEN
+    )
+    done_on = models.DateField(_("day of completion"), null=True, blank=True)
+    result = models.TextField(_("result"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        verbose_name = _("leader's instruction")
+        verbose_name_plural = _("leaders' instructions")
+        indexes = [models.Index(fields=["org", "state", "deadline"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("problems:instruction_detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.state == InstructionState.OPEN and self.deadline < timezone.localdate()

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from taizhang.core.actors import Actor, is_system
 from taizhang.organizations.policy import ScopePolicy
-from taizhang.problems.models import Problem, ProblemState, StepAction
+from taizhang.problems.models import Instruction, Problem, ProblemState, StepAction
 
 VIEW = "problems.view"
 MANAGE = "problems.manage"
@@ -38,6 +38,16 @@ POLICY: ScopePolicy[Problem] = ScopePolicy(
     manage=MANAGE,
     org_fields=("org", "lead_unit"),
     owner_field="created_by",
+)
+
+# 领导交办: an instruction is seen and handled by its handling unit (and above, as the
+# tree gives); recording one there needs ``problems.manage`` on it too.
+INSTRUCTION_POLICY: ScopePolicy[Instruction] = ScopePolicy(
+    name="problems.instruction",
+    model=Instruction,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("org",),
 )
 
 

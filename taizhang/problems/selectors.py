@@ -34,12 +34,14 @@ from taizhang.people.models import Person, PositionTitle
 from taizhang.people.permissions import PERSON
 from taizhang.problems.models import (
     OPEN_STATES,
+    Instruction,
+    InstructionState,
     Problem,
     ProblemState,
     ProblemStep,
     StepAction,
 )
-from taizhang.problems.permissions import MANAGE, POLICY, VERIFY
+from taizhang.problems.permissions import INSTRUCTION_POLICY, MANAGE, POLICY, VERIFY
 
 # Request sort keys → ORDER BY; nothing else reaches order_by.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -295,3 +297,69 @@ def pick(choices: QuerySet[Any], pk: Any, *, field: str) -> Any:
     if row is None:
         raise ValidationError({field: unknown_message()})
     return row
+
+
+# --- 领导交办: leaders' instructions ----------------------------------------------------
+
+
+def instruction_list(
+    *, viewer: Actor | None, state: str = "", overdue: bool = False, q: str = ""
+) -> QuerySet[Instruction]:
+    """The instructions the viewer sees, with the number of problems raised from each
+    and of those still open (one query)."""
+    raised = Problem.objects.filter(
+        origin_type="problems.instruction", origin_id=OuterRef("pk")
+    ).order_by()
+    rows = (
+        INSTRUCTION_POLICY.queryset(viewer)
+        .select_related("org", "leader")
+        .annotate(
+            problem_count=Coalesce(
+                Subquery(raised.values("origin_id").annotate(n=Count("pk")).values("n")), 0
+            ),
+            open_count=Coalesce(
+                Subquery(
+                    raised.filter(state__in=OPEN_STATES)
+                    .values("origin_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        )
+    )
+    if state:
+        rows = rows.filter(state=state)
+    if overdue:
+        rows = rows.filter(state=InstructionState.OPEN, deadline__lt=timezone.localdate())
+    if q:
+        rows = rows.filter(title__icontains=q)
+    return rows.order_by("-state", "deadline", "-pk")  # being handled (open) first
+
+
+def get_instruction_for_viewer(viewer: Actor | None, pk: Any) -> Instruction:
+    return INSTRUCTION_POLICY.get(
+        viewer, pk, base=Instruction.objects.select_related("org", "leader")
+    )
+
+
+def instruction_problems_for_viewer(viewer: Actor | None, instruction: Any) -> QuerySet[Any]:
+    """The problems raised from the instruction that the viewer sees."""
+    return (
+        POLICY.queryset(viewer)
+        .filter(origin_type="problems.instruction", origin_id=instruction.pk)
+        .select_related("org", "lead_unit")
+        .order_by("-raised_on", "-pk")
+    )
+
+
+def todo_instructions_due(*, viewer: Actor | None, within_days: int = 7) -> QuerySet[Any]:
+    """Instructions being handled in the viewer's manage scope that are overdue or due
+    within a week, soonest first."""
+    soon = timezone.localdate() + dt.timedelta(days=within_days)
+    return (
+        INSTRUCTION_POLICY.queryset(viewer, MANAGE)
+        .filter(state=InstructionState.OPEN, deadline__lte=soon)
+        .select_related("leader")
+        .order_by("deadline", "pk")
+    )

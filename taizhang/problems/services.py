@@ -48,6 +48,8 @@ from taizhang.people.selectors import is_leader_candidate, leader_candidates
 from taizhang.problems import permissions
 from taizhang.problems.models import (
     OPEN_STATES,
+    Instruction,
+    InstructionState,
     Problem,
     ProblemEvidence,
     ProblemKind,
@@ -55,7 +57,7 @@ from taizhang.problems.models import (
     ProblemStep,
     StepAction,
 )
-from taizhang.problems.permissions import POLICY, VERIFY
+from taizhang.problems.permissions import INSTRUCTION_POLICY, POLICY, VERIFY
 from taizhang.problems.selectors import unit_choices
 
 AUDITED_FIELDS = [
@@ -230,7 +232,12 @@ def _locked(problem: Problem) -> Problem:
 # The ledgers a problem may be raised from (a demand, a visit or meeting, a project's
 # blocker): only these, each looked up through its own policy. Any other model, scoped
 # or not (an audit event, a person, a user), is an unknown origin (issue 19).
-ORIGIN_TYPES = ("demands.demand", "activities.activity", "projects.project")
+ORIGIN_TYPES = (
+    "demands.demand",
+    "activities.activity",
+    "projects.project",
+    "problems.instruction",
+)
 
 
 def origin_policy(origin_type: str) -> Any:
@@ -1233,3 +1240,141 @@ def problem_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) 
         changes={"count": len(pks), "source": source},
     )
     return len(pks)
+
+
+# --- 领导交办: leaders' instructions ----------------------------------------------------
+
+INSTRUCTION_FIELDS = ["org", "leader", "title", "content", "issued_on", "deadline"]
+
+
+def _check_instruction_dates(issued_on: dt.date, deadline: dt.date) -> None:
+    if issued_on > timezone.localdate():
+        raise ValidationError({"issued_on": _("An instruction cannot be given in the future.")})
+    if deadline < issued_on:
+        raise ValidationError(
+            {"deadline": _("The deadline cannot be before the day of the instruction.")}
+        )
+
+
+@transaction.atomic
+def instruction_create(
+    *,
+    org: Organization,
+    leader: Person,
+    title: str,
+    content: str,
+    issued_on: dt.date,
+    deadline: dt.date,
+    acting_user: Actor,
+) -> Instruction:
+    """Record a leader's instruction to a unit (领导批示/交办). The leader is a leader
+    candidate, like a linked leader; the unit must be in the recorder's manage scope."""
+    INSTRUCTION_POLICY.require_org(acting_user, org)
+    _ensure_person(acting_user, leader, "linked_leader")
+    _check_instruction_dates(issued_on, deadline)
+    instruction = Instruction(
+        org=org,
+        leader=leader,
+        title=title.strip(),
+        content=content.strip(),
+        issued_on=issued_on,
+        deadline=deadline,
+        created_by=user_of(acting_user),
+    )
+    instruction.full_clean()
+    instruction.save()
+    rows_written(Instruction, [instruction])
+    audit_record(
+        actor=acting_user,
+        action="instruction.create",
+        obj=instruction,
+        changes=diff({}, snapshot(instruction, INSTRUCTION_FIELDS)),
+    )
+    return instruction
+
+
+@transaction.atomic
+def instruction_update(
+    *, instruction: Instruction, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Instruction:
+    """Change what was recorded of an instruction still being handled."""
+    from taizhang.core.versions import require_version
+
+    unknown = set(fields) - set(INSTRUCTION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown instruction fields: {sorted(unknown)}")
+    instruction = Instruction.objects.select_for_update().get(pk=instruction.pk)
+    INSTRUCTION_POLICY.require(acting_user, instruction)
+    require_version(instruction, version)
+    if instruction.state != InstructionState.OPEN:
+        raise ValidationError(_("A completed instruction can no longer be changed."))
+    if "org" in fields and fields["org"] != instruction.org:
+        INSTRUCTION_POLICY.require_org(acting_user, fields["org"])
+    if "leader" in fields and fields["leader"] != instruction.leader:
+        _ensure_person(acting_user, fields["leader"], "linked_leader")
+    _check_instruction_dates(
+        fields.get("issued_on", instruction.issued_on), fields.get("deadline", instruction.deadline)
+    )
+    before = snapshot(instruction, INSTRUCTION_FIELDS)
+    with rows_changing(Instruction, [instruction.pk]):
+        for key, value in fields.items():
+            setattr(instruction, key, value.strip() if isinstance(value, str) else value)
+        instruction.full_clean()
+        instruction.save()
+    audit_record(
+        actor=acting_user,
+        action="instruction.update",
+        obj=instruction,
+        changes=diff(before, snapshot(instruction, INSTRUCTION_FIELDS)),
+    )
+    return instruction
+
+
+def instruction_problems(instruction: Instruction) -> models.QuerySet[Problem]:
+    """The problems raised from the instruction (all of them, unscoped: for the rules)."""
+    return Problem.objects.filter(origin_type="problems.instruction", origin_id=instruction.pk)
+
+
+@transaction.atomic
+def instruction_complete(
+    *, instruction: Instruction, result: str, done_on: dt.date | None = None, acting_user: Actor
+) -> Instruction:
+    """办结: the handling unit reports the result. Refused while a problem raised from
+    the instruction is still open: close those out first."""
+    instruction = Instruction.objects.select_for_update().get(pk=instruction.pk)
+    INSTRUCTION_POLICY.require(acting_user, instruction)
+    if instruction.state != InstructionState.OPEN:
+        raise ValidationError(_("This instruction is completed already."))
+    day = done_on or timezone.localdate()
+    if day > timezone.localdate() or day < instruction.issued_on:
+        raise ValidationError(
+            {"done_on": _("The day of completion must fall between the instruction and today.")}
+        )
+    if not result.strip():
+        raise ValidationError({"result": _("Say what was done.")})
+    still_open = list(
+        instruction_problems(instruction)
+        .filter(state__in=OPEN_STATES)
+        .values_list("title", flat=True)[:5]
+    )
+    if still_open:
+        raise ValidationError(
+            _("Problems raised from this instruction are still open: %(titles)s.")
+            % {"titles": "、".join(still_open)}
+        )
+    with rows_changing(Instruction, [instruction.pk]):
+        instruction.state = InstructionState.DONE
+        instruction.done_on = day
+        instruction.result = result.strip()
+        instruction.save(update_fields=["state", "done_on", "result", "updated_at"])
+    audit_record(
+        actor=acting_user,
+        action="instruction.complete",
+        obj=instruction,
+        changes={
+            "state": [InstructionState.OPEN, InstructionState.DONE],
+            "done_on": [None, day],
+            "result": [None, instruction.result],
+        },
+    )
+    return instruction

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.problems import dictionary_views, views
+from taizhang.problems import dictionary_views, instruction_views, views
 
 urlpatterns = [
     path("", views.problem_list_view, name="list"),
@@ -10,6 +10,23 @@ urlpatterns = [
     path("kinds/<int:pk>/", dictionary_views.kind_edit_view, name="kind_edit"),
     path("kinds/<int:pk>/active/", dictionary_views.kind_active_view, name="kind_active"),
     path("export/", views.problem_export_view, name="export"),
+    path("instructions/", instruction_views.instruction_list_view, name="instructions"),
+    path("instructions/new/", instruction_views.instruction_create_view, name="instruction_create"),
+    path(
+        "instructions/<int:pk>/",
+        instruction_views.instruction_detail_view,
+        name="instruction_detail",
+    ),
+    path(
+        "instructions/<int:pk>/edit/",
+        instruction_views.instruction_edit_view,
+        name="instruction_edit",
+    ),
+    path(
+        "instructions/<int:pk>/complete/",
+        instruction_views.instruction_complete_view,
+        name="instruction_complete",
+    ),
     path("new/", views.problem_create_view, name="create"),
     path("<int:pk>/", views.problem_detail, name="detail"),
     path("<int:pk>/edit/", views.problem_edit_view, name="edit"),

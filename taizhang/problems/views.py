@@ -41,6 +41,7 @@ from taizhang.problems.models import (
 from taizhang.problems.permissions import available_actions, can, own_work, verifies_lead_unit
 from taizhang.problems.selectors import (
     SORTS,
+    get_instruction_for_viewer,
     get_problem_for_viewer,
     problem_counts,
     problem_list,
@@ -173,6 +174,8 @@ def _origin_url(problem: Any) -> str:
     if not problem.origin_type or not problem.origin_id:
         return ""
     try:
+        if problem.origin_type == "problems.instruction":
+            return reverse("problems:instruction_detail", args=[problem.origin_id])
         return reverse(f"{problem.origin_type.split('.')[0]}:detail", args=[problem.origin_id])
     except NoReverseMatch:
         return ""
@@ -202,6 +205,21 @@ def problem_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "problems/detail.html", _detail_context(request, problem))
 
 
+def _from_instruction(request: HttpRequest, pk: int) -> dict[str, Any]:
+    """A problem raised from a leader's instruction starts from it: the handling unit,
+    the leader as linked leader, its deadline. A hidden instruction gives nothing."""
+    try:
+        instruction = get_instruction_for_viewer(viewer_of(request), pk)
+    except Http404:
+        return {}
+    return {
+        "org": instruction.org,
+        "linked_leader": instruction.leader,
+        "deadline": instruction.deadline,
+        "source": ProblemSource.INSTRUCTION,
+    }
+
+
 @requires("problems.manage")
 def problem_create_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -210,6 +228,10 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
     origin_id = request.GET.get("origin_id", "")
     if origin_type and origin_id.isdigit():
         initial.update({"origin_type": origin_type, "origin_id": int(origin_id)})
+    if request.GET.get("source") in ProblemSource.values:
+        initial["source"] = request.GET["source"]
+    if origin_type == "problems.instruction" and origin_id.isdigit():
+        initial.update(_from_instruction(request, int(origin_id)))
     form = ProblemForm(request.POST or None, viewer=viewer, initial=initial)
 
     def create() -> Any:

@@ -7,8 +7,8 @@ is a docxtpl (Jinja) template: the context is ``documents.briefing_context``.
 Layout: A4, 版心 156 × 225 mm (top 37 mm, left 28 mm); red masthead in 方正小标宋简体;
 第X期; 编发单位 left and the date right; a red rule; the title in 小标宋 二号; body in
 仿宋_GB2312 三号 (16 pt) with 28 pt lines; headings 黑体 三号; page numbers 「— 1 —」
-(a PAGE field) in the footer; the distribution block (报/送/发, 4号 仿宋, rules above and
-below); then, when ``appendix`` is true, the traced-figure appendix on a new page.
+(a PAGE field) in the footer; the distribution block (版记: the 报/送/发 lines that have text,
+``distribution``, 4号 仿宋, between two rules, kept together on one page); then, when ``appendix`` is true, the traced-figure appendix on a new page.
 Under each section heading: its figures' sentence, then the narrative the clerk wrote
 (``s.narrative``: a 楷体 label such as （一）工作动态 and its paragraphs); the appendix
 ends with the corrections logged after issue (``corrections``).
@@ -148,17 +148,21 @@ def build_default_template() -> bytes:
 
     gap = _para(document, exact=28)
     gap.paragraph_format.space_before = Pt(28)
-    lines = [("报：", "{{ bao }}"), ("送：", "{{ song }}"), ("发：", "{{ fa }}")]
-    for index, (lead, tag) in enumerate(lines):
-        line = _para(document, exact=22)
-        line.paragraph_format.left_indent = Pt(14)
-        line.paragraph_format.right_indent = Pt(14)
-        if index == 0:
-            _border(line, "top", size=8)
-        if index == len(lines) - 1:
-            _border(line, "bottom", size=8)
-        _run(line, lead, FANGSONG, 14)
-        _run(line, tag, FANGSONG, 14)
+    # 版记: the 报/送/发 lines that have text, between two rules, kept on one page.
+    top = _para(document, exact=2)
+    _border(top, "bottom", size=8)
+    _tag(document, "{%p for d in distribution %}")
+    line = _para(document, exact=22)
+    _run(line, "{{ d.lead }}", FANGSONG, 14)
+    _run(line, "{{ d.text }}", FANGSONG, 14)
+    _tag(document, "{%p endfor %}")
+    bottom = _para(document, exact=2)
+    _border(bottom, "top", size=8)
+    for part in (top, line, bottom):
+        part.paragraph_format.left_indent = Pt(14)
+        part.paragraph_format.right_indent = Pt(14)
+    for part in (top, line):
+        part.paragraph_format.keep_with_next = True
 
     _tag(document, "{%p if appendix %}")
     breaker = document.add_paragraph()

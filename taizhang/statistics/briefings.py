@@ -257,7 +257,7 @@ def reported_section(org: Organization, period: Period) -> Section:
                 unit="",
                 definition=_("Reported in the reporting task %(task)s; no ledger records.")
                 % {"task": item["task"]},
-                sentence=f"{item['label']}{{value}}",
+                sentence=f"{_without_unit(item['label'], item['text'])}{{value}}",
                 text=item["text"],
                 trace={
                     "value": "0",
@@ -270,6 +270,15 @@ def reported_section(org: Organization, period: Period) -> Section:
             )
         )
     return section
+
+
+def _without_unit(label: str, text: str) -> str:
+    """A reported item's label without the unit its figure carries: the item
+    「参加党员人次」 with the figure 875人次 prints 参加党员875人次, not 参加党员人次875人次."""
+    unit = text.lstrip("0123456789.,约余 ")
+    if unit and label.endswith(unit) and len(label) > len(unit):
+        return label[: -len(unit)]
+    return label
 
 
 Clause = tuple[str, str, Line]  # text before the figure, text after it, the figure

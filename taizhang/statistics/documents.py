@@ -95,6 +95,7 @@ def sample_context() -> dict[str, Any]:
         "bao": "",
         "song": "",
         "fa": "",
+        "distribution": [{"lead": "报：", "text": ""}],
         "appendix": True,
         "figures": [{"no": 1, "label": "", "text": "", "definition": "", "rows": 0, "digest": ""}],
         "corrections": [""],
@@ -162,6 +163,13 @@ def briefing_context(briefing: Briefing, *, appendix: bool = True) -> dict[str, 
         "bao": style["bao"],
         "song": style["song"],
         "fa": style["fa"],
+        # The lines of the 版记 that have text (an office's own template may print
+        # bao, song and fa itself).
+        "distribution": [
+            {"lead": lead, "text": style[key]}
+            for key, lead in (("bao", "报："), ("song", "送："), ("fa", "发："))
+            if style[key].strip()
+        ],
         "appendix": appendix,
         "figures": figures,
         "corrections": [correction_text(c) for c in briefing.corrections.select_related("made_by")],

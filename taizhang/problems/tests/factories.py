@@ -69,4 +69,32 @@ def make_pending(org: Any, *, acting_user: Any = SYSTEM, **kwargs: Any) -> Probl
 def policy_samples() -> dict[str, Any]:
     """Rows for the scope-policy conformance test (core/tests/test_policy_conformance):
     a problem owned and led by ``org``."""
-    return {"problems.problem": lambda org: make_problem(org, title="样本问题")}
+    return {
+        "problems.problem": lambda org: make_problem(org, title="样本问题"),
+        "problems.instruction": lambda org: make_instruction(org, title="样本交办事项"),
+    }
+
+
+def make_instruction(
+    org: Any,
+    *,
+    title: str = "尽快解决老旧小区加装电梯问题",
+    acting_user: Any = SYSTEM,
+    **kwargs: Any,
+) -> Any:
+    """A leader's instruction to ``org``, from a district leader made for it."""
+    from taizhang.people.models import PositionTitle
+    from taizhang.projects.tests.factories import make_person
+
+    today = timezone.localdate()
+    leader = kwargs.pop("leader", None) or make_person(org, "钱交办", PositionTitle.LEADER)
+    return services.instruction_create(
+        org=org,
+        leader=leader,
+        title=title,
+        content=kwargs.pop("content", "请抓紧研究，拿出解决方案，按期报告办理结果。"),
+        issued_on=kwargs.pop("issued_on", today - dt.timedelta(days=5)),
+        deadline=kwargs.pop("deadline", today + dt.timedelta(days=25)),
+        acting_user=acting_user,
+        **kwargs,
+    )

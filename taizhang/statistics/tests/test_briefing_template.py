@@ -44,6 +44,9 @@ def test_committed_template_is_what_the_builder_makes():
 
 @pytest.fixture
 def issued(tree, personas):
+    from taizhang.statistics.models import BriefingStyle
+
+    BriefingStyle.objects.create(org=tree.district, bao="市委办公室", song="区人大常委会、区政府")
     with translation.override("zh-hans"):
         briefing = services.briefing_generate(
             acting_user=personas.district, org=tree.district, period=MARCH, include_empty=True
@@ -70,8 +73,10 @@ def test_default_template_renders_every_element(issued):
     for font in ("仿宋_GB2312", "黑体", "方正小标宋简体"):
         assert f'w:eastAsia="{font}"' in xml
     assert '<w:sz w:val="32"/>' in xml and 'w:line="560"' in xml  # 16 pt, 28 pt exactly
-    for lead in ("报：", "送：", "发："):
-        assert lead in xml
+    # 版记: 报, 送 and 发 in order, the lines before the last kept with the next.
+    bao, song, fa = (xml.index(lead) for lead in ("报：", "送：", "发："))
+    assert bao < song < fa and "市委办公室" in xml
+    assert xml[xml.rindex("<w:p>", 0, bao) : bao].count("<w:keepNext/>") == 1
     assert "{{" not in xml and "{%" not in xml
     footer = _footer_xml(full)
     assert "PAGE" in footer and "— " in footer and " —" in footer
@@ -124,4 +129,17 @@ def test_libreoffice_prints_the_page_number(issued, tmp_path):
     ).stdout
     first_page = text.split("\f")[0]
     assert re.search(r"—\s*1\s*—", first_page), first_page[-200:]
-    assert "第1期" in first_page and "报：" in text
+    assert "第1期" in first_page
+    # The 版记 is not split across pages.
+    (page,) = [page for page in text.split("\f") if "发：" in page]
+    assert "报：" in page and "送：" in page
+
+
+def test_an_empty_distribution_line_is_left_out(tree, personas):
+    """The district reports to no one by default: no 「报：」 or 「送：」 line, only 发."""
+    with translation.override("zh-hans"):
+        briefing = services.briefing_generate(
+            acting_user=personas.district, org=tree.district, period=MARCH
+        )
+        xml = _xml(briefing_docx(briefing), "word/document.xml")
+    assert "发：" in xml and "报：" not in xml and "送：" not in xml

@@ -218,7 +218,8 @@ def test_figures_reported_without_a_ledger_metric_get_their_own_section(tree, pe
         assert reported.title == "各单位报送情况"
         text = briefings.paragraph_text(reported)
         html = str(briefings.paragraph(reported, lambda line: "/drill/"))
-    assert text == "参加人次46人次，经费4900元。"
+    # The label's unit is not printed twice (参加人次 + 46人次 → 参加46人次).
+    assert text == "参加46人次，经费4900元。"
     assert "/drill/" not in html and html.count('class="fig reported"') == 2
     # Another period, or a unit that reported nothing: no such section.
     with translation.override("zh-hans"):
@@ -257,7 +258,7 @@ def test_the_issuing_unit_prints_what_its_units_reported_together(tree, personas
             acting_user=personas.district, org=tree.district, period=NOVEMBER
         )
         (reported,) = [s for s in briefings.sections_of(first) if s.module == "reported"]
-        assert briefings.paragraph_text(reported) == "参加人次46人次，经费4900元。"
+        assert briefings.paragraph_text(reported) == "参加46人次，经费4900元。"
     reporting.assignment_accept(
         assignment=assignment_of(task, tree.street_b), acting_user=personas.district
     )
@@ -266,4 +267,12 @@ def test_the_issuing_unit_prints_what_its_units_reported_together(tree, personas
             acting_user=personas.district, org=tree.district, period=NOVEMBER
         )
         (reported,) = [s for s in briefings.sections_of(second) if s.module == "reported"]
-        assert briefings.paragraph_text(reported) == "参加人次76人次，经费5900元。"
+        assert briefings.paragraph_text(reported) == "参加76人次，经费5900元。"
+
+
+def test_a_reported_label_drops_only_the_unit_its_figure_repeats():
+    assert briefings._without_unit("参加党员人次", "875人次") == "参加党员"
+    assert briefings._without_unit("党建活动经费", "8400元") == "党建活动经费"
+    assert briefings._without_unit("人次", "12人次") == "人次"  # nothing would be left
+    assert briefings._without_unit("走访户数", "约300户") == "走访户数"
+    assert briefings._without_unit("慰问困难群众户", "约300户") == "慰问困难群众"
