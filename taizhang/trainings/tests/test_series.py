@@ -172,3 +172,87 @@ def test_series_page_out_of_scope_is_a_404(client, tree, personas):
     assert client.get(reverse("trainings:series", args=[grid.pk])).status_code == 404
     assert client.get(reverse("trainings:series_edit", args=[grid.pk])).status_code == 404
     assert client.get(reverse("trainings:create") + f"?series={grid.pk}").status_code == 404
+
+
+def test_series_api(client, tree, personas):
+    from tests.support import bearer
+
+    url = "/api/v1/trainings/series"
+    headers = bearer(client, personas.street_a)
+    body = {
+        "org_id": tree.street_a.pk,
+        "title": "网格员业务能力培训班",
+        "planned_classes": 3,
+        "planned_trainees": 90,
+    }
+    created = client.post(url, body, content_type="application/json", **headers)
+    assert created.status_code == 201, created.content
+    series_id = created.json()["id"]
+    klass = client.post(
+        "/api/v1/trainings",
+        {
+            "org_id": tree.street_a.pk,
+            "series_id": series_id,
+            "number": 1,
+            "title": "第一期",
+            "start_date": "2026-09-15",
+            "end_date": "2026-09-16",
+            "capacity": 30,
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert klass.status_code == 201, klass.content
+    assert klass.json()["series_id"] == series_id
+    detail = client.get(f"{url}/{series_id}", **headers).json()
+    assert detail["class_ids"] == [klass.json()["id"]]
+    assert detail["progress"]["planned_classes"] == 3
+    assert [s["title"] for s in client.get(url, **headers).json()["items"]] == [
+        "网格员业务能力培训班"
+    ]
+    other = bearer(client, personas.street_b)
+    assert client.get(f"{url}/{series_id}", **other).status_code == 404
+    assert client.get(url, **other).json()["items"] == []
+    # A hidden series and a missing one get the same 422.
+    answers = [
+        client.post(
+            "/api/v1/trainings",
+            {
+                "org_id": tree.street_b.pk,
+                "series_id": pk,
+                "number": 1,
+                "title": "x",
+                "start_date": "2026-09-15",
+                "end_date": "2026-09-16",
+                "capacity": 3,
+            },
+            content_type="application/json",
+            **other,
+        )
+        for pk in (series_id, 9_999_999)
+    ]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert answers[0].json() == answers[1].json()
+    refused = client.post(
+        url,
+        {**body, "org_id": tree.street_a.pk, "title": "别人的"},
+        content_type="application/json",
+        **other,
+    )
+    assert refused.status_code == 422
+
+
+def test_series_figure_is_a_part_of_the_classes(tree):
+    from taizhang.core.registry import METRICS
+    from taizhang.statistics.figures import compute
+    from taizhang.statistics.periods import Period
+
+    grid = make_series(tree.street_a)
+    make_class(tree.street_a, number=1, series=grid)
+    make_class(tree.street_a, number=2, series=grid)
+    make_class(tree.street_a, number=1)
+    period = Period(kind="year", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    metric = METRICS["trainings.series_classes"]
+    assert metric.part_of == "trainings.classes"
+    assert compute(SYSTEM, metric, tree.district, period) == 2
+    assert compute(SYSTEM, METRICS["trainings.classes"], tree.district, period) == 3
