@@ -616,9 +616,11 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
         ]
     if given.get("co_host_names") is not None:
         fields["co_host_names"] = "\n".join(given["co_host_names"])
-    for name in ("speaker_name", "speaker_title", "sessions"):
+    for name in ("speaker_name", "speaker_title"):
         if name in fields and fields[name] is None:
-            raise ValidationError({name: _("This field cannot be null.")})
+            fields[name] = ""
+    if "sessions" in fields and fields["sessions"] is None:
+        raise ValidationError({"sessions": _("An activity stands for at least one session.")})
     if "kind_code" in given:
         fields["kind"] = _by_code(ActivityKind, payload.kind_code, "kind_code")
     if "venue_category_code" in given:

@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import (
     ActivityKind,
@@ -113,7 +114,7 @@ def _speaker_fields() -> dict[str, forms.Field]:
             help_text=_("Companies, schools or other bodies, one per line."),
         ),
         "sessions": forms.IntegerField(
-            label=_("Number of sessions"),
+            label=pgettext_lazy("activity", "Number of sessions"),
             min_value=1,
             initial=1,
             help_text=_(

@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ActivityKind(models.Model):
@@ -197,7 +198,9 @@ class Activity(models.Model):
     )
     # A summary entry for repeated sessions ("先后7次宣讲"): the figures that speak of
     # 场/次 sum this, the entries' figures count rows.
-    sessions = models.PositiveIntegerField(_("number of sessions"), default=1, db_default=1)
+    sessions = models.PositiveIntegerField(
+        pgettext_lazy("activity", "number of sessions"), default=1, db_default=1
+    )
     materials = models.TextField(_("materials"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
     campaign = models.ForeignKey(
@@ -277,7 +280,7 @@ class Activity(models.Model):
 class AttachmentKind(models.TextChoices):
     PHOTO = "photo", _("Activity photo")
     SIGN_IN = "sign_in", _("Sign-in sheet")
-    MINUTES = "minutes", _("Minutes")
+    MINUTES = "minutes", pgettext_lazy("attachment", "Minutes")
     OTHER = "other", _("Other material")
 
 
