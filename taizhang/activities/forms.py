@@ -117,12 +117,16 @@ def _speaker_fields() -> dict[str, forms.Field]:
             label=pgettext_lazy("activity", "Number of sessions"),
             min_value=1,
             initial=1,
+            required=False,
             help_text=_(
                 "When one entry stands for repeated sessions (先后7次宣讲): the briefing "
                 "counts each session."
             ),
         ),
     }
+
+
+NEW_FIELDS = ("speaker_name", "speaker_title", "co_orgs", "co_host_names", "sessions")
 
 
 def _insert_after(form: forms.Form, after: str, extra: dict[str, forms.Field]) -> None:
@@ -205,6 +209,8 @@ class ActivityForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("sessions"):
+            data["sessions"] = 1
         speaker = data.get("speaker") or ""
         data["speaker_person"] = None
         if speaker:
@@ -422,6 +428,13 @@ class ActivityEditForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in NEW_FIELDS:
+            # A form sent without these (an older page, a script) leaves them as they are.
+            widget = self.fields[name].widget
+            if widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                data.pop(name, None)
+        if data.get("sessions", 1) is None:
+            data.pop("sessions")
         if "co_orgs" in data:
             # Co-hosts the viewer could not pick were never shown: they stay.
             field: Any = self.fields["co_orgs"]
