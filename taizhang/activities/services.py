@@ -251,7 +251,7 @@ def _build(row: ActivityIn, acting_user: Actor) -> Activity:
     participants = _check_attendance(
         row.attendance_mode, {p.pk for p in row.attendees}, row.headcount
     )
-    _check_speaker_and_sessions(row.speaker, row.speaker_name, row.sessions)
+    check_speaker_and_sessions(row.speaker, row.speaker_name, row.sessions)
     activity = Activity(
         org=row.org,
         kind=row.kind,
@@ -265,7 +265,7 @@ def _build(row: ActivityIn, acting_user: Actor) -> Activity:
         speaker=row.speaker,
         speaker_name=row.speaker_name.strip(),
         speaker_title=row.speaker_title.strip(),
-        co_host_names=_co_host_names(row.co_host_names),
+        co_host_names=co_host_names_normalized(row.co_host_names),
         sessions=row.sessions,
         materials=row.materials.strip(),
         summary=row.summary.strip(),
@@ -346,7 +346,7 @@ def co_host_choices(viewer: Actor) -> Any:
     ).order_by("path")
 
 
-def _co_host_names(text: str) -> str:
+def co_host_names_normalized(text: str) -> str:
     """Co-hosts outside the tree, one per line, without blanks or repeats."""
     names: list[str] = []
     for line in text.replace("、", "\n").splitlines():
@@ -356,7 +356,7 @@ def _co_host_names(text: str) -> str:
     return "\n".join(names)
 
 
-def _check_speaker_and_sessions(
+def check_speaker_and_sessions(
     speaker: Person | None, speaker_name: str, sessions: int | None
 ) -> None:
     if speaker is not None and speaker_name.strip():
@@ -519,12 +519,12 @@ def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) ->
         # Co-hosts already named stay even if the recorder could not name them now.
         _check_co_hosts(acting_user, [o for o in co_orgs if o.pk not in old_co_orgs])
     if "co_host_names" in fields:
-        fields["co_host_names"] = _co_host_names(fields["co_host_names"] or "")
+        fields["co_host_names"] = co_host_names_normalized(fields["co_host_names"] or "")
     before = snapshot(activity, ACTIVITY_FIELDS)
     old_grouping, old_held_on = activity.grouping_id, activity.held_on
     for key, value in fields.items():
         setattr(activity, key, value.strip() if isinstance(value, str) else value)
-    _check_speaker_and_sessions(activity.speaker, activity.speaker_name, activity.sessions)
+    check_speaker_and_sessions(activity.speaker, activity.speaker_name, activity.sessions)
     if activity.start_time and activity.end_time and activity.end_time < activity.start_time:
         raise ValidationError({"end_time": _("The activity cannot end before it starts.")})
     campaign = activity.campaign

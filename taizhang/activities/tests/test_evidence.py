@@ -215,3 +215,42 @@ def test_the_form_records_the_new_elements(client, tree, personas):
     assert "王教授" in page and "锦绣小学" in page and "区委党校副教授" in page
     edit = client.get(reverse("activities:edit", args=[activity.pk]))
     assert edit.status_code == 200
+
+
+# --- Excel ---------------------------------------------------------------------------------
+
+
+def test_excel_columns_round_trip(tree, personas, client):
+    from taizhang.activities.models import Activity
+    from taizhang.ingest.models import BatchStatus
+    from tests.xlsx import errors, fill, run
+
+    row = {
+        "org_code": "A1",
+        "kind": kind("outreach_talk").name,
+        "title": "党的创新理论宣讲",
+        "held_on": dt.date(2026, 3, 5),
+        "speaker_name": "王教授",
+        "speaker_title": "区委党校副教授",
+        "co_host_names": ["锦绣小学", "区检察院"],
+        "participants": 300,
+        "sessions": 7,
+    }
+    batch = run("activities.activity", fill("activities.activity", [row]), personas.street_a)
+    assert batch.status == BatchStatus.IMPORTED, errors(batch)
+    activity = Activity.objects.get(title="党的创新理论宣讲")
+    assert (activity.sessions, activity.speaker_name, activity.outside_co_hosts) == (
+        7,
+        "王教授",
+        ["锦绣小学", "区检察院"],
+    )
+    client.force_login(personas.street_a)
+    content = client.get("/activities/export/?year=2026", HTTP_ACCEPT_LANGUAGE="en").content
+    again = run("activities.activity", content, personas.street_a, commit=False)
+    assert (again.to_create, again.to_update, again.unchanged) == (0, 0, 1), errors(again)
+    refused = run(
+        "activities.activity",
+        fill("activities.activity", [{**row, "title": "另一场", "sessions": 0}]),
+        personas.street_a,
+    )
+    assert refused.status == BatchStatus.REFUSED
