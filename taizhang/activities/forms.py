@@ -132,7 +132,7 @@ NEW_FIELDS = ("speaker_name", "speaker_title", "co_orgs", "co_host_names", "sess
 def _insert_after(form: forms.Form, after: str, extra: dict[str, forms.Field]) -> None:
     fields = list(form.fields.items())
     index = [name for name, _field in fields].index(after) + 1
-    form.fields = dict(fields[:index] + list(extra.items()) + fields[index:])  # type: ignore[assignment]
+    form.fields = dict(fields[:index] + list(extra.items()) + fields[index:])
 
 
 def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = None) -> list[Person]:
@@ -480,7 +480,7 @@ class AttachmentForm(forms.Form):
     """Evidence files of one kind for an activity."""
 
     kind = forms.ChoiceField(label=_("Kind of attachment"), choices=AttachmentKind.choices)
-    files = MultipleFileField(label=_("Files"))
+    attachments = MultipleFileField(label=_("Files"))
 
 
 class DictionaryEntryForm(forms.Form):

@@ -607,7 +607,7 @@ def activity_attachment_remove(*, attachment: ActivityAttachment, acting_user: A
     gone = {"id": row.pk, "kind": row.kind, "name": row.original_name, "size": row.size}
     stored = row.file.name
     row.delete()
-    storage = ActivityAttachment._meta.get_field("file").storage  # type: ignore[attr-defined]
+    storage = ActivityAttachment._meta.get_field("file").storage
     transaction.on_commit(lambda: storage.delete(stored))
     audit_record(
         actor=acting_user,

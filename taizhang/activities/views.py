@@ -397,7 +397,7 @@ def activity_attachments_view(request: HttpRequest, pk: int) -> HttpResponse:
         lambda: services.activity_attachments_add(
             activity=activity,
             kind=form.cleaned_data["kind"],
-            files=form.cleaned_data["files"],
+            files=form.cleaned_data["attachments"],
             acting_user=viewer,
         ),
         success=_("The files are attached."),

@@ -87,7 +87,7 @@ def test_the_page_uploads_and_serves_a_download(client, tree, personas):
     client = login(client, personas.street_a)
     response = client.post(
         reverse("activities:attachments", args=[activity.pk]),
-        {"kind": "minutes", "files": [SimpleUploadedFile("会议记录.pdf", pdf_bytes())]},
+        {"kind": "minutes", "attachments": [SimpleUploadedFile("会议记录.pdf", pdf_bytes())]},
     )
     assert response.status_code == 302
     (row,) = activity.attachments.all()
@@ -104,7 +104,7 @@ def test_the_page_uploads_and_serves_a_download(client, tree, personas):
     assert client.get(reverse("activities:attachment", args=[other.pk, row.pk])).status_code == 404
     refused = client.post(
         reverse("activities:attachments", args=[activity.pk]),
-        {"kind": "photo", "files": [SimpleUploadedFile("x.exe", b"MZ")]},
+        {"kind": "photo", "attachments": [SimpleUploadedFile("x.exe", b"MZ")]},
     )
     assert refused.status_code == 422
     response = client.post(reverse("activities:attachment_remove", args=[activity.pk, row.pk]))
