@@ -254,3 +254,45 @@ def test_excel_columns_round_trip(tree, personas, client):
         personas.street_a,
     )
     assert refused.status == BatchStatus.REFUSED
+
+
+def test_api_reads_and_writes_the_new_elements(client, tree, personas):
+    from tests.support import bearer
+
+    organ = make_org(tree.district, "ORG3", OrgKind.ORGAN)
+    headers = bearer(client, personas.street_a)
+    body = {
+        "org_id": tree.community_a.pk,
+        "kind_code": "outreach_talk",
+        "title": "理论宣讲",
+        "held_on": "2026-05-12",
+        "headcount": 200,
+        "sessions": 5,
+        "speaker_name": "王教授",
+        "speaker_title": "区委党校副教授",
+        "co_org_ids": [organ.pk],
+        "co_host_names": ["锦绣小学"],
+    }
+    created = client.post("/api/v1/activities", body, content_type="application/json", **headers)
+    assert created.status_code == 201, created.content
+    data = created.json()
+    assert (data["sessions"], data["speaker_name"], data["co_host_names"]) == (
+        5,
+        "王教授",
+        ["锦绣小学"],
+    )
+    assert data["co_org_ids"] == [organ.pk] and data["attachments"] == []
+    url = f"/api/v1/activities/{data['id']}"
+    patched = client.patch(
+        url, {"sessions": 6, "co_org_ids": []}, content_type="application/json", **headers
+    )
+    assert patched.status_code == 200, patched.content
+    assert (patched.json()["sessions"], patched.json()["co_org_ids"]) == (6, [])
+    hidden = client.patch(
+        url, {"co_org_ids": [tree.community_b.pk]}, content_type="application/json", **headers
+    )
+    missing = client.patch(
+        url, {"co_org_ids": [9_999_999]}, content_type="application/json", **headers
+    )
+    assert hidden.status_code == missing.status_code == 422
+    assert hidden.json() == missing.json()
