@@ -15,6 +15,8 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 
 from taizhang.activities import services
@@ -86,6 +88,14 @@ class ActivityOut(Schema):
     grouping_id: int | None
     attendance_mode: str
     participants: int
+    sessions: int
+    speaker_name: str
+    speaker_title: str
+    co_host_names: list[str]
+
+    @staticmethod
+    def resolve_co_host_names(obj: Activity) -> list[str]:
+        return obj.outside_co_hosts
 
     @staticmethod
     def resolve_kind(obj: Activity) -> str:
@@ -96,9 +106,34 @@ class ActivityOut(Schema):
         return obj.venue_category.code if obj.venue_category else None
 
 
+class AttachmentOut(Schema):
+    id: int
+    kind: str
+    name: str
+    size: int
+    uploaded_at: dt.datetime
+    url: str
+
+
 class ActivityDetailOut(ActivityOut):
     attendee_ids: list[int]
     co_org_ids: list[int]
+    attachments: list[AttachmentOut]
+
+    @staticmethod
+    def resolve_attachments(obj: Activity) -> list[dict[str, Any]]:
+        """The evidence files; ``url`` is the page's download (the same scope)."""
+        return [
+            {
+                "id": a.pk,
+                "kind": a.kind,
+                "name": a.original_name,
+                "size": a.size,
+                "uploaded_at": a.uploaded_at,
+                "url": reverse("activities:attachment", args=[obj.pk, a.pk]),
+            }
+            for a in obj.attachments.all()
+        ]
 
     @staticmethod
     def resolve_attendee_ids(obj: Activity, context: Any) -> list[int]:
@@ -131,6 +166,10 @@ class ActivityIn(Schema):
     team_id: int | None = None
     grouping_id: int | None = None
     co_org_ids: list[int] = []
+    co_host_names: list[str] = []
+    speaker_name: str = ""
+    speaker_title: str = ""
+    sessions: int = 1
     attendance_mode: str = AttendanceMode.HEADCOUNT
     attendee_ids: list[int] = []
     headcount: int = 0
@@ -149,6 +188,11 @@ class ActivityPatch(Schema):
     materials: str | None = None
     summary: str | None = None
     grouping_id: int | None = None
+    co_org_ids: list[int] | None = None
+    co_host_names: list[str] | None = None
+    speaker_name: str | None = None
+    speaker_title: str | None = None
+    sessions: int | None = None
 
 
 class AttendanceIn(Schema):
@@ -244,6 +288,18 @@ def _org(user: Actor, pk: int, field: str, permission: str = MANAGE) -> Organiza
     if org is None:
         raise ValidationError({field: unknown_message()})
     return org
+
+
+def _co_orgs(user: Actor, pks: list[int]) -> list[Organization]:
+    """Co-hosts among ``services.co_host_choices``: a missing and an unoffered id get the
+    same 422."""
+    if not pks:
+        return []
+    wanted = list(dict.fromkeys(pks))
+    found = {o.pk: o for o in services.co_host_choices(user).filter(pk__in=wanted)}
+    if len(found) != len(wanted):
+        raise ValidationError({"co_org_ids": unknown_message()})
+    return [found[pk] for pk in wanted]
 
 
 def _persons(user: Actor, pks: list[int], field: str) -> list[Person]:
@@ -495,7 +551,11 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
             team=team,
             campaign=team.campaign if team else None,
             grouping=_grouping(user, payload.grouping_id),
-            co_orgs=[_org(user, pk, "co_org_ids") for pk in payload.co_org_ids],
+            co_orgs=_co_orgs(user, payload.co_org_ids),
+            co_host_names="\n".join(payload.co_host_names),
+            speaker_name=payload.speaker_name,
+            speaker_title=payload.speaker_title,
+            sessions=payload.sessions,
             attendance_mode=payload.attendance_mode,
             attendees=_persons(user, payload.attendee_ids, "attendee_ids"),
             headcount=payload.headcount,
@@ -535,9 +595,32 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
         raise PermissionDenied
     fields: dict[str, Any] = payload.dict(
         exclude_unset=True,
-        exclude={"kind_code", "venue_category_code", "speaker_id", "grouping_id"},
+        exclude={
+            "kind_code",
+            "venue_category_code",
+            "speaker_id",
+            "grouping_id",
+            "co_org_ids",
+            "co_host_names",
+        },
     )
     given = payload.dict(exclude_unset=True)
+    if given.get("co_org_ids") is not None:
+        # Co-hosts already named stay acceptable (the service checks only new ones).
+        kept = set(activity.co_orgs.values_list("pk", flat=True))
+        ids = list(dict.fromkeys(given["co_org_ids"]))
+        old = {o.pk: o for o in activity.co_orgs.filter(pk__in=ids)}
+        fields["co_orgs"] = [
+            *old.values(),
+            *_co_orgs(user, [pk for pk in ids if pk not in kept]),
+        ]
+    if given.get("co_host_names") is not None:
+        fields["co_host_names"] = "\n".join(given["co_host_names"])
+    for name in ("speaker_name", "speaker_title"):
+        if name in fields and fields[name] is None:
+            fields[name] = ""
+    if "sessions" in fields and fields["sessions"] is None:
+        raise ValidationError({"sessions": _("An activity stands for at least one session.")})
     if "kind_code" in given:
         fields["kind"] = _by_code(ActivityKind, payload.kind_code, "kind_code")
     if "venue_category_code" in given:

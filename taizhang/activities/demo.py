@@ -5,17 +5,23 @@ and quarterly Party lectures; about two thirds of those keep an attendance list,
 rest only a headcount. The district runs 百场宣讲 with eight teams reaching enterprises,
 organs, campuses, communities and the network; 临溪 runs its own smaller campaign.
 Leaders' survey visits raise a few problems. Members of the organs serve in
-communities (双报到). Everything is invented and goes through the services.
+communities (双报到). The 宣传部's lecturers give a talk series recorded as one entry of
+seven sessions (先后7次宣讲) with an external speaker and co-hosts inside and outside the
+tree; a few activities carry their photos, sign-in sheets and minutes. Everything is
+invented and goes through the services.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+import struct
+import zlib
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from taizhang.activities import services
@@ -350,4 +356,115 @@ def load(ctx: Any) -> None:
             )
     services.volunteer_service_import(
         rows=service_rows, source="机关党员到社区报到服务记录", acting_user=SYSTEM
+    )
+    load_evidence(ctx)
+
+
+def _png() -> bytes:
+    """A tiny valid PNG (one grey pixel) standing in for a photo."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x99"))
+        + chunk(b"IEND", b"")
+    )
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def load_evidence(ctx: Any) -> None:
+    """Issue 15 §2: repeated sessions in one entry, external speakers, co-hosts inside
+    and outside the tree, evidence files. Its own seed, so the rest of the demo year
+    stays as it was."""
+    rng = random.Random(SEED + 15)
+    today = timezone.localdate()
+    year = today.year
+    kinds = {k.code: k for k in ActivityKind.objects.all()}
+    venues = {v.code: v for v in VenueCategory.objects.all()}
+    organs = {o.short_name: o for o in ctx.organs}
+    publicity = organs.get("区委宣传部") or ctx.organs[0]
+    others = [o for o in ctx.organs if o.pk != publicity.pk][:2]
+
+    def day(month: int, dom: int) -> dt.date:
+        return min(dt.date(year, month, dom), today)
+
+    rows = [
+        ActivityIn(
+            org=publicity,
+            kind=kinds["outreach_talk"],
+            title="党的二十届四中全会精神宣讲（区委宣讲团）",
+            held_on=day(11, 6),
+            venue="各街道新时代文明实践所",
+            venue_category=venues["community"],
+            speaker_name="陈立新",
+            speaker_title="区委党校副教授、区委宣讲团成员",
+            co_orgs=others,
+            co_host_names="区融媒体中心",
+            sessions=7,
+            summary="区委宣讲团深入7个街道先后7次开展宣讲，现场互动答疑30余次。",
+            attendance_mode=AttendanceMode.HEADCOUNT,
+            headcount=860,
+        )
+    ]
+    for street in ctx.subdistricts[:3]:
+        communities = [c for c in ctx.communities if c.parent_id == street.pk][:2]
+        for community in communities:
+            rows.append(
+                ActivityIn(
+                    org=community,
+                    kind=kinds["volunteer"],
+                    title="“一老一小”关爱志愿服务",
+                    held_on=day(rng.randint(4, 10), rng.randint(1, 28)),
+                    venue=f"{community.short_name}党群服务中心",
+                    venue_category=venues["community"],
+                    co_host_names="\n".join(
+                        rng.sample(
+                            ["青岚实验小学", "区人民医院", "仁和社工服务中心", "区检察院"], 2
+                        )
+                    ),
+                    attendance_mode=AttendanceMode.HEADCOUNT,
+                    headcount=rng.randint(25, 60),
+                )
+            )
+        rows.append(
+            ActivityIn(
+                org=street,
+                kind=kinds["party_lecture"],
+                title="以案为鉴 警钟长鸣——廉政专题党课",
+                held_on=day(rng.randint(3, 9), rng.randint(1, 28)),
+                venue=f"{street.short_name}党工委会议室",
+                speaker_name="周敏",
+                speaker_title="区纪委监委第三监督检查室",
+                sessions=rng.choice([2, 3]),
+                summary="分批次为街道机关和社区党员讲授廉政专题党课。",
+                attendance_mode=AttendanceMode.HEADCOUNT,
+                headcount=rng.randint(80, 150),
+            )
+        )
+    recorded = services.activity_import(rows=rows, source="宣讲与志愿服务", acting_user=SYSTEM)
+    for activity in recorded[:4]:
+        services.activity_attachments_add(
+            activity=activity,
+            kind="photo",
+            files=[SimpleUploadedFile("活动照片.png", _png(), content_type="image/png")],
+            acting_user=SYSTEM,
+        )
+        services.activity_attachments_add(
+            activity=activity,
+            kind="sign_in",
+            files=[SimpleUploadedFile("签到表.pdf", PDF, content_type="application/pdf")],
+            acting_user=SYSTEM,
+        )
+    services.activity_attachments_add(
+        activity=recorded[0],
+        kind="minutes",
+        files=[SimpleUploadedFile("宣讲情况记录.pdf", PDF, content_type="application/pdf")],
+        acting_user=SYSTEM,
     )

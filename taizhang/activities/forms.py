@@ -10,10 +10,12 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.activities.models import (
     ActivityKind,
     ActivityMode,
+    AttachmentKind,
     AttendanceMode,
     Campaign,
     CampaignTeam,
@@ -25,6 +27,7 @@ from taizhang.core.actors import Actor
 from taizhang.organizations.models import Grouping, GroupingMembership, Organization
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import groupings_of
+from taizhang.organizations.widgets import OrganizationMultiPickField, bind_viewer
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 from taizhang.people.widgets import match_names
@@ -81,6 +84,55 @@ def groupings_of_org(viewer: Actor, org: Organization, on: dt.date) -> QuerySet[
     """The groupings ``org`` belongs to on ``on`` among those the viewer sees."""
     ids = [g.pk for g in groupings_of(viewer=viewer, organization=org, on=on)]
     return GROUPING.queryset(viewer).filter(pk__in=ids).order_by("name")
+
+
+def _speaker_fields() -> dict[str, forms.Field]:
+    """The fields an activity's form adds for external speakers, co-hosts and sessions."""
+    return {
+        "speaker_name": forms.CharField(
+            label=_("External speaker"),
+            max_length=60,
+            required=False,
+            help_text=_("A speaker from outside the registry, e.g. a teacher of the Party school."),
+        ),
+        "speaker_title": forms.CharField(
+            label=_("Speaker's title or affiliation"),
+            max_length=120,
+            required=False,
+            help_text=_("For example 区委党校副教授."),
+        ),
+        "co_orgs": OrganizationMultiPickField(
+            label=_("Co-hosting organizations"),
+            source="activities.co_hosts",
+            required=False,
+            help_text=_("Units of the tree that hosted it together; they do not see it for that."),
+        ),
+        "co_host_names": forms.CharField(
+            label=_("Co-hosts outside the tree"),
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2, **WIDE}),
+            help_text=_("Companies, schools or other bodies, one per line."),
+        ),
+        "sessions": forms.IntegerField(
+            label=pgettext_lazy("activity", "Number of sessions"),
+            min_value=1,
+            initial=1,
+            required=False,
+            help_text=_(
+                "When one entry stands for repeated sessions (先后7次宣讲): the briefing "
+                "counts each session."
+            ),
+        ),
+    }
+
+
+NEW_FIELDS = ("speaker_name", "speaker_title", "co_orgs", "co_host_names", "sessions")
+
+
+def _insert_after(form: forms.Form, after: str, extra: dict[str, forms.Field]) -> None:
+    fields = list(form.fields.items())
+    index = [name for name, _field in fields].index(after) + 1
+    form.fields = dict(fields[:index] + list(extra.items()) + fields[index:])
 
 
 def persons_by_names(viewer: Actor, text: str, *, near: Organization | None = None) -> list[Person]:
@@ -152,9 +204,13 @@ class ActivityForm(forms.Form):
         self.fields["grouping"].queryset = grouping_choices(  # type: ignore[attr-defined]
             viewer, members_of=managed_orgs(viewer)
         )
+        _insert_after(self, "speaker", _speaker_fields())
+        bind_viewer(self, viewer)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if not data.get("sessions"):
+            data["sessions"] = 1
         speaker = data.get("speaker") or ""
         data["speaker_person"] = None
         if speaker:
@@ -367,9 +423,24 @@ class ActivityEditForm(forms.Form):
         venues = VenueCategory.objects.filter(Q(is_active=True) | Q(pk=activity.venue_category_id))
         self.fields["kind"].queryset = kinds  # type: ignore[attr-defined]
         self.fields["venue_category"].queryset = venues  # type: ignore[attr-defined]
+        _insert_after(self, "speaker", _speaker_fields())
+        bind_viewer(self, viewer)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for name in NEW_FIELDS:
+            # A form sent without these (an older page, a script) leaves them as they are.
+            widget = self.fields[name].widget
+            if widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                data.pop(name, None)
+        if data.get("sessions", 1) is None:
+            data.pop("sessions")
+        if "co_orgs" in data:
+            # Co-hosts the viewer could not pick were never shown: they stay.
+            field: Any = self.fields["co_orgs"]
+            offered = set(field.candidates().values_list("pk", flat=True))
+            kept = [o for o in self.activity.co_orgs.all() if o.pk not in offered]
+            data["co_orgs"] = [*data["co_orgs"], *kept]
         speaker = data.pop("speaker", "") or ""
         kept = self.activity.speaker
         if not speaker and kept is not None and not PERSON.covers(self.viewer, kept):
@@ -382,6 +453,34 @@ class ActivityEditForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("speaker", error)
         return data
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by core's upload policy in the service."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget",
+            MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,.doc,.docx,.xls,.xlsx"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class AttachmentForm(forms.Form):
+    """Evidence files of one kind for an activity."""
+
+    kind = forms.ChoiceField(label=_("Kind of attachment"), choices=AttachmentKind.choices)
+    attachments = MultipleFileField(label=_("Files"))
 
 
 class DictionaryEntryForm(forms.Form):

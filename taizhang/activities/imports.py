@@ -55,6 +55,8 @@ from taizhang.activities.services import (
     campaign_import,
     campaign_import_undo,
     campaign_update,
+    check_speaker_and_sessions,
+    co_host_names_normalized,
     volunteer_service_import,
     volunteer_service_import_undo,
     volunteer_service_update,
@@ -140,6 +142,18 @@ FIELDS = (
     Field("venue_category", gettext_lazy("venue category"), CHOICE, choices=_venues),
     Field("speaker", gettext_lazy("speaker"), help=gettext_lazy("a person's name")),
     Field(
+        "speaker_name",
+        gettext_lazy("external speaker"),
+        help=gettext_lazy("a speaker from outside the registry; leave the speaker empty"),
+    ),
+    Field("speaker_title", gettext_lazy("speaker's title or affiliation"), width=18),
+    Field(
+        "co_host_names",
+        gettext_lazy("co-hosts outside the organization tree"),
+        many=True,
+        width=20,
+    ),
+    Field(
         "attendees",
         gettext_lazy("attendees"),
         many=True,
@@ -152,6 +166,12 @@ FIELDS = (
         INTEGER,
         unit=pgettext_lazy("unit of measure", "people"),
         help=gettext_lazy("the headcount when no names are listed"),
+    ),
+    Field(
+        "sessions",
+        pgettext_lazy("activity", "number of sessions"),
+        INTEGER,
+        help=gettext_lazy("empty: one; an entry for repeated sessions gives their number"),
     ),
     Field("summary", gettext_lazy("summary"), width=30),
 )
@@ -167,6 +187,10 @@ COMPARED = (
     "mode",
     "venue",
     "venue_category",
+    "speaker_name",
+    "speaker_title",
+    "co_host_names",
+    "sessions",
     "summary",
 )
 
@@ -212,8 +236,12 @@ def activity_row(activity: Activity, *, speaker_visible: bool) -> list[Any]:
         activity.venue,
         activity.venue_category.name if activity.venue_category else "",
         activity.speaker.name if activity.speaker and speaker_visible else "",
+        activity.speaker_name,
+        activity.speaker_title,
+        _names(activity.outside_co_hosts),
         _attendee_names(activity),
         activity.participants,
+        activity.sessions,
         activity.summary,
     ]
 
@@ -352,6 +380,12 @@ class ActivityImporter(Importer):
             "mode": row.get("mode") or ActivityMode.OFFLINE,
             "venue": _text(row.get("venue")),
             "summary": _text(row.get("summary")),
+            "speaker_name": _text(row.get("speaker_name")),
+            "speaker_title": _text(row.get("speaker_title")),
+            "co_host_names": co_host_names_normalized(
+                "\n".join(_text(n) for n in row.get("co_host_names") or [])
+            ),
+            "sessions": 1 if row.get("sessions") is None else row.get("sessions"),
             "kind": kinds.get(row.get("kind")),
             "venue_category": venues.get(row.get("venue_category")),
         }
@@ -421,6 +455,9 @@ class ActivityImporter(Importer):
                 )
             if values["kind"] is None:
                 raise ValidationError({"kind": _("Pick a value from the list.")})
+            check_speaker_and_sessions(
+                changed.get("speaker", activity.speaker), values["speaker_name"], values["sessions"]
+            )
         except ValidationError as error:
             _validation(row, error, ctx, "title")
             return None
@@ -467,6 +504,10 @@ class ActivityImporter(Importer):
             venue=values["venue"],
             venue_category=values["venue_category"],
             speaker=speaker,
+            speaker_name=values["speaker_name"],
+            speaker_title=values["speaker_title"],
+            co_host_names=values["co_host_names"],
+            sessions=values["sessions"],
             summary=values["summary"],
         )
 
@@ -481,6 +522,7 @@ class ActivityImporter(Importer):
                 )
             if data.headcount < 0:
                 raise ValidationError({"participants": _("The headcount cannot be negative.")})
+            check_speaker_and_sessions(data.speaker, data.speaker_name, data.sessions)
             Activity(
                 org=data.org,
                 kind=data.kind,

@@ -49,9 +49,27 @@ register_metric(
         org_field="org",
         date_field="held_on",
         permission="activities.view",
+        # A briefing counts 场/次: an entry for repeated sessions (先后7次宣讲) counts 7.
+        value="sessions",
         definition=_(
-            "Count of activity rows of every kind, dated by the day held, counted at "
-            "the holding organization (co-hosts do not count it again)."
+            "Sum of the sessions of activities of every kind (an entry for repeated "
+            "sessions counts each), dated by the day held, counted at the holding "
+            "organization (co-hosts do not count it again)."
+        ),
+    )
+)
+register_metric(
+    Metric(
+        name="activities.entries",
+        label=_("Activity entries"),
+        unit=pgettext_lazy("activity entries", "entries"),
+        queryset=lambda: Activity.objects.all(),
+        org_field="org",
+        date_field="held_on",
+        permission="activities.view",
+        definition=_(
+            "Count of activity rows of every kind (an entry for repeated sessions counts "
+            "once), dated by the day held, at the holding organization."
         ),
     )
 )
@@ -80,10 +98,12 @@ for _code, _label, _unit, _sentence in (
             org_field="org",
             date_field="held_on",
             permission="activities.view",
+            value="sessions",
             definition=format_lazy(
                 _(
-                    "Count of activities of the kind {kind}, dated by the day held, at the "
-                    "holding organization."
+                    "Sum of the sessions of activities of the kind {kind} (an entry for "
+                    "repeated sessions counts each), dated by the day held, at the holding "
+                    "organization."
                 ),
                 kind=_label,
             ),
@@ -221,6 +241,19 @@ for _importer in (IMPORTER, CAMPAIGN_IMPORTER, SERVICE_IMPORTER):
     register_importer(_importer)
 
 
+# The organization picker of an activity's co-hosts (forms.py): where the recorder
+# records activities, and the units of the district (services.co_host_choices).
+from taizhang.core.registry import OrgSource, register_org_source  # noqa: E402
+
+
+def _co_host_candidates(viewer: Actor) -> Any:
+    from taizhang.activities.services import co_host_choices
+
+    return co_host_choices(viewer)
+
+
+register_org_source(OrgSource("activities.co_hosts", "activities.manage", _co_host_candidates))
+
 # Change keys of the audit trail that are not model fields (core/audit_display.py).
 from taizhang.core.registry import register_audit_fields  # noqa: E402
 
@@ -229,4 +262,11 @@ register_audit_fields(
         "campaign": _("Campaign"),
     },
     object_type="activities.campaignteam",
+)
+register_audit_fields(
+    {
+        "co_orgs": _("Co-hosting organizations"),
+        "attachments": _("Attachments"),
+    },
+    object_type="activities.activity",
 )

@@ -12,7 +12,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ActivityKind(models.Model):
@@ -176,6 +178,29 @@ class Activity(models.Model):
         blank=True,
         related_name="+",
     )
+    # A speaker from outside the registry (a 党校 teacher, an expert): the name and the
+    # title or affiliation; ``speaker_title`` also qualifies a speaker of the registry.
+    # Database defaults too, so rows inserted by SQL (the benchmark's generator, a bulk
+    # load) need not name these columns.
+    speaker_name = models.CharField(
+        _("external speaker"), max_length=60, blank=True, default="", db_default=""
+    )
+    speaker_title = models.CharField(
+        _("speaker's title or affiliation"),
+        max_length=120,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    # Co-hosts outside the tree (a company, a school, the 区检察院): one name per line.
+    co_host_names = models.TextField(
+        _("co-hosts outside the organization tree"), blank=True, default="", db_default=""
+    )
+    # A summary entry for repeated sessions ("先后7次宣讲"): the figures that speak of
+    # 场/次 sum this, the entries' figures count rows.
+    sessions = models.PositiveIntegerField(
+        pgettext_lazy("activity", "number of sessions"), default=1, db_default=1
+    )
     materials = models.TextField(_("materials"), blank=True)
     summary = models.TextField(_("summary"), blank=True)
     campaign = models.ForeignKey(
@@ -231,6 +256,11 @@ class Activity(models.Model):
             # index instead of sorting every activity (issue 20).
             models.Index(fields=["-held_on", "-id"], name="activity_newest"),
         ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sessions__gte=1), name="activity_at_least_one_session"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -241,6 +271,47 @@ class Activity(models.Model):
     @property
     def is_survey(self) -> bool:
         return self.kind.code == "survey"
+
+    @property
+    def outside_co_hosts(self) -> list[str]:
+        return [line.strip() for line in self.co_host_names.splitlines() if line.strip()]
+
+
+class AttachmentKind(models.TextChoices):
+    PHOTO = "photo", _("Activity photo")
+    SIGN_IN = "sign_in", _("Sign-in sheet")
+    MINUTES = "minutes", pgettext_lazy("attachment", "Minutes")
+    OTHER = "other", _("Other material")
+
+
+def attachment_path(instance: ActivityAttachment, filename: str) -> str:
+    """A generated name under ``MEDIA_ROOT`` (never the uploaded one)."""
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    now = timezone.now()
+    return f"activities/{now:%Y/%m}/{instance.activity_id}-{now:%H%M%S%f}.{suffix}"
+
+
+class ActivityAttachment(models.Model):
+    """Evidence of an activity (活动照片、签到表、会议记录), checked by core's upload
+    policy and served only as a download to those who see the activity."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="attachments")
+    kind = models.CharField(_("kind of attachment"), max_length=10, choices=AttachmentKind.choices)
+    file = models.FileField(_("attachment file"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("file size"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at", "pk"]
+        verbose_name = _("activity attachment")
+        verbose_name_plural = _("activity attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
 
 
 class Attendance(models.Model):

@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from taizhang.activities.models import (
     Activity,
+    ActivityAttachment,
     ActivityKind,
+    AttachmentKind,
     Attendance,
     AttendanceMode,
     Campaign,
@@ -36,6 +38,7 @@ from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.services import update_with_audit
+from taizhang.core.uploads import check_uploads
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
@@ -54,6 +57,10 @@ ACTIVITY_FIELDS = [
     "venue",
     "venue_category",
     "speaker",
+    "speaker_name",
+    "speaker_title",
+    "co_host_names",
+    "sessions",
     "materials",
     "summary",
     "campaign",
@@ -196,11 +203,15 @@ class ActivityIn:
     venue: str = ""
     venue_category: VenueCategory | None = None
     speaker: Person | None = None
+    speaker_name: str = ""
+    speaker_title: str = ""
     materials: str = ""
     summary: str = ""
     campaign: Campaign | None = None
     team: CampaignTeam | None = None
     co_orgs: Sequence[Organization] = field(default_factory=tuple)
+    co_host_names: str = ""
+    sessions: int = 1
     grouping: Grouping | None = None
 
 
@@ -240,6 +251,7 @@ def _build(row: ActivityIn, acting_user: Actor) -> Activity:
     participants = _check_attendance(
         row.attendance_mode, {p.pk for p in row.attendees}, row.headcount
     )
+    check_speaker_and_sessions(row.speaker, row.speaker_name, row.sessions)
     activity = Activity(
         org=row.org,
         kind=row.kind,
@@ -251,6 +263,10 @@ def _build(row: ActivityIn, acting_user: Actor) -> Activity:
         venue=row.venue.strip(),
         venue_category=row.venue_category,
         speaker=row.speaker,
+        speaker_name=row.speaker_name.strip(),
+        speaker_title=row.speaker_title.strip(),
+        co_host_names=co_host_names_normalized(row.co_host_names),
+        sessions=row.sessions,
         materials=row.materials.strip(),
         summary=row.summary.strip(),
         campaign=campaign,
@@ -304,15 +320,62 @@ def _check_grouping(
 
 
 def _require_hosts(acting_user: Actor, orgs: Sequence[Organization]) -> None:
-    """``activities.manage`` on every holding and co-hosting organization."""
+    """``activities.manage`` on every holding organization."""
     for org in {org.pk: org for org in orgs}.values():
         ACTIVITY.require_org(acting_user, org)
+
+
+def _check_co_hosts(acting_user: Actor, co_orgs: Sequence[Organization]) -> None:
+    """Co-hosts inside the tree are among ``co_host_choices``: where the recorder records
+    activities, or a unit of the district (an organ, a working committee). A missing and
+    an unoffered unit read the same. Co-hosts never widen who sees the activity."""
+    if is_system(acting_user) or not co_orgs:
+        return
+    wanted = {o.pk for o in co_orgs}
+    if co_host_choices(acting_user).filter(pk__in=wanted).count() != len(wanted):
+        raise ValidationError({"co_orgs": unknown_message()})
+
+
+def co_host_choices(viewer: Actor) -> Any:
+    """The organizations of the tree an activity of ``viewer``'s may name as co-hosts."""
+    from taizhang.problems.selectors import DISTRICT_UNIT_KINDS
+
+    return Organization.objects.filter(
+        Q(pk__in=ACTIVITY.org_choices(viewer).values("pk")) | Q(kind__in=DISTRICT_UNIT_KINDS),
+        is_active=True,
+    ).order_by("path")
+
+
+def co_host_names_normalized(text: str) -> str:
+    """Co-hosts outside the tree, one per line, without blanks or repeats."""
+    names: list[str] = []
+    for line in text.replace("、", "\n").splitlines():
+        name = line.strip()
+        if name and name not in names:
+            names.append(name[:80])
+    return "\n".join(names)
+
+
+def check_speaker_and_sessions(
+    speaker: Person | None, speaker_name: str, sessions: int | None
+) -> None:
+    if speaker is not None and speaker_name.strip():
+        raise ValidationError(
+            {
+                "speaker_name": _(
+                    "Name either a speaker of the registry or an external speaker, not both."
+                )
+            }
+        )
+    if sessions is None or sessions < 1:
+        raise ValidationError({"sessions": _("An activity stands for at least one session.")})
 
 
 @transaction.atomic
 def activity_create(*, data: ActivityIn, acting_user: Actor) -> Activity:
     """Record one activity with its attendance (list or headcount)."""
-    _require_hosts(acting_user, [data.org, *data.co_orgs])
+    _require_hosts(acting_user, [data.org])
+    _check_co_hosts(acting_user, data.co_orgs)
     _ensure_persons_visible(acting_user, data.attendees)
     if data.speaker is not None:
         _ensure_persons_visible(acting_user, [data.speaker], "speaker")
@@ -344,7 +407,8 @@ def activity_import(
 
     Every row is validated before anything is written, so one bad row writes nothing.
     """
-    _require_hosts(acting_user, [org for row in rows for org in (row.org, *row.co_orgs)])
+    _require_hosts(acting_user, [row.org for row in rows])
+    _check_co_hosts(acting_user, list({o.pk: o for row in rows for o in row.co_orgs}.values()))
     for row in rows:
         _ensure_campaign_visible(acting_user, row)
         _check_grouping(acting_user, row.grouping, row.org, row.held_on)
@@ -428,6 +492,11 @@ EDITABLE = {
     "venue",
     "venue_category",
     "speaker",
+    "speaker_name",
+    "speaker_title",
+    "co_host_names",
+    "co_orgs",
+    "sessions",
     "materials",
     "summary",
     "grouping",
@@ -444,10 +513,18 @@ def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) ->
     ACTIVITY.require(acting_user, activity)
     if fields.get("speaker") is not None:
         _ensure_persons_visible(acting_user, [fields["speaker"]], "speaker")
+    co_orgs = fields.pop("co_orgs", None)
+    old_co_orgs = sorted(activity.co_orgs.values_list("pk", flat=True))
+    if co_orgs is not None:
+        # Co-hosts already named stay even if the recorder could not name them now.
+        _check_co_hosts(acting_user, [o for o in co_orgs if o.pk not in old_co_orgs])
+    if "co_host_names" in fields:
+        fields["co_host_names"] = co_host_names_normalized(fields["co_host_names"] or "")
     before = snapshot(activity, ACTIVITY_FIELDS)
     old_grouping, old_held_on = activity.grouping_id, activity.held_on
     for key, value in fields.items():
         setattr(activity, key, value.strip() if isinstance(value, str) else value)
+    check_speaker_and_sessions(activity.speaker, activity.speaker_name, activity.sessions)
     if activity.start_time and activity.end_time and activity.end_time < activity.start_time:
         raise ValidationError({"end_time": _("The activity cannot end before it starts.")})
     campaign = activity.campaign
@@ -460,16 +537,84 @@ def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) ->
     ):
         _check_grouping(acting_user, activity.grouping, activity.org, activity.held_on)
     activity.full_clean(exclude=["created_by"])
-    # The day held (month) and kind decide where the activity is counted.
+    # The day held (month), the kind and the sessions decide where and how much the
+    # activity counts.
     with rows_changing(Activity, [activity.pk]):
         activity.save()
+    changes = diff(before, snapshot(activity, ACTIVITY_FIELDS))
+    if co_orgs is not None:
+        new_co_orgs = sorted({o.pk for o in co_orgs})
+        if new_co_orgs != old_co_orgs:
+            activity.co_orgs.set(new_co_orgs)
+            changes["co_orgs"] = [old_co_orgs, new_co_orgs]
+    audit_record(actor=acting_user, action="activity.update", obj=activity, changes=changes)
+    return activity
+
+
+MAX_ATTACHMENTS = 30
+
+
+@transaction.atomic
+def activity_attachments_add(
+    *, activity: Activity, kind: str, files: Sequence[Any], acting_user: Actor
+) -> list[ActivityAttachment]:
+    """Attach evidence (活动照片、签到表、会议记录) to an activity: every file passes
+    core's upload policy (type by content, size, number); one audit event."""
+    activity = Activity.objects.select_for_update().get(pk=activity.pk)
+    ACTIVITY.require(acting_user, activity)
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": _("Unknown kind of attachment.")})
+    uploads = check_uploads(files, field="files")
+    if not uploads:
+        raise ValidationError({"files": _("Choose at least one file.")})
+    if activity.attachments.count() + len(uploads) > MAX_ATTACHMENTS:
+        raise ValidationError(
+            {"files": _("An activity keeps at most %(n)s files.") % {"n": MAX_ATTACHMENTS}}
+        )
+    rows = [
+        ActivityAttachment.objects.create(
+            activity=activity,
+            kind=kind,
+            file=upload,
+            original_name=(upload.name or "")[:200],
+            size=upload.size or 0,
+            uploaded_by=user_of(acting_user),
+        )
+        for upload in uploads
+    ]
     audit_record(
         actor=acting_user,
-        action="activity.update",
+        action="activity.attachments_add",
         obj=activity,
-        changes=diff(before, snapshot(activity, ACTIVITY_FIELDS)),
+        changes={
+            "attachments": {
+                "added": [
+                    {"id": a.pk, "kind": a.kind, "name": a.original_name, "size": a.size}
+                    for a in rows
+                ]
+            }
+        },
     )
-    return activity
+    return rows
+
+
+@transaction.atomic
+def activity_attachment_remove(*, attachment: ActivityAttachment, acting_user: Actor) -> None:
+    """Remove one attachment (a wrong photo); the file goes with it; audited."""
+    activity = Activity.objects.select_for_update().get(pk=attachment.activity_id)
+    ACTIVITY.require(acting_user, activity)
+    row = ActivityAttachment.objects.get(pk=attachment.pk, activity=activity)
+    gone = {"id": row.pk, "kind": row.kind, "name": row.original_name, "size": row.size}
+    stored = row.file.name
+    row.delete()
+    storage = ActivityAttachment._meta.get_field("file").storage
+    transaction.on_commit(lambda: storage.delete(stored))
+    audit_record(
+        actor=acting_user,
+        action="activity.attachment_remove",
+        obj=activity,
+        changes={"attachments": {"removed": [gone]}},
+    )
 
 
 @transaction.atomic

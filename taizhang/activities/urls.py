@@ -9,6 +9,17 @@ urlpatterns = [
     path("<int:pk>/", views.activity_detail, name="detail"),
     path("<int:pk>/edit/", views.activity_edit_view, name="edit"),
     path("<int:pk>/attendance/", views.activity_attendance_view, name="attendance"),
+    path("<int:pk>/attachments/", views.activity_attachments_view, name="attachments"),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/",
+        views.activity_attachment_download,
+        name="attachment",
+    ),
+    path(
+        "<int:pk>/attachments/<int:attachment_pk>/remove/",
+        views.activity_attachment_remove_view,
+        name="attachment_remove",
+    ),
     path("<int:pk>/raise-problem/", views.activity_raise_problem_view, name="raise_problem"),
     path("campaigns/", views.campaign_list_view, name="campaigns"),
     path("campaigns/export/", views.campaign_export, name="campaign_export"),

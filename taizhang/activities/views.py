@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,13 +18,19 @@ from taizhang.activities import services
 from taizhang.activities.forms import (
     ActivityEditForm,
     ActivityForm,
+    AttachmentForm,
     AttendanceForm,
     CampaignForm,
     RaiseProblemForm,
     TeamForm,
     VolunteerForm,
 )
-from taizhang.activities.models import ActivityKind, AttendanceMode, VenueCategory
+from taizhang.activities.models import (
+    ActivityAttachment,
+    ActivityKind,
+    AttendanceMode,
+    VenueCategory,
+)
 from taizhang.activities.permissions import can
 from taizhang.activities.selectors import (
     SORTS,
@@ -46,6 +52,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.core.uploads import attachment_response
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import get_grouping_for_viewer
@@ -218,6 +225,11 @@ def activity_create_view(request: HttpRequest) -> HttpResponse:
                 venue=d["venue"],
                 venue_category=d["venue_category"],
                 speaker=d["speaker_person"],
+                speaker_name=d["speaker_name"],
+                speaker_title=d["speaker_title"],
+                co_orgs=d["co_orgs"],
+                co_host_names=d["co_host_names"],
+                sessions=d["sessions"],
                 materials=d["materials"],
                 summary=d["summary"],
                 team=d["team"],
@@ -253,6 +265,7 @@ def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[s
         "speaker": speaker if speaker is not None and PERSON.covers(viewer, speaker) else None,
         "speaker_hidden": speaker is not None and not PERSON.covers(viewer, speaker),
         "co_orgs": list(activity.co_orgs.all()),
+        "attachments": list(activity.attachments.all()),
         "grouping_visible": activity.grouping is not None
         and GROUPING.covers(viewer, activity.grouping),
         "can_attend": can_attend,
@@ -280,6 +293,8 @@ def _detail_context(request: HttpRequest, activity: Any, **forms: Any) -> dict[s
                 "headcount": activity.participants,
             },
         )
+    if can_attend:
+        context["attachment_form"] = forms.get("attachment_form") or AttachmentForm()
     if activity.is_survey and viewer.has_function("problems.view"):
         from taizhang.problems.selectors import problems_for_origin
 
@@ -317,6 +332,11 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         speaker=activity.speaker.name
         if activity.speaker and PERSON.covers(viewer, activity.speaker)
         else "",
+        speaker_name=activity.speaker_name,
+        speaker_title=activity.speaker_title,
+        co_orgs=list(activity.co_orgs.all()),
+        co_host_names=activity.co_host_names,
+        sessions=activity.sessions,
         materials=activity.materials,
         summary=activity.summary,
         grouping=activity.grouping,
@@ -360,6 +380,63 @@ def activity_attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("activities:detail", pk=activity.pk)
     context = _detail_context(request, activity, attendance_form=form)
     return render(request, "activities/detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def activity_attachments_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach evidence (photos, the scanned sign-in sheet, minutes) to an activity."""
+    viewer = viewer_of(request)
+    activity = get_activity_for_viewer(viewer, pk)
+    if not can(viewer, "edit", activity):
+        raise PermissionDenied
+    form = AttachmentForm(request.POST, request.FILES)
+    done = submit(
+        request,
+        form,
+        lambda: services.activity_attachments_add(
+            activity=activity,
+            kind=form.cleaned_data["kind"],
+            files=form.cleaned_data["attachments"],
+            acting_user=viewer,
+        ),
+        success=_("The files are attached."),
+    )
+    if done.ok:
+        return redirect("activities:detail", pk=activity.pk)
+    context = _detail_context(request, activity, attachment_form=form)
+    return render(request, "activities/detail.html", context, status=422)
+
+
+def _attachment(viewer: Any, pk: int, attachment_pk: int) -> tuple[Any, ActivityAttachment]:
+    """An attachment of an activity the viewer sees: one 404 for missing and hidden."""
+    activity = get_activity_for_viewer(viewer, pk)
+    attachment = ActivityAttachment.objects.filter(pk=attachment_pk, activity=activity).first()
+    if attachment is None:
+        raise Http404
+    return activity, attachment
+
+
+@requires(VIEW)
+def activity_attachment_download(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """An attachment as a download (never inline, never sniffed), to those who see the
+    activity."""
+    _activity, attachment = _attachment(viewer_of(request), pk, attachment_pk)
+    return attachment_response(attachment.file.open("rb"), attachment.original_name)
+
+
+@requires(MANAGE)
+@require_POST
+def activity_attachment_remove_view(
+    request: HttpRequest, pk: int, attachment_pk: int
+) -> HttpResponse:
+    viewer = viewer_of(request)
+    activity, attachment = _attachment(viewer, pk, attachment_pk)
+    if not can(viewer, "edit", activity):
+        raise PermissionDenied
+    services.activity_attachment_remove(attachment=attachment, acting_user=viewer)
+    messages.success(request, _("The file is removed."))
+    return redirect("activities:detail", pk=activity.pk)
 
 
 @requires("problems.manage")

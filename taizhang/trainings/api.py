@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
 from taizhang.core.access import requires
@@ -26,7 +27,7 @@ from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 from taizhang.trainings import services
 from taizhang.trainings.models import Enrollment, TrainingClass
-from taizhang.trainings.permissions import MANAGE, TRAINING_CLASS, VIEW, can
+from taizhang.trainings.permissions import MANAGE, TRAINING_CLASS, TRAINING_SERIES, VIEW, can
 from taizhang.trainings.selectors import (
     class_report,
     class_roster,
@@ -34,8 +35,11 @@ from taizhang.trainings.selectors import (
     get_enrollment,
     get_session,
     get_training_class_for_viewer,
+    get_training_series_for_viewer,
+    series_progress,
     trainee_record,
     training_class_list,
+    training_series_list,
 )
 
 router = Router(tags=["trainings"])
@@ -44,6 +48,7 @@ router = Router(tags=["trainings"])
 class ClassOut(Schema):
     id: int
     org_id: int
+    series_id: int | None
     number: int
     title: str
     start_date: dt.date
@@ -58,6 +63,7 @@ class ClassOut(Schema):
 
 class ClassIn(Schema):
     org_id: int
+    series_id: int | None = None
     number: int
     title: str
     start_date: dt.date
@@ -66,6 +72,40 @@ class ClassIn(Schema):
     venue: str = ""
     min_attendance_pct: int = 80
     reflection_required: bool = True
+
+
+class SeriesOut(Schema):
+    id: int
+    org_id: int
+    title: str
+    planned_classes: int
+    planned_trainees: int
+    description: str
+    class_count: int
+    trainee_count: int
+
+
+class SeriesProgressOut(Schema):
+    held: int
+    completed: int
+    opened: int
+    planned_classes: int
+    trainees: int
+    graduates: int
+    planned_trainees: int
+
+
+class SeriesDetailOut(SeriesOut):
+    progress: SeriesProgressOut
+    class_ids: list[int]
+
+
+class SeriesIn(Schema):
+    org_id: int
+    title: str
+    planned_classes: int
+    planned_trainees: int
+    description: str = ""
 
 
 class SessionOut(Schema):
@@ -197,6 +237,48 @@ def list_classes(
     )
 
 
+@router.get("/series", response=list[SeriesOut])
+@paginate(LimitOffsetPagination)
+@requires(VIEW)
+def list_series(request: HttpRequest) -> Any:
+    """Training series (培训系列) organized within your scope, newest first."""
+    return training_series_list(viewer=viewer_of(request))
+
+
+def _series_detail(user: Actor, series_id: int) -> dict[str, Any]:
+    series = get_training_series_for_viewer(user, series_id)
+    progress = series_progress(series, timezone.localdate())
+    return {
+        **{name: getattr(series, name) for name in SeriesOut.model_fields},
+        "progress": progress.__dict__,
+        "class_ids": list(
+            TRAINING_CLASS.queryset(user)
+            .filter(series=series)
+            .order_by("number")
+            .values_list("pk", flat=True)
+        ),
+    }
+
+
+@router.get("/series/{series_id}", response=SeriesDetailOut)
+@requires(VIEW)
+def get_series(request: HttpRequest, series_id: int) -> Any:
+    """One series with its progress today (已办X期/计划N期, 培训Y人次/计划M人次) and its
+    classes in 期次 order; 404 when missing or outside your scope."""
+    return _series_detail(viewer_of(request), series_id)
+
+
+@router.post("/series", response={201: SeriesDetailOut, 403: ErrorOut, 422: ErrorOut})
+@requires(MANAGE)
+def create_series(request: HttpRequest, payload: SeriesIn) -> Any:
+    user = viewer_of(request)
+    org = _org(user, payload.org_id, "org_id")
+    series = services.training_series_create(
+        org=org, acting_user=user, **payload.dict(exclude={"org_id"})
+    )
+    return Status(201, _series_detail(user, series.pk))
+
+
 @router.get("/trainees/{person_id}", response=list[RecordOut])
 @requires(VIEW)
 def trainee(request: HttpRequest, person_id: int) -> Any:
@@ -227,8 +309,13 @@ def get_class(request: HttpRequest, class_id: int) -> Any:
 def create_class(request: HttpRequest, payload: ClassIn) -> Any:
     user = viewer_of(request)
     org = _org(user, payload.org_id, "org_id")
-    data = payload.dict(exclude={"org_id"})
-    klass = services.training_class_create(org=org, acting_user=user, **data)
+    data = payload.dict(exclude={"org_id", "series_id"})
+    series = (
+        TRAINING_SERIES.resolve(user, payload.series_id, field="series_id")
+        if payload.series_id is not None
+        else None
+    )
+    klass = services.training_class_create(org=org, series=series, acting_user=user, **data)
     return Status(201, get_training_class_for_viewer(user, klass.pk))
 
 

@@ -2,8 +2,10 @@
 
 * 第22期 branch secretaries' class of the 组织部: 138 trainees over four days, eleven
   sessions of every type, check-ins, reflections (most read), completed with graduates;
-* the first class of young cadres trained in Zhejiang: five days, completed;
-* 临溪's grid workers' class, still open, for the subdistrict clerk to run.
+* the first class of young cadres trained in Zhejiang, 第1期 of the department's series
+  年轻干部能力提升专题培训班 (two classes planned): five days, completed;
+* 临溪's series 网格员业务能力培训班 (four classes, 120 person-times planned): 第1期 and
+  第2期 completed, 第3期 still open for the subdistrict clerk to run.
 Everything is invented.
 """
 
@@ -78,9 +80,11 @@ def _run(
     attend: float,
     complete: bool,
     today: dt.date,
+    series: Any = None,
 ) -> None:
     klass = services.training_class_create(
         org=org,
+        series=series,
         number=number,
         title=title,
         start_date=start,
@@ -183,9 +187,20 @@ def load(ctx: Any) -> None:
         today=today,
     )
     cadres = rng.sample(under(organ_root) + under(ctx.subdistricts[0]), 60)
+    # A series numbers its own classes: the department's 第22期 (its own numbering) and
+    # the 第1期 of its young cadres' series stand side by side.
+    young = services.training_series_create(
+        org=department,
+        title="年轻干部能力提升专题培训班",
+        planned_classes=2,
+        planned_trainees=120,
+        description="分两期赴外地高校开展异地培训，每期60人。",
+        acting_user=SYSTEM,
+    )
     _run(
         rng,
         org=department,
+        series=young,
         number=1,
         title="年轻干部能力提升专题培训班（浙江）",
         start=min(dt.date(year, 6, 9), today - dt.timedelta(days=90)),
@@ -201,9 +216,39 @@ def load(ctx: Any) -> None:
     )
     street = ctx.subdistricts[0]
     grid_workers = [p for p in under(street) if p.organization.kind == "general_branch"][:30]
+    grid = services.training_series_create(
+        org=street,
+        title="网格员业务能力培训班",
+        planned_classes=4,
+        planned_trainees=120,
+        description="全年分四期轮训全街道网格员，每期两天。",
+        acting_user=SYSTEM,
+    )
+    for number, start in (
+        (1, min(dt.date(year, 3, 18), today - dt.timedelta(days=150))),
+        (2, min(dt.date(year, 7, 15), today - dt.timedelta(days=60))),
+    ):
+        _run(
+            rng,
+            org=street,
+            series=grid,
+            number=number,
+            title="网格员业务能力培训班",
+            start=start,
+            days=2,
+            venue=f"{street.short_name}党群服务中心",
+            capacity=40,
+            curriculum=GRID_CURRICULUM,
+            trainees=grid_workers,
+            quotas=[],
+            attend=0.9,
+            complete=True,
+            today=today,
+        )
     _run(
         rng,
         org=street,
+        series=grid,
         number=3,
         title="网格员业务能力培训班",
         start=today - dt.timedelta(days=1),

@@ -16,12 +16,55 @@ from taizhang.activities.forms import (
 )
 from taizhang.core.actors import Actor
 from taizhang.organizations.models import Organization
-from taizhang.trainings.models import Enrollment, SessionKind
-from taizhang.trainings.permissions import TRAINING_CLASS, VIEW
+from taizhang.trainings.models import Enrollment, SessionKind, TrainingSeries
+from taizhang.trainings.permissions import MANAGE, TRAINING_CLASS, TRAINING_SERIES, VIEW
+
+
+class SeriesForm(forms.Form):
+    """A training series (培训系列) and its plan; the organizer only when starting one."""
+
+    org = OrgChoiceField(label=_("Organizer"), queryset=Organization.objects.none())
+    title = forms.CharField(
+        label=_("Series title"),
+        max_length=120,
+        widget=forms.TextInput(attrs=WIDE),
+        help_text=_("For example 网格员业务能力培训班."),
+    )
+    planned_classes = forms.IntegerField(label=_("Planned number of classes"), min_value=1)
+    planned_trainees = forms.IntegerField(
+        label=_("Planned number of trainees (person-times)"), min_value=0
+    )
+    description = forms.CharField(
+        label=_("Series description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, **WIDE}),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+    def __init__(self, *args: Any, viewer: Actor, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:
+            del self.fields["org"]
+        else:
+            del self.fields["version"]
+            self.fields["org"].queryset = TRAINING_SERIES.org_choices(viewer).filter(  # type: ignore[attr-defined]
+                depth__lte=3, is_active=True
+            )
+
+
+class SeriesChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.title}（{obj.org.short_name}）"
 
 
 class ClassForm(forms.Form):
     org = OrgChoiceField(label=_("Organizer"), queryset=Organization.objects.none())
+    series = SeriesChoiceField(
+        label=_("Training series"),
+        queryset=TrainingSeries.objects.none(),
+        required=False,
+        help_text=_("A class of a series is numbered within the series."),
+    )
     number = forms.IntegerField(label=_("Class number (期次)"), min_value=1)
     title = forms.CharField(
         label=_("Class title"), max_length=160, widget=forms.TextInput(attrs=WIDE)
@@ -42,6 +85,16 @@ class ClassForm(forms.Form):
         self.fields["org"].queryset = TRAINING_CLASS.org_choices(viewer).filter(  # type: ignore[attr-defined]
             depth__lte=3, is_active=True
         )
+        self.fields["series"].queryset = (  # type: ignore[attr-defined]
+            TRAINING_SERIES.queryset(viewer, MANAGE).select_related("org").order_by("title")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        series, org = data.get("series"), data.get("org")
+        if series is not None and org is not None and series.org_id != org.pk:
+            self.add_error("series", _("The series belongs to another organizer."))
+        return data
 
 
 class SessionForm(forms.Form):

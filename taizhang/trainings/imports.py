@@ -227,9 +227,12 @@ class TrainingClassImporter(Importer):
             seen.add((org.pk, data.number))
             if self._valid(row, data, ctx):
                 create.append((row, data))
+        # The ledger's classes have no series: the organizer's own numbering.
         recorded = set(
             TrainingClass.objects.filter(
-                org_id__in={k[0] for k in seen}, number__in={k[1] for k in seen}
+                series__isnull=True,
+                org_id__in={k[0] for k in seen},
+                number__in={k[1] for k in seen},
             ).values_list("org_id", "number")
         )
         kept = []
@@ -474,7 +477,7 @@ class RosterImporter(Importer):
         numbers = {r.get("number") for r in rows}
         qs = (
             TRAINING_CLASS.queryset(orgs.viewer, MANAGE)
-            .filter(org_id__in=wanted, number__in=numbers)
+            .filter(org_id__in=wanted, number__in=numbers, series__isnull=True)
             .select_related("org")
         )
         return {(k.org_id, k.number): k for k in qs}

@@ -42,6 +42,24 @@ register_metric(
         definition=_("Count of training classes, dated by their first day, at the organizer."),
     )
 )
+# The classes of a series, a part of the classes: 举办培训班12期（其中系列培训班8期）.
+register_metric(
+    Metric(
+        name="trainings.series_classes",
+        sentence=_("{value} in training series"),
+        label=_("Classes of training series"),
+        unit=_("classes"),
+        queryset=lambda: TrainingClass.objects.filter(series__isnull=False),
+        org_field="org",
+        date_field="start_date",
+        permission="trainings.view",
+        definition=_(
+            "Count of training classes that belong to a training series (培训系列), dated "
+            "by their first day, at the organizer; a part of the training classes held."
+        ),
+        part_of="trainings.classes",
+    )
+)
 register_metric(
     Metric(
         name="trainings.trainees",

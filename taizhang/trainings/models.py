@@ -14,12 +14,68 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
+class TrainingSeries(models.Model):
+    """A training series (培训系列, e.g. 网格员业务能力培训班) of one organizer: its
+    classes are numbered within it (两个系列各有第1期), against a plan of classes and
+    trainees across the series."""
+
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("organizer"),
+        on_delete=models.PROTECT,
+        related_name="training_series",
+    )
+    title = models.CharField(_("series title"), max_length=120)
+    planned_classes = models.PositiveIntegerField(_("planned number of classes"))
+    planned_trainees = models.PositiveIntegerField(_("planned number of trainees (person-times)"))
+    description = models.TextField(_("series description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("training series")
+        verbose_name_plural = _("training series")
+        constraints = [
+            models.UniqueConstraint(fields=["org", "title"], name="unique_series_title"),
+            models.CheckConstraint(
+                condition=models.Q(planned_classes__gte=1), name="series_plans_a_class"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("trainings:series", args=[self.pk])
+
+    # Percentages of the plan on a list annotated by ``selectors.training_series_list(on=)``.
+    @property
+    def classes_pct(self) -> int:
+        held = getattr(self, "held_count", 0)
+        return min(100, held * 100 // self.planned_classes) if self.planned_classes else 0
+
+    @property
+    def trainees_pct(self) -> int:
+        done = getattr(self, "held_trainees", 0)
+        return min(100, done * 100 // self.planned_trainees) if self.planned_trainees else 0
+
+
 class TrainingClass(models.Model):
     org = models.ForeignKey(
         "organizations.Organization",
         verbose_name=_("organizer"),
         on_delete=models.PROTECT,
         related_name="training_classes",
+    )
+    # A class of a series is numbered within the series; one without keeps the
+    # organizer's own numbering.
+    series = models.ForeignKey(
+        TrainingSeries,
+        verbose_name=_("training series"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="classes",
     )
     number = models.PositiveIntegerField(_("class number (期次)"))
     title = models.CharField(_("class title"), max_length=160)
@@ -40,7 +96,16 @@ class TrainingClass(models.Model):
         verbose_name = _("training class")
         verbose_name_plural = _("training classes")
         constraints = [
-            models.UniqueConstraint(fields=["org", "number"], name="unique_class_number"),
+            models.UniqueConstraint(
+                fields=["org", "number"],
+                condition=models.Q(series__isnull=True),
+                name="unique_class_number",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "number"],
+                condition=models.Q(series__isnull=False),
+                name="unique_series_class_number",
+            ),
             models.CheckConstraint(
                 condition=models.Q(end_date__gte=models.F("start_date")),
                 name="class_end_after_start",

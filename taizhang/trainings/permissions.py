@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.policy import ScopePolicy
-from taizhang.trainings.models import Enrollment, TrainingClass
+from taizhang.trainings.models import Enrollment, TrainingClass, TrainingSeries
 
 VIEW = "trainings.view"
 MANAGE = "trainings.manage"
@@ -33,7 +33,15 @@ ENROLLMENT: ScopePolicy[Enrollment] = ScopePolicy(
     manage=MANAGE,
     org_fields=("training_class__org",),
 )
-POLICIES = (TRAINING_CLASS, ENROLLMENT)
+# A series (培训系列) is seen and run on its organizer, like its classes.
+TRAINING_SERIES: ScopePolicy[TrainingSeries] = ScopePolicy(
+    name="trainings.training_series",
+    model=TrainingSeries,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("org",),
+)
+POLICIES = (TRAINING_CLASS, ENROLLMENT, TRAINING_SERIES)
 POLICY = TRAINING_CLASS
 
 

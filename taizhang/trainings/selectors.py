@@ -20,9 +20,10 @@ from taizhang.trainings.models import (
     Reflection,
     SessionKind,
     TrainingClass,
+    TrainingSeries,
     TrainingSession,
 )
-from taizhang.trainings.permissions import ENROLLMENT, TRAINING_CLASS
+from taizhang.trainings.permissions import ENROLLMENT, TRAINING_CLASS, TRAINING_SERIES
 
 # The press release is written in Chinese whatever the reader's UI language.
 PRESS_KINDS: dict[str, str] = {
@@ -43,7 +44,7 @@ def _pk(value: Any) -> int:
 
 
 def _classes() -> QuerySet[TrainingClass]:
-    return TrainingClass.objects.select_related("org").annotate(
+    return TrainingClass.objects.select_related("org", "series").annotate(
         trainee_count=Count("enrollments", distinct=True),
         session_count=Count("sessions", distinct=True),
         graduate_count=Count("enrollments", filter=Q(enrollments__graduated=True), distinct=True),
@@ -116,6 +117,102 @@ def roster_list(
             "pk",
         )
     )
+
+
+def _series() -> QuerySet[TrainingSeries]:
+    return TrainingSeries.objects.select_related("org").annotate(
+        class_count=Count("classes", distinct=True),
+        trainee_count=Count("classes__enrollments", distinct=True),
+    )
+
+
+def training_series_list(
+    *, viewer: Actor, on: Any = None, org: Any = None
+) -> QuerySet[TrainingSeries]:
+    """The series organized within the viewer's scope, newest first, with the number of
+    classes opened and trainees enrolled (person-times); with ``on``, also the classes
+    begun by that day (``held_count``) and their trainees (``held_trainees``), as
+    ``series_progress`` counts them, in the same one query."""
+    qs = TRAINING_SERIES.queryset(viewer, base=_series())
+    if on is not None:
+        qs = qs.annotate(
+            held_count=Count("classes", filter=Q(classes__start_date__lte=on), distinct=True),
+            held_trainees=Count(
+                "classes__enrollments", filter=Q(classes__start_date__lte=on), distinct=True
+            ),
+        )
+    if org is not None:
+        qs = qs.filter(org=org)
+    return qs.order_by("-created_at", "-pk")
+
+
+def get_training_series_for_viewer(viewer: Actor, pk: Any) -> TrainingSeries:
+    """The series, or the same 404 whether it is missing or out of scope."""
+    return TRAINING_SERIES.get(viewer, pk, base=_series())
+
+
+def series_classes(viewer: Actor, series: TrainingSeries) -> QuerySet[TrainingClass]:
+    """The classes of a series in 期次 order, with their counts (the viewer's scope)."""
+    return TRAINING_CLASS.queryset(viewer, base=_classes()).filter(series=series).order_by("number")
+
+
+@dataclass
+class SeriesProgress:
+    """已办X期/计划N期, 培训Y人次/计划M人次 of a series on a day."""
+
+    held: int  # classes begun on or before the day
+    completed: int  # classes completed (结业) on or before the day
+    opened: int  # classes opened, planned ones included
+    planned_classes: int
+    trainees: int  # enrollments in classes begun (person-times)
+    graduates: int
+    planned_trainees: int
+
+    @property
+    def classes_pct(self) -> int:
+        return min(100, self.held * 100 // self.planned_classes) if self.planned_classes else 0
+
+    @property
+    def trainees_pct(self) -> int:
+        if not self.planned_trainees:
+            return 0
+        return min(100, self.trainees * 100 // self.planned_trainees)
+
+
+def series_progress(series: TrainingSeries, on: Any) -> SeriesProgress:
+    """Progress of a series against its plan on the day ``on``: the classes begun (the
+    first day is on or before it) and their trainees count; classes opened for later
+    count only as opened."""
+    classes = TrainingClass.objects.filter(series=series)
+    begun = classes.filter(start_date__lte=on)
+    enrollments = Enrollment.objects.filter(training_class__in=begun.values("pk"))
+    return SeriesProgress(
+        held=begun.count(),
+        completed=classes.filter(completed_on__lte=on).count(),
+        opened=classes.count(),
+        planned_classes=series.planned_classes,
+        trainees=enrollments.count(),
+        graduates=enrollments.filter(graduated=True).count(),
+        planned_trainees=series.planned_trainees,
+    )
+
+
+def series_press_line(series: TrainingSeries, progress: SeriesProgress) -> str:
+    """The series in a briefing's words (Chinese whatever the UI language)."""
+    return (
+        f"{series.title}已举办{progress.held}期（计划{progress.planned_classes}期），"
+        f"培训{progress.trainees}人次（计划{progress.planned_trainees}人次）"
+    )
+
+
+def next_class_number(org: Any, series: TrainingSeries | None) -> int:
+    """The next free 期次: in the series, or in the organizer's classes without one."""
+    qs = (
+        TrainingClass.objects.filter(series=series)
+        if series is not None
+        else TrainingClass.objects.filter(org=org, series__isnull=True)
+    )
+    return (max(qs.values_list("number", flat=True), default=0)) + 1
 
 
 def get_training_class_for_viewer(viewer: Actor, pk: Any) -> TrainingClass:

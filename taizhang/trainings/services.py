@@ -17,6 +17,7 @@ from taizhang.core.actors import Actor, is_system, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -27,12 +28,14 @@ from taizhang.trainings.models import (
     Enrollment,
     Reflection,
     TrainingClass,
+    TrainingSeries,
     TrainingSession,
 )
-from taizhang.trainings.permissions import TRAINING_CLASS, VIEW
+from taizhang.trainings.permissions import TRAINING_CLASS, TRAINING_SERIES, VIEW
 
 CLASS_FIELDS = [
     "org",
+    "series",
     "number",
     "title",
     "start_date",
@@ -84,20 +87,30 @@ def training_class_create(
     venue: str = "",
     min_attendance_pct: int = 80,
     reflection_required: bool = True,
+    series: TrainingSeries | None = None,
     acting_user: Actor,
 ) -> TrainingClass:
-    """Open a class (第N期) with its completion rule."""
+    """Open a class (第N期) with its completion rule; in a series, the number is the
+    series' own (two series of one organizer each have a 第1期)."""
     TRAINING_CLASS.require_org(acting_user, org)
+    if series is not None:
+        _check_series(acting_user, series, org)
     if end_date < start_date:
         raise ValidationError({"end_date": _("The class cannot end before it starts.")})
     if capacity < 1:
         raise ValidationError({"capacity": _("The capacity must be at least one trainee.")})
     if not 0 <= min_attendance_pct <= 100:
         raise ValidationError({"min_attendance_pct": _("Attendance is a percentage, 0 to 100.")})
-    if TrainingClass.objects.filter(org=org, number=number).exists():
+    if series is not None:
+        if TrainingClass.objects.filter(series=series, number=number).exists():
+            raise ValidationError(
+                {"number": _("This series already has a class with this number.")}
+            )
+    elif TrainingClass.objects.filter(org=org, series__isnull=True, number=number).exists():
         raise ValidationError({"number": _("This organizer already has a class with this number.")})
     klass = TrainingClass(
         org=org,
+        series=series,
         number=number,
         title=title.strip(),
         start_date=start_date,
@@ -117,6 +130,98 @@ def training_class_create(
         changes=diff({}, snapshot(klass, CLASS_FIELDS)),
     )
     return klass
+
+
+def _check_series(acting_user: Actor, series: TrainingSeries, org: Organization) -> None:
+    """A class joins a series its recorder sees, of the class's own organizer."""
+    if not is_system(acting_user) and not TRAINING_SERIES.covers(acting_user, series):
+        raise ValidationError({"series": unknown_message()})
+    if series.org_id != org.pk:
+        raise ValidationError({"series": _("The series belongs to another organizer.")})
+
+
+SERIES_FIELDS = ["org", "title", "planned_classes", "planned_trainees", "description"]
+SERIES_EDITABLE = {"title", "planned_classes", "planned_trainees", "description"}
+
+
+def _series_problems(title: str, planned_classes: int, planned_trainees: int) -> dict[str, str]:
+    problems: dict[str, str] = {}
+    if not title.strip():
+        problems["title"] = _("Give the series a title.")
+    if planned_classes < 1:
+        problems["planned_classes"] = _("A series plans at least one class.")
+    if planned_trainees < 0:
+        problems["planned_trainees"] = _("The planned number of trainees cannot be negative.")
+    return problems
+
+
+@transaction.atomic
+def training_series_create(
+    *,
+    org: Organization,
+    title: str,
+    planned_classes: int,
+    planned_trainees: int,
+    description: str = "",
+    acting_user: Actor,
+) -> TrainingSeries:
+    """Start a training series (培训系列) of an organizer with its plan: N classes and
+    M trainees (person-times) across them."""
+    TRAINING_SERIES.require_org(acting_user, org)
+    problems = _series_problems(title, planned_classes, planned_trainees)
+    if problems:
+        raise ValidationError(problems)
+    if TrainingSeries.objects.filter(org=org, title=title.strip()).exists():
+        raise ValidationError({"title": _("This organizer already has a series with this title.")})
+    series = TrainingSeries(
+        org=org,
+        title=title.strip(),
+        planned_classes=planned_classes,
+        planned_trainees=planned_trainees,
+        description=description.strip(),
+    )
+    series.full_clean()
+    series.save()
+    audit_record(
+        actor=acting_user,
+        action="training_series.create",
+        obj=series,
+        changes=diff({}, snapshot(series, SERIES_FIELDS)),
+    )
+    return series
+
+
+@transaction.atomic
+def training_series_update(
+    *, series: TrainingSeries, acting_user: Actor, version: int | None = None, **fields: Any
+) -> TrainingSeries:
+    """Correct a series' title, plan or description (its organizer stays).
+
+    ``version`` is the series' version the editor saw (``core.versions``)."""
+    unknown = set(fields) - SERIES_EDITABLE
+    if unknown:
+        raise TypeError(f"Unknown series fields: {sorted(unknown)}")
+    series = TrainingSeries.objects.select_for_update().select_related("org").get(pk=series.pk)
+    TRAINING_SERIES.require(acting_user, series)
+    require_version(series, version)
+    values = {name: fields.get(name, getattr(series, name)) for name in SERIES_EDITABLE}
+    problems = _series_problems(
+        values["title"], values["planned_classes"], values["planned_trainees"]
+    )
+    if problems:
+        raise ValidationError(problems)
+    title = values["title"].strip()
+    if TrainingSeries.objects.filter(org=series.org, title=title).exclude(pk=series.pk).exists():
+        raise ValidationError({"title": _("This organizer already has a series with this title.")})
+    update_with_audit(
+        series,
+        changes={k: v.strip() if isinstance(v, str) else v for k, v in fields.items()},
+        editable=SERIES_EDITABLE,
+        audited=SERIES_FIELDS,
+        action="training_series.update",
+        acting_user=acting_user,
+    )
+    return series
 
 
 @transaction.atomic
@@ -576,9 +681,10 @@ def training_class_import(
     for org in {row.org.pk: row.org for row in rows}.values():
         TRAINING_CLASS.require_org(acting_user, org)
     keys = [(row.org.pk, row.number) for row in rows]
+    # The ledger's rows are classes without a series: the organizer's own numbering.
     taken = set(
         TrainingClass.objects.filter(
-            org_id__in={k[0] for k in keys}, number__in={k[1] for k in keys}
+            series__isnull=True, org_id__in={k[0] for k in keys}, number__in={k[1] for k in keys}
         ).values_list("org_id", "number")
     )
     if len(set(keys)) != len(keys) or taken & set(keys):

@@ -17,6 +17,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.trainings import services
 from taizhang.trainings.forms import (
@@ -25,11 +26,12 @@ from taizhang.trainings.forms import (
     QuotaForm,
     ReadForm,
     ReflectionForm,
+    SeriesForm,
     SessionForm,
     SheetForm,
 )
 from taizhang.trainings.models import Reflection
-from taizhang.trainings.permissions import can
+from taizhang.trainings.permissions import TRAINING_SERIES, can
 from taizhang.trainings.selectors import (
     SORTS,
     class_reflections,
@@ -39,9 +41,15 @@ from taizhang.trainings.selectors import (
     get_enrollment,
     get_session,
     get_training_class_for_viewer,
+    get_training_series_for_viewer,
+    next_class_number,
+    series_classes,
+    series_press_line,
+    series_progress,
     session_sheet,
     trainee_record,
     training_class_list,
+    training_series_list,
 )
 
 VIEW = "trainings.view"
@@ -79,10 +87,17 @@ def class_list_view(request: HttpRequest) -> HttpResponse:
     filters.pop("klass")
     ledger = filters["ledger"]
     classes = list(training_class_list(viewer=viewer, **filters)[:200])
+    today = timezone.localdate()
+    series = list(training_series_list(viewer=viewer, on=today)[:20])
     return render(
         request,
         "trainings/list.html",
-        {"classes": classes, "ledger": ledger, "can_create": viewer.has_function(MANAGE)},
+        {
+            "classes": classes,
+            "series": series,
+            "ledger": ledger,
+            "can_create": viewer.has_function(MANAGE),
+        },
     )
 
 
@@ -107,7 +122,17 @@ def roster_export(request: HttpRequest) -> HttpResponse:
 @requires(MANAGE)
 def class_create_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    form = ClassForm(request.POST or None, viewer=viewer)
+    initial: dict[str, Any] = {}
+    if request.GET.get("series"):
+        # "Open the next class" from a series page: the series, its organizer, its next 期次.
+        chosen = get_training_series_for_viewer(viewer, request.GET["series"])
+        initial = {
+            "series": chosen.pk,
+            "org": chosen.org_id,
+            "number": next_class_number(chosen.org, chosen),
+            "title": chosen.title,
+        }
+    form = ClassForm(request.POST or None, viewer=viewer, initial=initial)
     done = submit(
         request,
         form,
@@ -345,3 +370,78 @@ def withdraw_view(request: HttpRequest, pk: int, enrollment_pk: int) -> HttpResp
     services.enrollment_withdraw(enrollment=enrollment, acting_user=viewer)
     messages.success(request, _("The trainee is withdrawn from the class."))
     return redirect("trainings:detail", pk=klass.pk)
+
+
+# --- training series (培训系列) ------------------------------------------------------------
+
+
+@requires(VIEW)
+def series_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A series: its plan, its progress against it and its classes in 期次 order."""
+    viewer = viewer_of(request)
+    series = get_training_series_for_viewer(viewer, pk)
+    progress = series_progress(series, timezone.localdate())
+    return render(
+        request,
+        "trainings/series.html",
+        {
+            "series": series,
+            "progress": progress,
+            "press_line": series_press_line(series, progress),
+            "classes": list(series_classes(viewer, series)),
+            "can_edit": TRAINING_SERIES.covers(viewer, series, MANAGE),
+        },
+    )
+
+
+@requires(MANAGE)
+def series_create_view(request: HttpRequest) -> HttpResponse:
+    viewer = viewer_of(request)
+    form = SeriesForm(request.POST or None, viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: services.training_series_create(acting_user=viewer, **form.cleaned_data),
+        success=_("The series is started; open its first class."),
+    )
+    if done.ok and done.result is not None:
+        return redirect("trainings:series", pk=done.result.pk)
+    return render(request, "trainings/series_form.html", {"form": form, "series": None})
+
+
+@requires(MANAGE)
+def series_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    viewer = viewer_of(request)
+    series = get_training_series_for_viewer(viewer, pk)
+    if not TRAINING_SERIES.covers(viewer, series, MANAGE):
+        raise PermissionDenied
+    # The version the editor opened (core.versions): a change by someone else since is
+    # shown on the form instead of being overwritten.
+    seen = (
+        parse_version(request.POST.get("version"))
+        if request.method == "POST"
+        else version_of(series)
+    )
+    initial = {
+        "title": series.title,
+        "planned_classes": series.planned_classes,
+        "planned_trainees": series.planned_trainees,
+        "description": series.description,
+        "version": seen,
+    }
+    form = SeriesForm(request.POST or None, viewer=viewer, editing=True, initial=initial)
+
+    def save() -> Any:
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        return services.training_series_update(
+            series=series, acting_user=viewer, version=seen, **data
+        )
+
+    done = submit(request, form, save, success=_("The series is saved."))
+    if done.ok:
+        return redirect("trainings:series", pk=series.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "trainings/series_form.html", {"form": form, "series": series}, status=status
+    )

@@ -58,4 +58,16 @@ def policy_samples() -> dict[str, Any]:
     return {
         "trainings.training_class": lambda org: make_class(org, number=91),
         "trainings.enrollment": make_enrollment,
+        "trainings.training_series": lambda org: make_series(org, title="样本系列"),
     }
+
+
+def make_series(org: Any, *, acting_user: Any = SYSTEM, **kwargs: Any) -> Any:
+    return services.training_series_create(
+        org=org,
+        title=kwargs.pop("title", "网格员业务能力培训班"),
+        planned_classes=kwargs.pop("planned_classes", 4),
+        planned_trainees=kwargs.pop("planned_trainees", 200),
+        acting_user=acting_user,
+        **kwargs,
+    )
