@@ -116,16 +116,17 @@ PROJECTS = [
 
 def _projects(rng: random.Random, today: dt.date) -> None:
     """One to three projects per pair: past years' projects mostly completed, this
-    year's under way or still being planned."""
+    year's completed, under way or still being planned."""
     for pair in Pair.objects.select_related("helper", "village").order_by("pk"):
         for name, low, high in rng.sample(PROJECTS, rng.randint(1, 3)):
             year = rng.choice(pair.years)
             starts_on = min(dt.date(year, rng.randint(2, 10), rng.randint(1, 28)), today)
             state = ProjectState.UNDERWAY
             completed_on = None
-            if year < today.year and rng.random() < 0.8:
+            finish = starts_on + dt.timedelta(days=rng.randint(60, 240))
+            if finish <= today and rng.random() < (0.8 if year < today.year else 0.4):
                 state = ProjectState.DONE
-                completed_on = min(starts_on + dt.timedelta(days=rng.randint(60, 240)), today)
+                completed_on = finish
             elif year == today.year and rng.random() < 0.25:
                 state = ProjectState.PLANNING
             assistance_project_create(

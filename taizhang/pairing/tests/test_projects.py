@@ -180,7 +180,9 @@ def test_the_pair_export_and_the_api_carry_the_projects(client, personas, tree):
     funds = next(i for i, h in enumerate(header) if h and "资金" in str(h))
     assert data[0][funds] == 200
     assert "村级光伏电站、农产品冷链仓储" in data[0]
-    api = client.get(f"/api/v1/pairing/pairs/{pair.pk}/projects", **bearer(client, personas.street_a))
+    api = client.get(
+        f"/api/v1/pairing/pairs/{pair.pk}/projects", **bearer(client, personas.street_a)
+    )
     assert [(p["name"], p["funds"], p["state"]) for p in api.json()] == [
         ("村级光伏电站", 1_200_000, "underway"),
         ("农产品冷链仓储", 800_000, "done"),
