@@ -23,6 +23,7 @@ from taizhang.investment.selectors import (
     LEAD_SORTS,
     UNIT_KINDS,
     event_list,
+    follow_ups,
     get_competition_for_viewer,
     get_event_for_viewer,
     get_lead_for_viewer,
@@ -56,7 +57,7 @@ class LeadOut(Schema):
     project_name: str
     sector: str
     source: str
-    amount: int
+    amount: int | None
     team_id: int | None
     event_id: int | None
     stage: int
@@ -79,7 +80,9 @@ class LeadIn(Schema):
     project_name: str
     sector: str
     source: Source
-    amount: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
+    amount: int | None = Field(
+        None, ge=0, le=MAX_YUAN, description="integer yuan; empty when not named yet"
+    )
     team_id: int | None = None
     contacted_on: dt.date | None = None
     note: str = ""
@@ -101,6 +104,27 @@ class AdvanceIn(Schema):
     signed_amount: int | None = Field(None, ge=0, le=MAX_YUAN, description="integer yuan")
     event_id: int | None = None
     reason: str = ""
+
+
+class FollowUpOut(Schema):
+    id: int
+    on: dt.date
+    kind: str
+    kind_label: str
+    our_people: list[int]
+    our_side: str
+    their_side: str
+    content: str
+    next_step: str
+    next_step_on: dt.date | None
+
+    @staticmethod
+    def resolve_kind_label(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+    @staticmethod
+    def resolve_our_people(obj: Any) -> list[int]:
+        return [person.pk for person in obj.our_people.all()]
 
 
 class LostIn(Schema):
@@ -297,6 +321,14 @@ def list_leads(
 def get_lead(request: HttpRequest, lead_id: int) -> Any:
     """One lead; 404 when it does not exist or is outside your scope."""
     return get_lead_for_viewer(viewer_of(request), lead_id)
+
+
+@router.get("/leads/{lead_id}/follow-ups", response=list[FollowUpOut])
+@requires("investment.view")
+def lead_follow_ups(request: HttpRequest, lead_id: int) -> Any:
+    """A lead's follow-up log (跟进记录), newest first; 404 when the lead does not exist
+    or is outside your scope."""
+    return follow_ups(get_lead_for_viewer(viewer_of(request), lead_id))
 
 
 @router.post("/leads", response={201: LeadOut, 403: ErrorOut, 422: ErrorOut})

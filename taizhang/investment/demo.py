@@ -1,25 +1,29 @@
 """Demo: a year of invented investment work in 青岚区.
 
-Leads, three events with signings, a resident-team competition and subsidy payments.
+Leads (some without an intended amount yet) with their follow-up logs, three events
+with signings, a resident-team competition and subsidy payments.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import working_moment
-from taizhang.investment.models import EventKind, LeadStage, Source
+from taizhang.investment.models import EventKind, FollowUpKind, Lead, LeadStage, Source
 from taizhang.investment.services import (
     competition_create,
     event_create,
+    follow_up_add,
     lead_advance,
     lead_convert_to_project,
     lead_create,
     lead_mark_lost,
+    lead_update,
     subsidy_create,
     subsidy_policy_create,
     team_create,
@@ -120,6 +124,67 @@ def _signed_amount(rng: Any) -> int:
         weights=[57, 35, 8],
     )[0]
     return _amount(rng, low, high)
+
+
+# What a follow-up says, by kind: (content, next step).
+FOLLOW_UPS: dict[str, list[tuple[str, str]]] = {
+    FollowUpKind.CONTACT: [
+        ("电话联系企业投资部，了解项目选址进展", "寄送园区招商手册"),
+        ("与企业联络人电话沟通用地和用能需求", "组织企业来区实地考察"),
+    ],
+    FollowUpKind.VISIT: [
+        ("赴企业总部走访，介绍青岚区产业配套和扶持政策", "提交项目落地条件清单"),
+        ("陪同企业考察青岚高新区标准厂房", "协调园区报送厂房租金方案"),
+        ("登门走访企业负责人，听取对营商环境的意见", "梳理企业诉求并交办相关部门"),
+    ],
+    FollowUpKind.TALK: [
+        ("就投资协议条款和分期投资计划进行洽谈", "修改完善投资协议文本"),
+        ("围绕设备补贴、人才公寓等政策兑现开展专题洽谈", "报区政府研究扶持政策"),
+        ("与企业董事会成员洽谈一期用地规模", "开展项目用地预审"),
+    ],
+    FollowUpKind.PROMOTION: [
+        ("邀请企业参加专场推介会并座谈", "推介会后一周内回访"),
+    ],
+}
+
+
+def _follow_ups(rng: random.Random, today: dt.date) -> None:
+    """One to four follow-ups on most open leads, the newest naming a next step (some
+    due in the coming days, a few overdue), and no amount yet on a third of the leads
+    still at first contact."""
+    leads = Lead.objects.filter(is_lost=False).select_related("team").order_by("pk")
+    for lead in leads.prefetch_related("team__members"):
+        if lead.stage == LeadStage.CONTACT and rng.random() < 0.35:
+            lead_update(lead=lead, amount=None, acting_user=SYSTEM)
+        if rng.random() < 0.15:
+            continue
+        start = lead.changes.order_by("changed_on", "pk").values_list("changed_on", flat=True)[0]
+        span = max(1, (today - start).days)
+        days = sorted(rng.sample(range(span + 1), min(span + 1, rng.randint(1, 4))))
+        members = list(lead.team.members.all()) if lead.team else []
+        for index, offset in enumerate(days):
+            on = start + dt.timedelta(days=offset)
+            if lead.stage >= LeadStage.NEGOTIATING and offset > span // 3:
+                kind = FollowUpKind.TALK
+            else:
+                kind = rng.choice([FollowUpKind.CONTACT, FollowUpKind.VISIT])
+            content, step = rng.choice(FOLLOW_UPS[kind])
+            newest = index == len(days) - 1
+            next_on = None
+            if newest and lead.stage < LeadStage.STARTED:
+                next_on = max(on, today + dt.timedelta(days=rng.randint(-6, 25)))
+            follow_up_add(
+                lead=lead,
+                on=on,
+                kind=kind,
+                content=content,
+                our_people=rng.sample(members, min(len(members), 2)),
+                our_side="" if members else rng.choice(["区商务局招商科", "街道经济发展办"]),
+                their_side=rng.choice(["企业董事长", "企业总经理", "投资部负责人", "项目负责人"]),
+                next_step=step if newest or rng.random() < 0.5 else "",
+                next_step_on=next_on,
+                acting_user=SYSTEM,
+            )
 
 
 def load(ctx: Any) -> None:
@@ -319,3 +384,5 @@ def load(ctx: Any) -> None:
             paid_on=start + dt.timedelta(days=rng.randint(0, span)),
             acting_user=SYSTEM,
         )
+
+    _follow_ups(random.Random(20261208), today)

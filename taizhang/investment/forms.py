@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
-from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy
+from taizhang.investment.models import EventKind, FollowUpKind, LeadStage, Source, SubsidyPolicy
 from taizhang.investment.selectors import event_choices, org_choices, team_choices
 from taizhang.people.widgets import PersonMultiPickField, PersonPickField, bind_viewer
 from taizhang.projects.forms import OrgChoiceField, WanYuanField
@@ -78,7 +78,11 @@ class LeadForm(LateEntryForm):
     project_name = forms.CharField(label=_("Project"), max_length=120)
     sector = forms.CharField(label=_("Sector"), max_length=40)
     source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
-    amount = WanYuanField(label=_("Intended investment (10k yuan)"))
+    amount = WanYuanField(
+        label=_("Intended investment (10k yuan)"),
+        required=False,
+        help_text=_("Leave it empty when the enterprise has not named a figure yet."),
+    )
     org = OrgChoiceField(label=_("Organization"), queryset=None)
     team = TeamChoiceField(label=_("Team"), queryset=None, required=False)
     contacted_on = _date(label=_("First contact on"))
@@ -113,6 +117,36 @@ class AdvanceForm(LateEntryForm):
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["event"].queryset = event_choices(viewer=viewer)  # type: ignore[attr-defined]
+
+
+class FollowUpForm(forms.Form):
+    """One entry of a lead's follow-up log (跟进记录)."""
+
+    on = _date(label=_("Date"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=FollowUpKind.choices)
+    our_people = PersonMultiPickField(
+        label=_("Our people"), source="investment.responsible", required=False
+    )
+    our_side = forms.CharField(
+        label=_("Our side, others"),
+        max_length=200,
+        required=False,
+        help_text=_("People not on the registry, as text."),
+    )
+    their_side = forms.CharField(label=_("Met on their side"), max_length=200, required=False)
+    content = forms.CharField(
+        label=_("What was discussed"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    next_step = forms.CharField(label=_("Next step"), max_length=200, required=False)
+    next_step_on = forms.DateField(
+        label=_("Next step by"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        bind_viewer(self, viewer)
 
 
 class LostForm(LateEntryForm):

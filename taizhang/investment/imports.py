@@ -434,7 +434,7 @@ class LeadImporter(Importer):
             "project_name": _text(row, "project_name"),
             "sector": _text(row, "sector"),
             "source": row.get("source"),
-            "amount": row.get("amount") or 0,
+            "amount": row.get("amount"),
             "note": row.get("note") or "",
             "team": None,
             "event": None,

@@ -4,16 +4,19 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
 from taizhang.core.registry import (
     Metric,
+    TodoKind,
     grant_to_roles,
     register_metric,
     register_nav,
     register_permission,
     register_policy,
     register_slot,
+    register_todo,
 )
 from taizhang.investment.permissions import CONFIGURE, LEAD, MANAGE, POLICIES, VIEW
 
@@ -54,6 +57,32 @@ def _landed() -> QuerySet[Any]:
     return LeadStageChange.objects.filter(
         to_stage=LeadStage.LANDED, from_stage__lt=LeadStage.LANDED
     )
+
+
+def _follow_ups() -> QuerySet[Any]:
+    from taizhang.investment.models import FollowUp
+
+    return FollowUp.objects.all()
+
+
+def _funnel_leads() -> QuerySet[Any]:
+    from taizhang.investment.selectors import forward_moves
+
+    return forward_moves()
+
+
+def _funnel_negotiating() -> QuerySet[Any]:
+    from taizhang.investment.models import LeadStage
+    from taizhang.investment.selectors import reaching
+
+    return reaching(LeadStage.NEGOTIATING)
+
+
+def _funnel_signed() -> QuerySet[Any]:
+    from taizhang.investment.models import LeadStage
+    from taizhang.investment.selectors import reaching
+
+    return reaching(LeadStage.SIGNED)
 
 
 for _metric in (
@@ -104,6 +133,69 @@ for _metric in (
         definition=_("Moves of a lead into 落地 from an earlier stage, on their date."),
     ),
     Metric(
+        name="investment.follow_ups",
+        sentence=_("visited and held talks with investors {value} times"),
+        label=_("Lead follow-ups"),
+        unit=_("times"),
+        queryset=_follow_ups,
+        org_field="lead__org",
+        date_field="on",
+        permission="investment.view",
+        definition=_("Visits, talks, calls and promotion meetings logged on leads, on their date."),
+    ),
+    # 意向→在谈→签约: distinct leads, so neither pre-aggregated nor a state figure; the
+    # two parts print in brackets after the whole (其中进入洽谈X个、签约Y个).
+    Metric(
+        name="investment.funnel_leads",
+        distinct="lead",
+        additive=False,
+        sentence=_("{value} leads at intent or later moved forward"),
+        label=_("Leads moved forward (intent or later)"),
+        unit=_("leads"),
+        queryset=_funnel_leads,
+        org_field="lead__org",
+        date_field="changed_on",
+        permission="investment.view",
+        definition=_(
+            "Distinct leads with a first contact (意向) or a forward stage move dated in the "
+            "period: the base of the 意向→在谈→签约 conversion."
+        ),
+    ),
+    Metric(
+        name="investment.funnel_negotiating",
+        distinct="lead",
+        additive=False,
+        part_of="investment.funnel_leads",
+        sentence=pgettext_lazy("funnel", "{value} reached negotiation"),
+        label=_("Leads that reached negotiation"),
+        unit=_("leads"),
+        queryset=_funnel_negotiating,
+        org_field="lead__org",
+        date_field="changed_on",
+        permission="investment.view",
+        definition=_(
+            "Distinct leads moved to 洽谈 or beyond from an earlier stage in the period "
+            "(divided by the leads moved forward: the conversion to 在谈)."
+        ),
+    ),
+    Metric(
+        name="investment.funnel_signed",
+        distinct="lead",
+        additive=False,
+        part_of="investment.funnel_leads",
+        sentence=pgettext_lazy("funnel", "{value} signed"),
+        label=_("Leads that reached signing"),
+        unit=_("leads"),
+        queryset=_funnel_signed,
+        org_field="lead__org",
+        date_field="changed_on",
+        permission="investment.view",
+        definition=_(
+            "Distinct leads moved to 签约 or beyond from an earlier stage in the period "
+            "(divided by the leads moved forward: the conversion to 签约)."
+        ),
+    ),
+    Metric(
         name="investment.subsidy_amount",
         sentence=_("paid {value} of enterprise support"),
         label=_("Subsidies paid"),
@@ -129,6 +221,34 @@ for _metric in (
     ),
 ):
     register_metric(_metric)
+
+
+def _next_steps(viewer: Any) -> QuerySet[Any]:
+    from taizhang.investment.selectors import next_steps_due
+
+    return next_steps_due(viewer)
+
+
+def _next_step_title(follow_up: Any) -> str:
+    return f"{follow_up.lead.project_name}（{follow_up.lead.enterprise}）：{follow_up.next_step}"
+
+
+register_todo(
+    TodoKind(
+        name="investment.next_step",
+        label=_("Next steps on investment leads"),
+        permission=MANAGE,
+        items=_next_steps,
+        title=_next_step_title,
+        url=lambda f: f.get_absolute_url(),
+        due=lambda f: f.next_step_on,
+        why=_(
+            "The newest follow-up of an open lead names a next step due within three days "
+            "or overdue; a new follow-up replaces it."
+        ),
+        order=60,
+    )
+)
 
 
 def _source_lead(viewer: Actor | None, project: Any) -> dict[str, Any] | None:

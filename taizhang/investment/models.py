@@ -152,9 +152,11 @@ class Lead(models.Model):
     project_name = models.CharField(_("project"), max_length=120)
     sector = models.CharField(_("sector"), max_length=40)
     source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    # Often not known at first contact (接洽): empty until the enterprise names a figure.
     amount = models.BigIntegerField(
         _("intended investment (yuan)"),
-        default=0,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(0), MaxValueValidator(MAX_YUAN)],
     )
     team = models.ForeignKey(
@@ -245,7 +247,68 @@ class LeadStageChange(models.Model):
         indexes = [models.Index(fields=["changed_on"])]
 
     def __str__(self) -> str:
-        return f"{self.lead_id}:{self.from_stage}->{self.to_stage}"
+        before = LeadStage(self.from_stage).label if self.from_stage else ""
+        return f"{self.lead.project_name}：{before}→{LeadStage(self.to_stage).label}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("investment:lead_detail", args=[self.lead_id])
+
+
+class FollowUpKind(models.TextChoices):
+    VISIT = "visit", _("Visit")
+    TALK = "talk", _("Talks")
+    CONTACT = "contact", _("Phone contact")
+    PROMOTION = "promotion", _("Promotion meeting")
+
+
+class FollowUp(models.Model):
+    """One step of following a lead up (跟进记录): a visit, talks, a call or a promotion
+    meeting, who met whom, what was said and the next step. Written by
+    ``services.follow_up_add`` only; read through the lead."""
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="follow_ups")
+    on = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=FollowUpKind.choices)
+    our_people = models.ManyToManyField(
+        "people.Person",
+        verbose_name=_("our people"),
+        blank=True,
+        related_name="investment_follow_ups",
+    )
+    # Our side as text, for people not on the registry (a deputy from the district, …).
+    our_side = models.CharField(_("our side (others)"), max_length=200, blank=True)
+    their_side = models.CharField(_("their side"), max_length=200, blank=True)
+    content = models.TextField(_("content"))
+    next_step = models.CharField(_("next step"), max_length=200, blank=True)
+    next_step_on = models.DateField(_("next step by"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lead follow-up")
+        verbose_name_plural = _("lead follow-ups")
+        ordering = ["lead_id", "-on", "-pk"]
+        indexes = [models.Index(fields=["lead", "on"]), models.Index(fields=["next_step_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(next_step_on__isnull=True)
+                | models.Q(next_step_on__gte=models.F("on")),
+                name="follow_up_next_step_after_it",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} {self.on} {self.kind}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("investment:lead_detail", args=[self.lead_id]) + f"#follow-up-{self.pk}"
 
 
 class SubsidyPolicy(models.Model):

@@ -23,7 +23,7 @@ VIEW = "investment.view"
 MANAGE = "investment.manage"
 # The subsidy-policy dictionary is district-wide, not booked on an organization.
 CONFIGURE = "investment.configure"
-ACTIONS = {"edit", "advance", "lose", "convert", "add_subsidy", "add_event"}
+ACTIONS = {"edit", "advance", "lose", "convert", "follow_up", "add_subsidy", "add_event"}
 
 LEAD: ScopePolicy[Lead] = ScopePolicy(
     name="investment.lead", model=Lead, view=VIEW, manage=MANAGE, org_fields=("org",)

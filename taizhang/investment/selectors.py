@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.investment.models import (
     Competition,
     Event,
+    FollowUp,
     Lead,
     LeadStage,
     LeadStageChange,
     Subsidy,
     Team,
 )
-from taizhang.investment.permissions import COMPETITION, EVENT, LEAD, SUBSIDY, VIEW
+from taizhang.investment.permissions import COMPETITION, EVENT, LEAD, MANAGE, SUBSIDY, VIEW
 from taizhang.organizations.filters import NO_FILTER, LedgerFilter
 from taizhang.organizations.models import Organization, OrgKind
 
-LEAD_SORTS: dict[str, tuple[str, ...]] = {
+LEAD_SORTS: dict[str, tuple[Any, ...]] = {
     "updated": ("-updated_at", "pk"),
-    "amount": ("-amount", "pk"),
+    # An amount not named yet (接洽) sorts last on every engine.
+    "amount": (F("amount").desc(nulls_last=True), "pk"),
     "stage": ("-stage", "-amount", "pk"),
     "signed": ("-signed_on", "pk"),
 }
@@ -38,6 +41,108 @@ UNIT_KINDS = [
 
 def _leads() -> QuerySet[Lead]:
     return Lead.objects.select_related("org", "team", "event", "project")
+
+
+def _newest_next_step(lead_ref: str = "pk") -> QuerySet[FollowUp]:
+    """The lead's newest follow-up that names a next step (``lead_ref`` names the lead
+    in the outer query)."""
+    return (
+        FollowUp.objects.filter(lead=OuterRef(lead_ref))
+        .exclude(next_step="")
+        .order_by("-on", "-pk")
+    )
+
+
+def with_next_step(qs: QuerySet[Lead]) -> QuerySet[Lead]:
+    """Leads annotated with their newest next step and its date (``next_step``,
+    ``next_step_on``), for the ledger's column."""
+    newest = _newest_next_step()
+    return qs.annotate(
+        next_step=Subquery(newest.values("next_step")[:1]),
+        next_step_on=Subquery(newest.values("next_step_on")[:1]),
+    )
+
+
+def follow_ups(lead: Lead) -> list[FollowUp]:
+    """A lead's follow-up log, newest first (the lead was read through its policy)."""
+    return list(
+        lead.follow_ups.select_related("recorded_by")
+        .prefetch_related("our_people")
+        .order_by("-on", "-pk")
+    )
+
+
+# Next steps due within this many days are on the clerk's to-do list.
+NEXT_STEP_NOTICE_DAYS = 3
+
+
+def next_steps_due(viewer: Actor | None) -> QuerySet[FollowUp]:
+    """Next steps falling due (by today + ``NEXT_STEP_NOTICE_DAYS``) on open leads the
+    viewer manages: only each lead's newest next step (a later follow-up replaces it),
+    earliest first."""
+    horizon = timezone.localdate() + dt.timedelta(days=NEXT_STEP_NOTICE_DAYS)
+    leads = LEAD.queryset(viewer, MANAGE).filter(is_lost=False)
+    newest = _newest_next_step("lead").values("pk")[:1]
+    return (
+        FollowUp.objects.filter(lead__in=leads, next_step_on__lte=horizon)
+        .annotate(newest=Subquery(newest))
+        .filter(newest=F("pk"))
+        .select_related("lead")
+        .order_by("next_step_on", "pk")
+    )
+
+
+@dataclass
+class Funnel:
+    """意向→在谈→签约 over a period: leads that stood at 意向 or later (a stage record
+    dated in the period), of them those that reached 在谈 and 签约 in it."""
+
+    leads: int = 0
+    negotiating: int = 0
+    signed: int = 0
+
+    def rate(self, part: int) -> str:
+        return f"{part * 100 / self.leads:.1f}%" if self.leads else "—"
+
+    @property
+    def negotiating_rate(self) -> str:
+        return self.rate(self.negotiating)
+
+    @property
+    def signed_rate(self) -> str:
+        return self.rate(self.signed)
+
+
+def forward_moves() -> QuerySet[LeadStageChange]:
+    """Stage records that take a lead forward: its first contact or a move up."""
+    return LeadStageChange.objects.filter(
+        Q(from_stage__isnull=True) | Q(from_stage__lt=F("to_stage"))
+    )
+
+
+def reaching(stage: int) -> QuerySet[LeadStageChange]:
+    """Moves that take a lead to ``stage`` or beyond from below it (a lead signed
+    straight from first contact passed 在谈 too)."""
+    return (
+        forward_moves()
+        .filter(to_stage__gte=stage)
+        .filter(Q(from_stage__isnull=True) | Q(from_stage__lt=stage))
+    )
+
+
+def funnel(leads: QuerySet[Lead], start: dt.date, end: dt.date) -> Funnel:
+    """The conversion of the (scoped) leads between ``start`` and ``end``; the figures
+    are the metrics ``investment.funnel_*`` computes for a briefing."""
+    dated = Q(changed_on__gte=start, changed_on__lte=end, lead__in=leads.order_by().values("pk"))
+
+    def count(qs: QuerySet[LeadStageChange]) -> int:
+        return qs.filter(dated).values("lead_id").distinct().count()
+
+    return Funnel(
+        leads=count(forward_moves()),
+        negotiating=count(reaching(LeadStage.NEGOTIATING)),
+        signed=count(reaching(LeadStage.SIGNED)),
+    )
 
 
 def mine_q(viewer: Actor | None) -> Q:

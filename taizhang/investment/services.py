@@ -18,11 +18,13 @@ from taizhang.core.access import require
 from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
-from taizhang.core.formatting import MAX_YUAN
+from taizhang.core.formatting import MAX_YUAN, chinese_date
 from taizhang.core.services import update_with_audit
 from taizhang.investment.models import (
     Competition,
     Event,
+    FollowUp,
+    FollowUpKind,
     Lead,
     LeadStage,
     LeadStageChange,
@@ -78,6 +80,30 @@ def _check_not_future(day: dt.date) -> None:
         raise ValidationError(_("The date cannot be in the future."))
 
 
+def signing_date_problem(event: Event | None, signed_on: dt.date | None) -> str:
+    """Why a signing dated ``signed_on`` cannot be recorded as signed at ``event``: a
+    signing at a 推介会 or 签约仪式 happens on the day it is held. Empty when it may."""
+    if event is None or signed_on is None or event.held_on == signed_on:
+        return ""
+    return _(
+        "The signing date (%(signed)s) is not the day the event it was signed at was "
+        "held (%(event)s, %(held)s): give the event's date, or choose the event it was "
+        "really signed at."
+    ) % {
+        "signed": chinese_date(signed_on),
+        "event": event.name,
+        "held": chinese_date(event.held_on),
+    }
+
+
+def _check_signing_date(
+    event: Event | None, signed_on: dt.date | None, *, field: str = "on"
+) -> None:
+    problem = signing_date_problem(event, signed_on)
+    if problem:
+        raise ValidationError({field: problem})
+
+
 def _late(day: dt.date, late_reason: str) -> str:
     """The 补录 reason kept for a step dated before today; a step of today is not late."""
     return late_reason.strip()[:200] if day < _today() else ""
@@ -97,7 +123,7 @@ def lead_create(
     project_name: str,
     sector: str,
     source: str,
-    amount: int = 0,
+    amount: int | None = None,
     team: Team | None = None,
     event: Event | None = None,
     note: str = "",
@@ -161,9 +187,16 @@ def lead_update(*, lead: Lead, acting_user: Actor, **fields: Any) -> Lead:
     before = snapshot(lead, LEAD_FIELDS)
     # A move to another organization takes the lead's stage moves (landings) with it.
     changes_moved = list(lead.changes.values_list("pk", flat=True)) if moving else []
-    with rows_changing(Lead, [lead.pk]), rows_changing(LeadStageChange, changes_moved):
+    follow_ups_moved = list(lead.follow_ups.values_list("pk", flat=True)) if moving else []
+    with (
+        rows_changing(Lead, [lead.pk]),
+        rows_changing(LeadStageChange, changes_moved),
+        rows_changing(FollowUp, follow_ups_moved),
+    ):
         for key, value in fields.items():
             setattr(lead, key, value)
+        if "event" in fields:
+            _check_signing_date(lead.event, lead.signed_on, field="event")
         lead.full_clean()
         lead.save()
     audit_record(
@@ -189,13 +222,17 @@ def lead_advance(
 ) -> Lead:
     """Move a lead between 接洽 → 洽谈 → 签约 → 落地 → 开工.
 
-    Reaching 签约 records the signing date and amount (and the event it was signed at);
+    Reaching 签约 records the signing date and amount (and the event it was signed at,
+    held on the signing day: without ``on`` the signing takes the event's date);
     going back needs a reason, and going back below 签约 undoes the signing. A move dated
     before today may be marked as entered late (补录) with ``late_reason``.
     """
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
     LEAD.require(acting_user, lead)
-    day = on or _today()
+    signing = lead.stage < LeadStage.SIGNED <= to_stage
+    signed_at = event if event is not None else lead.event
+    # A signing at an event is dated the day it was held unless a date is given.
+    day = on or (signed_at.held_on if signing and signed_at is not None else _today())
     if lead.is_lost:
         raise ValidationError(_("A lost lead cannot change stage."))
     if to_stage not in LeadStage.values:
@@ -217,7 +254,10 @@ def lead_advance(
     if signed_amount is not None and signed_amount > MAX_YUAN:
         raise ValidationError(_("The signed amount is beyond any real investment."))
     before = snapshot(lead, ["stage", "stage_since", "signed_on", "signed_amount", "event"])
-    if lead.stage < LeadStage.SIGNED <= to_stage:
+    if signing:
+        # The event it is signed at (named now, or the one the lead came with) was held
+        # on the signing day.
+        _check_signing_date(signed_at, day)
         lead.signed_on = day
         lead.signed_amount = signed_amount if signed_amount is not None else lead.amount
         if event is not None:
@@ -291,6 +331,84 @@ def lead_mark_lost(
     return lead
 
 
+FOLLOW_UP_FIELDS = [
+    "on",
+    "kind",
+    "our_side",
+    "their_side",
+    "content",
+    "next_step",
+    "next_step_on",
+]
+
+
+@transaction.atomic
+def follow_up_add(
+    *,
+    lead: Lead,
+    on: dt.date,
+    kind: str,
+    content: str,
+    our_people: Iterable[Person] = (),
+    our_side: str = "",
+    their_side: str = "",
+    next_step: str = "",
+    next_step_on: dt.date | None = None,
+    acting_user: Actor,
+) -> FollowUp:
+    """Log a visit, talks, a call or a promotion meeting on a lead (跟进记录): who of ours
+    (persons of the registry the acting user may see, or text) met whom of theirs, what
+    was said, and the next step with an optional date. A lost lead takes no more."""
+    lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
+    LEAD.require(acting_user, lead)
+    if lead.is_lost:
+        raise ValidationError(_("A lost lead takes no more follow-ups."))
+    if kind not in FollowUpKind.values:
+        raise ValidationError({"kind": _("Unknown kind of follow-up.")})
+    content = content.strip()
+    if not content:
+        raise ValidationError({"content": _("Say what was discussed.")})
+    if on > _today():
+        raise ValidationError({"on": _("The date cannot be in the future.")})
+    next_step = next_step.strip()
+    if next_step_on is not None and not next_step:
+        raise ValidationError({"next_step": _("Say what the next step is.")})
+    if next_step_on is not None and next_step_on < on:
+        raise ValidationError(
+            {"next_step_on": _("The next step cannot be dated before the follow-up.")}
+        )
+    people = list(our_people)
+    _check_people(acting_user, "our_people", people)
+    follow_up = FollowUp(
+        lead=lead,
+        on=on,
+        kind=kind,
+        our_side=our_side.strip(),
+        their_side=their_side.strip(),
+        content=content,
+        next_step=next_step,
+        next_step_on=next_step_on,
+        recorded_by=user_of(acting_user),
+    )
+    follow_up.full_clean()
+    follow_up.save()
+    follow_up.our_people.set(people)
+    # The lead's page and list show it: the lead counts as touched.
+    lead.save(update_fields=["updated_at"])
+    rows_written(FollowUp, [follow_up])
+    audit_record(
+        actor=acting_user,
+        action="lead.follow_up",
+        obj=lead,
+        changes={
+            **diff({}, snapshot(follow_up, FOLLOW_UP_FIELDS)),
+            "follow_up": [None, follow_up.pk],
+            "our_people": [None, sorted(p.pk for p in people)],
+        },
+    )
+    return follow_up
+
+
 @transaction.atomic
 def lead_convert_to_project(
     *,
@@ -322,7 +440,7 @@ def lead_convert_to_project(
         lead_unit=lead_unit,
         linked_leader=linked_leader,
         responsible=responsible,
-        total_investment=lead.signed_amount or lead.amount,
+        total_investment=lead.signed_amount or lead.amount or 0,
         description=_("From investment lead: %(enterprise)s") % {"enterprise": lead.enterprise},
         stage=Stage.STARTED if lead.stage >= LeadStage.STARTED else Stage.LAND,
         stage_since=lead.stage_since,
@@ -558,7 +676,7 @@ class LeadIn:
     sector: str
     source: str
     contacted_on: dt.date
-    amount: int = 0
+    amount: int | None = None
     team: Team | None = None
     event: Event | None = None
     note: str = ""
@@ -597,6 +715,11 @@ def lead_in_problems(row: LeadIn, *, today: dt.date) -> dict[str, str]:
             problems["lost_on"] = _("Give the date the lead was lost.")
         elif row.lost_on > today:
             problems["lost_on"] = future
+    signed_at = next((s for s in sorted(row.stage_dates) if s >= LeadStage.SIGNED), None)
+    if signed_at is not None:
+        problem = signing_date_problem(row.event, row.stage_dates[signed_at])
+        if problem:
+            problems.setdefault(STEP_KEYS.get(signed_at, "stage"), problem)
     lead = Lead(
         enterprise=row.enterprise,
         project_name=row.project_name,
@@ -736,7 +859,13 @@ def lead_import_undo(*, ids: Sequence[int], source: str, acting_user: Actor) -> 
     if any(lead.project_id for lead in leads):
         raise ValidationError(_("A lead of this batch became a key project; it cannot be undone."))
     moves = list(LeadStageChange.objects.filter(lead__in=leads).values_list("pk", flat=True))
-    with rows_changing(LeadStageChange, moves), rows_changing(Lead, leads):
+    follow_ups = list(FollowUp.objects.filter(lead__in=leads).values_list("pk", flat=True))
+    with (
+        rows_changing(LeadStageChange, moves),
+        rows_changing(FollowUp, follow_ups),
+        rows_changing(Lead, leads),
+    ):
+        FollowUp.objects.filter(pk__in=follow_ups).delete()
         LeadStageChange.objects.filter(pk__in=moves).delete()
         Lead.objects.filter(pk__in=[lead.pk for lead in leads]).delete()
     audit_record(
@@ -785,6 +914,19 @@ def event_update(*, event: Event, acting_user: Actor, **fields: Any) -> Event:
     EVENT.require(acting_user, event)
     if "org" in fields and fields["org"] != event.org:
         EVENT.require_org(acting_user, fields["org"])
+    held_on = fields.get("held_on", event.held_on)
+    if held_on != event.held_on:
+        other = event.leads.filter(signed_on__isnull=False).exclude(signed_on=held_on).first()
+        if other is not None:
+            raise ValidationError(
+                {
+                    "held_on": _(
+                        "Leads were signed at this event on %(date)s (%(project)s): its "
+                        "date cannot move away from their signing date."
+                    )
+                    % {"date": chinese_date(event.held_on), "project": other.project_name}
+                }
+            )
     update_with_audit(
         event,
         changes=fields,

@@ -15,6 +15,7 @@ urlpatterns = [
     path("leads/<int:pk>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:pk>/edit/", views.lead_edit_view, name="lead_edit"),
     path("leads/<int:pk>/advance/", views.lead_advance_view, name="lead_advance"),
+    path("leads/<int:pk>/follow-ups/", views.follow_up_add_view, name="follow_up_add"),
     path("leads/<int:pk>/lost/", views.lead_lost_view, name="lead_lost"),
     path("leads/<int:pk>/convert/", views.lead_convert_view, name="lead_convert"),
     path("events/", views.event_list_view, name="events"),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +23,7 @@ from taizhang.investment.forms import (
     CompetitionForm,
     ConvertForm,
     EventForm,
+    FollowUpForm,
     LeadForm,
     LostForm,
     SubsidyForm,
@@ -34,6 +37,8 @@ from taizhang.investment.selectors import (
     event_list,
     event_signings,
     filter_org_choices,
+    follow_ups,
+    funnel,
     get_competition_for_viewer,
     get_event_for_viewer,
     get_lead_for_viewer,
@@ -46,6 +51,7 @@ from taizhang.investment.selectors import (
     subsidy_summary,
     team_choices,
     this_year,
+    with_next_step,
 )
 from taizhang.organizations.filters import ledger_filter_from_query
 
@@ -131,12 +137,16 @@ def lead_list_view(request: HttpRequest) -> HttpResponse:
     get = request.GET
     filters = lead_filters(viewer, get)
     leads = lead_list(viewer=viewer, **filters)
-    page = Paginator(leads, 30).get_page(get.get("page"))
+    page = Paginator(with_next_step(leads), 30).get_page(get.get("page"))
+    year = this_year()
     context = {
         "page": page,
         "filters": filters,
         "lost_param": get.get("lost", "0"),
         "totals": lead_totals(leads),
+        "today": timezone.localdate(),
+        "funnel_year": year,
+        "funnel": funnel(leads, dt.date(year, 1, 1), dt.date(year, 12, 31)),
         "stages": LeadStage.choices,
         "sources": Source.choices,
         "teams": team_choices(viewer=viewer),
@@ -191,6 +201,8 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
     context: dict[str, Any] = {
         "lead": lead,
         "history": lead_history(lead),
+        "follow_ups": follow_ups(lead),
+        "today": timezone.localdate(),
         "stages": LeadStage,
         "can_manage": can(viewer, "advance", lead) and not lead.is_lost,
         "can_convert": (
@@ -206,6 +218,7 @@ def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, A
             viewer=viewer, initial={"to_stage": nxt, "event": lead.event_id}
         )
         context["lost_form"] = forms.get("lost_form") or LostForm()
+        context["follow_up_form"] = forms.get("follow_up_form") or FollowUpForm(viewer=viewer)
     if context["can_convert"]:
         context["convert_form"] = forms.get("convert_form") or ConvertForm(viewer=viewer)
     return context
@@ -247,6 +260,25 @@ def lead_advance_view(request: HttpRequest, pk: int) -> HttpResponse:
     if submit(request, form, advance, success=_("The lead moved on.")).ok:
         return redirect("investment:lead_detail", pk=lead.pk)
     context = _lead_context(request, lead, advance_form=form)
+    return render(request, "investment/lead_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def follow_up_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Log a visit, talks, a call or a promotion meeting on a lead."""
+    viewer = viewer_of(request)
+    lead = _lead_for(request, pk, "follow_up")
+    form = FollowUpForm(request.POST, viewer=viewer)
+    done = submit(
+        request,
+        form,
+        lambda: services.follow_up_add(lead=lead, **form.cleaned_data, acting_user=viewer),
+        success=_("The follow-up was logged."),
+    )
+    if done.ok and done.result is not None:
+        return redirect(done.result.get_absolute_url())
+    context = _lead_context(request, lead, follow_up_form=form)
     return render(request, "investment/lead_detail.html", context, status=422)
 
 

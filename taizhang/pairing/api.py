@@ -28,6 +28,7 @@ from taizhang.pairing.selectors import (
     get_partnership_for_viewer,
     helper_choices,
     pair_list,
+    pair_projects,
     paired_villages,
     partnership_ambassadors,
     partnership_list,
@@ -63,6 +64,28 @@ class PairOut(Schema):
     @staticmethod
     def resolve_village(obj: Any) -> str:
         return str(obj.village.name)
+
+
+class ProjectOut(Schema):
+    id: int
+    pair_id: int
+    name: str
+    helper_id: int
+    helper: str
+    funds: int = Field(..., description="integer yuan")
+    state: str
+    state_label: str
+    starts_on: dt.date
+    completed_on: dt.date | None
+    note: str
+
+    @staticmethod
+    def resolve_helper(obj: Any) -> str:
+        return str(obj.helper.name)
+
+    @staticmethod
+    def resolve_state_label(obj: Any) -> str:
+        return str(obj.get_state_display())
 
 
 class PairIn(Schema):
@@ -225,6 +248,15 @@ def create_pair(request: HttpRequest, payload: PairIn) -> Any:
         helper=helper, village=village, **data, acting_user=viewer_of(request)
     )
     return Status(201, pair)
+
+
+@router.get("/pairs/{pair_id}/projects", response=list[ProjectOut])
+@requires(VIEW)
+def list_projects(request: HttpRequest, pair_id: int) -> Any:
+    """The pair's assistance projects (帮扶项目) in the order they started; 404 when the
+    pair does not exist or is outside your scope."""
+    pair = get_pair_for_viewer(viewer_of(request), pair_id)
+    return pair_projects(viewer=viewer_of(request), pair=pair)
 
 
 @router.get("/pairs/{pair_id}/values", response=list[ValueOut])

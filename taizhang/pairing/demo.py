@@ -1,6 +1,7 @@
 """Demo: 40 villages and communities paired with organs and enterprises over three
 years, their collective income (confirmed for past years, drafts for this one, two
-corrections), and three partnerships with their ambassadors.
+corrections), one to three assistance projects per pair, and three partnerships with
+their ambassadors.
 
 Everything goes through the services, with its own random seed.
 """
@@ -14,10 +15,11 @@ from typing import Any
 from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
-from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
+from taizhang.pairing.models import AmbassadorRole, Indicator, Pair, PartnershipKind, ProjectState
 from taizhang.pairing.services import (
     ambassador_appoint,
     ambassador_end,
+    assistance_project_create,
     indicator_confirm,
     indicator_correct,
     indicator_record,
@@ -99,6 +101,45 @@ def _pairs(ctx: Any, rng: random.Random, first: int, year: int, today: dt.date) 
             income *= rng.uniform(1.22, 1.75)
 
 
+# Assistance projects (帮扶项目): a name and the range of its funds in 万元.
+PROJECTS = [
+    ("村级光伏电站", 40, 120),
+    ("党群服务中心改造", 20, 60),
+    ("村口小游园提升改造", 15, 45),
+    ("农产品冷链仓储", 30, 90),
+    ("标准化厂房", 80, 260),
+    ("乡村道路硬化亮化", 25, 80),
+    ("特色民宿改造", 30, 100),
+    ("农贸市场提档升级", 20, 70),
+]
+
+
+def _projects(rng: random.Random, today: dt.date) -> None:
+    """One to three projects per pair: past years' projects mostly completed, this
+    year's completed, under way or still being planned."""
+    for pair in Pair.objects.select_related("helper", "village").order_by("pk"):
+        for name, low, high in rng.sample(PROJECTS, rng.randint(1, 3)):
+            year = rng.choice(pair.years)
+            starts_on = min(dt.date(year, rng.randint(2, 10), rng.randint(1, 28)), today)
+            state = ProjectState.UNDERWAY
+            completed_on = None
+            finish = starts_on + dt.timedelta(days=rng.randint(60, 240))
+            if finish <= today and rng.random() < (0.8 if year < today.year else 0.4):
+                state = ProjectState.DONE
+                completed_on = finish
+            elif year == today.year and rng.random() < 0.25:
+                state = ProjectState.PLANNING
+            assistance_project_create(
+                pair=pair,
+                name=f"{pair.village.short_name}{name}",
+                funds=rng.randint(low, high) * 10_000,
+                state=state,
+                starts_on=starts_on,
+                completed_on=completed_on,
+                acting_user=SYSTEM,
+            )
+
+
 def _partnerships(ctx: Any, rng: random.Random, first: int, year: int) -> None:
     organs = {o.short_name: o for o in ctx.organs}
     people = list(
@@ -177,3 +218,4 @@ def load(ctx: Any) -> None:
     first = year - 2
     _pairs(ctx, rng, first, year, today)
     _partnerships(ctx, rng, first, year)
+    _projects(random.Random(20261207), today)

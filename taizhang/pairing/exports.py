@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.core.exports import DATE, INTEGER, MONEY, TEXT, YEAR, Column, Export, Sheet
 from taizhang.organizations.policy import scope_title
 from taizhang.pairing.imports import FIELDS, value_row
-from taizhang.pairing.models import Ambassador, Pair
+from taizhang.pairing.models import Ambassador, AssistanceProject, Pair
 from taizhang.pairing.permissions import VIEW
-from taizhang.pairing.selectors import pair_list, pair_rows, value_list
+from taizhang.pairing.selectors import pair_list, pair_rows, value_list, with_projects
 
 CHUNK = 2000
 TEN_THOUSAND = Decimal(10_000)
@@ -47,7 +47,7 @@ def build_pairs(viewer: Any, params: Mapping[str, str]) -> Sheet:
 
     filters = pair_filters(viewer, params)
     years = filters.pop("years")
-    qs = pair_list(viewer=viewer, **filters)
+    qs = with_projects(pair_list(viewer=viewer, **filters))
     columns = [
         Column(_("village code")),
         Column(_("village or community"), width=18),
@@ -62,12 +62,24 @@ def build_pairs(viewer: Any, params: Mapping[str, str]) -> Sheet:
             for year in years
         ],
         Column(_("target reached in"), kind=YEAR),
+        Column(_("assistance projects"), kind=INTEGER),
+        Column(_("assistance funds"), kind=MONEY, unit="万元"),
+        Column(_("assistance projects completed"), kind=INTEGER),
+        Column(_("assistance project names"), width=30),
         Column(_("note"), width=20),
     ]
 
     def rows() -> Iterator[list[Any]]:
-        # One query for the income of each chunk's villages, not one per pair.
+        # One query for the income of each chunk's villages and one for its projects'
+        # names, not one per pair.
         for chunk in _chunks(qs):
+            names: dict[int, list[str]] = {}
+            for pair_id, name in (
+                AssistanceProject.objects.filter(pair__in=chunk)
+                .order_by("starts_on", "pk")
+                .values_list("pair_id", "name")
+            ):
+                names.setdefault(pair_id, []).append(name)
             for row in pair_rows(chunk, years):
                 pair: Pair = row.pair
                 yield [
@@ -81,6 +93,10 @@ def build_pairs(viewer: Any, params: Mapping[str, str]) -> Sheet:
                     pair.target_year,
                     *[_wan(cell.value) if cell else None for cell in row.cells],
                     row.reached_in,
+                    getattr(pair, "project_count", None) or 0,
+                    _wan(getattr(pair, "project_funds", None) or 0),
+                    getattr(pair, "projects_done", None) or 0,
+                    "、".join(names.get(pair.pk, [])),
                     pair.note,
                 ]
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from taizhang.core.actors import Actor
-from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind
+from taizhang.pairing.models import AmbassadorRole, Indicator, PartnershipKind, ProjectState
 from taizhang.pairing.selectors import (
     helper_choices,
     org_choices,
@@ -47,6 +49,58 @@ class OrgChoiceField(_ModelChoiceField):
 class PersonChoiceField(_ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}（{obj.organization.short_name}）"
+
+
+WAN = Decimal(10_000)
+
+
+class WanYuanField(forms.DecimalField):
+    """Typed in 万元 as clerks do, kept as exact integer yuan."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 14)
+        kwargs.setdefault("decimal_places", 4)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, int):
+            return f"{(Decimal(value) / WAN).normalize():f}"
+        return value
+
+    def clean(self, value: Any) -> int | None:
+        amount = super().clean(value)
+        return None if amount is None else int(amount * WAN)
+
+
+class ProjectForm(forms.Form):
+    """A pair's assistance project (帮扶项目); funds in 万元."""
+
+    name = forms.CharField(label=_("Project name"), max_length=120)
+    funds = WanYuanField(label=_("Funds (10k yuan)"), initial=0)
+    state = forms.ChoiceField(label=_("State"), choices=ProjectState.choices)
+    starts_on = _date(label=_("Starts on"))
+    completed_on = forms.DateField(
+        label=pgettext_lazy("assistance project", "Completed on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    helper = OrgChoiceField(
+        label=_("Helping unit"),
+        queryset=None,
+        required=False,
+        help_text=_("Empty: the pair's helping organization."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _queryset(self, "helper", helper_choices())
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["funds"] = data.get("funds") or 0
+        return data
 
 
 class PairForm(forms.Form):

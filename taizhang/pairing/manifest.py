@@ -50,6 +50,18 @@ def _pairs_active() -> QuerySet[Any]:
     return Pair.objects.filter(starts_on__lte=today, ends_on__gte=today)
 
 
+def _projects_started() -> QuerySet[Any]:
+    from taizhang.pairing.models import AssistanceProject, ProjectState
+
+    return AssistanceProject.objects.exclude(state=ProjectState.PLANNING)
+
+
+def _projects_done() -> QuerySet[Any]:
+    from taizhang.pairing.models import AssistanceProject, ProjectState
+
+    return AssistanceProject.objects.filter(state=ProjectState.DONE)
+
+
 def _income() -> QuerySet[Any]:
     from taizhang.pairing.models import IndicatorValue
 
@@ -141,6 +153,53 @@ for _metric in (
             "Villages paired in a year whose confirmed 集体经济收入 for that year is at "
             "least 500,000 yuan, dated 31 December. Over one year this is "
             '"N个薄弱村集体经济收入超过50万元"; over several years it counts village-years.'
+        ),
+    ),
+    # 帮扶项目N个（其中已完成M个），投入帮扶资金X万元: projects started in the period
+    # (those still being planned are not counted), booked on the pair's village.
+    Metric(
+        name="pairing.assistance_projects",
+        sentence=_("carried out {value} assistance projects"),
+        label=_("Assistance projects"),
+        unit=_("projects"),
+        queryset=_projects_started,
+        org_field="pair__village",
+        date_field="starts_on",
+        permission="pairing.view",
+        definition=_(
+            "Assistance projects under pairs that are under way or completed, by the pair's "
+            "village, on the day they started; projects still being planned are left out."
+        ),
+    ),
+    Metric(
+        name="pairing.assistance_projects_done",
+        part_of="pairing.assistance_projects",
+        sentence=_("{value} of them completed"),
+        label=_("Assistance projects completed"),
+        unit=_("projects"),
+        queryset=_projects_done,
+        org_field="pair__village",
+        date_field="starts_on",
+        permission="pairing.view",
+        definition=_(
+            "Of the assistance projects started in the period, those now completed, by the "
+            "pair's village, on the day they started; a part of the assistance projects."
+        ),
+    ),
+    Metric(
+        name="pairing.assistance_funds",
+        sentence=_("with assistance funds of {value}"),
+        label=_("Assistance project funds"),
+        unit=_("yuan"),
+        money=True,
+        queryset=_projects_started,
+        org_field="pair__village",
+        date_field="starts_on",
+        permission="pairing.view",
+        value="funds",
+        definition=_(
+            "Funds (integer yuan) of the assistance projects under way or completed, by the "
+            "pair's village, on the day they started."
         ),
     ),
     Metric(

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 DEFAULT_TARGET = 500_000  # 50万元
 
@@ -63,6 +64,59 @@ class Pair(models.Model):
     @property
     def years(self) -> list[int]:
         return list(range(self.starts_on.year, self.ends_on.year + 1))
+
+
+class ProjectState(models.TextChoices):
+    PLANNING = "planning", _("Being planned")
+    UNDERWAY = "underway", _("Under way")
+    DONE = "done", pgettext_lazy("assistance project", "Completed")
+
+
+class AssistanceProject(models.Model):
+    """A named project carried out under a pair (帮扶项目: a solar plant, a park
+    renovation…): its funds in integer yuan, its state and dates, the unit helping.
+    Written by ``services.assistance_project_create``/``_update`` only."""
+
+    pair = models.ForeignKey(Pair, on_delete=models.PROTECT, related_name="projects")
+    name = models.CharField(_("project name"), max_length=120)
+    helper = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("helping unit"),
+        on_delete=models.PROTECT,
+        related_name="assistance_projects",
+    )
+    funds = models.BigIntegerField(_("funds (yuan)"), default=0)
+    state = models.CharField(
+        _("state"), max_length=12, choices=ProjectState.choices, default=ProjectState.PLANNING
+    )
+    starts_on = models.DateField(_("starts on"))
+    completed_on = models.DateField(
+        pgettext_lazy("assistance project", "completed on"), null=True, blank=True
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pair_id", "starts_on", "pk"]
+        verbose_name = _("assistance project")
+        verbose_name_plural = _("assistance projects")
+        indexes = [models.Index(fields=["starts_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(funds__gte=0), name="assistance_funds_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_on__isnull=True)
+                | models.Q(completed_on__gte=models.F("starts_on")),
+                name="assistance_completed_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("pairing:pair_detail", args=[self.pair_id]) + f"#project-{self.pk}"
 
 
 class Indicator(models.TextChoices):

@@ -22,7 +22,7 @@ from taizhang.core.actors import Actor, is_system
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.organizations.policy import CrossTreeRule, ScopePolicy
-from taizhang.pairing.models import IndicatorValue, Pair, Partnership
+from taizhang.pairing.models import AssistanceProject, IndicatorValue, Pair, Partnership
 
 VIEW = "pairing.view"
 MANAGE = "pairing.manage"
@@ -85,7 +85,16 @@ PARTNERSHIP: ScopePolicy[Partnership] = ScopePolicy(
     manage=MANAGE,
     org_fields=("org",),
 )
-POLICIES = (PAIR, VALUE, PARTNERSHIP)
+# A pair's assistance projects are seen and kept where the pair is: on its village or
+# its helping organization.
+PROJECT: ScopePolicy[AssistanceProject] = ScopePolicy(
+    name="pairing.assistance_project",
+    model=AssistanceProject,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("pair__village", "pair__helper"),
+)
+POLICIES = (PAIR, VALUE, PARTNERSHIP, PROJECT)
 
 
 def holds_on(viewer: Actor | None, permission: str, org: Organization | None) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,14 +23,24 @@ from taizhang.organizations.policy import unknown_message
 from taizhang.pairing.models import (
     DEFAULT_TARGET,
     Ambassador,
+    AssistanceProject,
     Indicator,
     IndicatorCorrection,
     IndicatorValue,
     Pair,
     Partnership,
+    ProjectState,
     ValueStatus,
 )
-from taizhang.pairing.permissions import CONFIRM, PAIR, PARTNERSHIP, VALUE, can, recorded_it
+from taizhang.pairing.permissions import (
+    CONFIRM,
+    PAIR,
+    PARTNERSHIP,
+    PROJECT,
+    VALUE,
+    can,
+    recorded_it,
+)
 from taizhang.people.models import Person
 from taizhang.people.permissions import PERSON
 
@@ -99,6 +109,68 @@ def pair_list(
 def get_pair_for_viewer(viewer: Actor, pk: Any) -> Pair:
     """The pair, or the same 404 whether it is missing or out of scope."""
     return PAIR.get(viewer, pk, base=Pair.objects.select_related("helper", "village"))
+
+
+def pair_projects(*, viewer: Actor, pair: Pair) -> list[AssistanceProject]:
+    """The assistance projects of a pair the viewer sees, in the order they started."""
+    return list(
+        PROJECT.queryset(viewer)
+        .filter(pair=pair)
+        .select_related("helper")
+        .order_by("starts_on", "pk")
+    )
+
+
+def get_project_for_viewer(viewer: Actor, pair: Pair, pk: Any) -> AssistanceProject:
+    """A project of ``pair``, or the same 404 whether it is missing, of another pair or
+    out of scope."""
+    return PROJECT.get(
+        viewer,
+        pk,
+        base=AssistanceProject.objects.filter(pair=pair).select_related("helper", "pair"),
+    )
+
+
+@dataclass
+class ProjectSummary:
+    """帮扶项目N个、投入资金X万元，其中已完成M个 of a set of projects."""
+
+    count: int = 0
+    funds: int = 0
+    done: int = 0
+
+
+def summarize(projects: list[AssistanceProject]) -> ProjectSummary:
+    """The summary of projects already read (a pair's page)."""
+    return ProjectSummary(
+        count=len(projects),
+        funds=sum(p.funds for p in projects),
+        done=sum(1 for p in projects if p.state == ProjectState.DONE),
+    )
+
+
+def project_summary(projects: QuerySet[AssistanceProject]) -> ProjectSummary:
+    totals = projects.order_by().aggregate(
+        count=Count("pk"),
+        funds=Sum("funds"),
+        done=Count("pk", filter=Q(state=ProjectState.DONE)),
+    )
+    return ProjectSummary(**{key: value or 0 for key, value in totals.items()})
+
+
+def with_projects(qs: QuerySet[Pair]) -> QuerySet[Pair]:
+    """Pairs annotated with their projects' count, funds and completed count (all the
+    projects of the pair: whoever sees a pair sees its projects)."""
+    base = AssistanceProject.objects.filter(pair=OuterRef("pk")).order_by().values("pair")
+
+    def one(expression: Any) -> Subquery:
+        return Subquery(base.annotate(v=expression).values("v")[:1])
+
+    return qs.annotate(
+        project_count=one(Count("pk")),
+        project_funds=one(Sum("funds")),
+        projects_done=one(Count("pk", filter=Q(state=ProjectState.DONE))),
+    )
 
 
 def income_by_village(pairs: list[Pair]) -> dict[int, dict[int, IndicatorValue]]:

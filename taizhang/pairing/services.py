@@ -15,19 +15,23 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import Organization, OrgKind
 from taizhang.pairing.models import (
     DEFAULT_TARGET,
     Ambassador,
+    AssistanceProject,
     IndicatorCorrection,
     IndicatorValue,
     Pair,
     Partnership,
+    ProjectState,
     ValueStatus,
 )
 from taizhang.pairing.permissions import (
     PAIR,
     PARTNERSHIP,
+    PROJECT,
     VALUE,
     recorded_it,
     self_confirm_message,
@@ -93,6 +97,118 @@ def pair_create(
         changes=diff({}, snapshot(pair, PAIR_FIELDS)),
     )
     return pair
+
+
+PROJECT_FIELDS = ["name", "helper", "funds", "state", "starts_on", "completed_on", "note"]
+# Funds beyond this are a typing slip, not an assistance project (1000亿元).
+MAX_FUNDS = 100_000_000_000
+
+
+def _check_project(project: AssistanceProject) -> None:
+    """The rules of a project's state and dates (谋划 → 实施中 → 已完成)."""
+    if project.state not in ProjectState.values:
+        raise ValidationError({"state": _("Unknown state.")})
+    if not project.name.strip():
+        raise ValidationError({"name": _("Name the project.")})
+    if project.funds < 0:
+        raise ValidationError({"funds": _("The funds cannot be negative.")})
+    if project.funds > MAX_FUNDS:
+        raise ValidationError({"funds": _("The funds are beyond any real assistance project.")})
+    if project.state == ProjectState.DONE and project.completed_on is None:
+        raise ValidationError({"completed_on": _("Give the date the project was completed.")})
+    if project.state != ProjectState.DONE and project.completed_on is not None:
+        raise ValidationError(
+            {"completed_on": _("Only a completed project has a completion date.")}
+        )
+    if project.completed_on is not None:
+        if project.completed_on < project.starts_on:
+            raise ValidationError(
+                {"completed_on": _("A project is not completed before it starts.")}
+            )
+        if project.completed_on > _today():
+            raise ValidationError({"completed_on": _("The date cannot be in the future.")})
+    if project.state != ProjectState.PLANNING and project.starts_on > _today():
+        raise ValidationError(
+            {"starts_on": _("A project under way or completed has started already.")}
+        )
+
+
+@transaction.atomic
+def assistance_project_create(
+    *,
+    pair: Pair,
+    name: str,
+    starts_on: dt.date,
+    helper: Organization | None = None,
+    funds: int = 0,
+    state: str = ProjectState.PLANNING,
+    completed_on: dt.date | None = None,
+    note: str = "",
+    acting_user: Actor,
+) -> AssistanceProject:
+    """Add a named assistance project (帮扶项目) under a pair, on the village or the
+    helping organization the acting user keeps pairing work for; the helping unit is
+    the pair's helper unless another is named (a unit helping alongside)."""
+    pair = Pair.objects.select_related("helper", "village").get(pk=pair.pk)
+    PAIR.require(acting_user, pair)
+    project = AssistanceProject(
+        pair=pair,
+        name=name.strip(),
+        helper=helper or pair.helper,
+        funds=funds,
+        state=state,
+        starts_on=starts_on,
+        completed_on=completed_on,
+        note=note.strip(),
+    )
+    _check_project(project)
+    project.full_clean()
+    project.save()
+    rows_written(AssistanceProject, [project])
+    audit_record(
+        actor=acting_user,
+        action="assistance_project.create",
+        obj=project,
+        changes={**diff({}, snapshot(project, PROJECT_FIELDS)), "pair": [None, pair.pk]},
+    )
+    return project
+
+
+@transaction.atomic
+def assistance_project_update(
+    *,
+    project: AssistanceProject,
+    acting_user: Actor,
+    version: int | None = None,
+    **fields: Any,
+) -> AssistanceProject:
+    """Change a project's details, state or dates (one audit event with the changes);
+    ``version`` is the one the editor saw (``core.versions``)."""
+    unknown = set(fields) - set(PROJECT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown project fields: {sorted(unknown)}")
+    project = (
+        AssistanceProject.objects.select_for_update()
+        .select_related("pair__village", "pair__helper")
+        .get(pk=project.pk)
+    )
+    PROJECT.require(acting_user, project)
+    require_version(project, version)
+    before = snapshot(project, PROJECT_FIELDS)
+    for key, value in fields.items():
+        setattr(project, key, value.strip() if isinstance(value, str) else value)
+    if project.helper_id is None:
+        project.helper = project.pair.helper
+    _check_project(project)
+    project.full_clean()
+    project.save()
+    rows_written(AssistanceProject, [project])
+    changes = diff(before, snapshot(project, PROJECT_FIELDS))
+    if changes:
+        audit_record(
+            actor=acting_user, action="assistance_project.update", obj=project, changes=changes
+        )
+    return project
 
 
 def _check_value(indicator: str, year: int, value: int) -> None:

@@ -9,6 +9,12 @@ urlpatterns = [
     path("pairs/new/", views.pair_create_view, name="pair_create"),
     path("pairs/<int:pk>/", views.pair_detail, name="pair_detail"),
     path("pairs/<int:pk>/values/", views.value_record_view, name="value_record"),
+    path("pairs/<int:pk>/projects/", views.project_create_view, name="project_create"),
+    path(
+        "pairs/<int:pk>/projects/<int:project_pk>/",
+        views.project_edit_view,
+        name="project_edit",
+    ),
     path(
         "pairs/<int:pk>/values/<int:value_pk>/confirm/",
         views.value_confirm_view,

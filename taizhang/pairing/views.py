@@ -18,6 +18,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import Submission, int_or_none, submit
+from taizhang.core.versions import parse_version, version_of
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.pairing import services
 from taizhang.pairing.forms import (
@@ -26,22 +27,26 @@ from taizhang.pairing.forms import (
     EndForm,
     PairForm,
     PartnershipForm,
+    ProjectForm,
     ValueForm,
 )
 from taizhang.pairing.models import DEFAULT_TARGET, Indicator, IndicatorValue, Pair, PartnershipKind
-from taizhang.pairing.permissions import can
+from taizhang.pairing.permissions import PAIR, PROJECT, can
 from taizhang.pairing.selectors import (
     PAIR_SORTS,
     get_ambassador,
     get_pair_for_viewer,
     get_pair_value,
     get_partnership_for_viewer,
+    get_project_for_viewer,
     headline_year,
     pair_list,
+    pair_projects,
     pair_rows,
     paired_villages,
     partnership_ambassadors,
     partnership_list,
+    summarize,
     value_actions,
     values_for_pair,
     villages_over,
@@ -201,7 +206,12 @@ def _pair_context(request: HttpRequest, pair: Pair, **forms: Any) -> dict[str, A
         "income": grid.get(Indicator.COLLECTIVE_INCOME, {}),
         "correction_form": forms.get("correction_form"),
         "correction_value": forms.get("correction_value"),
+        "projects": (projects := pair_projects(viewer=viewer, pair=pair)),
+        "project_totals": summarize(projects),
+        "can_add_project": PAIR.can_manage(viewer, pair),
     }
+    if context["can_add_project"]:
+        context["project_form"] = forms.get("project_form") or ProjectForm(prefix="project")
     if context["can_record"]:
         context["value_form"] = forms.get("value_form") or ValueForm(
             prefix="value",
@@ -240,6 +250,68 @@ def value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("pairing:pair_detail", pk=pair.pk)
     context = _pair_context(request, pair, value_form=form)
     return render(request, "pairing/pair_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def project_create_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add an assistance project under the pair."""
+    viewer = viewer_of(request)
+    pair = get_pair_for_viewer(viewer, pk)
+    if not PAIR.can_manage(viewer, pair):
+        raise PermissionDenied
+    form = ProjectForm(request.POST, prefix="project")
+    done = submit(
+        request,
+        form,
+        lambda: services.assistance_project_create(
+            pair=pair, **form.service_kwargs(), acting_user=viewer
+        ),
+        success=_("The assistance project was recorded."),
+    )
+    if done.ok and done.result is not None:
+        return redirect(done.result.get_absolute_url())
+    context = _pair_context(request, pair, project_form=form)
+    return render(request, "pairing/pair_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+def project_edit_view(request: HttpRequest, pk: int, project_pk: int) -> HttpResponse:
+    """Change a project's details, state and dates; a change by someone else since the
+    page was opened is refused (``core.versions``)."""
+    viewer = viewer_of(request)
+    pair = get_pair_for_viewer(viewer, pk)
+    project = get_project_for_viewer(viewer, pair, project_pk)
+    if not PROJECT.can_manage(viewer, project):
+        raise PermissionDenied
+    initial = {
+        "name": project.name,
+        "funds": project.funds,
+        "state": project.state,
+        "starts_on": project.starts_on,
+        "completed_on": project.completed_on,
+        "helper": project.helper_id if project.helper_id != pair.helper_id else None,
+        "note": project.note,
+    }
+    form = ProjectForm(request.POST or None, initial=initial)
+    seen = (
+        parse_version(request.POST.get("version"))
+        if request.method == "POST"
+        else version_of(project)
+    )
+    done = submit(
+        request,
+        form,
+        lambda: services.assistance_project_update(
+            project=project, version=seen, **form.service_kwargs(), acting_user=viewer
+        ),
+        success=_("The assistance project was updated."),
+    )
+    if done.ok:
+        return redirect(project.get_absolute_url())
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "pair": pair, "project": project, "version": seen}
+    return render(request, "pairing/project_form.html", context, status=status)
 
 
 def _value_of(request: HttpRequest, pk: int, value_pk: int, action: str) -> tuple[Pair, Any]:

@@ -228,7 +228,7 @@ def test_a_lead_export_imported_back_is_a_no_op_and_an_edit_updates_that_row(
     lead_advance(
         lead=signed,
         to_stage=LeadStage.SIGNED,
-        on=days_ago(50),
+        on=days_ago(60),  # the day of the event it was signed at
         signed_amount=123_456_789,
         event=event,
         acting_user=SYSTEM,

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
 from taizhang.organizations.models import OrgKind
-from taizhang.pairing.models import Indicator, IndicatorValue, Pair
+from taizhang.pairing.models import AssistanceProject, Indicator, IndicatorValue, Pair
 from taizhang.pairing.services import indicator_confirm, indicator_record, pair_create
 from tests.support import make_org
 
@@ -77,7 +77,13 @@ def policy_samples() -> dict[str, Any]:
             acting_user=SYSTEM,
         )
 
+    def project(org: Any) -> Any:
+        return AssistanceProject.objects.create(
+            pair=pair(org), name="样本帮扶项目", helper=org, starts_on=dt.date(FIRST_YEAR, 3, 1)
+        )
+
     return {
+        "pairing.assistance_project": project,
         "pairing.pair": pair,
         "pairing.indicator_value": value,
         "pairing.partnership": partnership,

@@ -122,6 +122,9 @@ def test_metrics_read_the_right_fields(tree, personas, pairs):
     assert names == [
         "pairing.agreements",
         "pairing.ambassadors",
+        "pairing.assistance_funds",
+        "pairing.assistance_projects",
+        "pairing.assistance_projects_done",
         "pairing.collective_income",
         "pairing.pairs",
         "pairing.pairs_active",
