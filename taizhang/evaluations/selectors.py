@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.evaluations.models import (
+    Aggregation,
     Award,
     Competition,
     CompetitionStatus,
@@ -37,6 +38,7 @@ from taizhang.evaluations.models import (
     Judge,
     Nomination,
     NominationStatus,
+    Objection,
     Score,
 )
 from taizhang.evaluations.permissions import (
@@ -46,6 +48,7 @@ from taizhang.evaluations.permissions import (
     MANAGE,
     NOMINATION,
     NOTHING,
+    OBJECTION,
     VIEW,
     can,
     conflict_reason,
@@ -135,6 +138,7 @@ def competition_results(competition: Competition, method: str = "") -> list[Entr
         ),
         method=method or competition.normalization,
         winners=competition.winners_count,
+        trim=competition.aggregation == Aggregation.TRIMMED,
     )
 
 
@@ -295,6 +299,19 @@ def award_nominations(*, viewer: Actor, award: Award) -> QuerySet[Nomination]:
     nominations and the published list."""
     qs = award.nominations.select_related("org", "person__organization", "award__org")
     return NOMINATION.queryset(viewer, base=qs).order_by("org__path", "person__name", "pk")
+
+
+def award_objections(*, viewer: Actor, award: Award) -> QuerySet[Objection]:
+    """The objections raised during the award's public notice, oldest first."""
+    return OBJECTION.queryset(viewer, base=award.objections.all()).order_by("received_on", "pk")
+
+
+def winner_competitions(*, viewer: Actor) -> list[Competition]:
+    """Competitions whose declared winners ``viewer`` may read: those that can become
+    an award's nominations (``services.nominations_from_winners``)."""
+    decided = (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED)
+    qs = COMPETITION.queryset(viewer).filter(status__in=decided, entries__is_winner=True)
+    return [c for c in qs.distinct().select_related("org") if results_visible(viewer, c)]
 
 
 def published_list(award: Award) -> QuerySet[Nomination]:

@@ -13,6 +13,7 @@ from taizhang.accounts.services import grant_create, user_create
 from taizhang.core.actors import SYSTEM
 from taizhang.evaluations.models import Competition, EntryKind
 from taizhang.evaluations.services import (
+    award_notice_set,
     competition_create,
     competition_open_scoring,
     criterion_add,
@@ -27,6 +28,14 @@ RUBRIC = [("特色亮点", "30", "30"), ("实际成效", "40", "40"), ("展示�
 
 def days_ago(n: int) -> dt.date:
     return timezone.localdate() - dt.timedelta(days=n)
+
+
+def put_on_notice(award: Any, before: dt.date | None = None) -> Any:
+    """A public notice (公示) of seven days that ended the day before ``before`` (today)."""
+    end = (before or timezone.localdate()) - dt.timedelta(days=1)
+    return award_notice_set(
+        award=award, start=end - dt.timedelta(days=6), end=end, acting_user=SYSTEM
+    )
 
 
 def make_judge_user(username: str, home: Any, *, role: str = "viewer") -> Any:
