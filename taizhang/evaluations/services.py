@@ -872,6 +872,7 @@ def nominations_from_winners(
     award = _locked_award(award)
     AWARD.require(acting_user, award)
     _require_list_open(award)
+    competition = Competition.objects.select_related("org").get(pk=competition.pk)
     COMPETITION.require(acting_user, competition, COMPETITION.view)
     if competition.status not in (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED):
         raise ValidationError(_("The winners of this competition are not declared yet."))

@@ -127,9 +127,24 @@ def policy_samples() -> dict[str, Any]:
     def nomination(org: Any) -> Any:
         return nomination_create(award=award(org), org=org, acting_user=SYSTEM)
 
+    def objection(org: Any) -> Any:
+        from taizhang.evaluations.services import nomination_review, objection_record
+
+        made = nomination(org)
+        nomination_review(nomination=made, approve=True, acting_user=SYSTEM)
+        noticed = put_on_notice(made.award)
+        return objection_record(
+            award=noticed,
+            received_on=noticed.notice_end,
+            text="样本异议",
+            outcome="经核实不属实",
+            acting_user=SYSTEM,
+        )
+
     return {
         "evaluations.competition": competition,
         "evaluations.entry": entry,
         "evaluations.award": award,
         "evaluations.nomination": nomination,
+        "evaluations.objection": objection,
     }
