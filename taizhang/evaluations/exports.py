@@ -184,7 +184,7 @@ def build_honour_roll(viewer: Any, params: Mapping[str, str]) -> Sheet:
 
     return Sheet(
         columns=[
-            Column(_("no."), kind=INTEGER),
+            Column(_("No."), kind=INTEGER),
             Column(_("honoured"), width=18),
             Column(_("organization"), width=22),
             Column(_("deeds"), width=40),

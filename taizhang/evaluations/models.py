@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CompetitionStatus(models.TextChoices):
@@ -242,7 +243,7 @@ class Objection(models.Model):
     award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="objections")
     received_on = models.DateField(_("received on"))
     text = models.TextField(_("objection"))
-    outcome = models.TextField(_("outcome"))
+    outcome = models.TextField(pgettext_lazy("objection", "outcome"))
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
