@@ -252,3 +252,27 @@ def test_the_pages_rank_weigh_and_keep_to_scope(client, tree, personas, setup):
     own = composite_create(acting_user=SYSTEM, owner=tree.street_a, name="街道考评", year=2026)
     client.force_login(personas.street_b)
     assert client.get(reverse("statistics:composite_detail", args=[own.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_api_reads_the_composite_and_its_ranking(client, tree, personas, setup):
+    from tests.support import bearer
+
+    composite_weights_set(
+        acting_user=SYSTEM,
+        composite=setup.composite,
+        weights={setup.completion: Decimal(60), setup.volume: Decimal(40)},
+    )
+    headers = bearer(client, personas.district)
+    listed = client.get("/api/v1/statistics/composites", **headers).json()
+    assert [(c["name"], [m["weight"] for m in c["members"]]) for c in listed] == [
+        ("争先晋位综合考评", ["60.00", "40.00"])
+    ]
+    url = f"/api/v1/statistics/composites/{setup.composite.pk}/ranking"
+    rows = {r["org_id"]: r for r in client.get(url, **headers).json()}
+    assert (rows[tree.street_a.pk]["score"], rows[tree.street_a.pk]["rank"]) == ("88.00", 1)
+    assert [p["points"] for p in rows[tree.street_b.pk]["parts"]] == ["60.00", "20.00"]
+    own = composite_create(acting_user=SYSTEM, owner=tree.street_a, name="街道考评", year=2026)
+    other = bearer(client, personas.street_b)
+    response = client.get(f"/api/v1/statistics/composites/{own.pk}/ranking", **other)
+    assert response.status_code == 404
