@@ -35,6 +35,7 @@ from taizhang.evaluations.models import (
     Competition,
     CompetitionStatus,
     Entry,
+    EntryKind,
     Judge,
     Nomination,
     NominationStatus,
@@ -306,11 +307,19 @@ def award_objections(*, viewer: Actor, award: Award) -> QuerySet[Objection]:
     return OBJECTION.queryset(viewer, base=award.objections.all()).order_by("received_on", "pk")
 
 
-def winner_competitions(*, viewer: Actor) -> list[Competition]:
+def winner_competitions(*, viewer: Actor, award: Award | None = None) -> list[Competition]:
     """Competitions whose declared winners ``viewer`` may read: those that can become
-    an award's nominations (``services.nominations_from_winners``)."""
+    an award's nominations (``services.nominations_from_winners``); with ``award``, only
+    those with a winner of the kind it honours (a unit, or a person)."""
     decided = (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED)
     qs = COMPETITION.queryset(viewer).filter(status__in=decided, entries__is_winner=True)
+    if award is not None:
+        kinds = (
+            [EntryKind.ORGANIZATION, EntryKind.BRAND]
+            if award.takes_organizations
+            else [EntryKind.PERSON]
+        )
+        qs = qs.filter(entries__is_winner=True, entries__kind__in=kinds)
     return [c for c in qs.distinct().select_related("org") if results_visible(viewer, c)]
 
 

@@ -431,7 +431,7 @@ def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str
     if can_manage and award.published_on is None:
         if award.notice_start is None:
             context["review_form"] = ReviewForm(prefix="review")
-            competitions = winner_competitions(viewer=viewer)
+            competitions = winner_competitions(viewer=viewer, award=award)
             if competitions:
                 context["winners_form"] = forms.get("winners_form") or FromWinnersForm(
                     prefix="winners", competitions=competitions
@@ -575,7 +575,9 @@ def from_winners_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     award = _managed_award(request, pk)
     form = FromWinnersForm(
-        request.POST, prefix="winners", competitions=winner_competitions(viewer=viewer)
+        request.POST,
+        prefix="winners",
+        competitions=winner_competitions(viewer=viewer, award=award),
     )
     if not form.is_valid():
         context = _award_context(request, award, winners_form=form)

@@ -162,18 +162,22 @@ def composite_rank(
 ) -> list[CompositeStanding]:
     """Rank units on a composite. ``members``: (indicator id, weight in %, direction,
     the indicator's ranked standings of the same units). Ties share a rank (1, 1, 3),
-    compared at 0.01, the precision shown; within a tie, by the units' order."""
+    compared at 0.01, the precision shown; within a tie, by the units' order. A unit
+    ranked on no member at all is listed last without a rank."""
     rows: dict[int, CompositeStanding] = {}
     for indicator_id, weight, direction, standings in members:
         scores = indicator_scores(standings, direction=direction)
         for standing in standings:
             row = rows.setdefault(standing.org.pk, CompositeStanding(standing.org, []))
             row.parts.append(CompositePart(indicator_id, weight, standing, scores[standing.org.pk]))
-    ordered = sorted(rows.values(), key=lambda r: (-r.score, r.org.path))
+    # A unit ranked on none of the members has no composite score to compare: listed
+    # last, unranked, as the indicator ranking lists a unit without a value.
+    scored = [r for r in rows.values() if len(r.missing) < len(r.parts)]
+    ordered = sorted(scored, key=lambda r: (-r.score, r.org.path))
     previous: Decimal | None = None
     current = 0
     for position, row in enumerate(ordered, start=1):
         if row.score != previous:
             current, previous = position, row.score
         row.rank = current
-    return ordered
+    return ordered + [r for r in rows.values() if r not in scored]

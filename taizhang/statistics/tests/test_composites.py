@@ -108,6 +108,18 @@ def test_the_composite_is_the_weighted_sum_and_ties_share_a_rank():
     ]
 
 
+def test_a_unit_ranked_on_no_member_is_listed_last_without_a_rank():
+    first = _ranked([(1, None, Decimal(4), 1), (2, None, None, 0), (3, None, Decimal(1), 1)])
+    second = _ranked([(1, None, Decimal(1), 1), (2, None, None, 0), (3, None, None, 0)])
+    rows = composite_rank([(1, Decimal(50), "higher", first), (2, Decimal(50), "higher", second)])
+    assert [(r.org.pk, r.score, r.rank) for r in rows] == [
+        (1, Decimal("100.00"), 1),
+        (3, Decimal("12.50"), 2),  # ranked on one member: 0 on the other
+        (2, Decimal("0.00"), None),
+    ]
+    assert len(rows[1].missing) == 1
+
+
 # --- services, scope and audit -------------------------------------------------------------
 
 
