@@ -162,8 +162,10 @@ def build_honour_roll(viewer: Any, params: Mapping[str, str]) -> Sheet:
     from taizhang.core.forms import int_or_none
 
     award_id = int_or_none(params.get("award"))
-    awards = AWARD.queryset(viewer).filter(pk=award_id, published_on__isnull=False)
-    award = awards.select_related("org").first() if award_id is not None else None
+    award = None
+    if award_id is not None:
+        awards = AWARD.queryset(viewer).filter(pk=award_id, published_on__isnull=False)
+        award = awards.select_related("org").first()
     qs = (
         published_list(award).select_related("award__org")
         if award is not None

@@ -36,5 +36,5 @@ urlpatterns = [
     path("awards/<int:pk>/notice/", views.award_notice_view, name="award_notice"),
     path("awards/<int:pk>/objections/", views.objection_view, name="objection"),
     path("awards/<int:pk>/from-winners/", views.from_winners_view, name="from_winners"),
-    path("awards/<int:pk>/honour-roll.xlsx", views.honour_roll_export, name="honour_roll_export"),
+    path("awards/honour-roll/", views.honour_roll_export, name="honour_roll_export"),
 ]

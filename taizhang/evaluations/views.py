@@ -601,13 +601,12 @@ def from_winners_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @requires(VIEW)
-def honour_roll_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """光荣榜 of a published award as an .xlsx (404 before publication or out of scope)."""
-    award = get_award_for_viewer(viewer_of(request), pk)
+def honour_roll_export(request: HttpRequest) -> HttpResponse:
+    """光荣榜 of a published award (``?award=``) as an .xlsx; 404 for a missing award,
+    one out of scope, or one not published yet."""
+    award = get_award_for_viewer(viewer_of(request), int_or_none(request.GET.get("award")))
     if award.published_on is None:
         raise Http404
-    request.GET = request.GET.copy()
-    request.GET["award"] = str(award.pk)
     return export_respond(request, "evaluations.honour_roll")
 
 
