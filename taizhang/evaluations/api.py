@@ -15,11 +15,18 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut, error_body
 from taizhang.evaluations import services
-from taizhang.evaluations.models import AwardKind, CompetitionStatus, EntryKind, Normalization
+from taizhang.evaluations.models import (
+    Aggregation,
+    AwardKind,
+    CompetitionStatus,
+    EntryKind,
+    Normalization,
+)
 from taizhang.evaluations.permissions import can
 from taizhang.evaluations.selectors import (
     award_list,
     award_nominations,
+    award_objections,
     can_nominate,
     competition_entries,
     competition_list,
@@ -51,6 +58,7 @@ class CompetitionOut(Schema):
     name: str
     held_on: dt.date
     normalization: str
+    aggregation: str
     winners_count: int
     status: str
     scoring_opened_on: dt.date | None
@@ -63,6 +71,7 @@ class CompetitionIn(Schema):
     name: str
     held_on: dt.date
     normalization: Normalization = Normalization.NONE
+    aggregation: Aggregation = Aggregation.MEAN
     winners_count: int = Field(10, ge=1)
     description: str = ""
 
@@ -143,7 +152,38 @@ class AwardOut(Schema):
     name: str
     year: int
     quota: int
+    notice_start: dt.date | None
+    notice_end: dt.date | None
     published_on: dt.date | None
+
+
+class NoticeIn(Schema):
+    start: dt.date
+    end: dt.date
+
+
+class ObjectionIn(Schema):
+    received_on: dt.date
+    text: str
+    outcome: str
+
+
+class ObjectionOut(Schema):
+    id: int
+    received_on: dt.date
+    text: str
+    outcome: str
+
+
+class FromWinnersIn(Schema):
+    competition_id: int
+    on: dt.date | None = None
+
+
+class FromWinnersOut(Schema):
+    created: list[int]
+    already_nominated: int
+    not_taken: int
 
 
 class AwardIn(Schema):
@@ -536,3 +576,55 @@ def review(request: HttpRequest, award_id: int, nomination_id: int, payload: Rev
 def publish_award(request: HttpRequest, award_id: int, payload: StepIn) -> Any:
     award = _managed_award(request, award_id)
     return services.award_publish(award=award, on=payload.on, acting_user=viewer_of(request))
+
+
+@router.post("/awards/{award_id}/notice", response={200: AwardOut, 403: ErrorOut, 422: ErrorOut})
+@requires(MANAGE)
+def notice_award(request: HttpRequest, award_id: int, payload: NoticeIn) -> Any:
+    """Put the reviewed list on public notice (公示) from ``start`` to ``end``; the list
+    can be published only after ``end``."""
+    award = _managed_award(request, award_id)
+    return services.award_notice_set(
+        award=award, start=payload.start, end=payload.end, acting_user=viewer_of(request)
+    )
+
+
+@router.get("/awards/{award_id}/objections", response=list[ObjectionOut])
+@requires(VIEW)
+def list_objections(request: HttpRequest, award_id: int) -> Any:
+    """The objections raised during the public notice (the awarding body's managers)."""
+    award = _managed_award(request, award_id)
+    return list(award_objections(viewer=viewer_of(request), award=award))
+
+
+@router.post(
+    "/awards/{award_id}/objections",
+    response={201: ObjectionOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(MANAGE)
+def record_objection(request: HttpRequest, award_id: int, payload: ObjectionIn) -> Any:
+    award = _managed_award(request, award_id)
+    objection = services.objection_record(
+        award=award, **payload.dict(), acting_user=viewer_of(request)
+    )
+    return Status(201, objection)
+
+
+@router.post(
+    "/awards/{award_id}/nominations/from-competition",
+    response={200: FromWinnersOut, 403: ErrorOut, 422: ErrorOut},
+)
+@requires(MANAGE)
+def nominate_winners(request: HttpRequest, award_id: int, payload: FromWinnersIn) -> Any:
+    """The declared winners of a competition become nominations; winners already on
+    the list are left alone, so repeating the call adds nothing."""
+    award = _managed_award(request, award_id)
+    competition = get_competition_for_viewer(viewer_of(request), payload.competition_id)
+    done = services.nominations_from_winners(
+        award=award, competition=competition, on=payload.on, acting_user=viewer_of(request)
+    )
+    return {
+        "created": [n.pk for n in done.created],
+        "already_nominated": done.already,
+        "not_taken": done.unfit,
+    }

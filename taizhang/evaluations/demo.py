@@ -18,10 +18,11 @@ from taizhang.accounts.models import ScopeKind
 from taizhang.accounts.services import grant_create, user_create
 from taizhang.core.actors import SYSTEM
 from taizhang.core.demo import DEMO_PASSWORD
-from taizhang.evaluations.models import AwardKind, EntryKind, Normalization
+from taizhang.evaluations.models import Aggregation, AwardKind, EntryKind, Normalization
 from taizhang.evaluations.permissions import conflict_reason, judge_org_paths
 from taizhang.evaluations.services import (
     award_create,
+    award_notice_set,
     award_publish,
     competition_create,
     competition_declare_winners,
@@ -32,6 +33,7 @@ from taizhang.evaluations.services import (
     judge_add,
     nomination_create,
     nomination_review,
+    objection_record,
     score_record,
 )
 from taizhang.organizations.models import Organization, OrgKind
@@ -179,6 +181,7 @@ def _speakers(ctx: Any, rng: random.Random, judges: list[Any], year: int, today:
         name=f"{year}年度“百场宣讲”十佳宣讲员评选",
         held_on=min(today, dt.date(year, 11, 20)),
         normalization=Normalization.NONE,
+        aggregation=Aggregation.TRIMMED,
         winners_count=10,
         acting_user=SYSTEM,
     )
@@ -234,6 +237,17 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             on=dt.date(year, 6, 12),
             acting_user=SYSTEM,
         )
+    award_notice_set(
+        award=award, start=dt.date(year, 6, 16), end=dt.date(year, 6, 22), acting_user=SYSTEM
+    )
+    objection_record(
+        award=award,
+        received_on=dt.date(year, 6, 18),
+        text="群众来电反映，某社区党支部“三会一课”记录有补写情况。",
+        outcome="经区委组织部会同所在街道党工委核实，相关记录为按时召开后补录台账，"
+        "不影响推荐，维持原评选结果，已向反映人反馈。",
+        acting_user=SYSTEM,
+    )
     award_publish(award=award, on=dt.date(year, 6, 30), acting_user=SYSTEM)
 
     members = list(Person.objects.filter(membership__isnull=False).order_by("pk")[:2000])
@@ -261,6 +275,9 @@ def _awards(ctx: Any, rng: random.Random, year: int) -> None:
             on=dt.date(year, 6, 14),
             acting_user=SYSTEM,
         )
+    award_notice_set(
+        award=award, start=dt.date(year, 6, 16), end=dt.date(year, 6, 22), acting_user=SYSTEM
+    )
     award_publish(award=award, on=dt.date(year, 6, 30), acting_user=SYSTEM)
 
     award = award_create(

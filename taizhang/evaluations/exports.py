@@ -21,11 +21,12 @@ from django.utils.translation import gettext_lazy as _
 from taizhang.core.exports import DATE, DECIMAL, INTEGER, Column, Export, Sheet
 from taizhang.evaluations.imports import FIELDS, nomination_row
 from taizhang.evaluations.models import CompetitionStatus, Criterion, Score
-from taizhang.evaluations.permissions import ENTRY, NOMINATION, VIEW
+from taizhang.evaluations.permissions import AWARD, ENTRY, NOMINATION, VIEW
 from taizhang.evaluations.selectors import (
     award_list,
     competition_list,
     competition_results,
+    published_list,
     results_visible,
 )
 from taizhang.organizations.policy import scope_title
@@ -154,6 +155,51 @@ def build_nominations(viewer: Any, params: Mapping[str, str]) -> Sheet:
     )
 
 
+def build_honour_roll(viewer: Any, params: Mapping[str, str]) -> Sheet:
+    """光荣榜: the final (published) list of one award (``?award=``), one row per honoured
+    unit or person in the order of the published page, with the deeds. An award the
+    viewer cannot see, or one not yet published, gives no rows."""
+    from taizhang.core.forms import int_or_none
+
+    award_id = int_or_none(params.get("award"))
+    award = None
+    if award_id is not None:
+        awards = AWARD.queryset(viewer).filter(pk=award_id, published_on__isnull=False)
+        award = awards.select_related("org").first()
+    qs = (
+        published_list(award).select_related("award__org")
+        if award is not None
+        else NOMINATION.queryset(viewer).none()
+    )
+
+    def rows() -> Iterator[list[Any]]:
+        for number, nomination in enumerate(qs.iterator(chunk_size=CHUNK), start=1):
+            yield [
+                number,
+                nomination.nominee,
+                nomination.org.name,
+                nomination.deeds,
+                nomination.award.name,
+                nomination.award.org.name,
+                nomination.published_on,
+            ]
+
+    return Sheet(
+        columns=[
+            Column(_("No."), kind=INTEGER),
+            Column(_("honoured"), width=18),
+            Column(_("organization"), width=22),
+            Column(_("deeds"), width=40),
+            Column(_("award"), width=22),
+            Column(_("awarding organization"), width=18),
+            Column(_("published on"), kind=DATE),
+        ],
+        rows=rows(),
+        count=qs.count(),
+        organization_name=award.org.name if award is not None else "",
+    )
+
+
 COMPETITIONS = Export(
     kind="evaluations.competition",
     title=_("Competition scores"),
@@ -168,4 +214,11 @@ NOMINATIONS = Export(
     ascii_name="nominations",
     build=build_nominations,
 )
-EXPORTS = (COMPETITIONS, NOMINATIONS)
+HONOUR_ROLL = Export(
+    kind="evaluations.honour_roll",
+    title=_("Honour roll"),
+    permission=VIEW,
+    ascii_name="honour-roll",
+    build=build_honour_roll,
+)
+EXPORTS = (COMPETITIONS, NOMINATIONS, HONOUR_ROLL)

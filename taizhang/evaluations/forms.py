@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
 from taizhang.evaluations.models import (
+    Aggregation,
     AwardKind,
     Competition,
     Criterion,
@@ -79,6 +80,13 @@ class CompetitionForm(forms.Form):
     normalization = forms.ChoiceField(
         label=_("Per-judge normalization"), choices=Normalization.choices
     )
+    aggregation = forms.ChoiceField(
+        label=_("Final score rule"),
+        choices=Aggregation.choices,
+        initial=Aggregation.MEAN,
+        required=False,
+        help_text=_("With fewer than three judges the plain mean is taken."),
+    )
     winners_count = forms.IntegerField(label=_("Number of winners"), min_value=1, initial=10)
     description = forms.CharField(
         label=_("About the competition"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -87,6 +95,9 @@ class CompetitionForm(forms.Form):
     def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _queryset(self, "org", org_choices(viewer=viewer).filter(kind__in=UNIT_KINDS[:4]))
+
+    def clean_aggregation(self) -> str:
+        return self.cleaned_data.get("aggregation") or Aggregation.MEAN
 
 
 class CriterionForm(forms.Form):
@@ -203,3 +214,37 @@ class ReviewForm(forms.Form):
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
     )
     note = forms.CharField(label=_("Note (needed to reject)"), max_length=200, required=False)
+
+
+class NoticeForm(forms.Form):
+    """The public notice (公示) period of an award's list, both days included."""
+
+    start = _date(label=_("Public notice from"))
+    end = forms.DateField(
+        label=_("Public notice until"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class ObjectionForm(forms.Form):
+    received_on = _date(label=_("Received on"))
+    text = forms.CharField(label=_("Objection"), widget=forms.Textarea(attrs={"rows": 2}))
+    outcome = forms.CharField(
+        label=_("How it was settled"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FromWinnersForm(forms.Form):
+    competition = forms.TypedChoiceField(label=_("Competition"), coerce=int, choices=())
+
+    def __init__(self, *args: Any, competitions: list[Competition], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.competitions = {c.pk: c for c in competitions}
+        field = self.fields["competition"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [
+            (c.pk, f"{c.name}（{c.org.short_name or c.org.name}）") for c in competitions
+        ]
+
+    def chosen(self) -> Competition:
+        return self.competitions[self.cleaned_data["competition"]]

@@ -239,6 +239,7 @@ from taizhang.core.registry import register_audit_fields  # noqa: E402
 register_audit_fields(
     {
         "nominations": _("Nominations"),
+        "objections": _("Objections during the public notice"),
     },
     object_type="evaluations.award",
 )
@@ -261,3 +262,9 @@ register_audit_fields(
     },
     object_type="evaluations.nomination",
 )
+
+# Actions whose verb alone would read wrongly beside the record (core/audit_display.py).
+from taizhang.core.registry import register_audit_action  # noqa: E402
+
+register_audit_action("award.notice_set", _("Award list put on public notice"))
+register_audit_action("nomination.from_winners", _("Competition winners nominated"))

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class CompetitionStatus(models.TextChoices):
@@ -28,6 +29,11 @@ class Normalization(models.TextChoices):
     NONE = "none", _("None (mean of weighted totals)")
     MINMAX = "minmax", _("Min-max per judge (0-100)")
     ZSCORE = "zscore", _("Z-score per judge")
+
+
+class Aggregation(models.TextChoices):
+    MEAN = "mean", _("Mean over the judges")
+    TRIMMED = "trimmed", _("Drop the highest and the lowest judge, then the mean")
 
 
 class Competition(models.Model):
@@ -45,6 +51,13 @@ class Competition(models.Model):
         max_length=8,
         choices=Normalization.choices,
         default=Normalization.NONE,
+    )
+    aggregation = models.CharField(
+        _("final score rule"),
+        max_length=8,
+        choices=Aggregation.choices,
+        default=Aggregation.MEAN,
+        help_text=_("With fewer than three judges the plain mean is taken."),
     )
     winners_count = models.PositiveIntegerField(_("number of winners"), default=10)
     status = models.CharField(
@@ -201,6 +214,9 @@ class Award(models.Model):
     name = models.CharField(_("name"), max_length=120)
     year = models.PositiveIntegerField(_("year"))
     quota = models.PositiveIntegerField(_("quota"))
+    # 公示: the approved list is shown publicly for a period before it is final.
+    notice_start = models.DateField(_("public notice from"), null=True, blank=True)
+    notice_end = models.DateField(_("public notice until"), null=True, blank=True)
     published_on = models.DateField(_("published on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -215,6 +231,28 @@ class Award(models.Model):
     @property
     def takes_organizations(self) -> bool:
         return self.kind in ORG_AWARDS
+
+    def notice_over(self, day: object) -> bool:
+        """Whether the public notice period ended before ``day``."""
+        return self.notice_end is not None and self.notice_end < day  # type: ignore[operator]
+
+
+class Objection(models.Model):
+    """An objection raised during an award's public notice (公示), and how it was settled."""
+
+    award = models.ForeignKey(Award, on_delete=models.CASCADE, related_name="objections")
+    received_on = models.DateField(_("received on"))
+    text = models.TextField(_("objection"))
+    outcome = models.TextField(pgettext_lazy("objection", "outcome"))
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["award_id", "received_on", "pk"]
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+
+    def __str__(self) -> str:
+        return f"{self.award_id}: {self.text[:40]}"
 
 
 class NominationStatus(models.TextChoices):

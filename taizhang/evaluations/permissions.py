@@ -31,6 +31,7 @@ from taizhang.evaluations.models import (
     Judge,
     Nomination,
     NominationStatus,
+    Objection,
 )
 from taizhang.organizations.models import SEGMENT_WIDTH, Organization
 from taizhang.organizations.policy import CrossTreeRule, ScopePolicy
@@ -196,7 +197,15 @@ NOMINATION: ScopePolicy[Nomination] = ScopePolicy(
     org_fields=("award__org", "org"),
     extra=(HONOUR_ROLL_REACHES_DOWN,),
 )
-POLICIES = (COMPETITION, ENTRY, AWARD, NOMINATION)
+# Objections raised during an award's public notice (公示): the awarding body's records.
+OBJECTION: ScopePolicy[Objection] = ScopePolicy(
+    name="evaluations.objection",
+    model=Objection,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("award__org",),
+)
+POLICIES = (COMPETITION, ENTRY, AWARD, NOMINATION, OBJECTION)
 
 
 def organizers_see(viewer: Actor | None, competition: Competition) -> bool:

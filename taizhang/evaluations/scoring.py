@@ -9,7 +9,11 @@ scores, so equal scores tie whatever order the sums were taken in (ADR 0035).
 * ``minmax``: (t − min_j) / (max_j − min_j) × 100 over the entries judge j scored
   (50 when the judge gave every entry the same total);
 * ``zscore``: (t − mean_j) / σ_j with the population standard deviation (0 when σ_j = 0);
-* final score: the mean over the judges who scored the entry;
+* final score: the mean over the judges who scored the entry; with the trimmed rule
+  (``trim``, 去掉一个最高分和一个最低分) one highest and one lowest judge's total are left
+  out first (only one of each when several judges gave the same total), which needs at
+  least ``TRIM_MIN_JUDGES`` (3) judges: with fewer the plain mean is taken and the
+  result says so (``trim_fallback``);
 * ranks: standard competition ranking (1, 2, 2, 4); within a tie, by entry number;
   winners are the entries ranked ≤ N, so a tie on the N-th place admits every tied entry.
 """
@@ -23,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal, localcontext
 PRECISION = 34
 PLACES = Decimal("0.0001")
 HUNDRED = Decimal(100)
+TRIM_MIN_JUDGES = 3
 
 
 @dataclass
@@ -34,6 +39,31 @@ class EntryResult:
     rank: int | None = None
     is_winner: bool = False
     by_judge: dict[int, Decimal] = field(default_factory=dict)  # judge id → normalized total
+    # The trimmed rule: the judges whose totals were left out (highest, lowest), or the
+    # plain mean taken because fewer than three judges scored the entry.
+    dropped: tuple[int, int] | None = None
+    trim_fallback: bool = False
+
+
+def trimmed_mean(values: Mapping[int, Decimal]) -> tuple[Decimal, tuple[int, int] | None]:
+    """The mean without one highest and one lowest value (去掉一个最高分和一个最低分).
+
+    ``values``: judge id → total. Returns the mean and the (highest, lowest) judge ids
+    left out; with fewer than three values, the plain mean and ``None``. On a tie only
+    one of the tied values is left out: the judge with the lower id, so the result does
+    not depend on the order the scores were read in.
+    """
+    with localcontext() as ctx:
+        ctx.prec = PRECISION
+        count = len(values)
+        if count < TRIM_MIN_JUDGES:
+            return sum(values.values(), Decimal(0)) / Decimal(count), None
+        ordered = sorted(values.items(), key=lambda item: (item[1], item[0]))
+        lowest = ordered[0][0]
+        # The highest among the others, so one judge is never left out twice.
+        highest = max(ordered[1:], key=lambda item: (item[1], -item[0]))[0]
+        kept = [v for judge_id, v in ordered if judge_id not in (lowest, highest)]
+        return sum(kept, Decimal(0)) / Decimal(len(kept)), (highest, lowest)
 
 
 def plain(number: Decimal) -> str:
@@ -90,8 +120,12 @@ def rank(
     scores: Iterable[tuple[int, int, int, Decimal]],
     method: str,
     winners: int,
+    trim: bool = False,
 ) -> list[EntryResult]:
     """Results for ``entries`` ((id, number)) from ``scores`` ((judge, entry, criterion, value)).
+
+    ``trim``: the final score leaves out one highest and one lowest judge (three judges
+    at least, else the plain mean, marked ``trim_fallback``).
 
     A judge's scores for an entry count only when every criterion was scored.
     Returns the results ranked first (by rank, then number), unscored entries last.
@@ -113,7 +147,11 @@ def rank(
         for result in results.values():
             if result.by_judge:
                 result.judges = len(result.by_judge)
-                mean = sum(result.by_judge.values(), Decimal(0)) / Decimal(result.judges)
+                if trim:
+                    mean, result.dropped = trimmed_mean(result.by_judge)
+                    result.trim_fallback = result.dropped is None
+                else:
+                    mean = sum(result.by_judge.values(), Decimal(0)) / Decimal(result.judges)
                 result.final = mean.quantize(PLACES, rounding=ROUND_HALF_UP)
     scored = sorted(
         (r for r in results.values() if r.final is not None),

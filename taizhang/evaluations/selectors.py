@@ -30,13 +30,16 @@ from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.evaluations.models import (
+    Aggregation,
     Award,
     Competition,
     CompetitionStatus,
     Entry,
+    EntryKind,
     Judge,
     Nomination,
     NominationStatus,
+    Objection,
     Score,
 )
 from taizhang.evaluations.permissions import (
@@ -46,6 +49,7 @@ from taizhang.evaluations.permissions import (
     MANAGE,
     NOMINATION,
     NOTHING,
+    OBJECTION,
     VIEW,
     can,
     conflict_reason,
@@ -135,6 +139,7 @@ def competition_results(competition: Competition, method: str = "") -> list[Entr
         ),
         method=method or competition.normalization,
         winners=competition.winners_count,
+        trim=competition.aggregation == Aggregation.TRIMMED,
     )
 
 
@@ -295,6 +300,27 @@ def award_nominations(*, viewer: Actor, award: Award) -> QuerySet[Nomination]:
     nominations and the published list."""
     qs = award.nominations.select_related("org", "person__organization", "award__org")
     return NOMINATION.queryset(viewer, base=qs).order_by("org__path", "person__name", "pk")
+
+
+def award_objections(*, viewer: Actor, award: Award) -> QuerySet[Objection]:
+    """The objections raised during the award's public notice, oldest first."""
+    return OBJECTION.queryset(viewer, base=award.objections.all()).order_by("received_on", "pk")
+
+
+def winner_competitions(*, viewer: Actor, award: Award | None = None) -> list[Competition]:
+    """Competitions whose declared winners ``viewer`` may read: those that can become
+    an award's nominations (``services.nominations_from_winners``); with ``award``, only
+    those with a winner of the kind it honours (a unit, or a person)."""
+    decided = (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED)
+    qs = COMPETITION.queryset(viewer).filter(status__in=decided, entries__is_winner=True)
+    if award is not None:
+        kinds = (
+            [EntryKind.ORGANIZATION, EntryKind.BRAND]
+            if award.takes_organizations
+            else [EntryKind.PERSON]
+        )
+        qs = qs.filter(entries__is_winner=True, entries__kind__in=kinds)
+    return [c for c in qs.distinct().select_related("org") if results_visible(viewer, c)]
 
 
 def published_list(award: Award) -> QuerySet[Nomination]:

@@ -17,7 +17,9 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor, is_system, require_actor
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.formatting import chinese_date
 from taizhang.evaluations.models import (
+    Aggregation,
     Award,
     Competition,
     CompetitionStatus,
@@ -28,6 +30,7 @@ from taizhang.evaluations.models import (
     Nomination,
     NominationStatus,
     Normalization,
+    Objection,
     Score,
 )
 from taizhang.evaluations.permissions import (
@@ -35,16 +38,26 @@ from taizhang.evaluations.permissions import (
     COMPETITION,
     ENTRY,
     NOMINATION,
+    OBJECTION,
     can,
     conflict_reason,
     is_judge,
     judge_org_paths,
 )
 from taizhang.evaluations.scoring import plain, rank, weights_valid
+from taizhang.evaluations.selectors import results_visible
 from taizhang.organizations.models import Organization
 from taizhang.people.permissions import PERSON
 
-COMPETITION_FIELDS = ["org", "name", "held_on", "normalization", "winners_count", "status"]
+COMPETITION_FIELDS = [
+    "org",
+    "name",
+    "held_on",
+    "normalization",
+    "aggregation",
+    "winners_count",
+    "status",
+]
 
 
 class ConflictOfInterest(PermissionDenied):
@@ -91,6 +104,7 @@ def competition_create(
     name: str,
     held_on: dt.date,
     normalization: str = Normalization.NONE,
+    aggregation: str = Aggregation.MEAN,
     winners_count: int = 10,
     description: str = "",
     acting_user: Actor,
@@ -101,6 +115,7 @@ def competition_create(
         name=name,
         held_on=held_on,
         normalization=normalization,
+        aggregation=aggregation,
         winners_count=winners_count,
         description=description,
     )
@@ -372,6 +387,7 @@ def _results(competition: Competition) -> list[Any]:
         ),
         method=competition.normalization,
         winners=competition.winners_count,
+        trim=competition.aggregation == Aggregation.TRIMMED,
     )
 
 
@@ -406,6 +422,7 @@ def competition_declare_winners(
             "status": [CompetitionStatus.SCORING, CompetitionStatus.DECIDED],
             "decided_on": [None, competition.decided_on],
             "normalization": competition.normalization,
+            "aggregation": competition.aggregation,
             "winners": [[e.number, e.title, str(e.final_score)] for e in winners],
         },
     )
@@ -462,6 +479,16 @@ def _locked_award(award: Award) -> Award:
     return Award.objects.select_for_update(of=("self",)).get(pk=award.pk)
 
 
+def _require_list_open(award: Award) -> None:
+    """Nominations are made and reviewed until the list goes on public notice (公示)."""
+    if award.published_on is not None:
+        raise ValidationError(_("The list of this award is already published."))
+    if award.notice_start is not None:
+        raise ValidationError(
+            _("The list is on public notice; nominations and reviews are closed.")
+        )
+
+
 @transaction.atomic
 def nomination_create(
     *,
@@ -474,8 +501,7 @@ def nomination_create(
 ) -> Nomination:
     """Nominate an organization (先进党支部) or a person (优秀党员, 十佳宣讲员)."""
     award = _locked_award(award)
-    if award.published_on is not None:
-        raise ValidationError(_("The list of this award is already published."))
+    _require_list_open(award)
     if award.takes_organizations:
         if org is None:
             raise ValidationError({"org": _("This award honours organizations.")})
@@ -575,8 +601,7 @@ def nomination_import(
     today = _today()
     awards = {row.award.pk: row.award for row in rows}
     for award in Award.objects.select_for_update(of=("self",)).filter(pk__in=awards):
-        if award.published_on is not None:
-            raise ValidationError(_("The list of this award is already published."))
+        _require_list_open(award)
         if not is_system(acting_user) and not can(acting_user, "nominate", award):
             raise PermissionDenied
     for org in {row.org.pk: row.org for row in rows}.values():
@@ -672,6 +697,7 @@ def nomination_review(
     """Approve or reject a nomination; approvals may not exceed the award's quota."""
     award = _locked_award(nomination.award)
     AWARD.require(acting_user, award)
+    _require_list_open(award)
     nomination = Nomination.objects.select_for_update(of=("self",)).get(pk=nomination.pk)
     if nomination.status != NominationStatus.NOMINATED:
         raise ValidationError(
@@ -714,6 +740,13 @@ def award_publish(*, award: Award, on: dt.date | None = None, acting_user: Actor
     if award.nominations.filter(status=NominationStatus.NOMINATED).exists():
         raise ValidationError(_("Review every nomination before publishing."))
     day = on or _today()
+    if award.notice_end is None:
+        raise ValidationError(_("Put the list on public notice first."))
+    if not award.notice_over(day):
+        raise ValidationError(
+            _("The list is final only after its public notice has ended (on %(end)s).")
+            % {"end": chinese_date(award.notice_end)}
+        )
     ids = sorted(approved.values_list("pk", flat=True))
     # A bulk update sends no signal: the honours published are reported here.
     with rows_changing(Nomination, ids):
@@ -724,6 +757,176 @@ def award_publish(*, award: Award, on: dt.date | None = None, acting_user: Actor
         actor=acting_user,
         action="award.publish",
         obj=award,
-        changes={"published_on": [None, day], "nominations": ids},
+        changes={
+            "published_on": [None, day],
+            "nominations": ids,
+            "objections": award.objections.count(),
+        },
     )
     return award
+
+
+@transaction.atomic
+def award_notice_set(*, award: Award, start: dt.date, end: dt.date, acting_user: Actor) -> Award:
+    """Put the reviewed list on public notice (公示) from ``start`` to ``end``, both
+    included; the dates may be moved (a notice extended) until the list is published.
+    Every nomination is reviewed and one at least approved first."""
+    award = _locked_award(award)
+    AWARD.require(acting_user, award)
+    if award.published_on is not None:
+        raise ValidationError(_("The list of this award is already published."))
+    if end < start:
+        raise ValidationError({"end": _("The notice ends on or after the day it starts.")})
+    if award.nominations.filter(status=NominationStatus.NOMINATED).exists():
+        raise ValidationError(_("Review every nomination before the public notice."))
+    if not award.nominations.filter(status=NominationStatus.APPROVED).exists():
+        raise ValidationError(_("Approve at least one nomination first."))
+    first = award.objections.order_by("received_on").values_list("received_on", flat=True).first()
+    if first is not None and first < start:
+        raise ValidationError({"start": _("An objection was received before that day.")})
+    before = snapshot(award, ["notice_start", "notice_end"])
+    award.notice_start, award.notice_end = start, end
+    award.save(update_fields=["notice_start", "notice_end"])
+    audit_record(
+        actor=acting_user,
+        action="award.notice_set",
+        obj=award,
+        changes=diff(before, snapshot(award, ["notice_start", "notice_end"])),
+    )
+    return award
+
+
+@transaction.atomic
+def objection_record(
+    *,
+    award: Award,
+    received_on: dt.date,
+    text: str,
+    outcome: str,
+    acting_user: Actor,
+) -> Objection:
+    """Record an objection raised during the public notice and how it was settled
+    (核实情况及处理结果). Only the awarding body records them, before publication."""
+    award = _locked_award(award)
+    objection = Objection(award=award, received_on=received_on, text=text.strip(), outcome="")
+    OBJECTION.require(acting_user, objection)
+    if award.published_on is not None:
+        raise ValidationError(_("The list of this award is already published."))
+    if award.notice_start is None:
+        raise ValidationError(_("Objections are recorded once the list is on public notice."))
+    if received_on < award.notice_start or received_on > _today():
+        raise ValidationError(
+            {"received_on": _("An objection is dated within the notice, and not after today.")}
+        )
+    objection.outcome = outcome.strip()
+    errors = {}
+    if not objection.text:
+        errors["text"] = _("Say what the objection is.")
+    if not objection.outcome:
+        errors["outcome"] = _("Say how the objection was settled.")
+    if errors:
+        raise ValidationError(errors)
+    objection.full_clean()
+    objection.save()
+    audit_record(
+        actor=acting_user,
+        action="objection.record",
+        obj=objection,
+        changes=diff({}, snapshot(objection, ["award", "received_on", "text", "outcome"])),
+    )
+    return objection
+
+
+def _winner_nominee(award: Award, entry: Entry) -> tuple[Organization, Any] | None:
+    """The nominee an award takes from a winning entry: a unit (an organization's entry,
+    or a brand's owning unit) for 先进党支部-like awards, a person for the others."""
+    if award.takes_organizations:
+        if entry.kind in (EntryKind.ORGANIZATION, EntryKind.BRAND):
+            return entry.org, None
+        return None
+    if entry.kind == EntryKind.PERSON and entry.person is not None:
+        return entry.org, entry.person
+    return None
+
+
+@dataclass(frozen=True)
+class WinnersNominated:
+    created: list[Nomination]
+    already: int  # winners already on the list (left alone)
+    unfit: int  # winners the award does not take (a person for a unit's award, ...)
+
+
+@transaction.atomic
+def nominations_from_winners(
+    *,
+    award: Award,
+    competition: Competition,
+    on: dt.date | None = None,
+    acting_user: Actor,
+) -> WinnersNominated:
+    """The declared winners of ``competition`` become nominations of ``award``, in
+    rank order, with their rank and score as the deeds: one audit event. A winner already
+    on the list is left as it is, so doing it twice adds nothing. The awarding body's
+    manager does it (manage on the award, and on each nominee's unit as for any
+    nomination), from a competition whose results she may read."""
+    award = _locked_award(award)
+    AWARD.require(acting_user, award)
+    _require_list_open(award)
+    competition = Competition.objects.select_related("org").get(pk=competition.pk)
+    COMPETITION.require(acting_user, competition, COMPETITION.view)
+    if competition.status not in (CompetitionStatus.DECIDED, CompetitionStatus.PUBLISHED):
+        raise ValidationError(_("The winners of this competition are not declared yet."))
+    if not is_system(acting_user) and not results_visible(acting_user, competition):
+        raise PermissionDenied
+    winners = list(
+        competition.entries.filter(is_winner=True)
+        .select_related("org", "person")
+        .order_by("rank", "number")
+    )
+    existing = set(award.nominations.values_list("org_id", "person_id"))
+    taken_people = {person_id for _org, person_id in existing if person_id}
+    taken_orgs = {org_id for org_id, person_id in existing if not person_id}
+    day = on or _today()
+    if day > _today():
+        raise ValidationError({"on": _("A nomination is dated today or earlier.")})
+    built: list[Nomination] = []
+    already = unfit = 0
+    for entry in winners:
+        nominee = _winner_nominee(award, entry)
+        if nominee is None:
+            unfit += 1
+            continue
+        org, person = nominee
+        if (person is not None and person.pk in taken_people) or (
+            person is None and org.pk in taken_orgs
+        ):
+            already += 1
+            continue
+        NOMINATION.require_org(acting_user, org)
+        if person is not None:
+            _ensure_sees_person(acting_user, person)
+            taken_people.add(person.pk)
+        else:
+            taken_orgs.add(org.pk)
+        deeds = _("Ranked %(rank)s in %(competition)s (score %(score)s).") % {
+            "rank": entry.rank,
+            "competition": competition.name,
+            "score": plain(entry.final_score) if entry.final_score is not None else "—",
+        }
+        nomination = Nomination(award=award, org=org, person=person, deeds=deeds, nominated_on=day)
+        nomination.full_clean()
+        nomination.save()
+        built.append(nomination)
+    if built:
+        rows_written(Nomination, built)
+    audit_record(
+        actor=acting_user,
+        action="nomination.from_winners",
+        obj=award,
+        changes={
+            "count": len(built),
+            "source": competition.name,
+            "ids": [n.pk for n in built],
+        },
+    )
+    return WinnersNominated(created=built, already=already, unfit=unfit)

@@ -33,4 +33,8 @@ urlpatterns = [
     ),
     path("awards/<int:pk>/publish/", views.award_publish_view, name="award_publish"),
     path("awards/<int:pk>/list/", views.award_published_view, name="award_published"),
+    path("awards/<int:pk>/notice/", views.award_notice_view, name="award_notice"),
+    path("awards/<int:pk>/objections/", views.objection_view, name="objection"),
+    path("awards/<int:pk>/from-winners/", views.from_winners_view, name="from_winners"),
+    path("awards/honour-roll/", views.honour_roll_export, name="honour_roll_export"),
 ]

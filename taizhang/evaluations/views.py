@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
+from taizhang.core.formatting import chinese_date
 from taizhang.core.forms import Submission, int_or_none, submit
 from taizhang.evaluations import services
 from taizhang.evaluations.forms import (
@@ -23,12 +25,16 @@ from taizhang.evaluations.forms import (
     CriterionForm,
     DateForm,
     EntryForm,
+    FromWinnersForm,
     JudgeForm,
     NominationForm,
+    NoticeForm,
+    ObjectionForm,
     ReviewForm,
     ScoreForm,
 )
 from taizhang.evaluations.models import (
+    Aggregation,
     Award,
     AwardKind,
     Competition,
@@ -39,6 +45,7 @@ from taizhang.evaluations.permissions import can, conflict_reason, is_judge, jud
 from taizhang.evaluations.selectors import (
     award_list,
     award_nominations,
+    award_objections,
     can_nominate,
     competition_entries,
     competition_judges,
@@ -51,6 +58,7 @@ from taizhang.evaluations.selectors import (
     judge_sheet,
     published_list,
     results_visible,
+    winner_competitions,
 )
 from taizhang.organizations.filters import ledger_filter_from_query
 
@@ -176,6 +184,8 @@ def _competition_context(
         "decided": decided,
         "winners_total": sum(1 for entry in entries if entry.is_winner),
         "normalized": bool(raw),
+        "trimmed": competition.aggregation == Aggregation.TRIMMED,
+        "fallbacks": sum(1 for r in results.values() if r.trim_fallback),
         "show_results": show_results,
         "is_judge": is_judge(viewer, competition),
         "statuses": CompetitionStatus,
@@ -408,13 +418,36 @@ def _award_context(request: HttpRequest, award: Award, **forms: Any) -> dict[str
         "counts": counts,
         "can_manage": can_manage,
         "statuses": NominationStatus,
+        "objections": list(award_objections(viewer=viewer, award=award)) if can_manage else [],
+        "on_notice": award.notice_start is not None and award.published_on is None,
+        "notice_over": award.notice_over(timezone.localdate()),
+        "notice_start_text": chinese_date(award.notice_start) if award.notice_start else "",
+        "notice_end_text": chinese_date(award.notice_end) if award.notice_end else "",
     }
-    if can_nominate(viewer, award):
+    if can_nominate(viewer, award) and award.notice_start is None:
         context["nomination_form"] = forms.get("nomination_form") or NominationForm(
             prefix="nominate", viewer=viewer, takes_organizations=award.takes_organizations
         )
     if can_manage and award.published_on is None:
-        context["review_form"] = ReviewForm(prefix="review")
+        if award.notice_start is None:
+            context["review_form"] = ReviewForm(prefix="review")
+            competitions = winner_competitions(viewer=viewer, award=award)
+            if competitions:
+                context["winners_form"] = forms.get("winners_form") or FromWinnersForm(
+                    prefix="winners", competitions=competitions
+                )
+        context["notice_form"] = forms.get("notice_form") or NoticeForm(
+            prefix="notice",
+            initial=(
+                {"start": award.notice_start, "end": award.notice_end}
+                if award.notice_start
+                else None
+            ),
+        )
+        if award.notice_start is not None:
+            context["objection_form"] = forms.get("objection_form") or ObjectionForm(
+                prefix="objection"
+            )
         context["date_form"] = DateForm(prefix="step")
     return context
 
@@ -497,14 +530,99 @@ def award_publish_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("evaluations:award_published", pk=award.pk)
 
 
+@requires(MANAGE)
+@require_POST
+def award_notice_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put the reviewed list on public notice (公示), or move its dates."""
+    viewer = viewer_of(request)
+    award = _managed_award(request, pk)
+    form = NoticeForm(request.POST, prefix="notice")
+    done = submit(
+        request,
+        form,
+        lambda: services.award_notice_set(award=award, **form.cleaned_data, acting_user=viewer),
+        success=_("The list is on public notice."),
+    )
+    if done.ok:
+        return redirect("evaluations:award_detail", pk=award.pk)
+    context = _award_context(request, award, notice_form=form)
+    return render(request, "evaluations/award_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def objection_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record an objection raised during the public notice, with how it was settled."""
+    viewer = viewer_of(request)
+    award = _managed_award(request, pk)
+    form = ObjectionForm(request.POST, prefix="objection")
+    done = submit(
+        request,
+        form,
+        lambda: services.objection_record(award=award, **form.cleaned_data, acting_user=viewer),
+        success=_("The objection was recorded."),
+    )
+    if done.ok:
+        return redirect("evaluations:award_detail", pk=award.pk)
+    context = _award_context(request, award, objection_form=form)
+    return render(request, "evaluations/award_detail.html", context, status=422)
+
+
+@requires(MANAGE)
+@require_POST
+def from_winners_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The winners of a competition become nominations of this award (no duplicates)."""
+    viewer = viewer_of(request)
+    award = _managed_award(request, pk)
+    form = FromWinnersForm(
+        request.POST,
+        prefix="winners",
+        competitions=winner_competitions(viewer=viewer, award=award),
+    )
+    if not form.is_valid():
+        context = _award_context(request, award, winners_form=form)
+        return render(request, "evaluations/award_detail.html", context, status=422)
+    try:
+        done = services.nominations_from_winners(
+            award=award, competition=form.chosen(), acting_user=viewer
+        )
+    except ValidationError as exc:
+        _error_messages(request, exc)
+    else:
+        messages.success(
+            request,
+            _(
+                "%(n)s winners were nominated; %(already)s already on the list, "
+                "%(unfit)s not of the kind this award honours."
+            )
+            % {"n": len(done.created), "already": done.already, "unfit": done.unfit},
+        )
+    return redirect("evaluations:award_detail", pk=award.pk)
+
+
+@requires(VIEW)
+def honour_roll_export(request: HttpRequest) -> HttpResponse:
+    """光荣榜 of a published award (``?award=``) as an .xlsx; 404 for a missing award,
+    one out of scope, or one not published yet."""
+    award = get_award_for_viewer(viewer_of(request), int_or_none(request.GET.get("award")))
+    if award.published_on is None:
+        raise Http404
+    return export_respond(request, "evaluations.honour_roll")
+
+
 @requires(VIEW)
 def award_published_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The published honour roll (表彰名单) of one award."""
     award = get_award_for_viewer(viewer_of(request), pk)
     if award.published_on is None:
         raise Http404
+    printable = request.GET.get("print") == "1"
     return render(
         request,
-        "evaluations/award_published.html",
-        {"award": award, "honoured": list(published_list(award))},
+        "evaluations/award_print.html" if printable else "evaluations/award_published.html",
+        {
+            "award": award,
+            "honoured": list(published_list(award)),
+            "published_text": chinese_date(award.published_on),
+        },
     )

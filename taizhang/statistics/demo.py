@@ -1,6 +1,7 @@
 """Demo: build the monthly figures of everything the other modules loaded (statistics is
-the last module), then the district's indicators with this year's targets, and last
-month's briefings of the district and of the community persona, written and issued."""
+the last module), then the district's indicators with this year's targets and the
+year's 争先晋位 composite score weighing them, and last month's briefings of the district
+and of the community persona, written and issued."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from taizhang.statistics import rollups, services
+from taizhang.statistics.composites import composite_create, composite_weights_set
 from taizhang.statistics.periods import Period
 
 INDICATORS = [
@@ -72,6 +74,7 @@ def load(ctx: Any) -> None:
     if clerk is None or ctx.district is None:
         return
     year = Period.year(timezone.localdate().year)
+    made = []
     for name, unit, source, metric, min_cases, (low, high) in INDICATORS:
         indicator = services.indicator_create(
             acting_user=clerk,
@@ -84,6 +87,7 @@ def load(ctx: Any) -> None:
             min_cases=min_cases,
             description="区委年度争先晋位指标，按街道排名。",
         )
+        made.append(indicator)
         for subdistrict in ctx.subdistricts:
             services.target_set(
                 acting_user=clerk,
@@ -116,6 +120,21 @@ def load(ctx: Any) -> None:
             cases=ctx.rng.randint(200, 900),
             evidence="双报到登记表及社区签到汇总（街道党工委盖章）",
         )
+    # The year's 争先晋位 composite: the district weighs its four indicators (ADR 0059).
+    composite = composite_create(
+        acting_user=clerk,
+        owner=ctx.district,
+        name="街道党工委争先晋位综合考评",
+        year=year.start.year,
+        description="按区委年度争先晋位指标加权计分，各项得分按完成率计算（最高100分）。",
+    )
+    composite_weights_set(
+        acting_user=clerk,
+        composite=composite,
+        weights=dict(
+            zip([*made, manual], [Decimal(30), Decimal(25), Decimal(25), Decimal(20)], strict=True)
+        ),
+    )
     _briefings(ctx)
 
 

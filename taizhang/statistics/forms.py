@@ -17,7 +17,7 @@ from taizhang.statistics.figures import visible_metrics
 from taizhang.statistics.indicators import FIXED_FIELDS
 from taizhang.statistics.models import Direction, IndicatorSource
 from taizhang.statistics.periods import Period, PeriodError
-from taizhang.statistics.permissions import BRIEFING, INDICATOR
+from taizhang.statistics.permissions import BRIEFING, COMPOSITE, INDICATOR
 
 # Briefings are written for committees, subdistricts, organs and communities, not for
 # grids and buildings: the choice lists the top levels of the viewer's scope.
@@ -188,3 +188,51 @@ class BriefingCorrectionForm(forms.Form):
             ("", _("The whole briefing")),
             *((row.module, row.title) for row in rows),
         ]
+
+
+class CompositeForm(forms.Form):
+    """A composite score (综合考评) set up for an organization's units and a year."""
+
+    owner = forms.ModelChoiceField(queryset=Organization.objects.none(), label=_("Defined by"))
+    name = forms.CharField(label=_("Composite name"), max_length=120)
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owners, _top = top_levels(viewer, COMPOSITE)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        self.fields["year"].initial = timezone.localdate().year
+
+
+class WeightsForm(forms.Form):
+    """One weight (%) per indicator the composite may weigh, ``w<id>``; empty leaves the
+    indicator out. The service checks the sum (100) and the count (two at least)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(
+        self, *args: Any, indicators: list[Any], current: dict[int, Any], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.indicators = indicators
+        for indicator in indicators:
+            self.fields[f"w{indicator.pk}"] = forms.DecimalField(
+                label=f"{indicator.name}（{indicator.owner.short_name or indicator.owner.name}）",
+                max_digits=5,
+                decimal_places=2,
+                min_value=0,
+                max_value=100,
+                required=False,
+                initial=current.get(indicator.pk),
+                widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
+            )
+
+    def weights(self) -> dict[Any, Any]:
+        return {
+            indicator: self.cleaned_data[f"w{indicator.pk}"]
+            for indicator in self.indicators
+            if self.cleaned_data.get(f"w{indicator.pk}")
+        }

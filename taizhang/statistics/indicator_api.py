@@ -24,7 +24,7 @@ from ninja import Router, Schema
 
 from taizhang.core.access import requires
 from taizhang.core.schemas import ErrorOut
-from taizhang.statistics import selectors, services
+from taizhang.statistics import composites, selectors, services
 from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import MANAGE, VIEW, viewer_of
 
@@ -196,3 +196,84 @@ def indicator_actual_enter(request: HttpRequest, indicator_id: int, payload: Act
         cases=payload.cases,
         evidence=payload.evidence,
     )
+
+
+# --- composite scores (综合考评, ADR 0059): reads --------------------------------------
+
+
+class CompositeMemberOut(Schema):
+    indicator_id: int
+    indicator: str
+    weight: str
+
+
+class CompositeOut(Schema):
+    id: int
+    name: str
+    year: int
+    owner_id: int
+    members: list[CompositeMemberOut]
+
+
+class CompositePartOut(Schema):
+    indicator_id: int
+    ranked: bool
+    score: str
+    points: str
+
+
+class CompositeStandingOut(Schema):
+    org_id: int
+    org: str
+    score: str
+    rank: int | None
+    parts: list[CompositePartOut]
+
+
+def _composite_out(composite: Any) -> dict[str, Any]:
+    return {
+        "id": composite.pk,
+        "name": composite.name,
+        "year": composite.year,
+        "owner_id": composite.owner_id,
+        "members": [
+            {"indicator_id": m.indicator_id, "indicator": m.indicator.name, "weight": str(m.weight)}
+            for m in composites.members_of(composite)
+        ],
+    }
+
+
+@router.get("/composites", response=list[CompositeOut])
+@requires(VIEW)
+def composite_list(request: HttpRequest) -> Any:
+    """Composite scores set by an organization the caller sees, or by one above it."""
+    return [_composite_out(c) for c in composites.composites_for(viewer_of(request))]
+
+
+@router.get("/composites/{composite_id}/ranking", response=list[CompositeStandingOut])
+@requires(VIEW)
+def composite_ranking(request: HttpRequest, composite_id: int, org_id: int | None = None) -> Any:
+    """The units below ``org_id`` (default: the owner) ranked on the composite for its
+    year: Σ weight × each member's score, with each member's score and points."""
+    viewer = viewer_of(request)
+    composite = composites.get_composite_for_viewer(viewer, composite_id)
+    parent = selectors.get_org_for_viewer(viewer, org_id or composite.owner_id)
+    _members, rows = composites.composite_ranking(viewer, composite, parent)
+    return [
+        {
+            "org_id": row.org.pk,
+            "org": row.org.name,
+            "score": str(row.score),
+            "rank": row.rank,
+            "parts": [
+                {
+                    "indicator_id": p.indicator_id,
+                    "ranked": p.standing.ranked,
+                    "score": str(p.score.quantize(Decimal("0.01"))),
+                    "points": str(p.points),
+                }
+                for p in row.parts
+            ],
+        }
+        for row in rows
+    ]

@@ -82,3 +82,102 @@ def rank(standings: list[Standing], *, direction: str, min_cases: int) -> list[S
         item.rank = eligible[position - 2].rank if tied else position
         item.ranked = True
     return eligible + [s for s in standings if s.reason]
+
+
+# --- composite scores (综合考评, ADR 0059) -----------------------------------------------
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+
+
+def indicator_scores(standings: list[Standing], *, direction: str) -> dict[int, Decimal]:
+    """Each unit's score on one indicator, 0–100, from its ranking (``rank`` ran first).
+
+    A unit ranked on completion scores its completion rate, at most 100 (over-fulfilling
+    one indicator does not make up for another). A unit ranked on the actual value is
+    compared with the best ranked unit: actual ÷ best × 100 when higher is better,
+    best ÷ actual × 100 when lower is better (a unit at zero then scores 100). A unit
+    not ranked on the indicator (no value, too few cases, no target) scores 0.
+    Returns organization id → score.
+    """
+    ranked = [s for s in standings if s.ranked]
+    scores = {s.org.pk: Decimal(0) for s in standings}
+    by_target = any(s.target not in (None, 0) for s in standings)
+    if by_target:
+        for s in ranked:
+            scores[s.org.pk] = min(Decimal(s.completion or 0), HUNDRED)
+        return scores
+    actuals = [Decimal(s.actual) for s in ranked if s.actual is not None]
+    if not actuals:
+        return scores
+    if direction == Direction.LOWER:
+        best = min(actuals)
+        for s in ranked:
+            actual = Decimal(s.actual or 0)
+            scores[s.org.pk] = HUNDRED if actual <= best else best / actual * HUNDRED
+    else:
+        best = max(actuals)
+        for s in ranked:
+            scores[s.org.pk] = (
+                Decimal(0)
+                if best <= 0
+                else max(Decimal(s.actual or 0), Decimal(0)) / best * HUNDRED
+            )
+    return scores
+
+
+@dataclass
+class CompositePart:
+    indicator_id: int
+    weight: Decimal
+    standing: Standing
+    score: Decimal  # 0–100 on the indicator
+
+    @property
+    def points(self) -> Decimal:
+        """What the indicator adds to the composite: weight % × score."""
+        return (self.weight * self.score / HUNDRED).quantize(CENT)
+
+
+@dataclass
+class CompositeStanding:
+    org: Organization
+    parts: list[CompositePart]
+    rank: int | None = None
+
+    @property
+    def score(self) -> Decimal:
+        """Σ weight × score over the members, on 0–100, to 0.01 (the precision shown)."""
+        total = sum((p.weight * p.score for p in self.parts), Decimal(0)) / HUNDRED
+        return total.quantize(CENT)
+
+    @property
+    def missing(self) -> list[CompositePart]:
+        """The members the unit was not ranked on (they add nothing)."""
+        return [p for p in self.parts if not p.standing.ranked]
+
+
+def composite_rank(
+    members: list[tuple[int, Decimal, str, list[Standing]]],
+) -> list[CompositeStanding]:
+    """Rank units on a composite. ``members``: (indicator id, weight in %, direction,
+    the indicator's ranked standings of the same units). Ties share a rank (1, 1, 3),
+    compared at 0.01, the precision shown; within a tie, by the units' order. A unit
+    ranked on no member at all is listed last without a rank."""
+    rows: dict[int, CompositeStanding] = {}
+    for indicator_id, weight, direction, standings in members:
+        scores = indicator_scores(standings, direction=direction)
+        for standing in standings:
+            row = rows.setdefault(standing.org.pk, CompositeStanding(standing.org, []))
+            row.parts.append(CompositePart(indicator_id, weight, standing, scores[standing.org.pk]))
+    # A unit ranked on none of the members has no composite score to compare: listed
+    # last, unranked, as the indicator ranking lists a unit without a value.
+    scored = [r for r in rows.values() if len(r.missing) < len(r.parts)]
+    ordered = sorted(scored, key=lambda r: (-r.score, r.org.path))
+    previous: Decimal | None = None
+    current = 0
+    for position, row in enumerate(ordered, start=1):
+        if row.score != previous:
+            current, previous = position, row.score
+        row.rank = current
+    return ordered + [r for r in rows.values() if r not in scored]

@@ -16,6 +16,7 @@ from taizhang.core.registry import (
 from taizhang.statistics.permissions import (
     BRIEFING,
     BRIEFING_STYLE,
+    COMPOSITE,
     INDICATOR,
     INDICATOR_ENTRY,
     INDICATOR_TARGET,
@@ -31,7 +32,14 @@ grant_to_roles("statistics.brief", "clerk", "secretary")
 register_nav(_("Dashboard"), "statistics:dashboard", "statistics.view", order=5)
 register_nav(_("Briefings"), "statistics:briefings", "statistics.view", order=95)
 
-for _policy in (INDICATOR, INDICATOR_TARGET, INDICATOR_ENTRY, BRIEFING, BRIEFING_STYLE):
+for _policy in (
+    INDICATOR,
+    INDICATOR_TARGET,
+    INDICATOR_ENTRY,
+    COMPOSITE,
+    BRIEFING,
+    BRIEFING_STYLE,
+):
     register_policy(_policy)
 
 # Excel: the indicators with their targets and actuals (statistics/exports.py).
@@ -47,3 +55,5 @@ register_audit_action("statistics.briefing_generate", _("Briefing draft generate
 register_audit_action("statistics.briefing_edit", _("Briefing draft written"))
 register_audit_action("statistics.briefing_issue", _("Briefing issued"))
 register_audit_action("statistics.briefing_correct", _("Briefing correction logged"))
+register_audit_action("statistics.composite_create", _("Composite score set up"))
+register_audit_action("statistics.composite_weights_set", _("Composite score weights set"))

@@ -171,6 +171,60 @@ class IndicatorEntry(models.Model):
         return f"{self.indicator} {self.org_id}: {self.value}"
 
 
+class Composite(models.Model):
+    """A composite score (综合考评, 争先晋位) over several weighted indicators for one
+    year, set by an organization for the units below it (ADR 0059). Each unit's score
+    is Σ weight × its score on each member indicator (``indicators.composite_rank``)."""
+
+    owner = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", verbose_name=_("defined by")
+    )
+    name = models.CharField(_("composite name"), max_length=120)
+    year = models.PositiveIntegerField(_("year"))
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("composite score")
+        verbose_name_plural = _("composite scores")
+        ordering = ["-year", "name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name", "year"], name="statistics_composite_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}"
+
+
+class CompositeMember(models.Model):
+    """One indicator of a composite and its weight in per cent (the weights sum to 100)."""
+
+    composite = models.ForeignKey(Composite, on_delete=models.CASCADE, related_name="members")
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", verbose_name=_("indicator")
+    )
+    weight = models.DecimalField(_("weight (%)"), max_digits=5, decimal_places=2)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("composite member")
+        verbose_name_plural = _("composite members")
+        ordering = ["composite_id", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["composite", "indicator"], name="statistics_composite_member_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weight__gt=0), name="statistics_composite_weight_pos"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} {self.weight}%"
+
+
 class BriefingState(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("briefing", "Draft")
     ISSUED = "issued", pgettext_lazy("briefing", "Issued")

@@ -10,6 +10,9 @@
   unit can never set its own (issue 19).
 * ``INDICATOR_ENTRY``: a manual actual, booked on the ranked unit and entered there
   (its own figure, with evidence), so managed on the unit.
+* ``COMPOSITE``: a composite score (综合考评, ADR 0059), booked on its owner like an
+  indicator and read below it through the same ``set above`` rule; its weights are
+  set only with ``statistics.manage`` on the owner, so a ranked unit cannot set its own.
 * ``BRIEFING``: booked on its organization; generated with ``statistics.brief`` there.
 * ``BRIEFING_STYLE``: an organization's briefing look, edited with ``statistics.brief``.
 
@@ -32,6 +35,7 @@ from taizhang.organizations.scope import Scope
 from taizhang.statistics.models import (
     Briefing,
     BriefingStyle,
+    Composite,
     Indicator,
     IndicatorEntry,
     IndicatorTarget,
@@ -82,6 +86,16 @@ SET_ABOVE = CrossTreeRule(
 INDICATOR: ScopePolicy[Indicator] = ScopePolicy(
     name="statistics.indicator",
     model=Indicator,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("owner",),
+    extra=(SET_ABOVE,),
+)
+
+
+COMPOSITE: ScopePolicy[Composite] = ScopePolicy(
+    name="statistics.composite",
+    model=Composite,
     view=VIEW,
     manage=MANAGE,
     org_fields=("owner",),

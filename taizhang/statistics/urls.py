@@ -17,6 +17,8 @@ urlpatterns = [
         indicator_views.indicator_evidence_view,
         name="indicator_evidence",
     ),
+    path("composites/", indicator_views.composite_list_view, name="composites"),
+    path("composites/<int:pk>/", indicator_views.composite_detail_view, name="composite_detail"),
     path("briefings/", views.briefing_list_view, name="briefings"),
     path("briefings/new/", views.briefing_create_view, name="briefing_create"),
     path("briefings/<int:pk>/", views.briefing_detail_view, name="briefing_detail"),

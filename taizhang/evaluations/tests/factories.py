@@ -13,6 +13,7 @@ from taizhang.accounts.services import grant_create, user_create
 from taizhang.core.actors import SYSTEM
 from taizhang.evaluations.models import Competition, EntryKind
 from taizhang.evaluations.services import (
+    award_notice_set,
     competition_create,
     competition_open_scoring,
     criterion_add,
@@ -27,6 +28,14 @@ RUBRIC = [("特色亮点", "30", "30"), ("实际成效", "40", "40"), ("展示�
 
 def days_ago(n: int) -> dt.date:
     return timezone.localdate() - dt.timedelta(days=n)
+
+
+def put_on_notice(award: Any, before: dt.date | None = None) -> Any:
+    """A public notice (公示) of seven days that ended the day before ``before`` (today)."""
+    end = (before or timezone.localdate()) - dt.timedelta(days=1)
+    return award_notice_set(
+        award=award, start=end - dt.timedelta(days=6), end=end, acting_user=SYSTEM
+    )
 
 
 def make_judge_user(username: str, home: Any, *, role: str = "viewer") -> Any:
@@ -118,9 +127,24 @@ def policy_samples() -> dict[str, Any]:
     def nomination(org: Any) -> Any:
         return nomination_create(award=award(org), org=org, acting_user=SYSTEM)
 
+    def objection(org: Any) -> Any:
+        from taizhang.evaluations.services import nomination_review, objection_record
+
+        made = nomination(org)
+        nomination_review(nomination=made, approve=True, acting_user=SYSTEM)
+        noticed = put_on_notice(made.award)
+        return objection_record(
+            award=noticed,
+            received_on=noticed.notice_end,
+            text="样本异议",
+            outcome="经核实不属实",
+            acting_user=SYSTEM,
+        )
+
     return {
         "evaluations.competition": competition,
         "evaluations.entry": entry,
         "evaluations.award": award,
         "evaluations.nomination": nomination,
+        "evaluations.objection": objection,
     }

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
 from taizhang.evaluations.models import Award, Competition, Score
@@ -249,6 +252,26 @@ def test_award_flow_through_the_api(client, personas, tree):
         **headers,
     )
     assert response.json()["status"] == "approved"
+    response = client.post(
+        f"{URL}/awards/{award_id}/publish", data={}, content_type="application/json", **headers
+    )
+    assert response.status_code == 422  # not on public notice yet
+    today = timezone.localdate()
+    notice = {"start": str(today - dt.timedelta(days=8)), "end": str(today - dt.timedelta(days=1))}
+    response = client.post(
+        f"{URL}/awards/{award_id}/notice", data=notice, content_type="application/json", **headers
+    )
+    assert response.status_code == 200 and response.json()["notice_end"] == notice["end"]
+    objection = {"received_on": notice["end"], "text": "反映材料不实", "outcome": "经核实不属实"}
+    response = client.post(
+        f"{URL}/awards/{award_id}/objections",
+        data=objection,
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201
+    listed = client.get(f"{URL}/awards/{award_id}/objections", **headers).json()
+    assert [(o["text"], o["outcome"]) for o in listed] == [("反映材料不实", "经核实不属实")]
     response = client.post(
         f"{URL}/awards/{award_id}/publish", data={}, content_type="application/json", **headers
     )

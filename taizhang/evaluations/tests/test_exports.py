@@ -22,7 +22,12 @@ from taizhang.evaluations.services import (
     nomination_review,
     score_record,
 )
-from taizhang.evaluations.tests.factories import make_competition, make_judge_user, scores_for
+from taizhang.evaluations.tests.factories import (
+    make_competition,
+    make_judge_user,
+    put_on_notice,
+    scores_for,
+)
 from tests.support import make_org
 
 
@@ -153,6 +158,7 @@ def test_the_honour_roll_export_lists_the_published_nominees_only(tree, personas
         )
     nomination_create(award=award, org=tree.community_b, acting_user=SYSTEM)
     nomination_review(nomination=award.nominations.last(), approve=True, acting_user=SYSTEM)
+    put_on_notice(award)
     award_publish(award=award, acting_user=SYSTEM)
     every = _sheet(client, personas.street_a, "/evaluations/awards/export/")
     assert [r[6] for r in every[2:]] == [tree.community_a.name, "A2 组织", tree.community_b.name]

@@ -19,6 +19,7 @@ from taizhang.evaluations.services import (
     nomination_create,
     nomination_review,
 )
+from taizhang.evaluations.tests.factories import put_on_notice
 from taizhang.ingest.models import BatchStatus
 from taizhang.ingest.services import AlreadyImported, batch_undo, batch_upload
 from taizhang.people.services import person_create
@@ -117,6 +118,7 @@ def test_an_unknown_or_published_award_is_refused(tree, personas):
     award = _branch_award(tree.district)
     nomination_create(award=award, org=tree.community_b, acting_user=SYSTEM)
     nomination_review(nomination=award.nominations.get(), approve=True, acting_user=SYSTEM)
+    put_on_notice(award)
     award_publish(award=award, acting_user=SYSTEM)
     batch = run(
         KIND, fill(KIND, _rows("A1") + _rows("A1", award="不存在的表彰")), personas.street_a
@@ -150,6 +152,7 @@ def test_an_export_imported_back_is_a_no_op_and_an_edit_updates_only_that_row(
     published = _branch_award(tree.district, name="上年度先进党支部")
     nomination_create(award=published, org=tree.community_a, acting_user=SYSTEM)
     nomination_review(nomination=published.nominations.get(), approve=True, acting_user=SYSTEM)
+    put_on_notice(published)
     award_publish(award=published, acting_user=SYSTEM)
     _branch_award(tree.district)
     make_org(tree.street_a, "A2")

@@ -11,7 +11,12 @@ import pytest
 from django.db.models import Sum
 
 from taizhang.evaluations import services
-from taizhang.evaluations.tests.factories import make_competition, make_judge_user, scores_for
+from taizhang.evaluations.tests.factories import (
+    make_competition,
+    make_judge_user,
+    put_on_notice,
+    scores_for,
+)
 from taizhang.statistics import rollups
 from taizhang.statistics.models import MonthlyFigure
 
@@ -83,6 +88,7 @@ def test_figures_follow_every_service(tree, personas):
     services.nomination_review(
         nomination=nominations[1], approve=False, note="材料不全", on=DAY, acting_user=district
     )
+    put_on_notice(award, before=DAY)
     services.award_publish(award=award, on=DAY, acting_user=district)
     assert _total("evaluations.awards_published", tree.district) == 1
     assert _total("evaluations.awards_published", tree.street_b) == 0
@@ -153,5 +159,6 @@ def test_every_service_records_its_audit_action(tree, personas):
     last("nomination.create")
     services.nomination_review(nomination=nomination, approve=True, acting_user=district)
     last("nomination.review")
+    put_on_notice(award)
     services.award_publish(award=award, acting_user=district)
     last("award.publish")

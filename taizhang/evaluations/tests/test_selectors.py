@@ -20,7 +20,7 @@ from taizhang.evaluations.services import (
     nomination_create,
     nomination_review,
 )
-from taizhang.evaluations.tests.factories import make_competition, make_judge_user
+from taizhang.evaluations.tests.factories import make_competition, make_judge_user, put_on_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,7 @@ def test_district_award_reaches_down_without_leaking_sideways(tree, personas):
     assert codes(personas.district) == (["A1", "B1"], (2, 0))
     nomination_review(nomination=kept, approve=True, acting_user=SYSTEM)
     nomination_review(nomination=dropped, approve=False, note="不符合", acting_user=SYSTEM)
+    put_on_notice(award)
     award_publish(award=award, acting_user=SYSTEM)
     assert codes(personas.street_a) == (["A1"], (1, 1))  # B's rejected nomination stays hidden
     assert codes(personas.street_b) == (["A1", "B1"], (2, 1))
@@ -144,6 +145,7 @@ def test_metrics_read_the_right_fields(tree, competitions):
     )
     nomination = nomination_create(award=award, org=tree.community_a, acting_user=SYSTEM)
     nomination_review(nomination=nomination, approve=True, acting_user=SYSTEM)
+    put_on_notice(award)
     award_publish(award=award, acting_user=SYSTEM)
     names = sorted(name for name in METRICS if name.startswith("evaluations."))
     assert names == [

@@ -26,6 +26,7 @@ from taizhang.evaluations.services import (
 from taizhang.evaluations.tests.factories import (
     make_competition,
     make_judge_user,
+    put_on_notice,
     scores_for,
 )
 from taizhang.people.services import person_create, position_assign
@@ -335,6 +336,7 @@ def test_award_flow_is_dated_and_audited(tree, personas):
     )
     with pytest.raises(ValidationError):
         nomination_review(nomination=first, approve=False, note="x", acting_user=personas.district)
+    put_on_notice(award)
     award_publish(award=award, acting_user=personas.district)
     first.refresh_from_db()
     second.refresh_from_db()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from taizhang.core.actors import SYSTEM
 from taizhang.evaluations.models import Competition, Nomination, Score
@@ -199,6 +202,21 @@ def test_award_pages_and_published_list(client, personas, tree):
         reverse("evaluations:review", args=[award.pk, nomination.pk]),
         {"review-decision": "approve"},
     )
+    # Not final before a public notice has ended (公示).
+    response = client.post(reverse("evaluations:award_publish", args=[award.pk]), {})
+    assert response["Location"] == reverse("evaluations:award_detail", args=[award.pk])
+    today = timezone.localdate()
+    response = client.post(
+        reverse("evaluations:award_notice", args=[award.pk]),
+        {
+            "notice-start": (today - dt.timedelta(days=7)).isoformat(),
+            "notice-end": (today - dt.timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 302
+    body = client.get(reverse("evaluations:award_detail", args=[award.pk])).content.decode()
+    assert 'id="notice"' in body and 'id="objections"' in body and 'id="record-objection"' in body
+    assert 'id="nominate"' not in body  # nominations are closed while on notice
     response = client.post(reverse("evaluations:award_publish", args=[award.pk]), {})
     assert response["Location"] == reverse("evaluations:award_published", args=[award.pk])
     login(client, personas.street_b)

@@ -70,6 +70,12 @@ def _entry(org: Any) -> IndicatorEntry:
     )
 
 
+def _composite(org: Any) -> Any:
+    from taizhang.statistics.composites import composite_create
+
+    return composite_create(acting_user=SYSTEM, owner=org, name="样本综合考评", year=2026)
+
+
 def _briefing(org: Any) -> Briefing:
     from taizhang.accounts.models import ScopeKind
     from tests.support import make_user
@@ -90,6 +96,7 @@ def policy_samples() -> dict[str, Any]:
         "statistics.indicator": lambda org: make_indicator(SYSTEM, org, name="样本指标"),
         "statistics.indicator_target": _target,
         "statistics.indicator_entry": _entry,
+        "statistics.composite": lambda org: _composite(org),
         "statistics.briefing": _briefing,
         "statistics.briefing_style": lambda org: BriefingStyle.objects.create(
             org=org, masthead="样本简报"
