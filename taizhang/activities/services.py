@@ -36,6 +36,7 @@ from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
@@ -435,13 +436,17 @@ EDITABLE = {
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) -> Activity:
-    """Correct the details of an activity (not its organization or attendance)."""
+def activity_update(
+    *, activity: Activity, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Activity:
+    """Correct the details of an activity (not its organization or attendance).
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown activity fields: {sorted(unknown)}")
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     ACTIVITY.require(acting_user, activity)
+    require_version(activity, version)
     if fields.get("speaker") is not None:
         _ensure_persons_visible(acting_user, [fields["speaker"]], "speaker")
     before = snapshot(activity, ACTIVITY_FIELDS)

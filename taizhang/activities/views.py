@@ -46,6 +46,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
+from taizhang.core.versions import page_version, seen_version
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import get_grouping_for_viewer
@@ -322,17 +323,19 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         grouping=activity.grouping,
     )
     form = ActivityEditForm(request.POST or None, viewer=viewer, activity=activity, initial=initial)
+    seen = seen_version(request, activity)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,
         lambda: services.activity_update(
-            activity=activity, acting_user=viewer, **form.cleaned_data
+            activity=activity, acting_user=viewer, version=seen, **form.cleaned_data
         ),
         success=_("The activity is corrected."),
     )
     if done.ok:
         return redirect("activities:detail", pk=activity.pk)
-    return render(request, "activities/edit.html", {"form": form, "activity": activity})
+    context = {"form": form, "activity": activity, "version": page_version(form, activity, seen)}
+    return render(request, "activities/edit.html", context)
 
 
 @requires(MANAGE)

@@ -114,3 +114,44 @@ def written_since(model: type[models.Model], since: Any) -> Any:
     for suffix in NOT_WRITES:
         rows = rows.exclude(action__endswith=suffix)
     return rows.annotate(record=Cast("object_id", models.BigIntegerField())).values("record")
+
+
+# The shared part of an edit page and an API edit (issue 19): every module's edit view
+# and PATCH read and send the version the same way.
+
+
+def seen_version(request: Any, obj: models.Model) -> int | None:
+    """The version an edit page works against: on a GET the record's current one (it
+    goes into the page's hidden ``version`` input), on a POST the one the page sent
+    back (None from an older page: the write goes ahead). A version that is not a
+    number cannot be one the page was given: it is treated as stale (0 matches only a
+    record never written)."""
+    if request.method != "POST":
+        return version_of(obj)
+    try:
+        return parse_version(request.POST.get("version"))
+    except ValidationError:
+        return 0
+
+
+def page_version(form: Any, obj: models.Model, seen: int | None) -> int | None:
+    """The version to put back on a page shown again: after a stale refusal the current
+    one (the editor has now seen the other change, so sending again keeps hers), else
+    the one she opened."""
+    from django.core.exceptions import NON_FIELD_ERRORS
+
+    if form.has_error(NON_FIELD_ERRORS, "stale"):
+        return version_of(obj)
+    return seen
+
+
+def if_match(request: Any) -> int | None:
+    """The version an API client read (``If-Match: "12"``), None when it sent none; a
+    value that is not a version is a 422."""
+    return parse_version(request.headers.get("If-Match"))
+
+
+def etag(obj: models.Model) -> str:
+    """The ``ETag`` of one record read over the API: its version, to send back as
+    ``If-Match`` with a PATCH."""
+    return f'"{version_of(obj)}"'

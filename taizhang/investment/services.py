@@ -20,6 +20,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import require_version
 from taizhang.investment.models import (
     Competition,
     Event,
@@ -149,12 +150,17 @@ def lead_create(
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, acting_user: Actor, **fields: Any) -> Lead:
+def lead_update(
+    *, lead: Lead, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Lead:
+    """Change a lead's columns. ``version``: the one the editor saw; a change since is
+    refused (``StaleEdit``), not overwritten."""
     unknown = set(fields) - set(LEAD_FIELDS)
     if unknown:
         raise TypeError(f"Unknown lead fields: {sorted(unknown)}")
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
     LEAD.require(acting_user, lead)
+    require_version(lead, version)
     moving = "org" in fields and fields["org"] != lead.org
     if moving:
         LEAD.require_org(acting_user, fields["org"])

@@ -16,6 +16,7 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
 from taizhang.core.registry import ORG_SOURCES, PERMISSIONS
+from taizhang.core.versions import seen_version, version_of
 from taizhang.organizations.forms import (
     CloseForm,
     CreateChildForm,
@@ -71,6 +72,7 @@ def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
         "rename_form": RenameForm(
             prefix="rename", initial={"name": org.name, "short_name": org.short_name}
         ),
+        "version": version_of(org),
         "move_form": MoveForm(prefix="move", viewer=viewer),
         "child_form": CreateChildForm(prefix="child", parent_kind=org.kind),
         "close_form": CloseForm(prefix="close"),
@@ -152,6 +154,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
     form = RenameForm(request.POST, prefix="rename")
+    seen = seen_version(request, org)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,
@@ -162,6 +165,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
             effective=form.cleaned_data["effective"],
             reason=form.cleaned_data["reason"],
             acting_user=viewer,
+            version=seen,
         ),
         success=_("The organization has been renamed."),
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.access import requires
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
+from taizhang.core.versions import page_version, seen_version
 from taizhang.statistics import selectors, services
 from taizhang.statistics.forms import IndicatorEditForm
 from taizhang.statistics.indicators import INDICATOR_FIELDS
@@ -77,11 +78,12 @@ def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         viewer=viewer,
         initial={name: getattr(indicator, name) for name in fields},
     )
+    seen = seen_version(request, indicator)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,
         lambda: services.indicator_update(
-            acting_user=viewer, indicator=indicator, **form.cleaned_data
+            acting_user=viewer, indicator=indicator, version=seen, **form.cleaned_data
         ),
         success=_("The indicator was saved."),
     )
@@ -91,6 +93,6 @@ def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "statistics/indicator_edit.html",
-        {"indicator": indicator, "form": form},
+        {"indicator": indicator, "form": form, "version": page_version(form, indicator, seen)},
         status=status,
     )

@@ -85,11 +85,15 @@ def indicator_create(*, acting_user: Actor, owner: Organization, **fields: Any) 
 
 
 @transaction.atomic
-def indicator_update(*, acting_user: Actor, indicator: Indicator, **fields: Any) -> Indicator:
+def indicator_update(
+    *, acting_user: Actor, indicator: Indicator, version: int | None = None, **fields: Any
+) -> Indicator:
     """Reword an indicator or change its ranking rule. What it measures (source and
-    metric) stays as set: targets and actuals were given for it."""
+    metric) stays as set: targets and actuals were given for it. ``version``: the one
+    the editor saw; a change since is refused (``StaleEdit``), not overwritten."""
     indicator = Indicator.objects.select_for_update().select_related("owner").get(pk=indicator.pk)
     INDICATOR.require(acting_user, indicator)
+    require_version(indicator, version)
     fixed = {
         name: _("What an indicator measures cannot change once it is set; set a new one.")
         for name in FIXED_FIELDS
