@@ -615,14 +615,17 @@ def create_dictionary_entry(request: HttpRequest, which: str, payload: Dictionar
 def update_dictionary_entry(
     request: HttpRequest, which: str, entry_id: int, payload: DictionaryEntryPatch
 ) -> Any:
+    """Rename or reorder an entry. With ``If-Match: "<ETag>"`` a change someone else
+    made since is a 409."""
     entry = get_object_or_404(_dictionary(which), pk=entry_id)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
+    seen = if_match(request)
     if isinstance(entry, ActivityKind):
         return services.activity_kind_update(
-            kind=entry, changes=changes, acting_user=viewer_of(request)
+            kind=entry, changes=changes, acting_user=viewer_of(request), version=seen
         )
     return services.venue_category_update(
-        category=entry, changes=changes, acting_user=viewer_of(request)
+        category=entry, changes=changes, acting_user=viewer_of(request), version=seen
     )
 
 

@@ -36,7 +36,7 @@ from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.services import update_with_audit
-from taizhang.core.versions import require_version
+from taizhang.core.versions import lock_at_version, require_version
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
@@ -117,9 +117,14 @@ DICTIONARY_FIELDS = ["code", "name", "sort_order"]
 
 
 def _dictionary_update(
-    row: ActivityKind | VenueCategory, changes: dict[str, Any], action: str, acting_user: Actor
+    row: ActivityKind | VenueCategory,
+    changes: dict[str, Any],
+    action: str,
+    acting_user: Actor,
+    version: int | None = None,
 ) -> None:
     _require_function(acting_user, CONFIGURE)
+    lock_at_version(row, version)
     update_with_audit(
         row,
         changes=changes,
@@ -146,10 +151,11 @@ def _dictionary_set_active(
 
 @transaction.atomic
 def activity_kind_update(
-    *, kind: ActivityKind, changes: dict[str, Any], acting_user: Actor
+    *, kind: ActivityKind, changes: dict[str, Any], acting_user: Actor, version: int | None = None
 ) -> ActivityKind:
-    """Rename or reorder a kind; its code stays (the API and the figures name it)."""
-    _dictionary_update(kind, changes, "activity_kind.update", acting_user)
+    """Rename or reorder a kind; its code stays (the API and the figures name it).
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
+    _dictionary_update(kind, changes, "activity_kind.update", acting_user, version)
     return kind
 
 
@@ -165,9 +171,13 @@ def activity_kind_set_active(
 
 @transaction.atomic
 def venue_category_update(
-    *, category: VenueCategory, changes: dict[str, Any], acting_user: Actor
+    *,
+    category: VenueCategory,
+    changes: dict[str, Any],
+    acting_user: Actor,
+    version: int | None = None,
 ) -> VenueCategory:
-    _dictionary_update(category, changes, "venue_category.update", acting_user)
+    _dictionary_update(category, changes, "venue_category.update", acting_user, version)
     return category
 
 

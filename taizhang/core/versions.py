@@ -101,6 +101,16 @@ def require_version(obj: models.Model, seen: int | None) -> None:
     raise StaleEdit(message, event=event, current=current)
 
 
+def lock_at_version(obj: models.Model, version: int | None) -> None:
+    """For a service that edits the instance it was given (``update_with_audit``): lock
+    the row for the rest of the transaction, reload it (what was committed since it was
+    read) and refuse a stale ``version``. Call it inside the writing transaction."""
+    model = type(obj)
+    list(model._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+    obj.refresh_from_db()
+    require_version(obj, version)
+
+
 def written_since(model: type[models.Model], since: Any) -> Any:
     """The primary keys of ``model``'s records written (created or changed) at or after
     ``since``, from the audit trail: every write is audited on its record, so a sync

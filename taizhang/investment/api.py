@@ -586,6 +586,7 @@ def update_subsidy_policy(request: HttpRequest, policy_id: int, payload: Subsidy
         policy=policy,
         changes=payload.dict(exclude_unset=True, exclude_none=True),
         acting_user=viewer_of(request),
+        version=if_match(request),
     )
 
 

@@ -20,7 +20,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.services import update_with_audit
-from taizhang.core.versions import require_version
+from taizhang.core.versions import lock_at_version, require_version
 from taizhang.investment.models import (
     Competition,
     Event,
@@ -504,10 +504,16 @@ def subsidy_policy_create(
 
 @transaction.atomic
 def subsidy_policy_update(
-    *, policy: SubsidyPolicy, changes: dict[str, Any], acting_user: Actor
+    *,
+    policy: SubsidyPolicy,
+    changes: dict[str, Any],
+    acting_user: Actor,
+    version: int | None = None,
 ) -> SubsidyPolicy:
-    """Correct a policy's name or details; payments under it follow the new name."""
+    """Correct a policy's name or details; payments under it follow the new name.
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     _require_configure(acting_user)
+    lock_at_version(policy, version)
     update_with_audit(
         policy,
         changes=changes,

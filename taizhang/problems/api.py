@@ -21,7 +21,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
-from taizhang.core.versions import etag
+from taizhang.core.versions import etag, if_match
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.people.models import Person
@@ -320,12 +320,14 @@ class KindPatch(Schema):
 @router.patch("/kinds/{kind_id}/", response={200: KindOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.configure")
 def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
-    """Rename, reorder or change a kind's self-close rule (the code stays)."""
+    """Rename, reorder or change a kind's self-close rule (the code stays). With
+    ``If-Match: "<ETag>"`` a change someone else made since is a 409."""
     kind = get_object_or_404(ProblemKind, pk=kind_id)
     return services.problem_kind_update(
         kind=kind,
         changes=payload.dict(exclude_unset=True, exclude_none=True),
         acting_user=viewer_of(request),
+        version=if_match(request),
     )
 
 

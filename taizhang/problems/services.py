@@ -40,7 +40,7 @@ from taizhang.core.lifecycle import record_step, step_fields
 from taizhang.core.registry import POLICIES
 from taizhang.core.services import update_with_audit
 from taizhang.core.uploads import check_uploads
-from taizhang.core.versions import require_version
+from taizhang.core.versions import lock_at_version, require_version
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -306,11 +306,13 @@ def _require_configure(acting_user: Actor) -> None:
 
 @transaction.atomic
 def problem_kind_update(
-    *, kind: ProblemKind, changes: dict[str, Any], acting_user: Actor
+    *, kind: ProblemKind, changes: dict[str, Any], acting_user: Actor, version: int | None = None
 ) -> ProblemKind:
     """Rename, reorder or change the self-close rule of a kind; the code stays. The rule
-    applies to every item of the kind from then on, open ones included."""
+    applies to every item of the kind from then on, open ones included. ``version``:
+    the one the editor saw; a change since is refused (``StaleEdit``)."""
     _require_configure(acting_user)
+    lock_at_version(kind, version)
     update_with_audit(
         kind,
         changes=changes,
