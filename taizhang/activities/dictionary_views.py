@@ -71,8 +71,8 @@ def dictionaries_view(request: HttpRequest) -> HttpResponse:
 def dictionary_edit_view(request: HttpRequest, which: str, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     entry = _entry(which, pk)
-    form = DictionaryEntryForm(request.POST or None, entry=entry)
     seen = seen_version(request, entry)  # issue 19: another's change is shown, not lost
+    form = DictionaryEntryForm(request.POST or None, entry=entry)
 
     def update() -> Any:
         if isinstance(entry, ActivityKind):

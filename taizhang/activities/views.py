@@ -309,6 +309,7 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "edit", activity):
         raise PermissionDenied
+    seen = seen_version(request, activity)  # issue 19: another's change is shown, not lost
     initial = {
         name: getattr(activity, name)
         for name in ("kind", "title", "held_on", "start_time", "end_time", "mode", "venue")
@@ -323,7 +324,6 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         grouping=activity.grouping,
     )
     form = ActivityEditForm(request.POST or None, viewer=viewer, activity=activity, initial=initial)
-    seen = seen_version(request, activity)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,

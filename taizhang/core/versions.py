@@ -130,14 +130,25 @@ def written_since(model: type[models.Model], since: Any) -> Any:
 # and PATCH read and send the version the same way.
 
 
+def _read_at_version(obj: models.Model) -> int:
+    """The record's version, and ``obj`` reloaded after it was read: what is shown is
+    then at least as new as the version (read the other way round, a write committed in
+    between would pair the old values with the new version, and a save of them would
+    pass the check and undo that write)."""
+    version = version_of(obj)
+    obj.refresh_from_db()
+    return version
+
+
 def seen_version(request: Any, obj: models.Model) -> int | None:
     """The version an edit page works against: on a GET the record's current one (it
-    goes into the page's hidden ``version`` input), on a POST the one the page sent
-    back (None from an older page: the write goes ahead). A version that is not a
-    number cannot be one the page was given: it is treated as stale (0 matches only a
-    record never written)."""
+    goes into the page's hidden ``version`` input; ``obj`` is reloaded after it, so call
+    this before the form's initial values are taken from ``obj``), on a POST the one
+    the page sent back (None from an older page: the write goes ahead). A version that
+    is not a number cannot be one the page was given: it is treated as stale (0
+    matches only a record never written)."""
     if request.method != "POST":
-        return version_of(obj)
+        return _read_at_version(obj)
     try:
         return parse_version(request.POST.get("version"))
     except ValidationError:
@@ -163,5 +174,6 @@ def if_match(request: Any) -> int | None:
 
 def etag(obj: models.Model) -> str:
     """The ``ETag`` of one record read over the API: its version, to send back as
-    ``If-Match`` with a PATCH."""
-    return f'"{version_of(obj)}"'
+    ``If-Match`` with a PATCH. ``obj`` is reloaded after the version is read, so the
+    body sent is at least as new as its ETag."""
+    return f'"{_read_at_version(obj)}"'

@@ -80,9 +80,9 @@ def category_list_view(request: HttpRequest) -> HttpResponse:
 def category_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     category = get_object_or_404(DemandCategory.objects.select_related("default_org"), pk=pk)
+    seen = seen_version(request, category)  # issue 19: another's change is shown, not lost
     form = CategoryForm(request.POST or None, viewer=viewer, category=category)
     rule_form = RoutingRuleForm(viewer=viewer, prefix="rule")
-    seen = seen_version(request, category)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,
@@ -211,8 +211,8 @@ def delegated_service_create_view(request: HttpRequest) -> HttpResponse:
 def delegated_service_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     service = DELEGATED_SERVICE.get(viewer, pk, permission=CONFIGURE)
-    form = DelegatedServiceForm(request.POST or None, viewer=viewer, service=service)
     seen = seen_version(request, service)  # issue 19: another's change is shown, not lost
+    form = DelegatedServiceForm(request.POST or None, viewer=viewer, service=service)
     done = submit(
         request,
         form,

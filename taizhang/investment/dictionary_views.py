@@ -42,8 +42,8 @@ def policy_list_view(request: HttpRequest) -> HttpResponse:
 def policy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     policy = get_object_or_404(SubsidyPolicy, pk=pk)
-    form = SubsidyPolicyForm(request.POST or None, policy=policy)
     seen = seen_version(request, policy)  # issue 19: another's change is shown, not lost
+    form = SubsidyPolicyForm(request.POST or None, policy=policy)
     done = submit(
         request,
         form,

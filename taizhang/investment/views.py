@@ -165,6 +165,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
 def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     lead = _lead_for(request, pk, "edit")
+    seen = seen_version(request, lead)  # issue 19: another's change is shown, not lost
     initial = {
         "enterprise": lead.enterprise,
         "project_name": lead.project_name,
@@ -176,7 +177,6 @@ def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "note": lead.note,
     }
     form = LeadForm(request.POST or None, viewer=viewer, initial=initial, editing=True)
-    seen = seen_version(request, lead)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,

@@ -77,6 +77,7 @@ def notice_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_viewer(viewer, pk)
     if not can(viewer, "edit", notice) or notice.state != NoticeState.DRAFT:
         raise PermissionDenied
+    seen = seen_version(request, notice)  # issue 19: another's change is shown, not lost
     initial = {
         "title": notice.title,
         "body": notice.body,
@@ -89,7 +90,6 @@ def notice_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = NoticeForm(
         request.POST or None, request.FILES or None, viewer=viewer, editing=True, initial=initial
     )
-    seen = seen_version(request, notice)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,

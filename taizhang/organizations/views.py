@@ -60,8 +60,11 @@ from taizhang.people.selectors import current_positions
 
 def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
     viewer = viewer_of(request)
+    # Read first (it reloads ``org``), so the rename form's values are not older.
+    version = seen_version(request, org) if request.method != "POST" else version_of(org)
     return {
         "org": org,
+        "version": version,
         "breadcrumbs": organization_breadcrumbs(viewer=viewer, org=org),
         "children": organization_children(viewer=viewer, parent=org),
         "positions": list(current_positions(viewer=viewer, organization=org)),
@@ -72,7 +75,6 @@ def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
         "rename_form": RenameForm(
             prefix="rename", initial={"name": org.name, "short_name": org.short_name}
         ),
-        "version": version_of(org),
         "move_form": MoveForm(prefix="move", viewer=viewer),
         "child_form": CreateChildForm(prefix="child", parent_kind=org.kind),
         "close_form": CloseForm(prefix="close"),
@@ -153,8 +155,8 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     service refuses an organization outside the manager's part of the tree."""
     viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
-    form = RenameForm(request.POST, prefix="rename")
     seen = seen_version(request, org)  # issue 19: another's change is shown, not lost
+    form = RenameForm(request.POST, prefix="rename")
     done = submit(
         request,
         form,

@@ -41,8 +41,8 @@ def kind_list_view(request: HttpRequest) -> HttpResponse:
 def kind_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     kind = get_object_or_404(ProblemKind, pk=pk)
-    form = ProblemKindForm(request.POST or None, kind=kind)
     seen = seen_version(request, kind)  # issue 19: another's change is shown, not lost
+    form = ProblemKindForm(request.POST or None, kind=kind)
     done = submit(
         request,
         form,

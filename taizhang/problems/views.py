@@ -253,6 +253,7 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if problem.state not in (ProblemState.OPEN, ProblemState.IN_PROGRESS):
         messages.error(request, _("Only a problem that is not yet submitted can be edited."))
         return redirect("problems:detail", pk=problem.pk)
+    seen = seen_version(request, problem)  # issue 19: another's change is shown, not lost
     initial = {
         "title": problem.title,
         "description": problem.description,
@@ -266,7 +267,6 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "solved_on_spot": problem.solved_on_spot,
     }
     form = ProblemEditForm(request.POST or None, viewer=viewer, initial=initial)
-    seen = seen_version(request, problem)  # issue 19: another's change is shown, not lost
 
     def update() -> Any:
         changed = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -105,8 +105,8 @@ def task_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     task = get_task_for_viewer(viewer, pk)
     require(may_issue(viewer, task) and task.state == TaskState.DRAFT)
-    form = TaskForm(request.POST or None, viewer=viewer, task=task)
     seen = seen_version(request, task)  # issue 19: another's change is shown, not lost
+    form = TaskForm(request.POST or None, viewer=viewer, task=task)
     done = submit(
         request,
         form,

@@ -72,13 +72,13 @@ def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = selectors.get_indicator_for_viewer(viewer, pk)
     if not INDICATOR.can_manage(viewer, indicator):
         raise Http404
+    seen = seen_version(request, indicator)  # issue 19: another's change is shown, not lost
     fields = [name for name in INDICATOR_FIELDS if name not in IndicatorEditForm.FIXED]
     form = IndicatorEditForm(
         request.POST or None,
         viewer=viewer,
         initial={name: getattr(indicator, name) for name in fields},
     )
-    seen = seen_version(request, indicator)  # issue 19: another's change is shown, not lost
     done = submit(
         request,
         form,
