@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -135,7 +135,7 @@ class Case:
     api_method: str = "patch"
     api_body: Callable[[Any, str], dict[str, Any]] | None = None
     htmx: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)
+    values: tuple[Any, Any] = ("乙改的值", "甲填的值")  # B's, then A's
 
 
 def _reload(obj: Any) -> Any:
@@ -296,6 +296,45 @@ def _b_policy(obj: Any, b: Any, value: str) -> None:
     subsidy_policy_update(policy=obj, changes={"name": value}, acting_user=b)
 
 
+def _rule(tree: Any, a: Any) -> Any:
+    from taizhang.reminders.manifest import DUE_SOON
+    from taizhang.reminders.services import rule_for
+
+    return rule_for(DUE_SOON)
+
+
+def _b_rule(obj: Any, b: Any, value: Any) -> None:
+    from taizhang.reminders.services import reminder_rule_update
+
+    reminder_rule_update(
+        rule=obj, enabled=obj.enabled, days_before=value, to_webhook=obj.to_webhook, acting_user=b
+    )
+
+
+def _webhook(tree: Any, a: Any) -> Any:
+    from taizhang.reminders.tests.factories import make_endpoint
+
+    return make_endpoint(tree.street_a)
+
+
+def _b_webhook(obj: Any, b: Any, value: str) -> None:
+    from taizhang.reminders.services import webhook_endpoint_update
+
+    webhook_endpoint_update(endpoint=obj, name=value, acting_user=b)
+
+
+def _hotline(tree: Any, a: Any) -> Any:
+    from taizhang.hotline.tests.factories import make_endpoint
+
+    return make_endpoint(tree.street_a)
+
+
+def _b_hotline(obj: Any, b: Any, value: str) -> None:
+    from taizhang.hotline.services import hotline_endpoint_update
+
+    hotline_endpoint_update(endpoint=obj, name=value, acting_user=b)
+
+
 def _api(path: str) -> Callable[[Any], str]:
     return lambda obj: f"/api/v1/{path.format(pk=obj.pk)}"
 
@@ -426,6 +465,34 @@ CASES = [
         api_patch=_api("investment/subsidy-policies/{pk}"),
         api_body=_body("name"),
     ),
+    Case(
+        "reminder rule",
+        _rule,
+        lambda o: reverse("reminders:rule_edit", args=[o.pk]),
+        "days_before",
+        _b_rule,
+        lambda o: _reload(o).days_before,
+        admin=True,
+        values=(3, 5),
+    ),
+    Case(
+        "webhook endpoint",
+        _webhook,
+        lambda o: reverse("reminders:endpoint_edit", args=[o.pk]),
+        "name",
+        _b_webhook,
+        lambda o: _reload(o).name,
+        admin=True,
+    ),
+    Case(
+        "hotline endpoint",
+        _hotline,
+        lambda o: reverse("hotline:endpoint_edit", args=[o.pk]),
+        "name",
+        _b_hotline,
+        lambda o: _reload(o).name,
+        admin=True,
+    ),
 ]
 
 
@@ -460,27 +527,28 @@ def test_the_edit_page_shows_the_other_change_and_saves_nothing_of_hers(
     data = posted_form(page.content.decode())
     assert int(data["version"]) == version_of(record)
     # Meanwhile B changes the same field.
-    case.b_writes(_reload(record), b, "乙改的值")
-    data[case.field] = "甲填的值"
+    theirs, hers = case.values
+    case.b_writes(_reload(record), b, theirs)
+    data[case.field] = str(hers)
     answer = client.post(
         case.edit_url(record), data, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=case.htmx
     )
     text = answer.content.decode()
     assert STALE_ZH in text and b.username in text, text[:3000]
-    assert case.saved(record) == "乙改的值"  # nothing of A's is saved
+    assert case.saved(record) == theirs  # nothing of A's is saved
     if not case.htmx:  # the page again: what she typed is kept, with the current version
         assert answer.status_code in (200, 422)
         again = posted_form(text)
-        assert again[case.field] == "甲填的值"
+        assert again[case.field] == str(hers)
         assert int(again["version"]) == version_of(record)
         data = again
     else:  # the form lives on the tree page: she opens it again
         page = client.get(page_url, **extra)
-        data = {**posted_form(page.content.decode()), case.field: "甲填的值"}
+        data = {**posted_form(page.content.decode()), case.field: str(hers)}
     # Sending again (she has seen B's change) keeps hers.
     done = client.post(case.edit_url(record), data)
     assert done.status_code == 302, done.content.decode()[:3000]
-    assert case.saved(record) == "甲填的值"
+    assert case.saved(record) == hers
 
 
 API_CASES = [c for c in CASES if c.api_body is not None]
