@@ -14,6 +14,7 @@ textarea of the form that carries the version), so a page that lost its hidden
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -621,3 +622,47 @@ def test_a_version_that_is_not_a_number_is_refused_on_the_page(client, tree, wri
     assert answer.status_code in (200, 422)
     assert STALE_ZH in answer.content.decode()
     assert _reload(record).title != "甲填的值"
+
+
+def test_a_target_set_by_someone_else_since_the_page_was_opened_is_not_overwritten(
+    client, tree, writers
+):
+    """The ranking table has a target form per unit: each carries the version of that
+    unit's target (0 where none was set yet)."""
+    from decimal import Decimal
+
+    from taizhang.statistics.models import IndicatorTarget
+    from taizhang.statistics.periods import Period
+    from taizhang.statistics.services import target_set
+    from taizhang.statistics.tests.factories import make_indicator
+
+    a, b = writers[False]
+    indicator = make_indicator(a, tree.street_a)
+    url = reverse("statistics:indicator_detail", args=[indicator.pk])
+    client.login(username=a.username, password=PASSWORD)
+    page = client.get(url, {"period": "2026"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    data = posted_form(page.content.decode())
+    assert data["action"] == "target" and int(data["unit"]) == tree.community_a.pk
+    assert data["version"] == "0"  # no target yet
+    target_set(
+        acting_user=b,
+        indicator=indicator,
+        org=tree.community_a,
+        period=Period.parse("2026", today=dt.date(2026, 12, 1)),
+        target=Decimal(10),
+    )
+
+    def target() -> Decimal:
+        return IndicatorTarget.objects.get(indicator=indicator, org=tree.community_a).target
+
+    data["target"] = "20"
+    answer = client.post(url, data, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    text = answer.content.decode()
+    assert STALE_ZH in text and b.username in text
+    assert target() == Decimal(10)
+    # The page again shows her B's target and its version; setting now keeps hers.
+    again = posted_form(text)
+    assert int(again["version"]) > 0
+    again["target"] = "20"
+    client.post(url, again)
+    assert target() == Decimal(20)

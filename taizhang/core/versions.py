@@ -149,10 +149,33 @@ def seen_version(request: Any, obj: models.Model) -> int | None:
     matches only a record never written)."""
     if request.method != "POST":
         return _read_at_version(obj)
+    return posted_version(request)
+
+
+def posted_version(request: Any) -> int | None:
+    """The ``version`` a posted page sent back (None when it sent none); one that is not
+    a number reads as stale (0)."""
     try:
         return parse_version(request.POST.get("version"))
     except ValidationError:
         return 0
+
+
+def versions_of(model: type[models.Model], pks: Any) -> dict[int, int]:
+    """The versions of many records of ``model`` at once, by primary key (a record
+    never audited is left out: its version is 0). For a table with a form per row."""
+    from django.db.models import Max
+
+    keys = [str(pk) for pk in pks]
+    if not keys:
+        return {}
+    rows = AuditEvent.objects.filter(
+        object_type=model._meta.label_lower, object_id__in=keys, outcome=AuditOutcome.SUCCESS
+    )
+    for suffix in NOT_WRITES:
+        rows = rows.exclude(action__endswith=suffix)
+    latest = rows.values("object_id").annotate(latest=Max("pk")).values_list("object_id", "latest")
+    return {int(object_id): int(pk) for object_id, pk in latest}
 
 
 def page_version(form: Any, obj: models.Model, seen: int | None) -> int | None:
