@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -52,6 +52,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
+from taizhang.core.versions import etag, if_match
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.permissions import GROUPING
@@ -513,9 +514,12 @@ def list_activities(
 
 @router.get("/{activity_id}", response=ActivityDetailOut)
 @requires(VIEW)
-def get_activity(request: HttpRequest, activity_id: int) -> Any:
-    """One activity with its attendance; 404 when missing or outside your scope."""
-    return get_activity_for_viewer(viewer_of(request), activity_id)
+def get_activity(request: HttpRequest, activity_id: int, response: HttpResponse) -> Any:
+    """One activity with its attendance; 404 when missing or outside your scope. The
+    ``ETag`` header is its version: send it back as ``If-Match`` with a PATCH."""
+    activity = get_activity_for_viewer(viewer_of(request), activity_id)
+    response["ETag"] = etag(activity)
+    return activity
 
 
 @router.post("", response={201: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
@@ -588,7 +592,8 @@ def set_attendance(request: HttpRequest, activity_id: int, payload: AttendanceIn
 @router.patch("/{activity_id}", response={200: ActivityDetailOut, 403: ErrorOut, 422: ErrorOut})
 @requires(MANAGE)
 def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
-    """Correct an activity's details; fields left out stay as they are."""
+    """Correct an activity's details; fields left out stay as they are. With
+    ``If-Match: "<ETag>"`` a change someone else made since is a 409, not overwritten."""
     user = viewer_of(request)
     activity = get_activity_for_viewer(user, activity_id)
     if not can(user, "edit", activity):
@@ -631,7 +636,8 @@ def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPat
         fields["speaker"] = _person(user, payload.speaker_id, "speaker_id")
     if "grouping_id" in given:
         fields["grouping"] = _grouping(user, payload.grouping_id)
-    services.activity_update(activity=activity, acting_user=user, **fields)
+    seen = if_match(request)
+    services.activity_update(activity=activity, acting_user=user, version=seen, **fields)
     return get_activity_for_viewer(user, activity_id)
 
 
@@ -692,14 +698,17 @@ def create_dictionary_entry(request: HttpRequest, which: str, payload: Dictionar
 def update_dictionary_entry(
     request: HttpRequest, which: str, entry_id: int, payload: DictionaryEntryPatch
 ) -> Any:
+    """Rename or reorder an entry. With ``If-Match: "<ETag>"`` a change someone else
+    made since is a 409."""
     entry = get_object_or_404(_dictionary(which), pk=entry_id)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
+    seen = if_match(request)
     if isinstance(entry, ActivityKind):
         return services.activity_kind_update(
-            kind=entry, changes=changes, acting_user=viewer_of(request)
+            kind=entry, changes=changes, acting_user=viewer_of(request), version=seen
         )
     return services.venue_category_update(
-        category=entry, changes=changes, acting_user=viewer_of(request)
+        category=entry, changes=changes, acting_user=viewer_of(request), version=seen
     )
 
 

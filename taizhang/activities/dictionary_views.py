@@ -18,6 +18,7 @@ from taizhang.activities.permissions import CONFIGURE
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.versions import page_version, seen_version
 
 MODELS: dict[str, type[ActivityKind] | type[VenueCategory]] = {
     "kind": ActivityKind,
@@ -70,22 +71,27 @@ def dictionaries_view(request: HttpRequest) -> HttpResponse:
 def dictionary_edit_view(request: HttpRequest, which: str, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     entry = _entry(which, pk)
+    seen = seen_version(request, entry)  # issue 19: another's change is shown, not lost
     form = DictionaryEntryForm(request.POST or None, entry=entry)
 
     def update() -> Any:
         if isinstance(entry, ActivityKind):
             return services.activity_kind_update(
-                kind=entry, changes=form.cleaned_data, acting_user=viewer
+                kind=entry, changes=form.cleaned_data, acting_user=viewer, version=seen
             )
         return services.venue_category_update(
-            category=entry, changes=form.cleaned_data, acting_user=viewer
+            category=entry, changes=form.cleaned_data, acting_user=viewer, version=seen
         )
 
     if submit(request, form, update, success=_("Entry saved.")).ok:
         return redirect("activities:dictionaries")
-    return render(
-        request, "activities/dictionary_edit.html", {"entry": entry, "which": which, "form": form}
-    )
+    context = {
+        "entry": entry,
+        "which": which,
+        "form": form,
+        "version": page_version(form, entry, seen),
+    }
+    return render(request, "activities/dictionary_edit.html", context)
 
 
 @requires(CONFIGURE)

@@ -39,6 +39,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.services import update_with_audit
 from taizhang.core.uploads import check_uploads
+from taizhang.core.versions import lock_at_version, require_version
 from taizhang.organizations.models import Grouping, Organization
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.policy import unknown_message
@@ -123,9 +124,14 @@ DICTIONARY_FIELDS = ["code", "name", "sort_order"]
 
 
 def _dictionary_update(
-    row: ActivityKind | VenueCategory, changes: dict[str, Any], action: str, acting_user: Actor
+    row: ActivityKind | VenueCategory,
+    changes: dict[str, Any],
+    action: str,
+    acting_user: Actor,
+    version: int | None = None,
 ) -> None:
     _require_function(acting_user, CONFIGURE)
+    lock_at_version(row, version)
     update_with_audit(
         row,
         changes=changes,
@@ -152,10 +158,11 @@ def _dictionary_set_active(
 
 @transaction.atomic
 def activity_kind_update(
-    *, kind: ActivityKind, changes: dict[str, Any], acting_user: Actor
+    *, kind: ActivityKind, changes: dict[str, Any], acting_user: Actor, version: int | None = None
 ) -> ActivityKind:
-    """Rename or reorder a kind; its code stays (the API and the figures name it)."""
-    _dictionary_update(kind, changes, "activity_kind.update", acting_user)
+    """Rename or reorder a kind; its code stays (the API and the figures name it).
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
+    _dictionary_update(kind, changes, "activity_kind.update", acting_user, version)
     return kind
 
 
@@ -171,9 +178,13 @@ def activity_kind_set_active(
 
 @transaction.atomic
 def venue_category_update(
-    *, category: VenueCategory, changes: dict[str, Any], acting_user: Actor
+    *,
+    category: VenueCategory,
+    changes: dict[str, Any],
+    acting_user: Actor,
+    version: int | None = None,
 ) -> VenueCategory:
-    _dictionary_update(category, changes, "venue_category.update", acting_user)
+    _dictionary_update(category, changes, "venue_category.update", acting_user, version)
     return category
 
 
@@ -504,13 +515,17 @@ EDITABLE = {
 
 
 @transaction.atomic
-def activity_update(*, activity: Activity, acting_user: Actor, **fields: Any) -> Activity:
-    """Correct the details of an activity (not its organization or attendance)."""
+def activity_update(
+    *, activity: Activity, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Activity:
+    """Correct the details of an activity (not its organization or attendance).
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     unknown = set(fields) - EDITABLE
     if unknown:
         raise TypeError(f"Unknown activity fields: {sorted(unknown)}")
     activity = Activity.objects.select_for_update().get(pk=activity.pk)
     ACTIVITY.require(acting_user, activity)
+    require_version(activity, version)
     if fields.get("speaker") is not None:
         _ensure_persons_visible(acting_user, [fields["speaker"]], "speaker")
     co_orgs = fields.pop("co_orgs", None)

@@ -53,6 +53,7 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.core.uploads import attachment_response
+from taizhang.core.versions import page_version, seen_version
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.organizations.permissions import GROUPING
 from taizhang.organizations.selectors import get_grouping_for_viewer
@@ -323,6 +324,7 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     activity = get_activity_for_viewer(viewer, pk)
     if not can(viewer, "edit", activity):
         raise PermissionDenied
+    seen = seen_version(request, activity)  # issue 19: another's change is shown, not lost
     initial = {
         name: getattr(activity, name)
         for name in ("kind", "title", "held_on", "start_time", "end_time", "mode", "venue")
@@ -346,13 +348,14 @@ def activity_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: services.activity_update(
-            activity=activity, acting_user=viewer, **form.cleaned_data
+            activity=activity, acting_user=viewer, version=seen, **form.cleaned_data
         ),
         success=_("The activity is corrected."),
     )
     if done.ok:
         return redirect("activities:detail", pk=activity.pk)
-    return render(request, "activities/edit.html", {"form": form, "activity": activity})
+    context = {"form": form, "activity": activity, "version": page_version(form, activity, seen)}
+    return render(request, "activities/edit.html", context)
 
 
 @requires(MANAGE)

@@ -101,6 +101,16 @@ def require_version(obj: models.Model, seen: int | None) -> None:
     raise StaleEdit(message, event=event, current=current)
 
 
+def lock_at_version(obj: models.Model, version: int | None) -> None:
+    """For a service that edits the instance it was given (``update_with_audit``): lock
+    the row for the rest of the transaction, reload it (what was committed since it was
+    read) and refuse a stale ``version``. Call it inside the writing transaction."""
+    model = type(obj)
+    list(model._default_manager.select_for_update().filter(pk=obj.pk).values_list("pk"))
+    obj.refresh_from_db()
+    require_version(obj, version)
+
+
 def written_since(model: type[models.Model], since: Any) -> Any:
     """The primary keys of ``model``'s records written (created or changed) at or after
     ``since``, from the audit trail: every write is audited on its record, so a sync
@@ -114,3 +124,79 @@ def written_since(model: type[models.Model], since: Any) -> Any:
     for suffix in NOT_WRITES:
         rows = rows.exclude(action__endswith=suffix)
     return rows.annotate(record=Cast("object_id", models.BigIntegerField())).values("record")
+
+
+# The shared part of an edit page and an API edit (issue 19): every module's edit view
+# and PATCH read and send the version the same way.
+
+
+def _read_at_version(obj: models.Model) -> int:
+    """The record's version, and ``obj`` reloaded after it was read: what is shown is
+    then at least as new as the version (read the other way round, a write committed in
+    between would pair the old values with the new version, and a save of them would
+    pass the check and undo that write)."""
+    version = version_of(obj)
+    obj.refresh_from_db()
+    return version
+
+
+def seen_version(request: Any, obj: models.Model) -> int | None:
+    """The version an edit page works against: on a GET the record's current one (it
+    goes into the page's hidden ``version`` input; ``obj`` is reloaded after it, so call
+    this before the form's initial values are taken from ``obj``), on a POST the one
+    the page sent back (None from an older page: the write goes ahead). A version that
+    is not a number cannot be one the page was given: it is treated as stale (0
+    matches only a record never written)."""
+    if request.method != "POST":
+        return _read_at_version(obj)
+    return posted_version(request)
+
+
+def posted_version(request: Any) -> int | None:
+    """The ``version`` a posted page sent back (None when it sent none); one that is not
+    a number reads as stale (0)."""
+    try:
+        return parse_version(request.POST.get("version"))
+    except ValidationError:
+        return 0
+
+
+def versions_of(model: type[models.Model], pks: Any) -> dict[int, int]:
+    """The versions of many records of ``model`` at once, by primary key (a record
+    never audited is left out: its version is 0). For a table with a form per row."""
+    from django.db.models import Max
+
+    keys = [str(pk) for pk in pks]
+    if not keys:
+        return {}
+    rows = AuditEvent.objects.filter(
+        object_type=model._meta.label_lower, object_id__in=keys, outcome=AuditOutcome.SUCCESS
+    )
+    for suffix in NOT_WRITES:
+        rows = rows.exclude(action__endswith=suffix)
+    latest = rows.values("object_id").annotate(latest=Max("pk")).values_list("object_id", "latest")
+    return {int(object_id): int(pk) for object_id, pk in latest}
+
+
+def page_version(form: Any, obj: models.Model, seen: int | None) -> int | None:
+    """The version to put back on a page shown again: after a stale refusal the current
+    one (the editor has now seen the other change, so sending again keeps hers), else
+    the one she opened."""
+    from django.core.exceptions import NON_FIELD_ERRORS
+
+    if form.has_error(NON_FIELD_ERRORS, "stale"):
+        return version_of(obj)
+    return seen
+
+
+def if_match(request: Any) -> int | None:
+    """The version an API client read (``If-Match: "12"``), None when it sent none; a
+    value that is not a version is a 422."""
+    return parse_version(request.headers.get("If-Match"))
+
+
+def etag(obj: models.Model) -> str:
+    """The ``ETag`` of one record read over the API: its version, to send back as
+    ``If-Match`` with a PATCH. ``obj`` is reloaded after the version is read, so the
+    body sent is at least as new as its ETag."""
+    return f'"{_read_at_version(obj)}"'

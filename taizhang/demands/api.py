@@ -21,6 +21,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut, error_body
+from taizhang.core.versions import if_match
 from taizhang.demands import services
 from taizhang.demands.forms import SUBDISTRICT_KINDS
 from taizhang.demands.models import Demand, DemandCategory
@@ -386,7 +387,9 @@ def update_category(request: HttpRequest, category_id: int, payload: CategoryPat
             changes.pop("default_org_id"),
             field="default_org_id",
         )
-    services.demand_category_update(category=category, changes=changes, acting_user=viewer)
+    services.demand_category_update(
+        category=category, changes=changes, acting_user=viewer, version=if_match(request)
+    )
     return _category_out(viewer, category.pk)
 
 
@@ -485,6 +488,7 @@ def update_delegated_service(
         service=service,
         changes=_delegated_fields(viewer, payload, service.category_id),
         acting_user=viewer,
+        version=if_match(request),
     )
 
 

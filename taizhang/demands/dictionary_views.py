@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.versions import page_version, seen_version, version_of
 from taizhang.demands import services
 from taizhang.demands.forms import CategoryForm, DelegatedServiceForm, RoutingRuleForm
 from taizhang.demands.models import DemandCategory
@@ -79,23 +80,28 @@ def category_list_view(request: HttpRequest) -> HttpResponse:
 def category_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     category = get_object_or_404(DemandCategory.objects.select_related("default_org"), pk=pk)
+    seen = seen_version(request, category)  # issue 19: another's change is shown, not lost
     form = CategoryForm(request.POST or None, viewer=viewer, category=category)
     rule_form = RoutingRuleForm(viewer=viewer, prefix="rule")
     done = submit(
         request,
         form,
         lambda: services.demand_category_update(
-            category=category, changes=form.cleaned_data, acting_user=viewer
+            category=category, changes=form.cleaned_data, acting_user=viewer, version=seen
         ),
         success=_("Category saved."),
     )
     if done.ok:
         return redirect("demands:category_edit", pk=category.pk)
-    return _edit_page(request, category, form, rule_form)
+    return _edit_page(request, category, form, rule_form, page_version(form, category, seen))
 
 
 def _edit_page(
-    request: HttpRequest, category: DemandCategory, form: Any, rule_form: Any
+    request: HttpRequest,
+    category: DemandCategory,
+    form: Any,
+    rule_form: Any,
+    version: int | None = None,
 ) -> HttpResponse:
     viewer = viewer_of(request)
     rules = (
@@ -110,6 +116,7 @@ def _edit_page(
         {
             "category": category,
             "form": form,
+            "version": version_of(category) if version is None else version,
             "rule_form": rule_form,
             "rules": rules,
             "used": category.demand_set.exists(),
@@ -204,18 +211,20 @@ def delegated_service_create_view(request: HttpRequest) -> HttpResponse:
 def delegated_service_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     service = DELEGATED_SERVICE.get(viewer, pk, permission=CONFIGURE)
+    seen = seen_version(request, service)  # issue 19: another's change is shown, not lost
     form = DelegatedServiceForm(request.POST or None, viewer=viewer, service=service)
     done = submit(
         request,
         form,
         lambda: services.delegated_service_update(
-            service=service, changes=form.cleaned_data, acting_user=viewer
+            service=service, changes=form.cleaned_data, acting_user=viewer, version=seen
         ),
         success=_("Delegated service saved."),
     )
     if done.ok:
         return redirect("demands:delegated")
-    return render(request, "demands/delegated_form.html", {"form": form, "service": service})
+    context = {"form": form, "service": service, "version": page_version(form, service, seen)}
+    return render(request, "demands/delegated_form.html", context)
 
 
 @requires(CONFIGURE)

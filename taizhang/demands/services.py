@@ -29,6 +29,7 @@ from taizhang.core.calendar import add_workdays
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.lifecycle import record_step, step_fields
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import lock_at_version
 from taizhang.demands import permissions
 from taizhang.demands.models import (
     OPEN_STATES,
@@ -357,11 +358,17 @@ DELEGATED_FIELDS = ["org", "name", "category", "delegated_by", "delegated_on"]
 
 @transaction.atomic
 def demand_category_update(
-    *, category: DemandCategory, changes: dict[str, Any], acting_user: Actor
+    *,
+    category: DemandCategory,
+    changes: dict[str, Any],
+    acting_user: Actor,
+    version: int | None = None,
 ) -> DemandCategory:
     """Change a category's name, default handler, time limit or order. A new time limit
-    applies to demands received from then on; due days already set stay."""
+    applies to demands received from then on; due days already set stay. ``version``:
+    the one the editor saw; a change since is refused (``StaleEdit``)."""
     _ensure_configure(acting_user)
+    lock_at_version(category, version)
     if "default_org" in changes:
         ROUTING_RULE.require_org(acting_user, changes["default_org"])
     update_with_audit(
@@ -421,11 +428,16 @@ def routing_rule_delete(*, rule: RoutingRule, acting_user: Actor) -> None:
 
 @transaction.atomic
 def delegated_service_update(
-    *, service: DelegatedService, changes: dict[str, Any], acting_user: Actor
+    *,
+    service: DelegatedService,
+    changes: dict[str, Any],
+    acting_user: Actor,
+    version: int | None = None,
 ) -> DelegatedService:
     """Correct a delegated service; moving it to another subdistrict needs the right
-    on both."""
+    on both. ``version``: the one the editor saw; a change since is refused."""
     DELEGATED_SERVICE.require(acting_user, service)
+    lock_at_version(service, version)
     if "org" in changes:
         DELEGATED_SERVICE.require_org(acting_user, changes["org"])
     update_with_audit(

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from taizhang.core.actors import Actor, require_actor
 from taizhang.core.audit import audit_record, diff, snapshot
+from taizhang.core.versions import lock_at_version
 from taizhang.core.webhooks import WebhookError, mask_url, post_json
 from taizhang.demands.models import (
     Channel,
@@ -162,12 +163,15 @@ def hotline_endpoint_update(
     acting_user: Actor,
     new_key: bool = False,
     mapping: dict[str, DemandCategory] | None = None,
+    version: int | None = None,
     **fields: Any,
 ) -> HotlineEndpoint:
     """Change an endpoint. An empty ``shared_key`` keeps the stored one (it is never shown
-    again); ``new_key`` makes a fresh one; ``mapping`` replaces the mapping table."""
+    again); ``new_key`` makes a fresh one; ``mapping`` replaces the mapping table.
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     require_actor(acting_user)
     ENDPOINT.require(acting_user, endpoint)
+    lock_at_version(endpoint, version)
     if "org" in fields:
         ENDPOINT.require_org(acting_user, fields["org"])
     if not fields.get("shared_key"):

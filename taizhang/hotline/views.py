@@ -26,6 +26,7 @@ from taizhang.core.access import public, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.core.middleware import audit_denied
+from taizhang.core.versions import page_version, seen_version
 from taizhang.core.webhooks import mask_secret, mask_url
 from taizhang.hotline import selectors, services
 from taizhang.hotline.forms import EndpointForm, WorkOrderForm, flatten
@@ -176,12 +177,13 @@ def endpoint_create_view(request: HttpRequest) -> HttpResponse:
 def endpoint_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     endpoint = ENDPOINT.get(viewer, pk)
+    seen = seen_version(request, endpoint)  # issue 19: another's change is shown, not lost
     form = EndpointForm(request.POST or None, viewer=viewer, endpoint=endpoint)
     done = submit(
         request,
         form,
         lambda: services.hotline_endpoint_update(
-            endpoint=endpoint, acting_user=viewer, **form.cleaned_data
+            endpoint=endpoint, acting_user=viewer, version=seen, **form.cleaned_data
         ),
         success=_("Hotline endpoint saved."),
     )
@@ -189,7 +191,8 @@ def endpoint_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         if form.cleaned_data.get("new_key"):
             return _key_page(request, endpoint)
         return redirect("hotline:endpoints")
-    return render(request, "hotline/endpoint_form.html", {"form": form, "endpoint": endpoint})
+    context = {"form": form, "endpoint": endpoint, "version": page_version(form, endpoint, seen)}
+    return render(request, "hotline/endpoint_form.html", context)
 
 
 @requires(CONFIGURE)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
@@ -16,6 +16,7 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import YEAR_MAX, YEAR_MIN, ErrorOut
+from taizhang.core.versions import etag, if_match
 from taizhang.investment import services
 from taizhang.investment.models import EventKind, LeadStage, Source, SubsidyPolicy, Team
 from taizhang.investment.permissions import CONFIGURE, EVENT, MANAGE, VIEW, can
@@ -318,9 +319,12 @@ def list_leads(
 
 @router.get("/leads/{lead_id}", response=LeadOut)
 @requires("investment.view")
-def get_lead(request: HttpRequest, lead_id: int) -> Any:
-    """One lead; 404 when it does not exist or is outside your scope."""
-    return get_lead_for_viewer(viewer_of(request), lead_id)
+def get_lead(request: HttpRequest, lead_id: int, response: HttpResponse) -> Any:
+    """One lead; 404 when it does not exist or is outside your scope. The ``ETag``
+    header is its version: send it back as ``If-Match`` with a PATCH."""
+    lead = get_lead_for_viewer(viewer_of(request), lead_id)
+    response["ETag"] = etag(lead)
+    return lead
 
 
 @router.get("/leads/{lead_id}/follow-ups", response=list[FollowUpOut])
@@ -352,12 +356,14 @@ def _lead_for(request: HttpRequest, lead_id: int, action: str) -> Any:
 @router.patch("/leads/{lead_id}", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
 @requires("investment.manage")
 def update_lead(request: HttpRequest, lead_id: int, payload: LeadPatch) -> Any:
-    """Change a lead's columns; only the fields you send. Stages move through /advance."""
+    """Change a lead's columns; only the fields you send. Stages move through /advance.
+    With ``If-Match: "<ETag>"`` a change someone else made since is a 409."""
     lead = _lead_for(request, lead_id, "edit")
     data = payload.dict(exclude_unset=True)
     if "team_id" in data:
         data["team"] = _team(request, data.pop("team_id") or None)
-    return services.lead_update(lead=lead, acting_user=viewer_of(request), **data)
+    seen = if_match(request)
+    return services.lead_update(lead=lead, acting_user=viewer_of(request), version=seen, **data)
 
 
 @router.post("/leads/{lead_id}/advance", response={200: LeadOut, 403: ErrorOut, 422: ErrorOut})
@@ -612,6 +618,7 @@ def update_subsidy_policy(request: HttpRequest, policy_id: int, payload: Subsidy
         policy=policy,
         changes=payload.dict(exclude_unset=True, exclude_none=True),
         acting_user=viewer_of(request),
+        version=if_match(request),
     )
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.versions import page_version, seen_version
 from taizhang.investment import services
 from taizhang.investment.forms import SubsidyPolicyForm
 from taizhang.investment.models import SubsidyPolicy
@@ -41,18 +42,20 @@ def policy_list_view(request: HttpRequest) -> HttpResponse:
 def policy_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     policy = get_object_or_404(SubsidyPolicy, pk=pk)
+    seen = seen_version(request, policy)  # issue 19: another's change is shown, not lost
     form = SubsidyPolicyForm(request.POST or None, policy=policy)
     done = submit(
         request,
         form,
         lambda: services.subsidy_policy_update(
-            policy=policy, changes=form.cleaned_data, acting_user=viewer
+            policy=policy, changes=form.cleaned_data, acting_user=viewer, version=seen
         ),
         success=_("Policy saved."),
     )
     if done.ok:
         return redirect("investment:policies")
-    return render(request, "investment/policy_edit.html", {"policy": policy, "form": form})
+    context = {"policy": policy, "form": form, "version": page_version(form, policy, seen)}
+    return render(request, "investment/policy_edit.html", context)
 
 
 @requires(CONFIGURE)

@@ -20,6 +20,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
 from taizhang.core.formatting import MAX_YUAN, chinese_date
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import lock_at_version, require_version
 from taizhang.investment.models import (
     Competition,
     Event,
@@ -175,12 +176,17 @@ def lead_create(
 
 
 @transaction.atomic
-def lead_update(*, lead: Lead, acting_user: Actor, **fields: Any) -> Lead:
+def lead_update(
+    *, lead: Lead, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Lead:
+    """Change a lead's columns. ``version``: the one the editor saw; a change since is
+    refused (``StaleEdit``), not overwritten."""
     unknown = set(fields) - set(LEAD_FIELDS)
     if unknown:
         raise TypeError(f"Unknown lead fields: {sorted(unknown)}")
     lead = Lead.objects.select_for_update().select_related("org").get(pk=lead.pk)
     LEAD.require(acting_user, lead)
+    require_version(lead, version)
     moving = "org" in fields and fields["org"] != lead.org
     if moving:
         LEAD.require_org(acting_user, fields["org"])
@@ -616,10 +622,16 @@ def subsidy_policy_create(
 
 @transaction.atomic
 def subsidy_policy_update(
-    *, policy: SubsidyPolicy, changes: dict[str, Any], acting_user: Actor
+    *,
+    policy: SubsidyPolicy,
+    changes: dict[str, Any],
+    acting_user: Actor,
+    version: int | None = None,
 ) -> SubsidyPolicy:
-    """Correct a policy's name or details; payments under it follow the new name."""
+    """Correct a policy's name or details; payments under it follow the new name.
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     _require_configure(acting_user)
+    lock_at_version(policy, version)
     update_with_audit(
         policy,
         changes=changes,

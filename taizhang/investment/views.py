@@ -17,6 +17,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
+from taizhang.core.versions import page_version, seen_version
 from taizhang.investment import services
 from taizhang.investment.forms import (
     AdvanceForm,
@@ -174,6 +175,7 @@ def lead_create_view(request: HttpRequest) -> HttpResponse:
 def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     lead = _lead_for(request, pk, "edit")
+    seen = seen_version(request, lead)  # issue 19: another's change is shown, not lost
     initial = {
         "enterprise": lead.enterprise,
         "project_name": lead.project_name,
@@ -188,12 +190,15 @@ def lead_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     done = submit(
         request,
         form,
-        lambda: services.lead_update(lead=lead, acting_user=viewer, **form.cleaned_data),
+        lambda: services.lead_update(
+            lead=lead, acting_user=viewer, version=seen, **form.cleaned_data
+        ),
         success=_("The lead was updated."),
     )
     if done.ok:
         return redirect("investment:lead_detail", pk=lead.pk)
-    return render(request, "investment/lead_form.html", {"form": form, "lead": lead})
+    context = {"form": form, "lead": lead, "version": page_version(form, lead, seen)}
+    return render(request, "investment/lead_form.html", context)
 
 
 def _lead_context(request: HttpRequest, lead: Lead, **forms: Any) -> dict[str, Any]:

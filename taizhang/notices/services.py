@@ -26,6 +26,7 @@ from taizhang.core.actors import Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.notify import notify
 from taizhang.core.uploads import check_uploads
+from taizhang.core.versions import require_version
 from taizhang.notices.models import (
     Audience,
     Notice,
@@ -184,10 +185,13 @@ def notice_update(
     changes: dict[str, Any],
     attachments: Iterable[UploadedFile] = (),
     acting_user: Actor,
+    version: int | None = None,
 ) -> Notice:
-    """Change a draft (title, text, audience, acknowledgement) and add attachments."""
+    """Change a draft (title, text, audience, acknowledgement) and add attachments.
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     notice = _locked(notice)
     POLICY.require(acting_user, notice)
+    require_version(notice, version)
     if notice.state != NoticeState.DRAFT:
         raise ValidationError(_("Only a draft can be edited."))
     unknown = set(changes) - EDITABLE_FIELDS

@@ -16,6 +16,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.core.uploads import attachment_response
+from taizhang.core.versions import page_version, seen_version
 from taizhang.notices import services
 from taizhang.notices.forms import NoticeForm
 from taizhang.notices.models import NoticeState
@@ -76,6 +77,7 @@ def notice_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     notice = get_notice_for_viewer(viewer, pk)
     if not can(viewer, "edit", notice) or notice.state != NoticeState.DRAFT:
         raise PermissionDenied
+    seen = seen_version(request, notice)  # issue 19: another's change is shown, not lost
     initial = {
         "title": notice.title,
         "body": notice.body,
@@ -96,6 +98,7 @@ def notice_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             changes=form.service_fields(),
             attachments=form.cleaned_data["attachments"],
             acting_user=viewer,
+            version=seen,
         ),
         success=_("The draft is saved."),
     )
@@ -108,6 +111,7 @@ def notice_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "notice": notice,
             "attachments": attachments_of(viewer=viewer, notice=notice),
+            "version": page_version(form, notice, seen),
         },
     )
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
+from taizhang.core.versions import etag
 from taizhang.organizations.models import GroupingMembership
 from taizhang.organizations.permissions import GROUPING, MANAGE, ORGANIZATION, VIEW
 from taizhang.organizations.selectors import (
@@ -159,6 +160,9 @@ def list_organizations(
 
 @router.get("/{org_id}", response={200: OrganizationOut, 404: ErrorOut})
 @requires("organizations.view")
-def get_organization(request: HttpRequest, org_id: int) -> Any:
-    """One organization; 404 when it does not exist or is outside your scope."""
-    return get_organization_for_viewer(viewer_of(request), org_id)
+def get_organization(request: HttpRequest, org_id: int, response: HttpResponse) -> Any:
+    """One organization; 404 when it does not exist or is outside your scope. The
+    ``ETag`` header is its version (``core.versions``)."""
+    org = get_organization_for_viewer(viewer_of(request), org_id)
+    response["ETag"] = etag(org)
+    return org

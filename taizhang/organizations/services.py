@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.actors import Actor
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import (
     PARENT_KINDS,
     ROOT_ONLY_KINDS,
@@ -169,9 +170,13 @@ def organization_rename(
     effective: dt.date | None = None,
     reason: str = "",
     acting_user: Actor,
+    version: int | None = None,
 ) -> Organization:
+    """Rename from a date. ``version``: the one the renaming page showed; a change
+    since is refused (``StaleEdit``), not overwritten."""
     org = Organization.objects.select_for_update().get(pk=organization.pk)
     ORGANIZATION.require(acting_user, org)
+    require_version(org, version)
     _refuse_closed(org)
     before = snapshot(org, AUDITED_FIELDS)
     org.name = name

@@ -16,6 +16,7 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
 from taizhang.core.registry import ORG_SOURCES, PERMISSIONS
+from taizhang.core.versions import seen_version, version_of
 from taizhang.organizations.forms import (
     CloseForm,
     CreateChildForm,
@@ -59,8 +60,11 @@ from taizhang.people.selectors import current_positions
 
 def _detail_context(request: HttpRequest, org: Organization) -> dict[str, Any]:
     viewer = viewer_of(request)
+    # Read first (it reloads ``org``), so the rename form's values are not older.
+    version = seen_version(request, org) if request.method != "POST" else version_of(org)
     return {
         "org": org,
+        "version": version,
         "breadcrumbs": organization_breadcrumbs(viewer=viewer, org=org),
         "children": organization_children(viewer=viewer, parent=org),
         "positions": list(current_positions(viewer=viewer, organization=org)),
@@ -151,6 +155,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
     service refuses an organization outside the manager's part of the tree."""
     viewer = viewer_of(request)
     org = get_organization_for_viewer(viewer, pk)
+    seen = seen_version(request, org)  # issue 19: another's change is shown, not lost
     form = RenameForm(request.POST, prefix="rename")
     done = submit(
         request,
@@ -162,6 +167,7 @@ def rename(request: HttpRequest, pk: int) -> HttpResponse:
             effective=form.cleaned_data["effective"],
             reason=form.cleaned_data["reason"],
             acting_user=viewer,
+            version=seen,
         ),
         success=_("The organization has been renamed."),
     )

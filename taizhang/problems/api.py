@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
@@ -21,6 +21,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ErrorOut
+from taizhang.core.versions import etag, if_match
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.people.models import Person
@@ -168,9 +169,12 @@ def list_problems(
 
 @router.get("/{problem_id}", response=ProblemOut)
 @requires("problems.view")
-def get_problem(request: HttpRequest, problem_id: int) -> Any:
-    """One problem; 404 when it does not exist or is outside your scope."""
-    return get_problem_for_viewer(viewer_of(request), problem_id)
+def get_problem(request: HttpRequest, problem_id: int, response: HttpResponse) -> Any:
+    """One problem; 404 when it does not exist or is outside your scope. The ``ETag``
+    header is its version (``core.versions``)."""
+    problem = get_problem_for_viewer(viewer_of(request), problem_id)
+    response["ETag"] = etag(problem)
+    return problem
 
 
 @router.post("", response={201: ProblemOut, 403: ErrorOut, 422: ErrorOut})
@@ -316,12 +320,14 @@ class KindPatch(Schema):
 @router.patch("/kinds/{kind_id}/", response={200: KindOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.configure")
 def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
-    """Rename, reorder or change a kind's self-close rule (the code stays)."""
+    """Rename, reorder or change a kind's self-close rule (the code stays). With
+    ``If-Match: "<ETag>"`` a change someone else made since is a 409."""
     kind = get_object_or_404(ProblemKind, pk=kind_id)
     return services.problem_kind_update(
         kind=kind,
         changes=payload.dict(exclude_unset=True, exclude_none=True),
         acting_user=viewer_of(request),
+        version=if_match(request),
     )
 
 

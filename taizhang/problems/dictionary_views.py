@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
+from taizhang.core.versions import page_version, seen_version
 from taizhang.problems import services
 from taizhang.problems.forms import ProblemKindForm
 from taizhang.problems.models import ProblemKind
@@ -40,12 +41,13 @@ def kind_list_view(request: HttpRequest) -> HttpResponse:
 def kind_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     kind = get_object_or_404(ProblemKind, pk=pk)
+    seen = seen_version(request, kind)  # issue 19: another's change is shown, not lost
     form = ProblemKindForm(request.POST or None, kind=kind)
     done = submit(
         request,
         form,
         lambda: services.problem_kind_update(
-            kind=kind, changes=form.cleaned_data, acting_user=viewer
+            kind=kind, changes=form.cleaned_data, acting_user=viewer, version=seen
         ),
         success=_("Problem kind saved."),
     )
@@ -54,7 +56,12 @@ def kind_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "problems/kind_edit.html",
-        {"kind": kind, "form": form, "used": kind.problems.exists()},
+        {
+            "kind": kind,
+            "form": form,
+            "used": kind.problems.exists(),
+            "version": page_version(form, kind, seen),
+        },
     )
 
 

@@ -4,7 +4,7 @@ it through the problem ledger's own policy."""
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
-from taizhang.core.versions import parse_version, version_of
+from taizhang.core.versions import page_version, seen_version
 from taizhang.problems import services
 from taizhang.problems.forms import InstructionCompleteForm, InstructionForm
 from taizhang.problems.models import Instruction, InstructionState, ProblemSource
@@ -114,13 +114,9 @@ def instruction_create_view(request: HttpRequest) -> HttpResponse:
 def instruction_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     instruction = _manageable(request, pk)
+    seen = seen_version(request, instruction)  # before the values shown are read
     initial = {field: getattr(instruction, field) for field in services.INSTRUCTION_FIELDS}
     form = InstructionForm(request.POST or None, viewer=viewer, initial=initial)
-    seen = (
-        parse_version(request.POST.get("version"))
-        if request.method == "POST"
-        else version_of(instruction)
-    )
     done = submit(
         request,
         form,
@@ -131,9 +127,11 @@ def instruction_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done.ok:
         return redirect("problems:instruction_detail", pk=instruction.pk)
-    if form.has_error(NON_FIELD_ERRORS, "stale"):
-        seen = version_of(instruction)
-    context = {"form": form, "instruction": instruction, "version": seen}
+    context = {
+        "form": form,
+        "instruction": instruction,
+        "version": page_version(form, instruction, seen),
+    }
     return render(request, "problems/instruction_form.html", context)
 
 

@@ -40,6 +40,7 @@ from taizhang.core.lifecycle import record_step, step_fields
 from taizhang.core.registry import POLICIES
 from taizhang.core.services import update_with_audit
 from taizhang.core.uploads import check_uploads
+from taizhang.core.versions import lock_at_version, require_version
 from taizhang.organizations.models import Organization
 from taizhang.organizations.policy import unknown_message
 from taizhang.people.models import Person
@@ -312,11 +313,13 @@ def _require_configure(acting_user: Actor) -> None:
 
 @transaction.atomic
 def problem_kind_update(
-    *, kind: ProblemKind, changes: dict[str, Any], acting_user: Actor
+    *, kind: ProblemKind, changes: dict[str, Any], acting_user: Actor, version: int | None = None
 ) -> ProblemKind:
     """Rename, reorder or change the self-close rule of a kind; the code stays. The rule
-    applies to every item of the kind from then on, open ones included."""
+    applies to every item of the kind from then on, open ones included. ``version``:
+    the one the editor saw; a change since is refused (``StaleEdit``)."""
     _require_configure(acting_user)
+    lock_at_version(kind, version)
     update_with_audit(
         kind,
         changes=changes,
@@ -446,13 +449,18 @@ def problem_create(
 
 
 @transaction.atomic
-def problem_update(*, problem: Problem, acting_user: Actor, **fields: Any) -> Problem:
-    """Change the details of an open problem; state moves have their own services."""
+def problem_update(
+    *, problem: Problem, acting_user: Actor, version: int | None = None, **fields: Any
+) -> Problem:
+    """Change the details of an open problem; state moves have their own services.
+    ``version`` is the one the editor saw (``core.versions``): a change by someone else
+    since is refused (``StaleEdit``), not overwritten."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"Unknown problem fields: {sorted(unknown)}")
     problem = _locked(problem)
     _require_action(acting_user, "edit", problem)
+    require_version(problem, version)
     if problem.state not in (ProblemState.OPEN, ProblemState.IN_PROGRESS):
         raise ValidationError(_("Only a problem that is not yet submitted can be edited."))
     if "lead_unit" in fields and fields["lead_unit"].pk not in (

@@ -20,6 +20,7 @@ from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.core.uploads import attachment_response
+from taizhang.core.versions import page_version, seen_version
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.problems import services
 from taizhang.problems.forms import (
@@ -274,6 +275,7 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     if problem.state not in (ProblemState.OPEN, ProblemState.IN_PROGRESS):
         messages.error(request, _("Only a problem that is not yet submitted can be edited."))
         return redirect("problems:detail", pk=problem.pk)
+    seen = seen_version(request, problem)  # issue 19: another's change is shown, not lost
     initial = {
         "title": problem.title,
         "description": problem.description,
@@ -293,12 +295,13 @@ def problem_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         if "co_units" in changed:
             changed["co_units"] = list(changed["co_units"])
         if changed:
-            services.problem_update(problem=problem, acting_user=viewer, **changed)
+            services.problem_update(problem=problem, acting_user=viewer, version=seen, **changed)
         return problem
 
     if submit(request, form, update, success=_("The problem is updated.")).ok:
         return redirect("problems:detail", pk=problem.pk)
-    return render(request, "problems/form.html", {"form": form, "problem": problem})
+    context = {"form": form, "problem": problem, "version": page_version(form, problem, seen)}
+    return render(request, "problems/form.html", context)
 
 
 def _act(request: HttpRequest, pk: int, action: str) -> tuple[Any, Any]:

@@ -16,7 +16,7 @@ from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.formatting import MAX_YUAN
 from taizhang.core.pagination import LimitOffsetPagination, paginate
 from taizhang.core.schemas import ConflictOut, ErrorOut
-from taizhang.core.versions import parse_version, version_of
+from taizhang.core.versions import etag, if_match
 from taizhang.organizations.filters import LedgerQuery, ledger_filter_for_api
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
@@ -217,7 +217,7 @@ def get_project(request: HttpRequest, project_id: int, response: HttpResponse) -
     """One project; 404 when it does not exist or is outside your scope. The ``ETag``
     header is its version: send it back as ``If-Match`` with a PATCH."""
     project = get_project_for_viewer(viewer_of(request), project_id)
-    response["ETag"] = f'"{version_of(project)}"'
+    response["ETag"] = etag(project)
     return project
 
 
@@ -242,7 +242,7 @@ def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch)
     if not can(viewer_of(request), "edit", project):
         raise PermissionDenied
     data = _resolve(request, payload.dict(exclude_unset=True))
-    seen = parse_version(request.headers.get("If-Match"))
+    seen = if_match(request)
     services.project_update(project=project, acting_user=viewer_of(request), version=seen, **data)
     return Status(200, get_project_for_viewer(viewer_of(request), project_id))
 

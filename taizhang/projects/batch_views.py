@@ -5,7 +5,7 @@ ledger's policy, so a clerk sees only the projects of her own scope in a distric
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
-from taizhang.core.versions import parse_version, version_of
+from taizhang.core.versions import page_version, seen_version
 from taizhang.projects import services
 from taizhang.projects.forms import BatchForm, BatchProjectsForm
 from taizhang.projects.models import StartBatch
@@ -106,13 +106,9 @@ def batch_create_view(request: HttpRequest) -> HttpResponse:
 def batch_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     batch = _manageable(request, pk)
+    seen = seen_version(request, batch)  # before the values shown are read
     initial = {field: getattr(batch, field) for field in services.BATCH_FIELDS}
     form = BatchForm(request.POST or None, viewer=viewer, initial=initial)
-    seen = (
-        parse_version(request.POST.get("version"))
-        if request.method == "POST"
-        else version_of(batch)
-    )
     done = submit(
         request,
         form,
@@ -123,9 +119,7 @@ def batch_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done.ok:
         return redirect("projects:batch_detail", pk=batch.pk)
-    if form.has_error(NON_FIELD_ERRORS, "stale"):
-        seen = version_of(batch)
-    context = {"form": form, "batch": batch, "version": seen}
+    context = {"form": form, "batch": batch, "version": page_version(form, batch, seen)}
     return render(request, "projects/batch_form.html", context)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +16,7 @@ from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.core.uploads import attachment_response
-from taizhang.core.versions import parse_version, version_of
+from taizhang.core.versions import page_version, seen_version
 from taizhang.organizations.filters import ledger_filter_from_query
 from taizhang.projects import services
 from taizhang.projects.exports import export_projects
@@ -187,6 +187,10 @@ def project_create_view(request: HttpRequest) -> HttpResponse:
 def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     project = _manageable(request, pk, "edit")
+    # The version the editor opened (core.versions), read before the values shown: a
+    # change by someone else since is shown on the form instead of being overwritten;
+    # sending again keeps hers.
+    seen = seen_version(request, project)
     initial = {
         field: getattr(project, field)
         for field in services.PROJECT_FIELDS
@@ -196,13 +200,6 @@ def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     initial["total_investment"] = yuan_to_wan(project.total_investment)
     initial["annual_planned_investment"] = yuan_to_wan(project.annual_planned_investment)
     form = ProjectForm(request.POST or None, viewer=viewer, initial=initial)
-    # The version the editor opened (core.versions): a change by someone else since is
-    # shown on the form instead of being overwritten; sending again keeps hers.
-    seen = (
-        parse_version(request.POST.get("version"))
-        if request.method == "POST"
-        else version_of(project)
-    )
     done = submit(
         request,
         form,
@@ -213,9 +210,7 @@ def project_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if done.ok:
         return redirect("projects:detail", pk=project.pk)
-    if form.has_error(NON_FIELD_ERRORS, "stale"):
-        seen = version_of(project)
-    context = {"form": form, "project": project, "version": seen}
+    context = {"form": form, "project": project, "version": page_version(form, project, seen)}
     return render(request, "projects/form.html", context)
 
 

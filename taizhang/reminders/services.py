@@ -29,6 +29,7 @@ from taizhang.core.masking import mask_id_number, mask_mobile
 from taizhang.core.notify import RULES, Notice, notify
 from taizhang.core.registry import TODOS
 from taizhang.core.services import update_with_audit
+from taizhang.core.versions import lock_at_version
 from taizhang.organizations.models import Organization
 from taizhang.reminders.channels import CHANNELS, ChannelError, Content
 from taizhang.reminders.models import (
@@ -112,10 +113,13 @@ def reminder_rule_update(
     days_before: int | None,
     to_webhook: bool,
     acting_user: Actor,
+    version: int | None = None,
 ) -> ReminderRule:
-    """Switch a rule on or off, set its working days before the deadline, its robots."""
+    """Switch a rule on or off, set its working days before the deadline, its robots.
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     require_actor(acting_user)
     require(can_configure_rules(acting_user))
+    lock_at_version(rule, version)
     declared = RULES.get(rule.code)
     if declared is not None and declared.days_before is None:
         days_before = None  # an event rule has no deadline to count back from
@@ -277,11 +281,13 @@ def webhook_endpoint_create(
 
 @transaction.atomic
 def webhook_endpoint_update(
-    *, endpoint: WebhookEndpoint, acting_user: Actor, **fields: Any
+    *, endpoint: WebhookEndpoint, acting_user: Actor, version: int | None = None, **fields: Any
 ) -> WebhookEndpoint:
-    """Change an endpoint; an empty ``secret`` keeps the one stored (it is never shown)."""
+    """Change an endpoint; an empty ``secret`` keeps the one stored (it is never shown).
+    ``version``: the one the editor saw; a change since is refused (``StaleEdit``)."""
     require_actor(acting_user)
     ENDPOINT.require(acting_user, endpoint)
+    lock_at_version(endpoint, version)
     if "org" in fields:
         ENDPOINT.require_org(acting_user, fields["org"])
     if not fields.get("secret"):

@@ -17,6 +17,7 @@ from taizhang.core.access import AUTHENTICATED, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.forms import submit
 from taizhang.core.notify import RULES
+from taizhang.core.versions import page_version, seen_version
 from taizhang.reminders import selectors, services
 from taizhang.reminders.channels import mask_secret, mask_url
 from taizhang.reminders.forms import EndpointForm, RuleForm
@@ -113,6 +114,7 @@ def rule_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_rules(request)
     viewer = viewer_of(request)
     rule = get_object_or_404(ReminderRule, pk=pk)
+    seen = seen_version(request, rule)  # issue 19: another's change is shown, not lost
     declared = RULES.get(rule.code)
     deadline_rule = declared is None or declared.days_before is not None
     form = RuleForm(
@@ -133,14 +135,19 @@ def rule_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             days_before=form.cleaned_data.get("days_before"),
             to_webhook=form.cleaned_data["to_webhook"],
             acting_user=viewer,
+            version=seen,
         ),
         success=_("Reminder rule saved."),
     )
     if done.ok:
         return redirect("reminders:rules")
-    return render(
-        request, "reminders/rule_edit.html", {"rule": rule, "declared": declared, "form": form}
-    )
+    context = {
+        "rule": rule,
+        "declared": declared,
+        "form": form,
+        "version": page_version(form, rule, seen),
+    }
+    return render(request, "reminders/rule_edit.html", context)
 
 
 # --- webhook endpoints ---------------------------------------------------------------------
@@ -179,13 +186,16 @@ def endpoint_create_view(request: HttpRequest) -> HttpResponse:
 def endpoint_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     endpoint = ENDPOINT.get(viewer, pk)
+    seen = seen_version(request, endpoint)  # issue 19: another's change is shown, not lost
     form = EndpointForm(request.POST or None, viewer=viewer, endpoint=endpoint)
 
     def save() -> object:
         data = dict(form.cleaned_data)
         if not data.get("url"):
             data.pop("url", None)
-        return services.webhook_endpoint_update(endpoint=endpoint, acting_user=viewer, **data)
+        return services.webhook_endpoint_update(
+            endpoint=endpoint, acting_user=viewer, version=seen, **data
+        )
 
     done = submit(request, form, save, success=_("Robot saved."))
     if done.ok:
@@ -193,7 +203,12 @@ def endpoint_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "reminders/endpoint_form.html",
-        {"form": form, "endpoint": endpoint, "masked_url": mask_url(endpoint.url)},
+        {
+            "form": form,
+            "endpoint": endpoint,
+            "masked_url": mask_url(endpoint.url),
+            "version": page_version(form, endpoint, seen),
+        },
     )
 
 

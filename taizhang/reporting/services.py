@@ -25,6 +25,7 @@ from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.notify import notify
 from taizhang.core.registry import METRICS
 from taizhang.core.uploads import check_request_limits, check_upload
+from taizhang.core.versions import require_version
 from taizhang.organizations.models import Organization
 from taizhang.reporting.models import (
     OPEN_STATES,
@@ -171,9 +172,13 @@ def task_update(
     deadline: dt.date,
     fields: Sequence[FieldIn],
     acting_user: Actor,
+    version: int | None = None,
 ) -> ReportingTask:
-    """Change a draft task and replace its fields."""
+    """Change a draft task and replace its fields. ``version``: the one the editor saw;
+    a change since is refused (``StaleEdit``), not overwritten."""
+    task = ReportingTask.objects.select_for_update().get(pk=task.pk)
     TASK.require(acting_user, task, ISSUE)
+    require_version(task, version)
     if task.state != TaskState.DRAFT:
         raise ValidationError(_("Only a draft task can be changed; this one was sent."))
     _check_task(

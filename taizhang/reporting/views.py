@@ -18,6 +18,7 @@ from taizhang.core.actors import viewer_of
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
 from taizhang.core.uploads import attachment_response
+from taizhang.core.versions import page_version, seen_version
 from taizhang.reporting import services
 from taizhang.reporting.forms import (
     FillForm,
@@ -104,6 +105,7 @@ def task_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = viewer_of(request)
     task = get_task_for_viewer(viewer, pk)
     require(may_issue(viewer, task) and task.state == TaskState.DRAFT)
+    seen = seen_version(request, task)  # issue 19: another's change is shown, not lost
     form = TaskForm(request.POST or None, viewer=viewer, task=task)
     done = submit(
         request,
@@ -117,6 +119,7 @@ def task_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
             deadline=form.cleaned_data["deadline"],
             fields=form.field_ins,
             acting_user=viewer,
+            version=seen,
         ),
         success=_("Changes saved."),
     )
@@ -125,6 +128,7 @@ def task_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     rows = form.rows if form.is_bound else rows_of(task)
     context = _builder_context(form, rows)
     context["task"] = task
+    context["version"] = page_version(form, task, seen)
     return render(request, "reporting/form.html", context)
 
 

@@ -8,7 +8,8 @@ Layout: A4, 版心 156 × 225 mm (top 37 mm, left 28 mm); red masthead in 方正
 第X期; 编发单位 left and the date right; a red rule; the title in 小标宋 二号; body in
 仿宋_GB2312 三号 (16 pt) with 28 pt lines; headings 黑体 三号; page numbers 「— 1 —」
 (a PAGE field) in the footer; the distribution block (版记: the 报/送/发 lines that have text,
-``distribution``, 4号 仿宋, between two rules, kept together on one page); then, when ``appendix`` is true, the traced-figure appendix on a new page.
+``distribution``, 4号 仿宋, between two rules, kept together on one page); then,
+when ``appendix`` is true, the traced-figure appendix on a new page.
 Under each section heading: its figures' sentence, then the narrative the clerk wrote
 (``s.narrative``: a 楷体 label such as （一）工作动态 and its paragraphs); the appendix
 ends with the corrections logged after issue (``corrections``).

@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from taizhang.core.access import requires
 from taizhang.core.schemas import ErrorOut
+from taizhang.core.versions import etag, if_match
 from taizhang.statistics import composites, selectors, services
 from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import MANAGE, VIEW, viewer_of
@@ -127,6 +128,16 @@ def indicator_list(request: HttpRequest) -> Any:
     return list(selectors.indicators_for(viewer_of(request)))
 
 
+@router.get("/indicators/{indicator_id}", response=IndicatorOut)
+@requires(VIEW)
+def indicator_get(request: HttpRequest, indicator_id: int, response: HttpResponse) -> Any:
+    """One indicator; 404 when the caller does not see it. The ``ETag`` header is its
+    version: send it back as ``If-Match`` with a PATCH."""
+    indicator = selectors.get_indicator_for_viewer(viewer_of(request), indicator_id)
+    response["ETag"] = etag(indicator)
+    return indicator
+
+
 @router.get("/indicators/{indicator_id}/ranking", response=list[StandingOut])
 @requires(VIEW)
 def indicator_ranking(
@@ -158,10 +169,14 @@ def indicator_ranking(
 @router.patch("/indicators/{indicator_id}", response={200: IndicatorOut, **ERRORS})
 @requires(MANAGE)
 def indicator_update(request: HttpRequest, indicator_id: int, payload: IndicatorPatchIn) -> Any:
-    """Reword an indicator or change its ranking rule (the fields given)."""
+    """Reword an indicator or change its ranking rule (the fields given). With
+    ``If-Match: "<ETag>"`` a change someone else made since is a 409."""
     indicator = selectors.get_indicator_for_viewer(viewer_of(request), indicator_id)
     changes = payload.dict(exclude_none=True)
-    return services.indicator_update(acting_user=viewer_of(request), indicator=indicator, **changes)
+    seen = if_match(request)
+    return services.indicator_update(
+        acting_user=viewer_of(request), indicator=indicator, version=seen, **changes
+    )
 
 
 @router.post("/indicators/{indicator_id}/targets", response={200: TargetOut, **ERRORS})

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from taizhang.core.access import requires
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import int_or_none, submit
-from taizhang.core.versions import version_of
+from taizhang.core.versions import page_version, seen_version, version_of
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.statistics import composites, selectors, services
 from taizhang.statistics.forms import CompositeForm, IndicatorEditForm, WeightsForm
@@ -74,6 +74,7 @@ def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     indicator = selectors.get_indicator_for_viewer(viewer, pk)
     if not INDICATOR.can_manage(viewer, indicator):
         raise Http404
+    seen = seen_version(request, indicator)  # issue 19: another's change is shown, not lost
     fields = [name for name in INDICATOR_FIELDS if name not in IndicatorEditForm.FIXED]
     form = IndicatorEditForm(
         request.POST or None,
@@ -84,7 +85,7 @@ def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         form,
         lambda: services.indicator_update(
-            acting_user=viewer, indicator=indicator, **form.cleaned_data
+            acting_user=viewer, indicator=indicator, version=seen, **form.cleaned_data
         ),
         success=_("The indicator was saved."),
     )
@@ -94,7 +95,7 @@ def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "statistics/indicator_edit.html",
-        {"indicator": indicator, "form": form},
+        {"indicator": indicator, "form": form, "version": page_version(form, indicator, seen)},
         status=status,
     )
 

@@ -85,11 +85,15 @@ def indicator_create(*, acting_user: Actor, owner: Organization, **fields: Any) 
 
 
 @transaction.atomic
-def indicator_update(*, acting_user: Actor, indicator: Indicator, **fields: Any) -> Indicator:
+def indicator_update(
+    *, acting_user: Actor, indicator: Indicator, version: int | None = None, **fields: Any
+) -> Indicator:
     """Reword an indicator or change its ranking rule. What it measures (source and
-    metric) stays as set: targets and actuals were given for it."""
+    metric) stays as set: targets and actuals were given for it. ``version``: the one
+    the editor saw; a change since is refused (``StaleEdit``), not overwritten."""
     indicator = Indicator.objects.select_for_update().select_related("owner").get(pk=indicator.pk)
     INDICATOR.require(acting_user, indicator)
+    require_version(indicator, version)
     fixed = {
         name: _("What an indicator measures cannot change once it is set; set a new one.")
         for name in FIXED_FIELDS
@@ -128,10 +132,13 @@ def target_set(
     org: Organization,
     period: Period,
     target: Decimal,
+    version: int | None = None,
 ) -> IndicatorTarget:
     """Set (or change) the target of ``org`` for ``period``. A target is decided by the
     organization that set the indicator: ``statistics.manage`` on the indicator's owner,
-    never on the ranked unit alone (a unit must not set its own target)."""
+    never on the ranked unit alone (a unit must not set its own target). ``version`` is
+    the target's version the setter saw (0: none was set): a target set by someone else
+    since is refused (``StaleEdit``), not overwritten."""
     INDICATOR_TARGET.require(acting_user, IndicatorTarget(indicator=indicator, org=org))
     _within_owner(indicator, org)
     if target is None or Decimal(target) < 0:
@@ -146,6 +153,7 @@ def target_set(
     )
     old = None if created else row.target
     if not created:
+        require_version(row, version)
         row.target = target
         row.set_by = setter
         row.save()
@@ -169,9 +177,11 @@ def actual_enter(
     cases: int,
     evidence: str,
     attachment: Any = None,
+    version: int | None = None,
 ) -> IndicatorEntry:
     """Enter the actual value of a manual indicator, with the evidence it rests on: the
-    ranked unit's own figure (``statistics.manage`` on ``org``)."""
+    ranked unit's own figure (``statistics.manage`` on ``org``). ``version``: the
+    entry's version the page showed (0: none yet); a value entered since is refused."""
     INDICATOR_ENTRY.require(acting_user, IndicatorEntry(indicator=indicator, org=org))
     _within_owner(indicator, org)
     if indicator.source != IndicatorSource.MANUAL:
@@ -190,6 +200,8 @@ def actual_enter(
         .filter(indicator=indicator, org=org, period_start=period.start, period_end=period.end)
         .first()
     )
+    if row is not None:
+        require_version(row, version)
     before = None if row is None else [str(row.value), row.cases, row.evidence, row.attachment.name]
     if row is None:
         row = IndicatorEntry(

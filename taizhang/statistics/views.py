@@ -21,7 +21,7 @@ from taizhang.core.actors import Actor
 from taizhang.core.formatting import format_yuan, with_unit
 from taizhang.core.forms import submit
 from taizhang.core.registry import NAV_ITEMS, Metric
-from taizhang.core.versions import parse_version, version_of
+from taizhang.core.versions import parse_version, posted_version, version_of, versions_of
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.statistics import briefings, charts, figures, selectors, services
@@ -40,6 +40,7 @@ from taizhang.statistics.forms import (
     IndicatorForm,
     TargetForm,
 )
+from taizhang.statistics.models import IndicatorEntry, IndicatorTarget
 from taizhang.statistics.periods import Period, PeriodError
 from taizhang.statistics.permissions import (
     BRIEF,
@@ -673,6 +674,18 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     standings = selectors.ranking(viewer, indicator, parent, period)
     # Targets are the owner's to set; a manual actual is the ranked unit's to enter.
     set_targets = can_set_targets(viewer, indicator)
+    # Each row's target and actual forms carry the version of what they change (issue
+    # 19; 0 where none was set yet): a figure set by someone else since is not overwritten.
+    targets = dict(
+        IndicatorTarget.objects.filter(
+            indicator=indicator,
+            period_start=period.start,
+            period_end=period.end,
+            org__in=[s.org for s in standings],
+        ).values_list("org_id", "pk")
+    )
+    target_versions = versions_of(IndicatorTarget, targets.values())
+    entry_versions = versions_of(IndicatorEntry, [s.entry.pk for s in standings if s.entry])
     rows = [
         {
             "standing": s,
@@ -681,6 +694,8 @@ def indicator_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
             ),
             "can_target": set_targets,
             "can_enter": can_enter_actual(viewer, indicator, s.org),
+            "target_version": target_versions.get(targets.get(s.org.pk, 0), 0),
+            "actual_version": entry_versions.get(s.entry.pk, 0) if s.entry else 0,
         }
         for s in standings
     ]
@@ -723,6 +738,7 @@ def _indicator_post(
                     org=unit,
                     period=period,
                     target=form.cleaned_data["target"],
+                    version=posted_version(request),
                 )
             else:
                 services.actual_enter(
@@ -730,6 +746,7 @@ def _indicator_post(
                     indicator=indicator,
                     org=unit,
                     period=period,
+                    version=posted_version(request),
                     **form.cleaned_data,
                 )
         except ValidationError as exc:
