@@ -33,6 +33,8 @@ from taizhang.extraction.forms import (
     draft_input,
     person_defaults,
 )
+from taizhang.extraction.kinds import KINDS
+from taizhang.extraction.kinds import choices as kind_choices
 from taizhang.extraction.labels import DRAFT_KINDS
 from taizhang.extraction.models import Draft, DraftState, IntakeState, ReportIntake
 from taizhang.extraction.permissions import INTAKE, MANAGE, VIEW
@@ -47,7 +49,15 @@ from taizhang.people.permissions import PERSON
 
 PAGE_SIZE = 50
 # Where a confirmed draft's record is shown.
-OBJECT_PAGES = {"activities.activity": "activities:detail", "people.person": "people:detail"}
+OBJECT_PAGES = {
+    "activities.activity": "activities:detail",
+    "people.person": "people:detail",
+    "projects.project": "projects:detail",
+    "trainings.trainingclass": "trainings:detail",
+    "investment.lead": "investment:lead_detail",
+    "pairing.partnership": "pairing:partnership_detail",
+    "evaluations.award": "evaluations:award_detail",
+}
 RUNNING = {IntakeState.QUEUED, IntakeState.EXTRACTING}
 
 FIELD_LABELS: dict[str, Label] = {
@@ -170,10 +180,14 @@ class _Choices:
             rows = list(ActivityKind.objects.filter(is_active=True).order_by("sort_order", "pk"))
             self.kinds = [(str(k.pk), k.name) for k in rows]
             self.kind_ids = {k.code: k.pk for k in rows}
+        if any(d.kind == "activity" or d.kind in KINDS for d in pending):
+            # One list of units for every card: each module's form refuses a unit
+            # outside its own right there (a field error on the card).
             self.orgs = [
                 (str(o.pk), "　" * max(o.depth - 1, 0) + o.short_name)
                 for o in managed_orgs(viewer).only("pk", "depth", "short_name")
             ]
+        self.more = kind_choices(viewer, pending, self.orgs)
         names = {str(d.fields.get("name") or "") for d in pending if d.kind == "person"}
         names.discard("")
         if names:
@@ -218,6 +232,17 @@ def _inputs(draft: Draft, choices: _Choices, values: dict[str, str]) -> list[Inp
             Input("gender", _("Gender"), "select", v["gender"], genders),
             Input("affiliation", _("Affiliation"), "text", v["affiliation"]),
         ]
+    if draft.kind in KINDS:
+        spec = KINDS[draft.kind]
+        v = {**spec.defaults(draft), **values}
+        inputs = []
+        for f in spec.inputs(draft, v):
+            options = choices.more.options(f.options, draft) if f.type == "select" else []
+            value = v.get(f.name, "")
+            if f.type == "select" and value not in {pk for pk, _label in options}:
+                value = ""  # every list starts with an empty choice
+            inputs.append(Input(f.name, f.label, f.type, value, options, required=f.required))
+        return inputs
     return []
 
 
