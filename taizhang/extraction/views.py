@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -102,6 +103,7 @@ class Card:
     errors: list[str]
     link: str
     confirmable: bool
+    compared: dict[str, Any] | None = None
 
 
 @dataclass
@@ -377,6 +379,91 @@ def draft_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "extraction/review.html", context)
     messages.success(request, _("The draft is confirmed and its record written."))
     return _back(draft)
+
+
+def _card_values(request: HttpRequest, pk: int) -> dict[str, str]:
+    """The values of one card of the review form (its inputs are named ``d<pk>-<name>``)."""
+    prefix = f"d{pk}-"
+    return {k[len(prefix) :]: str(v) for k, v in request.POST.items() if k.startswith(prefix)}
+
+
+def _selected(request: HttpRequest) -> set[int]:
+    return {int(v) for v in request.POST.getlist("selected") if str(v).isdigit()}
+
+
+@require_POST
+@requires(MANAGE)
+def intake_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review form, one POST: confirm or drop one card (``confirm``/``drop`` = its id),
+    or several (``bulk`` = ``confirm_all``, ``confirm_selected``, ``drop_selected``).
+    Each draft is decided in its own savepoint, so one refused draft undoes no other;
+    a refused one keeps its card's values and shows why."""
+    viewer = viewer_of(request)
+    intake = get_intake_for_viewer(viewer, pk)
+    INTAKE.require(viewer, intake)
+    pending = [d for d in intake_drafts(intake) if d.state == DraftState.PENDING]
+    bulk = request.POST.get("bulk", "")
+    one_confirm, one_drop = request.POST.get("confirm", ""), request.POST.get("drop", "")
+    if one_confirm.isdigit():
+        to_confirm, to_drop = {int(one_confirm)}, set()
+    elif one_drop.isdigit():
+        to_confirm, to_drop = set(), {int(one_drop)}
+    elif bulk == "confirm_all":
+        to_confirm, to_drop = {d.pk for d in pending}, set()
+    elif bulk == "confirm_selected":
+        to_confirm, to_drop = _selected(request), set()
+    elif bulk == "drop_selected":
+        to_confirm, to_drop = set(), _selected(request)
+    else:
+        to_confirm, to_drop = set(), set()
+    if not to_confirm and not to_drop:
+        messages.error(request, _("Choose the drafts to decide."))
+        return redirect("extraction:detail", pk=intake.pk)
+    errors: dict[int, dict[str, list[str]]] = {}
+    values: dict[int, dict[str, str]] = {}
+    confirmed = dropped = 0
+    for draft in pending:
+        if draft.pk in to_drop:
+            services.draft_drop(draft=draft, acting_user=viewer)
+            dropped += 1
+            continue
+        if draft.pk not in to_confirm:
+            continue
+        posted = _card_values(request, draft.pk)
+        try:
+            with transaction.atomic():  # this draft's savepoint
+                data = draft_input(draft, posted, viewer)
+                services.draft_confirm(draft=draft, data=data, acting_user=viewer)
+        except ValidationError as error:
+            errors[draft.pk] = (
+                error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+            )
+            values[draft.pk] = posted
+            continue
+        except PermissionDenied as error:
+            errors[draft.pk] = {"": [str(error) or _("You may not write this record.")]}
+            values[draft.pk] = posted
+            continue
+        confirmed += 1
+    if errors:
+        messages.error(
+            request,
+            _(
+                "%(confirmed)d confirmed, %(failed)d could not be confirmed "
+                "(see each draft for the reason)."
+            )
+            % {"confirmed": confirmed, "failed": len(errors)},
+        )
+        intake.refresh_from_db()
+        context = _review_context(request, intake, errors=errors, values=values)
+        return render(request, "extraction/review.html", context)
+    if confirmed:
+        messages.success(request, _("%(count)d confirmed.") % {"count": confirmed})
+    if dropped:
+        messages.success(
+            request, _("%(count)d dropped; nothing was written for them.") % {"count": dropped}
+        )
+    return redirect("extraction:detail", pk=intake.pk)
 
 
 @require_POST

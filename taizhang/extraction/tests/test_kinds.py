@@ -71,7 +71,7 @@ def test_a_training_needs_its_capacity_then_opens_the_class_as_an_import(clerk, 
         sentence="3月11日至15日，临河街道举办第八期社区干部培训班。",
     )
     page = clerk.get(f"/extraction/{intake.pk}/").content.decode()
-    assert 'name="capacity"' in page and 'value="第八期社区干部培训班"' in page
+    assert f'name="d{draft.pk}-capacity"' in page and 'value="第八期社区干部培训班"' in page
     refused = _confirm(clerk, draft, {})
     assert refused.status_code == 200
     assert "This field is required." in refused.content.decode()
@@ -135,7 +135,7 @@ def test_an_agreement_signing_becomes_a_partnership(clerk, intake, tree):
         sentence="4月20日，临河街道与华南理工大学签订产学研合作框架协议。",
     )
     page = clerk.get(f"/extraction/{intake.pk}/").content.decode()
-    assert 'name="partner"' in page  # an agreement by default: 协议, no project
+    assert f'name="d{draft.pk}-partner"' in page  # an agreement by default: 协议, no project
     assert _confirm(clerk, draft, {}).status_code == 302
     partnership = Partnership.objects.get()
     assert (partnership.kind, partnership.partner, partnership.title) == (
@@ -260,3 +260,71 @@ def test_a_reported_figure_is_kept_for_the_briefing_of_its_unit_and_period(clerk
         for i in reported_items(tree.street_a, dt.date(2026, 1, 1), dt.date(2026, 6, 30))
         if i["label"] == "主题党日活动"
     ]
+
+
+def test_confirm_all_decides_each_draft_in_its_own_savepoint(clerk, intake, tree):
+    """One POST: the good drafts are written, the one missing a value is not and says
+    why, and the answer counts both."""
+    good = make_draft(intake, date="--05-12")
+    figure = make_draft(
+        intake, "reported_figure", metric="主题党日活动", value=36, unit="场", period="2026"
+    )
+    bad = make_draft(intake, "training", kind="培训", date="--03-11")  # no capacity
+    response = clerk.post(
+        f"/extraction/{intake.pk}/decide/",
+        {"bulk": "confirm_all", f"d{good.pk}-venue": "党群服务中心"},
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "2 confirmed, 1 could not be confirmed (see each draft for the reason)." in text
+    assert "This field is required." in text
+    for draft in (good, figure, bad):
+        draft.refresh_from_db()
+    assert (good.state, figure.state, bad.state) == (
+        DraftState.CONFIRMED,
+        DraftState.CONFIRMED,
+        DraftState.PENDING,
+    )
+    from taizhang.activities.models import Activity
+
+    assert Activity.objects.get().venue == "党群服务中心"
+    assert not TrainingClass.objects.exists()
+
+    again = clerk.post(
+        f"/extraction/{intake.pk}/decide/",
+        {
+            "bulk": "confirm_selected",
+            "selected": [str(bad.pk)],
+            f"d{bad.pk}-capacity": "30",
+            f"d{bad.pk}-number": "3",
+        },
+    )
+    assert again.status_code == 302
+    assert TrainingClass.objects.get().capacity == 30
+
+
+def test_drop_selected_writes_nothing_and_one_card_can_be_decided_alone(clerk, intake, tree):
+    first = make_draft(intake, date="--05-12")
+    second = make_draft(intake, date="--05-13")
+    third = make_draft(intake, date="--05-14")
+    clerk.post(
+        f"/extraction/{intake.pk}/decide/",
+        {"bulk": "drop_selected", "selected": [str(first.pk), str(second.pk)]},
+    )
+    clerk.post(f"/extraction/{intake.pk}/decide/", {"confirm": str(third.pk)})
+    for draft in (first, second, third):
+        draft.refresh_from_db()
+    assert [first.state, second.state, third.state] == ["dropped", "dropped", "confirmed"]
+    from taizhang.activities.models import Activity
+
+    assert Activity.objects.get().held_on == dt.date(2026, 5, 14)
+    assert AuditEvent.objects.filter(action="extraction.draft_drop").count() == 2
+
+
+def test_the_neighbour_cannot_decide_through_the_review_form(client, intake, personas):
+    draft = make_draft(intake, date="--05-12")
+    assert client.login(username="street_b", password=PASSWORD)
+    response = client.post(f"/extraction/{intake.pk}/decide/", {"bulk": "confirm_all"})
+    assert response.status_code == 404
+    draft.refresh_from_db()
+    assert draft.state == DraftState.PENDING
