@@ -190,6 +190,11 @@ def _org_default(draft: Draft) -> str:
     return str(ids[0] if ids else draft.intake.org_id)
 
 
+def _required() -> str:
+    """Django's own words for a missing value, as every form says it."""
+    return str(forms.Field.default_error_messages["required"])
+
+
 def _refuse(form: forms.Form, rename: Mapping[str, str] | None = None) -> ValidationError:
     rename = rename or {}
     return ValidationError(
@@ -369,9 +374,7 @@ def _signing_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
     if not form.is_valid() or signed is None:
         error = _refuse(form)
         if signed is None:
-            error.error_dict.setdefault("signed_on", []).append(
-                ValidationError(gettext("This field is required."))
-            )
+            error.error_dict.setdefault("signed_on", []).append(ValidationError(_required()))
         raise error
     d = form.service_kwargs()
     return LeadIn(
@@ -450,7 +453,7 @@ def _workstation_inputs(draft: Draft, values: Mapping[str, str]) -> list[FieldSp
 def _workstation_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
     data = _merge(_workstation_defaults(draft), values)
     if data["kind"] not in {k for k, _label in _station_choices()}:
-        raise ValidationError({"kind": gettext("This field is required.")})
+        raise ValidationError({"kind": _required()})
     return _partnership(draft, data, data["kind"], viewer)
 
 
@@ -620,7 +623,7 @@ def _project_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
     try:
         stage = Stage(int(data["stage"]))
     except ValueError:
-        problems.setdefault("stage", []).append(gettext("This field is required."))
+        problems.setdefault("stage", []).append(_required())
         stage = Stage.PLANNING
     try:
         since = forms.DateField().clean(data["stage_since"])
@@ -681,7 +684,7 @@ def _organization_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> 
             data["name"], ORGANIZATION.resolve(viewer, data["unit"], field="unit")
         )
     if not data["name"].strip():
-        raise ValidationError({"name": gettext("This field is required.")})
+        raise ValidationError({"name": _required()})
     return OrganizationIn(data["name"].strip())
 
 
@@ -710,7 +713,7 @@ def _figure_defaults(draft: Draft) -> dict[str, str]:
 
 def _figure_inputs(draft: Draft, values: Mapping[str, str]) -> list[FieldSpec]:
     return [
-        FieldSpec("org", _("Reported by"), "select", "orgs", True),
+        FieldSpec("org", pgettext_lazy("report extraction", "Reported by"), "select", "orgs", True),
         FieldSpec("metric", pgettext_lazy("report extraction", "Metric"), required=True),
         FieldSpec("value", pgettext_lazy("report extraction", "Value"), "number", required=True),
         FieldSpec("unit", pgettext_lazy("report extraction", "Unit")),
@@ -744,7 +747,7 @@ def _figure_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
     org = INTAKE.org_choices(viewer, MANAGE).filter(pk=int(key)).first() if key.isdigit() else None
     if org is None:
         problems.setdefault("org", []).append(
-            gettext("Select a valid choice. That choice is not one of the available choices.")
+            str(forms.ModelChoiceField.default_error_messages["invalid_choice"])
         )
     if problems:
         raise ValidationError(problems)

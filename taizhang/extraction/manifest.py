@@ -44,7 +44,7 @@ register_audit_fields(
         "object": _("The record written"),
         "late_entry": _("Late entry (补录)"),
         "linked": _("Linked to a record already kept"),
-        "figure": _("Reported figure"),
+        "figure": _("Figure as confirmed"),
         "outside_body": _("Outside body named by the report"),
     },
     object_type="extraction.draft",

@@ -282,6 +282,7 @@ def _review_context(
             confirmable=draft.kind in services.CONFIRMABLE,
         )
         cards.setdefault(draft.kind, []).append(card)
+    _compare_figures(viewer, cards.get("reported_figure", []))
     counts = {state: sum(d.state == state for d in drafts) for state in DraftState.values}
     groups = [
         {"kind": kind, "label": DRAFT_KINDS.get(kind, kind), "cards": found}
@@ -300,6 +301,40 @@ def _review_context(
         "counts": counts,
         "can_manage": can_manage,
     }
+
+
+def _compare_figures(viewer: Actor, cards: list[Card]) -> None:
+    """Put beside each figure what the records say for its unit and period (one query
+    for the units, one per figure compared)."""
+    from taizhang.extraction.compare import compare
+    from taizhang.extraction.kinds import KINDS as SPECS
+    from taizhang.organizations.models import Organization
+
+    wanted: list[tuple[Card, str, str, str]] = []
+    for card in cards:
+        draft = card.draft
+        confirmed = (draft.fields or {}).get("confirmed")
+        if confirmed:
+            org, start, end = (
+                str(confirmed["org"]),
+                confirmed["period_start"],
+                confirmed["period_end"],
+            )
+        else:
+            values = {i.name: i.value for i in card.inputs} or SPECS[draft.kind].defaults(draft)
+            org, start, end = values["org"], values["period_start"], values["period_end"]
+        if org.isdigit() and start and end:
+            wanted.append((card, org, start, end))
+    if not wanted:
+        return
+    orgs = Organization.objects.in_bulk({int(org) for _card, org, _s, _e in wanted})
+    cache: dict[Any, Any] = {}
+    for card, org, start, end in wanted:
+        found = compare(
+            viewer, card.draft, org=orgs.get(int(org)), start=start, end=end, cache=cache
+        )
+        if found is not None:
+            card.compared = {"metric": found.metric, "text": found.text, "differs": found.differs}
 
 
 @requires(VIEW)

@@ -328,3 +328,29 @@ def test_the_neighbour_cannot_decide_through_the_review_form(client, intake, per
     assert response.status_code == 404
     draft.refresh_from_db()
     assert draft.state == DraftState.PENDING
+
+
+def test_a_figure_is_shown_beside_what_the_records_say(clerk, intake, tree):
+    study = make_draft(intake, date="--05-12")  # one 集中学习 on street A, in 2026
+    clerk.post(f"/extraction/{intake.pk}/decide/", {"confirm": str(study.pk)})
+    figure = make_draft(
+        intake, "reported_figure", metric="集中学习", value=5, unit="场", period="2026"
+    )
+    unknown = make_draft(intake, "reported_figure", metric="客商考察团", value=62, unit="批次")
+    clerk.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = clerk.get(f"/extraction/{intake.pk}/").content.decode()
+    assert 'data-metric="activities.group_study">报告称5场，台账记录为1场' in page
+    assert "（集中学习，A，2026-01-01至2026-12-31）" in page
+    assert page.count('class="compared"') == 1
+    assert f'id="d-{unknown.pk}"' in page and f'id="d-{figure.pk}"' in page
+
+
+def test_a_figure_names_a_metric_only_when_words_and_unit_agree():
+    from taizhang.extraction.compare import metric_for
+
+    assert metric_for("主题党日活动", "场").name == "activities.party_day"
+    assert metric_for("招商线索", "条").name == "investment.leads"
+    assert metric_for("培训班", "期").name == "trainings.classes"
+    assert metric_for("招商线索", "场") is None  # the unit is not the metric's
+    assert metric_for("项目", "个") is None  # too short to choose one
+    assert metric_for("客商考察团", "批次") is None
