@@ -618,7 +618,7 @@ def _project_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
         viewer=viewer,
     )
     problems: dict[str, list[str]] = (
-        {k: list(v) for k, v in form.errors.items()} if not form.is_valid() else {}
+        {k: [str(m) for m in v] for k, v in form.errors.items()} if not form.is_valid() else {}
     )
     try:
         stage = Stage(int(data["stage"]))
@@ -742,7 +742,9 @@ def _figure_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
 
     data = _merge(_figure_defaults(draft), values)
     form = FigureForm(data)
-    problems = {k: list(v) for k, v in form.errors.items()} if not form.is_valid() else {}
+    problems = (
+        {k: [str(m) for m in v] for k, v in form.errors.items()} if not form.is_valid() else {}
+    )
     key = data["org"].strip()
     org = INTAKE.org_choices(viewer, MANAGE).filter(pk=int(key)).first() if key.isdigit() else None
     if org is None:
