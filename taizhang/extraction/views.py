@@ -323,6 +323,9 @@ def _compare_figures(viewer: Actor, cards: list[Card]) -> None:
         else:
             values = {i.name: i.value for i in card.inputs} or SPECS[draft.kind].defaults(draft)
             org, start, end = values["org"], values["period_start"], values["period_end"]
+            offered = {pk for i in card.inputs if i.name == "org" for pk, _label in i.options}
+            if card.inputs and org not in offered:
+                continue  # only a unit the card offers is named beside the figure
         if org.isdigit() and start and end:
             wanted.append((card, org, start, end))
     if not wanted:
