@@ -205,13 +205,15 @@ def _person_input(draft: Draft, values: Mapping[str, Any], viewer: Actor) -> Per
     return PersonIn(name=d["name"], gender=d["gender"], affiliation=d["affiliation"])
 
 
-def draft_input(
-    draft: Draft, values: Mapping[str, Any], viewer: Actor
-) -> ActivityIn | PersonIn | None:
+def draft_input(draft: Draft, values: Mapping[str, Any], viewer: Actor) -> Any:
     """The service input for confirming ``draft`` with the review form's ``values``, or
     a ``ValidationError`` by field; None for a kind not confirmed yet."""
+    from taizhang.extraction.kinds import KINDS
+
     if draft.kind == "activity":
         return _activity_input(draft, values, viewer)
     if draft.kind == "person":
         return _person_input(draft, values, viewer)
+    if draft.kind in KINDS:
+        return KINDS[draft.kind].clean(draft, {k: str(v) for k, v in values.items()}, viewer)
     return None

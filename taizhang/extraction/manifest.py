@@ -14,8 +14,10 @@ from taizhang.core.registry import (
     register_nav,
     register_permission,
     register_policy,
+    register_reported_items,
 )
 from taizhang.extraction.permissions import POLICIES
+from taizhang.extraction.selectors import reported_figures
 
 register_permission("extraction.view", _("View reports brought in and their drafts"))
 register_permission("extraction.manage", _("Bring in reports and confirm or drop their drafts"))
@@ -24,6 +26,9 @@ grant_to_roles("extraction.manage", "clerk", "secretary")
 
 for _policy in POLICIES:
     register_policy(_policy)
+
+# Figures confirmed from reports: the briefing lists them as reported (据报告…).
+register_reported_items(reported_figures)
 
 register_nav(_("Report intake"), "extraction:list", "extraction.view", order=90)
 
@@ -38,7 +43,9 @@ register_audit_fields(
         "intake": _("Report intake"),
         "object": _("The record written"),
         "late_entry": _("Late entry (补录)"),
-        "linked": _("Linked to a person already recorded"),
+        "linked": _("Linked to a record already kept"),
+        "figure": _("Figure as confirmed"),
+        "outside_body": _("Outside body named by the report"),
     },
     object_type="extraction.draft",
 )

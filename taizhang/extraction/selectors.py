@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from taizhang.core.actors import Actor
 from taizhang.extraction.models import Draft, DraftState, ReportIntake
 from taizhang.extraction.permissions import DRAFT, INTAKE
+from taizhang.organizations.models import Organization
 
 
 def intake_list(*, viewer: Actor) -> QuerySet[ReportIntake]:
@@ -41,3 +44,33 @@ def intake_drafts(intake: ReportIntake) -> list[Draft]:
     for draft in drafts:
         draft.intake = intake  # the review reads the intake through every draft
     return drafts
+
+
+def reported_figures(org: Organization, start: dt.date, end: dt.date) -> list[dict[str, str]]:
+    """The figures confirmed from reports as reported by ``org`` over exactly
+    ``[start, end]``, for a briefing's 「各单位报送情况」 (``core.registry.REPORTED_ITEMS``):
+    据报告《…》, not a ledger figure. The latest confirmation of a metric wins."""
+    rows = (
+        Draft.objects.filter(
+            kind="reported_figure",
+            state=DraftState.CONFIRMED,
+            fields__confirmed__org=org.pk,
+            fields__confirmed__period_start=start.isoformat(),
+            fields__confirmed__period_end=end.isoformat(),
+        )
+        .select_related("intake")
+        .order_by("-decided_at", "-pk")
+    )
+    found: dict[str, dict[str, str]] = {}
+    for draft in rows:
+        figure = draft.fields["confirmed"]
+        if figure["metric"] in found:
+            continue
+        found[figure["metric"]] = {
+            "key": f"reported:{figure['metric']}",
+            "label": figure["metric"],
+            "value": figure["value"],
+            "text": f"{figure['value']}{figure.get('unit') or ''}",
+            "task": gettext("the report “%(title)s”") % {"title": draft.intake.title},
+        }
+    return list(found.values())

@@ -38,8 +38,18 @@ EXTRACT = "extraction.extract"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_DOCX_UNPACKED = 50 * 1024 * 1024
 MAX_TEXT_CHARS = 200_000
-# Draft kinds a confirmation writes; the others are shown for reading only for now.
-CONFIRMABLE = ("activity", "person")
+# Draft kinds a confirmation writes (activities and persons here, the others in ``kinds``).
+CONFIRMABLE = (
+    "activity",
+    "person",
+    "training",
+    "signing",
+    "workstation",
+    "award",
+    "project",
+    "organization",
+    "reported_figure",
+)
 
 
 @dataclass(frozen=True)
@@ -175,7 +185,7 @@ def _extract(job: Job, progress: Any) -> dict[str, Any]:
     drafts = []
     for position, item in enumerate(result["drafts"]):
         fields = dict(item["fields"])
-        if item["kind"] == "activity":
+        if item["kind"] not in {"person", "organization"}:
             fields["org_ids"] = _matched_orgs(index, item["sentence"])
         drafts.append(
             Draft(
@@ -248,7 +258,7 @@ def not_yet_message() -> str:
 
 
 @transaction.atomic
-def draft_confirm(*, draft: Draft, data: ActivityIn | PersonIn | None, acting_user: Actor) -> Draft:
+def draft_confirm(*, draft: Draft, data: Any, acting_user: Actor) -> Draft:
     """Write the draft's record through its module's service (补录, dated by the report)
     and mark the draft confirmed with the record it became."""
     require_actor(acting_user)
@@ -268,7 +278,7 @@ def draft_confirm(*, draft: Draft, data: ActivityIn | PersonIn | None, acting_us
             "source": draft.intake.title,
             "entered_at": timezone.now(),
         }
-    else:
+    elif draft.kind == "person":
         if not isinstance(data, PersonIn):
             raise TypeError("A person draft is confirmed with a PersonIn")
         if data.person is not None:
@@ -285,16 +295,39 @@ def draft_confirm(*, draft: Draft, data: ActivityIn | PersonIn | None, acting_us
                 acting_user=acting_user,
             )
             changes["late_entry"] = {"source": draft.intake.title, "entered_at": timezone.now()}
+    else:
+        from taizhang.extraction.kinds import KINDS
+
+        written, extra = KINDS[draft.kind].write(draft, data, acting_user)
+        linked = extra.pop("linked", False)
+        if linked:
+            changes["linked"] = True
+        elif written is not None:
+            changes["late_entry"] = {
+                **extra,
+                "source": draft.intake.title,
+                "entered_at": timezone.now(),
+            }
+        changes.update({k: v for k, v in extra.items() if k in {"figure", "outside_body"}})
     draft.state = DraftState.CONFIRMED
-    draft.object_type = written._meta.label_lower
-    draft.object_id = str(written.pk)
+    if written is not None:
+        draft.object_type = written._meta.label_lower
+        draft.object_id = str(written.pk)
+        changes["object"] = f"{draft.object_type}#{draft.object_id}"
     draft.decided_by = user_of(acting_user)
     draft.decided_at = timezone.now()
     draft.error = ""
     draft.save(
-        update_fields=["state", "object_type", "object_id", "decided_by", "decided_at", "error"]
+        update_fields=[
+            "state",
+            "fields",
+            "object_type",
+            "object_id",
+            "decided_by",
+            "decided_at",
+            "error",
+        ]
     )
-    changes["object"] = f"{draft.object_type}#{draft.object_id}"
     audit_record(actor=acting_user, action="extraction.draft_confirm", obj=draft, changes=changes)
     _settle(draft.intake)
     return draft

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -33,6 +34,8 @@ from taizhang.extraction.forms import (
     draft_input,
     person_defaults,
 )
+from taizhang.extraction.kinds import KINDS
+from taizhang.extraction.kinds import choices as kind_choices
 from taizhang.extraction.labels import DRAFT_KINDS
 from taizhang.extraction.models import Draft, DraftState, IntakeState, ReportIntake
 from taizhang.extraction.permissions import INTAKE, MANAGE, VIEW
@@ -47,7 +50,15 @@ from taizhang.people.permissions import PERSON
 
 PAGE_SIZE = 50
 # Where a confirmed draft's record is shown.
-OBJECT_PAGES = {"activities.activity": "activities:detail", "people.person": "people:detail"}
+OBJECT_PAGES = {
+    "activities.activity": "activities:detail",
+    "people.person": "people:detail",
+    "projects.project": "projects:detail",
+    "trainings.trainingclass": "trainings:detail",
+    "investment.lead": "investment:lead_detail",
+    "pairing.partnership": "pairing:partnership_detail",
+    "evaluations.award": "evaluations:award_detail",
+}
 RUNNING = {IntakeState.QUEUED, IntakeState.EXTRACTING}
 
 FIELD_LABELS: dict[str, Label] = {
@@ -92,6 +103,7 @@ class Card:
     errors: list[str]
     link: str
     confirmable: bool
+    compared: dict[str, Any] | None = None
 
 
 @dataclass
@@ -170,10 +182,14 @@ class _Choices:
             rows = list(ActivityKind.objects.filter(is_active=True).order_by("sort_order", "pk"))
             self.kinds = [(str(k.pk), k.name) for k in rows]
             self.kind_ids = {k.code: k.pk for k in rows}
+        if any(d.kind == "activity" or d.kind in KINDS for d in pending):
+            # One list of units for every card: each module's form refuses a unit
+            # outside its own right there (a field error on the card).
             self.orgs = [
                 (str(o.pk), "　" * max(o.depth - 1, 0) + o.short_name)
                 for o in managed_orgs(viewer).only("pk", "depth", "short_name")
             ]
+        self.more = kind_choices(viewer, pending, self.orgs)
         names = {str(d.fields.get("name") or "") for d in pending if d.kind == "person"}
         names.discard("")
         if names:
@@ -218,6 +234,17 @@ def _inputs(draft: Draft, choices: _Choices, values: dict[str, str]) -> list[Inp
             Input("gender", _("Gender"), "select", v["gender"], genders),
             Input("affiliation", _("Affiliation"), "text", v["affiliation"]),
         ]
+    if draft.kind in KINDS:
+        spec = KINDS[draft.kind]
+        v = {**spec.defaults(draft), **values}
+        inputs = []
+        for f in spec.inputs(draft, v):
+            options = choices.more.options(f.options, draft) if f.type == "select" else []
+            value = v.get(f.name, "")
+            if f.type == "select" and value not in {pk for pk, _label in options}:
+                value = ""  # every list starts with an empty choice
+            inputs.append(Input(f.name, f.label, f.type, value, options, required=f.required))
+        return inputs
     return []
 
 
@@ -255,6 +282,7 @@ def _review_context(
             confirmable=draft.kind in services.CONFIRMABLE,
         )
         cards.setdefault(draft.kind, []).append(card)
+    _compare_figures(viewer, cards.get("reported_figure", []))
     counts = {state: sum(d.state == state for d in drafts) for state in DraftState.values}
     groups = [
         {"kind": kind, "label": DRAFT_KINDS.get(kind, kind), "cards": found}
@@ -273,6 +301,43 @@ def _review_context(
         "counts": counts,
         "can_manage": can_manage,
     }
+
+
+def _compare_figures(viewer: Actor, cards: list[Card]) -> None:
+    """Put beside each figure what the records say for its unit and period (one query
+    for the units, one per figure compared)."""
+    from taizhang.extraction.compare import compare
+    from taizhang.extraction.kinds import KINDS as SPECS
+    from taizhang.organizations.models import Organization
+
+    wanted: list[tuple[Card, str, str, str]] = []
+    for card in cards:
+        draft = card.draft
+        confirmed = (draft.fields or {}).get("confirmed")
+        if confirmed:
+            org, start, end = (
+                str(confirmed["org"]),
+                confirmed["period_start"],
+                confirmed["period_end"],
+            )
+        else:
+            values = {i.name: i.value for i in card.inputs} or SPECS[draft.kind].defaults(draft)
+            org, start, end = values["org"], values["period_start"], values["period_end"]
+            offered = {pk for i in card.inputs if i.name == "org" for pk, _label in i.options}
+            if card.inputs and org not in offered:
+                continue  # only a unit the card offers is named beside the figure
+        if org.isdigit() and start and end:
+            wanted.append((card, org, start, end))
+    if not wanted:
+        return
+    orgs = Organization.objects.in_bulk({int(org) for _card, org, _s, _e in wanted})
+    cache: dict[Any, Any] = {}
+    for card, org, start, end in wanted:
+        found = compare(
+            viewer, card.draft, org=orgs.get(int(org)), start=start, end=end, cache=cache
+        )
+        if found is not None:
+            card.compared = {"metric": found.metric, "text": found.text, "differs": found.differs}
 
 
 @requires(VIEW)
@@ -352,6 +417,91 @@ def draft_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "extraction/review.html", context)
     messages.success(request, _("The draft is confirmed and its record written."))
     return _back(draft)
+
+
+def _card_values(request: HttpRequest, pk: int) -> dict[str, str]:
+    """The values of one card of the review form (its inputs are named ``d<pk>-<name>``)."""
+    prefix = f"d{pk}-"
+    return {k[len(prefix) :]: str(v) for k, v in request.POST.items() if k.startswith(prefix)}
+
+
+def _selected(request: HttpRequest) -> set[int]:
+    return {int(v) for v in request.POST.getlist("selected") if str(v).isdigit()}
+
+
+@require_POST
+@requires(MANAGE)
+def intake_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The review form, one POST: confirm or drop one card (``confirm``/``drop`` = its id),
+    or several (``bulk`` = ``confirm_all``, ``confirm_selected``, ``drop_selected``).
+    Each draft is decided in its own savepoint, so one refused draft undoes no other;
+    a refused one keeps its card's values and shows why."""
+    viewer = viewer_of(request)
+    intake = get_intake_for_viewer(viewer, pk)
+    INTAKE.require(viewer, intake)
+    pending = [d for d in intake_drafts(intake) if d.state == DraftState.PENDING]
+    bulk = request.POST.get("bulk", "")
+    one_confirm, one_drop = request.POST.get("confirm", ""), request.POST.get("drop", "")
+    if one_confirm.isdigit():
+        to_confirm, to_drop = {int(one_confirm)}, set()
+    elif one_drop.isdigit():
+        to_confirm, to_drop = set(), {int(one_drop)}
+    elif bulk == "confirm_all":
+        to_confirm, to_drop = {d.pk for d in pending}, set()
+    elif bulk == "confirm_selected":
+        to_confirm, to_drop = _selected(request), set()
+    elif bulk == "drop_selected":
+        to_confirm, to_drop = set(), _selected(request)
+    else:
+        to_confirm, to_drop = set(), set()
+    if not to_confirm and not to_drop:
+        messages.error(request, _("Choose the drafts to decide."))
+        return redirect("extraction:detail", pk=intake.pk)
+    errors: dict[int, dict[str, list[str]]] = {}
+    values: dict[int, dict[str, str]] = {}
+    confirmed = dropped = 0
+    for draft in pending:
+        if draft.pk in to_drop:
+            services.draft_drop(draft=draft, acting_user=viewer)
+            dropped += 1
+            continue
+        if draft.pk not in to_confirm:
+            continue
+        posted = _card_values(request, draft.pk)
+        try:
+            with transaction.atomic():  # this draft's savepoint
+                data = draft_input(draft, posted, viewer)
+                services.draft_confirm(draft=draft, data=data, acting_user=viewer)
+        except ValidationError as error:
+            errors[draft.pk] = (
+                error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+            )
+            values[draft.pk] = posted
+            continue
+        except PermissionDenied as error:
+            errors[draft.pk] = {"": [str(error) or _("You may not write this record.")]}
+            values[draft.pk] = posted
+            continue
+        confirmed += 1
+    if errors:
+        messages.error(
+            request,
+            _(
+                "%(confirmed)d confirmed, %(failed)d could not be confirmed "
+                "(see each draft for the reason)."
+            )
+            % {"confirmed": confirmed, "failed": len(errors)},
+        )
+        intake.refresh_from_db()
+        context = _review_context(request, intake, errors=errors, values=values)
+        return render(request, "extraction/review.html", context)
+    if confirmed:
+        messages.success(request, _("%(count)d confirmed.") % {"count": confirmed})
+    if dropped:
+        messages.success(
+            request, _("%(count)d dropped; nothing was written for them.") % {"count": dropped}
+        )
+    return redirect("extraction:detail", pk=intake.pk)
 
 
 @require_POST

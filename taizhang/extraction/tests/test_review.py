@@ -201,7 +201,7 @@ def test_an_unknown_activity_kind_must_be_chosen(client, tree, personas):
 
 def test_an_unsupported_kind_says_not_yet(client, tree, personas):
     intake = _ready(tree.street_a)
-    draft = make_draft(intake, "project")
+    draft = make_draft(intake, "appointment")
     _login(client, "street_a")
     response = client.post(f"/extraction/drafts/{draft.pk}/confirm/", {}, follow=True)
     assert "cannot be confirmed into a ledger yet" in response.content.decode()
@@ -317,7 +317,7 @@ def test_the_pages_speak_chinese(client, tree, personas):
     """The summary, the kinds' names, the not-yet message and the menu entry in Chinese."""
     intake = _ready(tree.street_a)
     activity = make_draft(intake)
-    project = make_draft(intake, "project")
+    project = make_draft(intake, "appointment")
     make_draft(intake, "person")
     _login(client, "street_a", language="zh-hans")
     client.post(f"/extraction/drafts/{activity.pk}/confirm/", {})
