@@ -39,7 +39,7 @@ def _client(user: Any) -> Client:
 
 def _get(client: Client, path: str) -> Callable[[], None]:
     def run() -> None:
-        response = client.get(path)
+        response = client.get(path, secure=True)
         if response.status_code != 200:
             raise RuntimeError(f"{path}: {response.status_code}")
 
