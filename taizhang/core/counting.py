@@ -115,7 +115,11 @@ class EstimatedPaginator(Paginator):
             return super().get_page(number)
         page = self.page(self.validate_number(number))
         if page.number > 1 and not page.object_list:
-            return self.page(self.num_pages)
+            # Past the rows (an estimate can be high): the page of the last row.
+            before = (page.number - 1) * self.per_page
+            rows = self.object_list
+            held = rows.order_by()[:before].count() if isinstance(rows, QuerySet) else len(rows)
+            return self.page(max(1, math.ceil(held / self.per_page)))
         return page
 
     def page(self, number: Any) -> Page:
