@@ -168,7 +168,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     kind, venue, sort, q = filters["kind"], filters["venue_category"], filters["sort"], filters["q"]
     start, end = filters["start"], filters["end"]
     activities = activity_list(viewer=viewer, **{k: v for k, v in filters.items() if k != "year"})
-    page = EstimatedPaginator(activities, PAGE_SIZE).get_page(get.get("page"))
+    page = EstimatedPaginator(activities, PAGE_SIZE, late_rows=True).get_page(get.get("page"))
     return render(
         request,
         "activities/list.html",

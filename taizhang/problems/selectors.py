@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.filters import NO_FILTER, LedgerFilter
-from taizhang.organizations.models import Organization, OrgKind
+from taizhang.organizations.models import SEGMENT_WIDTH, Organization, OrgKind
 from taizhang.organizations.policy import unknown_message
 from taizhang.organizations.scope import Scope
 from taizhang.people.models import Person, PositionTitle
@@ -95,6 +95,12 @@ def in_scope(
     rows = Problem.objects.all()
     if POLICY.extra:  # pragma: no cover - the problem policy has no cross-tree rule
         rows = POLICY.queryset(viewer, permission)
+        scope = dataclasses.replace(scope, unrestricted=True)
+    # The tree has one root (organizations.services): its subtree holds every row, so
+    # a filter on it narrows nothing and a subtree grant on it is the whole ledger.
+    if within is not None and within.depth == 1:
+        within = None
+    if any(len(path) == SEGMENT_WIDTH for path in scope.subtree_paths):
         scope = dataclasses.replace(scope, unrestricted=True)
     if within is not None:
         lower, upper = within.subtree_bounds

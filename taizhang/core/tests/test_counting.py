@@ -98,3 +98,15 @@ def test_the_page_shows_an_estimate_as_one(client, tree, personas, monkeypatch):
         assert "about" in page and "60 in all" not in page
     else:
         assert "Page 1, more than 20 in all" in page
+
+
+@pytest.mark.parametrize("threshold", [5, 100])
+def test_late_rows_give_the_same_pages(tree, threshold):
+    _problems(tree.street_a, 23)
+    rows = Problem.objects.select_related("org").order_by("-raised_on", "-pk")
+    plain = EstimatedPaginator(rows, 10, threshold=threshold)
+    late = EstimatedPaginator(rows, 10, threshold=threshold, late_rows=True)
+    for number in (1, 2, 3):
+        expected = [p.pk for p in plain.get_page(number).object_list]
+        assert [p.pk for p in late.get_page(number).object_list] == expected
+        assert late.get_page(number).has_next() == plain.get_page(number).has_next()
