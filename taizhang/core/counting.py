@@ -72,7 +72,7 @@ def rounded(value: int) -> int:
     return int(round(value / step) * step)
 
 
-class EstimatedPaginator(Paginator):
+class EstimatedPaginator(Paginator):  # type: ignore[type-arg]
     """Django's paginator with ``cheap_count``: ``count`` is exact below the threshold
     and estimated above it (``count_is_estimate``; the pager shows 约). Page numbers
     past an estimate's last page stay reachable while rows remain."""
@@ -100,7 +100,7 @@ class EstimatedPaginator(Paginator):
         return cheap_count(self.object_list, self.threshold)
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return self.list_count.value
 
     @property
@@ -124,7 +124,7 @@ class EstimatedPaginator(Paginator):
             return 1
         return max(1, value)
 
-    def get_page(self, number: Any) -> Page:
+    def get_page(self, number: Any) -> Page[Any]:
         if not self.count_is_estimate:
             return super().get_page(number)
         page = self.page(self.validate_number(number))
@@ -136,14 +136,14 @@ class EstimatedPaginator(Paginator):
             return self.page(max(1, math.ceil(held / self.per_page)))
         return page
 
-    def page(self, number: Any) -> Page:
+    def page(self, number: Any) -> Page[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         if not self.count_is_estimate:
             top = bottom + self.per_page
             if top + self.orphans >= self.count:
                 top = self.count
-            return self._get_page(self._rows(bottom, top), number, self)
+            return Page(self._rows(bottom, top), number, self)
         # One row more than the page tells whether another page follows.
         rows = self._rows(bottom, bottom + self.per_page + 1)
         page = _EstimatedPage(rows[: self.per_page], number, self)
@@ -151,7 +151,7 @@ class EstimatedPaginator(Paginator):
         return page
 
 
-class _EstimatedPage(Page):
+class _EstimatedPage(Page):  # type: ignore[type-arg]
     more = False
 
     def has_next(self) -> bool:
