@@ -199,29 +199,70 @@ class Figures:
 def activity_figures(
     *, viewer: Actor, org: Organization | None, start: dt.date, end: dt.date
 ) -> Figures:
-    """累计开展集中学习N场、主题党课M场，覆盖党员K人: three queries."""
+    """累计开展集中学习N场、主题党课M场，覆盖党员K人: three queries, and two for the
+    totals.
+
+    The two totals (activities held, reported headcount) come from the statistics
+    module's stored monthly figures when they can serve (``stored_totals``: whole
+    months, the viewer's scope holds the subtree whole), as the dashboard reads them;
+    otherwise from the records, as the figures per kind always are."""
     qs = activity_list(viewer=viewer, subtree_of=org, start=start, end=end).order_by()
     kinds = {k.pk: k for k in ActivityKind.objects.all()}
-    rows = list(qs.values("kind_id").annotate(n=Count("pk"), people=Sum("participants")))
+    rows = list(
+        qs.values("kind_id").annotate(
+            n=Count("pk"),
+            people=Sum("participants"),
+            headcount_only=Count("pk", filter=Q(attendance_mode=AttendanceMode.HEADCOUNT)),
+        )
+    )
     by_kind = [
         {"kind": kinds[r["kind_id"]], "count": r["n"], "participants": r["people"] or 0}
         for r in sorted(rows, key=lambda r: (kinds[r["kind_id"]].sort_order, r["kind_id"]))
     ]
-    agg = qs.aggregate(
-        headcount_only=Count("pk", filter=Q(attendance_mode=AttendanceMode.HEADCOUNT))
-    )
-    reached = 0
+    total = sum(r["count"] for r in by_kind)
+    participants = sum(r["participants"] for r in by_kind)
+    stored = _stored_totals(viewer, org, start, end)
+    if stored is not None:
+        total, participants = stored
     if org is not None:
         reached = member_coverage(viewer=viewer, org=org, start=start, end=end)
     else:
         reached = _coverage_in_scope(viewer=viewer, start=start, end=end)
     return Figures(
-        total=sum(r["count"] for r in by_kind),
+        total=total,
         by_kind=by_kind,
-        participants=sum(r["participants"] for r in by_kind),
-        headcount_only=agg["headcount_only"] or 0,
+        participants=participants,
+        headcount_only=sum(r["headcount_only"] for r in rows),
         members_reached=reached,
     )
+
+
+STORED_TOTALS = ("activities.count", "activities.headcount")
+
+
+def _stored_totals(
+    viewer: Actor, org: Organization | None, start: dt.date, end: dt.date
+) -> tuple[int, int] | None:
+    """(activities held, reported headcount) of ``org``'s subtree (or of the viewer's
+    subtrees) from the stored monthly figures, or None when they cannot serve."""
+    from taizhang.statistics.periods import Period, PeriodError
+    from taizhang.statistics.selectors import stored_totals
+
+    if org is not None:
+        orgs = [org]
+    else:
+        scope = ACTIVITY.scope(viewer)
+        if scope.unrestricted or scope.org_ids or scope.own_records or ACTIVITY.extra:
+            return None
+        orgs = list(Organization.objects.filter(path__in=scope.subtree_paths))
+    try:
+        period = Period("custom", start, end)
+    except PeriodError:
+        return None
+    totals = stored_totals(viewer, list(STORED_TOTALS), orgs, period)
+    if totals is None:
+        return None
+    return int(totals[STORED_TOTALS[0]]), int(totals[STORED_TOTALS[1]])
 
 
 def _coverage_in_scope(*, viewer: Actor, start: dt.date, end: dt.date) -> int:

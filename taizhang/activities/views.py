@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -50,6 +49,7 @@ from taizhang.activities.selectors import (
 )
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
+from taizhang.core.counting import EstimatedPaginator
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.core.uploads import attachment_response
@@ -176,7 +176,7 @@ def activity_list_view(request: HttpRequest) -> HttpResponse:
     kind, venue, sort, q = filters["kind"], filters["venue_category"], filters["sort"], filters["q"]
     start, end = filters["start"], filters["end"]
     activities = activity_list(viewer=viewer, **{k: v for k, v in filters.items() if k != "year"})
-    page = Paginator(activities, PAGE_SIZE).get_page(get.get("page"))
+    page = EstimatedPaginator(activities, PAGE_SIZE, late_rows=True).get_page(get.get("page"))
     return render(
         request,
         "activities/list.html",
@@ -596,7 +596,7 @@ def volunteer_list_view(request: HttpRequest) -> HttpResponse:
         request,
         "activities/volunteer.html",
         {
-            "page": Paginator(records, PAGE_SIZE).get_page(request.GET.get("page")),
+            "page": EstimatedPaginator(records, PAGE_SIZE).get_page(request.GET.get("page")),
             "figures": volunteer_figures(records),
             "year": year,
             "org": ledger.org,

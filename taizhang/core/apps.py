@@ -10,3 +10,5 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         # Each module declares its permissions, roles, metrics and exports here.
         autodiscover_modules("manifest")
+        # The search-index warning of `taizhang check --database default`.
+        from taizhang.core import trigram  # noqa: F401

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
+from taizhang.core.counting import EstimatedPaginator
 from taizhang.core.exports import export_respond
 from taizhang.core.forms import submit
 from taizhang.core.uploads import attachment_response
@@ -100,7 +100,7 @@ def _list(request: HttpRequest, tab: str) -> HttpResponse:
     if tab == "mine" and not filters["sort"]:
         filters["sort"] = "urgent"
     problems = problem_list(viewer=viewer, **filters, **TABS[tab])
-    page = Paginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = EstimatedPaginator(problems, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -272,6 +272,29 @@ def breakdown(
     return sorted(rows, key=lambda pair: (-pair[1], pair[0].path))
 
 
+def stored_totals(
+    viewer: Actor, names: list[str], orgs: list[Organization], period: Period
+) -> dict[str, Decimal] | None:
+    """The stored monthly figures of the metrics ``names`` summed over the subtrees of
+    ``orgs`` (disjoint) and ``period``: for another module's page that shows the same
+    totals, without recomputing them from the records. ``None`` when the stored figures
+    cannot prove the records' number for this viewer (a metric not additive or never
+    rebuilt, a period not of whole months, a subtree the viewer's scope does not hold
+    whole): the caller computes from the records then. Two queries."""
+    if not period.whole_months or not orgs:
+        return None
+    metrics = [figures.get_metric(name) for name in names]
+    refreshed = _refreshed(metrics)
+    usable = set.intersection(*(_aggregated(viewer, metrics, org, refreshed) for org in orgs))
+    if usable != set(names):
+        return None
+    stored = _monthly(usable, [org.pk for org in orgs], period.start, period.end)
+    return {
+        name: sum((_sum(stored, name, org.pk, period) for org in orgs), Decimal(0))
+        for name in names
+    }
+
+
 def subtree_total(metric_name: str, org: Organization, period: Period) -> Decimal:
     """The stored subtree total, unscoped: for benchmarks and consistency checks."""
     return MonthlyFigure.objects.filter(

@@ -13,7 +13,7 @@ from taizhang.core.actors import SYSTEM
 from taizhang.core.registry import METRICS
 from taizhang.organizations.models import Organization
 from taizhang.organizations.scope import ScopeKind
-from taizhang.statistics.bench import generate, measure
+from taizhang.statistics.bench import generate, lists, measure
 from taizhang.statistics.periods import Period
 
 BENCH_USER = "bench_clerk"
@@ -54,7 +54,7 @@ def prepare(scale: float, rebuild: bool) -> dict[str, Any]:
     return report
 
 
-def run(scale: float, rebuild: bool) -> dict[str, Any]:
+def run(scale: float, rebuild: bool, only: str = "") -> dict[str, Any]:
     report = prepare(scale, rebuild)
     root = (
         Organization.objects.get(parent=None, depth=1)
@@ -63,7 +63,10 @@ def run(scale: float, rebuild: bool) -> dict[str, Any]:
     )
     assert root is not None
     user, token = _bench_user(root)
-    report.update(measure_all(user, token))
+    if only == "lists":
+        report["ledger_lists"] = lists.ledger_lists(user, measure.level_orgs())
+    else:
+        report.update(measure_all(user, token))
     report["http_targets"] = dashboard_paths()
     report["token"] = token
     return report
@@ -112,6 +115,7 @@ def measure_all(user: User, token: str, *, subtree_size: int = 5000) -> dict[str
     community = levels.get("community") or root
     base = max(1_000, min(400_000, report["data"]["activities"] // 10))
     report["growth"] = measure.growth_ratio(community, base)
+    report["ledger_lists"] = lists.ledger_lists(user, levels)
     return report
 
 

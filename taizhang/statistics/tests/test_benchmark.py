@@ -33,6 +33,7 @@ REPORT_KEYS = {
     "raw_read_orm",
     "raw_read_covering_index",
     "growth",
+    "ledger_lists",
 }
 LEVELS = {"city", "district", "subdistrict", "community"}
 
@@ -87,6 +88,10 @@ def test_every_measurement_of_the_report_is_a_number(monkeypatch):
     assert report["dashboard_db"]["city"]["queries"] > 0
     assert report["raw_read"]["rows"] == report["raw_read_orm"]["rows"] > 0
     assert report["growth"]["table_rows_after"] == 10 * report["growth"]["table_rows_before"]
+    lists = report["ledger_lists"]
+    assert set(lists["problems"]) == set(lists["activities"]) == LEVELS
+    assert lists["problems"]["city"]["queries"] > 0
+    assert set(lists["search"]) == {"people_name", "problems_title", "activities_topic"}
 
     goals = summarize(report)
     assert set(goals) == set(GOALS) - {"dashboard_end_to_end_ms", "requests_per_second"}

@@ -36,6 +36,12 @@ class Command(BaseCommand):
         parser.add_argument("--seconds", type=float, default=10.0, help="load per level")
         parser.add_argument("--no-http", action="store_true", help="skip requests per second")
         parser.add_argument("--markdown", default="", help="also write the tables here")
+        parser.add_argument(
+            "--only",
+            default="",
+            choices=["", "lists"],
+            help="lists: only the ledger list pages and searches (no HTTP load)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         bench_dir = Path(settings.VAR_DIR) / "bench"
@@ -63,6 +69,8 @@ class Command(BaseCommand):
         worker = [sys.executable, "-m", "taizhang", "bench_worker", "--scale", str(scale)]
         if options["rebuild"]:
             worker.append("--rebuild")
+        if options["only"]:
+            worker += ["--only", options["only"]]
         self.stderr.write(f"Preparing and measuring the {engine} data set (scale {scale:g})…")
         done = subprocess.run(worker, env=env, capture_output=True, text=True)  # noqa: S603
         if done.returncode != 0:
@@ -71,7 +79,7 @@ class Command(BaseCommand):
         report = json.loads(line.removeprefix("BENCH-JSON "))
         token = report.pop("token")
         targets = report.pop("http_targets")
-        if not options["no_http"]:
+        if not options["no_http"] and not options["only"]:
             report["http"] = _http(env, token, targets, options["seconds"])
         report["machine"] = {
             "engine": engine,
@@ -82,6 +90,12 @@ class Command(BaseCommand):
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         }
         report["total_seconds"] = round(time.perf_counter() - started, 1)
+        if options["only"]:
+            target = bench_dir / f"report-{options['only']}-{engine}.json"
+            target.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+            self.stdout.write(json.dumps(report, indent=2, ensure_ascii=False))
+            self.stderr.write(f"Report written to {target}")
+            return
         report["goals"] = summarize(report)
         target = bench_dir / "report.json"
         target.write_text(json.dumps(report, indent=2, ensure_ascii=False))
