@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -45,7 +46,7 @@ VIEW = "evaluations.view"
 MANAGE = "evaluations.manage"
 
 
-class CompetitionOut(Schema):
+class CompetitionOut(Stamped):
     id: int
     org_id: int
     name: str
@@ -136,7 +137,7 @@ class ScoresIn(Schema):
     scores: dict[int, Decimal] = Field(..., description="criterion id → score")
 
 
-class AwardOut(Schema):
+class AwardOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -218,10 +219,12 @@ def list_competitions(
     unknown id); ``date_from``/``date_to``: held, inclusive; ``mine``: you are one of its
     judges or your person is on one of its entries."""
     viewer = viewer_of(request)
-    return competition_list(
-        viewer=viewer,
-        year=year,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        competition_list(
+            viewer=viewer,
+            year=year,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 
@@ -446,11 +449,13 @@ def list_awards(
     unknown id); ``date_from``/``date_to``: the list published, inclusive (unpublished
     awards drop out); ``mine``: your person is nominated."""
     viewer = viewer_of(request)
-    return award_list(
-        viewer=viewer,
-        year=year,
-        kind=kind if kind in AwardKind.values else "",
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        award_list(
+            viewer=viewer,
+            year=year,
+            kind=kind if kind in AwardKind.values else "",
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 

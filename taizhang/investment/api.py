@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.formatting import MAX_YUAN
@@ -49,7 +50,7 @@ from taizhang.projects.selectors import (
 router = Router(tags=["investment"])
 
 
-class LeadOut(Schema):
+class LeadOut(Stamped):
     id: int
     org_id: int
     enterprise: str
@@ -120,7 +121,7 @@ class ConvertOut(Schema):
     lead_id: int
 
 
-class EventOut(Schema):
+class EventOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -280,15 +281,17 @@ def list_leads(
     subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
     put on the ledger, inclusive; ``mine``: your person leads or is on the lead's team."""
     viewer = viewer_of(request)
-    return lead_list(
-        viewer=viewer,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
-        stage=stage,
-        source=source,
-        team_id=team_id,
-        lost=lost,
-        q=q,
-        sort=checked_sort(sort, LEAD_SORTS),
+    return stamped(
+        lead_list(
+            viewer=viewer,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+            stage=stage,
+            source=source,
+            team_id=team_id,
+            lost=lost,
+            q=q,
+            sort=checked_sort(sort, LEAD_SORTS),
+        )
     )
 
 
@@ -391,10 +394,12 @@ def list_events(
     ``date_from``/``date_to``: the day held, inclusive; ``mine``: a lead from the event
     is worked by a team your person leads or is on."""
     viewer = viewer_of(request)
-    return event_list(
-        viewer=viewer,
-        year=year,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        event_list(
+            viewer=viewer,
+            year=year,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 

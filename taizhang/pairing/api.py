@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -44,7 +45,7 @@ MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
 
 
-class PairOut(Schema):
+class PairOut(Stamped):
     id: int
     helper_id: int
     helper: str
@@ -116,7 +117,7 @@ class OverOut(Schema):
     villages_paired: int
 
 
-class PartnershipOut(Schema):
+class PartnershipOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -180,12 +181,14 @@ def list_pairs(
     for an unknown id); ``date_from``/``date_to``: the assistance starts, inclusive;
     ``mine``: you recorded or confirmed a figure of the pair's village."""
     viewer = viewer_of(request)
-    return pair_list(
-        viewer=viewer,
-        year=year,
-        q=q,
-        sort=checked_sort(sort, PAIR_SORTS),
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        pair_list(
+            viewer=viewer,
+            year=year,
+            q=q,
+            sort=checked_sort(sort, PAIR_SORTS),
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 
@@ -299,10 +302,12 @@ def list_partnerships(request: HttpRequest, filters: Query[LedgerQuery], kind: s
     outside your scope: 422, as for an unknown id); ``date_from``/``date_to``: the day
     signed, inclusive; ``mine``: your person is or was an ambassador under it."""
     viewer = viewer_of(request)
-    return partnership_list(
-        viewer=viewer,
-        kind=kind if kind in PartnershipKind.values else "",
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        partnership_list(
+            viewer=viewer,
+            kind=kind if kind in PartnershipKind.values else "",
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 

@@ -17,6 +17,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -42,7 +43,7 @@ from taizhang.problems.selectors import (
 router = Router(tags=["problems"])
 
 
-class ProblemOut(Schema):
+class ProblemOut(Stamped):
     id: int
     number: str
     title: str
@@ -154,15 +155,17 @@ def list_problems(
     for an unknown id); ``date_from``/``date_to``: put on the ledger, inclusive;
     ``mine``: you are the linked leader or the responsible person, or you put it on."""
     viewer = viewer_of(request)
-    return problem_list(
-        viewer=viewer,
-        state=state,
-        source=source,
-        category=category,
-        overdue=overdue,
-        q=q[:60],
-        sort=checked_sort(sort, PROBLEM_SORTS),
-        ledger=ledger_filter_for_api(viewer, filters, permission="problems.view"),
+    return stamped(
+        problem_list(
+            viewer=viewer,
+            state=state,
+            source=source,
+            category=category,
+            overdue=overdue,
+            q=q[:60],
+            sort=checked_sort(sort, PROBLEM_SORTS),
+            ledger=ledger_filter_for_api(viewer, filters, permission="problems.view"),
+        )
     )
 
 

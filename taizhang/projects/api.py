@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.formatting import MAX_YUAN
@@ -38,7 +39,7 @@ from taizhang.projects.selectors import (
 router = Router(tags=["projects"])
 
 
-class ProjectOut(Schema):
+class ProjectOut(Stamped):
     id: int
     name: str
     category: str
@@ -192,23 +193,25 @@ def list_projects(
     subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
     put on the ledger, inclusive; ``mine``: you are its linked leader or responsible."""
     viewer = viewer_of(request)
-    return project_list(
-        viewer=viewer,
-        ledger=ledger_filter_for_api(viewer, filters, permission="projects.view"),
-        stage=stage,
-        category=category,
-        leader_id=leader_id,
-        overdue=overdue,
-        q=q,
-        sort=checked_sort(sort, SORTS),
-    ).prefetch_related("co_units")
+    return stamped(
+        project_list(
+            viewer=viewer,
+            ledger=ledger_filter_for_api(viewer, filters, permission="projects.view"),
+            stage=stage,
+            category=category,
+            leader_id=leader_id,
+            overdue=overdue,
+            q=q,
+            sort=checked_sort(sort, SORTS),
+        ).prefetch_related("co_units")
+    )
 
 
 @router.get("/mine", response=list[ProjectOut])
 @requires("projects.view")
 def list_linked_projects(request: HttpRequest) -> Any:
     """Projects whose linked leader is you."""
-    return linked_projects(viewer=viewer_of(request)).prefetch_related("co_units")
+    return stamped(linked_projects(viewer=viewer_of(request)).prefetch_related("co_units"))
 
 
 @router.get("/{project_id}", response=ProjectOut)

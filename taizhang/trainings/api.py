@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -41,7 +42,7 @@ from taizhang.trainings.selectors import (
 router = Router(tags=["trainings"])
 
 
-class ClassOut(Schema):
+class ClassOut(Stamped):
     id: int
     org_id: int
     number: int
@@ -189,11 +190,13 @@ def list_classes(
     ``date_from``/``date_to``: the class's first day, inclusive; ``mine``: your person is
     a trainee or a session's speaker."""
     viewer = viewer_of(request)
-    return training_class_list(
-        viewer=viewer,
-        q=q[:60],
-        year=year,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        training_class_list(
+            viewer=viewer,
+            q=q[:60],
+            year=year,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 
