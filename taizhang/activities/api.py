@@ -15,7 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.activities import services
 from taizhang.activities.models import (
@@ -46,6 +46,7 @@ from taizhang.activities.selectors import (
     volunteer_service_list,
 )
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import CAMPAIGN_DONE, CAMPAIGN_TARGET
 from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
@@ -203,8 +204,8 @@ class TeamOut(Schema):
 
 class ProgressOut(Schema):
     label: str
-    done: int
-    target: int | None
+    done: int = Field(..., description=CAMPAIGN_DONE)
+    target: int | None = Field(..., description=CAMPAIGN_TARGET)
 
 
 class CampaignProgressOut(Schema):

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.units import FINAL_SCORE, MAX_SCORE, SCORES, WEIGHT
 from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
@@ -70,15 +71,15 @@ class CompetitionIn(Schema):
 
 class CriterionIn(Schema):
     name: str
-    weight: Decimal = Field(..., gt=0)
-    max_score: Decimal = Field(..., gt=0)
+    weight: Decimal = Field(..., gt=0, description=WEIGHT)
+    max_score: Decimal = Field(..., gt=0, description=MAX_SCORE)
 
 
 class CriterionOut(Schema):
     id: int
     name: str
-    weight: Decimal
-    max_score: Decimal
+    weight: Decimal = Field(..., description=WEIGHT)
+    max_score: Decimal = Field(..., description=MAX_SCORE)
 
 
 class EntryIn(Schema):
@@ -96,7 +97,7 @@ class EntryOut(Schema):
     title: str
     org_id: int
     person_id: int | None
-    final_score: Decimal | None = None
+    final_score: Decimal | None = Field(None, description=FINAL_SCORE)
     rank: int | None = None
     is_winner: bool = False
 
@@ -130,11 +131,11 @@ class SheetRowOut(Schema):
     title: str
     org_id: int
     conflict: str
-    scores: dict[int, Decimal]
+    scores: dict[int, Decimal] = Field(..., description=SCORES)
 
 
 class ScoresIn(Schema):
-    scores: dict[int, Decimal] = Field(..., description="criterion id → score")
+    scores: dict[int, Decimal] = Field(..., description=SCORES)
 
 
 class AwardOut(Stamped):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import PAIRING_VALUE, YUAN, YUAN_LIMIT
 from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
@@ -53,7 +54,7 @@ class PairOut(Stamped):
     village: str
     starts_on: dt.date
     ends_on: dt.date
-    target_income: int
+    target_income: int = Field(..., description=YUAN)
     target_year: int
     note: str
 
@@ -71,14 +72,14 @@ class PairIn(Schema):
     village_id: int
     starts_on: dt.date
     ends_on: dt.date
-    target_income: int = Field(500_000, ge=0, description="integer yuan")
+    target_income: int = Field(500_000, ge=0, description=YUAN)
     target_year: int | None = None
     note: str = ""
 
 
-class CorrectionOut(Schema):
-    old_value: int
-    new_value: int
+class ValueCorrectionOut(Schema):
+    old_value: int = Field(..., description=PAIRING_VALUE)
+    new_value: int = Field(..., description=PAIRING_VALUE)
     reason: str
     corrected_on: dt.date
 
@@ -88,11 +89,11 @@ class ValueOut(Schema):
     village_id: int
     indicator: str
     year: int
-    value: int
+    value: int = Field(..., description=PAIRING_VALUE)
     status: str
     recorded_on: dt.date
     confirmed_on: dt.date | None
-    corrections: list[CorrectionOut]
+    corrections: list[ValueCorrectionOut]
 
     @staticmethod
     def resolve_corrections(obj: Any) -> list[Any]:
@@ -102,17 +103,17 @@ class ValueOut(Schema):
 class ValueIn(Schema):
     indicator: Indicator
     year: int
-    value: int = Field(..., ge=0, description="integer yuan, or a count for projects")
+    value: int = Field(..., ge=0, description=PAIRING_VALUE)
 
 
 class CorrectIn(Schema):
-    new_value: int = Field(..., ge=0)
+    new_value: int = Field(..., ge=0, description=PAIRING_VALUE)
     reason: str
 
 
 class OverOut(Schema):
     year: int
-    threshold: int
+    threshold: int = Field(..., description=YUAN_LIMIT)
     villages_over: int
     villages_paired: int
 

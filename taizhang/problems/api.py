@@ -274,7 +274,7 @@ def reopen_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) -> 
     return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
-class KindOut(Schema):
+class ProblemKindOut(Schema):
     id: int
     code: str
     name: str
@@ -289,14 +289,14 @@ class KindIn(Schema):
     self_close_allowed: bool = False
 
 
-@router.get("/kinds/", response=list[KindOut])
+@router.get("/kinds/", response=list[ProblemKindOut])
 @requires("problems.view")
 def list_kinds(request: HttpRequest) -> Any:
     """The kind dictionary (问题, 攻关事项, 调研课题, 为民办实事项目, 书记领跑项目 …)."""
     return ProblemKind.objects.all()
 
 
-@router.post("/kinds/", response={201: KindOut, 403: ErrorOut, 422: ErrorOut})
+@router.post("/kinds/", response={201: ProblemKindOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.configure")
 def create_kind(request: HttpRequest, payload: KindIn) -> Any:
     """Extend the kind dictionary (system administrators)."""
@@ -316,7 +316,7 @@ class KindPatch(Schema):
     self_close_allowed: bool | None = None
 
 
-@router.patch("/kinds/{kind_id}/", response={200: KindOut, 403: ErrorOut, 422: ErrorOut})
+@router.patch("/kinds/{kind_id}/", response={200: ProblemKindOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.configure")
 def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
     """Rename, reorder or change a kind's self-close rule (the code stays)."""
@@ -328,7 +328,7 @@ def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
     )
 
 
-@router.post("/kinds/{kind_id}/deactivate/", response={200: KindOut, 403: ErrorOut})
+@router.post("/kinds/{kind_id}/deactivate/", response={200: ProblemKindOut, 403: ErrorOut})
 @requires("problems.configure")
 def deactivate_kind(request: HttpRequest, kind_id: int) -> Any:
     """No longer offered for new items; items of the kind keep it."""
@@ -336,7 +336,7 @@ def deactivate_kind(request: HttpRequest, kind_id: int) -> Any:
     return services.problem_kind_set_active(kind=kind, active=False, acting_user=viewer_of(request))
 
 
-@router.post("/kinds/{kind_id}/reactivate/", response={200: KindOut, 403: ErrorOut})
+@router.post("/kinds/{kind_id}/reactivate/", response={200: ProblemKindOut, 403: ErrorOut})
 @requires("problems.configure")
 def reactivate_kind(request: HttpRequest, kind_id: int) -> Any:
     kind = get_object_or_404(ProblemKind, pk=kind_id)

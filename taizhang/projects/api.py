@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import CAPACITY, SQUARE_METRES, YUAN, YUAN_PATCH
 from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
@@ -50,13 +51,13 @@ class ProjectOut(Stamped):
     linked_leader_id: int | None
     responsible_id: int | None
     location: str
-    total_investment: int
+    total_investment: int = Field(..., description=YUAN)
     plan_year: int | None
-    annual_planned_investment: int
-    completed_investment: int
-    building_area: Decimal | None
-    land_area: Decimal | None
-    capacity: Decimal | None
+    annual_planned_investment: int = Field(..., description=YUAN)
+    completed_investment: int = Field(..., description=YUAN)
+    building_area: Decimal | None = Field(..., description=SQUARE_METRES)
+    land_area: Decimal | None = Field(..., description=SQUARE_METRES)
+    capacity: Decimal | None = Field(..., description=CAPACITY)
     capacity_unit: str
     expected_jobs: int | None
     stage: int
@@ -88,12 +89,12 @@ class ProjectIn(Schema):
     linked_leader_id: int | None = None
     responsible_id: int | None = None
     location: str = ""
-    total_investment: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
+    total_investment: int = Field(0, ge=0, le=MAX_YUAN, description=YUAN)
     plan_year: int | None = Field(None, ge=1949, le=2100)
-    annual_planned_investment: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
-    building_area: Decimal | None = None
-    land_area: Decimal | None = None
-    capacity: Decimal | None = None
+    annual_planned_investment: int = Field(0, ge=0, le=MAX_YUAN, description=YUAN)
+    building_area: Decimal | None = Field(None, description=SQUARE_METRES)
+    land_area: Decimal | None = Field(None, description=SQUARE_METRES)
+    capacity: Decimal | None = Field(None, description=CAPACITY)
     capacity_unit: str = ""
     expected_jobs: int | None = None
     description: str = ""
@@ -107,9 +108,9 @@ class ProjectPatch(Schema):
     linked_leader_id: int | None = None
     responsible_id: int | None = None
     location: str | None = None
-    total_investment: int | None = Field(None, ge=0, le=MAX_YUAN)
+    total_investment: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_PATCH)
     plan_year: int | None = Field(None, ge=1949, le=2100)
-    annual_planned_investment: int | None = Field(None, ge=0, le=MAX_YUAN)
+    annual_planned_investment: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_PATCH)
     expected_jobs: int | None = None
     description: str | None = None
 
@@ -126,7 +127,7 @@ class StageMoveIn(Schema):
 class ProgressIn(Schema):
     reported_on: dt.date
     text: str
-    completed_investment: int = Field(0, ge=0, description="integer yuan")
+    completed_investment: int = Field(0, ge=0, description=YUAN)
     to_stage: Stage | None = None
     reason: str = ""
     late_reason: str = Field(
@@ -134,11 +135,11 @@ class ProgressIn(Schema):
     )
 
 
-class ProgressOut(Schema):
+class ProjectProgressOut(Schema):
     id: int
     reported_on: dt.date
     text: str
-    completed_investment: int
+    completed_investment: int = Field(..., description=YUAN)
     stage_change_id: int | None
 
 
@@ -268,7 +269,9 @@ def move_stage(request: HttpRequest, project_id: int, payload: StageMoveIn) -> A
     return Status(200, get_project_for_viewer(viewer_of(request), project_id))
 
 
-@router.post("/{project_id}/progress", response={201: ProgressOut, 403: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/{project_id}/progress", response={201: ProjectProgressOut, 403: ErrorOut, 422: ErrorOut}
+)
 @requires("projects.manage")
 def report_progress(request: HttpRequest, project_id: int, payload: ProgressIn) -> Any:
     """Record a progress entry (evidence files are uploaded through the page)."""

@@ -13,8 +13,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.units import PERCENT
 from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
@@ -134,7 +135,7 @@ class ReportOut(Schema):
     sessions: int
     sessions_by_kind: dict[str, int]
     checkins: int
-    attendance_rate: Decimal | None
+    attendance_rate: Decimal | None = Field(..., description=PERCENT)
     graduates: int | None
     reflections: int
     reflections_read: int
