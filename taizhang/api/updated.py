@@ -62,7 +62,8 @@ def newest_write(model: type[models.Model]) -> Subquery:
 
 def stamped(qs: QuerySet[M]) -> QuerySet[M]:
     """``qs`` with each row's ``updated_at`` (``ANNOTATION``) in the same query."""
-    return qs.annotate(**{ANNOTATION: newest_write(qs.model)})
+    annotated: QuerySet[M] = qs.annotate(**{ANNOTATION: newest_write(qs.model)})
+    return annotated
 
 
 def updated_at_of(obj: models.Model) -> dt.datetime | None:

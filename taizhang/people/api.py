@@ -5,7 +5,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Router, Schema, Status
+from ninja.params import functions
 
 from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
@@ -70,7 +71,7 @@ def list_people(
     within_id: int | None = None,
     q: str = "",
     external: bool | None = None,
-    updated_since: dt.datetime | None = Query(  # noqa: B008 - ninja's way to describe it
+    updated_since: dt.datetime | None = functions.Query(  # noqa: B008 - ninja's way
         None, description=LedgerQuery.model_fields["updated_since"].description
     ),
 ) -> Any:
