@@ -162,3 +162,22 @@ def test_refusals_of_the_modules_speak_chinese(client, tree, personas):
     assert target.status_code == 422, target.content
     (message,) = target.json()["error"]["fields"]["period"]
     assert message.startswith("请填写统计期间")
+
+
+def test_no_two_schemas_share_a_name():
+    """The document keys its schemas by class name: two modules' ``CompetitionOut``
+    (evaluations and investment) were one entry, and the investment competitions, teams,
+    problem kinds, project progress and pairing corrections were documented with another
+    module's shape."""
+    from ninja import Schema
+
+    import taizhang.api.site  # noqa: F401 - every module's api imported
+
+    def every(cls: type) -> list[type]:
+        return [cls, *(sub for child in cls.__subclasses__() for sub in every(child))]
+
+    named: dict[str, set[str]] = {}
+    for cls in every(Schema):
+        if cls.__module__.startswith("taizhang.") and "Paged" not in cls.__name__:
+            named.setdefault(cls.__name__, set()).add(f"{cls.__module__}.{cls.__qualname__}")
+    assert {name: where for name, where in named.items() if len(where) > 1} == {}

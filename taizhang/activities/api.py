@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.activities import services
 from taizhang.activities.models import (
@@ -48,6 +48,8 @@ from taizhang.activities.selectors import (
     volunteer_service_list,
 )
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import CAMPAIGN_DONE, CAMPAIGN_TARGET
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -70,7 +72,7 @@ class KindOut(Schema):
     name: str
 
 
-class ActivityOut(Schema):
+class ActivityOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -202,7 +204,7 @@ class AttendanceIn(Schema):
     headcount: int = 0
 
 
-class CampaignOut(Schema):
+class CampaignOut(Stamped):
     id: int
     org_id: int
     title: str
@@ -247,8 +249,8 @@ class TeamOut(Schema):
 
 class ProgressOut(Schema):
     label: str
-    done: int
-    target: int | None
+    done: int = Field(..., description=CAMPAIGN_DONE)
+    target: int | None = Field(..., description=CAMPAIGN_TARGET)
 
 
 class CampaignProgressOut(Schema):
@@ -266,7 +268,7 @@ class CoverageOut(Schema):
     members_reached: int
 
 
-class ServiceOut(Schema):
+class ServiceOut(Stamped):
     id: int
     org_id: int
     person_id: int
@@ -356,8 +358,10 @@ def list_campaigns(request: HttpRequest, filters: Query[LedgerQuery], q: str = "
     ``date_from``/``date_to``: the campaign starts, inclusive; ``mine``: you lead or are
     a member of one of its teams."""
     user = viewer_of(request)
-    return campaign_list(
-        viewer=user, q=q[:60], ledger=ledger_filter_for_api(user, filters, permission=VIEW)
+    return stamped(
+        campaign_list(
+            viewer=user, q=q[:60], ledger=ledger_filter_for_api(user, filters, permission=VIEW)
+        )
     )
 
 
@@ -457,11 +461,13 @@ def list_services(
     ``date_from``/``date_to``: the day served, inclusive; ``mine``: your person is the
     volunteer."""
     user = viewer_of(request)
-    return volunteer_service_list(
-        viewer=user,
-        start=start,
-        end=end,
-        ledger=ledger_filter_for_api(user, filters, permission=VIEW),
+    return stamped(
+        volunteer_service_list(
+            viewer=user,
+            start=start,
+            end=end,
+            ledger=ledger_filter_for_api(user, filters, permission=VIEW),
+        )
     )
 
 
@@ -499,16 +505,18 @@ def list_activities(
     unknown id); ``date_from``/``date_to``: held, inclusive; ``mine``: you recorded it
     or you are its speaker."""
     user = viewer_of(request)
-    return activity_list(
-        viewer=user,
-        kind=ActivityKind.objects.filter(code=kind).first() if kind else None,
-        subtree_of=get_organization_for_viewer(user, org_id) if org_id else None,
-        grouping=get_grouping_for_viewer(user, grouping_id) if grouping_id else None,
-        start=start,
-        end=end,
-        q=q[:60],
-        sort=checked_sort(sort, SORTS),
-        ledger=ledger_filter_for_api(user, filters, permission=VIEW),
+    return stamped(
+        activity_list(
+            viewer=user,
+            kind=ActivityKind.objects.filter(code=kind).first() if kind else None,
+            subtree_of=get_organization_for_viewer(user, org_id) if org_id else None,
+            grouping=get_grouping_for_viewer(user, grouping_id) if grouping_id else None,
+            start=start,
+            end=end,
+            q=q[:60],
+            sort=checked_sort(sort, SORTS),
+            ledger=ledger_filter_for_api(user, filters, permission=VIEW),
+        )
     )
 
 

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -50,7 +51,7 @@ class RequesterOut(Schema):
     enterprise_id: int | None
 
 
-class DemandOut(Schema):
+class DemandOut(Stamped):
     id: int
     number: str
     channel: str
@@ -150,13 +151,15 @@ def list_demands(
     for an unknown id); ``date_from``/``date_to``: received, inclusive; ``mine``: you
     recorded it."""
     viewer = viewer_of(request)
-    return demand_list(
-        viewer=viewer,
-        state=state,
-        channel=channel,
-        overdue=overdue,
-        q=q[:60],
-        ledger=ledger_filter_for_api(viewer, filters, permission="demands.view"),
+    return stamped(
+        demand_list(
+            viewer=viewer,
+            state=state,
+            channel=channel,
+            overdue=overdue,
+            q=q[:60],
+            ledger=ledger_filter_for_api(viewer, filters, permission="demands.view"),
+        )
     )
 
 

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.units import FINAL_SCORE, MAX_SCORE, SCORES, WEIGHT
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import login_required, requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -52,7 +54,7 @@ VIEW = "evaluations.view"
 MANAGE = "evaluations.manage"
 
 
-class CompetitionOut(Schema):
+class CompetitionOut(Stamped):
     id: int
     org_id: int
     name: str
@@ -78,15 +80,15 @@ class CompetitionIn(Schema):
 
 class CriterionIn(Schema):
     name: str
-    weight: Decimal = Field(..., gt=0)
-    max_score: Decimal = Field(..., gt=0)
+    weight: Decimal = Field(..., gt=0, description=WEIGHT)
+    max_score: Decimal = Field(..., gt=0, description=MAX_SCORE)
 
 
 class CriterionOut(Schema):
     id: int
     name: str
-    weight: Decimal
-    max_score: Decimal
+    weight: Decimal = Field(..., description=WEIGHT)
+    max_score: Decimal = Field(..., description=MAX_SCORE)
 
 
 class EntryIn(Schema):
@@ -104,7 +106,7 @@ class EntryOut(Schema):
     title: str
     org_id: int
     person_id: int | None
-    final_score: Decimal | None = None
+    final_score: Decimal | None = Field(None, description=FINAL_SCORE)
     rank: int | None = None
     is_winner: bool = False
 
@@ -138,14 +140,14 @@ class SheetRowOut(Schema):
     title: str
     org_id: int
     conflict: str
-    scores: dict[int, Decimal]
+    scores: dict[int, Decimal] = Field(..., description=SCORES)
 
 
 class ScoresIn(Schema):
-    scores: dict[int, Decimal] = Field(..., description="criterion id → score")
+    scores: dict[int, Decimal] = Field(..., description=SCORES)
 
 
-class AwardOut(Schema):
+class AwardOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -258,10 +260,12 @@ def list_competitions(
     unknown id); ``date_from``/``date_to``: held, inclusive; ``mine``: you are one of its
     judges or your person is on one of its entries."""
     viewer = viewer_of(request)
-    return competition_list(
-        viewer=viewer,
-        year=year,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        competition_list(
+            viewer=viewer,
+            year=year,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 
@@ -486,11 +490,13 @@ def list_awards(
     unknown id); ``date_from``/``date_to``: the list published, inclusive (unpublished
     awards drop out); ``mine``: your person is nominated."""
     viewer = viewer_of(request)
-    return award_list(
-        viewer=viewer,
-        year=year,
-        kind=kind if kind in AwardKind.values else "",
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        award_list(
+            viewer=viewer,
+            year=year,
+            kind=kind if kind in AwardKind.values else "",
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 

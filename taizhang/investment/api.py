@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import YUAN, YUAN_OPTIONAL, YUAN_PATCH
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.formatting import MAX_YUAN
@@ -51,21 +53,21 @@ from taizhang.projects.selectors import (
 router = Router(tags=["investment"])
 
 
-class LeadOut(Schema):
+class LeadOut(Stamped):
     id: int
     org_id: int
     enterprise: str
     project_name: str
     sector: str
     source: str
-    amount: int | None
+    amount: int | None = Field(..., description=YUAN_OPTIONAL)
     team_id: int | None
     event_id: int | None
     stage: int
     stage_label: str
     stage_since: dt.date
     signed_on: dt.date | None
-    signed_amount: int | None
+    signed_amount: int | None = Field(..., description=YUAN_OPTIONAL)
     is_lost: bool
     lost_reason: str
     project_id: int | None
@@ -81,9 +83,7 @@ class LeadIn(Schema):
     project_name: str
     sector: str
     source: Source
-    amount: int | None = Field(
-        None, ge=0, le=MAX_YUAN, description="integer yuan; empty when not named yet"
-    )
+    amount: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_OPTIONAL)
     team_id: int | None = None
     contacted_on: dt.date | None = None
     note: str = ""
@@ -94,7 +94,7 @@ class LeadPatch(Schema):
     project_name: str | None = None
     sector: str | None = None
     source: Source | None = None
-    amount: int | None = Field(None, ge=0, le=MAX_YUAN, description="integer yuan")
+    amount: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_PATCH)
     team_id: int | None = None
     note: str | None = None
 
@@ -102,7 +102,7 @@ class LeadPatch(Schema):
 class AdvanceIn(Schema):
     to_stage: LeadStage
     on: dt.date | None = None
-    signed_amount: int | None = Field(None, ge=0, le=MAX_YUAN, description="integer yuan")
+    signed_amount: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_OPTIONAL)
     event_id: int | None = None
     reason: str = ""
 
@@ -145,7 +145,7 @@ class ConvertOut(Schema):
     lead_id: int
 
 
-class EventOut(Schema):
+class EventOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -154,7 +154,7 @@ class EventOut(Schema):
     place: str
     organizer: str
     signings: int = 0
-    signed_amount: int | None = None
+    signed_amount: int | None = Field(None, description=YUAN_OPTIONAL)
 
 
 class EventIn(Schema):
@@ -173,7 +173,7 @@ class TeamScoreOut(Schema):
     points: int
     cases: int
     signings: int
-    signed_amount: int
+    signed_amount: int = Field(..., description=YUAN)
 
 
 class ScoreboardOut(Schema):
@@ -186,7 +186,7 @@ class ScoreboardOut(Schema):
     unranked: list[TeamScoreOut]
 
 
-class CompetitionIn(Schema):
+class InvestmentCompetitionIn(Schema):
     org_id: int
     name: str
     starts_on: dt.date
@@ -199,7 +199,7 @@ class CompetitionIn(Schema):
     points_started: int = Field(10, ge=0)
 
 
-class CompetitionOut(Schema):
+class InvestmentCompetitionOut(Schema):
     id: int
     org_id: int
     name: str
@@ -213,14 +213,14 @@ class CompetitionOut(Schema):
     points_started: int
 
 
-class TeamIn(Schema):
+class InvestmentTeamIn(Schema):
     name: str
     base: str = ""
     leader_id: int | None = None
     member_ids: list[int] = []
 
 
-class TeamOut(Schema):
+class InvestmentTeamOut(Schema):
     id: int
     competition_id: int
     name: str
@@ -239,7 +239,7 @@ class SubsidyOut(Schema):
     policy_id: int
     policy: str
     enterprise: str
-    amount: int
+    amount: int = Field(..., description=YUAN)
     paid_on: dt.date
 
     @staticmethod
@@ -251,12 +251,12 @@ class SubsidyIn(Schema):
     org_id: int
     policy: str = Field(..., description="name of an active subsidy policy")
     enterprise: str
-    amount: int = Field(..., gt=0, le=MAX_YUAN, description="integer yuan")
+    amount: int = Field(..., gt=0, le=MAX_YUAN, description=YUAN)
     paid_on: dt.date
 
 
 class SubsidySummaryOut(Schema):
-    amount: int
+    amount: int = Field(..., description=YUAN)
     payments: int
     enterprises: int
 
@@ -305,15 +305,17 @@ def list_leads(
     subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
     put on the ledger, inclusive; ``mine``: your person leads or is on the lead's team."""
     viewer = viewer_of(request)
-    return lead_list(
-        viewer=viewer,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
-        stage=stage,
-        source=source,
-        team_id=team_id,
-        lost=lost,
-        q=q,
-        sort=checked_sort(sort, LEAD_SORTS),
+    return stamped(
+        lead_list(
+            viewer=viewer,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+            stage=stage,
+            source=source,
+            team_id=team_id,
+            lost=lost,
+            q=q,
+            sort=checked_sort(sort, LEAD_SORTS),
+        )
     )
 
 
@@ -429,10 +431,12 @@ def list_events(
     ``date_from``/``date_to``: the day held, inclusive; ``mine``: a lead from the event
     is worked by a team your person leads or is on."""
     viewer = viewer_of(request)
-    return event_list(
-        viewer=viewer,
-        year=year,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        event_list(
+            viewer=viewer,
+            year=year,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 
@@ -451,9 +455,11 @@ def create_event(request: HttpRequest, payload: EventIn) -> Any:
     return Status(201, get_event_for_viewer(viewer_of(request), event.pk))
 
 
-@router.post("/competitions", response={201: CompetitionOut, 403: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/competitions", response={201: InvestmentCompetitionOut, 403: ErrorOut, 422: ErrorOut}
+)
 @requires("investment.manage")
-def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
+def create_competition(request: HttpRequest, payload: InvestmentCompetitionIn) -> Any:
     """Set up a competition with its period, minimum cases and points per stage."""
     data = payload.dict()
     org = _org(request, data.pop("org_id"))
@@ -466,10 +472,10 @@ def create_competition(request: HttpRequest, payload: CompetitionIn) -> Any:
 
 @router.post(
     "/competitions/{competition_id}/teams",
-    response={201: TeamOut, 403: ErrorOut, 422: ErrorOut},
+    response={201: InvestmentTeamOut, 403: ErrorOut, 422: ErrorOut},
 )
 @requires("investment.manage")
-def create_team(request: HttpRequest, competition_id: int, payload: TeamIn) -> Any:
+def create_team(request: HttpRequest, competition_id: int, payload: InvestmentTeamIn) -> Any:
     """Add a team with its leader and members (persons you may see)."""
     competition = get_competition_for_viewer(viewer_of(request), competition_id)
     if not can(viewer_of(request), "edit", competition):

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import PAIRING_VALUE, YUAN, YUAN_LIMIT
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -45,7 +47,7 @@ MANAGE = "pairing.manage"
 CONFIRM = "pairing.confirm"
 
 
-class PairOut(Schema):
+class PairOut(Stamped):
     id: int
     helper_id: int
     helper: str
@@ -53,7 +55,7 @@ class PairOut(Schema):
     village: str
     starts_on: dt.date
     ends_on: dt.date
-    target_income: int
+    target_income: int = Field(..., description=YUAN)
     target_year: int
     note: str
 
@@ -93,14 +95,14 @@ class PairIn(Schema):
     village_id: int
     starts_on: dt.date
     ends_on: dt.date
-    target_income: int = Field(500_000, ge=0, description="integer yuan")
+    target_income: int = Field(500_000, ge=0, description=YUAN)
     target_year: int | None = None
     note: str = ""
 
 
-class CorrectionOut(Schema):
-    old_value: int
-    new_value: int
+class ValueCorrectionOut(Schema):
+    old_value: int = Field(..., description=PAIRING_VALUE)
+    new_value: int = Field(..., description=PAIRING_VALUE)
     reason: str
     corrected_on: dt.date
 
@@ -110,11 +112,11 @@ class ValueOut(Schema):
     village_id: int
     indicator: str
     year: int
-    value: int
+    value: int = Field(..., description=PAIRING_VALUE)
     status: str
     recorded_on: dt.date
     confirmed_on: dt.date | None
-    corrections: list[CorrectionOut]
+    corrections: list[ValueCorrectionOut]
 
     @staticmethod
     def resolve_corrections(obj: Any) -> list[Any]:
@@ -124,22 +126,22 @@ class ValueOut(Schema):
 class ValueIn(Schema):
     indicator: Indicator
     year: int
-    value: int = Field(..., ge=0, description="integer yuan, or a count for projects")
+    value: int = Field(..., ge=0, description=PAIRING_VALUE)
 
 
 class CorrectIn(Schema):
-    new_value: int = Field(..., ge=0)
+    new_value: int = Field(..., ge=0, description=PAIRING_VALUE)
     reason: str
 
 
 class OverOut(Schema):
     year: int
-    threshold: int
+    threshold: int = Field(..., description=YUAN_LIMIT)
     villages_over: int
     villages_paired: int
 
 
-class PartnershipOut(Schema):
+class PartnershipOut(Stamped):
     id: int
     org_id: int
     kind: str
@@ -203,12 +205,14 @@ def list_pairs(
     for an unknown id); ``date_from``/``date_to``: the assistance starts, inclusive;
     ``mine``: you recorded or confirmed a figure of the pair's village."""
     viewer = viewer_of(request)
-    return pair_list(
-        viewer=viewer,
-        year=year,
-        q=q,
-        sort=checked_sort(sort, PAIR_SORTS),
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        pair_list(
+            viewer=viewer,
+            year=year,
+            q=q,
+            sort=checked_sort(sort, PAIR_SORTS),
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 
@@ -331,10 +335,12 @@ def list_partnerships(request: HttpRequest, filters: Query[LedgerQuery], kind: s
     outside your scope: 422, as for an unknown id); ``date_from``/``date_to``: the day
     signed, inclusive; ``mine``: your person is or was an ambassador under it."""
     viewer = viewer_of(request)
-    return partnership_list(
-        viewer=viewer,
-        kind=kind if kind in PartnershipKind.values else "",
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        partnership_list(
+            viewer=viewer,
+            kind=kind if kind in PartnershipKind.values else "",
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 

@@ -6,11 +6,15 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
+from ninja.params import functions
 
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
-from taizhang.core.schemas import ErrorOut
+from taizhang.core.schemas import ErrorOut, checked_moment
+from taizhang.core.versions import written_since
+from taizhang.organizations.filters import LedgerQuery
 from taizhang.organizations.models import Organization
 from taizhang.organizations.permissions import ORGANIZATION
 from taizhang.people.models import Gender, Person, Position, PositionTitle
@@ -26,7 +30,7 @@ from taizhang.people.services import (
 router = Router(tags=["people"])
 
 
-class PersonOut(Schema):
+class PersonOut(Stamped):
     """Personal data is always masked here; the audited reveal is a separate action."""
 
     id: int
@@ -67,11 +71,16 @@ def list_people(
     within_id: int | None = None,
     q: str = "",
     external: bool | None = None,
+    updated_since: dt.datetime | None = functions.Query(  # noqa: B008 - ninja's way
+        None, description=LedgerQuery.model_fields["updated_since"].description
+    ),
 ) -> Any:
     """Persons in your scope; filters only narrow it: ``organization_id`` (that one
-    organization), ``within_id`` (its whole subtree), ``external``. An organization id
-    that does not exist or is outside your scope is one 422."""
+    organization), ``within_id`` (its whole subtree), ``external``, ``updated_since``
+    (written at or after that moment). An organization id that does not exist or is
+    outside your scope is one 422."""
     viewer = viewer_of(request)
+    since = None if updated_since is None else checked_moment(updated_since, "updated_since")
     if organization_id is not None:
         ORGANIZATION.resolve(viewer, organization_id, field="organization_id")
     within = (
@@ -79,13 +88,16 @@ def list_people(
         if within_id is not None
         else None
     )
-    return person_list(
+    people = person_list(
         viewer=viewer,
         organization_id=organization_id,
         subtree_of=within,
         q=q,
         external=external,
-    ).order_by("pk")
+    )
+    if since is not None:
+        people = people.filter(pk__in=written_since(Person, since))
+    return stamped(people.order_by("pk"))
 
 
 @router.get("/{person_id}", response={200: PersonOut, 404: ErrorOut})

@@ -17,6 +17,7 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -43,7 +44,7 @@ from taizhang.problems.selectors import (
 router = Router(tags=["problems"])
 
 
-class ProblemOut(Schema):
+class ProblemOut(Stamped):
     id: int
     number: str
     title: str
@@ -155,15 +156,17 @@ def list_problems(
     for an unknown id); ``date_from``/``date_to``: put on the ledger, inclusive;
     ``mine``: you are the linked leader or the responsible person, or you put it on."""
     viewer = viewer_of(request)
-    return problem_list(
-        viewer=viewer,
-        state=state,
-        source=source,
-        category=category,
-        overdue=overdue,
-        q=q[:60],
-        sort=checked_sort(sort, PROBLEM_SORTS),
-        ledger=ledger_filter_for_api(viewer, filters, permission="problems.view"),
+    return stamped(
+        problem_list(
+            viewer=viewer,
+            state=state,
+            source=source,
+            category=category,
+            overdue=overdue,
+            q=q[:60],
+            sort=checked_sort(sort, PROBLEM_SORTS),
+            ledger=ledger_filter_for_api(viewer, filters, permission="problems.view"),
+        )
     )
 
 
@@ -275,7 +278,7 @@ def reopen_problem(request: HttpRequest, problem_id: int, payload: ReasonIn) -> 
     return get_problem_for_viewer(viewer_of(request), problem_id)
 
 
-class KindOut(Schema):
+class ProblemKindOut(Schema):
     id: int
     code: str
     name: str
@@ -290,14 +293,14 @@ class KindIn(Schema):
     self_close_allowed: bool = False
 
 
-@router.get("/kinds/", response=list[KindOut])
+@router.get("/kinds/", response=list[ProblemKindOut])
 @requires("problems.view")
 def list_kinds(request: HttpRequest) -> Any:
     """The kind dictionary (问题, 攻关事项, 调研课题, 为民办实事项目, 书记领跑项目 …)."""
     return ProblemKind.objects.all()
 
 
-@router.post("/kinds/", response={201: KindOut, 403: ErrorOut, 422: ErrorOut})
+@router.post("/kinds/", response={201: ProblemKindOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.configure")
 def create_kind(request: HttpRequest, payload: KindIn) -> Any:
     """Extend the kind dictionary (system administrators)."""
@@ -317,7 +320,7 @@ class KindPatch(Schema):
     self_close_allowed: bool | None = None
 
 
-@router.patch("/kinds/{kind_id}/", response={200: KindOut, 403: ErrorOut, 422: ErrorOut})
+@router.patch("/kinds/{kind_id}/", response={200: ProblemKindOut, 403: ErrorOut, 422: ErrorOut})
 @requires("problems.configure")
 def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
     """Rename, reorder or change a kind's self-close rule (the code stays). With
@@ -331,7 +334,7 @@ def update_kind(request: HttpRequest, kind_id: int, payload: KindPatch) -> Any:
     )
 
 
-@router.post("/kinds/{kind_id}/deactivate/", response={200: KindOut, 403: ErrorOut})
+@router.post("/kinds/{kind_id}/deactivate/", response={200: ProblemKindOut, 403: ErrorOut})
 @requires("problems.configure")
 def deactivate_kind(request: HttpRequest, kind_id: int) -> Any:
     """No longer offered for new items; items of the kind keep it."""
@@ -339,7 +342,7 @@ def deactivate_kind(request: HttpRequest, kind_id: int) -> Any:
     return services.problem_kind_set_active(kind=kind, active=False, acting_user=viewer_of(request))
 
 
-@router.post("/kinds/{kind_id}/reactivate/", response={200: KindOut, 403: ErrorOut})
+@router.post("/kinds/{kind_id}/reactivate/", response={200: ProblemKindOut, 403: ErrorOut})
 @requires("problems.configure")
 def reactivate_kind(request: HttpRequest, kind_id: int) -> Any:
     kind = get_object_or_404(ProblemKind, pk=kind_id)

@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from taizhang.api.sorting import checked_sort, sort_param
+from taizhang.api.units import CAPACITY, SQUARE_METRES, YUAN, YUAN_PATCH
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.formatting import MAX_YUAN
@@ -38,7 +40,7 @@ from taizhang.projects.selectors import (
 router = Router(tags=["projects"])
 
 
-class ProjectOut(Schema):
+class ProjectOut(Stamped):
     id: int
     name: str
     category: str
@@ -49,13 +51,13 @@ class ProjectOut(Schema):
     linked_leader_id: int | None
     responsible_id: int | None
     location: str
-    total_investment: int
+    total_investment: int = Field(..., description=YUAN)
     plan_year: int | None
-    annual_planned_investment: int
-    completed_investment: int
-    building_area: Decimal | None
-    land_area: Decimal | None
-    capacity: Decimal | None
+    annual_planned_investment: int = Field(..., description=YUAN)
+    completed_investment: int = Field(..., description=YUAN)
+    building_area: Decimal | None = Field(..., description=SQUARE_METRES)
+    land_area: Decimal | None = Field(..., description=SQUARE_METRES)
+    capacity: Decimal | None = Field(..., description=CAPACITY)
     capacity_unit: str
     expected_jobs: int | None
     stage: int
@@ -87,12 +89,12 @@ class ProjectIn(Schema):
     linked_leader_id: int | None = None
     responsible_id: int | None = None
     location: str = ""
-    total_investment: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
+    total_investment: int = Field(0, ge=0, le=MAX_YUAN, description=YUAN)
     plan_year: int | None = Field(None, ge=1949, le=2100)
-    annual_planned_investment: int = Field(0, ge=0, le=MAX_YUAN, description="integer yuan")
-    building_area: Decimal | None = None
-    land_area: Decimal | None = None
-    capacity: Decimal | None = None
+    annual_planned_investment: int = Field(0, ge=0, le=MAX_YUAN, description=YUAN)
+    building_area: Decimal | None = Field(None, description=SQUARE_METRES)
+    land_area: Decimal | None = Field(None, description=SQUARE_METRES)
+    capacity: Decimal | None = Field(None, description=CAPACITY)
     capacity_unit: str = ""
     expected_jobs: int | None = None
     description: str = ""
@@ -106,9 +108,9 @@ class ProjectPatch(Schema):
     linked_leader_id: int | None = None
     responsible_id: int | None = None
     location: str | None = None
-    total_investment: int | None = Field(None, ge=0, le=MAX_YUAN)
+    total_investment: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_PATCH)
     plan_year: int | None = Field(None, ge=1949, le=2100)
-    annual_planned_investment: int | None = Field(None, ge=0, le=MAX_YUAN)
+    annual_planned_investment: int | None = Field(None, ge=0, le=MAX_YUAN, description=YUAN_PATCH)
     expected_jobs: int | None = None
     description: str | None = None
 
@@ -125,7 +127,7 @@ class StageMoveIn(Schema):
 class ProgressIn(Schema):
     reported_on: dt.date
     text: str
-    completed_investment: int = Field(0, ge=0, description="integer yuan")
+    completed_investment: int = Field(0, ge=0, description=YUAN)
     to_stage: Stage | None = None
     reason: str = ""
     late_reason: str = Field(
@@ -133,11 +135,11 @@ class ProgressIn(Schema):
     )
 
 
-class ProgressOut(Schema):
+class ProjectProgressOut(Schema):
     id: int
     reported_on: dt.date
     text: str
-    completed_investment: int
+    completed_investment: int = Field(..., description=YUAN)
     stage_change_id: int | None
 
 
@@ -192,23 +194,25 @@ def list_projects(
     subtree (one outside your scope: 422, as for an unknown id); ``date_from``/``date_to``:
     put on the ledger, inclusive; ``mine``: you are its linked leader or responsible."""
     viewer = viewer_of(request)
-    return project_list(
-        viewer=viewer,
-        ledger=ledger_filter_for_api(viewer, filters, permission="projects.view"),
-        stage=stage,
-        category=category,
-        leader_id=leader_id,
-        overdue=overdue,
-        q=q,
-        sort=checked_sort(sort, SORTS),
-    ).prefetch_related("co_units")
+    return stamped(
+        project_list(
+            viewer=viewer,
+            ledger=ledger_filter_for_api(viewer, filters, permission="projects.view"),
+            stage=stage,
+            category=category,
+            leader_id=leader_id,
+            overdue=overdue,
+            q=q,
+            sort=checked_sort(sort, SORTS),
+        ).prefetch_related("co_units")
+    )
 
 
 @router.get("/mine", response=list[ProjectOut])
 @requires("projects.view")
 def list_linked_projects(request: HttpRequest) -> Any:
     """Projects whose linked leader is you."""
-    return linked_projects(viewer=viewer_of(request)).prefetch_related("co_units")
+    return stamped(linked_projects(viewer=viewer_of(request)).prefetch_related("co_units"))
 
 
 @router.get("/{project_id}", response=ProjectOut)
@@ -265,7 +269,9 @@ def move_stage(request: HttpRequest, project_id: int, payload: StageMoveIn) -> A
     return Status(200, get_project_for_viewer(viewer_of(request), project_id))
 
 
-@router.post("/{project_id}/progress", response={201: ProgressOut, 403: ErrorOut, 422: ErrorOut})
+@router.post(
+    "/{project_id}/progress", response={201: ProjectProgressOut, 403: ErrorOut, 422: ErrorOut}
+)
 @requires("projects.manage")
 def report_progress(request: HttpRequest, project_id: int, payload: ProgressIn) -> Any:
     """Record a progress entry (evidence files are uploaded through the page)."""

@@ -11,8 +11,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from taizhang.api.units import METRIC_ATTRIBUTED, METRIC_PREVIOUS, METRIC_VALUE, METRIC_YEAR_AGO
 from taizhang.core.access import requires
 from taizhang.statistics import briefing_api, figures, indicator_api, selectors
 from taizhang.statistics.periods import Period, PeriodError
@@ -26,9 +27,9 @@ class CellOut(Schema):
     metric: str
     label: str
     unit: str
-    value: str
-    previous: str | None
-    year_ago: str | None
+    value: str = Field(..., description=METRIC_VALUE)
+    previous: str | None = Field(..., description=METRIC_PREVIOUS)
+    year_ago: str | None = Field(..., description=METRIC_YEAR_AGO)
     source: str
 
 
@@ -45,14 +46,14 @@ class DashboardOut(Schema):
 class ChildOut(Schema):
     org_id: int
     org: str
-    value: str
+    value: str = Field(..., description=METRIC_VALUE)
 
 
 class FigureOut(Schema):
     metric: str
     org_id: int
     period: str
-    value: str
+    value: str = Field(..., description=METRIC_VALUE)
     rows: int
     definition: str
     children: list[ChildOut]
@@ -135,14 +136,14 @@ def figure(request: HttpRequest, metric: str, org_id: int | None = None, period:
 
 class MemberFigureOut(Schema):
     org_id: int
-    value: str
+    value: str = Field(..., description=METRIC_VALUE)
 
 
 class GroupingFigureOut(Schema):
     metric: str
     label: str
-    value: str
-    attributed: str | None
+    value: str = Field(..., description=METRIC_VALUE)
+    attributed: str | None = Field(..., description=METRIC_ATTRIBUTED)
     members: list[MemberFigureOut]
 
 

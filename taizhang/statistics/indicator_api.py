@@ -20,8 +20,9 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
+from taizhang.api.units import INDICATOR_ACTUAL, INDICATOR_COMPLETION, INDICATOR_TARGET
 from taizhang.core.access import requires
 from taizhang.core.schemas import ErrorOut
 from taizhang.core.versions import etag, if_match
@@ -46,9 +47,9 @@ class IndicatorOut(Schema):
 class StandingOut(Schema):
     org_id: int
     org: str
-    target: str | None
-    actual: str | None
-    completion: str | None
+    target: str | None = Field(..., description=INDICATOR_TARGET)
+    actual: str | None = Field(..., description=INDICATOR_ACTUAL)
+    completion: str | None = Field(..., description=INDICATOR_COMPLETION)
     cases: int
     rank: int | None
     not_ranked_because: str
@@ -67,7 +68,7 @@ class IndicatorPatchIn(Schema):
 class TargetIn(Schema):
     org_id: int
     period: str
-    target: Decimal
+    target: Decimal = Field(..., description=INDICATOR_TARGET)
 
 
 class TargetOut(Schema):
@@ -76,7 +77,7 @@ class TargetOut(Schema):
     org_id: int
     period_start: dt.date
     period_end: dt.date
-    target: str
+    target: str = Field(..., description=INDICATOR_TARGET)
 
     @staticmethod
     def resolve_target(obj: Any) -> str:
@@ -86,7 +87,7 @@ class TargetOut(Schema):
 class ActualIn(Schema):
     org_id: int
     period: str
-    value: Decimal
+    value: Decimal = Field(..., description=INDICATOR_ACTUAL)
     cases: int
     evidence: str
 
@@ -97,7 +98,7 @@ class ActualOut(Schema):
     org_id: int
     period_start: dt.date
     period_end: dt.date
-    value: str
+    value: str = Field(..., description=INDICATOR_ACTUAL)
     cases: int
     evidence: str
 

@@ -14,8 +14,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from taizhang.api.units import PERCENT
+from taizhang.api.updated import Stamped, stamped
 from taizhang.core.access import requires
 from taizhang.core.actors import Actor, viewer_of
 from taizhang.core.pagination import LimitOffsetPagination, paginate
@@ -45,7 +47,7 @@ from taizhang.trainings.selectors import (
 router = Router(tags=["trainings"])
 
 
-class ClassOut(Schema):
+class ClassOut(Stamped):
     id: int
     org_id: int
     series_id: int | None
@@ -173,7 +175,7 @@ class ReportOut(Schema):
     sessions: int
     sessions_by_kind: dict[str, int]
     checkins: int
-    attendance_rate: Decimal | None
+    attendance_rate: Decimal | None = Field(..., description=PERCENT)
     graduates: int | None
     reflections: int
     reflections_read: int
@@ -229,11 +231,13 @@ def list_classes(
     ``date_from``/``date_to``: the class's first day, inclusive; ``mine``: your person is
     a trainee or a session's speaker."""
     viewer = viewer_of(request)
-    return training_class_list(
-        viewer=viewer,
-        q=q[:60],
-        year=year,
-        ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+    return stamped(
+        training_class_list(
+            viewer=viewer,
+            q=q[:60],
+            year=year,
+            ledger=ledger_filter_for_api(viewer, filters, permission=VIEW),
+        )
     )
 
 

@@ -17,8 +17,8 @@ from taizhang.demands import services as demands
 from taizhang.demands.tests.factories import make_category, make_demand
 from taizhang.hotline.models import Push, PushAttempt, PushStatus
 from taizhang.hotline.services import MAX_ATTEMPTS, push_retry, pushes_dispatch
+from taizhang.hotline.standin import platform_stand_in
 from taizhang.hotline.tests.factories import KEY, PHONE, make_endpoint, receive
-from taizhang.hotline.tests.platform import platform_stand_in
 from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
@@ -222,8 +222,8 @@ def test_a_backend_that_defers_gets_the_retry_at_its_time(tree, settings):
     """With the worker's database backend (here its in-memory stand-in, which also defers)
     a failed attempt queues the next one itself, at the backoff's moment."""
     from taizhang.hotline.services import push_attempt
+    from taizhang.hotline.standin import dead_url
     from taizhang.hotline.tasks import send_pushes
-    from taizhang.hotline.tests.platform import dead_url
 
     endpoint = make_endpoint(tree.street_a, push_url=dead_url())
     demands.demand_assign(demand=_demand(endpoint), acting_user=SYSTEM)

@@ -1,6 +1,7 @@
-"""A local 12345 platform stand-in the tests start: ``http.server`` in a thread on
-127.0.0.1 (a random port) that checks each push's signature, records it, and refuses the
-first ``fail_first`` with a 503 before it accepts."""
+"""A local 12345 platform stand-in: ``http.server`` in a thread on 127.0.0.1 (a random
+port) that checks each push's signature, records it, and refuses the first
+``fail_first`` with a 503 before it accepts. The hotline tests start it, and so does
+``scripts/integration_demo.py`` (hence here and not under ``tests/``)."""
 
 from __future__ import annotations
 
