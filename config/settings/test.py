@@ -12,3 +12,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+
+# A fixed, published data key for the tests only (ADR 0058); TAIZHANG_DATA_KEYS wins.
+if not DATA_KEYS:  # noqa: F405
+    DATA_KEYS = {1: "test-only-data-key-not-for-any-real-data-0000"}

@@ -228,7 +228,7 @@ class _Known:
         numbers = {n for r in rows if (n := _id_number(r)) and ID_NUMBER.match(n)}
         number_pks: dict[str, list[int]] = {}
         for chunk in _chunks(numbers):
-            for pk, number in managed.filter(id_number__in=chunk).values_list("pk", "id_number"):
+            for pk, number in managed.with_id_number(*chunk).values_list("pk", "id_number"):
                 number_pks.setdefault(number.upper(), []).append(pk)
         names = {
             (r.get("name") or "").strip()
