@@ -35,7 +35,7 @@ from django.conf import settings
 from django.core import checks
 from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.lookups import Exact
 
@@ -393,7 +393,9 @@ class EncryptedModel(models.Model):
 def reencrypt(model: type[models.Model], *, batch_size: int = 1000) -> int:
     """Rewrite every non-empty row of ``model`` under the current key and cipher, with
     its hashes: legacy plaintext rows are encrypted, tokens of older keys re-encrypted.
-    Batches of ``batch_size`` by primary key, so a million rows never load at once.
+    Batches of ``batch_size`` by primary key (keyset, not an open cursor: the rows read
+    are the rows written), so a million rows never load at once, each in its own
+    transaction; running it again is harmless.
     Works on a migration's historical model too. Returns the number of rows written."""
     encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
     hashes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
@@ -414,7 +416,9 @@ def reencrypt(model: type[models.Model], *, batch_size: int = 1000) -> int:
         for row in batch:
             for field in hashes:
                 setattr(row, field.attname, field.compute(row))
-        manager.bulk_update(batch, [f.name for f in (*encrypted, *hashes)])
+        # One transaction per batch: a live site's writers wait for a batch, not the run.
+        with transaction.atomic(using=router.db_for_write(model)):
+            manager.bulk_update(batch, [f.name for f in (*encrypted, *hashes)])
         written += len(batch)
         last = batch[-1].pk
 
@@ -450,7 +454,7 @@ def check_data_encryption(app_configs: Any = None, **kwargs: Any) -> list[checks
 def decrypt_all(model: type[models.Model], *, batch_size: int = 1000) -> int:
     """Write every row of ``model`` back as plaintext (a migration's reverse only), with
     empty hashes. Batched like :func:`reencrypt`; returns the number of rows written."""
-    from django.db import connections, router
+    from django.db import connections
 
     encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
     hashes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]

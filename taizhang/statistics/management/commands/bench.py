@@ -45,6 +45,7 @@ class Command(BaseCommand):
         env["DJANGO_SETTINGS_MODULE"] = "config.settings.prod"
         env["TAIZHANG_SECRET_KEY"] = "bench-" + os.urandom(16).hex()
         env["TAIZHANG_AUDIT_KEY"] = "bench-" + os.urandom(16).hex()
+        env["TAIZHANG_DATA_KEY"] = "bench-" + os.urandom(24).hex()
         env["TAIZHANG_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
         scale = options["scale"]
         if options["database_url"]:
