@@ -248,7 +248,7 @@ def blind_indexes(text: str, purpose: str, normalize: str = "strip") -> list[str
 # --- model fields -----------------------------------------------------------------
 
 
-class EncryptedExact(Exact):
+class EncryptedExact(Exact):  # type: ignore[type-arg]
     """``field=""`` only: any other value would be compared with a ciphertext."""
 
     def get_prep_lookup(self) -> Any:
@@ -261,7 +261,7 @@ class EncryptedExact(Exact):
         return super().get_prep_lookup()
 
 
-class EncryptedCharField(models.TextField):
+class EncryptedCharField(models.TextField):  # type: ignore[type-arg]
     """Text encrypted at rest. ``max_length`` bounds the plaintext (validated like a
     CharField's); the column is a text column holding the token. Reading decrypts;
     a value without the ``enc:`` prefix reads as legacy plaintext; ``""`` stays ``""``.
@@ -305,7 +305,9 @@ class EncryptedCharField(models.TextField):
     def get_transform(self, name: str) -> Any:
         return None
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(
+        self, form_class: Any = None, choices_form_class: Any = None, **kwargs: Any
+    ) -> Any:
         from django import forms
 
         return forms.CharField(
@@ -313,7 +315,7 @@ class EncryptedCharField(models.TextField):
         )
 
 
-class BlindIndexField(models.CharField):
+class BlindIndexField(models.CharField):  # type: ignore[type-arg]
     """The keyed hash of another field (``source``), indexed, kept in step on every
     save (``pre_save``) and bulk_create; ``""`` for an empty value. ``normalize`` is
     ``strip`` or ``upper`` (ID numbers: a trailing x and X are one number). Rows
@@ -414,8 +416,8 @@ def reencrypt(model: type[models.Model], *, batch_size: int = 1000) -> int:
         if not batch:
             return written
         for row in batch:
-            for field in hashes:
-                setattr(row, field.attname, field.compute(row))
+            for hashed in hashes:
+                setattr(row, hashed.attname, hashed.compute(row))
         # One transaction per batch: a live site's writers wait for a batch, not the run.
         with transaction.atomic(using=router.db_for_write(model)):
             manager.bulk_update(batch, [f.name for f in (*encrypted, *hashes)])
