@@ -392,13 +392,28 @@ class EncryptedModel(models.Model):
 # --- re-encryption (the data migration, key rotation) -----------------------------
 
 
+def _update_statement(model: type[models.Model], fields: list[models.Field[Any, Any]]) -> Any:
+    from django.db import connections
+
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608 - quoted names
+        f"WHERE {quote(model._meta.pk.column)} = %s"
+    )
+    return connection, sql
+
+
 def reencrypt(model: type[models.Model], *, batch_size: int = 1000) -> int:
     """Rewrite every non-empty row of ``model`` under the current key and cipher, with
     its hashes: legacy plaintext rows are encrypted, tokens of older keys re-encrypted.
     Batches of ``batch_size`` by primary key (keyset, not an open cursor: the rows read
-    are the rows written), so a million rows never load at once, each in its own
-    transaction; running it again is harmless.
-    Works on a migration's historical model too. Returns the number of rows written."""
+    are the rows written), so a million rows never load at once, each batch one
+    ``executemany`` of an UPDATE by primary key in its own transaction (Django's
+    ``bulk_update`` builds a CASE per column and row, several times slower); running it
+    again is harmless. Works on a migration's historical model too. Returns the number
+    of rows written."""
     encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
     hashes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
     if not encrypted:
@@ -406,6 +421,7 @@ def reencrypt(model: type[models.Model], *, batch_size: int = 1000) -> int:
     nonempty = Q()
     for field in encrypted:
         nonempty |= ~Q(**{field.name: ""})
+    connection, sql = _update_statement(model, [*encrypted, *hashes])
     manager = model._base_manager
     written, last = 0, None
     while True:
@@ -415,12 +431,43 @@ def reencrypt(model: type[models.Model], *, batch_size: int = 1000) -> int:
         batch = list(qs[:batch_size])
         if not batch:
             return written
-        for row in batch:
-            for hashed in hashes:
-                setattr(row, hashed.attname, hashed.compute(row))
+        params = [
+            [
+                *(f.get_db_prep_save(getattr(row, f.attname), connection) for f in encrypted),
+                *(h.compute(row) for h in hashes),
+                row.pk,
+            ]
+            for row in batch
+        ]
         # One transaction per batch: a live site's writers wait for a batch, not the run.
-        with transaction.atomic(using=router.db_for_write(model)):
-            manager.bulk_update(batch, [f.name for f in (*encrypted, *hashes)])
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+        written += len(batch)
+        last = batch[-1].pk
+
+
+def decrypt_all(model: type[models.Model], *, batch_size: int = 1000) -> int:
+    """Write every row of ``model`` back as plaintext (a migration's reverse only), with
+    empty hashes. Batched like :func:`reencrypt`; returns the number of rows written."""
+    encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
+    hashes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
+    if not encrypted:
+        return 0
+    connection, sql = _update_statement(model, [*encrypted, *hashes])
+    written, last = 0, None
+    while True:
+        qs = model._base_manager.order_by("pk").only("pk", *(f.name for f in encrypted))
+        if last is not None:
+            qs = qs.filter(pk__gt=last)
+        batch = list(qs[:batch_size])
+        if not batch:
+            return written
+        params = [
+            [*(getattr(r, f.attname) for f in encrypted), *("" for _ in hashes), r.pk]
+            for r in batch
+        ]
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.executemany(sql, params)
         written += len(batch)
         last = batch[-1].pk
 
@@ -451,36 +498,3 @@ def check_data_encryption(app_configs: Any = None, **kwargs: Any) -> list[checks
                 )
             )
     return errors
-
-
-def decrypt_all(model: type[models.Model], *, batch_size: int = 1000) -> int:
-    """Write every row of ``model`` back as plaintext (a migration's reverse only), with
-    empty hashes. Batched like :func:`reencrypt`; returns the number of rows written."""
-    from django.db import connections
-
-    encrypted = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
-    hashes = [f for f in model._meta.concrete_fields if isinstance(f, BlindIndexField)]
-    if not encrypted:
-        return 0
-    connection = connections[router.db_for_write(model)]
-    quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in encrypted)
-    assignments += "".join(f", {quote(f.column)} = ''" for f in hashes)
-    sql = (
-        f"UPDATE {quote(model._meta.db_table)} SET {assignments} "  # noqa: S608 - quoted names
-        f"WHERE {quote(model._meta.pk.column)} = %s"
-    )
-    written, last = 0, None
-    while True:
-        qs = model._base_manager.order_by("pk").only("pk", *(f.name for f in encrypted))
-        if last is not None:
-            qs = qs.filter(pk__gt=last)
-        batch = list(qs[:batch_size])
-        if not batch:
-            return written
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                sql, [[*(getattr(r, f.attname) for f in encrypted), r.pk] for r in batch]
-            )
-        written += len(batch)
-        last = batch[-1].pk
