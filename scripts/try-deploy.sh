@@ -44,9 +44,11 @@ SQL
 fi
 secret=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')
 audit=$($PY -c 'import secrets; print(secrets.token_urlsafe(32))')
+data=$($PY -c 'import secrets; print(secrets.token_urlsafe(32))')
 # The repository's file with this machine's values, exactly as an operator edits it.
 sed -e "s|^TAIZHANG_SECRET_KEY=.*|TAIZHANG_SECRET_KEY=$secret|" \
     -e "s|^TAIZHANG_AUDIT_KEYS=.*|TAIZHANG_AUDIT_KEYS=1:$audit|" \
+    -e "s|^TAIZHANG_DATA_KEYS=.*|TAIZHANG_DATA_KEYS=1:$data|" \
     -e "s|^TAIZHANG_DATABASE_URL=.*|TAIZHANG_DATABASE_URL=$db_url|" \
     -e "s|^TAIZHANG_ALLOWED_HOSTS=.*|TAIZHANG_ALLOWED_HOSTS=127.0.0.1,localhost|" \
     -e "s|^TAIZHANG_CSRF_TRUSTED_ORIGINS=.*|TAIZHANG_CSRF_TRUSTED_ORIGINS=https://127.0.0.1:$HTTPS_PORT,http://127.0.0.1:$HTTP_PORT|" \

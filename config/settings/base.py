@@ -6,6 +6,7 @@ without it taizhang runs on the embedded SQLite database under ``var/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -109,6 +110,31 @@ SQLITE_OPTIONS: dict[str, Any] = {
 }
 
 
+def owner_only_directory(path: Path, *, tighten: bool = False) -> None:
+    """Create ``path`` (and missing parents) with mode 0700. ``tighten``: also take an
+    existing directory's group and other bits away (make run's var/; a production
+    data directory is the operator's, 0750 for nginx's static files, docs/deploy.md)."""
+    path = Path(path)
+    if not path.exists():
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
+    elif tighten and path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o700)
+
+
+def owner_only_file(path: Path, *, create: bool = False) -> None:
+    """Give ``path`` mode 0600: created empty with it when missing and ``create``, an
+    existing one of ours tightened."""
+    path = Path(path)
+    if not path.exists():
+        if create and path.parent.is_dir():
+            with contextlib.suppress(FileExistsError):
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        return
+    if path.stat().st_mode & 0o077 and path.stat().st_uid == os.getuid():
+        path.chmod(0o600)
+
+
 def database_from_url(
     url: str | None, *, conn_max_age: int = 0, health_checks: bool = False
 ) -> dict[str, Any]:
@@ -121,7 +147,7 @@ def database_from_url(
     import dj_database_url
 
     if not url:
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        owner_only_directory(VAR_DIR)
         url = f"sqlite:///{VAR_DIR / 'taizhang.sqlite3'}"
     scheme = urlparse(url).scheme
     if scheme not in {"postgres", "postgresql", "sqlite"}:
@@ -133,6 +159,10 @@ def database_from_url(
         # Persistent SQLite connections gain nothing and keep the WAL files open.
         config["CONN_MAX_AGE"] = 0
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        # Created owner-only before SQLite opens it (an empty file is an empty database);
+        # SQLite gives its -wal and -shm files the database file's mode.
+        if config["NAME"] and config["NAME"] != ":memory:" and "mode=memory" not in url:
+            owner_only_file(Path(config["NAME"]), create=True)
     else:
         config["ENGINE"] = "django.db.backends.postgresql"
         config["NAME"] = config["NAME"] or "taizhang"
@@ -304,3 +334,65 @@ def audit_keys_from_environment(settings_module: str) -> dict[int, str]:
 
 
 AUDIT_KEYS = audit_keys_from_environment(os.environ.get("DJANGO_SETTINGS_MODULE", ""))
+
+# --- personal data at rest ---
+# ID numbers and mobiles are encrypted in the database (ADR 0058, taizhang/core/crypto.py).
+# TAIZHANG_DATA_KEYS="2:newkey,1:oldkey": the first encrypts, the others only decrypt
+# what they encrypted until `taizhang personal_data rotate` has rewritten it.
+# TAIZHANG_DATA_KEY="key" is shorthand for "1:key". Never derived from SECRET_KEY, and
+# never a default in the code: production refuses to start without one
+# (config/settings/prod.py), `make run` generates var/keys/data.key on first start
+# (config/settings/dev.py), and only the test settings carry a fixed, published key.
+# TAIZHANG_DATA_CIPHER: aes-gcm (AES-256-GCM, HMAC-SHA256 for the search hashes, the
+# default) or sm4 (SM4-GCM, HMAC-SM3) for deployments assessed under 密评.
+DATA_KEY_MIN_LENGTH = 32
+DATA_CIPHERS = ("aes-gcm", "sm4")
+
+
+def data_keys_from_text(text: str) -> dict[int, str]:
+    """Parse ``"2:key,1:oldkey"`` into ``{2: "key", 1: "oldkey"}``, current first."""
+    keys: dict[int, str] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        version_text, sep, key = item.partition(":")
+        key = key.strip()
+        if not sep or not version_text.strip().isdigit() or int(version_text) < 1:
+            raise ImproperlyConfigured(
+                "TAIZHANG_DATA_KEYS entries are 'version:key' with a version from 1 up"
+            )
+        version = int(version_text)
+        if version in keys:
+            raise ImproperlyConfigured(f"TAIZHANG_DATA_KEYS names version {version} twice")
+        if len(key) < DATA_KEY_MIN_LENGTH:
+            raise ImproperlyConfigured(
+                f"Data key version {version} is shorter than {DATA_KEY_MIN_LENGTH} characters "
+                "(generate one with `taizhang personal_data genkey`)"
+            )
+        if key in keys.values():
+            raise ImproperlyConfigured("Two data key versions share the same key")
+        keys[version] = key
+    if not keys:
+        raise ImproperlyConfigured("TAIZHANG_DATA_KEYS is set but names no key")
+    return keys
+
+
+def data_keys_from_environment() -> dict[int, str]:
+    """The keys the environment names; ``{}`` when it names none (the settings module
+    then generates, fixes or refuses)."""
+    if os.environ.get("TAIZHANG_DATA_KEYS", "").strip():
+        return data_keys_from_text(os.environ["TAIZHANG_DATA_KEYS"])
+    if os.environ.get("TAIZHANG_DATA_KEY", "").strip():
+        return data_keys_from_text(f"1:{os.environ['TAIZHANG_DATA_KEY'].strip()}")
+    return {}
+
+
+def data_cipher_from_environment() -> str:
+    name = os.environ.get("TAIZHANG_DATA_CIPHER", "").strip().lower() or "aes-gcm"
+    if name not in DATA_CIPHERS:
+        raise ImproperlyConfigured(
+            f"TAIZHANG_DATA_CIPHER must be one of {', '.join(DATA_CIPHERS)}, not {name!r}"
+        )
+    return name
+
+
+DATA_KEYS = data_keys_from_environment()
+DATA_CIPHER = data_cipher_from_environment()

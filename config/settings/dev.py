@@ -9,7 +9,16 @@ import secrets
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import MIDDLEWARE, VAR_DIR, audit_keys_from_text
+from .base import (
+    DATA_KEYS,
+    DATABASES,
+    MIDDLEWARE,
+    VAR_DIR,
+    audit_keys_from_text,
+    data_keys_from_text,
+    owner_only_directory,
+    owner_only_file,
+)
 
 
 def _local_secret(name: str) -> str:
@@ -18,9 +27,9 @@ def _local_secret(name: str) -> str:
     with a published key, so a rewritten chain verified)."""
     path = Path(VAR_DIR) / name
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         # var/ holds the database, the uploads and these keys: the owner's alone.
-        path.parent.chmod(0o700)
+        owner_only_directory(Path(VAR_DIR), tighten=True)
+        owner_only_directory(path.parent, tighten=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
@@ -31,6 +40,16 @@ if not os.environ.get("TAIZHANG_SECRET_KEY"):
     SECRET_KEY = _local_secret("secret.key")
 if not (os.environ.get("TAIZHANG_AUDIT_KEYS") or os.environ.get("TAIZHANG_AUDIT_KEY")):
     AUDIT_KEYS = audit_keys_from_text(f"1:{_local_secret('audit.key')}")
+# The key that encrypts ID numbers and mobiles (ADR 0058), var/keys/data.key (0600).
+if not DATA_KEYS:
+    DATA_KEYS = data_keys_from_text(f"1:{_local_secret('keys/data.key')}")
+
+# make run's checkout: var/ and the SQLite file (with its -wal and -shm) are the owner's
+# alone, also when an older checkout created them readable by all (issue 19).
+owner_only_directory(Path(VAR_DIR), tighten=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    for suffix in ("", "-wal", "-shm"):
+        owner_only_file(Path(f"{DATABASES['default']['NAME']}{suffix}"), create=not suffix)
 
 DEBUG = os.environ.get("TAIZHANG_DEBUG", "") == "1"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]

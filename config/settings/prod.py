@@ -52,6 +52,15 @@ if not SECRET_KEY:
         "(see docs/deploy.md). For development use `make run` or set TAIZHANG_DEV=1."
     )
 
+# Personal data is encrypted with a key outside the database (ADR 0058): no key, no start,
+# so a deployment never writes ID numbers under a key nobody kept.
+if not DATA_KEYS:  # noqa: F405
+    raise ImproperlyConfigured(
+        "TAIZHANG_DATA_KEYS is not set. Production settings refuse to start without the key "
+        "that encrypts ID numbers and mobiles: generate one with `taizhang personal_data "
+        "genkey`, keep a copy in escrow apart from the backups (see docs/deploy.md)."
+    )
+
 ALLOWED_HOSTS = env_list("TAIZHANG_ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = env_list("TAIZHANG_CSRF_TRUSTED_ORIGINS")
 

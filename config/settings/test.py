@@ -1,4 +1,5 @@
 from .base import *  # noqa: F403
+from .base import DATA_KEYS
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
@@ -12,3 +13,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "progress": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+
+# A fixed, published data key for the tests only (ADR 0058); TAIZHANG_DATA_KEYS wins.
+if not DATA_KEYS:
+    DATA_KEYS = {1: "test-only-data-key-not-for-any-real-data-0000"}

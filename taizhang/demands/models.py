@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from taizhang.core.crypto import BlindIndexField, EncryptedCharField, EncryptedModel
 from taizhang.core.masking import mask_mobile
 
 
@@ -259,8 +260,10 @@ class Demand(models.Model):
         return self.due_on < timezone.localdate()
 
 
-class DemandRequester(models.Model):
-    """Who asked: a resident or an enterprise. ``mobile`` and ``address`` are personal data."""
+class DemandRequester(EncryptedModel):
+    """Who asked: a resident or an enterprise. ``mobile`` and ``address`` are personal data.
+    ``mobile`` is encrypted in the database (ADR 0058): equality goes through
+    ``mobile_hash`` (``crypto.equals(DemandRequester, "mobile", x)``)."""
 
     demand = models.ForeignKey(Demand, on_delete=models.CASCADE, related_name="requesters")
     kind = models.CharField(_("requester type"), max_length=16, choices=RequesterKind.choices)
@@ -272,7 +275,8 @@ class DemandRequester(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    mobile = models.CharField(_("contact mobile"), max_length=20, blank=True)
+    mobile = EncryptedCharField(_("contact mobile"), max_length=20, blank=True)
+    mobile_hash = BlindIndexField(source="mobile")
     address = models.CharField(_("contact address"), max_length=200, blank=True)
     is_primary = models.BooleanField(default=True)
     merged_from = models.ForeignKey(

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from taizhang.core.crypto import equals
 from taizhang.core.exports import DATE, INTEGER
 from taizhang.core.imports import BOOLEAN, CHOICE, Context, Field, Importer, Plan, Row, Written
 from taizhang.core.masking import mask_id_number, mask_mobile
@@ -228,7 +229,9 @@ class _Known:
         numbers = {n for r in rows if (n := _id_number(r)) and ID_NUMBER.match(n)}
         number_pks: dict[str, list[int]] = {}
         for chunk in _chunks(numbers):
-            for pk, number in managed.filter(id_number__in=chunk).values_list("pk", "id_number"):
+            for pk, number in managed.filter(equals(Person, "id_number", chunk)).values_list(
+                "pk", "id_number"
+            ):
                 number_pks.setdefault(number.upper(), []).append(pk)
         names = {
             (r.get("name") or "").strip()

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from taizhang.core.crypto import BlindIndexField, EncryptedCharField, EncryptedModel, equals
 from taizhang.core.masking import mask_id_number, mask_mobile
 
 
@@ -15,12 +16,26 @@ class Gender(models.TextChoices):
     FEMALE = "F", _("Female")
 
 
-class Person(models.Model):
+class PersonQuerySet(models.QuerySet["Person"]):
+    """Equality on the encrypted columns goes through their keyed hashes (ADR 0058)."""
+
+    def with_mobile(self, mobile: str) -> PersonQuerySet:
+        return self.filter(equals(self.model, "mobile", mobile))
+
+    def with_id_number(self, *numbers: str) -> PersonQuerySet:
+        """Persons holding any of ``numbers`` (a trailing x and X are one number)."""
+        return self.filter(equals(self.model, "id_number", numbers))
+
+
+class Person(EncryptedModel):
     """A person known to the platform. ``organization`` is where the record belongs.
 
     ``mobile`` and ``id_number`` are personal data: templates and the API show the
     ``masked_*`` properties unless the viewer holds ``people.view_personal``, and each
-    reveal is audited (``people.services.person_reveal``).
+    reveal is audited (``people.services.person_reveal``). Both are encrypted in the
+    database (ADR 0058); equality goes through ``mobile_hash`` and ``id_number_hash``
+    (``Person.objects.with_mobile``, ``with_id_number``), and nothing sorts or searches
+    by substring on them.
 
     An external person (``is_external``: an expert, lecturer, talent, ambassador or judge
     from outside the district) is kept by the organization that recorded them, like
@@ -35,12 +50,16 @@ class Person(models.Model):
     )
     name = models.CharField(pgettext_lazy("person", "name"), max_length=60, db_index=True)
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    mobile = models.CharField(_("mobile number"), max_length=20, blank=True)
-    id_number = models.CharField(_("ID number"), max_length=18, blank=True)
+    mobile = EncryptedCharField(_("mobile number"), max_length=20, blank=True)
+    id_number = EncryptedCharField(_("ID number"), max_length=18, blank=True)
+    mobile_hash = BlindIndexField(source="mobile")
+    id_number_hash = BlindIndexField(source="id_number", normalize="upper")
     birth_date = models.DateField(_("date of birth"), null=True, blank=True)
     is_external = models.BooleanField(_("external person"), default=False)
     affiliation = models.CharField(_("affiliation"), max_length=120, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = ["organization_id", "name", "pk"]

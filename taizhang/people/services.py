@@ -515,7 +515,7 @@ def _reporting_person(acting_user: Actor, person: Person | None, name: str, mobi
     name, mobile = name.strip(), mobile.strip()
     if not name or not mobile:
         raise _unknown_member()
-    matches = list(Person.objects.filter(name=name, mobile=mobile)[:2])
+    matches = list(Person.objects.filter(name=name).with_mobile(mobile)[:2])
     if len(matches) != 1:
         raise _unknown_member()
     return matches[0]

@@ -46,6 +46,8 @@ def test_every_setting_read_from_the_environment_is_in_the_table():
     base_only = {
         "TAIZHANG_VAR_DIR",
         "TAIZHANG_AUDIT_KEYS",
+        "TAIZHANG_DATA_KEYS",
+        "TAIZHANG_DATA_CIPHER",
         "TAIZHANG_DATABASE_URL",
         "TAIZHANG_AUDIT_RETENTION_DAYS",
     }

@@ -27,6 +27,7 @@ def _env(var_dir: Path, **extra: str) -> dict[str, str]:
     env.update(
         TAIZHANG_SECRET_KEY="probe-secret-" + "x" * 60,
         TAIZHANG_AUDIT_KEY="probe-audit-key-0123456789",
+        TAIZHANG_DATA_KEY="probe-data-key-" + "d" * 40,
         TAIZHANG_VAR_DIR=str(var_dir),
         TAIZHANG_ALLOWED_HOSTS="testserver,localhost",
         TAIZHANG_TRUSTED_PROXIES="127.0.0.1",

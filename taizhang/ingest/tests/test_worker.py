@@ -49,6 +49,7 @@ def _env(var: Path) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.prod",
         TAIZHANG_SECRET_KEY="worker-test-" + "s" * 40,
         TAIZHANG_AUDIT_KEY="worker-test-" + "a" * 40,
+        TAIZHANG_DATA_KEY="worker-test-" + "d" * 40,
         TAIZHANG_ALLOWED_HOSTS="127.0.0.1",
         TAIZHANG_VAR_DIR=str(var),
         PYTHONPATH=str(ROOT),

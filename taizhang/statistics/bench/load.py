@@ -40,6 +40,8 @@ class Server:
             "DJANGO_SETTINGS_MODULE": settings,
             "TAIZHANG_SECRET_KEY": "bench-" + os.urandom(16).hex(),
             "TAIZHANG_AUDIT_KEY": env.get("TAIZHANG_AUDIT_KEY") or "bench-" + os.urandom(16).hex(),
+            # The generator's and the server's processes must share one data key.
+            "TAIZHANG_DATA_KEY": env.get("TAIZHANG_DATA_KEY") or "bench-" + os.urandom(24).hex(),
             "TAIZHANG_ALLOWED_HOSTS": "127.0.0.1,localhost",
         }
         self.command = [

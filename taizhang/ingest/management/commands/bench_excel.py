@@ -43,6 +43,7 @@ class Command(BaseCommand):
                     DJANGO_SETTINGS_MODULE="config.settings.prod",
                     TAIZHANG_SECRET_KEY="bench-" + os.urandom(16).hex(),
                     TAIZHANG_AUDIT_KEY="bench-" + os.urandom(16).hex(),
+                    TAIZHANG_DATA_KEY="bench-" + os.urandom(24).hex(),
                     TAIZHANG_ALLOWED_HOSTS="127.0.0.1",
                     TAIZHANG_VAR_DIR=var,
                 )

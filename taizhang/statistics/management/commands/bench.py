@@ -51,6 +51,14 @@ class Command(BaseCommand):
         env["DJANGO_SETTINGS_MODULE"] = "config.settings.prod"
         env["TAIZHANG_SECRET_KEY"] = "bench-" + os.urandom(16).hex()
         env["TAIZHANG_AUDIT_KEY"] = "bench-" + os.urandom(16).hex()
+        # One data key for every run: the bench data sets are kept between runs, and a
+        # row encrypted under one run's key must read in the next (ADR 0058).
+        key_file = bench_dir / "data.key"
+        if not key_file.exists():
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write("bench-" + os.urandom(24).hex())
+        env["TAIZHANG_DATA_KEY"] = key_file.read_text().strip()
         env["TAIZHANG_ALLOWED_HOSTS"] = "127.0.0.1,localhost"
         scale = options["scale"]
         if options["database_url"]:
