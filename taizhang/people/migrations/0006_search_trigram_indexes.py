@@ -7,7 +7,7 @@ from taizhang.core.trigram import trigram_indexes
 
 
 class Migration(migrations.Migration):
-    dependencies = [("people", "0004_verbose_names")]
+    dependencies = [("people", "0005_personal_data_encrypted")]
 
     operations = [
         trigram_indexes(
