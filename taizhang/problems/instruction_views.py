@@ -34,12 +34,10 @@ def instruction_list_view(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state not in InstructionState.values:
         state = ""
-    filters = {
-        "state": state,
-        "overdue": request.GET.get("overdue") == "1",
-        "q": (request.GET.get("q") or "").strip()[:100],
-    }
-    rows = instruction_list(viewer=viewer, **filters)
+    overdue = request.GET.get("overdue") == "1"
+    query = (request.GET.get("q") or "").strip()[:100]
+    filters = {"state": state, "overdue": overdue, "q": query}
+    rows = instruction_list(viewer=viewer, state=state, overdue=overdue, q=query)
     page = Paginator(rows, 30).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -66,7 +64,7 @@ def _detail(
         + urlencode(
             {
                 "origin_type": "problems.instruction",
-                "origin_id": instruction.pk,
+                "origin_id": str(instruction.pk),
                 "source": ProblemSource.INSTRUCTION,
             }
         )

@@ -275,7 +275,7 @@ class BatchForm(forms.Form):
 class BatchProjectsForm(forms.Form):
     """Projects to put into a batch, from those the clerk manages that are in none."""
 
-    projects = forms.ModelMultipleChoiceField(
+    projects: _ModelMultipleChoiceField = forms.ModelMultipleChoiceField(
         label=_("Projects"), queryset=None, widget=forms.CheckboxSelectMultiple
     )
     break_ground = forms.BooleanField(
