@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Sum, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 
 from taizhang.activities.models import (
     Activity,
@@ -369,7 +370,8 @@ class CampaignProgress:
 
 
 def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> CampaignProgress:
-    """Activities done against the target, per team and per venue category.
+    """Sessions held against the target, per team and per venue category: an entry
+    that stands for repeated sessions (先后7次宣讲, ``sessions``) counts each of them.
 
     The campaign is read as a whole by whoever may see the campaign (its organizer's
     scope), including activities that its teams from other subtrees recorded. With a
@@ -377,11 +379,18 @@ def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> Cam
     (``leader_visible``, the one person rule).
     """
     activities = Activity.objects.filter(campaign=campaign).order_by()
+    sessions_of_team = (
+        Activity.objects.filter(team=OuterRef("pk"))
+        .order_by()
+        .values("team")
+        .annotate(n=Sum("sessions"))
+        .values("n")
+    )
     teams = list(
         CampaignTeam.objects.filter(campaign=campaign)
         .select_related("org", "leader")
         .annotate(
-            done=Count("activities", distinct=True),
+            done=Coalesce(Subquery(sessions_of_team), 0),
             member_count=Count("members", distinct=True),
             leader_visible=Exists(visible_persons(viewer).filter(pk=OuterRef("leader_id")))
             if viewer is not None
@@ -391,7 +400,7 @@ def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> Cam
     )
     per_category = dict(
         activities.values("venue_category_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("sessions"))
         .values_list("venue_category_id", "n")
     )
     targets = list(campaign.venue_categories.all())
@@ -400,7 +409,7 @@ def campaign_progress(campaign: Campaign, *, viewer: Actor | None = None) -> Cam
         total=Progress(str(campaign.title), total, campaign.target_count, campaign),
         teams=[Progress(t.name, t.done, t.quota or None, t) for t in teams],
         venue_categories=[Progress(c.name, per_category.get(c.pk, 0), None, c) for c in targets],
-        unassigned=activities.filter(team__isnull=True).count(),
+        unassigned=activities.filter(team__isnull=True).aggregate(n=Sum("sessions"))["n"] or 0,
         outside_categories=total - sum(per_category.get(c.pk, 0) for c in targets),
     )
 

@@ -198,6 +198,19 @@ def test_campaign_progress_per_team_and_venue(tree, personas):
     per_venue = {p.label: p.done for p in progress.venue_categories}
     assert per_venue == {"企业": 2, "社区": 1, "网络": 1}
     assert progress.unassigned == 1 and progress.outside_categories == 1
+    # One entry for 先后3次宣讲 counts its three sessions toward the target (场).
+    make_activity(
+        two.org,
+        headcount=90,
+        team=two,
+        venue_category=venue("online"),
+        sessions=3,
+        kind=kind("outreach_talk"),
+    )
+    progress = campaign_progress(campaign)
+    assert progress.total.done == 8
+    assert [(p.label, p.done) for p in progress.teams] == [("一队", 2), ("二队", 5)]
+    assert {p.label: p.done for p in progress.venue_categories}["网络"] == 4
 
 
 def test_campaigns_scoped(tree, personas):
