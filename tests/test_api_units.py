@@ -65,7 +65,7 @@ def test_money_areas_and_rates_say_their_unit(document):
         if name.endswith("_id") or not _numeric(prop):
             continue
         text = prop.get("description", "")
-        if MONEY.search(name):
+        if MONEY.search(name) and "(not money)" not in text:
             checked += 1
             if "yuan" not in text or "元" not in text:
                 wrong.append(f"{schema}.{name}: money without yuan (元): {text!r}")

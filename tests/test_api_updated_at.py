@@ -137,3 +137,37 @@ def test_the_document_declares_updated_at(client, personas):
         assert "updated_since" in field.get("description", ""), (name, field)
     people = next(op for op in [document["paths"]["/api/v1/people"]["get"]] if op["operationId"])
     assert "updated_since" in {p["name"] for p in people["parameters"]}
+
+
+def test_rows_an_import_wrote_are_seen_by_a_sync(client, tree, personas):
+    """An import is audited once for all its rows; the rows it reports are stamped, so an
+    incremental pull sees them, with an ``updated_at`` at or after ``updated_since``."""
+    from taizhang.activities import services as activities
+    from taizhang.activities.tests.factories import kind
+
+    headers = bearer(client, personas.district)
+    since = timezone.now()
+    rows = [
+        activities.ActivityIn(
+            org=tree.community_a,
+            kind=kind(),
+            title=f"导入的第{n}场集中学习",
+            held_on=dt.date(2026, 3, n + 1),
+            attendance_mode="headcount",
+            headcount=20,
+        )
+        for n in range(3)
+    ]
+    built = activities.activity_import(rows=rows, source="台账.xlsx", acting_user=personas.district)
+    audited = AuditEvent.objects.filter(object_type="activities.activity")
+    assert not audited.filter(object_id__in=[str(a.pk) for a in built]).exists()
+    items = _items(
+        client.get("/api/v1/activities", {"updated_since": since.isoformat()}, **headers)
+    )
+    assert sorted(item["id"] for item in items) == sorted(a.pk for a in built)
+    assert all(_moment(item["updated_at"]) >= since for item in items)
+    later = timezone.now()
+    assert (
+        _items(client.get("/api/v1/activities", {"updated_since": later.isoformat()}, **headers))
+        == []
+    )

@@ -28,6 +28,16 @@ CAMPAIGN_TARGET = (
     "How many the campaign (or team, or venue category) sets out to do; null: no target."
 )
 WEIGHT = "The criterion's weight (a decimal): the weights of a competition sum to 100 or to 1."
+COMPOSITE_WEIGHT = (
+    "The indicator's weight in the composite, in percent (a decimal string): the members' "
+    "weights sum to 100."
+)
+COMPOSITE_SCORE = (
+    "The unit's score on the indicator, 0 to 100 (a decimal string): its completion rate "
+    "capped at 100, or, without targets, its value against the best unit's."
+)
+COMPOSITE_POINTS = "weight × score / 100, to 0.01 (a decimal string): what the indicator adds."
+COMPOSITE_TOTAL = "The composite score: the sum of the parts' points, to 0.01 (a decimal string)."
 MAX_SCORE = "The highest score a judge may give on the criterion (a decimal)."
 FINAL_SCORE = "The entry's weighted score (a decimal string), null until scoring is closed."
 SCORES = "criterion id → the score given (a decimal, 0 to the criterion's max_score)."

@@ -22,11 +22,11 @@ from typing import Annotated, Any, TypeVar
 
 from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce, Greatest
 from ninja import Field, Schema
 from pydantic import PlainSerializer, WithJsonSchema
 
-from taizhang.core.models import AuditEvent, AuditOutcome
+from taizhang.core.models import AuditEvent, AuditOutcome, WriteStamp
 from taizhang.core.versions import NOT_WRITES
 
 M = TypeVar("M", bound=models.Model)
@@ -38,7 +38,8 @@ ANNOTATION = "api_updated_at"
 DESCRIPTION = (
     "When the record was last created or changed (ISO 8601 with its time zone): the "
     "moment of its newest write on the audit trail, the same trail that answers "
-    "updated_since, so a record listed for updated_since=T has updated_at >= T. "
+    "updated_since (or the stamp of the bulk write, an import, that wrote it), so a "
+    "record listed for updated_since=T has updated_at >= T. "
     "null for a record no audited write ever touched (loaded by a migration)."
 )
 
@@ -52,12 +53,20 @@ def _writes(model: type[models.Model]) -> QuerySet[AuditEvent]:
     return rows
 
 
-def newest_write(model: type[models.Model]) -> Subquery:
-    """The ``occurred_at`` of the newest audited write of the outer row of ``model``."""
+def newest_write(model: type[models.Model]) -> Any:
+    """The moment of the newest write of the outer row of ``model``: its newest audited
+    write, or the stamp a bulk write left (``core.WriteStamp``), whichever is later."""
     rows = _writes(model).filter(
         object_id=Cast(OuterRef("pk"), output_field=models.CharField(max_length=64))
     )
-    return Subquery(rows.order_by("-occurred_at").values("occurred_at")[:1])
+    audited = Subquery(rows.order_by("-occurred_at").values("occurred_at")[:1])
+    stamp = Subquery(
+        WriteStamp.objects.filter(
+            object_type=model._meta.label_lower, object_id=OuterRef("pk")
+        ).values("written_at")[:1]
+    )
+    # GREATEST is NULL on SQLite when one side is: each side falls back on the other.
+    return Greatest(Coalesce(audited, stamp), Coalesce(stamp, audited))
 
 
 def stamped(qs: QuerySet[M]) -> QuerySet[M]:
@@ -72,13 +81,13 @@ def updated_at_of(obj: models.Model) -> dt.datetime | None:
     if hasattr(obj, ANNOTATION):
         value: dt.datetime | None = getattr(obj, ANNOTATION)
         return value
-    return (
-        _writes(type(obj))
-        .filter(object_id=str(obj.pk))
-        .order_by("-occurred_at")
-        .values_list("occurred_at", flat=True)
-        .first()
+    row = (
+        type(obj)
+        ._default_manager.filter(pk=obj.pk)
+        .annotate(**{ANNOTATION: newest_write(type(obj))})
     )
+    found: dt.datetime | None = row.values_list(ANNOTATION, flat=True).first()
+    return found
 
 
 def _iso(value: dt.datetime | None) -> str | None:

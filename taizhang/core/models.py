@@ -97,6 +97,30 @@ class AuditHead(models.Model):
         return f"audit head #{self.last_event_id}"
 
 
+class WriteStamp(models.Model):
+    """When a ledger row was last written, for ``updated_since`` and ``updated_at``
+    (issue 17). The audit trail says it for a row audited on its own; a bulk write (an
+    import) is audited once for many rows, so the rows it reports through
+    ``core.changes`` are stamped here as well (``versions.stamp_listener``)."""
+
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.BigIntegerField(_("object id"))
+    written_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("write stamp")
+        verbose_name_plural = _("write stamps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["object_type", "object_id"], name="write_stamp_one_per_row"
+            )
+        ]
+        indexes = [models.Index(fields=["object_type", "written_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.object_type}#{self.object_id}"
+
+
 class AuditReview(models.Model):
     """The audit administrator's mark (三员分立): the events to review up to ``up_to``
     have been read. Each mark is a new row, so the history of reviews stays."""

@@ -14,14 +14,17 @@ column, so every module gets it by calling two functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.models import AuditEvent, AuditOutcome
+from taizhang.core.models import AuditEvent, AuditOutcome, WriteStamp
 
 # Audited on a record without changing it.
 NOT_WRITES = (".reveal", ".read")
@@ -111,11 +114,12 @@ def lock_at_version(obj: models.Model, version: int | None) -> None:
     require_version(obj, version)
 
 
-def written_since(model: type[models.Model], since: Any) -> Any:
-    """The primary keys of ``model``'s records written (created or changed) at or after
-    ``since``, from the audit trail: every write is audited on its record, so a sync
-    asks ``updated_since`` without any model keeping a timestamp (issue 17). A
-    subquery, for ``filter(pk__in=…)``."""
+def written_since(model: type[models.Model], since: Any) -> Q:
+    """The records of ``model`` written (created or changed) at or after ``since``, as a
+    filter: those with an audited write since (every write is audited on its record) and
+    those a bulk write stamped since (an import is audited once for all its rows:
+    ``WriteStamp``). A sync asks ``updated_since`` without any model keeping a
+    timestamp (issue 17)."""
     from django.db.models.functions import Cast
 
     rows = AuditEvent.objects.filter(
@@ -123,7 +127,44 @@ def written_since(model: type[models.Model], since: Any) -> Any:
     )
     for suffix in NOT_WRITES:
         rows = rows.exclude(action__endswith=suffix)
-    return rows.annotate(record=Cast("object_id", models.BigIntegerField())).values("record")
+    audited = rows.annotate(record=Cast("object_id", models.BigIntegerField())).values("record")
+    stamped = WriteStamp.objects.filter(
+        object_type=model._meta.label_lower, written_at__gte=since
+    ).values("object_id")
+    return Q(pk__in=audited) | Q(pk__in=stamped)
+
+
+@cache
+def _stamped_model(model: type[models.Model]) -> bool:
+    """Whether rows of ``model`` are stamped: the records API clients read, i.e. the
+    models with a scope policy."""
+    from taizhang.core.registry import POLICIES
+
+    return any(policy.model is model for policy in POLICIES.values())
+
+
+def stamp_listener(model: type[models.Model], pks: frozenset[Any]) -> Callable[[], None]:
+    """``core.changes`` listener: once the write is done, the rows it reported carry the
+    moment (one upsert; a stamp of a row that was deleted matches no record)."""
+    if not _stamped_model(model):
+        return _nothing
+
+    def finish() -> None:
+        now = timezone.now()
+        label = model._meta.label_lower
+        WriteStamp.objects.bulk_create(
+            [WriteStamp(object_type=label, object_id=pk, written_at=now) for pk in pks],
+            update_conflicts=True,
+            unique_fields=["object_type", "object_id"],
+            update_fields=["written_at"],
+            batch_size=500,
+        )
+
+    return finish
+
+
+def _nothing() -> None:
+    return None
 
 
 # The shared part of an edit page and an API edit (issue 19): every module's edit view

@@ -60,8 +60,8 @@ class IntakeIn(Schema):
 class IntakeJobOut(Schema):
     id: int
     status: str
-    done: int
-    total: int
+    done: int = Field(..., description="How many steps of the extraction are done (a count).")
+    total: int = Field(..., description="How many steps it has in all, a count (not money).")
     stage: str
 
 

@@ -122,7 +122,7 @@ class LedgerFilter:
         if self.updated_since is not None:
             from taizhang.core.versions import written_since
 
-            qs = qs.filter(pk__in=written_since(qs.model, self.updated_since))
+            qs = qs.filter(written_since(qs.model, self.updated_since))
         return qs
 
 

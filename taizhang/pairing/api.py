@@ -68,13 +68,13 @@ class PairOut(Stamped):
         return str(obj.village.name)
 
 
-class ProjectOut(Schema):
+class AssistanceProjectOut(Schema):
     id: int
     pair_id: int
     name: str
     helper_id: int
     helper: str
-    funds: int = Field(..., description="integer yuan")
+    funds: int = Field(..., description=YUAN)
     state: str
     state_label: str
     starts_on: dt.date
@@ -254,7 +254,7 @@ def create_pair(request: HttpRequest, payload: PairIn) -> Any:
     return Status(201, pair)
 
 
-@router.get("/pairs/{pair_id}/projects", response=list[ProjectOut])
+@router.get("/pairs/{pair_id}/projects", response=list[AssistanceProjectOut])
 @requires(VIEW)
 def list_projects(request: HttpRequest, pair_id: int) -> Any:
     """The pair's assistance projects (帮扶项目) in the order they started; 404 when the

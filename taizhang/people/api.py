@@ -96,7 +96,7 @@ def list_people(
         external=external,
     )
     if since is not None:
-        people = people.filter(pk__in=written_since(Person, since))
+        people = people.filter(written_since(Person, since))
     return stamped(people.order_by("pk"))
 
 

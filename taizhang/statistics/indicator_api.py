@@ -22,7 +22,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 
-from taizhang.api.units import INDICATOR_ACTUAL, INDICATOR_COMPLETION, INDICATOR_TARGET
+from taizhang.api.units import (
+    COMPOSITE_POINTS,
+    COMPOSITE_SCORE,
+    COMPOSITE_TOTAL,
+    COMPOSITE_WEIGHT,
+    INDICATOR_ACTUAL,
+    INDICATOR_COMPLETION,
+    INDICATOR_TARGET,
+)
 from taizhang.core.access import requires
 from taizhang.core.schemas import ErrorOut
 from taizhang.core.versions import etag, if_match
@@ -220,7 +228,7 @@ def indicator_actual_enter(request: HttpRequest, indicator_id: int, payload: Act
 class CompositeMemberOut(Schema):
     indicator_id: int
     indicator: str
-    weight: str
+    weight: str = Field(..., description=COMPOSITE_WEIGHT)
 
 
 class CompositeOut(Schema):
@@ -234,14 +242,14 @@ class CompositeOut(Schema):
 class CompositePartOut(Schema):
     indicator_id: int
     ranked: bool
-    score: str
-    points: str
+    score: str = Field(..., description=COMPOSITE_SCORE)
+    points: str = Field(..., description=COMPOSITE_POINTS)
 
 
 class CompositeStandingOut(Schema):
     org_id: int
     org: str
-    score: str
+    score: str = Field(..., description=COMPOSITE_TOTAL)
     rank: int | None
     parts: list[CompositePartOut]
 
