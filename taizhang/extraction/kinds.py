@@ -29,6 +29,7 @@ has one, the step dated by the report and marked 补录).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
@@ -250,7 +251,9 @@ def _training_clean(draft: Draft, values: dict[str, str], viewer: Actor) -> Any:
     )
     if not form.is_valid():
         raise _refuse(form)
-    return ClassIn(**form.cleaned_data)
+    # A class from a report opens on its own (the class ledger's import takes no series).
+    known = {field.name for field in dataclasses.fields(ClassIn)}
+    return ClassIn(**{key: value for key, value in form.cleaned_data.items() if key in known})
 
 
 def _training_write(draft: Draft, data: Any, actor: Actor) -> tuple[Any, dict[str, Any]]:
