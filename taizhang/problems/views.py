@@ -177,6 +177,8 @@ def _origin_url(problem: Any) -> str:
     try:
         if problem.origin_type == "problems.instruction":
             return reverse("problems:instruction_detail", args=[problem.origin_id])
+        if problem.origin_type == "problems.researchtopic":
+            return reverse("problems:research_detail", args=[problem.origin_id])
         return reverse(f"{problem.origin_type.split('.')[0]}:detail", args=[problem.origin_id])
     except NoReverseMatch:
         return ""
