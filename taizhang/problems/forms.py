@@ -307,7 +307,7 @@ class ResearchTopicForm(forms.Form):
     description = forms.CharField(
         label=_("Aims and scope"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "cols": 20}),
+        widget=forms.Textarea(attrs={"rows": 3, "style": "width:100%"}),
     )
     chosen_on = forms.DateField(
         label=_("Topic chosen on"), widget=DateInput(), initial=timezone.localdate
