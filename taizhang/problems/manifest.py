@@ -498,3 +498,11 @@ register_audit_fields(
     },
     object_type="problems.problem",
 )
+register_audit_fields(
+    {
+        "occurred_on": _("Date reached"),
+        "outcome": _("What was adopted"),
+        "adopted_on": _("Adopted on"),
+    },
+    object_type="problems.researchtopic",
+)

@@ -276,6 +276,20 @@ def test_the_pages_create_move_report_and_count(client, tree, personas):
     assert {s: n for s, _label, n in listing.context["counts"]}["report"] == 1
     edit = client.get(reverse("problems:research_edit", args=[topic.pk]))
     assert edit.status_code == 200 and edit.context["version"] is not None
+    # Raising a problem from it starts from the topic and links back to it.
+    form = client.get(page.context["raise_url"]).context["form"]
+    assert form.initial["org"] == tree.street_a and form.initial["source"] == "survey"
+    assert form.initial["origin_type"] == "problems.researchtopic"
+    problem = services.problem_create(
+        org=tree.street_a,
+        title="社区助餐点覆盖不足",
+        deadline=TODAY + 30 * DAY,
+        source="survey",
+        origin=topic,
+        acting_user=personas.street_a,
+    )
+    problem_page = client.get(reverse("problems:detail", args=[problem.pk]))
+    assert problem_page.context["origin_url"] == detail
     toolbar = client.get(reverse("problems:list")).content.decode()
     assert f'href="{reverse("problems:research")}"' in toolbar
     client.logout()
