@@ -58,7 +58,7 @@ class Metric:
     ``_("held {value} group study sessions")`` → "开展集中学习{value}".
     ``part_of`` names the metric this one counts a part of (为民办实事 among the problems
     put on the ledger): a briefing prints it in brackets after that figure
-    (新挂账问题163个（其中为民办实事项目12件、调研课题3个）).
+    (新挂账问题163个（其中为民办实事项目12件、书记领跑项目3个）).
     """
 
     name: str

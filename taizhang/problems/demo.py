@@ -155,7 +155,7 @@ TOPICS: list[tuple[str, str, str, str, str, str]] = [
         "{unit}企业招工难、技能人才缺口大",
         "business",
         "meeting",
-        "survey_topic",
+        "tackling",
         "开展专场招聘会，对接职业院校订单培养",
         "举办专场招聘会2场，达成就业意向430人，附签约名单",
     ),
@@ -163,7 +163,7 @@ TOPICS: list[tuple[str, str, str, str, str, str]] = [
         "{unit}村集体经济增收渠道单一",
         "governance",
         "survey",
-        "survey_topic",
+        "problem",
         "盘活闲置厂房，发展物业经济",
         "闲置厂房已出租，村集体年增收约45万元，附租赁合同",
     ),
@@ -195,7 +195,7 @@ TOPICS: list[tuple[str, str, str, str, str, str]] = [
         "{unit}企业融资需求对接不畅",
         "business",
         "demand",
-        "survey_topic",
+        "problem",
         "组织银企对接会，建立融资需求清单",
         "召开银企对接会1场，授信1.3亿元，附对接清单",
     ),
@@ -372,6 +372,7 @@ def load(ctx: Any) -> None:
             )
     _raise_blockers(ctx, blockers, kinds, district_user, rng, today)
     _instructions(ctx, leaders, district_user, rng, today)
+    _research_topics(ctx, leaders, district_user, today)
     services.problem_escalate_overdue(today=today, acting_user=SYSTEM)
 
 
@@ -445,6 +446,136 @@ def _instructions(ctx: Any, leaders: list[Any], actor: Any, rng: Any, today: dt.
             raised_on=issued + dt.timedelta(days=2),
             acting_user=actor,
         )
+
+
+# 调研课题: (on the district (None) or the n-th subdistrict, title, aims, team, days ago
+# chosen, [days after choice of 调研, 报告, 成果转化], report (title, text) or None,
+# outcomes [(text, days after the report)], a problem found by it or "").
+RESEARCH = [
+    (
+        None,
+        "关于优化营商环境、提升政务服务效能的调研",
+        "聚焦企业开办、工程建设项目审批等高频事项，查找堵点难点，提出改进举措。",
+        "区委政研室、区发改委、区政务服务中心联合课题组",
+        200,
+        [15, 95, 130],
+        (
+            "关于优化营商环境、提升政务服务效能的调研报告",
+            "走访企业46家，梳理审批堵点18个，提出“一件事一次办”等改进建议7条。",
+        ),
+        [
+            ("区委办印发《关于推行“一件事一次办”改革的实施方案》", 20),
+            ("建立重点企业服务专员制度", 40),
+        ],
+        "工程建设项目联合验收环节多、时限长",
+    ),
+    (
+        0,
+        "关于老旧小区物业管理长效机制的调研",
+        "摸清辖区老旧小区物业服务现状，研究党建引领物业治理的路径。",
+        "街道党工委、社区党组织书记调研组",
+        120,
+        [10, 70],
+        (
+            "关于老旧小区物业管理长效机制的调研报告",
+            "调查小区32个，提出“红色物业”、居民议事会等建议5条。",
+        ),
+        [],
+        "",
+    ),
+    (
+        1,
+        "关于发展壮大村级集体经济的调研",
+        "分析村集体经济收入结构，探索物业经济、乡村旅游等增收路径。",
+        "街道农业农村办、经济发展办",
+        80,
+        [12],
+        None,
+        [],
+        "",
+    ),
+    (
+        2,
+        "关于“一老一小”服务供给情况的调研",
+        "了解养老托育服务需求与设施缺口，为明年民生实事项目选题提供依据。",
+        "",
+        30,
+        [],
+        None,
+        [],
+        "",
+    ),
+]
+
+
+def _research_topics(ctx: Any, leaders: list[Any], actor: Any, today: dt.date) -> None:
+    """Research topics of the district and the streets at every stage: two with their
+    report, one with outcomes adopted and a problem the survey found."""
+    if actor is None or not leaders:
+        return
+    leader = getattr(ctx.users.get("leader"), "person", None) or leaders[0]
+    for where, title, aims, team, ago, moves, report, outcomes, found in RESEARCH:
+        subdistricts = list(ctx.subdistricts or [])
+        if where is not None and where >= len(subdistricts):
+            continue
+        org = ctx.district if where is None else subdistricts[where]
+        chosen = today - dt.timedelta(days=ago)
+        topic = services.research_topic_create(
+            org=org,
+            title=title,
+            description=aims,
+            lead_leader=leader if where is None else None,
+            team_text=team,
+            chosen_on=chosen,
+            replay=True,
+            acting_user=actor,
+        )
+        for stage, after in zip(("survey", "report", "outcome"), moves, strict=False):
+            if stage == "outcome" and report is not None:
+                report_title, text = report
+                services.research_report_record(
+                    topic=topic,
+                    report_title=report_title,
+                    report_on=chosen + dt.timedelta(days=after - 5),
+                    report_text=text,
+                    acting_user=actor,
+                )
+            topic = services.research_topic_advance(
+                topic=topic,
+                stage=stage,
+                on=chosen + dt.timedelta(days=after),
+                replay=True,
+                acting_user=actor,
+            )
+        if report is not None and topic.stage == "report":
+            services.research_report_record(
+                topic=topic,
+                report_title=report[0],
+                report_on=min(today, chosen + dt.timedelta(days=moves[-1] + 20)),
+                report_text=report[1],
+                acting_user=actor,
+            )
+        report_on = topic.report_on or chosen
+        for text, after in outcomes:
+            services.research_outcome_add(
+                topic=topic,
+                text=text,
+                adopted_on=min(today, report_on + dt.timedelta(days=after)),
+                acting_user=actor,
+            )
+        if found:
+            services.problem_create(
+                org=org,
+                title=found,
+                description=f"{title}中发现：{found}，需牵头单位专题研究解决。",
+                source="survey",
+                category="business",
+                linked_leader=topic.lead_leader,
+                deadline=report_on + dt.timedelta(days=90),
+                origin=topic,
+                raised_on=report_on,
+                acting_user=actor,
+            )
 
 
 def _raise_blockers(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from taizhang.core.actors import Actor
 from taizhang.organizations.widgets import OrganizationMultiPickField
-from taizhang.people.widgets import PersonPickField, bind_viewer
+from taizhang.people.widgets import PersonMultiPickField, PersonPickField, bind_viewer
 from taizhang.problems.models import ProblemCategory, ProblemKind, ProblemSource
 from taizhang.problems.selectors import owner_choices, unit_choices
 
@@ -284,4 +284,92 @@ class InstructionCompleteForm(forms.Form):
     )
     done_on = forms.DateField(
         label=_("Day of completion"), widget=DateInput(), initial=timezone.localdate
+    )
+
+
+class ResearchTopicForm(forms.Form):
+    """调研课题: the topic, who does it, and (when created) the day it was chosen."""
+
+    title = forms.CharField(label=_("Research topic"), max_length=200)
+    org = OrgChoiceField(label=_("Unit doing the research"), queryset=None)
+    lead_leader = PersonPickField(
+        label=_("Leading leader"), source="problems.linked_leader", required=False
+    )
+    team = PersonMultiPickField(
+        label=_("Research team"), source="problems.responsible", required=False
+    )
+    team_text = forms.CharField(
+        label=_("Research team (as written)"),
+        required=False,
+        max_length=200,
+        help_text=_("Or name the team in words, e.g. 区委政研室、区发改委联合课题组."),
+    )
+    description = forms.CharField(
+        label=_("Aims and scope"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "style": "width:100%"}),
+    )
+    chosen_on = forms.DateField(
+        label=_("Topic chosen on"), widget=DateInput(), initial=timezone.localdate
+    )
+    late_reason = forms.CharField(
+        label=_("Why it is entered late"),
+        required=False,
+        max_length=200,
+        help_text=_("Needed when the topic was chosen before today (补录)."),
+    )
+
+    def __init__(self, *args: Any, viewer: Actor, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if editing:  # the unit and the day of choice are the topic's history
+            for name in ("org", "chosen_on", "late_reason"):
+                del self.fields[name]
+        else:
+            self.fields["org"].queryset = owner_choices(viewer=viewer)  # type: ignore[attr-defined]
+        bind_viewer(self, viewer)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day = data.get("chosen_on")
+        if day and day < timezone.localdate() and not (data.get("late_reason") or "").strip():
+            self.add_error("late_reason", _("Say why the step is entered late."))
+        return data
+
+
+class ResearchAdvanceForm(LateEntryForm):
+    """The move to the next stage, taken today or recorded late (补录)."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 20}),
+    )
+
+
+class ResearchReportForm(forms.Form):
+    report_title = forms.CharField(label=_("Report title"), max_length=200)
+    report_on = forms.DateField(
+        label=_("Report date"), widget=DateInput(), initial=timezone.localdate
+    )
+    report_file = forms.FileField(
+        label=_("Report file"),
+        required=False,
+        help_text=_("PDF, Word or an image of the report; or write its text below."),
+    )
+    report_text = forms.CharField(
+        label=_("Report text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 20}),
+    )
+
+
+class ResearchOutcomeForm(forms.Form):
+    text = forms.CharField(
+        label=_("What was adopted"),
+        max_length=300,
+        help_text=_("A policy document issued, a mechanism set up, a measure taken up."),
+    )
+    adopted_on = forms.DateField(
+        label=_("Adopted on"), widget=DateInput(), initial=timezone.localdate
     )

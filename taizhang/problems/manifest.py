@@ -31,8 +31,17 @@ from taizhang.problems.models import (
     Problem,
     ProblemSource,
     ProblemState,
+    ResearchOutcome,
+    ResearchTopic,
 )
-from taizhang.problems.permissions import INSTRUCTION_POLICY, MANAGE, POLICY, VERIFY, VIEW
+from taizhang.problems.permissions import (
+    INSTRUCTION_POLICY,
+    MANAGE,
+    POLICY,
+    RESEARCH_POLICY,
+    VERIFY,
+    VIEW,
+)
 from taizhang.problems.selectors import (
     open_blockers_by_origin,
     overdue_q,
@@ -57,6 +66,7 @@ grant_to_roles("problems.manage", "grid_worker")
 
 register_policy(POLICY)
 register_policy(INSTRUCTION_POLICY)
+register_policy(RESEARCH_POLICY)
 
 register_nav(_("Problems"), "problems:list", "problems.view", order=40)
 
@@ -213,9 +223,11 @@ register_metric(
 )
 
 # Figures per kind (issue 15): parts of the problems put on the ledger and closed out,
-# printed in a briefing as （其中为民办实事项目12件、调研课题3个）. The kinds are the
+# printed in a briefing as （其中为民办实事项目12件）. The kinds are the
 # shipped dictionary's codes (problems/dictionaries.py); a kind an administrator adds is
-# counted in the totals only.
+# counted in the totals only. 调研课题 have their own flow and figures (below,
+# ``problems.research_*``): the ``survey_topic`` kind is not counted apart here, so a
+# briefing does not count them twice.
 KIND_FIGURES = (
     (
         "practical_matter",
@@ -223,13 +235,6 @@ KIND_FIGURES = (
         _("Practical matters for the people started"),
         _("Practical matters for the people completed"),
         _("matters"),
-    ),
-    (
-        "survey_topic",
-        _("{value} survey topics"),
-        _("Survey topics taken up"),
-        _("Survey topics concluded"),
-        _("items"),
     ),
     (
         "secretary_led",
@@ -353,6 +358,57 @@ register_metric(
     )
 )
 
+# 调研课题 (issue 15): topics taken up, reports written, outcomes adopted, each its own
+# figure (新立调研课题4个，形成调研报告2篇，成果转化3项).
+register_metric(
+    Metric(
+        name="problems.research_topics",
+        sentence=_("took up {value} research topics"),
+        label=_("Research topics taken up"),
+        unit=pgettext_lazy("research", "topics"),
+        queryset=lambda: ResearchTopic.objects.all(),
+        org_field="org",
+        date_field="chosen_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the research topics (调研课题) of the unit, dated by the day the topic "
+            "was chosen."
+        ),
+    )
+)
+register_metric(
+    Metric(
+        name="problems.research_reports",
+        sentence=_("produced {value} research reports"),
+        label=_("Research reports produced"),
+        unit=pgettext_lazy("research", "reports"),
+        queryset=lambda: ResearchTopic.objects.filter(report_on__isnull=False),
+        org_field="org",
+        date_field="report_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the research topics with a recorded report (调研报告), dated by the "
+            "report date."
+        ),
+    )
+)
+register_metric(
+    Metric(
+        name="problems.research_outcomes",
+        sentence=_("turned {value} research findings into practice"),
+        label=_("Research outcomes adopted"),
+        unit=pgettext_lazy("research", "outcomes"),
+        queryset=lambda: ResearchOutcome.objects.all(),
+        org_field="topic__org",
+        date_field="adopted_on",
+        permission=VIEW,
+        definition=_(
+            "Count of the outcomes adopted from research topics (成果转化: a policy "
+            "document, a mechanism), dated by the day of adoption."
+        ),
+    )
+)
+
 
 def _instructions_due(viewer: Actor) -> QuerySet[Any]:
     from taizhang.problems.selectors import todo_instructions_due
@@ -441,4 +497,12 @@ register_audit_fields(
         "problem_ids": _("Problem numbers"),
     },
     object_type="problems.problem",
+)
+register_audit_fields(
+    {
+        "occurred_on": _("Date reached"),
+        "outcome": _("What was adopted"),
+        "adopted_on": _("Adopted on"),
+    },
+    object_type="problems.researchtopic",
 )

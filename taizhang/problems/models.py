@@ -287,3 +287,145 @@ class Instruction(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.state == InstructionState.OPEN and self.deadline < timezone.localdate()
+
+
+class ResearchStage(models.TextChoices):
+    """调研课题's own flow, in order: 选题 → 调研 → 报告 → 成果转化."""
+
+    TOPIC = "topic", pgettext_lazy("research", "Topic chosen")
+    SURVEY = "survey", pgettext_lazy("research", "Surveying")
+    REPORT = "report", pgettext_lazy("research", "Report")
+    OUTCOME = "outcome", pgettext_lazy("research", "Outcomes adopted")
+
+
+RESEARCH_STAGES: tuple[str, ...] = tuple(ResearchStage.values)
+
+
+def research_report_path(instance: ResearchTopic, filename: str) -> str:
+    # The stored name is not the uploaded one: users' file names never reach the disk.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    now = timezone.now()
+    return f"problems/research/{now:%Y/%m}/{instance.pk}-{now:%H%M%S%f}.{suffix}"
+
+
+class ResearchTopic(models.Model):
+    """调研课题: a unit's research topic, moved 选题 → 调研 → 报告 → 成果转化 (forward only,
+    each move a dated ``ResearchStep``), with its report and what was adopted from it
+    (``ResearchOutcome``). Problems found by it name it as their origin."""
+
+    org = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name=_("unit doing the research"),
+        on_delete=models.PROTECT,
+        related_name="research_topics",
+    )
+    title = models.CharField(_("research topic"), max_length=200)
+    description = models.TextField(_("aims and scope"), blank=True)
+    lead_leader = models.ForeignKey(
+        "people.Person",
+        verbose_name=_("leading leader"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="research_topics_led",
+    )
+    team = models.ManyToManyField(
+        "people.Person", verbose_name=_("research team"), blank=True, related_name="+"
+    )
+    team_text = models.CharField(_("research team (as written)"), max_length=200, blank=True)
+    chosen_on = models.DateField(_("topic chosen on"))
+    stage = models.CharField(
+        pgettext_lazy("research", "stage"),
+        max_length=8,
+        choices=ResearchStage.choices,
+        default=ResearchStage.TOPIC,
+    )
+    report_title = models.CharField(_("report title"), max_length=200, blank=True)
+    report_on = models.DateField(_("report date"), null=True, blank=True)
+    report_text = models.TextField(_("report text"), blank=True)
+    report_file = models.FileField(
+        _("report file"), upload_to=research_report_path, max_length=200, blank=True
+    )
+    report_file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-chosen_on", "-pk"]
+        verbose_name = _("research topic")
+        verbose_name_plural = _("research topics")
+        indexes = [models.Index(fields=["org", "stage"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("problems:research_detail", args=[self.pk])
+
+    @property
+    def stage_index(self) -> int:
+        return RESEARCH_STAGES.index(self.stage)
+
+    @property
+    def next_stage(self) -> str:
+        i = self.stage_index + 1
+        return RESEARCH_STAGES[i] if i < len(RESEARCH_STAGES) else ""
+
+    @property
+    def has_report(self) -> bool:
+        return self.report_on is not None
+
+
+class ResearchStep(models.Model):
+    """The day a research topic reached a stage (补录 when entered later, with why)."""
+
+    topic = models.ForeignKey(ResearchTopic, on_delete=models.CASCADE, related_name="steps")
+    stage = models.CharField(
+        pgettext_lazy("research", "stage"), max_length=8, choices=ResearchStage.choices
+    )
+    occurred_on = models.DateField(_("date reached"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("done by"), max_length=60, blank=True)
+    note = models.TextField(_("step note"), blank=True)
+    late_reason = models.CharField(_("late entry reason"), max_length=200, blank=True)
+    entered_at = models.DateTimeField(_("entered on"), default=timezone.now)
+
+    class Meta:
+        ordering = ["occurred_on", "pk"]
+        verbose_name = _("research step")
+        verbose_name_plural = _("research steps")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "stage"], name="research_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id} {self.stage} {self.occurred_on:%Y-%m-%d}"
+
+    @property
+    def is_late_entry(self) -> bool:
+        return bool(self.late_reason)
+
+
+class ResearchOutcome(models.Model):
+    """成果转化: one thing adopted from a research topic (a policy document, a mechanism)."""
+
+    topic = models.ForeignKey(ResearchTopic, on_delete=models.CASCADE, related_name="outcomes")
+    text = models.CharField(_("what was adopted"), max_length=300)
+    adopted_on = models.DateField(_("adopted on"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["adopted_on", "pk"]
+        verbose_name = _("research outcome")
+        verbose_name_plural = _("research outcomes")
+
+    def __str__(self) -> str:
+        return self.text

@@ -25,7 +25,13 @@ from __future__ import annotations
 
 from taizhang.core.actors import Actor, is_system
 from taizhang.organizations.policy import ScopePolicy
-from taizhang.problems.models import Instruction, Problem, ProblemState, StepAction
+from taizhang.problems.models import (
+    Instruction,
+    Problem,
+    ProblemState,
+    ResearchTopic,
+    StepAction,
+)
 
 VIEW = "problems.view"
 MANAGE = "problems.manage"
@@ -45,6 +51,15 @@ POLICY: ScopePolicy[Problem] = ScopePolicy(
 INSTRUCTION_POLICY: ScopePolicy[Instruction] = ScopePolicy(
     name="problems.instruction",
     model=Instruction,
+    view=VIEW,
+    manage=MANAGE,
+    org_fields=("org",),
+)
+
+# 调研课题: a research topic is seen and worked by the unit doing it (and above).
+RESEARCH_POLICY: ScopePolicy[ResearchTopic] = ScopePolicy(
+    name="problems.research_topic",
+    model=ResearchTopic,
     view=VIEW,
     manage=MANAGE,
     org_fields=("org",),

@@ -41,9 +41,17 @@ from taizhang.problems.models import (
     Problem,
     ProblemState,
     ProblemStep,
+    ResearchStage,
+    ResearchTopic,
     StepAction,
 )
-from taizhang.problems.permissions import INSTRUCTION_POLICY, MANAGE, POLICY, VERIFY
+from taizhang.problems.permissions import (
+    INSTRUCTION_POLICY,
+    MANAGE,
+    POLICY,
+    RESEARCH_POLICY,
+    VERIFY,
+)
 
 # Request sort keys → ORDER BY; nothing else reaches order_by.
 SORTS: dict[str, tuple[str, ...]] = {
@@ -425,4 +433,55 @@ def todo_instructions_due(*, viewer: Actor | None, within_days: int = 7) -> Quer
         .filter(state=InstructionState.OPEN, deadline__lte=soon)
         .select_related("leader")
         .order_by("deadline", "pk")
+    )
+
+
+# --- 调研课题: research topics -----------------------------------------------------------
+
+
+def research_list(*, viewer: Actor | None, stage: str = "", q: str = "") -> QuerySet[ResearchTopic]:
+    """The research topics the viewer sees, with the number of problems raised from each
+    and of outcomes adopted (one query)."""
+    raised = Problem.objects.filter(
+        origin_type="problems.researchtopic", origin_id=OuterRef("pk")
+    ).order_by()
+    rows = (
+        RESEARCH_POLICY.queryset(viewer)
+        .select_related("org", "lead_leader")
+        .annotate(
+            problem_count=Coalesce(
+                Subquery(raised.values("origin_id").annotate(n=Count("pk")).values("n")), 0
+            ),
+            outcome_count=Count("outcomes", distinct=True),
+        )
+    )
+    if stage:
+        rows = rows.filter(stage=stage)
+    if q:
+        rows = rows.filter(title__icontains=q)
+    return rows.order_by("-chosen_on", "-pk")
+
+
+def research_stage_counts(*, viewer: Actor | None, q: str = "") -> list[tuple[str, str, int]]:
+    """(stage, label, how many of the viewer's topics are at it), in the flow's order."""
+    rows = RESEARCH_POLICY.queryset(viewer)
+    if q:
+        rows = rows.filter(title__icontains=q)
+    counted = dict(rows.order_by().values_list("stage").annotate(n=Count("pk")))
+    return [(value, str(label), counted.get(value, 0)) for value, label in ResearchStage.choices]
+
+
+def get_research_for_viewer(viewer: Actor | None, pk: Any) -> ResearchTopic:
+    return RESEARCH_POLICY.get(
+        viewer, pk, base=ResearchTopic.objects.select_related("org", "lead_leader")
+    )
+
+
+def research_problems_for_viewer(viewer: Actor | None, topic: Any) -> QuerySet[Any]:
+    """The problems raised from the research topic that the viewer sees."""
+    return (
+        POLICY.queryset(viewer)
+        .filter(origin_type="problems.researchtopic", origin_id=topic.pk)
+        .select_related("org", "lead_unit")
+        .order_by("-raised_on", "-pk")
     )

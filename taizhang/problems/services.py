@@ -32,7 +32,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from taizhang.core.access import require
+from taizhang.core.access import actor_name, require
 from taizhang.core.actors import SYSTEM, Actor, is_system, require_actor, user_of
 from taizhang.core.audit import audit_record, diff, snapshot
 from taizhang.core.changes import rows_changing, rows_written
@@ -56,9 +56,13 @@ from taizhang.problems.models import (
     ProblemKind,
     ProblemState,
     ProblemStep,
+    ResearchOutcome,
+    ResearchStage,
+    ResearchStep,
+    ResearchTopic,
     StepAction,
 )
-from taizhang.problems.permissions import INSTRUCTION_POLICY, POLICY, VERIFY
+from taizhang.problems.permissions import INSTRUCTION_POLICY, POLICY, RESEARCH_POLICY, VERIFY
 from taizhang.problems.selectors import unit_choices
 
 AUDITED_FIELDS = [
@@ -238,6 +242,7 @@ ORIGIN_TYPES = (
     "activities.activity",
     "projects.project",
     "problems.instruction",
+    "problems.researchtopic",
 )
 
 
@@ -1386,3 +1391,290 @@ def instruction_complete(
         },
     )
     return instruction
+
+
+# --- 调研课题: research topics -----------------------------------------------------------
+
+RESEARCH_FIELDS = ["org", "title", "description", "lead_leader", "team_text", "chosen_on"]
+RESEARCH_EDITABLE = {"title", "description", "lead_leader", "team", "team_text"}
+
+
+def _research_day(
+    day: dt.date | None, late_reason: str, *, field: str, since: dt.date | None = None
+) -> tuple[dt.date, str]:
+    """The day of a research step and its 补录 reason ("" for one taken today).
+
+    A day before today is a late entry and needs its reason; no step lies in the future
+    or before the step before it. ``day`` without a reason before today is the demo's
+    replay of a year (``replay=True`` at the callers)."""
+    today = timezone.localdate()
+    reason = late_reason.strip()[:MAX_REASON]
+    day = day or today
+    if day > today:
+        raise ValidationError({field: _("A step cannot be dated in the future.")})
+    if reason and day >= today:
+        raise ValidationError({field: _("A late entry is for a step taken before today.")})
+    if since is not None and day < since:
+        raise ValidationError(
+            {
+                field: _(
+                    "This step cannot be dated before %(date)s, when the topic reached "
+                    "its current stage."
+                )
+                % {"date": f"{since:%Y-%m-%d}"}
+            }
+        )
+    return day, reason
+
+
+def _require_reason(day: dt.date, reason: str, replay: bool) -> None:
+    if day < timezone.localdate() and not reason and not replay:
+        raise ValidationError({"late_reason": _("Say why the step is entered late.")})
+
+
+def _research_step(
+    topic: ResearchTopic, *, day: dt.date, reason: str, note: str, acting_user: Actor
+) -> ResearchStep:
+    return ResearchStep.objects.create(
+        topic=topic,
+        stage=topic.stage,
+        occurred_on=day,
+        actor=user_of(acting_user),
+        actor_name=actor_name(acting_user),
+        note=note.strip(),
+        late_reason=reason,
+        entered_at=timezone.now(),
+    )
+
+
+def _late_change(day: dt.date, reason: str) -> dict[str, Any]:
+    if not reason:
+        return {}
+    return {
+        "late_entry": {
+            "occurred_on": day.isoformat(),
+            "reason": reason,
+            "entered_at": timezone.now().isoformat(),
+        }
+    }
+
+
+def _ensure_team(acting_user: Actor, team: Sequence[Person]) -> None:
+    for person in team:
+        _ensure_person(acting_user, person, "team")
+
+
+@transaction.atomic
+def research_topic_create(
+    *,
+    org: Organization,
+    title: str,
+    chosen_on: dt.date | None = None,
+    description: str = "",
+    lead_leader: Person | None = None,
+    team: Sequence[Person] = (),
+    team_text: str = "",
+    late_reason: str = "",
+    replay: bool = False,
+    acting_user: Actor,
+) -> ResearchTopic:
+    """选题: a unit takes up a research topic. The unit is in the recorder's manage scope,
+    the leading leader a leader candidate, the team persons she may see (or a text). A
+    topic chosen before today is a late entry (补录) with its reason."""
+    RESEARCH_POLICY.require_org(acting_user, org)
+    _ensure_person(acting_user, lead_leader, "linked_leader")
+    _ensure_team(acting_user, team)
+    day, reason = _research_day(chosen_on, late_reason, field="chosen_on")
+    _require_reason(day, reason, replay)
+    topic = ResearchTopic(
+        org=org,
+        title=title.strip(),
+        description=description.strip(),
+        lead_leader=lead_leader,
+        team_text=team_text.strip(),
+        chosen_on=day,
+        stage=ResearchStage.TOPIC,
+        created_by=user_of(acting_user),
+    )
+    topic.full_clean()
+    topic.save()
+    if team:
+        topic.team.set(team)
+    _research_step(topic, day=day, reason=reason, note="", acting_user=acting_user)
+    rows_written(ResearchTopic, [topic])
+    audit_record(
+        actor=acting_user,
+        action="research_topic.create",
+        obj=topic,
+        changes={
+            **diff({}, snapshot(topic, RESEARCH_FIELDS)),
+            "team": [[], sorted(p.pk for p in team)],
+            **_late_change(day, reason),
+        },
+    )
+    return topic
+
+
+def _locked_topic(topic: ResearchTopic, acting_user: Actor) -> ResearchTopic:
+    topic = ResearchTopic.objects.select_for_update().get(pk=topic.pk)
+    RESEARCH_POLICY.require(acting_user, topic)
+    return topic
+
+
+@transaction.atomic
+def research_topic_update(
+    *, topic: ResearchTopic, acting_user: Actor, version: int | None = None, **fields: Any
+) -> ResearchTopic:
+    """Change what was recorded of a topic (not its unit, stage or dates: those are its
+    history)."""
+    unknown = set(fields) - RESEARCH_EDITABLE
+    if unknown:
+        raise TypeError(f"Unknown research topic fields: {sorted(unknown)}")
+    topic = _locked_topic(topic, acting_user)
+    require_version(topic, version)
+    if "lead_leader" in fields and fields["lead_leader"] != topic.lead_leader:
+        _ensure_person(acting_user, fields["lead_leader"], "linked_leader")
+    team = fields.pop("team", None)
+    before = snapshot(topic, RESEARCH_FIELDS)
+    team_before = sorted(topic.team.values_list("pk", flat=True))
+    if team is not None:
+        _ensure_team(acting_user, [p for p in team if p.pk not in team_before])
+    with rows_changing(ResearchTopic, [topic.pk]):
+        for key, value in fields.items():
+            setattr(topic, key, value.strip() if isinstance(value, str) else value)
+        topic.full_clean()
+        topic.save()
+        if team is not None:
+            topic.team.set(team)
+    changes = diff(before, snapshot(topic, RESEARCH_FIELDS))
+    team_after = sorted(topic.team.values_list("pk", flat=True))
+    if team_after != team_before:
+        changes["team"] = [team_before, team_after]
+    audit_record(actor=acting_user, action="research_topic.update", obj=topic, changes=changes)
+    return topic
+
+
+def _stage_since(topic: ResearchTopic) -> dt.date | None:
+    step = topic.steps.order_by("-occurred_on", "-pk").first()
+    return step.occurred_on if step else None
+
+
+@transaction.atomic
+def research_topic_advance(
+    *,
+    topic: ResearchTopic,
+    stage: str,
+    on: dt.date | None = None,
+    note: str = "",
+    late_reason: str = "",
+    replay: bool = False,
+    acting_user: Actor,
+) -> ResearchTopic:
+    """Move a topic one stage forward (选题 → 调研 → 报告 → 成果转化), on a day not before
+    the stage it leaves; never back, never skipping. 成果转化 needs the report."""
+    topic = _locked_topic(topic, acting_user)
+    if stage != topic.next_stage:
+        raise ValidationError(
+            {"stage": _("A research topic moves one stage forward at a time, never back.")}
+        )
+    if stage == ResearchStage.OUTCOME and not topic.has_report:
+        raise ValidationError({"stage": _("Record the research report first.")})
+    day, reason = _research_day(on, late_reason, field="occurred_on", since=_stage_since(topic))
+    _require_reason(day, reason, replay)
+    before = topic.stage
+    with rows_changing(ResearchTopic, [topic.pk]):
+        topic.stage = stage
+        topic.save(update_fields=["stage", "updated_at"])
+        _research_step(topic, day=day, reason=reason, note=note, acting_user=acting_user)
+    audit_record(
+        actor=acting_user,
+        action="research_topic.advance",
+        obj=topic,
+        changes={
+            "stage": [before, stage],
+            "occurred_on": [None, day.isoformat()],
+            **_late_change(day, reason),
+        },
+    )
+    return topic
+
+
+@transaction.atomic
+def research_report_record(
+    *,
+    topic: ResearchTopic,
+    report_title: str,
+    report_on: dt.date,
+    report_text: str = "",
+    files: Iterable[UploadedFile] = (),
+    acting_user: Actor,
+) -> ResearchTopic:
+    """The research report (调研报告): a title, its date and a file (the one upload
+    policy) or its text. Recorded at the 报告 stage; it may be replaced until outcomes
+    are adopted."""
+    topic = _locked_topic(topic, acting_user)
+    if topic.stage != ResearchStage.REPORT:
+        raise ValidationError(
+            _("A report is recorded when the topic is at the report stage, before outcomes.")
+        )
+    uploads = check_uploads(files, field="report_file")
+    if len(uploads) > 1:
+        raise ValidationError({"report_file": _("Attach one file: the report.")})
+    if not uploads and not report_text.strip() and not topic.report_file:
+        raise ValidationError({"report_text": _("Attach the report or write its text.")})
+    if report_on > timezone.localdate() or report_on < topic.chosen_on:
+        raise ValidationError(
+            {"report_on": _("The report date must fall between the topic's choice and today.")}
+        )
+    fields = ["report_title", "report_on", "report_text", "report_file_name"]
+    before = snapshot(topic, fields)
+    with rows_changing(ResearchTopic, [topic.pk]):
+        topic.report_title = report_title.strip()
+        topic.report_on = report_on
+        topic.report_text = report_text.strip()
+        if uploads:
+            upload = uploads[0]
+            topic.report_file.save(upload.name, upload, save=False)
+            topic.report_file_name = upload.name[:200]
+        topic.full_clean()
+        topic.save()
+    audit_record(
+        actor=acting_user,
+        action="research_topic.report",
+        obj=topic,
+        changes=diff(before, snapshot(topic, fields)),
+    )
+    return topic
+
+
+@transaction.atomic
+def research_outcome_add(
+    *, topic: ResearchTopic, text: str, adopted_on: dt.date, acting_user: Actor
+) -> ResearchOutcome:
+    """成果转化: one thing adopted from the topic's report (a policy document, a
+    mechanism), dated between the report and today."""
+    topic = _locked_topic(topic, acting_user)
+    if topic.stage != ResearchStage.OUTCOME:
+        raise ValidationError(_("Outcomes are recorded once the topic reaches 成果转化."))
+    if adopted_on > timezone.localdate() or (topic.report_on and adopted_on < topic.report_on):
+        raise ValidationError(
+            {"adopted_on": _("The day of adoption must fall between the report and today.")}
+        )
+    outcome = ResearchOutcome(
+        topic=topic, text=text.strip(), adopted_on=adopted_on, created_by=user_of(acting_user)
+    )
+    outcome.full_clean()
+    outcome.save()
+    rows_written(ResearchOutcome, [outcome])
+    audit_record(
+        actor=acting_user,
+        action="research_topic.outcome",
+        obj=topic,
+        changes={"outcome": [None, outcome.text], "adopted_on": [None, adopted_on.isoformat()]},
+    )
+    return outcome
+
+
+def research_problems(topic: ResearchTopic) -> models.QuerySet[Problem]:
+    """The problems raised from the topic (all of them, unscoped: for the rules)."""
+    return Problem.objects.filter(origin_type="problems.researchtopic", origin_id=topic.pk)

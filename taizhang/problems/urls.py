@@ -1,6 +1,6 @@
 from django.urls import path
 
-from taizhang.problems import dictionary_views, instruction_views, views
+from taizhang.problems import dictionary_views, instruction_views, research_views, views
 
 urlpatterns = [
     path("", views.problem_list_view, name="list"),
@@ -26,6 +26,22 @@ urlpatterns = [
         "instructions/<int:pk>/complete/",
         instruction_views.instruction_complete_view,
         name="instruction_complete",
+    ),
+    path("research/", research_views.research_list_view, name="research"),
+    path("research/new/", research_views.research_create_view, name="research_create"),
+    path("research/<int:pk>/", research_views.research_detail_view, name="research_detail"),
+    path("research/<int:pk>/edit/", research_views.research_edit_view, name="research_edit"),
+    path(
+        "research/<int:pk>/advance/", research_views.research_advance_view, name="research_advance"
+    ),
+    path("research/<int:pk>/report/", research_views.research_report_view, name="research_report"),
+    path(
+        "research/<int:pk>/report/file/",
+        research_views.research_report_download,
+        name="research_report_file",
+    ),
+    path(
+        "research/<int:pk>/outcomes/", research_views.research_outcome_view, name="research_outcome"
     ),
     path("new/", views.problem_create_view, name="create"),
     path("<int:pk>/", views.problem_detail, name="detail"),

@@ -44,6 +44,7 @@ from taizhang.problems.selectors import (
     SORTS,
     get_instruction_for_viewer,
     get_problem_for_viewer,
+    get_research_for_viewer,
     problem_counts,
     problem_list,
     problem_steps,
@@ -177,6 +178,8 @@ def _origin_url(problem: Any) -> str:
     try:
         if problem.origin_type == "problems.instruction":
             return reverse("problems:instruction_detail", args=[problem.origin_id])
+        if problem.origin_type == "problems.researchtopic":
+            return reverse("problems:research_detail", args=[problem.origin_id])
         return reverse(f"{problem.origin_type.split('.')[0]}:detail", args=[problem.origin_id])
     except NoReverseMatch:
         return ""
@@ -221,6 +224,20 @@ def _from_instruction(request: HttpRequest, pk: int) -> dict[str, Any]:
     }
 
 
+def _from_research(request: HttpRequest, pk: int) -> dict[str, Any]:
+    """A problem found by a research topic starts from it: the unit doing the research,
+    its leading leader as linked leader, the source 实地调研. A hidden topic gives nothing."""
+    try:
+        topic = get_research_for_viewer(viewer_of(request), pk)
+    except Http404:
+        return {}
+    return {
+        "org": topic.org,
+        "linked_leader": topic.lead_leader,
+        "source": ProblemSource.SURVEY,
+    }
+
+
 @requires("problems.manage")
 def problem_create_view(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
@@ -233,6 +250,8 @@ def problem_create_view(request: HttpRequest) -> HttpResponse:
         initial["source"] = request.GET["source"]
     if origin_type == "problems.instruction" and origin_id.isdigit():
         initial.update(_from_instruction(request, int(origin_id)))
+    if origin_type == "problems.researchtopic" and origin_id.isdigit():
+        initial.update(_from_research(request, int(origin_id)))
     form = ProblemForm(request.POST or None, viewer=viewer, initial=initial)
 
     def create() -> Any:

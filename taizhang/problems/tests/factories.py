@@ -72,7 +72,15 @@ def policy_samples() -> dict[str, Any]:
     return {
         "problems.problem": lambda org: make_problem(org, title="样本问题"),
         "problems.instruction": lambda org: make_instruction(org, title="样本交办事项"),
+        "problems.research_topic": lambda org: make_research_topic(org, title="样本调研课题"),
     }
+
+
+def make_research_topic(
+    org: Any, *, title: str = "关于老旧小区物业管理的调研", acting_user: Any = SYSTEM, **kwargs: Any
+) -> Any:
+    """A research topic of ``org`` chosen today (选题)."""
+    return services.research_topic_create(org=org, title=title, acting_user=acting_user, **kwargs)
 
 
 def make_instruction(
