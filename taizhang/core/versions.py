@@ -124,7 +124,7 @@ def written_since(model: type[models.Model], since: Any) -> Q:
 
     rows = AuditEvent.objects.filter(
         object_type=model._meta.label_lower, occurred_at__gte=since, outcome=AuditOutcome.SUCCESS
-    )
+    ).exclude(object_id="")  # an event about many rows (an import) names none: stamped
     for suffix in NOT_WRITES:
         rows = rows.exclude(action__endswith=suffix)
     audited = rows.annotate(record=Cast("object_id", models.BigIntegerField())).values("record")
